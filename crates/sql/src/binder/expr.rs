@@ -1,0 +1,378 @@
+//! AST expression → bound [`Expr`] with its static type.
+
+use errno::{
+    Error, Result, ER_BAD_FIELD, ER_NON_UNIQ, ER_NOT_SUPPORTED_YET, ER_WRONG_ARGUMENTS,
+};
+use sqlparser::ast::{
+    self, BinaryOperator as AstBin, CastKind, DataType, FunctionArg, FunctionArgExpr,
+    FunctionArguments, UnaryOperator as AstUn,
+};
+use types::{FieldType, Value};
+
+use super::Scope;
+use crate::{
+    context::SessionCtx,
+    expr::{BinaryOp, CastType, Expr, ExprType, Func, UnaryOp},
+    sysvar::{self, Kind, VarScope},
+};
+
+/// Binds `e` against `scope`; `ctx` supplies user-variable types and the clause name for errors.
+pub fn bind_expr(
+    e: &ast::Expr,
+    scope: &Scope,
+    ctx: &SessionCtx,
+    clause: &str,
+) -> Result<(Expr, ExprType)> {
+    Binder { scope, ctx, clause }.bind(e)
+}
+
+struct Binder<'a> {
+    scope: &'a Scope,
+    ctx: &'a SessionCtx,
+    clause: &'a str,
+}
+
+fn unsupported(what: impl std::fmt::Display) -> Error {
+    Error::fmt(ER_NOT_SUPPORTED_YET, &[&what])
+}
+
+fn bool_type(nullable: bool) -> ExprType {
+    ExprType::of(FieldType::LongLong, nullable)
+}
+
+impl Binder<'_> {
+    fn bind(&self, e: &ast::Expr) -> Result<(Expr, ExprType)> {
+        use ast::Expr as A;
+        match e {
+            A::Identifier(id) => self.bind_name(None, &id.value, id.quote_style.is_some()),
+            A::CompoundIdentifier(parts) => match parts.as_slice() {
+                [scope, name] if scope.value.starts_with("@@") => {
+                    let sc = match scope.value[2..].to_ascii_lowercase().as_str() {
+                        "global" => VarScope::Global,
+                        "session" | "local" => VarScope::Session,
+                        _ => return Err(unsupported(format!("{e}"))),
+                    };
+                    self.sysvar(&name.value, sc)
+                }
+                [table, col] => self.bind_name(Some(&table.value), &col.value, true),
+                [_db, table, col] => self.bind_name(Some(&table.value), &col.value, true),
+                _ => Err(unsupported(format!("identifier {e}"))),
+            },
+            A::Value(v) => Ok(literal(&v.value)),
+            A::Nested(inner) => self.bind(inner),
+            A::UnaryOp { op, expr } => self.unary(*op, expr),
+            A::BinaryOp { left, op, right } => self.binary(left, op, right),
+            A::IsNull(x) => self.is_null(x, false),
+            A::IsNotNull(x) => self.is_null(x, true),
+            A::IsTrue(x) => self.is_bool(x, true, false),
+            A::IsNotTrue(x) => self.is_bool(x, true, true),
+            A::IsFalse(x) => self.is_bool(x, false, false),
+            A::IsNotFalse(x) => self.is_bool(x, false, true),
+            A::Like { negated, any: false, expr, pattern, escape_char } => {
+                let escape = match escape_char.as_deref() {
+                    None => '\\',
+                    Some(A::Value(v)) => match &v.value {
+                        ast::Value::SingleQuotedString(s) if s.chars().count() == 1 => {
+                            s.chars().next().unwrap_or('\\')
+                        }
+                        _ => return Err(Error::fmt(ER_WRONG_ARGUMENTS, &[&"ESCAPE"])),
+                    },
+                    Some(_) => return Err(Error::fmt(ER_WRONG_ARGUMENTS, &[&"ESCAPE"])),
+                };
+                let (a, at) = self.bind(expr)?;
+                let (p, pt) = self.bind(pattern)?;
+                Ok((
+                    Expr::Like { arg: a.into(), pattern: p.into(), escape, negated: *negated },
+                    bool_type(at.nullable || pt.nullable),
+                ))
+            }
+            A::In { expr, target: ast::InTarget::List(list), negated, .. } => {
+                let (a, at) = self.bind(expr)?;
+                let mut nullable = at.nullable;
+                let mut items = Vec::with_capacity(list.len());
+                for item in list {
+                    let (x, xt) = self.bind(item)?;
+                    nullable |= xt.nullable;
+                    items.push(x);
+                }
+                Ok((Expr::InList { arg: a.into(), list: items, negated: *negated }, bool_type(nullable)))
+            }
+            A::Between { expr, negated, low, high } => {
+                let (a, at) = self.bind(expr)?;
+                let (l, lt) = self.bind(low)?;
+                let (h, ht) = self.bind(high)?;
+                Ok((
+                    Expr::Between { arg: a.into(), low: l.into(), high: h.into(), negated: *negated },
+                    bool_type(at.nullable || lt.nullable || ht.nullable),
+                ))
+            }
+            A::Case { operand, conditions, else_result, .. } => {
+                let operand = operand.as_ref().map(|o| self.bind(o)).transpose()?;
+                let mut whens = Vec::with_capacity(conditions.len());
+                let mut result_ty: Option<ExprType> = None;
+                for cw in conditions {
+                    let (w, _) = self.bind(&cw.condition)?;
+                    let (t, tt) = self.bind(&cw.result)?;
+                    result_ty = Some(merge_types(result_ty, tt));
+                    whens.push((w, t));
+                }
+                let else_ = else_result.as_ref().map(|e| self.bind(e)).transpose()?;
+                let mut ty = result_ty.unwrap_or(ExprType::of(FieldType::Null, true));
+                match &else_ {
+                    Some((_, et)) => ty = merge_types(Some(ty), *et),
+                    None => ty.nullable = true,
+                }
+                Ok((
+                    Expr::Case {
+                        operand: operand.map(|(o, _)| Box::new(o)),
+                        whens,
+                        else_: else_.map(|(e, _)| Box::new(e)),
+                    },
+                    ty,
+                ))
+            }
+            A::Cast { kind: CastKind::Cast | CastKind::DoubleColon, expr, data_type, .. } => {
+                self.cast(expr, data_type)
+            }
+            A::Convert { expr, data_type: Some(dt), charset: None, .. } => self.cast(expr, dt),
+            A::Convert { expr, data_type: None, charset: Some(_), .. } => {
+                self.cast(expr, &DataType::Char(None))
+            }
+            A::Function(f) => self.function(f),
+            other => Err(unsupported(format!("expression {other}"))),
+        }
+    }
+
+    fn bind_name(&self, table: Option<&str>, name: &str, quoted: bool) -> Result<(Expr, ExprType)> {
+        if !quoted && table.is_none() {
+            if let Some(var) = name.strip_prefix("@@") {
+                return self.sysvar(var, VarScope::Default);
+            }
+            if let Some(var) = name.strip_prefix('@') {
+                let key = var.trim_matches(|c| c == '`' || c == '\'' || c == '"').to_lowercase();
+                let ty = match self.ctx.user_vars.get(&key) {
+                    Some(v) => value_type(v),
+                    None => FieldType::VarString,
+                };
+                return Ok((Expr::UserVar(key), ExprType::of(ty, true)));
+            }
+        }
+        let matches: Vec<usize> = self
+            .scope
+            .columns
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| {
+                c.name.eq_ignore_ascii_case(name)
+                    && table.is_none_or(|t| c.table.as_deref().is_some_and(|ct| ct.eq_ignore_ascii_case(t)))
+            })
+            .map(|(i, _)| i)
+            .collect();
+        let full = match table {
+            Some(t) => format!("{t}.{name}"),
+            None => name.to_string(),
+        };
+        match matches.as_slice() {
+            [i] => Ok((Expr::Column(*i), self.scope.columns[*i].ty)),
+            [] => Err(Error::fmt(ER_BAD_FIELD, &[&full, &self.clause])),
+            _ => Err(Error::fmt(ER_NON_UNIQ, &[&full, &self.clause])),
+        }
+    }
+
+    fn sysvar(&self, name: &str, scope: VarScope) -> Result<(Expr, ExprType)> {
+        let var = sysvar::lookup(name)
+            .ok_or_else(|| Error::fmt(errno::ER_UNKNOWN_SYSTEM_VARIABLE, &[&name]))?;
+        let ty = match var.kind {
+            Kind::Bool | Kind::Int { .. } => FieldType::LongLong,
+            _ => FieldType::VarString,
+        };
+        Ok((Expr::SysVar { name: var.name.to_string(), scope }, ExprType::of(ty, true)))
+    }
+
+    fn unary(&self, op: AstUn, arg: &ast::Expr) -> Result<(Expr, ExprType)> {
+        // Fold `-<number>` so that `-9223372036854775808` is a valid BIGINT literal.
+        if let (AstUn::Minus, ast::Expr::Value(v)) = (op, arg) {
+            if let ast::Value::Number(n, _) = &v.value {
+                return Ok(literal(&ast::Value::Number(format!("-{n}"), false)));
+            }
+        }
+        let (a, at) = self.bind(arg)?;
+        let (op, ty) = match op {
+            AstUn::Not | AstUn::BangNot => (UnaryOp::Not, bool_type(at.nullable)),
+            AstUn::Minus => (UnaryOp::Neg, at),
+            AstUn::Plus => return Ok((a, at)),
+            AstUn::BitwiseNot => (UnaryOp::BitNot, ExprType::of(FieldType::LongLong, at.nullable)),
+            other => return Err(unsupported(format!("operator {other}"))),
+        };
+        Ok((Expr::Unary { op, arg: a.into() }, ty))
+    }
+
+    fn binary(&self, l: &ast::Expr, op: &AstBin, r: &ast::Expr) -> Result<(Expr, ExprType)> {
+        use BinaryOp::*;
+        let op = match op {
+            AstBin::Plus => Plus,
+            AstBin::Minus => Minus,
+            AstBin::Multiply => Multiply,
+            AstBin::Divide => Divide,
+            AstBin::MyIntegerDivide => IntDiv,
+            AstBin::Modulo => Modulo,
+            AstBin::Eq => Eq,
+            AstBin::Spaceship => NullSafeEq,
+            AstBin::NotEq => NotEq,
+            AstBin::Lt => Lt,
+            AstBin::LtEq => LtEq,
+            AstBin::Gt => Gt,
+            AstBin::GtEq => GtEq,
+            AstBin::And => And,
+            AstBin::Or | AstBin::StringConcat => Or,
+            AstBin::Xor => Xor,
+            AstBin::BitwiseAnd => BitAnd,
+            AstBin::BitwiseOr => BitOr,
+            AstBin::BitwiseXor => BitXor,
+            AstBin::PGBitwiseShiftLeft => ShiftLeft,
+            AstBin::PGBitwiseShiftRight => ShiftRight,
+            other => return Err(unsupported(format!("operator {other}"))),
+        };
+        let (a, at) = self.bind(l)?;
+        let (b, bt) = self.bind(r)?;
+        let nullable = at.nullable || bt.nullable || matches!(op, Divide | IntDiv | Modulo);
+        let ty = if op.is_predicate() {
+            bool_type(nullable && op != NullSafeEq)
+        } else {
+            let float = |t: &ExprType| {
+                matches!(t.field_type, FieldType::Double | FieldType::Float | FieldType::VarString)
+            };
+            let ft = match op {
+                Divide => FieldType::Double,
+                IntDiv | BitAnd | BitOr | BitXor | ShiftLeft | ShiftRight => FieldType::LongLong,
+                _ if float(&at) || float(&bt) => FieldType::Double,
+                _ => FieldType::LongLong,
+            };
+            ExprType::of(ft, nullable)
+        };
+        Ok((Expr::Binary { op, left: a.into(), right: b.into() }, ty))
+    }
+
+    fn is_null(&self, x: &ast::Expr, negated: bool) -> Result<(Expr, ExprType)> {
+        let (a, _) = self.bind(x)?;
+        Ok((Expr::IsNull { arg: a.into(), negated }, bool_type(false)))
+    }
+
+    fn is_bool(&self, x: &ast::Expr, value: bool, negated: bool) -> Result<(Expr, ExprType)> {
+        let (a, _) = self.bind(x)?;
+        Ok((Expr::IsBool { arg: a.into(), value, negated }, bool_type(false)))
+    }
+
+    fn cast(&self, x: &ast::Expr, dt: &DataType) -> Result<(Expr, ExprType)> {
+        let (a, at) = self.bind(x)?;
+        let target = cast_type(dt)?;
+        let mut ty = ExprType::of(target.field_type(), at.nullable);
+        if let CastType::Char(Some(n)) | CastType::Binary(Some(n)) = target {
+            ty.length = n;
+        }
+        Ok((Expr::Cast { arg: a.into(), target }, ty))
+    }
+
+    fn function(&self, f: &ast::Function) -> Result<(Expr, ExprType)> {
+        let name = f.name.to_string();
+        let args: Vec<&ast::Expr> = match &f.args {
+            FunctionArguments::None => Vec::new(),
+            FunctionArguments::List(list) => list
+                .args
+                .iter()
+                .map(|a| match a {
+                    FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => Ok(e),
+                    other => Err(unsupported(format!("argument {other} to {name}"))),
+                })
+                .collect::<Result<_>>()?,
+            FunctionArguments::Subquery(_) => return Err(unsupported("subquery arguments")),
+        };
+        let func = Func::resolve(&name, args.len())?;
+        let mut bound = Vec::with_capacity(args.len());
+        let mut types = Vec::with_capacity(args.len());
+        let mut nullable = false;
+        for a in args {
+            let (e, t) = self.bind(a)?;
+            nullable |= t.nullable;
+            bound.push(e);
+            types.push(t.field_type);
+        }
+        let ft = func.return_type(&types);
+        let nullable = nullable || matches!(func, Func::Database | Func::NullIf | Func::If);
+        Ok((Expr::Func { func, args: bound }, ExprType::of(ft, nullable)))
+    }
+}
+
+fn cast_type(dt: &DataType) -> Result<CastType> {
+    use sqlparser::ast::CharacterLength;
+    let len = |l: &Option<CharacterLength>| match l {
+        Some(CharacterLength::IntegerLength { length, .. }) => Some(*length as u32),
+        _ => None,
+    };
+    Ok(match dt {
+        DataType::Char(l) | DataType::Character(l) | DataType::Varchar(l) | DataType::Nvarchar(l) => {
+            CastType::Char(len(l))
+        }
+        DataType::Binary(n) => CastType::Binary(n.map(|n| n as u32)),
+        DataType::Signed | DataType::SignedInteger => CastType::Signed,
+        DataType::Unsigned | DataType::UnsignedInteger => CastType::Unsigned,
+        DataType::Double(_) | DataType::DoublePrecision | DataType::Float(_) | DataType::Real => {
+            CastType::Double
+        }
+        other => return Err(unsupported(format!("CAST to {other}"))),
+    })
+}
+
+fn merge_types(a: Option<ExprType>, b: ExprType) -> ExprType {
+    match a {
+        None => b,
+        Some(a) if a.field_type == b.field_type || b.field_type == FieldType::Null => {
+            ExprType { nullable: a.nullable || b.nullable, ..a }
+        }
+        Some(a) if a.field_type == FieldType::Null => ExprType { nullable: true, ..b },
+        Some(a) => ExprType::of(FieldType::VarString, a.nullable || b.nullable),
+    }
+}
+
+/// The wire type that describes a runtime value.
+pub(crate) fn value_type(v: &Value) -> FieldType {
+    match v {
+        Value::Null => FieldType::Null,
+        Value::Int(_) | Value::UInt(_) => FieldType::LongLong,
+        Value::Double(_) => FieldType::Double,
+        Value::String(_) | Value::Bytes(_) => FieldType::VarString,
+    }
+}
+
+fn literal(v: &ast::Value) -> (Expr, ExprType) {
+    let value = match v {
+        ast::Value::Number(n, _) => {
+            if let Ok(i) = n.parse::<i64>() {
+                Value::Int(i)
+            } else if let Ok(u) = n.parse::<u64>() {
+                Value::UInt(u)
+            } else {
+                Value::Double(n.parse().unwrap_or(0.0))
+            }
+        }
+        ast::Value::SingleQuotedString(s) | ast::Value::DoubleQuotedString(s) => {
+            Value::String(s.clone())
+        }
+        ast::Value::Boolean(b) => Value::Int(i64::from(*b)),
+        ast::Value::HexStringLiteral(h) => Value::Bytes(hex_bytes(h)),
+        ast::Value::Null => Value::Null,
+        other => Value::String(other.to_string()),
+    };
+    let mut ty = ExprType::of(value_type(&value), value.is_null());
+    if let Value::String(s) = &value {
+        ty.length = s.chars().count() as u32;
+    }
+    (Expr::Literal(value), ty)
+}
+
+fn hex_bytes(h: &str) -> Vec<u8> {
+    let padded = if h.len() % 2 == 1 { format!("0{h}") } else { h.to_string() };
+    (0..padded.len() / 2)
+        .filter_map(|i| u8::from_str_radix(padded.get(2 * i..2 * i + 2)?, 16).ok())
+        .collect()
+}

@@ -1,0 +1,87 @@
+//! The per-session state the SQL layer reads and writes while executing a statement.
+
+use std::collections::HashMap;
+
+use types::Value;
+
+use crate::sysvar::SessionVars;
+
+/// Severity of a diagnostic shown by `SHOW WARNINGS`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    /// `Note`.
+    Note,
+    /// `Warning`.
+    Warning,
+    /// `Error`.
+    Error,
+}
+
+impl Level {
+    /// The word `SHOW WARNINGS` prints.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Note => "Note",
+            Level::Warning => "Warning",
+            Level::Error => "Error",
+        }
+    }
+}
+
+/// One diagnostic of the last statement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Warning {
+    /// Severity.
+    pub level: Level,
+    /// MySQL error code.
+    pub code: u16,
+    /// Message.
+    pub message: String,
+}
+
+/// Session state visible to SQL: variables, current database, identity, diagnostics.
+#[derive(Debug, Clone)]
+pub struct SessionCtx {
+    /// System variables (session values over the shared global ones).
+    pub vars: SessionVars,
+    /// `USE`d database, if any.
+    pub current_db: Option<String>,
+    /// Authenticated user name.
+    pub user: String,
+    /// Client host as the server saw it.
+    pub host: String,
+    /// `CONNECTION_ID()`.
+    pub connection_id: u64,
+    /// `@name` user variables (names lower-cased).
+    pub user_vars: HashMap<String, Value>,
+    /// Diagnostics of the last statement (`SHOW WARNINGS`).
+    pub warnings: Vec<Warning>,
+    /// `LAST_INSERT_ID()`: the first auto-increment id of the last insert that generated one.
+    pub last_insert_id: u64,
+}
+
+impl SessionCtx {
+    /// A fresh session for `user@host`.
+    pub fn new(vars: SessionVars, user: &str, host: &str, connection_id: u64) -> Self {
+        SessionCtx {
+            vars,
+            current_db: None,
+            user: user.to_string(),
+            host: host.to_string(),
+            connection_id,
+            user_vars: HashMap::new(),
+            warnings: Vec::new(),
+            last_insert_id: 0,
+        }
+    }
+
+    /// Adds a warning to the current statement's diagnostics.
+    pub fn warn(&mut self, code: u16, message: impl Into<String>) {
+        self.warnings.push(Warning { level: Level::Warning, code, message: message.into() });
+    }
+
+    /// Number of warnings (all levels), as the OK/EOF packets report it.
+    pub fn warning_count(&self) -> u16 {
+        u16::try_from(self.warnings.len()).unwrap_or(u16::MAX)
+    }
+}

@@ -1,0 +1,112 @@
+//! `SELECT` without tables: projections, `WHERE`, `LIMIT` over the one-row `DUAL` relation.
+//!
+//! Table access (scans, point gets, joins) arrives with the catalog; a `FROM t` naming a table
+//! reports 1146 because no user table can exist before then.
+
+use errno::{Error, Result, ER_NOT_SUPPORTED_YET, ER_NO_SUCH_TABLE, ER_NO_TABLES_USED};
+use sqlparser::ast::{
+    self, LimitClause, ObjectName, Query, SelectItem, SetExpr, Spanned, TableFactor,
+};
+use types::{ResultColumn, Value};
+
+use crate::{
+    binder::{bind_expr, Scope},
+    context::SessionCtx,
+    expr::{EvalCtx, Expr, ExprType, Truth},
+    parser::offset_of,
+    result::{ExecResult, ResultSet},
+};
+
+/// The 1146 error for a table name, qualified with the current database.
+pub fn no_such_table(ctx: &SessionCtx, name: &ObjectName) -> Error {
+    let parts: Vec<String> = name
+        .0
+        .iter()
+        .map(|p| p.as_ident().map_or_else(|| p.to_string(), |i| i.value.clone()))
+        .collect();
+    let (db, table) = match parts.as_slice() {
+        [db, table] => (db.clone(), table.clone()),
+        [table] => (ctx.current_db.clone().unwrap_or_default(), table.clone()),
+        _ => (String::new(), name.to_string()),
+    };
+    if db.is_empty() {
+        return Error::fmt(errno::ER_NO_DB, &[]);
+    }
+    Error::fmt(ER_NO_SUCH_TABLE, &[&db, &table])
+}
+
+/// Executes a query.
+pub fn execute_query(ctx: &mut SessionCtx, q: &Query, text: &str) -> Result<ExecResult> {
+    let SetExpr::Select(select) = q.body.as_ref() else {
+        return Err(Error::fmt(ER_NOT_SUPPORTED_YET, &[&"this query form"]));
+    };
+    for from in &select.from {
+        match &from.relation {
+            TableFactor::Table { name, .. } if name.to_string().eq_ignore_ascii_case("dual") => {}
+            TableFactor::Table { name, .. } => return Err(no_such_table(ctx, name)),
+            other => return Err(Error::fmt(ER_NOT_SUPPORTED_YET, &[&other.to_string()])),
+        }
+    }
+    let scope = Scope::default();
+    let mut exprs: Vec<(String, Expr, ExprType)> = Vec::with_capacity(select.projection.len());
+    for item in &select.projection {
+        let (name, e) = match item {
+            SelectItem::UnnamedExpr(e) => (source_text(text, e), e),
+            SelectItem::ExprWithAlias { expr, alias } => (alias.value.clone(), expr),
+            SelectItem::Wildcard(_) | SelectItem::QualifiedWildcard(..) => {
+                return Err(Error::fmt(ER_NO_TABLES_USED, &[]))
+            }
+            other => return Err(Error::fmt(ER_NOT_SUPPORTED_YET, &[&other.to_string()])),
+        };
+        let (expr, ty) = bind_expr(e, &scope, ctx, "field list")?;
+        exprs.push((name, expr, ty));
+    }
+    let eval = EvalCtx { session: ctx };
+    let mut keep = match &select.selection {
+        Some(w) => bind_expr(w, &scope, ctx, "where clause")?.0.eval(&[], &eval)?.truth() == Some(true),
+        None => true,
+    };
+    if let Some(limit) = &q.limit_clause {
+        let (limit, offset) = match limit {
+            LimitClause::LimitOffset { limit, offset, .. } => (limit.as_ref(), offset.as_ref().map(|o| &o.value)),
+            LimitClause::OffsetCommaLimit { offset, limit } => (Some(limit), Some(offset)),
+        };
+        let n = |e: Option<&ast::Expr>| -> Result<i64> {
+            match e {
+                Some(e) => Ok(crate::expr::to_i64(&bind_expr(e, &scope, ctx, "limit")?.0.eval(&[], &eval)?)),
+                None => Ok(0),
+            }
+        };
+        if (limit.is_some() && n(limit)? <= 0) || n(offset)? > 0 {
+            keep = false;
+        }
+    }
+    let columns = exprs.iter().map(|(name, _, ty)| result_column(name, ty)).collect();
+    let mut rows = Vec::new();
+    if keep {
+        let row = exprs.iter().map(|(_, e, _)| e.eval(&[], &eval)).collect::<Result<Vec<Value>>>()?;
+        rows.push(row);
+    }
+    Ok(ExecResult::Rows(ResultSet { columns, rows }))
+}
+
+/// A result column for an expression of static type `ty`.
+pub fn result_column(name: &str, ty: &ExprType) -> ResultColumn {
+    let mut c = ResultColumn::expr(name, ty.field_type);
+    if ty.length > 0 && c.charset != types::charset::BINARY {
+        c.length = ty.length.saturating_mul(4);
+    }
+    if !ty.nullable {
+        c.flags.0 |= types::ColumnFlags::NOT_NULL;
+    }
+    c
+}
+
+/// The expression's text as written, which MySQL uses as the column name.
+fn source_text(text: &str, e: &ast::Expr) -> String {
+    let span = e.span();
+    match (offset_of(text, span.start), offset_of(text, span.end)) {
+        (Some(a), Some(b)) if a < b && b <= text.len() => text[a..b].to_string(),
+        _ => e.to_string(),
+    }
+}

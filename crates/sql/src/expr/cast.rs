@@ -1,0 +1,150 @@
+//! Value conversions with MySQL's implicit-conversion rules, and `CAST`.
+
+use errno::Result;
+use types::{FieldType, Value};
+
+/// Target of `CAST(x AS …)` / `CONVERT(x, …)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CastType {
+    /// `CHAR[(n)]`: to a character string, optionally truncated to `n` characters.
+    Char(Option<u32>),
+    /// `BINARY[(n)]`: to a byte string.
+    Binary(Option<u32>),
+    /// `SIGNED [INTEGER]`.
+    Signed,
+    /// `UNSIGNED [INTEGER]`.
+    Unsigned,
+    /// `DOUBLE` / `FLOAT` / `REAL`.
+    Double,
+}
+
+impl CastType {
+    /// The wire type of the cast's result.
+    pub fn field_type(self) -> FieldType {
+        match self {
+            CastType::Char(_) | CastType::Binary(_) => FieldType::VarString,
+            CastType::Signed | CastType::Unsigned => FieldType::LongLong,
+            CastType::Double => FieldType::Double,
+        }
+    }
+
+    /// Applies the cast.
+    pub fn apply(self, v: Value) -> Result<Value> {
+        if v.is_null() {
+            return Ok(Value::Null);
+        }
+        Ok(match self {
+            CastType::Char(n) => {
+                let s = to_string(&v);
+                Value::String(match n {
+                    Some(n) => s.chars().take(n as usize).collect(),
+                    None => s,
+                })
+            }
+            CastType::Binary(n) => {
+                let mut b = v.to_text().unwrap_or_default();
+                if let Some(n) = n {
+                    b.resize(n as usize, 0);
+                }
+                Value::Bytes(b)
+            }
+            CastType::Signed => match v {
+                Value::UInt(u) => Value::Int(u as i64),
+                other => Value::Int(to_i64(&other)),
+            },
+            CastType::Unsigned => match v {
+                Value::Int(i) => Value::UInt(i as u64),
+                other => Value::UInt(to_i64(&other) as u64),
+            },
+            CastType::Double => Value::Double(to_f64(&v)),
+        })
+    }
+}
+
+/// A value as a string (NULL as empty; callers handle NULL first).
+pub fn to_string(v: &Value) -> String {
+    match v {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// A value as a double, parsing the numeric prefix of strings as MySQL does (`'12ab'` → 12).
+pub fn to_f64(v: &Value) -> f64 {
+    match v {
+        Value::Null => 0.0,
+        Value::Int(i) => *i as f64,
+        Value::UInt(u) => *u as f64,
+        Value::Double(d) => *d,
+        Value::String(s) => parse_f64_prefix(s),
+        Value::Bytes(b) => parse_f64_prefix(&String::from_utf8_lossy(b)),
+    }
+}
+
+/// A value as a signed integer (doubles round half away from zero, strings by numeric prefix).
+pub fn to_i64(v: &Value) -> i64 {
+    match v {
+        Value::Int(i) => *i,
+        Value::UInt(u) => *u as i64,
+        Value::Double(d) => d.round() as i64,
+        other => to_f64(other).round() as i64,
+    }
+}
+
+/// Parses the longest numeric prefix of `s` (after leading spaces), 0 when there is none.
+pub fn parse_f64_prefix(s: &str) -> f64 {
+    let t = s.trim_start();
+    let b = t.as_bytes();
+    let mut end = 0;
+    if end < b.len() && (b[end] == b'+' || b[end] == b'-') {
+        end += 1;
+    }
+    let digits_start = end;
+    while end < b.len() && b[end].is_ascii_digit() {
+        end += 1;
+    }
+    if end < b.len() && b[end] == b'.' {
+        end += 1;
+        while end < b.len() && b[end].is_ascii_digit() {
+            end += 1;
+        }
+    }
+    if end == digits_start {
+        return 0.0;
+    }
+    if end < b.len() && (b[end] == b'e' || b[end] == b'E') {
+        let mut e = end + 1;
+        if e < b.len() && (b[e] == b'+' || b[e] == b'-') {
+            e += 1;
+        }
+        if e < b.len() && b[e].is_ascii_digit() {
+            while e < b.len() && b[e].is_ascii_digit() {
+                e += 1;
+            }
+            end = e;
+        }
+    }
+    t[..end].parse().unwrap_or(0.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numeric_prefix() {
+        assert_eq!(parse_f64_prefix("  12ab"), 12.0);
+        assert_eq!(parse_f64_prefix("-1.5e2x"), -150.0);
+        assert_eq!(parse_f64_prefix("abc"), 0.0);
+        assert_eq!(parse_f64_prefix("1e"), 1.0);
+    }
+
+    #[test]
+    fn casts() {
+        assert_eq!(CastType::Char(Some(2)).apply(Value::String("xyz".into())).ok(), Some(Value::String("xy".into())));
+        assert_eq!(CastType::Signed.apply(Value::String("42".into())).ok(), Some(Value::Int(42)));
+        assert_eq!(CastType::Unsigned.apply(Value::Int(-1)).ok(), Some(Value::UInt(u64::MAX)));
+        assert_eq!(CastType::Char(None).apply(Value::Null).ok(), Some(Value::Null));
+    }
+}

@@ -1,0 +1,267 @@
+//! Expression evaluation over one input row.
+
+use std::cmp::Ordering;
+
+use errno::{Error, Result, ER_DATA_OUT_OF_RANGE};
+use types::Value;
+
+use super::{
+    cast::{to_f64, to_i64, to_string},
+    cmp::{compare, like_match},
+    BinaryOp, Expr, UnaryOp,
+};
+use crate::context::SessionCtx;
+
+/// What evaluation may read besides the row: the session (variables, current database …).
+pub struct EvalCtx<'a> {
+    /// The executing session.
+    pub session: &'a SessionCtx,
+}
+
+/// Three-valued truth of a value: NULL is unknown.
+pub trait Truth {
+    /// `Some(true/false)`, or `None` for NULL.
+    fn truth(&self) -> Option<bool>;
+}
+
+impl Truth for Value {
+    fn truth(&self) -> Option<bool> {
+        match self {
+            Value::Null => None,
+            Value::Int(i) => Some(*i != 0),
+            Value::UInt(u) => Some(*u != 0),
+            Value::Double(d) => Some(*d != 0.0),
+            other => Some(to_f64(other) != 0.0),
+        }
+    }
+}
+
+fn bool_value(b: Option<bool>) -> Value {
+    match b {
+        Some(b) => Value::Int(i64::from(b)),
+        None => Value::Null,
+    }
+}
+
+impl Expr {
+    /// Evaluates the expression against `row`.
+    pub fn eval(&self, row: &[Value], ctx: &EvalCtx<'_>) -> Result<Value> {
+        match self {
+            Expr::Literal(v) => Ok(v.clone()),
+            Expr::Column(i) => Ok(row.get(*i).cloned().unwrap_or(Value::Null)),
+            Expr::SysVar { name, scope } => ctx.session.vars.get(name, *scope),
+            Expr::UserVar(name) => {
+                Ok(ctx.session.user_vars.get(name).cloned().unwrap_or(Value::Null))
+            }
+            Expr::Unary { op, arg } => unary(*op, arg.eval(row, ctx)?),
+            Expr::Binary { op, left, right } => binary(*op, left, right, row, ctx),
+            Expr::IsNull { arg, negated } => {
+                Ok(bool_value(Some(arg.eval(row, ctx)?.is_null() != *negated)))
+            }
+            Expr::IsBool { arg, value, negated } => {
+                let t = arg.eval(row, ctx)?.truth();
+                Ok(bool_value(Some((t == Some(*value)) != *negated)))
+            }
+            Expr::Like { arg, pattern, escape, negated } => {
+                let (v, p) = (arg.eval(row, ctx)?, pattern.eval(row, ctx)?);
+                if v.is_null() || p.is_null() {
+                    return Ok(Value::Null);
+                }
+                let m = like_match(&to_string(&v), &to_string(&p), *escape, false);
+                Ok(bool_value(Some(m != *negated)))
+            }
+            Expr::InList { arg, list, negated } => {
+                let v = arg.eval(row, ctx)?;
+                if v.is_null() {
+                    return Ok(Value::Null);
+                }
+                let mut saw_null = false;
+                for item in list {
+                    match compare(&v, &item.eval(row, ctx)?) {
+                        Some(Ordering::Equal) => return Ok(bool_value(Some(!*negated))),
+                        None => saw_null = true,
+                        _ => {}
+                    }
+                }
+                Ok(if saw_null { Value::Null } else { bool_value(Some(*negated)) })
+            }
+            Expr::Between { arg, low, high, negated } => {
+                let v = arg.eval(row, ctx)?;
+                let ge = compare(&v, &low.eval(row, ctx)?).map(|o| o != Ordering::Less);
+                let le = compare(&v, &high.eval(row, ctx)?).map(|o| o != Ordering::Greater);
+                let inside = and3(ge, le);
+                Ok(bool_value(inside.map(|b| b != *negated)))
+            }
+            Expr::Case { operand, whens, else_ } => {
+                let op = operand.as_ref().map(|o| o.eval(row, ctx)).transpose()?;
+                for (when, then) in whens {
+                    let w = when.eval(row, ctx)?;
+                    let hit = match &op {
+                        Some(o) => compare(o, &w) == Some(Ordering::Equal),
+                        None => w.truth() == Some(true),
+                    };
+                    if hit {
+                        return then.eval(row, ctx);
+                    }
+                }
+                else_.as_ref().map_or(Ok(Value::Null), |e| e.eval(row, ctx))
+            }
+            Expr::Cast { arg, target } => target.apply(arg.eval(row, ctx)?),
+            Expr::Func { func, args } => {
+                let vals = args.iter().map(|a| a.eval(row, ctx)).collect::<Result<Vec<_>>>()?;
+                func.call(&vals, ctx)
+            }
+        }
+    }
+}
+
+fn and3(a: Option<bool>, b: Option<bool>) -> Option<bool> {
+    match (a, b) {
+        (Some(false), _) | (_, Some(false)) => Some(false),
+        (Some(true), Some(true)) => Some(true),
+        _ => None,
+    }
+}
+
+fn or3(a: Option<bool>, b: Option<bool>) -> Option<bool> {
+    match (a, b) {
+        (Some(true), _) | (_, Some(true)) => Some(true),
+        (Some(false), Some(false)) => Some(false),
+        _ => None,
+    }
+}
+
+fn unary(op: UnaryOp, v: Value) -> Result<Value> {
+    if v.is_null() {
+        return Ok(Value::Null);
+    }
+    Ok(match op {
+        UnaryOp::Not => bool_value(v.truth().map(|b| !b)),
+        UnaryOp::Neg => match v {
+            Value::Int(i) => match i.checked_neg() {
+                Some(n) => Value::Int(n),
+                None => return Err(out_of_range("BIGINT", &format!("-({i})"))),
+            },
+            Value::UInt(u) if u <= i64::MAX as u64 => Value::Int(-(u as i64)),
+            Value::UInt(u) if u == i64::MAX as u64 + 1 => Value::Int(i64::MIN),
+            Value::UInt(u) => return Err(out_of_range("BIGINT", &format!("-({u})"))),
+            other => Value::Double(-to_f64(&other)),
+        },
+        UnaryOp::BitNot => Value::UInt(!(to_i64(&v) as u64)),
+    })
+}
+
+fn out_of_range(ty: &str, expr: &str) -> Error {
+    Error::fmt(ER_DATA_OUT_OF_RANGE, &[&ty, &expr])
+}
+
+fn binary(op: BinaryOp, l: &Expr, r: &Expr, row: &[Value], ctx: &EvalCtx<'_>) -> Result<Value> {
+    use BinaryOp::*;
+    // AND/OR short-circuit on a decisive left side, as MySQL does.
+    if matches!(op, And | Or) {
+        let a = l.eval(row, ctx)?.truth();
+        if (op == And && a == Some(false)) || (op == Or && a == Some(true)) {
+            return Ok(bool_value(a));
+        }
+        let b = r.eval(row, ctx)?.truth();
+        return Ok(bool_value(if op == And { and3(a, b) } else { or3(a, b) }));
+    }
+    let (a, b) = (l.eval(row, ctx)?, r.eval(row, ctx)?);
+    if op == NullSafeEq {
+        return Ok(bool_value(Some(match (a.is_null(), b.is_null()) {
+            (true, true) => true,
+            (false, false) => compare(&a, &b) == Some(Ordering::Equal),
+            _ => false,
+        })));
+    }
+    if a.is_null() || b.is_null() {
+        return Ok(Value::Null);
+    }
+    let ord = || compare(&a, &b);
+    Ok(match op {
+        Eq => bool_value(ord().map(|o| o == Ordering::Equal)),
+        NotEq => bool_value(ord().map(|o| o != Ordering::Equal)),
+        Lt => bool_value(ord().map(|o| o == Ordering::Less)),
+        LtEq => bool_value(ord().map(|o| o != Ordering::Greater)),
+        Gt => bool_value(ord().map(|o| o == Ordering::Greater)),
+        GtEq => bool_value(ord().map(|o| o != Ordering::Less)),
+        Xor => bool_value(a.truth().zip(b.truth()).map(|(x, y)| x != y)),
+        Plus | Minus | Multiply => arith(op, &a, &b)?,
+        Divide => {
+            let d = to_f64(&b);
+            if d == 0.0 {
+                Value::Null
+            } else {
+                Value::Double(to_f64(&a) / d)
+            }
+        }
+        IntDiv | Modulo => int_div_mod(op, &a, &b)?,
+        BitAnd => Value::UInt(to_i64(&a) as u64 & to_i64(&b) as u64),
+        BitOr => Value::UInt(to_i64(&a) as u64 | to_i64(&b) as u64),
+        BitXor => Value::UInt(to_i64(&a) as u64 ^ to_i64(&b) as u64),
+        ShiftLeft => Value::UInt((to_i64(&a) as u64).checked_shl(to_i64(&b) as u32).unwrap_or(0)),
+        ShiftRight => Value::UInt((to_i64(&a) as u64).checked_shr(to_i64(&b) as u32).unwrap_or(0)),
+        And | Or | NullSafeEq => Value::Null, // handled above
+    })
+}
+
+fn is_float(v: &Value) -> bool {
+    matches!(v, Value::Double(_) | Value::String(_) | Value::Bytes(_))
+}
+
+fn arith(op: BinaryOp, a: &Value, b: &Value) -> Result<Value> {
+    let sym = match op {
+        BinaryOp::Plus => "+",
+        BinaryOp::Minus => "-",
+        _ => "*",
+    };
+    if is_float(a) || is_float(b) {
+        let (x, y) = (to_f64(a), to_f64(b));
+        return Ok(Value::Double(match op {
+            BinaryOp::Plus => x + y,
+            BinaryOp::Minus => x - y,
+            _ => x * y,
+        }));
+    }
+    let unsigned = matches!(a, Value::UInt(_)) || matches!(b, Value::UInt(_));
+    let (x, y) = (int128(a), int128(b));
+    let r = match op {
+        BinaryOp::Plus => x + y,
+        BinaryOp::Minus => x - y,
+        _ => x.saturating_mul(y),
+    };
+    let shown = || format!("({a} {sym} {b})");
+    if unsigned {
+        u64::try_from(r).map(Value::UInt).map_err(|_| out_of_range("BIGINT UNSIGNED", &shown()))
+    } else {
+        i64::try_from(r).map(Value::Int).map_err(|_| out_of_range("BIGINT", &shown()))
+    }
+}
+
+fn int128(v: &Value) -> i128 {
+    match v {
+        Value::UInt(u) => i128::from(*u),
+        other => i128::from(to_i64(other)),
+    }
+}
+
+fn int_div_mod(op: BinaryOp, a: &Value, b: &Value) -> Result<Value> {
+    if op == BinaryOp::Modulo && (is_float(a) || is_float(b)) {
+        let y = to_f64(b);
+        return Ok(if y == 0.0 { Value::Null } else { Value::Double(to_f64(a) % y) });
+    }
+    let (x, y) = if op == BinaryOp::IntDiv && (is_float(a) || is_float(b)) {
+        ((to_f64(a)) as i128, (to_f64(b)) as i128)
+    } else {
+        (int128(a), int128(b))
+    };
+    if y == 0 {
+        return Ok(Value::Null);
+    }
+    let r = if op == BinaryOp::IntDiv { x / y } else { x % y };
+    let unsigned = matches!(a, Value::UInt(_)) || matches!(b, Value::UInt(_));
+    if unsigned && r >= 0 {
+        return u64::try_from(r).map(Value::UInt).map_err(|_| out_of_range("BIGINT UNSIGNED", "DIV"));
+    }
+    i64::try_from(r).map(Value::Int).map_err(|_| out_of_range("BIGINT", "DIV"))
+}

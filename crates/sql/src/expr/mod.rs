@@ -1,0 +1,167 @@
+//! Bound scalar expressions: what the binder produces from the AST and the executor evaluates.
+//!
+//! Column references are already resolved to positions in the input row, functions to a
+//! [`Func`], so evaluation does no name lookups.
+
+mod cast;
+mod cmp;
+mod eval;
+mod func;
+
+pub use cast::{to_f64, to_i64, to_string, CastType};
+pub use cmp::{compare, like_match};
+pub use eval::{EvalCtx, Truth};
+pub use func::Func;
+
+use types::{FieldType, Value};
+
+use crate::sysvar::VarScope;
+
+/// A bound scalar expression.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Expr {
+    /// A constant.
+    Literal(Value),
+    /// The value at this position of the input row.
+    Column(usize),
+    /// `@@[scope.]name`.
+    SysVar { name: String, scope: VarScope },
+    /// `@name`.
+    UserVar(String),
+    /// `NOT x`, `-x`, `~x`.
+    Unary { op: UnaryOp, arg: Box<Expr> },
+    /// `a op b`.
+    Binary { op: BinaryOp, left: Box<Expr>, right: Box<Expr> },
+    /// `x IS [NOT] NULL`.
+    IsNull { arg: Box<Expr>, negated: bool },
+    /// `x IS [NOT] TRUE/FALSE`.
+    IsBool { arg: Box<Expr>, value: bool, negated: bool },
+    /// `x [NOT] LIKE pattern [ESCAPE c]`.
+    Like { arg: Box<Expr>, pattern: Box<Expr>, escape: char, negated: bool },
+    /// `x [NOT] IN (list)`.
+    InList { arg: Box<Expr>, list: Vec<Expr>, negated: bool },
+    /// `x [NOT] BETWEEN low AND high`.
+    Between { arg: Box<Expr>, low: Box<Expr>, high: Box<Expr>, negated: bool },
+    /// `CASE [operand] WHEN … THEN … [ELSE …] END`.
+    Case { operand: Option<Box<Expr>>, whens: Vec<(Expr, Expr)>, else_: Option<Box<Expr>> },
+    /// `CAST(x AS type)` / `CONVERT(x, type)`.
+    Cast { arg: Box<Expr>, target: CastType },
+    /// A built-in function call.
+    Func { func: Func, args: Vec<Expr> },
+}
+
+/// Unary operators.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnaryOp {
+    /// Logical NOT (three-valued).
+    Not,
+    /// Arithmetic negation.
+    Neg,
+    /// Bitwise inversion.
+    BitNot,
+}
+
+/// Binary operators.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BinaryOp {
+    /// `+`
+    Plus,
+    /// `-`
+    Minus,
+    /// `*`
+    Multiply,
+    /// `/` (always fractional)
+    Divide,
+    /// `DIV` (integer division)
+    IntDiv,
+    /// `%` / `MOD`
+    Modulo,
+    /// `=`
+    Eq,
+    /// `<=>` (NULL-safe equality)
+    NullSafeEq,
+    /// `<>` / `!=`
+    NotEq,
+    /// `<`
+    Lt,
+    /// `<=`
+    LtEq,
+    /// `>`
+    Gt,
+    /// `>=`
+    GtEq,
+    /// `AND` / `&&`
+    And,
+    /// `OR` / `||`
+    Or,
+    /// `XOR`
+    Xor,
+    /// `&`
+    BitAnd,
+    /// `|`
+    BitOr,
+    /// `^`
+    BitXor,
+    /// `<<`
+    ShiftLeft,
+    /// `>>`
+    ShiftRight,
+}
+
+impl BinaryOp {
+    /// Whether the operator yields a boolean (0/1/NULL).
+    pub fn is_predicate(self) -> bool {
+        use BinaryOp::*;
+        matches!(self, Eq | NullSafeEq | NotEq | Lt | LtEq | Gt | GtEq | And | Or | Xor)
+    }
+}
+
+/// The static result type of an expression, enough to describe a result column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExprType {
+    /// Wire type.
+    pub field_type: FieldType,
+    /// Whether the expression can be NULL.
+    pub nullable: bool,
+    /// Display length in characters (0 when unknown).
+    pub length: u32,
+}
+
+impl ExprType {
+    /// A type with MySQL's default length for it.
+    pub fn of(field_type: FieldType, nullable: bool) -> Self {
+        ExprType { field_type, nullable, length: 0 }
+    }
+}
+
+impl Expr {
+    /// A literal expression.
+    pub fn lit(v: Value) -> Self {
+        Expr::Literal(v)
+    }
+
+    /// Whether the expression references no column (and so can be folded at bind time if pure).
+    pub fn is_constant(&self) -> bool {
+        match self {
+            Expr::Literal(_) => true,
+            Expr::Column(_) => false,
+            Expr::SysVar { .. } | Expr::UserVar(_) => true,
+            Expr::Unary { arg, .. } | Expr::IsNull { arg, .. } | Expr::IsBool { arg, .. } => {
+                arg.is_constant()
+            }
+            Expr::Cast { arg, .. } => arg.is_constant(),
+            Expr::Binary { left, right, .. } => left.is_constant() && right.is_constant(),
+            Expr::Like { arg, pattern, .. } => arg.is_constant() && pattern.is_constant(),
+            Expr::InList { arg, list, .. } => arg.is_constant() && list.iter().all(Expr::is_constant),
+            Expr::Between { arg, low, high, .. } => {
+                arg.is_constant() && low.is_constant() && high.is_constant()
+            }
+            Expr::Case { operand, whens, else_ } => {
+                operand.as_ref().is_none_or(|o| o.is_constant())
+                    && whens.iter().all(|(w, t)| w.is_constant() && t.is_constant())
+                    && else_.as_ref().is_none_or(|e| e.is_constant())
+            }
+            Expr::Func { args, .. } => args.iter().all(Expr::is_constant),
+        }
+    }
+}

@@ -1,0 +1,25 @@
+//! FerroDB's SQL layer.
+//!
+//! A statement's path: [`split_statements`] cuts a COM_QUERY text into statements,
+//! [`parse_statement`] parses one with `sqlparser` (MySQL dialect), the session handles
+//! transaction control ([`TxnStmt`]) itself and hands everything else to [`execute`], which binds
+//! names ([`binder`]) into typed [`expr::Expr`]s, and runs the statement's executor
+//! ([`executor`]) against the session's [`SessionCtx`].
+
+pub mod binder;
+pub mod catalog;
+pub mod context;
+pub mod executor;
+pub mod expr;
+pub mod parser;
+pub mod result;
+pub mod split;
+pub mod sysvar;
+pub mod txn;
+
+pub use context::{Level, SessionCtx, Warning};
+pub use executor::{change_database, execute};
+pub use parser::parse_statement;
+pub use result::{ExecResult, OkResult, ResultSet};
+pub use split::split_statements;
+pub use txn::TxnStmt;

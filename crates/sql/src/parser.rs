@@ -1,0 +1,90 @@
+//! Parsing one statement with `sqlparser` (MySQL dialect) and MySQL-shaped syntax errors.
+
+use errno::{Error, Result, ER_PARSE};
+use sqlparser::{
+    ast::Statement,
+    dialect::MySqlDialect,
+    parser::{Parser, ParserError},
+    tokenizer::{Location, Token},
+};
+
+/// Parses exactly one statement (a trailing `;` is allowed).
+pub fn parse_statement(text: &str) -> Result<Statement> {
+    let dialect = MySqlDialect {};
+    let mut parser = Parser::new(&dialect).try_with_sql(text).map_err(|e| syntax_error(text, &e))?;
+    let stmt = parser.parse_statement().map_err(|e| syntax_error(text, &e))?;
+    while parser.consume_token(&Token::SemiColon) {}
+    let next = parser.peek_token();
+    if next.token != Token::EOF {
+        return Err(near(text, next.span.start));
+    }
+    Ok(stmt)
+}
+
+/// Converts a parser error into MySQL's 1064 message, quoting the text from the error position.
+fn syntax_error(text: &str, e: &ParserError) -> Error {
+    let msg = e.to_string();
+    // sqlparser ends its messages with " at Line: L, Column: C".
+    let loc = msg.rsplit_once(" at Line: ").and_then(|(_, tail)| {
+        let (l, c) = tail.split_once(", Column: ")?;
+        Some(Location { line: l.trim().parse().ok()?, column: c.trim().parse().ok()? })
+    });
+    match loc {
+        Some(loc) => near(text, loc),
+        None => near(text, Location { line: u64::MAX, column: 0 }),
+    }
+}
+
+/// `… near '<rest of statement from loc>' at line N`, the rest cut to 80 characters as MySQL does.
+fn near(text: &str, loc: Location) -> Error {
+    let offset = offset_of(text, loc).unwrap_or(text.len());
+    let rest: String = text[offset..].chars().take(80).collect();
+    let line = if loc.line == u64::MAX { text.lines().count().max(1) as u64 } else { loc.line };
+    Error::fmt(ER_PARSE, &[&rest, &line])
+}
+
+/// Byte offset of a 1-based line/column (columns count characters).
+pub fn offset_of(text: &str, loc: Location) -> Option<usize> {
+    if loc.line == 0 {
+        return None;
+    }
+    let mut line_start = 0;
+    for _ in 1..loc.line {
+        line_start += text[line_start..].find('\n')? + 1;
+    }
+    let col = loc.column.saturating_sub(1) as usize;
+    let line = &text[line_start..];
+    Some(line_start + line.char_indices().nth(col).map_or(line.len(), |(i, _)| i))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_one_statement_with_trailing_semicolon() {
+        assert!(parse_statement("select 1;").is_ok());
+    }
+
+    #[test]
+    fn syntax_error_quotes_rest_of_statement() {
+        let e = parse_statement("select * frm t").expect_err("bad");
+        assert_eq!(e.code, 1064);
+        assert_eq!(e.state, "42000");
+        assert!(e.message.ends_with("near 'frm t' at line 1"), "{}", e.message);
+        let e = parse_statement("select 1,\n  from").expect_err("bad");
+        assert!(e.message.ends_with("at line 2"), "{}", e.message);
+    }
+
+    #[test]
+    fn trailing_garbage_is_an_error() {
+        let e = parse_statement("select 1 2").expect_err("bad");
+        assert!(e.message.contains("near '2'"), "{}", e.message);
+    }
+
+    #[test]
+    fn offsets_count_characters() {
+        let t = "é\nab";
+        assert_eq!(offset_of(t, Location { line: 2, column: 2 }), Some(4));
+    }
+}

@@ -1,0 +1,11 @@
+//! SQL values and MySQL column metadata shared by every FerroDB layer.
+//!
+//! [`Value`] is the runtime datum the executor computes with; [`FieldType`], [`ColumnFlags`] and
+//! [`ResultColumn`] describe result-set columns exactly as the MySQL protocol's column-definition
+//! packet does, so the wire layer only serialises what the SQL layer decided.
+
+mod field;
+mod value;
+
+pub use field::{charset, ColumnFlags, FieldType, ResultColumn};
+pub use value::Value;
