@@ -1,1 +1,142 @@
-//! placeholder
+//! A client session: per-connection state and the lifecycle of each statement.
+//!
+//! The server hands a [`Session`] the text of a COM_QUERY; the session splits it into statements,
+//! parses each, carries out transaction control itself, runs everything else through the SQL
+//! layer, keeps `SHOW WARNINGS` diagnostics, and reports the status flags every OK/EOF carries.
+
+mod status;
+mod txn;
+
+pub use status::ServerStatus;
+pub use sql::{sysvar::GlobalVars, ExecResult, OkResult, ResultSet};
+
+use errno::{Error, Result};
+use sql::{sysvar::SessionVars, Level, SessionCtx, TxnStmt, Warning};
+use txn::TxnState;
+
+/// One client connection's session.
+#[derive(Debug)]
+pub struct Session {
+    ctx: SessionCtx,
+    txn: TxnState,
+}
+
+impl Session {
+    /// A new session for an authenticated `user@host`.
+    pub fn new(globals: GlobalVars, user: &str, host: &str, connection_id: u64) -> Self {
+        Session {
+            ctx: SessionCtx::new(SessionVars::new(globals), user, host, connection_id),
+            txn: TxnState::default(),
+        }
+    }
+
+    /// Runs every statement of a COM_QUERY text, in order, stopping after the first error
+    /// (as MySQL does for multi-statements). An empty text is error 1065.
+    pub fn execute_text(&mut self, text: &str) -> Vec<Result<ExecResult>> {
+        let stmts = sql::split_statements(text);
+        if stmts.is_empty() {
+            let err = Error::fmt(errno::ER_EMPTY_QUERY, &[]);
+            self.record_error(&err);
+            return vec![Err(err)];
+        }
+        let mut out = Vec::with_capacity(stmts.len());
+        for stmt in stmts {
+            let r = self.execute_one(stmt);
+            let failed = r.is_err();
+            out.push(r);
+            if failed {
+                break;
+            }
+        }
+        out
+    }
+
+    fn execute_one(&mut self, text: &str) -> Result<ExecResult> {
+        let stmt = match sql::parse_statement(text) {
+            Ok(s) => s,
+            Err(e) => {
+                self.record_error(&e);
+                return Err(e);
+            }
+        };
+        if !sql::reads_diagnostics(&stmt) {
+            self.ctx.warnings.clear();
+        }
+        let autocommit_before = self.ctx.vars.bool("autocommit");
+        let result = match TxnStmt::from_ast(&stmt) {
+            Some(t) => self.txn.execute(&t),
+            None => sql::execute(&mut self.ctx, &stmt, text),
+        };
+        // Turning autocommit on commits the open transaction, as in MySQL.
+        if !autocommit_before && self.ctx.vars.bool("autocommit") {
+            self.txn.commit();
+        }
+        if let Err(e) = &result {
+            self.record_error(e);
+        }
+        result
+    }
+
+    fn record_error(&mut self, e: &Error) {
+        self.ctx.warnings.clear();
+        self.ctx.warnings.push(Warning { level: Level::Error, code: e.code, message: e.message.clone() });
+    }
+
+    /// COM_INIT_DB / CONNECT_WITH_DB: switches the current database.
+    pub fn use_database(&mut self, name: &str) -> Result<()> {
+        sql::change_database(&mut self.ctx, name)
+    }
+
+    /// The current database, if any.
+    pub fn current_db(&self) -> Option<&str> {
+        self.ctx.current_db.as_deref()
+    }
+
+    /// Status flags for OK/EOF packets: AUTOCOMMIT and IN_TRANS reflect the session.
+    pub fn status(&self) -> ServerStatus {
+        let mut s = ServerStatus::default();
+        if self.ctx.vars.bool("autocommit") {
+            s = s.with(ServerStatus::AUTOCOMMIT);
+        }
+        if self.txn.is_active() {
+            s = s.with(ServerStatus::IN_TRANS);
+            if self.txn.is_read_only() {
+                s = s.with(ServerStatus::IN_TRANS_READONLY);
+            }
+        }
+        s
+    }
+
+    /// Warnings (all levels) left by the last statement.
+    pub fn warning_count(&self) -> u16 {
+        self.ctx.warning_count()
+    }
+
+    /// A session variable's value as text (e.g. `max_allowed_packet`, `wait_timeout`).
+    pub fn var_int(&self, name: &str) -> i64 {
+        self.ctx.vars.int(name)
+    }
+
+    /// COM_RESET_CONNECTION: rolls back, drops user variables and diagnostics, restores
+    /// session variables from the globals; keeps the user and the current database.
+    pub fn reset(&mut self) {
+        self.txn.rollback();
+        let globals = self.ctx.vars.globals().clone();
+        let db = self.ctx.current_db.take();
+        self.ctx = SessionCtx::new(
+            SessionVars::new(globals),
+            &self.ctx.user.clone(),
+            &self.ctx.host.clone(),
+            self.ctx.connection_id,
+        );
+        self.ctx.current_db = db;
+    }
+
+    /// Called when the connection ends: rolls back whatever is still open.
+    pub fn close(&mut self) {
+        self.txn.rollback();
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -62,3 +62,14 @@ fn statement_kind(stmt: &Statement) -> String {
     let text = stmt.to_string();
     text.split_whitespace().take(2).collect::<Vec<_>>().join(" ")
 }
+
+/// Whether a statement reads the previous statement's diagnostics (`SHOW WARNINGS`, `SHOW ERRORS`,
+/// `SHOW COUNT(*) …`), and so must not clear them before it runs.
+pub fn reads_diagnostics(stmt: &Statement) -> bool {
+    match stmt {
+        Statement::ShowVariable { variable } => variable.first().is_some_and(|w| {
+            ["WARNINGS", "ERRORS", "COUNT"].iter().any(|k| w.value.eq_ignore_ascii_case(k))
+        }),
+        _ => false,
+    }
+}

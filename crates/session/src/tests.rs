@@ -1,0 +1,144 @@
+use types::Value;
+
+use super::*;
+
+fn session() -> Session {
+    let mut s = Session::new(GlobalVars::new(&[]), "root", "127.0.0.1", 7);
+    s.use_database("test").expect("test db exists");
+    s
+}
+
+fn rows(r: &Result<ExecResult>) -> Vec<Vec<Value>> {
+    match r {
+        Ok(ExecResult::Rows(rs)) => rs.rows.clone(),
+        other => panic!("expected rows, got {other:?}"),
+    }
+}
+
+fn one(s: &mut Session, sql: &str) -> Result<ExecResult> {
+    let mut out = s.execute_text(sql);
+    assert_eq!(out.len(), 1, "{sql}");
+    out.remove(0)
+}
+
+#[test]
+fn driver_connect_queries_answer_like_tidb() {
+    let mut s = session();
+    assert_eq!(rows(&one(&mut s, "SELECT DATABASE()")), vec![vec![Value::String("test".into())]]);
+    assert_eq!(
+        rows(&one(&mut s, "SELECT @@transaction_isolation")),
+        vec![vec![Value::String("REPEATABLE-READ".into())]]
+    );
+    assert_eq!(rows(&one(&mut s, "SELECT @@lower_case_table_names")), vec![vec![Value::Int(2)]]);
+    let v = rows(&one(&mut s, "SELECT VERSION()"));
+    assert!(v[0][0].to_string().starts_with("8.0.11-TiDB-"));
+    let r = one(&mut s, "SELECT CAST('test plain returns' AS CHAR(60)) AS anon_1");
+    match r {
+        Ok(ExecResult::Rows(rs)) => {
+            assert_eq!(rs.columns[0].name, "anon_1");
+            assert_eq!(rs.rows, vec![vec![Value::String("test plain returns".into())]]);
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn autocommit_flag_follows_set() {
+    let mut s = session();
+    assert!(s.status().has(ServerStatus::AUTOCOMMIT));
+    one(&mut s, "SET AUTOCOMMIT = 0").expect("set");
+    assert!(!s.status().has(ServerStatus::AUTOCOMMIT));
+    assert_eq!(rows(&one(&mut s, "select @@autocommit")), vec![vec![Value::Int(0)]]);
+}
+
+#[test]
+fn begin_commit_rollback_and_savepoints() {
+    let mut s = session();
+    one(&mut s, "ROLLBACK").expect("rollback outside a transaction is a no-op");
+    one(&mut s, "BEGIN").expect("begin");
+    assert!(s.status().has(ServerStatus::IN_TRANS));
+    one(&mut s, "SAVEPOINT a").expect("savepoint");
+    one(&mut s, "ROLLBACK TO SAVEPOINT a").expect("rollback to");
+    one(&mut s, "RELEASE SAVEPOINT a").expect("release");
+    assert_eq!(one(&mut s, "ROLLBACK TO SAVEPOINT a").map_err(|e| e.code), Err(1305));
+    one(&mut s, "COMMIT").expect("commit");
+    assert!(!s.status().has(ServerStatus::IN_TRANS));
+    one(&mut s, "START TRANSACTION READ ONLY").expect("begin ro");
+    assert!(s.status().has(ServerStatus::IN_TRANS_READONLY));
+    // Turning autocommit on commits.
+    one(&mut s, "SET autocommit = 0").expect("set");
+    one(&mut s, "SET autocommit = 1").expect("set");
+    assert!(!s.status().has(ServerStatus::IN_TRANS));
+}
+
+#[test]
+fn multi_statement_stops_at_first_error_and_warnings_show_it() {
+    let mut s = session();
+    let out = s.execute_text("select 1; select * frm x; select 3");
+    assert_eq!(out.len(), 2);
+    assert!(out[0].is_ok());
+    assert_eq!(out[1].as_ref().map_err(|e| e.code).err(), Some(1064));
+    let w = rows(&one(&mut s, "SHOW WARNINGS"));
+    assert_eq!(w.len(), 1);
+    assert_eq!(w[0][0], Value::String("Error".into()));
+    assert_eq!(w[0][1], Value::Int(1064));
+    // The next ordinary statement clears diagnostics.
+    one(&mut s, "select 1").expect("ok");
+    assert!(rows(&one(&mut s, "SHOW WARNINGS")).is_empty());
+}
+
+#[test]
+fn errors_carry_mysql_codes() {
+    let mut s = session();
+    assert_eq!(s.execute_text("  ")[0].as_ref().map_err(|e| e.code).err(), Some(1065));
+    assert_eq!(one(&mut s, "select @@nope").map_err(|e| e.code).err(), Some(1193));
+    assert_eq!(one(&mut s, "select * from players").map_err(|e| e.code).err(), Some(1146));
+    assert_eq!(one(&mut s, "use nope").map_err(|e| e.code).err(), Some(1049));
+    assert_eq!(one(&mut s, "select nosuchfn(1)").map_err(|e| e.code).err(), Some(1305));
+    assert_eq!(one(&mut s, "set names klingon").map_err(|e| e.code).err(), Some(1115));
+}
+
+#[test]
+fn show_variables_like_and_where() {
+    let mut s = session();
+    let r = rows(&one(&mut s, "SHOW VARIABLES LIKE 'sql_mode'"));
+    assert_eq!(r.len(), 1);
+    assert_eq!(r[0][0], Value::String("sql_mode".into()));
+    assert!(r[0][1].to_string().contains("STRICT_TRANS_TABLES"));
+    let r = rows(&one(&mut s, "SHOW SESSION VARIABLES WHERE Variable_name = 'autocommit'"));
+    assert_eq!(r, vec![vec![Value::String("autocommit".into()), Value::String("ON".into())]]);
+    let r = rows(&one(&mut s, "SHOW GLOBAL VARIABLES LIKE 'tx_%'"));
+    assert_eq!(r.len(), 2);
+}
+
+#[test]
+fn expressions_follow_mysql() {
+    let mut s = session();
+    let r = rows(&one(&mut s, "select 1+1, 7 div 2, 7 % 3, 1/0, null is null, 'a' like 'A', 2 between 1 and 3, 3 in (1, null)"));
+    assert_eq!(
+        r[0],
+        vec![
+            Value::Int(2),
+            Value::Int(3),
+            Value::Int(1),
+            Value::Null,
+            Value::Int(1),
+            Value::Int(0),
+            Value::Int(1),
+            Value::Null
+        ]
+    );
+    assert_eq!(one(&mut s, "select 9223372036854775807 + 1").map_err(|e| e.code).err(), Some(1690));
+    one(&mut s, "set @x = 41").expect("set");
+    assert_eq!(rows(&one(&mut s, "select @x + 1")), vec![vec![Value::Int(42)]]);
+    assert_eq!(rows(&one(&mut s, "select 1 from dual where 0")), Vec::<Vec<Value>>::new());
+}
+
+#[test]
+fn reset_restores_defaults_but_keeps_database() {
+    let mut s = session();
+    one(&mut s, "set autocommit=0, @u = 1").expect("set");
+    s.reset();
+    assert!(s.status().has(ServerStatus::AUTOCOMMIT));
+    assert_eq!(rows(&one(&mut s, "select @u, database()")), vec![vec![Value::Null, Value::String("test".into())]]);
+}
