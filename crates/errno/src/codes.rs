@@ -44,6 +44,9 @@ errors! {
     ER_NO_TABLES_USED = 1096, "HY000", "ErrNoTablesUsed", "No tables used";
     ER_UNKNOWN_SYSTEM_VARIABLE = 1193, "HY000", "ErrUnknownSystemVariable", "Unknown system variable '%s'";
     ER_NET_PACKET_TOO_LARGE = 1153, "08S01", "ErrNetPacketTooLarge", "Got a packet bigger than 'max_allowed_packet' bytes";
+    ER_NET_PACKETS_OUT_OF_ORDER = 1156, "08S01", "ErrNetPacketsOutOfOrder", "Got packets out of order";
+    ER_MALFORMED_PACKET = 1835, "HY000", "ErrMalformedPacket", "Malformed communication packet.";
+    ER_CLIENT_INTERACTION_TIMEOUT = 4031, "HY000", "ErrClientInteractionTimeout", "The client was disconnected by the server because of inactivity. See wait_timeout and interactive_timeout for configuring this behavior.";
     ER_NET_READ_ERROR = 1158, "08S01", "ErrNetReadError", "Got an error reading communication packets";
     ER_NET_READ_INTERRUPTED = 1159, "08S01", "ErrNetReadInterrupted", "Got timeout reading communication packets";
     ER_TOO_BIG_FIELDLENGTH = 1074, "42000", "ErrTooBigFieldlength", "Column length too big for column '%s' (max = %d); use BLOB or TEXT instead";

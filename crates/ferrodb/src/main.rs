@@ -1,1 +1,141 @@
-fn main(){}
+//! The `ferrodb` binary: flags and config, logging, data directory, TLS, and the server.
+
+mod config;
+
+use std::{fs, path::Path, process::ExitCode, time::Duration};
+
+use clap::Parser;
+use config::{Cli, FileConfig, Settings};
+use server::{tls, Account, AuthPlugin, GlobalVars, Server, ServerConfig, UserStore};
+use tracing::{error, info};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let file = match &cli.config {
+        Some(path) => match fs::read_to_string(path).map_err(|e| e.to_string()).and_then(|t| {
+            toml::from_str::<FileConfig>(&t).map_err(|e| e.to_string())
+        }) {
+            Ok(f) => f,
+            Err(e) => {
+                eprintln!("ferrodb: config {}: {e}", path.display());
+                return ExitCode::from(2);
+            }
+        },
+        None => FileConfig::default(),
+    };
+    let settings = Settings::resolve(cli, file);
+    init_logging(&settings.log_level);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            error!("cannot start runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(settings)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            error!("{e}");
+            eprintln!("ferrodb: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging(level: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_new(level)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt().with_env_filter(filter).with_target(false).init();
+}
+
+/// Holds the data directory's lock file for the life of the process, so a second server on the
+/// same directory is refused instead of corrupting it.
+fn lock_data_dir(dir: &Path) -> Result<fs::File, String> {
+    fs::create_dir_all(dir).map_err(|e| format!("cannot create data dir {}: {e}", dir.display()))?;
+    let path = dir.join("LOCK");
+    let file = fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(fs::TryLockError::WouldBlock) => Err(format!(
+            "data dir {} is in use by another FerroDB process (lock file {})",
+            dir.display(),
+            path.display()
+        )),
+        Err(fs::TryLockError::Error(e)) => Err(format!("cannot lock {}: {e}", path.display())),
+    }
+}
+
+async fn run(settings: Settings) -> Result<(), String> {
+    let _lock = lock_data_dir(&settings.data_dir)?;
+    let tls = tls::setup(
+        &settings.data_dir,
+        &tls::TlsOptions {
+            cert: settings.ssl_cert.clone(),
+            key: settings.ssl_key.clone(),
+            ca: settings.ssl_ca.clone(),
+        },
+    )
+    .map_err(|e| format!("TLS setup failed: {e}"))?;
+    if let Some(ca) = &tls.ca_path {
+        info!(ca = %ca.display(), "TLS enabled; clients verify the server with this CA");
+    }
+    let mut accounts = Vec::new();
+    for u in &settings.users {
+        let plugin = AuthPlugin::from_name(&u.plugin)
+            .ok_or_else(|| format!("user {}: unknown auth plugin {}", u.name, u.plugin))?;
+        accounts.push(Account::new(&u.name, &u.password, plugin));
+    }
+    let addr = format!("{}:{}", settings.host, settings.port);
+    let listener = tokio::net::TcpListener::bind(&addr)
+        .await
+        .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+    let bound = listener.local_addr().map_err(|e| e.to_string())?;
+    let data_dir = fs::canonicalize(&settings.data_dir).unwrap_or(settings.data_dir.clone());
+    let globals = GlobalVars::new(&[
+        ("port", bound.port().to_string()),
+        ("datadir", data_dir.display().to_string()),
+        ("hostname", hostname()),
+        ("ssl_cert", tls.cert_path.display().to_string()),
+        ("ssl_key", tls.key_path.display().to_string()),
+        ("ssl_ca", tls.ca_path.as_ref().map(|p| p.display().to_string()).unwrap_or_default()),
+        ("require_secure_transport", if settings.require_secure_transport { "ON" } else { "OFF" }.into()),
+    ]);
+    let server = Server::new(ServerConfig {
+        users: UserStore::new(accounts),
+        tls: Some(tls),
+        require_secure_transport: settings.require_secure_transport,
+        globals,
+        shutdown_grace: Duration::from_secs(30),
+    });
+    info!(%bound, data_dir = %data_dir.display(), version = server::server_version(), "FerroDB is ready");
+    server.serve(listener, shutdown_signal()).await;
+    info!("FerroDB stopped");
+    Ok(())
+}
+
+fn hostname() -> String {
+    fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_string())
+        .unwrap_or_else(|_| "localhost".into())
+}
+
+/// Completes on SIGINT or SIGTERM.
+async fn shutdown_signal() {
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => info!("SIGINT received"),
+        _ = term => info!("SIGTERM received"),
+    }
+}

@@ -8,6 +8,11 @@ mod status;
 mod txn;
 
 pub use status::ServerStatus;
+
+/// The version string announced in the handshake and returned by `VERSION()`.
+pub fn server_version() -> &'static str {
+    sql::sysvar::SERVER_VERSION
+}
 pub use sql::{sysvar::GlobalVars, ExecResult, OkResult, ResultSet};
 
 use errno::{Error, Result};
@@ -31,11 +36,21 @@ impl Session {
     }
 
     /// Runs every statement of a COM_QUERY text, in order, stopping after the first error
-    /// (as MySQL does for multi-statements). An empty text is error 1065.
-    pub fn execute_text(&mut self, text: &str) -> Vec<Result<ExecResult>> {
+    /// (as MySQL does for multi-statements). An empty text is error 1065. Without `multi`
+    /// (the client did not set CLIENT_MULTI_STATEMENTS), a second statement is a syntax error.
+    pub fn execute_text(&mut self, text: &str, multi: bool) -> Vec<Result<ExecResult>> {
         let stmts = sql::split_statements(text);
         if stmts.is_empty() {
             let err = Error::fmt(errno::ER_EMPTY_QUERY, &[]);
+            self.record_error(&err);
+            return vec![Err(err)];
+        }
+        if !multi && stmts.len() > 1 {
+            let second = stmts[1];
+            let offset = second.as_ptr() as usize - text.as_ptr() as usize;
+            let near: String = text[offset.saturating_sub(1)..].chars().take(80).collect();
+            let line = text[..offset].matches('\n').count() + 1;
+            let err = Error::fmt(errno::ER_PARSE, &[&near, &line]);
             self.record_error(&err);
             return vec![Err(err)];
         }
@@ -85,6 +100,11 @@ impl Session {
     /// COM_INIT_DB / CONNECT_WITH_DB: switches the current database.
     pub fn use_database(&mut self, name: &str) -> Result<()> {
         sql::change_database(&mut self.ctx, name)
+    }
+
+    /// COM_FIELD_LIST: the columns of `table` in the current database.
+    pub fn field_list(&mut self, table: &str) -> Result<Vec<types::ResultColumn>> {
+        sql::field_list(&self.ctx, table)
     }
 
     /// The current database, if any.

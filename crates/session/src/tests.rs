@@ -16,7 +16,7 @@ fn rows(r: &Result<ExecResult>) -> Vec<Vec<Value>> {
 }
 
 fn one(s: &mut Session, sql: &str) -> Result<ExecResult> {
-    let mut out = s.execute_text(sql);
+    let mut out = s.execute_text(sql, true);
     assert_eq!(out.len(), 1, "{sql}");
     out.remove(0)
 }
@@ -74,7 +74,7 @@ fn begin_commit_rollback_and_savepoints() {
 #[test]
 fn multi_statement_stops_at_first_error_and_warnings_show_it() {
     let mut s = session();
-    let out = s.execute_text("select 1; select * frm x; select 3");
+    let out = s.execute_text("select 1; select * frm x; select 3", true);
     assert_eq!(out.len(), 2);
     assert!(out[0].is_ok());
     assert_eq!(out[1].as_ref().map_err(|e| e.code).err(), Some(1064));
@@ -90,7 +90,7 @@ fn multi_statement_stops_at_first_error_and_warnings_show_it() {
 #[test]
 fn errors_carry_mysql_codes() {
     let mut s = session();
-    assert_eq!(s.execute_text("  ")[0].as_ref().map_err(|e| e.code).err(), Some(1065));
+    assert_eq!(s.execute_text("  ", true)[0].as_ref().map_err(|e| e.code).err(), Some(1065));
     assert_eq!(one(&mut s, "select @@nope").map_err(|e| e.code).err(), Some(1193));
     assert_eq!(one(&mut s, "select * from players").map_err(|e| e.code).err(), Some(1146));
     assert_eq!(one(&mut s, "use nope").map_err(|e| e.code).err(), Some(1049));
@@ -141,4 +141,27 @@ fn reset_restores_defaults_but_keeps_database() {
     s.reset();
     assert!(s.status().has(ServerStatus::AUTOCOMMIT));
     assert_eq!(rows(&one(&mut s, "select @u, database()")), vec![vec![Value::Null, Value::String("test".into())]]);
+}
+
+#[test]
+fn second_statement_without_multi_statements_is_a_syntax_error() {
+    let mut s = session();
+    let out = s.execute_text("select 1; select 2", false);
+    assert_eq!(out.len(), 1);
+    let e = out[0].as_ref().expect_err("refused");
+    assert_eq!(e.code, 1064);
+    assert!(e.message.contains("near '; select 2'"), "{}", e.message);
+    assert_eq!(s.execute_text("select 1;", false).len(), 1);
+}
+
+#[test]
+fn expression_columns_are_named_by_their_text() {
+    let mut s = session();
+    match one(&mut s, "select database(), VERSION( ), 1+1, concat('a', ')') , @@version") {
+        Ok(ExecResult::Rows(rs)) => {
+            let names: Vec<_> = rs.columns.iter().map(|c| c.name.as_str()).collect();
+            assert_eq!(names, vec!["database()", "VERSION( )", "1+1", "concat('a', ')')", "@@version"]);
+        }
+        other => panic!("{other:?}"),
+    }
 }

@@ -18,7 +18,7 @@ pub mod sysvar;
 pub mod txn;
 
 pub use context::{Level, SessionCtx, Warning};
-pub use executor::{change_database, execute, reads_diagnostics};
+pub use executor::{change_database, execute, field_list, reads_diagnostics};
 pub use parser::parse_statement;
 pub use result::{ExecResult, OkResult, ResultSet};
 pub use split::split_statements;

@@ -73,3 +73,9 @@ pub fn reads_diagnostics(stmt: &Statement) -> bool {
         _ => false,
     }
 }
+
+/// COM_FIELD_LIST: the column definitions of `table` in the current database.
+pub fn field_list(ctx: &SessionCtx, table: &str) -> Result<Vec<types::ResultColumn>> {
+    let name = sqlparser::ast::ObjectName::from(vec![sqlparser::ast::Ident::new(table)]);
+    Err(select::no_such_table(ctx, &name))
+}

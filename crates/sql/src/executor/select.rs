@@ -106,7 +106,50 @@ pub fn result_column(name: &str, ty: &ExprType) -> ResultColumn {
 fn source_text(text: &str, e: &ast::Expr) -> String {
     let span = e.span();
     match (offset_of(text, span.start), offset_of(text, span.end)) {
-        (Some(a), Some(b)) if a < b && b <= text.len() => text[a..b].to_string(),
+        (Some(a), Some(b)) if a < b && b <= text.len() => {
+            // A call's span stops short of its closing parenthesis; take in the argument list.
+            let end = match (e, text[a..].find('(')) {
+                (ast::Expr::Function(_), Some(p)) => after_parens(text, a + p).max(b),
+                _ => b,
+            };
+            text[a..end].to_string()
+        }
         _ => e.to_string(),
     }
+}
+
+/// If `text[from..]` starts (after spaces) with a parenthesised group, the offset just past its
+/// closing parenthesis (quotes respected); otherwise `from`.
+fn after_parens(text: &str, from: usize) -> usize {
+    let bytes = text.as_bytes();
+    let mut i = from;
+    while i < bytes.len() && bytes[i].is_ascii_whitespace() {
+        i += 1;
+    }
+    if bytes.get(i) != Some(&b'(') {
+        return from;
+    }
+    let mut depth = 0usize;
+    let mut quote: Option<u8> = None;
+    while i < bytes.len() {
+        let c = bytes[i];
+        match quote {
+            Some(q) if c == b'\\' && q != b'`' => i += 1,
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None => match c {
+                b'\'' | b'"' | b'`' => quote = Some(c),
+                b'(' => depth += 1,
+                b')' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        return i + 1;
+                    }
+                }
+                _ => {}
+            },
+        }
+        i += 1;
+    }
+    from
 }
