@@ -108,7 +108,11 @@ impl Settings {
     /// Merges flags over the config file over defaults.
     pub fn resolve(cli: Cli, file: FileConfig) -> Settings {
         let users = if file.users.is_empty() {
-            vec![UserConfig { name: "root".into(), password: String::new(), plugin: default_plugin() }]
+            vec![UserConfig {
+                name: "root".into(),
+                password: String::new(),
+                plugin: default_plugin(),
+            }]
         } else {
             file.users
         };
@@ -149,7 +153,14 @@ mod tests {
     #[test]
     fn default_account_is_root_without_password() {
         let s = Settings::resolve(Cli::default(), FileConfig::default());
-        assert_eq!(s.users, vec![UserConfig { name: "root".into(), password: String::new(), plugin: default_plugin() }]);
+        assert_eq!(
+            s.users,
+            vec![UserConfig {
+                name: "root".into(),
+                password: String::new(),
+                plugin: default_plugin()
+            }]
+        );
     }
 
     #[test]

@@ -12,9 +12,10 @@ use tracing::{error, info};
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let file = match &cli.config {
-        Some(path) => match fs::read_to_string(path).map_err(|e| e.to_string()).and_then(|t| {
-            toml::from_str::<FileConfig>(&t).map_err(|e| e.to_string())
-        }) {
+        Some(path) => match fs::read_to_string(path)
+            .map_err(|e| e.to_string())
+            .and_then(|t| toml::from_str::<FileConfig>(&t).map_err(|e| e.to_string()))
+        {
             Ok(f) => f,
             Err(e) => {
                 eprintln!("ferrodb: config {}: {e}", path.display());
@@ -51,7 +52,8 @@ fn init_logging(level: &str) {
 /// Holds the data directory's lock file for the life of the process, so a second server on the
 /// same directory is refused instead of corrupting it.
 fn lock_data_dir(dir: &Path) -> Result<fs::File, String> {
-    fs::create_dir_all(dir).map_err(|e| format!("cannot create data dir {}: {e}", dir.display()))?;
+    fs::create_dir_all(dir)
+        .map_err(|e| format!("cannot create data dir {}: {e}", dir.display()))?;
     let path = dir.join("LOCK");
     let file = fs::OpenOptions::new()
         .create(true)
@@ -103,7 +105,10 @@ async fn run(settings: Settings) -> Result<(), String> {
         ("ssl_cert", tls.cert_path.display().to_string()),
         ("ssl_key", tls.key_path.display().to_string()),
         ("ssl_ca", tls.ca_path.as_ref().map(|p| p.display().to_string()).unwrap_or_default()),
-        ("require_secure_transport", if settings.require_secure_transport { "ON" } else { "OFF" }.into()),
+        (
+            "require_secure_transport",
+            if settings.require_secure_transport { "ON" } else { "OFF" }.into(),
+        ),
     ]);
     let server = Server::new(ServerConfig {
         users: UserStore::new(accounts),

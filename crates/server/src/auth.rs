@@ -78,7 +78,15 @@ impl Account {
         }
         match plugin {
             AuthPlugin::Native => verify_native(&self.native_digest, scramble, response),
-            AuthPlugin::CachingSha2 => verify_sha2(&self.sha2_digest, scramble, response),
+            // After an AuthSwitchRequest the scramble travels with a trailing NUL that some
+            // clients (PyMySQL) hash along with it while others (libmariadb) drop it.
+            AuthPlugin::CachingSha2 => {
+                verify_sha2(&self.sha2_digest, scramble, response) || {
+                    let mut with_nul = scramble.to_vec();
+                    with_nul.push(0);
+                    verify_sha2(&self.sha2_digest, &with_nul, response)
+                }
+            }
         }
     }
 
@@ -189,6 +197,9 @@ mod tests {
         let s = new_scramble();
         assert!(acct.verify(AuthPlugin::CachingSha2, &s, &sha2_client("pässword", &s)));
         assert!(!acct.verify(AuthPlugin::CachingSha2, &s, &sha2_client("password", &s)));
+        let mut with_nul = s.to_vec();
+        with_nul.push(0);
+        assert!(acct.verify(AuthPlugin::CachingSha2, &s, &sha2_client("pässword", &with_nul)));
     }
 
     #[test]

@@ -3,9 +3,9 @@
 use std::{sync::Arc, time::Duration};
 
 use errno::{
-    Error, ER_ACCESS_DENIED, ER_CLIENT_INTERACTION_TIMEOUT, ER_HANDSHAKE_ERROR, ER_MALFORMED_PACKET,
-    ER_NET_PACKETS_OUT_OF_ORDER, ER_NET_PACKET_TOO_LARGE, ER_SECURE_TRANSPORT_REQUIRED,
-    ER_SERVER_SHUTDOWN, ER_UNKNOWN_COM,
+    Error, ER_ACCESS_DENIED, ER_CLIENT_INTERACTION_TIMEOUT, ER_HANDSHAKE_ERROR,
+    ER_MALFORMED_PACKET, ER_NET_PACKETS_OUT_OF_ORDER, ER_NET_PACKET_TOO_LARGE,
+    ER_SECURE_TRANSPORT_REQUIRED, ER_SERVER_SHUTDOWN, ER_UNKNOWN_COM,
 };
 use session::{ExecResult, ServerStatus, Session};
 use tokio::net::TcpStream;
@@ -156,6 +156,9 @@ impl Conn {
                 return Ok(None);
             }
         }
+        if let Some((version, cipher)) = self.io.tls_info() {
+            session.set_tls_info(&version, &cipher);
+        }
         self.io.max_packet =
             usize::try_from(session.var_int("max_allowed_packet")).unwrap_or(64 << 20);
         self.io.write_packet(&ok_packet(0, 0, 0, session.status().0, 0, ""));
@@ -165,9 +168,14 @@ impl Conn {
     }
 
     /// Checks the client's credentials, switching plugin when the account uses another one.
-    async fn authenticate(&mut self, resp: &HandshakeResponse, scramble: &[u8]) -> Result<bool, ProtocolError> {
+    async fn authenticate(
+        &mut self,
+        resp: &HandshakeResponse,
+        scramble: &[u8],
+    ) -> Result<bool, ProtocolError> {
         let account = self.shared.users.get(&resp.user).cloned();
-        let client_plugin = resp.plugin.as_deref().and_then(AuthPlugin::from_name).unwrap_or(AuthPlugin::Native);
+        let client_plugin =
+            resp.plugin.as_deref().and_then(AuthPlugin::from_name).unwrap_or(AuthPlugin::Native);
         let Some(account) = account else {
             let using = if resp.auth_response.is_empty() { "NO" } else { "YES" };
             let err = Error::fmt(ER_ACCESS_DENIED, &[&resp.user, &self.peer, &using]);
@@ -204,7 +212,8 @@ impl Conn {
 
     async fn read_command(&mut self, session: &Session) -> Result<Vec<u8>, ProtocolError> {
         self.io.reset_seq();
-        let timeout_var = if self.caps & cap::INTERACTIVE != 0 { "interactive_timeout" } else { "wait_timeout" };
+        let timeout_var =
+            if self.caps & cap::INTERACTIVE != 0 { "interactive_timeout" } else { "wait_timeout" };
         let secs = session.var_int(timeout_var).max(1) as u64;
         let mut shutdown = self.shared.shutdown.subscribe();
         if *shutdown.borrow() {
@@ -276,7 +285,11 @@ impl Conn {
         self.io.flush().await
     }
 
-    async fn field_list(&mut self, session: &mut Session, body: &[u8]) -> Result<(), ProtocolError> {
+    async fn field_list(
+        &mut self,
+        session: &mut Session,
+        body: &[u8],
+    ) -> Result<(), ProtocolError> {
         let mut r = Reader::new(body);
         let table = r.nul_bytes().unwrap_or(body);
         match session.field_list(&String::from_utf8_lossy(table)) {
@@ -305,7 +318,15 @@ impl Conn {
             let warnings = session.warning_count();
             match r {
                 Ok(ExecResult::Rows(rs)) => {
-                    write_result_set(&mut self.io, &rs.columns, &rs.rows, deprecate_eof, status, warnings).await?
+                    write_result_set(
+                        &mut self.io,
+                        &rs.columns,
+                        &rs.rows,
+                        deprecate_eof,
+                        status,
+                        warnings,
+                    )
+                    .await?
                 }
                 Ok(ExecResult::Ok(ok)) => self.io.write_packet(&ok_packet(
                     0,

@@ -63,7 +63,9 @@ pub struct Shared {
 
 impl Shared {
     fn globals_autocommit(&self) -> bool {
-        session::Session::new(self.globals.clone(), "", "", 0).status().has(session::ServerStatus::AUTOCOMMIT)
+        session::Session::new(self.globals.clone(), "", "", 0)
+            .status()
+            .has(session::ServerStatus::AUTOCOMMIT)
     }
 
     fn count_question(&self) {

@@ -27,7 +27,13 @@ pub struct PacketIo {
 impl PacketIo {
     /// Wraps a transport.
     pub fn new(stream: Stream, max_packet: usize) -> Self {
-        PacketIo { stream, rbuf: BytesMut::with_capacity(8192), out: Vec::with_capacity(8192), seq: 0, max_packet }
+        PacketIo {
+            stream,
+            rbuf: BytesMut::with_capacity(8192),
+            out: Vec::with_capacity(8192),
+            seq: 0,
+            max_packet,
+        }
     }
 
     /// Starts a new command: the next packet read must have sequence id 0.
@@ -50,6 +56,11 @@ impl PacketIo {
     /// The next sequence id.
     pub fn seq(&self) -> u8 {
         self.seq
+    }
+
+    /// The transport's TLS version and cipher, if encrypted.
+    pub fn tls_info(&self) -> Option<(String, String)> {
+        self.stream.tls_info()
     }
 
     /// Whether the transport is TLS.
@@ -75,7 +86,9 @@ impl PacketIo {
         let mut payload = Vec::new();
         loop {
             self.fill(4).await?;
-            let len = usize::from(self.rbuf[0]) | usize::from(self.rbuf[1]) << 8 | usize::from(self.rbuf[2]) << 16;
+            let len = usize::from(self.rbuf[0])
+                | usize::from(self.rbuf[1]) << 8
+                | usize::from(self.rbuf[2]) << 16;
             let got = self.rbuf[3];
             if got != self.seq {
                 return Err(ProtocolError::OutOfOrder { expected: self.seq, got });

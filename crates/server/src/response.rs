@@ -12,7 +12,14 @@ use crate::{
 };
 
 /// Encodes an OK packet (`header` is 0x00, or 0xFE when it ends a result set under DEPRECATE_EOF).
-pub fn ok_packet(header: u8, affected: u64, last_insert_id: u64, status: u16, warnings: u16, info: &str) -> Vec<u8> {
+pub fn ok_packet(
+    header: u8,
+    affected: u64,
+    last_insert_id: u64,
+    status: u16,
+    warnings: u16,
+    info: &str,
+) -> Vec<u8> {
     let mut p = Vec::with_capacity(16 + info.len());
     p.push(header);
     put_lenenc_int(&mut p, affected);

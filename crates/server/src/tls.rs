@@ -82,7 +82,9 @@ pub fn setup(data_dir: &Path, opts: &TlsOptions) -> Result<Tls, TlsError> {
             let (c, k, ca) = ensure_generated(&data_dir.join("tls"))?;
             (c, k, Some(ca))
         }
-        _ => return Err(TlsError::Config("--ssl-cert and --ssl-key must be given together".into())),
+        _ => {
+            return Err(TlsError::Config("--ssl-cert and --ssl-key must be given together".into()))
+        }
     };
     let certs = read_certs(&cert_path)?;
     let key = read_key(&key_path)?;
@@ -184,8 +186,8 @@ fn ensure_generated(dir: &Path) -> Result<(PathBuf, PathBuf, PathBuf), TlsError>
 }
 
 fn write_private(path: &Path, pem: &str) -> Result<(), TlsError> {
-    use std::os::unix::fs::OpenOptionsExt;
     use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
     let mut f = fs::OpenOptions::new()
         .write(true)
         .create(true)

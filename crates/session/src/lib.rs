@@ -94,12 +94,22 @@ impl Session {
 
     fn record_error(&mut self, e: &Error) {
         self.ctx.warnings.clear();
-        self.ctx.warnings.push(Warning { level: Level::Error, code: e.code, message: e.message.clone() });
+        self.ctx.warnings.push(Warning {
+            level: Level::Error,
+            code: e.code,
+            message: e.message.clone(),
+        });
     }
 
     /// COM_INIT_DB / CONNECT_WITH_DB: switches the current database.
     pub fn use_database(&mut self, name: &str) -> Result<()> {
         sql::change_database(&mut self.ctx, name)
+    }
+
+    /// Records the transport's TLS state for `SHOW STATUS LIKE 'Ssl_%'`.
+    pub fn set_tls_info(&mut self, version: &str, cipher: &str) {
+        self.ctx.conn_status =
+            vec![("Ssl_cipher", cipher.to_string()), ("Ssl_version", version.to_string())];
     }
 
     /// COM_FIELD_LIST: the columns of `table` in the current database.
@@ -143,6 +153,7 @@ impl Session {
         self.txn.rollback();
         let globals = self.ctx.vars.globals().clone();
         let db = self.ctx.current_db.take();
+        let conn_status = std::mem::take(&mut self.ctx.conn_status);
         self.ctx = SessionCtx::new(
             SessionVars::new(globals),
             &self.ctx.user.clone(),
@@ -150,6 +161,7 @@ impl Session {
             self.ctx.connection_id,
         );
         self.ctx.current_db = db;
+        self.ctx.conn_status = conn_status;
     }
 
     /// Called when the connection ends: rolls back whatever is still open.

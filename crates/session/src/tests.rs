@@ -140,7 +140,10 @@ fn reset_restores_defaults_but_keeps_database() {
     one(&mut s, "set autocommit=0, @u = 1").expect("set");
     s.reset();
     assert!(s.status().has(ServerStatus::AUTOCOMMIT));
-    assert_eq!(rows(&one(&mut s, "select @u, database()")), vec![vec![Value::Null, Value::String("test".into())]]);
+    assert_eq!(
+        rows(&one(&mut s, "select @u, database()")),
+        vec![vec![Value::Null, Value::String("test".into())]]
+    );
 }
 
 #[test]
@@ -160,7 +163,10 @@ fn expression_columns_are_named_by_their_text() {
     match one(&mut s, "select database(), VERSION( ), 1+1, concat('a', ')') , @@version") {
         Ok(ExecResult::Rows(rs)) => {
             let names: Vec<_> = rs.columns.iter().map(|c| c.name.as_str()).collect();
-            assert_eq!(names, vec!["database()", "VERSION( )", "1+1", "concat('a', ')')", "@@version"]);
+            assert_eq!(
+                names,
+                vec!["database()", "VERSION( )", "1+1", "concat('a', ')')", "@@version"]
+            );
         }
         other => panic!("{other:?}"),
     }

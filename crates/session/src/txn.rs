@@ -38,7 +38,8 @@ impl TxnState {
             }
             TxnStmt::RollbackTo(name) => {
                 let sps = self.active.as_mut().map(|a| &mut a.savepoints);
-                let pos = sps.as_ref().and_then(|s| s.iter().position(|x| x.eq_ignore_ascii_case(name)));
+                let pos =
+                    sps.as_ref().and_then(|s| s.iter().position(|x| x.eq_ignore_ascii_case(name)));
                 match (sps, pos) {
                     (Some(s), Some(p)) => s.truncate(p + 1),
                     _ => return Err(Error::fmt(ER_SP_DOES_NOT_EXIST, &[&"SAVEPOINT", name])),
@@ -46,7 +47,8 @@ impl TxnState {
             }
             TxnStmt::Release(name) => {
                 let sps = self.active.as_mut().map(|a| &mut a.savepoints);
-                let pos = sps.as_ref().and_then(|s| s.iter().position(|x| x.eq_ignore_ascii_case(name)));
+                let pos =
+                    sps.as_ref().and_then(|s| s.iter().position(|x| x.eq_ignore_ascii_case(name)));
                 match (sps, pos) {
                     (Some(s), Some(p)) => s.truncate(p),
                     _ => return Err(Error::fmt(ER_SP_DOES_NOT_EXIST, &[&"SAVEPOINT", name])),

@@ -58,6 +58,8 @@ pub struct SessionCtx {
     pub warnings: Vec<Warning>,
     /// `LAST_INSERT_ID()`: the first auto-increment id of the last insert that generated one.
     pub last_insert_id: u64,
+    /// Per-connection status the transport knows (`Ssl_version`, `Ssl_cipher`), for SHOW STATUS.
+    pub conn_status: Vec<(&'static str, String)>,
 }
 
 impl SessionCtx {
@@ -72,6 +74,7 @@ impl SessionCtx {
             user_vars: HashMap::new(),
             warnings: Vec::new(),
             last_insert_id: 0,
+            conn_status: Vec::new(),
         }
     }
 

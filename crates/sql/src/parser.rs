@@ -11,7 +11,8 @@ use sqlparser::{
 /// Parses exactly one statement (a trailing `;` is allowed).
 pub fn parse_statement(text: &str) -> Result<Statement> {
     let dialect = MySqlDialect {};
-    let mut parser = Parser::new(&dialect).try_with_sql(text).map_err(|e| syntax_error(text, &e))?;
+    let mut parser =
+        Parser::new(&dialect).try_with_sql(text).map_err(|e| syntax_error(text, &e))?;
     let stmt = parser.parse_statement().map_err(|e| syntax_error(text, &e))?;
     while parser.consume_token(&Token::SemiColon) {}
     let next = parser.peek_token();

@@ -202,6 +202,7 @@ fn alias_of(name: &str) -> Option<&'static str> {
 #[derive(Debug, Clone)]
 pub struct GlobalVars {
     values: Arc<RwLock<HashMap<&'static str, String>>>,
+    started: std::time::Instant,
 }
 
 impl GlobalVars {
@@ -214,7 +215,12 @@ impl GlobalVars {
                 values.insert(var.name, value.clone());
             }
         }
-        GlobalVars { values: Arc::new(RwLock::new(values)) }
+        GlobalVars { values: Arc::new(RwLock::new(values)), started: std::time::Instant::now() }
+    }
+
+    /// Seconds since these globals were created (server start), for `SHOW STATUS LIKE 'Uptime'`.
+    pub fn uptime_secs(&self) -> u64 {
+        self.started.elapsed().as_secs()
     }
 
     /// The global value of a variable in canonical text form.
@@ -466,7 +472,10 @@ mod tests {
     #[test]
     fn scope_and_read_only_errors() {
         let mut v = vars();
-        assert_eq!(v.set("version", VarScope::Default, &Value::Int(1)).map_err(|e| e.code), Err(1238));
+        assert_eq!(
+            v.set("version", VarScope::Default, &Value::Int(1)).map_err(|e| e.code),
+            Err(1238)
+        );
         assert_eq!(
             v.set("tidb_gc_life_time", VarScope::Session, &Value::String("1m".into()))
                 .map_err(|e| e.code),
@@ -488,8 +497,12 @@ mod tests {
     #[test]
     fn sql_mode_is_normalised() {
         let mut v = vars();
-        v.set("sql_mode", VarScope::Session, &Value::String("ansi_quotes, strict_trans_tables".into()))
-            .expect("set");
+        v.set(
+            "sql_mode",
+            VarScope::Session,
+            &Value::String("ansi_quotes, strict_trans_tables".into()),
+        )
+        .expect("set");
         assert_eq!(
             v.get_text("sql_mode", VarScope::Session).ok().as_deref(),
             Some("ANSI_QUOTES,STRICT_TRANS_TABLES")

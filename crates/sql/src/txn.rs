@@ -34,7 +34,9 @@ impl TxnStmt {
             }
             Statement::Commit { .. } => TxnStmt::Commit,
             Statement::Rollback { savepoint: None, .. } => TxnStmt::Rollback,
-            Statement::Rollback { savepoint: Some(name), .. } => TxnStmt::RollbackTo(name.value.clone()),
+            Statement::Rollback { savepoint: Some(name), .. } => {
+                TxnStmt::RollbackTo(name.value.clone())
+            }
             Statement::Savepoint { name } => TxnStmt::Savepoint(name.value.clone()),
             Statement::ReleaseSavepoint { name } => TxnStmt::Release(name.value.clone()),
             _ => return None,

@@ -150,11 +150,15 @@ impl ResultColumn {
             FieldType::LongLong => (charset::BINARY, 20, 0, ColumnFlags::NUM),
             FieldType::Float => (charset::BINARY, 12, 31, ColumnFlags::NUM),
             FieldType::Double => (charset::BINARY, 22, 31, ColumnFlags::NUM),
-            FieldType::NewDecimal | FieldType::Decimal => (charset::BINARY, 65, 30, ColumnFlags::NUM),
+            FieldType::NewDecimal | FieldType::Decimal => {
+                (charset::BINARY, 65, 30, ColumnFlags::NUM)
+            }
             FieldType::Null => (charset::BINARY, 0, 0, ColumnFlags::BINARY),
             FieldType::Date => (charset::BINARY, 10, 0, ColumnFlags::BINARY),
             FieldType::Time => (charset::BINARY, 10, 0, ColumnFlags::BINARY),
-            FieldType::DateTime | FieldType::Timestamp => (charset::BINARY, 19, 0, ColumnFlags::BINARY),
+            FieldType::DateTime | FieldType::Timestamp => {
+                (charset::BINARY, 19, 0, ColumnFlags::BINARY)
+            }
             FieldType::Year => (charset::BINARY, 4, 0, ColumnFlags::NUM | ColumnFlags::UNSIGNED),
             _ => (charset::UTF8MB4_BIN, 1024, 31, 0),
         };

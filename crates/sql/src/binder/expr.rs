@@ -1,8 +1,6 @@
 //! AST expression → bound [`Expr`] with its static type.
 
-use errno::{
-    Error, Result, ER_BAD_FIELD, ER_NON_UNIQ, ER_NOT_SUPPORTED_YET, ER_WRONG_ARGUMENTS,
-};
+use errno::{Error, Result, ER_BAD_FIELD, ER_NON_UNIQ, ER_NOT_SUPPORTED_YET, ER_WRONG_ARGUMENTS};
 use sqlparser::ast::{
     self, BinaryOperator as AstBin, CastKind, DataType, FunctionArg, FunctionArgExpr,
     FunctionArguments, UnaryOperator as AstUn,
@@ -95,14 +93,22 @@ impl Binder<'_> {
                     nullable |= xt.nullable;
                     items.push(x);
                 }
-                Ok((Expr::InList { arg: a.into(), list: items, negated: *negated }, bool_type(nullable)))
+                Ok((
+                    Expr::InList { arg: a.into(), list: items, negated: *negated },
+                    bool_type(nullable),
+                ))
             }
             A::Between { expr, negated, low, high } => {
                 let (a, at) = self.bind(expr)?;
                 let (l, lt) = self.bind(low)?;
                 let (h, ht) = self.bind(high)?;
                 Ok((
-                    Expr::Between { arg: a.into(), low: l.into(), high: h.into(), negated: *negated },
+                    Expr::Between {
+                        arg: a.into(),
+                        low: l.into(),
+                        high: h.into(),
+                        negated: *negated,
+                    },
                     bool_type(at.nullable || lt.nullable || ht.nullable),
                 ))
             }
@@ -164,7 +170,9 @@ impl Binder<'_> {
             .enumerate()
             .filter(|(_, c)| {
                 c.name.eq_ignore_ascii_case(name)
-                    && table.is_none_or(|t| c.table.as_deref().is_some_and(|ct| ct.eq_ignore_ascii_case(t)))
+                    && table.is_none_or(|t| {
+                        c.table.as_deref().is_some_and(|ct| ct.eq_ignore_ascii_case(t))
+                    })
             })
             .map(|(i, _)| i)
             .collect();
@@ -310,9 +318,10 @@ fn cast_type(dt: &DataType) -> Result<CastType> {
         _ => None,
     };
     Ok(match dt {
-        DataType::Char(l) | DataType::Character(l) | DataType::Varchar(l) | DataType::Nvarchar(l) => {
-            CastType::Char(len(l))
-        }
+        DataType::Char(l)
+        | DataType::Character(l)
+        | DataType::Varchar(l)
+        | DataType::Nvarchar(l) => CastType::Char(len(l)),
         DataType::Binary(n) => CastType::Binary(n.map(|n| n as u32)),
         DataType::Signed | DataType::SignedInteger => CastType::Signed,
         DataType::Unsigned | DataType::UnsignedInteger => CastType::Unsigned,

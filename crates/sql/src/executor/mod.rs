@@ -20,6 +20,9 @@ pub fn execute(ctx: &mut SessionCtx, stmt: &Statement, text: &str) -> Result<Exe
         Statement::ShowVariables { filter, global, .. } => {
             show::show_variables(ctx, filter.as_ref(), *global)
         }
+        Statement::ShowStatus { filter, global, .. } => {
+            show::show_status(ctx, filter.as_ref(), *global)
+        }
         Statement::ShowVariable { variable } => show::show_diagnostics(ctx, variable),
         Statement::ShowDatabases { show_options, .. } => {
             show::show_databases(ctx, show_filter(show_options))
@@ -52,7 +55,9 @@ fn use_database(ctx: &mut SessionCtx, u: &Use) -> Result<ExecResult> {
 /// The `LIKE`/`WHERE` filter of a SHOW statement, wherever sqlparser placed it.
 fn show_filter(opts: &ShowStatementOptions) -> Option<&ShowStatementFilter> {
     match &opts.filter_position {
-        Some(ShowStatementFilterPosition::Infix(f) | ShowStatementFilterPosition::Suffix(f)) => Some(f),
+        Some(ShowStatementFilterPosition::Infix(f) | ShowStatementFilterPosition::Suffix(f)) => {
+            Some(f)
+        }
         None => None,
     }
 }

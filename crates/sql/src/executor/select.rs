@@ -63,17 +63,23 @@ pub fn execute_query(ctx: &mut SessionCtx, q: &Query, text: &str) -> Result<Exec
     }
     let eval = EvalCtx { session: ctx };
     let mut keep = match &select.selection {
-        Some(w) => bind_expr(w, &scope, ctx, "where clause")?.0.eval(&[], &eval)?.truth() == Some(true),
+        Some(w) => {
+            bind_expr(w, &scope, ctx, "where clause")?.0.eval(&[], &eval)?.truth() == Some(true)
+        }
         None => true,
     };
     if let Some(limit) = &q.limit_clause {
         let (limit, offset) = match limit {
-            LimitClause::LimitOffset { limit, offset, .. } => (limit.as_ref(), offset.as_ref().map(|o| &o.value)),
+            LimitClause::LimitOffset { limit, offset, .. } => {
+                (limit.as_ref(), offset.as_ref().map(|o| &o.value))
+            }
             LimitClause::OffsetCommaLimit { offset, limit } => (Some(limit), Some(offset)),
         };
         let n = |e: Option<&ast::Expr>| -> Result<i64> {
             match e {
-                Some(e) => Ok(crate::expr::to_i64(&bind_expr(e, &scope, ctx, "limit")?.0.eval(&[], &eval)?)),
+                Some(e) => Ok(crate::expr::to_i64(
+                    &bind_expr(e, &scope, ctx, "limit")?.0.eval(&[], &eval)?,
+                )),
                 None => Ok(0),
             }
         };
@@ -84,7 +90,8 @@ pub fn execute_query(ctx: &mut SessionCtx, q: &Query, text: &str) -> Result<Exec
     let columns = exprs.iter().map(|(name, _, ty)| result_column(name, ty)).collect();
     let mut rows = Vec::new();
     if keep {
-        let row = exprs.iter().map(|(_, e, _)| e.eval(&[], &eval)).collect::<Result<Vec<Value>>>()?;
+        let row =
+            exprs.iter().map(|(_, e, _)| e.eval(&[], &eval)).collect::<Result<Vec<Value>>>()?;
         rows.push(row);
     }
     Ok(ExecResult::Rows(ResultSet { columns, rows }))

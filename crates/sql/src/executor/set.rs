@@ -1,7 +1,9 @@
 //! `SET` statements: system variables, user variables, `SET NAMES`, `SET TRANSACTION`.
 
 use errno::{Error, Result, ER_NOT_SUPPORTED_YET, ER_UNKNOWN_CHARACTER_SET};
-use sqlparser::ast::{self, ContextModifier, Expr as AstExpr, Set, TransactionIsolationLevel, TransactionMode};
+use sqlparser::ast::{
+    self, ContextModifier, Expr as AstExpr, Set, TransactionIsolationLevel, TransactionMode,
+};
 use types::Value;
 
 use crate::{
@@ -43,7 +45,11 @@ pub fn execute_set(ctx: &mut SessionCtx, set: &Set) -> Result<ExecResult> {
                             TransactionIsolationLevel::Serializable => "SERIALIZABLE",
                             TransactionIsolationLevel::Snapshot => "REPEATABLE-READ",
                         };
-                        ctx.vars.set("transaction_isolation", scope, &Value::String(name.into()))?;
+                        ctx.vars.set(
+                            "transaction_isolation",
+                            scope,
+                            &Value::String(name.into()),
+                        )?;
                     }
                     TransactionMode::AccessMode(mode) => {
                         let ro = matches!(mode, ast::TransactionAccessMode::ReadOnly);

@@ -23,14 +23,12 @@ fn filter_rows(
 ) -> Result<Vec<Vec<Value>>> {
     match filter {
         None => Ok(rows),
-        Some(ShowStatementFilter::Like(p) | ShowStatementFilter::NoKeyword(p)) => Ok(rows
-            .into_iter()
-            .filter(|r| like_match(&r[0].to_string(), p, '\\', true))
-            .collect()),
-        Some(ShowStatementFilter::ILike(p)) => Ok(rows
-            .into_iter()
-            .filter(|r| like_match(&r[0].to_string(), p, '\\', true))
-            .collect()),
+        Some(ShowStatementFilter::Like(p) | ShowStatementFilter::NoKeyword(p)) => {
+            Ok(rows.into_iter().filter(|r| like_match(&r[0].to_string(), p, '\\', true)).collect())
+        }
+        Some(ShowStatementFilter::ILike(p)) => {
+            Ok(rows.into_iter().filter(|r| like_match(&r[0].to_string(), p, '\\', true)).collect())
+        }
         Some(ShowStatementFilter::Where(w)) => {
             let names: Vec<(&str, ExprType)> = columns
                 .iter()
@@ -80,13 +78,11 @@ pub fn show_diagnostics(ctx: &SessionCtx, words: &[Ident]) -> Result<ExecResult>
         ["COUNT", rest @ ..] if rest.last() == Some(&"ERRORS") => (true, "ERRORS"),
         _ => return Err(Error::fmt(ER_NOT_SUPPORTED_YET, &[&format!("SHOW {}", words.join(" "))])),
     };
-    let diags: Vec<_> = ctx
-        .warnings
-        .iter()
-        .filter(|w| kind == "WARNINGS" || w.level == Level::Error)
-        .collect();
+    let diags: Vec<_> =
+        ctx.warnings.iter().filter(|w| kind == "WARNINGS" || w.level == Level::Error).collect();
     if count {
-        let name = format!("@@session.{}_count", if kind == "WARNINGS" { "warning" } else { "error" });
+        let name =
+            format!("@@session.{}_count", if kind == "WARNINGS" { "warning" } else { "error" });
         return Ok(ExecResult::Rows(ResultSet {
             columns: vec![ResultColumn::bigint(name).not_null()],
             rows: vec![vec![Value::Int(diags.len() as i64)]],
@@ -111,9 +107,33 @@ pub fn show_diagnostics(ctx: &SessionCtx, words: &[Ident]) -> Result<ExecResult>
 }
 
 /// `SHOW DATABASES [LIKE …|WHERE …]`.
-pub fn show_databases(ctx: &SessionCtx, filter: Option<&ShowStatementFilter>) -> Result<ExecResult> {
+pub fn show_databases(
+    ctx: &SessionCtx,
+    filter: Option<&ShowStatementFilter>,
+) -> Result<ExecResult> {
     let columns = vec![ResultColumn::varchar("Database", 64).not_null()];
     let rows = BUILTIN_DATABASES.iter().map(|d| vec![Value::String(d.to_string())]).collect();
+    let rows = filter_rows(ctx, &columns, rows, filter)?;
+    Ok(ExecResult::Rows(ResultSet { columns, rows }))
+}
+
+/// `SHOW [GLOBAL|SESSION] STATUS [LIKE …|WHERE …]`: server uptime and this connection's TLS state.
+pub fn show_status(
+    ctx: &SessionCtx,
+    filter: Option<&ShowStatementFilter>,
+    global: bool,
+) -> Result<ExecResult> {
+    let columns = vec![
+        ResultColumn::varchar("Variable_name", 64).not_null(),
+        ResultColumn::varchar("Value", 1024),
+    ];
+    let mut status: Vec<(String, String)> =
+        vec![("Uptime".into(), ctx.vars.globals().uptime_secs().to_string())];
+    if !global {
+        status.extend(ctx.conn_status.iter().map(|(k, v)| (k.to_string(), v.clone())));
+    }
+    status.sort();
+    let rows = status.into_iter().map(|(k, v)| vec![Value::String(k), Value::String(v)]).collect();
     let rows = filter_rows(ctx, &columns, rows, filter)?;
     Ok(ExecResult::Rows(ResultSet { columns, rows }))
 }

@@ -142,7 +142,10 @@ mod tests {
 
     #[test]
     fn casts() {
-        assert_eq!(CastType::Char(Some(2)).apply(Value::String("xyz".into())).ok(), Some(Value::String("xy".into())));
+        assert_eq!(
+            CastType::Char(Some(2)).apply(Value::String("xyz".into())).ok(),
+            Some(Value::String("xy".into()))
+        );
         assert_eq!(CastType::Signed.apply(Value::String("42".into())).ok(), Some(Value::Int(42)));
         assert_eq!(CastType::Unsigned.apply(Value::Int(-1)).ok(), Some(Value::UInt(u64::MAX)));
         assert_eq!(CastType::Char(None).apply(Value::Null).ok(), Some(Value::Null));

@@ -108,7 +108,10 @@ mod tests {
     fn mixed_comparisons() {
         assert_eq!(compare(&Value::Int(-1), &Value::UInt(1)), Some(Ordering::Less));
         assert_eq!(compare(&Value::String("10".into()), &Value::Int(9)), Some(Ordering::Greater));
-        assert_eq!(compare(&Value::String("B".into()), &Value::String("a".into())), Some(Ordering::Less));
+        assert_eq!(
+            compare(&Value::String("B".into()), &Value::String("a".into())),
+            Some(Ordering::Less)
+        );
         assert_eq!(compare(&Value::Null, &Value::Int(1)), None);
     }
 }

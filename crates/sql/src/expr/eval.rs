@@ -261,7 +261,9 @@ fn int_div_mod(op: BinaryOp, a: &Value, b: &Value) -> Result<Value> {
     let r = if op == BinaryOp::IntDiv { x / y } else { x % y };
     let unsigned = matches!(a, Value::UInt(_)) || matches!(b, Value::UInt(_));
     if unsigned && r >= 0 {
-        return u64::try_from(r).map(Value::UInt).map_err(|_| out_of_range("BIGINT UNSIGNED", "DIV"));
+        return u64::try_from(r)
+            .map(Value::UInt)
+            .map_err(|_| out_of_range("BIGINT UNSIGNED", "DIV"));
     }
     i64::try_from(r).map(Value::Int).map_err(|_| out_of_range("BIGINT", "DIV"))
 }

@@ -86,9 +86,7 @@ impl Func {
             "CEIL" | "CEILING" => (Ceil, 1, 1),
             "ROUND" => (Round, 1, 2),
             "MOD" => (Mod, 2, 2),
-            _ => {
-                return Err(Error::fmt(ER_SP_DOES_NOT_EXIST, &[&"FUNCTION", &format!("{name}")]))
-            }
+            _ => return Err(Error::fmt(ER_SP_DOES_NOT_EXIST, &[&"FUNCTION", &name])),
         };
         if argc < min || argc > max {
             return Err(Error::fmt(ER_WRONG_PARAMCOUNT_TO_NATIVE_FCT, &[&upper]));
@@ -136,19 +134,40 @@ impl Func {
                 Some((sep, rest)) => concat(rest.iter().filter(|v| !v.is_null()), &to_string(sep)),
                 None => Value::Null,
             },
-            _ if any_null && matches!(self, Lower | Upper | Length | CharLength | Abs | Floor | Ceil | Round | Mod) => {
+            _ if any_null
+                && matches!(
+                    self,
+                    Lower | Upper | Length | CharLength | Abs | Floor | Ceil | Round | Mod
+                ) =>
+            {
                 Value::Null
             }
             Lower => map_str(arg(0), |t| t.to_lowercase()),
             Upper => map_str(arg(0), |t| t.to_uppercase()),
             Length => Value::Int(arg(0).to_text().map_or(0, |b| b.len() as i64)),
             CharLength => Value::Int(to_string(&arg(0)).chars().count() as i64),
-            IfNull => if arg(0).is_null() { arg(1) } else { arg(0) },
+            IfNull => {
+                if arg(0).is_null() {
+                    arg(1)
+                } else {
+                    arg(0)
+                }
+            }
             Coalesce => args.iter().find(|v| !v.is_null()).cloned().unwrap_or(Value::Null),
-            If => if arg(0).truth() == Some(true) { arg(1) } else { arg(2) },
+            If => {
+                if arg(0).truth() == Some(true) {
+                    arg(1)
+                } else {
+                    arg(2)
+                }
+            }
             NullIf => {
                 let (a, b) = (arg(0), arg(1));
-                if super::compare(&a, &b) == Some(std::cmp::Ordering::Equal) { Value::Null } else { a }
+                if super::compare(&a, &b) == Some(std::cmp::Ordering::Equal) {
+                    Value::Null
+                } else {
+                    a
+                }
             }
             Abs => match arg(0) {
                 Value::Int(i) => Value::Int(i.checked_abs().ok_or_else(|| {
@@ -169,7 +188,9 @@ impl Func {
                 let (a, b) = (arg(0), arg(1));
                 if to_f64(&b) == 0.0 {
                     Value::Null
-                } else if matches!(a, Value::Int(_) | Value::UInt(_)) && matches!(b, Value::Int(_) | Value::UInt(_)) {
+                } else if matches!(a, Value::Int(_) | Value::UInt(_))
+                    && matches!(b, Value::Int(_) | Value::UInt(_))
+                {
                     Value::Int(to_i64(&a) % to_i64(&b))
                 } else {
                     Value::Double(to_f64(&a) % to_f64(&b))

@@ -152,7 +152,9 @@ impl Expr {
             Expr::Cast { arg, .. } => arg.is_constant(),
             Expr::Binary { left, right, .. } => left.is_constant() && right.is_constant(),
             Expr::Like { arg, pattern, .. } => arg.is_constant() && pattern.is_constant(),
-            Expr::InList { arg, list, .. } => arg.is_constant() && list.iter().all(Expr::is_constant),
+            Expr::InList { arg, list, .. } => {
+                arg.is_constant() && list.iter().all(Expr::is_constant)
+            }
             Expr::Between { arg, low, high, .. } => {
                 arg.is_constant() && low.is_constant() && high.is_constant()
             }
