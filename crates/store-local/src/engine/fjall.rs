@@ -1,0 +1,88 @@
+//! [`Engine`] on `fjall` (a pure-Rust LSM tree): one keyspace per column family, cross-keyspace
+//! atomic batches, `fdatasync`'d journal for durable writes.
+
+use std::{ops::Bound, path::Path};
+
+use fjall::{Database, Keyspace, KeyspaceCreateOptions, PersistMode, Readable};
+
+use super::{Cf, Engine, EngineError, EngineIter, EngineSnapshot, Op};
+
+fn err(e: impl std::fmt::Display) -> EngineError {
+    EngineError::Engine(e.to_string())
+}
+
+/// The fjall-backed engine.
+pub struct FjallEngine {
+    db: Database,
+    write: Keyspace,
+    meta: Keyspace,
+}
+
+impl FjallEngine {
+    /// Opens (or creates, or recovers) the engine in `dir`.
+    pub fn open(dir: &Path) -> Result<Self, EngineError> {
+        let db = Database::builder(dir).open().map_err(err)?;
+        let write = db.keyspace("write", KeyspaceCreateOptions::default).map_err(err)?;
+        let meta = db.keyspace("meta", KeyspaceCreateOptions::default).map_err(err)?;
+        Ok(FjallEngine { db, write, meta })
+    }
+
+    fn ks(&self, cf: Cf) -> &Keyspace {
+        match cf {
+            Cf::Write => &self.write,
+            Cf::Meta => &self.meta,
+        }
+    }
+}
+
+struct FjallSnapshot<'a> {
+    engine: &'a FjallEngine,
+    snap: fjall::Snapshot,
+}
+
+impl EngineSnapshot for FjallSnapshot<'_> {
+    fn get(&self, cf: Cf, key: &[u8]) -> Result<Option<Vec<u8>>, EngineError> {
+        Ok(self.snap.get(self.engine.ks(cf), key).map_err(err)?.map(|v| v.to_vec()))
+    }
+
+    fn range(
+        &self,
+        cf: Cf,
+        start: Bound<&[u8]>,
+        end: Bound<&[u8]>,
+        reverse: bool,
+    ) -> EngineIter<'_> {
+        let iter = self.snap.range::<&[u8], _>(self.engine.ks(cf), (start, end));
+        let map =
+            |g: fjall::Guard| g.into_inner().map(|(k, v)| (k.to_vec(), v.to_vec())).map_err(err);
+        if reverse {
+            Box::new(iter.rev().map(map))
+        } else {
+            Box::new(iter.map(map))
+        }
+    }
+}
+
+impl Engine for FjallEngine {
+    fn snapshot(&self) -> Box<dyn EngineSnapshot + '_> {
+        Box::new(FjallSnapshot { engine: self, snap: self.db.snapshot() })
+    }
+
+    fn write(&self, ops: Vec<Op>, sync: bool) -> Result<(), EngineError> {
+        let mut batch = self.db.batch();
+        if sync {
+            batch = batch.durability(Some(PersistMode::SyncData));
+        }
+        for op in ops {
+            match op {
+                Op::Put(cf, k, v) => batch.insert(self.ks(cf), k, v),
+                Op::Delete(cf, k) => batch.remove(self.ks(cf), k),
+            }
+        }
+        batch.commit().map_err(err)
+    }
+
+    fn disk_space(&self) -> u64 {
+        self.db.disk_space().unwrap_or(0)
+    }
+}

@@ -1,0 +1,64 @@
+//! The ordered key-value engine under the MVCC layer.
+//!
+//! Contract: keys order bytewise within a column family; [`Engine::write`] applies a batch
+//! atomically across column families and, with `sync`, returns only once the batch is durable
+//! (fsync'd journal); a [`EngineSnapshot`] sees one point in the write history.
+
+mod fjall;
+
+pub use self::fjall::FjallEngine;
+
+use std::ops::Bound;
+
+/// Column families of the MVCC layout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Cf {
+    /// Committed versions: `enc(key) ‖ !commit_ts` → write record (kind, start_ts, value).
+    Write,
+    /// Store metadata: timestamp oracle high-water mark, GC safe point.
+    Meta,
+}
+
+/// One mutation of a write batch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Op {
+    /// Insert or overwrite.
+    Put(Cf, Vec<u8>, Vec<u8>),
+    /// Remove.
+    Delete(Cf, Vec<u8>),
+}
+
+/// Engine failures.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// The engine reported an error (I/O, corruption, poisoned after a failed fsync).
+    #[error("{0}")]
+    Engine(String),
+}
+
+/// Iterator over `(key, value)` pairs of one column family.
+pub type EngineIter<'a> = Box<dyn Iterator<Item = Result<(Vec<u8>, Vec<u8>), EngineError>> + 'a>;
+
+/// A consistent read view.
+pub trait EngineSnapshot: Send {
+    /// Point read.
+    fn get(&self, cf: Cf, key: &[u8]) -> Result<Option<Vec<u8>>, EngineError>;
+    /// Range iteration, ascending or descending.
+    fn range(
+        &self,
+        cf: Cf,
+        start: Bound<&[u8]>,
+        end: Bound<&[u8]>,
+        reverse: bool,
+    ) -> EngineIter<'_>;
+}
+
+/// An ordered, durable key-value engine with column families.
+pub trait Engine: Send + Sync + 'static {
+    /// A read view of everything written so far.
+    fn snapshot(&self) -> Box<dyn EngineSnapshot + '_>;
+    /// Applies `ops` atomically; with `sync`, durably.
+    fn write(&self, ops: Vec<Op>, sync: bool) -> Result<(), EngineError>;
+    /// Bytes used on disk.
+    fn disk_space(&self) -> u64;
+}

@@ -1,0 +1,239 @@
+//! FerroDB's embedded store: Percolator-shaped MVCC transactions over a durable ordered-KV
+//! engine (`fjall`), implementing the [`kv`] traits.
+//!
+//! ```text
+//!  LocalTxn ── reads ──▶ mvcc::{get,scan} at start_ts ──▶ Engine snapshot (write CF)
+//!     │  lock_keys ──▶ LockTable (pessimistic locks, waits, deadlock detection)
+//!     └─ commit: prewrite (mark locks) → commit_ts from Tso → Committer (group fsync) → release
+//! ```
+//!
+//! * Versions live in one column family, keyed `enc(key) ‖ !commit_ts` (see [`keys`]), each
+//!   carrying its writer's `start_ts` and value.
+//! * A commit's versions are written in one atomic, fsync'd batch, so after a crash a
+//!   transaction is either wholly present or absent; locks are in memory and vanish with the
+//!   transactions that held them. Nothing half-done survives a restart, so recovery is the
+//!   engine's journal replay.
+//! * Readers wait only for commits in flight on the keys they read (prewritten locks older than
+//!   their read timestamp), never for pessimistic locks.
+
+mod committer;
+pub mod engine;
+mod gc;
+mod keys;
+mod locks;
+mod mvcc;
+mod record;
+mod tso;
+mod txn;
+
+pub use gc::GcStats;
+
+use std::{collections::BTreeMap, ops::Bound, path::Path, sync::Arc, thread, time::Duration};
+
+use kv::{KeyRange, KvPair, Snapshot, Storage, Timestamp, Transaction, TxnOptions, Value};
+use parking_lot::{Condvar, Mutex};
+
+use crate::{committer::Committer, engine::Engine, locks::LockTable, tso::Tso};
+
+/// Tunables of the embedded store.
+#[derive(Debug, Clone)]
+pub struct LocalOptions {
+    /// Versions older than this (and not needed by a live transaction) are garbage collected
+    /// (`tidb_gc_life_time`).
+    pub gc_life_time: Duration,
+    /// How often the background GC runs; `None` disables it.
+    pub gc_interval: Option<Duration>,
+    /// Largest key accepted.
+    pub max_key_size: usize,
+    /// Largest key + value accepted (TiDB's `txn-entry-size-limit`).
+    pub max_entry_size: usize,
+}
+
+impl Default for LocalOptions {
+    fn default() -> Self {
+        LocalOptions {
+            gc_life_time: Duration::from_secs(600),
+            gc_interval: Some(Duration::from_secs(60)),
+            max_key_size: 8 * 1024,
+            max_entry_size: 6 * 1024 * 1024,
+        }
+    }
+}
+
+/// State shared by the store handle, its transactions and its background threads.
+pub(crate) struct Inner {
+    pub engine: Arc<dyn Engine>,
+    pub tso: Tso,
+    pub locks: LockTable,
+    pub committer: Committer,
+    /// Start timestamps of live transactions (with counts), for the GC safe point.
+    pub active: Mutex<BTreeMap<u64, usize>>,
+    pub opts: LocalOptions,
+    stop: Mutex<bool>,
+    stop_cv: Condvar,
+}
+
+impl Inner {
+    pub fn next_ts(&self) -> kv::Result<u64> {
+        self.tso.next(self.engine.as_ref())
+    }
+
+    pub fn register(&self, ts: u64) {
+        *self.active.lock().entry(ts).or_default() += 1;
+    }
+
+    pub fn unregister(&self, ts: u64) {
+        let mut a = self.active.lock();
+        if let Some(n) = a.get_mut(&ts) {
+            *n -= 1;
+            if *n == 0 {
+                a.remove(&ts);
+            }
+        }
+    }
+
+    /// MVCC point read at `ts`, after commits in flight on `key` have landed.
+    pub fn read(&self, key: &[u8], ts: u64) -> kv::Result<Option<Value>> {
+        self.locks.wait_for_commits(Bound::Included(key), Bound::Included(key), ts)?;
+        mvcc::get(self.engine.snapshot().as_ref(), key, ts)
+    }
+
+    /// MVCC scan at `ts`, after commits in flight in `range` have landed.
+    pub fn scan(
+        &self,
+        range: &KeyRange,
+        ts: u64,
+        limit: usize,
+        reverse: bool,
+    ) -> kv::Result<Vec<KvPair>> {
+        self.locks.wait_for_commits(as_ref(&range.start), as_ref(&range.end), ts)?;
+        mvcc::scan(self.engine.snapshot().as_ref(), range, ts, limit, reverse)
+    }
+}
+
+fn as_ref(b: &Bound<Vec<u8>>) -> Bound<&[u8]> {
+    match b {
+        Bound::Included(k) => Bound::Included(k.as_slice()),
+        Bound::Excluded(k) => Bound::Excluded(k.as_slice()),
+        Bound::Unbounded => Bound::Unbounded,
+    }
+}
+
+/// The embedded store.
+pub struct LocalStorage {
+    inner: Arc<Inner>,
+    gc_thread: Mutex<Option<thread::JoinHandle<()>>>,
+}
+
+impl LocalStorage {
+    /// Opens the store in `dir` (created if missing; recovered after a crash).
+    pub fn open(dir: &Path, opts: LocalOptions) -> kv::Result<Self> {
+        let engine: Arc<dyn Engine> =
+            Arc::new(engine::FjallEngine::open(dir).map_err(|e| kv::Error::Engine(e.to_string()))?);
+        Self::with_engine(engine, opts)
+    }
+
+    /// Runs the store on a given engine.
+    pub fn with_engine(engine: Arc<dyn Engine>, opts: LocalOptions) -> kv::Result<Self> {
+        let tso = Tso::open(engine.as_ref())?;
+        let inner = Arc::new(Inner {
+            committer: Committer::start(engine.clone()),
+            engine,
+            tso,
+            locks: LockTable::default(),
+            active: Mutex::new(BTreeMap::new()),
+            opts,
+            stop: Mutex::new(false),
+            stop_cv: Condvar::new(),
+        });
+        let gc_thread = inner.opts.gc_interval.and_then(|every| {
+            let inner = inner.clone();
+            thread::Builder::new()
+                .name("ferrodb-gc".into())
+                .spawn(move || gc::run(inner, every))
+                .ok()
+        });
+        Ok(LocalStorage { inner, gc_thread: Mutex::new(gc_thread) })
+    }
+
+    /// Runs one GC pass now (versions below the safe point are removed).
+    pub fn gc_now(&self) -> kv::Result<GcStats> {
+        gc::gc_once(&self.inner)
+    }
+
+    /// Number of stored versions (all keys, all timestamps): what GC shrinks.
+    pub fn version_count(&self) -> kv::Result<usize> {
+        gc::version_count(&self.inner)
+    }
+
+    /// Bytes the engine uses on disk.
+    pub fn disk_space(&self) -> u64 {
+        self.inner.engine.disk_space()
+    }
+
+    /// Why the store refuses writes, if it does (after an I/O error).
+    pub fn read_only_reason(&self) -> Option<String> {
+        self.inner.committer.failure()
+    }
+
+    /// Stops background work and finishes queued commits. Also done on drop.
+    pub fn close(&self) {
+        *self.inner.stop.lock() = true;
+        self.inner.stop_cv.notify_all();
+        if let Some(t) = self.gc_thread.lock().take() {
+            let _ = t.join();
+        }
+        self.inner.committer.stop();
+    }
+}
+
+impl Drop for LocalStorage {
+    fn drop(&mut self) {
+        self.close();
+    }
+}
+
+impl Storage for LocalStorage {
+    fn begin(&self, opts: TxnOptions) -> kv::Result<Box<dyn Transaction>> {
+        Ok(Box::new(txn::LocalTxn::begin(self.inner.clone(), opts)?))
+    }
+
+    fn snapshot(&self, ts: Option<Timestamp>) -> kv::Result<Box<dyn Snapshot>> {
+        let ts = match ts {
+            Some(ts) => ts,
+            None => self.inner.next_ts()?,
+        };
+        self.inner.register(ts);
+        Ok(Box::new(LocalSnapshot { inner: self.inner.clone(), ts }))
+    }
+
+    fn current_ts(&self) -> kv::Result<Timestamp> {
+        self.inner.next_ts()
+    }
+}
+
+/// A read-only view at one timestamp.
+struct LocalSnapshot {
+    inner: Arc<Inner>,
+    ts: u64,
+}
+
+impl Drop for LocalSnapshot {
+    fn drop(&mut self) {
+        self.inner.unregister(self.ts);
+    }
+}
+
+impl Snapshot for LocalSnapshot {
+    fn read_ts(&self) -> Timestamp {
+        self.ts
+    }
+
+    fn get(&self, key: &[u8]) -> kv::Result<Option<Value>> {
+        self.inner.read(key, self.ts)
+    }
+
+    fn scan(&self, range: &KeyRange, limit: usize, reverse: bool) -> kv::Result<Vec<KvPair>> {
+        self.inner.scan(range, self.ts, limit, reverse)
+    }
+}

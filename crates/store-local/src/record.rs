@@ -1,0 +1,67 @@
+//! The value of a version in the `write` column family.
+
+/// What a committed version records.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WriteKind {
+    /// The key has this value.
+    Put(Vec<u8>),
+    /// The key was deleted.
+    Delete,
+}
+
+/// A committed version: the writer's start timestamp and what it wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WriteRecord {
+    /// Start timestamp of the transaction that wrote it.
+    pub start_ts: u64,
+    /// Put or delete.
+    pub kind: WriteKind,
+}
+
+const PUT: u8 = b'P';
+const DELETE: u8 = b'D';
+
+impl WriteRecord {
+    /// `[kind][start_ts be64][value…]`.
+    pub fn encode(&self) -> Vec<u8> {
+        let (tag, value): (u8, &[u8]) = match &self.kind {
+            WriteKind::Put(v) => (PUT, v),
+            WriteKind::Delete => (DELETE, &[]),
+        };
+        let mut out = Vec::with_capacity(9 + value.len());
+        out.push(tag);
+        out.extend_from_slice(&self.start_ts.to_be_bytes());
+        out.extend_from_slice(value);
+        out
+    }
+
+    /// Decodes a record; `None` if the bytes are not one.
+    pub fn decode(bytes: &[u8]) -> Option<Self> {
+        let (&tag, rest) = bytes.split_first()?;
+        let start_ts = u64::from_be_bytes(rest.get(..8)?.try_into().ok()?);
+        let kind = match tag {
+            PUT => WriteKind::Put(rest[8..].to_vec()),
+            DELETE if rest.len() == 8 => WriteKind::Delete,
+            _ => return None,
+        };
+        Some(WriteRecord { start_ts, kind })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip() {
+        for r in [
+            WriteRecord { start_ts: 7, kind: WriteKind::Put(b"v".to_vec()) },
+            WriteRecord { start_ts: 9, kind: WriteKind::Put(Vec::new()) },
+            WriteRecord { start_ts: u64::MAX, kind: WriteKind::Delete },
+        ] {
+            assert_eq!(WriteRecord::decode(&r.encode()), Some(r));
+        }
+        assert_eq!(WriteRecord::decode(b"X12345678"), None);
+        assert_eq!(WriteRecord::decode(b"P123"), None);
+    }
+}

@@ -1,0 +1,236 @@
+//! A transaction of the embedded store.
+
+use std::{
+    collections::{BTreeMap, HashSet},
+    sync::Arc,
+    time::Instant,
+};
+
+use kv::{Key, KeyRange, KvPair, Timestamp, Transaction, TxnMode, TxnOptions, Value};
+
+use crate::{
+    engine::{Cf, Op},
+    keys::version_key,
+    mvcc,
+    record::{WriteKind, WriteRecord},
+    Inner,
+};
+
+/// Buffered writes, locks held, and the snapshot timestamp.
+pub struct LocalTxn {
+    inner: Arc<Inner>,
+    start_ts: u64,
+    read_ts: u64,
+    opts: TxnOptions,
+    /// Own writes: `None` is a delete.
+    buffer: BTreeMap<Key, Option<Value>>,
+    /// Keys locked pessimistically (held until commit or rollback).
+    locked: HashSet<Key>,
+    finished: bool,
+}
+
+impl LocalTxn {
+    /// Starts a transaction at a fresh timestamp.
+    pub fn begin(inner: Arc<Inner>, opts: TxnOptions) -> kv::Result<Self> {
+        let start_ts = inner.next_ts()?;
+        inner.register(start_ts);
+        Ok(LocalTxn {
+            inner,
+            start_ts,
+            read_ts: start_ts,
+            opts,
+            buffer: BTreeMap::new(),
+            locked: HashSet::new(),
+            finished: false,
+        })
+    }
+
+    fn check_size(&self, key: &[u8], value: usize) -> kv::Result<()> {
+        let o = &self.inner.opts;
+        if key.len() > o.max_key_size {
+            return Err(kv::Error::EntryTooLarge { limit: o.max_key_size, size: key.len() });
+        }
+        if key.len() + value > o.max_entry_size {
+            return Err(kv::Error::EntryTooLarge {
+                limit: o.max_entry_size,
+                size: key.len() + value,
+            });
+        }
+        Ok(())
+    }
+
+    fn writable(&self) -> kv::Result<()> {
+        if self.opts.read_only {
+            return Err(kv::Error::ReadOnlyTxn);
+        }
+        if let Some(e) = self.inner.committer.failure() {
+            return Err(kv::Error::StoreReadOnly(e));
+        }
+        Ok(())
+    }
+
+    fn deadline(&self) -> Instant {
+        Instant::now() + self.opts.lock_wait_timeout
+    }
+
+    /// Releases every lock and leaves the live-transaction set.
+    fn finish(&mut self) {
+        if self.finished {
+            return;
+        }
+        self.finished = true;
+        let keys: Vec<Key> = self.locked.drain().collect();
+        self.inner.locks.release(self.start_ts, keys.iter());
+        self.inner.unregister(self.start_ts);
+    }
+
+    /// Prewrite: lock every written key (optimistic keys without waiting long), check
+    /// conflicts, and mark the locks prewritten so readers above `start_ts` wait for the commit.
+    fn prewrite(&mut self) -> kv::Result<()> {
+        let deadline = self.deadline();
+        let keys: Vec<Key> = self.buffer.keys().cloned().collect();
+        for key in &keys {
+            let newly_locked = !self.locked.contains(key);
+            if newly_locked {
+                self.inner.locks.acquire(self.start_ts, key, deadline)?;
+                self.locked.insert(key.clone());
+            }
+            // Keys not locked before commit (all of them in optimistic mode) must not have been
+            // written by anyone since this transaction's snapshot.
+            if newly_locked || self.opts.mode == TxnMode::Optimistic {
+                let snap = self.inner.engine.snapshot();
+                if let Some((commit_ts, rec)) = mvcc::get_version(snap.as_ref(), key, u64::MAX)? {
+                    if commit_ts > self.start_ts {
+                        return Err(kv::Error::WriteConflict {
+                            start_ts: self.start_ts,
+                            conflict_start_ts: rec.start_ts,
+                            conflict_commit_ts: commit_ts,
+                            key: key.clone(),
+                        });
+                    }
+                }
+            }
+        }
+        self.inner.locks.mark_prewritten(self.start_ts, keys.iter());
+        Ok(())
+    }
+}
+
+impl Drop for LocalTxn {
+    fn drop(&mut self) {
+        self.finish();
+    }
+}
+
+impl Transaction for LocalTxn {
+    fn start_ts(&self) -> Timestamp {
+        self.start_ts
+    }
+
+    fn get(&mut self, key: &[u8]) -> kv::Result<Option<Value>> {
+        if let Some(v) = self.buffer.get(key) {
+            return Ok(v.clone());
+        }
+        self.inner.read(key, self.read_ts)
+    }
+
+    fn batch_get(&mut self, keys: &[Key]) -> kv::Result<Vec<KvPair>> {
+        let mut out = Vec::with_capacity(keys.len());
+        for k in keys {
+            if let Some(v) = self.get(k)? {
+                out.push((k.clone(), v));
+            }
+        }
+        Ok(out)
+    }
+
+    fn scan(&mut self, range: &KeyRange, limit: usize, reverse: bool) -> kv::Result<Vec<KvPair>> {
+        // Read enough committed pairs that own deletes cannot starve the result.
+        let own: Vec<(&Key, &Option<Value>)> =
+            self.buffer.iter().filter(|(k, _)| range.contains(k)).collect();
+        let deletes = own.iter().filter(|(_, v)| v.is_none()).count();
+        let committed =
+            self.inner.scan(range, self.read_ts, limit.saturating_add(deletes), reverse)?;
+        let mut merged: BTreeMap<Key, Option<Value>> =
+            committed.into_iter().map(|(k, v)| (k, Some(v))).collect();
+        for (k, v) in own {
+            merged.insert(k.clone(), v.clone());
+        }
+        let visible = merged.into_iter().filter_map(|(k, v)| v.map(|v| (k, v)));
+        Ok(if reverse {
+            visible.rev().take(limit).collect()
+        } else {
+            visible.take(limit).collect()
+        })
+    }
+
+    fn lock_keys(&mut self, keys: &[Key]) -> kv::Result<Vec<Option<Value>>> {
+        if self.opts.mode == TxnMode::Optimistic {
+            return keys.iter().map(|k| self.get(k)).collect();
+        }
+        self.writable()?;
+        let deadline = self.deadline();
+        let mut values = Vec::with_capacity(keys.len());
+        for k in keys {
+            self.inner.locks.acquire(self.start_ts, k, deadline)?;
+            self.locked.insert(k.clone());
+            // Current read: holding the lock, the newest committed version is final.
+            let latest = match self.buffer.get(k) {
+                Some(v) => v.clone(),
+                None => self.inner.read(k, u64::MAX)?,
+            };
+            values.push(latest);
+        }
+        Ok(values)
+    }
+
+    fn refresh_read_ts(&mut self) -> kv::Result<()> {
+        self.read_ts = self.inner.next_ts()?;
+        Ok(())
+    }
+
+    fn put(&mut self, key: Key, value: Value) -> kv::Result<()> {
+        self.writable()?;
+        self.check_size(&key, value.len())?;
+        self.buffer.insert(key, Some(value));
+        Ok(())
+    }
+
+    fn delete(&mut self, key: Key) -> kv::Result<()> {
+        self.writable()?;
+        self.check_size(&key, 0)?;
+        self.buffer.insert(key, None);
+        Ok(())
+    }
+
+    fn is_dirty(&self) -> bool {
+        !self.buffer.is_empty()
+    }
+
+    fn commit(mut self: Box<Self>) -> kv::Result<Timestamp> {
+        if self.buffer.is_empty() {
+            self.finish();
+            return Ok(self.start_ts);
+        }
+        self.writable()?;
+        self.prewrite()?;
+        let commit_ts = self.inner.next_ts()?;
+        let ops = std::mem::take(&mut self.buffer)
+            .into_iter()
+            .map(|(k, v)| {
+                let kind = v.map_or(WriteKind::Delete, WriteKind::Put);
+                let rec = WriteRecord { start_ts: self.start_ts, kind };
+                Op::Put(Cf::Write, version_key(&k, commit_ts), rec.encode())
+            })
+            .collect();
+        let result = self.inner.committer.commit(ops);
+        self.finish();
+        result.map(|()| commit_ts)
+    }
+
+    fn rollback(mut self: Box<Self>) -> kv::Result<()> {
+        self.buffer.clear();
+        self.finish();
+        Ok(())
+    }
+}

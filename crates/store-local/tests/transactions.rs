@@ -1,0 +1,359 @@
+//! Transaction semantics of the embedded store: snapshot isolation, pessimistic locking,
+//! optimistic conflicts, durability across reopen, GC, limits.
+
+use std::{
+    sync::{Arc, Barrier},
+    thread,
+    time::{Duration, Instant},
+};
+
+use kv::{KeyRange, Storage, TxnMode, TxnOptions};
+use store_local::{LocalOptions, LocalStorage};
+
+fn open(dir: &std::path::Path) -> LocalStorage {
+    LocalStorage::open(dir, LocalOptions { gc_interval: None, ..Default::default() }).expect("open")
+}
+
+fn pess() -> TxnOptions {
+    TxnOptions { lock_wait_timeout: Duration::from_secs(5), ..Default::default() }
+}
+
+fn opt() -> TxnOptions {
+    TxnOptions { mode: TxnMode::Optimistic, ..pess() }
+}
+
+fn put_commit(s: &LocalStorage, k: &str, v: &str) -> u64 {
+    let mut t = s.begin(pess()).expect("begin");
+    t.put(k.into(), v.into()).expect("put");
+    t.commit().expect("commit")
+}
+
+fn get(s: &LocalStorage, k: &str) -> Option<String> {
+    let snap = s.snapshot(None).expect("snapshot");
+    snap.get(k.as_bytes()).expect("get").map(|v| String::from_utf8(v).expect("utf8"))
+}
+
+#[test]
+fn read_your_writes_and_no_dirty_reads() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let s = open(dir.path());
+    let mut t = s.begin(pess()).expect("begin");
+    t.put(b"k".to_vec(), b"v1".to_vec()).expect("put");
+    assert_eq!(t.get(b"k").expect("get"), Some(b"v1".to_vec()));
+    assert_eq!(get(&s, "k"), None, "uncommitted write is invisible to others");
+    t.commit().expect("commit");
+    assert_eq!(get(&s, "k").as_deref(), Some("v1"));
+}
+
+#[test]
+fn repeatable_reads_inside_a_transaction() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let s = open(dir.path());
+    put_commit(&s, "k", "old");
+    let mut reader = s.begin(pess()).expect("begin");
+    assert_eq!(reader.get(b"k").expect("get"), Some(b"old".to_vec()));
+    put_commit(&s, "k", "new");
+    put_commit(&s, "other", "x");
+    assert_eq!(reader.get(b"k").expect("get"), Some(b"old".to_vec()));
+    assert!(reader
+        .scan(&KeyRange::prefix(b""), 10, false)
+        .expect("scan")
+        .iter()
+        .all(|(k, _)| k != b"other"));
+    // READ-COMMITTED style refresh sees the new value.
+    reader.refresh_read_ts().expect("refresh");
+    assert_eq!(reader.get(b"k").expect("get"), Some(b"new".to_vec()));
+}
+
+#[test]
+fn scans_merge_versions_deletes_and_own_writes() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let s = open(dir.path());
+    for k in ["a", "b", "c", "d"] {
+        put_commit(&s, k, "1");
+    }
+    put_commit(&s, "b", "2");
+    let mut t = s.begin(pess()).expect("begin");
+    t.delete(b"c".to_vec()).expect("del");
+    t.commit().expect("commit");
+    let mut t = s.begin(pess()).expect("begin");
+    t.put(b"bb".to_vec(), b"own".to_vec()).expect("put");
+    t.delete(b"a".to_vec()).expect("del");
+    let all = KeyRange::prefix(b"");
+    let fwd: Vec<(String, String)> = t
+        .scan(&all, 100, false)
+        .expect("scan")
+        .into_iter()
+        .map(|(k, v)| (String::from_utf8(k).expect("k"), String::from_utf8(v).expect("v")))
+        .collect();
+    assert_eq!(
+        fwd,
+        vec![("b".into(), "2".into()), ("bb".into(), "own".into()), ("d".into(), "1".into())]
+    );
+    let rev: Vec<Vec<u8>> =
+        t.scan(&all, 2, true).expect("scan").into_iter().map(|(k, _)| k).collect();
+    assert_eq!(rev, vec![b"d".to_vec(), b"bb".to_vec()]);
+    let snap = s.snapshot(None).expect("snap");
+    let rev_committed: Vec<Vec<u8>> =
+        snap.scan(&all, 10, true).expect("scan").into_iter().map(|(k, _)| k).collect();
+    assert_eq!(rev_committed, vec![b"d".to_vec(), b"b".to_vec(), b"a".to_vec()]);
+    let bounded = snap.scan(&KeyRange::new(b"b".to_vec(), b"d".to_vec()), 10, false).expect("scan");
+    assert_eq!(bounded, vec![(b"b".to_vec(), b"2".to_vec())]);
+}
+
+#[test]
+fn concurrent_increments_are_not_lost_in_pessimistic_mode() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let s = Arc::new(open(dir.path()));
+    put_commit(&s, "n", "0");
+    let threads = 8;
+    let per = 25;
+    let barrier = Arc::new(Barrier::new(threads));
+    let handles: Vec<_> = (0..threads)
+        .map(|_| {
+            let (s, barrier) = (s.clone(), barrier.clone());
+            thread::spawn(move || {
+                barrier.wait();
+                for _ in 0..per {
+                    let mut t = s.begin(pess()).expect("begin");
+                    let cur =
+                        t.lock_keys(&[b"n".to_vec()]).expect("lock").remove(0).expect("value");
+                    let n: u64 = String::from_utf8(cur).expect("utf8").parse().expect("num");
+                    t.put(b"n".to_vec(), (n + 1).to_string().into_bytes()).expect("put");
+                    t.commit().expect("commit");
+                }
+            })
+        })
+        .collect();
+    for h in handles {
+        h.join().expect("join");
+    }
+    assert_eq!(get(&s, "n"), Some((threads * per).to_string()));
+}
+
+#[test]
+fn optimistic_write_write_conflict_aborts_the_later_committer() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let s = open(dir.path());
+    put_commit(&s, "n", "0");
+    let mut a = s.begin(opt()).expect("a");
+    let mut b = s.begin(opt()).expect("b");
+    a.get(b"n").expect("read");
+    b.get(b"n").expect("read");
+    a.put(b"n".to_vec(), b"a".to_vec()).expect("put");
+    b.put(b"n".to_vec(), b"b".to_vec()).expect("put");
+    a.commit().expect("first committer wins");
+    match b.commit() {
+        Err(kv::Error::WriteConflict { key, .. }) => assert_eq!(key, b"n".to_vec()),
+        other => panic!("expected a write conflict, got {other:?}"),
+    }
+    assert_eq!(get(&s, "n").as_deref(), Some("a"));
+}
+
+#[test]
+fn write_skew_is_possible_under_snapshot_isolation() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let s = open(dir.path());
+    put_commit(&s, "x", "1");
+    put_commit(&s, "y", "1");
+    let mut a = s.begin(opt()).expect("a");
+    let mut b = s.begin(opt()).expect("b");
+    // Each reads both, sees x + y = 2, and zeroes a different one.
+    for t in [&mut a, &mut b] {
+        assert_eq!(t.get(b"x").expect("x"), Some(b"1".to_vec()));
+        assert_eq!(t.get(b"y").expect("y"), Some(b"1".to_vec()));
+    }
+    a.put(b"x".to_vec(), b"0".to_vec()).expect("put");
+    b.put(b"y".to_vec(), b"0".to_vec()).expect("put");
+    a.commit().expect("a");
+    b.commit().expect("b: disjoint write sets do not conflict");
+    assert_eq!((get(&s, "x").as_deref(), get(&s, "y").as_deref()), (Some("0"), Some("0")));
+}
+
+#[test]
+fn lock_wait_timeout_and_deadlock() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let s = Arc::new(open(dir.path()));
+    let short = TxnOptions { lock_wait_timeout: Duration::from_millis(200), ..Default::default() };
+    let mut a = s.begin(short).expect("a");
+    a.lock_keys(&[b"k".to_vec()]).expect("a locks");
+    let mut b = s.begin(short).expect("b");
+    let started = Instant::now();
+    assert_eq!(b.lock_keys(&[b"k".to_vec()]), Err(kv::Error::LockWaitTimeout));
+    assert!(started.elapsed() >= Duration::from_millis(150));
+    drop(b);
+    a.rollback().expect("rollback");
+
+    // Deadlock: t1 holds p, t2 holds q; t1 waits for q; t2 asking for p is the victim.
+    let mut t1 = s.begin(pess()).expect("t1");
+    let mut t2 = s.begin(pess()).expect("t2");
+    t1.lock_keys(&[b"p".to_vec()]).expect("p");
+    t2.lock_keys(&[b"q".to_vec()]).expect("q");
+    let h = thread::spawn(move || {
+        let r = t1.lock_keys(&[b"q".to_vec()]).map(|_| ());
+        (r, t1)
+    });
+    thread::sleep(Duration::from_millis(100));
+    assert_eq!(t2.lock_keys(&[b"p".to_vec()]).map(|_| ()), Err(kv::Error::Deadlock));
+    t2.rollback().expect("victim rolls back");
+    let (r, t1) = h.join().expect("join");
+    assert_eq!(r, Ok(()), "the survivor gets its lock");
+    t1.commit().expect("commit");
+}
+
+#[test]
+fn commits_survive_reopen_and_timestamps_never_go_back() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let last_ts = {
+        let s = open(dir.path());
+        put_commit(&s, "a", "1");
+        put_commit(&s, "b", "2");
+        let mut t = s.begin(pess()).expect("begin");
+        t.put(b"uncommitted".to_vec(), b"x".to_vec()).expect("put");
+        drop(t);
+        s.current_ts().expect("ts")
+    };
+    let s = open(dir.path());
+    assert_eq!(get(&s, "a").as_deref(), Some("1"));
+    assert_eq!(get(&s, "b").as_deref(), Some("2"));
+    assert_eq!(get(&s, "uncommitted"), None);
+    assert!(s.current_ts().expect("ts") > last_ts);
+}
+
+#[test]
+fn oversized_entries_are_refused_and_nothing_is_written() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let s = LocalStorage::open(
+        dir.path(),
+        LocalOptions {
+            gc_interval: None,
+            max_key_size: 16,
+            max_entry_size: 64,
+            ..Default::default()
+        },
+    )
+    .expect("open");
+    let mut t = s.begin(pess()).expect("begin");
+    assert!(matches!(t.put(vec![b'k'; 17], vec![]), Err(kv::Error::EntryTooLarge { .. })));
+    assert!(matches!(t.put(b"k".to_vec(), vec![0; 64]), Err(kv::Error::EntryTooLarge { .. })));
+    t.put(b"k".to_vec(), vec![0; 10]).expect("within limits");
+    t.commit().expect("commit");
+    assert_eq!(s.version_count().expect("count"), 1);
+}
+
+#[test]
+fn read_only_transactions_refuse_writes() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let s = open(dir.path());
+    let mut t = s.begin(TxnOptions { read_only: true, ..pess() }).expect("begin");
+    assert_eq!(t.put(b"k".to_vec(), b"v".to_vec()), Err(kv::Error::ReadOnlyTxn));
+}
+
+#[test]
+fn gc_removes_old_versions_but_keeps_what_live_snapshots_need() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let s = LocalStorage::open(
+        dir.path(),
+        LocalOptions { gc_interval: None, gc_life_time: Duration::ZERO, ..Default::default() },
+    )
+    .expect("open");
+    for i in 0..50 {
+        put_commit(&s, "hot", &i.to_string());
+    }
+    put_commit(&s, "gone", "x");
+    let mut t = s.begin(pess()).expect("begin");
+    t.delete(b"gone".to_vec()).expect("del");
+    t.commit().expect("commit");
+    let pinned = s.snapshot(None).expect("live snapshot");
+    put_commit(&s, "hot", "after-snapshot");
+    assert_eq!(s.version_count().expect("count"), 53);
+    // Let the clock pass the snapshot, so the safe point is bounded by the snapshot alone.
+    thread::sleep(Duration::from_millis(5));
+    let stats = s.gc_now().expect("gc");
+    assert_eq!(stats.removed, 51, "{stats:?}"); // 49 old "hot" versions + both "gone" versions
+    assert_eq!(pinned.get(b"hot").expect("get"), Some(b"49".to_vec()));
+    assert_eq!(get(&s, "hot").as_deref(), Some("after-snapshot"));
+    drop(pinned);
+    thread::sleep(Duration::from_millis(5));
+    let stats = s.gc_now().expect("gc");
+    assert_eq!(stats.removed, 1);
+    assert_eq!(s.version_count().expect("count"), 1);
+}
+
+#[test]
+fn bank_transfers_keep_the_total_in_every_snapshot() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let s = Arc::new(open(dir.path()));
+    let accounts = 10u64;
+    let mut t = s.begin(pess()).expect("begin");
+    for a in 0..accounts {
+        t.put(format!("acct{a}").into_bytes(), b"100".to_vec()).expect("put");
+    }
+    t.commit().expect("commit");
+    let total = accounts * 100;
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let transfers = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let mut handles = Vec::new();
+    for w in 0..4u64 {
+        let (s, transfers) = (s.clone(), transfers.clone());
+        handles.push(thread::spawn(move || {
+            let mut seed = w * 7919 + 1;
+            for _ in 0..400 {
+                seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                let from = (seed >> 33) % accounts;
+                let to = (from + 1 + (seed >> 40) % (accounts - 1)) % accounts;
+                let keys = [format!("acct{from}").into_bytes(), format!("acct{to}").into_bytes()];
+                let mut t = s.begin(pess()).expect("begin");
+                match t.lock_keys(&keys) {
+                    Ok(vals) => {
+                        let parse = |v: &Option<Vec<u8>>| -> u64 {
+                            String::from_utf8(v.clone().expect("exists"))
+                                .expect("utf8")
+                                .parse()
+                                .expect("num")
+                        };
+                        let (a, b) = (parse(&vals[0]), parse(&vals[1]));
+                        let amt = (seed >> 20) % 10;
+                        if a >= amt {
+                            t.put(keys[0].clone(), (a - amt).to_string().into_bytes())
+                                .expect("put");
+                            t.put(keys[1].clone(), (b + amt).to_string().into_bytes())
+                                .expect("put");
+                        }
+                        t.commit().expect("commit");
+                        transfers.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    }
+                    Err(kv::Error::Deadlock) => t.rollback().expect("rollback"),
+                    Err(e) => panic!("unexpected {e}"),
+                }
+            }
+        }));
+    }
+    let checker = {
+        let (s, stop) = (s.clone(), stop.clone());
+        thread::spawn(move || {
+            let mut checks = 0;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let snap = s.snapshot(None).expect("snap");
+                let sum: u64 = snap
+                    .scan(&KeyRange::prefix(b"acct"), 100, false)
+                    .expect("scan")
+                    .iter()
+                    .map(|(_, v)| {
+                        String::from_utf8(v.clone()).expect("utf8").parse::<u64>().expect("num")
+                    })
+                    .sum();
+                assert_eq!(sum, total, "snapshot at {} saw a partial transfer", snap.read_ts());
+                checks += 1;
+            }
+            checks
+        })
+    };
+    for h in handles {
+        h.join().expect("join");
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let checks = checker.join().expect("checker");
+    assert!(checks > 0);
+    assert!(transfers.load(std::sync::atomic::Ordering::Relaxed) > 1000);
+}
