@@ -76,7 +76,8 @@ fn run(engine: Arc<dyn Engine>, rx: Receiver<Job>, failed: Arc<Mutex<Option<Stri
             }
         }
         let ops: Vec<Op> = jobs.iter_mut().flat_map(|j| std::mem::take(&mut j.ops)).collect();
-        let result = if let Some(e) = failed.lock().clone() {
+        let prior_failure = failed.lock().clone();
+        let result = if let Some(e) = prior_failure {
             Err(kv::Error::StoreReadOnly(e))
         } else {
             engine.write(ops, true).map_err(|e| {

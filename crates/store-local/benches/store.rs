@@ -1,0 +1,148 @@
+//! Store benchmarks; prints figures (run: `cargo bench -p store-local`).
+//!
+//! * engine: random puts in batches of 100, point gets, 100-key range scans, fsync'd single puts;
+//! * transactions: durable commits/s with 1, 4 and 32 concurrent writers (group commit at work).
+//!
+//! `FERRODB_BENCH_SECS` sets the duration of each timed phase (default 3).
+
+use std::{
+    ops::Bound,
+    sync::{
+        atomic::{AtomicBool, AtomicU64, Ordering},
+        Arc,
+    },
+    thread,
+    time::{Duration, Instant},
+};
+
+use kv::{KeyRange, Storage, TxnOptions};
+use store_local::{
+    engine::{Cf, Engine, FjallEngine, Op},
+    LocalOptions, LocalStorage,
+};
+
+fn secs() -> Duration {
+    let s = std::env::var("FERRODB_BENCH_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(3.0);
+    Duration::from_secs_f64(s)
+}
+
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+}
+
+fn key(n: u64) -> Vec<u8> {
+    format!("key{n:012}").into_bytes()
+}
+
+fn rate(label: &str, n: u64, elapsed: Duration) {
+    println!(
+        "{label:<44} {:>12.0} /s   ({n} in {:.2}s)",
+        n as f64 / elapsed.as_secs_f64(),
+        elapsed.as_secs_f64()
+    );
+}
+
+fn engine_bench() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let engine = FjallEngine::open(dir.path()).expect("open");
+    let mut rng = Rng(0x2545F4914F6CDD1D);
+    let keyspace = 200_000;
+    let (start, mut n) = (Instant::now(), 0u64);
+    while start.elapsed() < secs() {
+        let ops = (0..100)
+            .map(|_| Op::Put(Cf::Write, key(rng.next() % keyspace), vec![7u8; 100]))
+            .collect();
+        engine.write(ops, false).expect("write");
+        n += 100;
+    }
+    rate("engine: random puts (batches of 100)", n, start.elapsed());
+
+    let (start, mut n) = (Instant::now(), 0u64);
+    while start.elapsed() < secs() {
+        let snap = engine.snapshot();
+        for _ in 0..100 {
+            let _ = snap.get(Cf::Write, &key(rng.next() % keyspace)).expect("get");
+        }
+        n += 100;
+    }
+    rate("engine: point gets", n, start.elapsed());
+
+    let (start, mut n) = (Instant::now(), 0u64);
+    while start.elapsed() < secs() {
+        let snap = engine.snapshot();
+        let from = key(rng.next() % keyspace);
+        let got = snap
+            .range(Cf::Write, Bound::Included(&from), Bound::Unbounded, false)
+            .take(100)
+            .count();
+        n += got as u64;
+    }
+    rate("engine: range-scanned keys (100 per scan)", n, start.elapsed());
+
+    let (start, mut n) = (Instant::now(), 0u64);
+    while start.elapsed() < secs() {
+        engine
+            .write(vec![Op::Put(Cf::Write, key(rng.next() % keyspace), vec![1; 100])], true)
+            .expect("write");
+        n += 1;
+    }
+    rate("engine: fsync'd single-put writes", n, start.elapsed());
+}
+
+fn commit_bench(writers: usize) {
+    let dir = tempfile::tempdir().expect("tmp");
+    let store = Arc::new(
+        LocalStorage::open(dir.path(), LocalOptions { gc_interval: None, ..Default::default() })
+            .expect("open"),
+    );
+    let stop = Arc::new(AtomicBool::new(false));
+    let commits = Arc::new(AtomicU64::new(0));
+    let start = Instant::now();
+    let handles: Vec<_> = (0..writers)
+        .map(|w| {
+            let (store, stop, commits) = (store.clone(), stop.clone(), commits.clone());
+            thread::spawn(move || {
+                let mut i = 0u64;
+                while !stop.load(Ordering::Relaxed) {
+                    let mut t = store.begin(TxnOptions::default()).expect("begin");
+                    t.put(format!("w{w}/{i}").into_bytes(), vec![3u8; 100]).expect("put");
+                    t.commit().expect("commit");
+                    commits.fetch_add(1, Ordering::Relaxed);
+                    i += 1;
+                }
+            })
+        })
+        .collect();
+    thread::sleep(secs());
+    stop.store(true, Ordering::Relaxed);
+    for h in handles {
+        h.join().expect("join");
+    }
+    rate(
+        &format!("txn: durable commits, {writers} writers"),
+        commits.load(Ordering::Relaxed),
+        start.elapsed(),
+    );
+    let snap = store.snapshot(None).expect("snap");
+    let start = Instant::now();
+    let n = snap.scan(&KeyRange::prefix(b"w0/"), usize::MAX, false).expect("scan").len();
+    rate("txn: MVCC scan of writer 0's keys", n as u64, start.elapsed());
+}
+
+fn main() {
+    if std::env::args().any(|a| a == "--list") {
+        return; // `cargo test --benches` lists benches; nothing to list here.
+    }
+    println!("FerroDB store benchmarks (each phase {:.1}s)", secs().as_secs_f64());
+    engine_bench();
+    for w in [1, 4, 32] {
+        commit_bench(w);
+    }
+}
