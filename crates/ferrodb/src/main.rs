@@ -2,11 +2,14 @@
 
 mod config;
 
-use std::{fs, path::Path, process::ExitCode, time::Duration};
+use std::{fs, path::Path, process::ExitCode, sync::Arc, time::Duration};
 
 use clap::Parser;
 use config::{Cli, FileConfig, Settings};
-use server::{tls, Account, AuthPlugin, GlobalVars, Server, ServerConfig, UserStore};
+use server::{
+    tls, Account, AuthPlugin, GlobalVars, Server, ServerConfig, SessionManager, UserStore,
+};
+use store_local::{LocalOptions, LocalStorage};
 use tracing::{error, info};
 
 fn main() -> ExitCode {
@@ -74,6 +77,11 @@ fn lock_data_dir(dir: &Path) -> Result<fs::File, String> {
 
 async fn run(settings: Settings) -> Result<(), String> {
     let _lock = lock_data_dir(&settings.data_dir)?;
+    let kv_dir = settings.data_dir.join("kv");
+    let storage = Arc::new(
+        LocalStorage::open(&kv_dir, LocalOptions::default())
+            .map_err(|e| format!("cannot open storage in {}: {e}", kv_dir.display()))?,
+    );
     let tls = tls::setup(
         &settings.data_dir,
         &tls::TlsOptions {
@@ -114,11 +122,14 @@ async fn run(settings: Settings) -> Result<(), String> {
         users: UserStore::new(accounts),
         tls: Some(tls),
         require_secure_transport: settings.require_secure_transport,
-        globals,
+        sessions: SessionManager::new(globals, storage.clone()),
         shutdown_grace: Duration::from_secs(30),
     });
     info!(%bound, data_dir = %data_dir.display(), version = server::server_version(), "FerroDB is ready");
     server.serve(listener, shutdown_signal()).await;
+    // Every session is gone: finish queued commits and stop background work.
+    drop(server);
+    storage.close();
     info!("FerroDB stopped");
     Ok(())
 }

@@ -122,7 +122,7 @@ pub trait Storage: Send + Sync {
 }
 
 /// Consistent reads at one timestamp.
-pub trait Snapshot: Send {
+pub trait Snapshot: Send + Sync {
     /// The read timestamp.
     fn read_ts(&self) -> Timestamp;
 
@@ -147,7 +147,7 @@ pub trait Snapshot: Send {
 /// A transaction. Reads see the transaction's own buffered writes.
 ///
 /// Dropping a transaction without `commit` rolls it back.
-pub trait Transaction: Send {
+pub trait Transaction: Send + Sync {
     /// The transaction's start timestamp (its identity and snapshot).
     fn start_ts(&self) -> Timestamp;
 

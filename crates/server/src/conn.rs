@@ -149,7 +149,7 @@ impl Conn {
             return Ok(None);
         }
         let mut session =
-            Session::new(shared.globals.clone(), &resp.user, &self.peer, u64::from(self.conn_id));
+            shared.sessions.new_session(&resp.user, &self.peer, u64::from(self.conn_id));
         if let Some(db) = &resp.database {
             if let Err(e) = session.use_database(db) {
                 self.send_error(&e).await?;
@@ -210,11 +210,10 @@ impl Conn {
         Ok(true)
     }
 
-    async fn read_command(&mut self, session: &Session) -> Result<Vec<u8>, ProtocolError> {
+    /// Reads the next command, closing idle connections after `idle_secs`.
+    async fn read_command(&mut self, idle_secs: u64) -> Result<Vec<u8>, ProtocolError> {
         self.io.reset_seq();
-        let timeout_var =
-            if self.caps & cap::INTERACTIVE != 0 { "interactive_timeout" } else { "wait_timeout" };
-        let secs = session.var_int(timeout_var).max(1) as u64;
+        let secs = idle_secs.max(1);
         let mut shutdown = self.shared.shutdown.subscribe();
         if *shutdown.borrow() {
             return Err(ProtocolError::Io(std::io::ErrorKind::ConnectionAborted.into()));
@@ -233,7 +232,13 @@ impl Conn {
 
     async fn command_loop(&mut self, session: &mut Session) -> Result<(), ProtocolError> {
         loop {
-            let packet = match self.read_command(session).await {
+            let timeout_var = if self.caps & cap::INTERACTIVE != 0 {
+                "interactive_timeout"
+            } else {
+                "wait_timeout"
+            };
+            let idle_secs = session.var_int(timeout_var).max(1) as u64;
+            let packet = match self.read_command(idle_secs).await {
                 Ok(p) => p,
                 Err(e) => return Err(self.fail_read(e).await),
             };

@@ -20,7 +20,7 @@ pub mod tls;
 
 pub use auth::{Account, AuthPlugin, UserStore};
 pub use error::ProtocolError;
-pub use session::{server_version, GlobalVars};
+pub use session::{server_version, GlobalVars, SessionManager};
 
 use std::{
     future::Future,
@@ -42,8 +42,8 @@ pub struct ServerConfig {
     pub tls: Option<tls::Tls>,
     /// Refuse connections that did not upgrade to TLS (error 3159).
     pub require_secure_transport: bool,
-    /// Global system variables shared by all sessions.
-    pub globals: GlobalVars,
+    /// Creates sessions (global variables, storage).
+    pub sessions: SessionManager,
     /// How long shutdown waits for connections to finish their statement.
     pub shutdown_grace: Duration,
 }
@@ -51,7 +51,7 @@ pub struct ServerConfig {
 /// State shared by every connection.
 pub struct Shared {
     version: String,
-    globals: GlobalVars,
+    sessions: SessionManager,
     users: UserStore,
     tls: Option<tls::Tls>,
     require_secure_transport: bool,
@@ -63,9 +63,7 @@ pub struct Shared {
 
 impl Shared {
     fn globals_autocommit(&self) -> bool {
-        session::Session::new(self.globals.clone(), "", "", 0)
-            .status()
-            .has(session::ServerStatus::AUTOCOMMIT)
+        self.sessions.globals().autocommit()
     }
 
     fn count_question(&self) {
@@ -98,7 +96,7 @@ impl Server {
         Server {
             shared: Arc::new(Shared {
                 version: server_version().to_string(),
-                globals: config.globals,
+                sessions: config.sessions,
                 users: config.users,
                 tls: config.tls,
                 require_secure_transport: config.require_secure_transport,

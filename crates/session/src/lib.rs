@@ -15,9 +15,39 @@ pub fn server_version() -> &'static str {
 }
 pub use sql::{sysvar::GlobalVars, ExecResult, OkResult, ResultSet};
 
+use std::sync::Arc;
+
 use errno::{Error, Result};
+use kv::Storage;
 use sql::{sysvar::SessionVars, Level, SessionCtx, TxnStmt, Warning};
 use txn::TxnState;
+
+/// What every session of one server shares: global variables and the store.
+#[derive(Clone)]
+pub struct SessionManager {
+    globals: GlobalVars,
+    storage: Arc<dyn Storage>,
+}
+
+impl SessionManager {
+    /// Sessions over `storage` with `globals`.
+    pub fn new(globals: GlobalVars, storage: Arc<dyn Storage>) -> Self {
+        SessionManager { globals, storage }
+    }
+
+    /// A new session for an authenticated `user@host`.
+    pub fn new_session(&self, user: &str, host: &str, connection_id: u64) -> Session {
+        Session {
+            ctx: SessionCtx::new(SessionVars::new(self.globals.clone()), user, host, connection_id),
+            txn: TxnState::new(self.storage.clone()),
+        }
+    }
+
+    /// The global variables.
+    pub fn globals(&self) -> &GlobalVars {
+        &self.globals
+    }
+}
 
 /// One client connection's session.
 #[derive(Debug)]
@@ -27,14 +57,6 @@ pub struct Session {
 }
 
 impl Session {
-    /// A new session for an authenticated `user@host`.
-    pub fn new(globals: GlobalVars, user: &str, host: &str, connection_id: u64) -> Self {
-        Session {
-            ctx: SessionCtx::new(SessionVars::new(globals), user, host, connection_id),
-            txn: TxnState::default(),
-        }
-    }
-
     /// Runs every statement of a COM_QUERY text, in order, stopping after the first error
     /// (as MySQL does for multi-statements). An empty text is error 1065. Without `multi`
     /// (the client did not set CLIENT_MULTI_STATEMENTS), a second statement is a syntax error.
@@ -79,13 +101,16 @@ impl Session {
         }
         let autocommit_before = self.ctx.vars.bool("autocommit");
         let result = match TxnStmt::from_ast(&stmt) {
-            Some(t) => self.txn.execute(&t),
+            Some(t) => self.txn.execute(&t, &self.ctx.vars),
             None => sql::execute(&mut self.ctx, &stmt, text),
         };
         // Turning autocommit on commits the open transaction, as in MySQL.
-        if !autocommit_before && self.ctx.vars.bool("autocommit") {
-            self.txn.commit();
-        }
+        let result = match result {
+            Ok(r) if !autocommit_before && self.ctx.vars.bool("autocommit") => {
+                self.txn.commit().map(|()| r)
+            }
+            other => other,
+        };
         if let Err(e) = &result {
             self.record_error(e);
         }

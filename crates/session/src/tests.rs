@@ -3,7 +3,16 @@ use types::Value;
 use super::*;
 
 fn session() -> Session {
-    let mut s = Session::new(GlobalVars::new(&[]), "root", "127.0.0.1", 7);
+    let dir = tempfile::tempdir().expect("tmp");
+    let store = store_local::LocalStorage::open(
+        dir.path(),
+        store_local::LocalOptions { gc_interval: None, ..Default::default() },
+    )
+    .expect("store");
+    // The store keeps its files open; the directory goes when the test process ends.
+    std::mem::forget(dir);
+    let mgr = SessionManager::new(GlobalVars::new(&[]), std::sync::Arc::new(store));
+    let mut s = mgr.new_session("root", "127.0.0.1", 7);
     s.use_database("test").expect("test db exists");
     s
 }
@@ -170,4 +179,20 @@ fn expression_columns_are_named_by_their_text() {
         }
         other => panic!("{other:?}"),
     }
+}
+
+#[test]
+fn transaction_options_follow_session_variables() {
+    use sql::sysvar::{SessionVars, VarScope};
+    let mut vars = SessionVars::new(GlobalVars::new(&[]));
+    let o = txn::txn_options(&vars, false);
+    assert_eq!(o.mode, kv::TxnMode::Pessimistic);
+    assert_eq!(o.lock_wait_timeout, std::time::Duration::from_secs(50));
+    vars.set("tidb_txn_mode", VarScope::Session, &Value::String("optimistic".into())).expect("set");
+    vars.set("innodb_lock_wait_timeout", VarScope::Session, &Value::Int(3)).expect("set");
+    vars.set("transaction_read_only", VarScope::Session, &Value::Int(1)).expect("set");
+    let o = txn::txn_options(&vars, false);
+    assert_eq!(o.mode, kv::TxnMode::Optimistic);
+    assert_eq!(o.lock_wait_timeout, std::time::Duration::from_secs(3));
+    assert!(o.read_only);
 }

@@ -1,34 +1,66 @@
-//! The session's transaction state machine (BEGIN/COMMIT/ROLLBACK/SAVEPOINT).
+//! The session's transaction state machine (BEGIN/COMMIT/ROLLBACK/SAVEPOINT) over a storage
+//! transaction.
 //!
-//! It tracks what the client sees — whether a transaction is open, read-only, and its savepoints —
-//! and is where the storage transaction is begun, committed and rolled back once tables exist.
+//! `BEGIN` starts a [`kv::Transaction`] with options taken from the session variables
+//! (`tidb_txn_mode`, `innodb_lock_wait_timeout`, `transaction_read_only`); `COMMIT` commits it
+//! durably and `ROLLBACK` discards it.
+
+use std::{sync::Arc, time::Duration};
 
 use errno::{Error, Result, ER_SP_DOES_NOT_EXIST};
-use sql::{ExecResult, TxnStmt};
+use kv::{Storage, Transaction, TxnMode, TxnOptions};
+use sql::{sysvar::SessionVars, ExecResult, TxnStmt};
 
 /// An open transaction.
-#[derive(Debug, Default)]
 struct Active {
+    txn: Box<dyn Transaction>,
     read_only: bool,
     savepoints: Vec<String>,
 }
 
 /// Whether a transaction is open, and its savepoints.
-#[derive(Debug, Default)]
 pub struct TxnState {
+    storage: Arc<dyn Storage>,
     active: Option<Active>,
 }
 
+impl std::fmt::Debug for TxnState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TxnState")
+            .field("start_ts", &self.active.as_ref().map(|a| a.txn.start_ts()))
+            .finish()
+    }
+}
+
+/// Transaction options from the session's variables.
+pub fn txn_options(vars: &SessionVars, read_only: bool) -> TxnOptions {
+    let mode = match vars.get_text("tidb_txn_mode", sql::sysvar::VarScope::Default).as_deref() {
+        Ok("OPTIMISTIC") => TxnMode::Optimistic,
+        _ => TxnMode::Pessimistic,
+    };
+    TxnOptions {
+        mode,
+        read_only: read_only || vars.bool("transaction_read_only"),
+        lock_wait_timeout: Duration::from_secs(vars.int("innodb_lock_wait_timeout").max(1) as u64),
+    }
+}
+
 impl TxnState {
+    /// No transaction open, on `storage`.
+    pub fn new(storage: Arc<dyn Storage>) -> Self {
+        TxnState { storage, active: None }
+    }
+
     /// Carries out a transaction-control statement.
-    pub fn execute(&mut self, stmt: &TxnStmt) -> Result<ExecResult> {
+    pub fn execute(&mut self, stmt: &TxnStmt, vars: &SessionVars) -> Result<ExecResult> {
         match stmt {
             TxnStmt::Begin { read_only } => {
                 // BEGIN inside a transaction implicitly commits the open one first.
-                self.commit();
-                self.active = Some(Active { read_only: *read_only, savepoints: Vec::new() });
+                self.commit()?;
+                let txn = self.storage.begin(txn_options(vars, *read_only))?;
+                self.active = Some(Active { txn, read_only: *read_only, savepoints: Vec::new() });
             }
-            TxnStmt::Commit => self.commit(),
+            TxnStmt::Commit => self.commit()?,
             TxnStmt::Rollback => self.rollback(),
             TxnStmt::Savepoint(name) => {
                 if let Some(a) = &mut self.active {
@@ -68,13 +100,18 @@ impl TxnState {
         self.active.as_ref().is_some_and(|a| a.read_only)
     }
 
-    /// Ends the open transaction, keeping its effects.
-    pub fn commit(&mut self) {
-        self.active = None;
+    /// Ends the open transaction, keeping its effects (durably, before returning).
+    pub fn commit(&mut self) -> Result<()> {
+        match self.active.take() {
+            Some(a) => a.txn.commit().map(|_| ()).map_err(Error::from),
+            None => Ok(()),
+        }
     }
 
     /// Ends the open transaction, discarding its effects.
     pub fn rollback(&mut self) {
-        self.active = None;
+        if let Some(a) = self.active.take() {
+            let _ = a.txn.rollback();
+        }
     }
 }

@@ -218,6 +218,11 @@ impl GlobalVars {
         GlobalVars { values: Arc::new(RwLock::new(values)), started: std::time::Instant::now() }
     }
 
+    /// Whether new sessions start in autocommit mode (the handshake's status flag).
+    pub fn autocommit(&self) -> bool {
+        lookup("autocommit").is_some_and(|v| self.get(v) == "ON")
+    }
+
     /// Seconds since these globals were created (server start), for `SHOW STATUS LIKE 'Uptime'`.
     pub fn uptime_secs(&self) -> u64 {
         self.started.elapsed().as_secs()
