@@ -4,8 +4,10 @@
 //! [`ResultColumn`] describe result-set columns exactly as the MySQL protocol's column-definition
 //! packet does, so the wire layer only serialises what the SQL layer decided.
 
+mod column;
 mod field;
 mod value;
 
+pub use column::{ColumnType, TypeKind};
 pub use field::{charset, ColumnFlags, FieldType, ResultColumn};
 pub use value::Value;

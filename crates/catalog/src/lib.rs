@@ -1,0 +1,324 @@
+//! The catalog: databases and tables persisted as JSON records under the `m` key prefix, cached
+//! in memory as an immutable [`InfoSchema`] snapshot that DDL replaces.
+//!
+//! ```text
+//!  m DB  {db_id}             → DbInfo
+//!  m Tbl {db_id}{table_id}   → TableInfo
+//!  m NextID                  → last id handed out (databases, tables)
+//!  m SchemaVer               → schema version, bumped by every DDL (its key serialises DDL)
+//!  m AutoID {table_id}       → highest AUTO_INCREMENT value reserved
+//! ```
+//!
+//! Each DDL statement runs in its own transaction and commits before it returns, as in TiDB.
+//! AUTO_INCREMENT values are reserved in batches outside user transactions (TiDB's
+//! `AUTO_ID_CACHE`), so concurrent inserts do not serialise on the counter; a restart may skip
+//! the unused rest of a batch, as TiDB does.
+
+mod model;
+
+pub use model::{ColumnInfo, DbInfo, DefaultValue, IndexInfo, TableInfo};
+
+use std::{
+    collections::{BTreeMap, HashMap},
+    sync::Arc,
+};
+
+use errno::{
+    Error, Result, ER_BAD_DB, ER_BAD_TABLE, ER_CANT_CREATE_DB_EXISTS, ER_DB_DROP_EXISTS,
+    ER_NO_SUCH_TABLE, ER_TABLE_EXISTS,
+};
+use kv::{KeyRange, Storage, Transaction, TxnOptions};
+use parking_lot::{Mutex, RwLock};
+
+/// Databases that exist only as views over the catalog (never stored).
+pub const VIRTUAL_DATABASES: &[&str] =
+    &["INFORMATION_SCHEMA", "METRICS_SCHEMA", "PERFORMANCE_SCHEMA"];
+
+/// Databases created on first start, as on a fresh TiDB.
+const BOOTSTRAP_DATABASES: &[&str] = &["mysql", "sys", "test"];
+
+/// How many AUTO_INCREMENT values one reservation takes.
+const AUTO_ID_BATCH: i64 = 30_000;
+
+fn meta_key(parts: &[&[u8]]) -> Vec<u8> {
+    let mut k = b"m".to_vec();
+    for p in parts {
+        k.extend_from_slice(p);
+    }
+    k
+}
+
+fn db_key(db_id: i64) -> Vec<u8> {
+    meta_key(&[b"DB", &db_id.to_be_bytes()])
+}
+
+fn table_key(db_id: i64, table_id: i64) -> Vec<u8> {
+    meta_key(&[b"Tbl", &db_id.to_be_bytes(), &table_id.to_be_bytes()])
+}
+
+fn auto_id_key(table_id: i64) -> Vec<u8> {
+    meta_key(&[b"AutoID", &table_id.to_be_bytes()])
+}
+
+const NEXT_ID: &[u8] = b"mNextID";
+const SCHEMA_VER: &[u8] = b"mSchemaVer";
+
+fn internal(e: impl std::fmt::Display) -> Error {
+    Error::msg(errno::ER_INTERNAL, e.to_string())
+}
+
+fn read_i64(v: Option<Vec<u8>>) -> i64 {
+    v.and_then(|b| b.try_into().ok()).map(i64::from_be_bytes).unwrap_or(0)
+}
+
+/// An immutable view of every database and table at one schema version.
+#[derive(Debug, Default)]
+pub struct InfoSchema {
+    /// Schema version this view reflects.
+    pub version: i64,
+    dbs: BTreeMap<String, Arc<DbInfo>>,
+    tables: HashMap<i64, BTreeMap<String, Arc<TableInfo>>>,
+}
+
+impl InfoSchema {
+    /// The database named `name` (case-insensitive).
+    pub fn database(&self, name: &str) -> Option<&Arc<DbInfo>> {
+        self.dbs.get(&name.to_lowercase())
+    }
+
+    /// Stored databases, by name.
+    pub fn databases(&self) -> impl Iterator<Item = &Arc<DbInfo>> {
+        self.dbs.values()
+    }
+
+    /// The table `db.name`, or 1146 / 1049.
+    pub fn table(&self, db: &str, name: &str) -> Result<&Arc<TableInfo>> {
+        let d = self.database(db).ok_or_else(|| Error::fmt(ER_NO_SUCH_TABLE, &[&db, &name]))?;
+        self.tables
+            .get(&d.id)
+            .and_then(|t| t.get(&name.to_lowercase()))
+            .ok_or_else(|| Error::fmt(ER_NO_SUCH_TABLE, &[&db, &name]))
+    }
+
+    /// Tables of database `db`, by name.
+    pub fn tables(&self, db: &str) -> Vec<Arc<TableInfo>> {
+        self.database(db)
+            .and_then(|d| self.tables.get(&d.id))
+            .map(|t| t.values().cloned().collect())
+            .unwrap_or_default()
+    }
+}
+
+/// The catalog.
+pub struct Catalog {
+    storage: Arc<dyn Storage>,
+    schema: RwLock<Arc<InfoSchema>>,
+    /// Per table: (next value to hand out, last value reserved).
+    auto_ids: Mutex<HashMap<i64, (i64, i64)>>,
+}
+
+impl Catalog {
+    /// Loads the catalog, creating the bootstrap databases on first start.
+    pub fn open(storage: Arc<dyn Storage>) -> Result<Self> {
+        let cat = Catalog {
+            storage,
+            schema: RwLock::new(Arc::new(InfoSchema::default())),
+            auto_ids: Mutex::new(HashMap::new()),
+        };
+        cat.reload()?;
+        for name in BOOTSTRAP_DATABASES {
+            if cat.schema().database(name).is_none() {
+                cat.create_database(name, true)?;
+            }
+        }
+        Ok(cat)
+    }
+
+    /// The current schema snapshot.
+    pub fn schema(&self) -> Arc<InfoSchema> {
+        self.schema.read().clone()
+    }
+
+    /// Whether `name` is a database (stored or virtual).
+    pub fn database_exists(&self, name: &str) -> bool {
+        VIRTUAL_DATABASES.iter().any(|d| d.eq_ignore_ascii_case(name))
+            || self.schema().database(name).is_some()
+    }
+
+    fn reload(&self) -> Result<()> {
+        let snap = self.storage.snapshot(None)?;
+        let version = read_i64(snap.get(SCHEMA_VER)?);
+        let mut is = InfoSchema { version, ..Default::default() };
+        for (_, v) in snap.scan(&KeyRange::prefix(b"mDB"), usize::MAX, false)? {
+            let db: DbInfo = serde_json::from_slice(&v).map_err(internal)?;
+            is.dbs.insert(db.name.to_lowercase(), Arc::new(db));
+        }
+        for (_, v) in snap.scan(&KeyRange::prefix(b"mTbl"), usize::MAX, false)? {
+            let t: TableInfo = serde_json::from_slice(&v).map_err(internal)?;
+            is.tables.entry(t.db_id).or_default().insert(t.name.to_lowercase(), Arc::new(t));
+        }
+        *self.schema.write() = Arc::new(is);
+        Ok(())
+    }
+
+    /// Runs one DDL change in its own transaction: serialised on the schema-version key, which
+    /// it bumps; the cache is reloaded after the commit.
+    fn ddl<T>(&self, f: impl FnOnce(&mut dyn Transaction, &InfoSchema) -> Result<T>) -> Result<T> {
+        let mut txn = self.storage.begin(TxnOptions::default())?;
+        let ver = read_i64(txn.lock_keys(&[SCHEMA_VER.to_vec()])?.pop().flatten());
+        let schema = self.schema();
+        let out = f(txn.as_mut(), &schema)?;
+        txn.put(SCHEMA_VER.to_vec(), (ver + 1).to_be_bytes().to_vec())?;
+        txn.commit()?;
+        self.reload()?;
+        Ok(out)
+    }
+
+    fn next_id(txn: &mut dyn Transaction) -> Result<i64> {
+        let id = read_i64(txn.lock_keys(&[NEXT_ID.to_vec()])?.pop().flatten()) + 1;
+        txn.put(NEXT_ID.to_vec(), id.to_be_bytes().to_vec())?;
+        Ok(id)
+    }
+
+    /// `CREATE DATABASE`; `Ok(false)` when it existed and `if_not_exists` was given.
+    pub fn create_database(&self, name: &str, if_not_exists: bool) -> Result<bool> {
+        if VIRTUAL_DATABASES.iter().any(|d| d.eq_ignore_ascii_case(name))
+            || self.schema().database(name).is_some()
+        {
+            return if if_not_exists {
+                Ok(false)
+            } else {
+                Err(Error::fmt(ER_CANT_CREATE_DB_EXISTS, &[&name]))
+            };
+        }
+        self.ddl(|txn, schema| {
+            if schema.database(name).is_some() {
+                return Err(Error::fmt(ER_CANT_CREATE_DB_EXISTS, &[&name]));
+            }
+            let db = DbInfo {
+                id: Self::next_id(txn)?,
+                name: name.to_string(),
+                charset: "utf8mb4".into(),
+                collation: "utf8mb4_bin".into(),
+            };
+            txn.put(db_key(db.id), serde_json::to_vec(&db).map_err(internal)?)?;
+            Ok(true)
+        })
+    }
+
+    /// `DROP DATABASE`: its tables and their data go too. `Ok(false)` when absent and `if_exists`.
+    pub fn drop_database(&self, name: &str, if_exists: bool) -> Result<bool> {
+        let Some(db) = self.schema().database(name).cloned() else {
+            return if if_exists {
+                Ok(false)
+            } else {
+                Err(Error::fmt(ER_DB_DROP_EXISTS, &[&name]))
+            };
+        };
+        self.ddl(|txn, schema| {
+            for t in schema.tables(&db.name) {
+                delete_table_data(txn, t.id)?;
+                txn.delete(table_key(db.id, t.id))?;
+            }
+            txn.delete(db_key(db.id))?;
+            Ok(true)
+        })
+    }
+
+    /// `CREATE TABLE`: assigns ids and stores `table`. `Ok(false)` when it existed and
+    /// `if_not_exists` was given.
+    pub fn create_table(
+        &self,
+        db: &str,
+        mut table: TableInfo,
+        if_not_exists: bool,
+    ) -> Result<bool> {
+        let schema = self.schema();
+        let d = schema.database(db).cloned().ok_or_else(|| Error::fmt(ER_BAD_DB, &[&db]))?;
+        if schema.table(db, &table.name).is_ok() {
+            return if if_not_exists {
+                Ok(false)
+            } else {
+                Err(Error::fmt(ER_TABLE_EXISTS, &[&table.name]))
+            };
+        }
+        self.ddl(|txn, schema| {
+            if schema.table(db, &table.name).is_ok() {
+                return Err(Error::fmt(ER_TABLE_EXISTS, &[&table.name]));
+            }
+            table.id = Self::next_id(txn)?;
+            table.db_id = d.id;
+            txn.put(table_key(d.id, table.id), serde_json::to_vec(&table).map_err(internal)?)?;
+            Ok(true)
+        })
+    }
+
+    /// `DROP TABLE` of one table, with its rows and index entries.
+    pub fn drop_table(&self, db: &str, name: &str, if_exists: bool) -> Result<bool> {
+        let schema = self.schema();
+        let t = match schema.table(db, name) {
+            Ok(t) => t.clone(),
+            Err(_) if if_exists => return Ok(false),
+            Err(_) => return Err(Error::fmt(ER_BAD_TABLE, &[&format!("{db}.{name}")])),
+        };
+        self.ddl(|txn, _| {
+            delete_table_data(txn, t.id)?;
+            txn.delete(table_key(t.db_id, t.id))?;
+            txn.delete(auto_id_key(t.id))?;
+            Ok(true)
+        })?;
+        self.auto_ids.lock().remove(&t.id);
+        Ok(true)
+    }
+
+    /// Reserves `n` consecutive AUTO_INCREMENT values for `table_id`; returns the first.
+    /// Values at or below `at_least` are skipped (explicitly inserted ids move the counter).
+    pub fn alloc_auto_ids(&self, table_id: i64, n: i64, at_least: i64) -> Result<i64> {
+        let mut ids = self.auto_ids.lock();
+        let (next, max) = ids.get(&table_id).copied().unwrap_or((1, 0));
+        let next = next.max(at_least + 1);
+        if next + n - 1 <= max {
+            ids.insert(table_id, (next + n, max));
+            return Ok(next);
+        }
+        // Reserve a new batch durably, outside any user transaction.
+        let mut txn = self.storage.begin(TxnOptions::default())?;
+        let stored = read_i64(txn.lock_keys(&[auto_id_key(table_id)])?.pop().flatten());
+        let first = next.max(stored + 1);
+        let new_max = first + n - 1 + AUTO_ID_BATCH;
+        txn.put(auto_id_key(table_id), new_max.to_be_bytes().to_vec())?;
+        txn.commit()?;
+        ids.insert(table_id, (first + n, new_max));
+        Ok(first)
+    }
+
+    /// Makes sure later AUTO_INCREMENT values are above `value` (after an explicit insert).
+    pub fn rebase_auto_id(&self, table_id: i64, value: i64) -> Result<()> {
+        let mut ids = self.auto_ids.lock();
+        if let Some((next, _)) = ids.get_mut(&table_id) {
+            if *next > value {
+                return Ok(());
+            }
+        }
+        drop(ids);
+        // Reserving zero values past `value` moves the counter (and persists it if needed).
+        let first = self.alloc_auto_ids(table_id, 1, value)?;
+        ids = self.auto_ids.lock();
+        if let Some((next, _)) = ids.get_mut(&table_id) {
+            *next = first; // give the reserved value back: nothing used it
+        }
+        Ok(())
+    }
+}
+
+/// Deletes every row and index entry of a table inside `txn`.
+fn delete_table_data(txn: &mut dyn Transaction, table_id: i64) -> Result<()> {
+    let range = KeyRange::prefix(&tablecodec::table_prefix(table_id));
+    for (k, _) in txn.scan(&range, usize::MAX, false)? {
+        txn.delete(k)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;

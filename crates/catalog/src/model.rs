@@ -1,0 +1,115 @@
+//! Schema objects as stored (JSON, like TiDB's meta records).
+
+use serde::{Deserialize, Serialize};
+use types::ColumnType;
+
+/// A database.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DbInfo {
+    /// Unique id.
+    pub id: i64,
+    /// Name as created.
+    pub name: String,
+    /// Default character set.
+    pub charset: String,
+    /// Default collation.
+    pub collation: String,
+}
+
+/// A column's default.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DefaultValue {
+    /// `DEFAULT NULL`.
+    Null,
+    /// A literal, kept as text and converted to the column type on use (as MySQL stores it).
+    Text(String),
+    /// `DEFAULT CURRENT_TIMESTAMP`.
+    CurrentTimestamp,
+}
+
+/// A column.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ColumnInfo {
+    /// Id within the table (stable across renames; rows store values by id).
+    pub id: u32,
+    /// Name as created.
+    pub name: String,
+    /// Declared type.
+    pub ty: ColumnType,
+    /// `NOT NULL`.
+    pub not_null: bool,
+    /// `DEFAULT …`; `None` means no default (an INSERT must give a value in strict mode).
+    pub default: Option<DefaultValue>,
+    /// `AUTO_INCREMENT`.
+    pub auto_increment: bool,
+    /// `COMMENT '…'`.
+    pub comment: String,
+}
+
+/// An index (the primary key is one, with `primary`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IndexInfo {
+    /// Id within the table.
+    pub id: i64,
+    /// Name (`PRIMARY` for the primary key).
+    pub name: String,
+    /// Column positions (offsets into [`TableInfo::columns`]).
+    pub columns: Vec<usize>,
+    /// UNIQUE (or PRIMARY).
+    pub unique: bool,
+    /// The primary key.
+    pub primary: bool,
+}
+
+/// A table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TableInfo {
+    /// Unique id (the `t{id}` key prefix).
+    pub id: i64,
+    /// Owning database id.
+    pub db_id: i64,
+    /// Name as created.
+    pub name: String,
+    /// Columns in order.
+    pub columns: Vec<ColumnInfo>,
+    /// Indexes, including the primary key.
+    pub indexes: Vec<IndexInfo>,
+    /// Whether the primary key is one integer column whose value is the row handle (clustered).
+    pub pk_is_handle: bool,
+    /// Next column id to assign.
+    pub next_column_id: u32,
+    /// Next index id to assign.
+    pub next_index_id: i64,
+    /// `COMMENT='…'`.
+    pub comment: String,
+}
+
+impl TableInfo {
+    /// The column named `name` (case-insensitive).
+    pub fn column(&self, name: &str) -> Option<(usize, &ColumnInfo)> {
+        self.columns.iter().enumerate().find(|(_, c)| c.name.eq_ignore_ascii_case(name))
+    }
+
+    /// The primary key, if declared.
+    pub fn primary_key(&self) -> Option<&IndexInfo> {
+        self.indexes.iter().find(|i| i.primary)
+    }
+
+    /// The offset of the integer primary-key column that is the handle, if any.
+    pub fn handle_column(&self) -> Option<usize> {
+        if !self.pk_is_handle {
+            return None;
+        }
+        self.primary_key().and_then(|pk| pk.columns.first().copied())
+    }
+
+    /// The AUTO_INCREMENT column's offset, if any.
+    pub fn auto_increment_column(&self) -> Option<usize> {
+        self.columns.iter().position(|c| c.auto_increment)
+    }
+
+    /// Indexes stored as separate entries (all but a clustered integer primary key).
+    pub fn stored_indexes(&self) -> impl Iterator<Item = &IndexInfo> {
+        self.indexes.iter().filter(move |i| !(i.primary && self.pk_is_handle))
+    }
+}

@@ -1,0 +1,122 @@
+//! Row values: each column's id and value, so columns can be added or dropped without
+//! rewriting rows (a missing id reads as the column's default).
+//!
+//! ```text
+//!  [version=1][count u16] then per column: [column id u32][tag u8][payload]
+//!  tags: 0 NULL · 1 i64 · 2 u64 · 3 f64 · 4 utf8 string (u32 len + bytes) · 5 bytes (u32 len + bytes)
+//! ```
+//! All integers little endian.
+
+use types::Value;
+
+const VERSION: u8 = 1;
+
+/// Encodes `(column id, value)` pairs.
+pub fn encode_row(cols: &[(u32, &Value)]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(3 + cols.len() * 10);
+    out.push(VERSION);
+    out.extend_from_slice(&(cols.len() as u16).to_le_bytes());
+    for (id, v) in cols {
+        out.extend_from_slice(&id.to_le_bytes());
+        match v {
+            Value::Null => out.push(0),
+            Value::Int(i) => {
+                out.push(1);
+                out.extend_from_slice(&i.to_le_bytes());
+            }
+            Value::UInt(u) => {
+                out.push(2);
+                out.extend_from_slice(&u.to_le_bytes());
+            }
+            Value::Double(d) => {
+                out.push(3);
+                out.extend_from_slice(&d.to_le_bytes());
+            }
+            Value::String(s) => {
+                out.push(4);
+                out.extend_from_slice(&(s.len() as u32).to_le_bytes());
+                out.extend_from_slice(s.as_bytes());
+            }
+            Value::Bytes(b) => {
+                out.push(5);
+                out.extend_from_slice(&(b.len() as u32).to_le_bytes());
+                out.extend_from_slice(b);
+            }
+        }
+    }
+    out
+}
+
+/// Decodes a row value into `(column id, value)` pairs; `None` if the bytes are not a row.
+pub fn decode_row(b: &[u8]) -> Option<Vec<(u32, Value)>> {
+    let mut r = Cursor { b, pos: 0 };
+    if r.take(1)?[0] != VERSION {
+        return None;
+    }
+    let n = u16::from_le_bytes(r.take(2)?.try_into().ok()?);
+    let mut out = Vec::with_capacity(usize::from(n));
+    for _ in 0..n {
+        let id = u32::from_le_bytes(r.take(4)?.try_into().ok()?);
+        let tag = r.take(1)?[0];
+        let v = match tag {
+            0 => Value::Null,
+            1 => Value::Int(i64::from_le_bytes(r.take(8)?.try_into().ok()?)),
+            2 => Value::UInt(u64::from_le_bytes(r.take(8)?.try_into().ok()?)),
+            3 => Value::Double(f64::from_le_bytes(r.take(8)?.try_into().ok()?)),
+            4 | 5 => {
+                let len = u32::from_le_bytes(r.take(4)?.try_into().ok()?) as usize;
+                let bytes = r.take(len)?.to_vec();
+                if tag == 4 {
+                    Value::String(String::from_utf8(bytes).ok()?)
+                } else {
+                    Value::Bytes(bytes)
+                }
+            }
+            _ => return None,
+        };
+        out.push((id, v));
+    }
+    Some(out)
+}
+
+struct Cursor<'a> {
+    b: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Cursor<'a> {
+    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+        let s = self.b.get(self.pos..self.pos.checked_add(n)?)?;
+        self.pos += n;
+        Some(s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip_and_truncation() {
+        let vals = [
+            Value::Null,
+            Value::Int(-3),
+            Value::UInt(u64::MAX),
+            Value::Double(1.25),
+            Value::String("héllo".into()),
+            Value::Bytes(vec![0, 255]),
+        ];
+        let cols: Vec<(u32, &Value)> =
+            vals.iter().enumerate().map(|(i, v)| (i as u32 + 1, v)).collect();
+        let enc = encode_row(&cols);
+        let dec = decode_row(&enc).expect("decode");
+        assert_eq!(dec.len(), 6);
+        for (i, (id, v)) in dec.iter().enumerate() {
+            assert_eq!(*id, i as u32 + 1);
+            assert_eq!(v, &vals[i]);
+        }
+        for n in 0..enc.len() {
+            assert!(decode_row(&enc[..n]).is_none());
+        }
+    }
+}
