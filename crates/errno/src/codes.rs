@@ -39,9 +39,11 @@ errors! {
     ER_MULTIPLE_PRI_KEY = 1068, "42000", "ErrMultiplePriKey", "Multiple primary key defined";
     ER_TOO_LONG_KEY = 1071, "42000", "ErrTooLongKey", "Specified key was too long (%d bytes); max key length is %d bytes";
     ER_KEY_COLUMN_DOES_NOT_EXIST = 1072, "42000", "ErrKeyColumnDoesNotExits", "Key column '%s' doesn't exist in table";
+    ER_WRONG_FIELD_SPEC = 1063, "42000", "ErrWrongFieldSpec", "Incorrect column specifier for column '%s'";
     ER_WRONG_AUTO_KEY = 1075, "42000", "ErrWrongAutoKey", "Incorrect table definition; there can be only one auto column and it must be defined as a key";
     ER_CANT_DROP_FIELD_OR_KEY = 1091, "42000", "ErrCantDropFieldOrKey", "Can't DROP '%s'; check that column/key exists";
     ER_NO_TABLES_USED = 1096, "HY000", "ErrNoTablesUsed", "No tables used";
+    ER_MIX_OF_GROUP_FUNC_AND_FIELDS = 1140, "42000", "ErrMixOfGroupFuncAndFields", "In aggregated query without GROUP BY, expression #1 of SELECT list contains nonaggregated column; this is incompatible with sql_mode=only_full_group_by";
     ER_UNKNOWN_SYSTEM_VARIABLE = 1193, "HY000", "ErrUnknownSystemVariable", "Unknown system variable '%s'";
     ER_NET_PACKET_TOO_LARGE = 1153, "08S01", "ErrNetPacketTooLarge", "Got a packet bigger than 'max_allowed_packet' bytes";
     ER_NET_PACKETS_OUT_OF_ORDER = 1156, "08S01", "ErrNetPacketsOutOfOrder", "Got packets out of order";

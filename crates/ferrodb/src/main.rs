@@ -122,7 +122,8 @@ async fn run(settings: Settings) -> Result<(), String> {
         users: UserStore::new(accounts),
         tls: Some(tls),
         require_secure_transport: settings.require_secure_transport,
-        sessions: SessionManager::new(globals, storage.clone()),
+        sessions: SessionManager::new(globals, storage.clone())
+            .map_err(|e| format!("cannot load the catalog: {e}"))?,
         shutdown_grace: Duration::from_secs(30),
     });
     info!(%bound, data_dir = %data_dir.display(), version = server::server_version(), "FerroDB is ready");

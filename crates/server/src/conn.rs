@@ -156,6 +156,7 @@ impl Conn {
                 return Ok(None);
             }
         }
+        session.set_found_rows(self.caps & cap::FOUND_ROWS != 0);
         if let Some((version, cipher)) = self.io.tls_info() {
             session.set_tls_info(&version, &cipher);
         }

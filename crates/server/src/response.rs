@@ -26,7 +26,10 @@ pub fn ok_packet(
     put_lenenc_int(&mut p, last_insert_id);
     p.extend_from_slice(&status.to_le_bytes());
     p.extend_from_slice(&warnings.to_le_bytes());
-    p.extend_from_slice(info.as_bytes());
+    // Servers write the info as a length-encoded string (libmariadb reads it that way).
+    if !info.is_empty() {
+        put_lenenc_str(&mut p, info.as_bytes());
+    }
     p
 }
 
@@ -153,5 +156,7 @@ mod tests {
     fn ok_packet_layout() {
         let p = ok_packet(0, 300, 5, 2, 1, "");
         assert_eq!(p, vec![0, 0xfc, 0x2c, 0x01, 5, 2, 0, 1, 0]);
+        let p = ok_packet(0, 1, 0, 2, 0, "ab");
+        assert_eq!(p, vec![0, 1, 0, 2, 0, 0, 0, 2, b'a', b'b']);
     }
 }

@@ -17,22 +17,25 @@ pub use sql::{sysvar::GlobalVars, ExecResult, OkResult, ResultSet};
 
 use std::sync::Arc;
 
+use catalog::Catalog;
 use errno::{Error, Result};
 use kv::Storage;
-use sql::{sysvar::SessionVars, Level, SessionCtx, TxnStmt, Warning};
+use sql::{sysvar::SessionVars, Env, Level, SessionCtx, StmtClass, TxnStmt, Warning};
 use txn::TxnState;
 
-/// What every session of one server shares: global variables and the store.
+/// What every session of one server shares: global variables, the store and its catalog.
 #[derive(Clone)]
 pub struct SessionManager {
     globals: GlobalVars,
     storage: Arc<dyn Storage>,
+    catalog: Arc<Catalog>,
 }
 
 impl SessionManager {
-    /// Sessions over `storage` with `globals`.
-    pub fn new(globals: GlobalVars, storage: Arc<dyn Storage>) -> Self {
-        SessionManager { globals, storage }
+    /// Sessions over `storage` with `globals`; loads (or bootstraps) the catalog.
+    pub fn new(globals: GlobalVars, storage: Arc<dyn Storage>) -> Result<Self> {
+        let catalog = Arc::new(Catalog::open(storage.clone())?);
+        Ok(SessionManager { globals, storage, catalog })
     }
 
     /// A new session for an authenticated `user@host`.
@@ -40,6 +43,7 @@ impl SessionManager {
         Session {
             ctx: SessionCtx::new(SessionVars::new(self.globals.clone()), user, host, connection_id),
             txn: TxnState::new(self.storage.clone()),
+            catalog: self.catalog.clone(),
         }
     }
 
@@ -50,10 +54,16 @@ impl SessionManager {
 }
 
 /// One client connection's session.
-#[derive(Debug)]
 pub struct Session {
     ctx: SessionCtx,
     txn: TxnState,
+    catalog: Arc<Catalog>,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session").field("connection_id", &self.ctx.connection_id).field("txn", &self.txn).finish()
+    }
 }
 
 impl Session {
@@ -102,7 +112,7 @@ impl Session {
         let autocommit_before = self.ctx.vars.bool("autocommit");
         let result = match TxnStmt::from_ast(&stmt) {
             Some(t) => self.txn.execute(&t, &self.ctx.vars),
-            None => sql::execute(&mut self.ctx, &stmt, text),
+            None => self.run(&stmt, text),
         };
         // Turning autocommit on commits the open transaction, as in MySQL.
         let result = match result {
@@ -117,6 +127,36 @@ impl Session {
         result
     }
 
+    /// Runs a non-transaction-control statement in the right transaction context.
+    fn run(&mut self, stmt: &sql::Statement, text: &str) -> Result<ExecResult> {
+        let catalog = self.catalog.clone();
+        match sql::classify(stmt) {
+            StmtClass::Session => sql::execute(Env { session: &mut self.ctx, catalog: &catalog, txn: None }, stmt, text),
+            StmtClass::Ddl => {
+                // DDL commits the open transaction first, then runs in its own (as in MySQL).
+                self.txn.commit()?;
+                sql::execute(Env { session: &mut self.ctx, catalog: &catalog, txn: None }, stmt, text)
+            }
+            StmtClass::Data => {
+                let autocommit = self.ctx.vars.bool("autocommit");
+                let single = self.txn.ensure(&self.ctx.vars, autocommit)?;
+                let result = {
+                    let txn = self.txn.current()?;
+                    sql::execute(Env { session: &mut self.ctx, catalog: &catalog, txn: Some(txn) }, stmt, text)
+                };
+                match (&result, single) {
+                    (Ok(_), true) => self.txn.commit().and(result),
+                    (Err(e), _) if single || e.code == 1213 => {
+                        // A deadlock victim's whole transaction is rolled back, as in MySQL.
+                        self.txn.rollback();
+                        result
+                    }
+                    _ => result,
+                }
+            }
+        }
+    }
+
     fn record_error(&mut self, e: &Error) {
         self.ctx.warnings.clear();
         self.ctx.warnings.push(Warning {
@@ -128,7 +168,12 @@ impl Session {
 
     /// COM_INIT_DB / CONNECT_WITH_DB: switches the current database.
     pub fn use_database(&mut self, name: &str) -> Result<()> {
-        sql::change_database(&mut self.ctx, name)
+        sql::change_database(&mut self.ctx, &self.catalog, name)
+    }
+
+    /// Whether the client asked for CLIENT_FOUND_ROWS (UPDATE reports matched rows).
+    pub fn set_found_rows(&mut self, on: bool) {
+        self.ctx.client_found_rows = on;
     }
 
     /// Records the transport's TLS state for `SHOW STATUS LIKE 'Ssl_%'`.
@@ -139,7 +184,7 @@ impl Session {
 
     /// COM_FIELD_LIST: the columns of `table` in the current database.
     pub fn field_list(&mut self, table: &str) -> Result<Vec<types::ResultColumn>> {
-        sql::field_list(&self.ctx, table)
+        sql::field_list(&self.ctx, &self.catalog, table)
     }
 
     /// The current database, if any.
@@ -179,6 +224,7 @@ impl Session {
         let globals = self.ctx.vars.globals().clone();
         let db = self.ctx.current_db.take();
         let conn_status = std::mem::take(&mut self.ctx.conn_status);
+        let found_rows = self.ctx.client_found_rows;
         self.ctx = SessionCtx::new(
             SessionVars::new(globals),
             &self.ctx.user.clone(),
@@ -187,6 +233,7 @@ impl Session {
         );
         self.ctx.current_db = db;
         self.ctx.conn_status = conn_status;
+        self.ctx.client_found_rows = found_rows;
     }
 
     /// Called when the connection ends: rolls back whatever is still open.

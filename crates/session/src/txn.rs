@@ -16,6 +16,8 @@ struct Active {
     txn: Box<dyn Transaction>,
     read_only: bool,
     savepoints: Vec<String>,
+    /// READ-COMMITTED: every statement reads a fresh snapshot.
+    read_committed: bool,
 }
 
 /// Whether a transaction is open, and its savepoints.
@@ -57,8 +59,7 @@ impl TxnState {
             TxnStmt::Begin { read_only } => {
                 // BEGIN inside a transaction implicitly commits the open one first.
                 self.commit()?;
-                let txn = self.storage.begin(txn_options(vars, *read_only))?;
-                self.active = Some(Active { txn, read_only: *read_only, savepoints: Vec::new() });
+                self.begin(vars, *read_only)?;
             }
             TxnStmt::Commit => self.commit()?,
             TxnStmt::Rollback => self.rollback(),
@@ -88,6 +89,41 @@ impl TxnState {
             }
         }
         Ok(ExecResult::ok())
+    }
+
+    fn begin(&mut self, vars: &SessionVars, read_only: bool) -> Result<()> {
+        let txn = self.storage.begin(txn_options(vars, read_only))?;
+        let read_committed = vars
+            .get_text("transaction_isolation", sql::sysvar::VarScope::Default)
+            .is_ok_and(|l| l == "READ-COMMITTED");
+        self.active = Some(Active { txn, read_only, savepoints: Vec::new(), read_committed });
+        Ok(())
+    }
+
+    /// Makes sure a transaction is open for a data statement. Returns `true` when the statement
+    /// runs in a transaction of its own (autocommit and none open) that the caller must end.
+    /// Under READ-COMMITTED an open transaction takes a fresh snapshot for the statement.
+    pub fn ensure(&mut self, vars: &SessionVars, autocommit: bool) -> Result<bool> {
+        match &mut self.active {
+            Some(a) => {
+                if a.read_committed {
+                    a.txn.refresh_read_ts()?;
+                }
+                Ok(false)
+            }
+            None => {
+                self.begin(vars, false)?;
+                Ok(autocommit)
+            }
+        }
+    }
+
+    /// The open transaction.
+    pub fn current(&mut self) -> Result<&mut dyn Transaction> {
+        match &mut self.active {
+            Some(a) => Ok(a.txn.as_mut()),
+            None => Err(Error::msg(errno::ER_INTERNAL, "no transaction is open")),
+        }
     }
 
     /// Whether a transaction is open.

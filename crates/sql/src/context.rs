@@ -58,6 +58,8 @@ pub struct SessionCtx {
     pub warnings: Vec<Warning>,
     /// `LAST_INSERT_ID()`: the first auto-increment id of the last insert that generated one.
     pub last_insert_id: u64,
+    /// The client asked for CLIENT_FOUND_ROWS: UPDATE reports matched rather than changed rows.
+    pub client_found_rows: bool,
     /// Per-connection status the transport knows (`Ssl_version`, `Ssl_cipher`), for SHOW STATUS.
     pub conn_status: Vec<(&'static str, String)>,
 }
@@ -74,6 +76,7 @@ impl SessionCtx {
             user_vars: HashMap::new(),
             warnings: Vec::new(),
             last_insert_id: 0,
+            client_found_rows: false,
             conn_status: Vec::new(),
         }
     }

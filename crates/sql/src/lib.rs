@@ -7,19 +7,25 @@
 //! ([`executor`]) against the session's [`SessionCtx`].
 
 pub mod binder;
-pub mod catalog;
 pub mod context;
+pub mod convert;
+pub mod dml;
 pub mod executor;
 pub mod expr;
 pub mod parser;
 pub mod result;
 pub mod split;
+pub mod stmt_txn;
 pub mod sysvar;
+pub mod table;
 pub mod txn;
 
 pub use context::{Level, SessionCtx, Warning};
-pub use executor::{change_database, execute, field_list, reads_diagnostics};
+pub use executor::{
+    change_database, classify, execute, field_list, reads_diagnostics, Env, StmtClass,
+};
 pub use parser::parse_statement;
+pub use sqlparser::ast::Statement;
 pub use result::{ExecResult, OkResult, ResultSet};
 pub use split::split_statements;
 pub use txn::TxnStmt;

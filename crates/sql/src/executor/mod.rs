@@ -1,21 +1,87 @@
 //! Statement execution: one module per statement family.
 
+mod ddl;
+mod delete;
+mod describe;
+mod insert;
+mod query;
 mod select;
 mod set;
 mod show;
+mod update;
 
-use errno::{Error, Result, ER_BAD_DB, ER_NOT_SUPPORTED_YET};
+use catalog::Catalog;
+use errno::{Error, Result, ER_BAD_DB, ER_NOT_SUPPORTED_YET, ER_NO_DB};
+use kv::Transaction;
 use sqlparser::ast::{
-    ShowStatementFilter, ShowStatementFilterPosition, ShowStatementOptions, Statement, Use,
+    ObjectName, ShowStatementFilter, ShowStatementFilterPosition, ShowStatementOptions, Statement,
+    Use,
 };
 
-use crate::{catalog, context::SessionCtx, result::ExecResult};
+use crate::{context::SessionCtx, result::ExecResult, stmt_txn::StmtTxn};
+
+/// What a statement executes against.
+pub struct Env<'a> {
+    /// The session.
+    pub session: &'a mut SessionCtx,
+    /// The catalog.
+    pub catalog: &'a Catalog,
+    /// The session's transaction, when the statement reads or writes table data.
+    pub txn: Option<&'a mut dyn Transaction>,
+}
+
+/// How a statement relates to transactions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StmtClass {
+    /// Session-only (SET, SHOW VARIABLES, SELECT without tables …): no transaction needed.
+    Session,
+    /// Reads or writes table data inside the session's transaction.
+    Data,
+    /// DDL: commits the open transaction first and runs on its own.
+    Ddl,
+}
+
+/// Classifies a statement.
+pub fn classify(stmt: &Statement) -> StmtClass {
+    match stmt {
+        Statement::Query(q) => {
+            if select::reads_tables(q) {
+                StmtClass::Data
+            } else {
+                StmtClass::Session
+            }
+        }
+        Statement::Insert(_) | Statement::Update(_) | Statement::Delete(_) => StmtClass::Data,
+        Statement::CreateTable(_) | Statement::CreateDatabase { .. } | Statement::CreateSchema { .. } => {
+            StmtClass::Ddl
+        }
+        Statement::Drop { .. } | Statement::Truncate(_) => StmtClass::Ddl,
+        _ => StmtClass::Session,
+    }
+}
 
 /// Executes one non-transaction-control statement. `text` is the statement's source, used to
 /// name result columns as MySQL does (by the expression's text).
-pub fn execute(ctx: &mut SessionCtx, stmt: &Statement, text: &str) -> Result<ExecResult> {
+pub fn execute(env: Env<'_>, stmt: &Statement, text: &str) -> Result<ExecResult> {
+    let Env { session: ctx, catalog, txn } = env;
     match stmt {
-        Statement::Query(q) => select::execute_query(ctx, q, text),
+        Statement::Query(q) => match txn {
+            Some(txn) if select::reads_tables(q) => {
+                let mut st = StmtTxn::new(txn);
+                query::execute_table_query(ctx, catalog, &mut st, q, text)
+            }
+            _ => select::execute_query(ctx, q, text),
+        },
+        Statement::Insert(ins) => with_txn(txn, |st| insert::execute_insert(ctx, catalog, st, ins)),
+        Statement::Update(up) => with_txn(txn, |st| update::execute_update(ctx, catalog, st, up)),
+        Statement::Delete(del) => with_txn(txn, |st| delete::execute_delete(ctx, catalog, st, del)),
+        Statement::CreateTable(ct) => ddl::create_table(ctx, catalog, ct),
+        Statement::CreateDatabase { db_name, if_not_exists, .. } => {
+            ddl::create_database(catalog, db_name, *if_not_exists)
+        }
+        Statement::Drop { object_type, if_exists, names, .. } => {
+            ddl::drop(ctx, catalog, object_type, names, *if_exists)
+        }
         Statement::Set(s) => set::execute_set(ctx, s),
         Statement::ShowVariables { filter, global, .. } => {
             show::show_variables(ctx, filter.as_ref(), *global)
@@ -25,39 +91,72 @@ pub fn execute(ctx: &mut SessionCtx, stmt: &Statement, text: &str) -> Result<Exe
         }
         Statement::ShowVariable { variable } => show::show_diagnostics(ctx, variable),
         Statement::ShowDatabases { show_options, .. } => {
-            show::show_databases(ctx, show_filter(show_options))
+            show::show_databases(ctx, catalog, show_filter(show_options))
         }
-        Statement::Use(u) => use_database(ctx, u),
-        Statement::ExplainTable { table_name, .. } => Err(select::no_such_table(ctx, table_name)),
-        Statement::ShowCreate { obj_name, .. } => Err(select::no_such_table(ctx, obj_name)),
+        Statement::ShowTables { full, show_options, .. } => {
+            describe::show_tables(ctx, catalog, *full, show_options)
+        }
+        Statement::Use(u) => use_database(ctx, catalog, u),
+        Statement::ExplainTable { table_name, .. } => describe::describe(ctx, catalog, table_name),
+        Statement::ShowColumns { show_options, full, .. } => {
+            describe::show_columns(ctx, catalog, show_options, *full)
+        }
         other => Err(Error::fmt(ER_NOT_SUPPORTED_YET, &[&statement_kind(other)])),
     }
 }
 
+fn with_txn(
+    txn: Option<&mut dyn Transaction>,
+    f: impl FnOnce(&mut StmtTxn<'_>) -> Result<ExecResult>,
+) -> Result<ExecResult> {
+    let txn = txn.ok_or_else(|| Error::msg(errno::ER_INTERNAL, "statement needs a transaction"))?;
+    let mut st = StmtTxn::new(txn);
+    let r = f(&mut st)?;
+    st.flush()?;
+    Ok(r)
+}
+
+/// The identifier parts of a name, unquoted.
+pub fn object_parts(name: &ObjectName) -> Vec<String> {
+    name.0.iter().map(|p| p.as_ident().map_or_else(|| p.to_string(), |i| i.value.clone())).collect()
+}
+
+/// `(database, table)` for a possibly qualified table name; 1046 without a current database.
+pub fn table_name(ctx: &SessionCtx, name: &ObjectName) -> Result<(String, String)> {
+    match object_parts(name).as_slice() {
+        [db, t] => Ok((db.clone(), t.clone())),
+        [t] => match &ctx.current_db {
+            Some(db) => Ok((db.clone(), t.clone())),
+            None => Err(Error::fmt(ER_NO_DB, &[])),
+        },
+        _ => Err(Error::fmt(ER_NOT_SUPPORTED_YET, &[&format!("name {name}")])),
+    }
+}
+
 /// Switches the current database (`USE db`, COM_INIT_DB, CONNECT_WITH_DB).
-pub fn change_database(ctx: &mut SessionCtx, name: &str) -> Result<()> {
-    if !catalog::database_exists(name) {
+pub fn change_database(ctx: &mut SessionCtx, catalog: &Catalog, name: &str) -> Result<()> {
+    if !catalog.database_exists(name) {
         return Err(Error::fmt(ER_BAD_DB, &[&name]));
     }
     ctx.current_db = Some(name.to_string());
     Ok(())
 }
 
-fn use_database(ctx: &mut SessionCtx, u: &Use) -> Result<ExecResult> {
+fn use_database(ctx: &mut SessionCtx, catalog: &Catalog, u: &Use) -> Result<ExecResult> {
     let name = match u {
-        Use::Object(n) | Use::Database(n) | Use::Schema(n) => n.to_string(),
+        Use::Object(n) | Use::Database(n) | Use::Schema(n) => {
+            object_parts(n).last().cloned().unwrap_or_default()
+        }
         other => other.to_string(),
     };
-    change_database(ctx, name.trim_matches('`'))?;
+    change_database(ctx, catalog, &name)?;
     Ok(ExecResult::ok())
 }
 
 /// The `LIKE`/`WHERE` filter of a SHOW statement, wherever sqlparser placed it.
 fn show_filter(opts: &ShowStatementOptions) -> Option<&ShowStatementFilter> {
     match &opts.filter_position {
-        Some(ShowStatementFilterPosition::Infix(f) | ShowStatementFilterPosition::Suffix(f)) => {
-            Some(f)
-        }
+        Some(ShowStatementFilterPosition::Infix(f) | ShowStatementFilterPosition::Suffix(f)) => Some(f),
         None => None,
     }
 }
@@ -80,7 +179,9 @@ pub fn reads_diagnostics(stmt: &Statement) -> bool {
 }
 
 /// COM_FIELD_LIST: the column definitions of `table` in the current database.
-pub fn field_list(ctx: &SessionCtx, table: &str) -> Result<Vec<types::ResultColumn>> {
-    let name = sqlparser::ast::ObjectName::from(vec![sqlparser::ast::Ident::new(table)]);
-    Err(select::no_such_table(ctx, &name))
+pub fn field_list(ctx: &SessionCtx, catalog: &Catalog, table: &str) -> Result<Vec<types::ResultColumn>> {
+    let db = ctx.current_db.clone().ok_or_else(|| Error::fmt(ER_NO_DB, &[]))?;
+    let schema = catalog.schema();
+    let t = schema.table(&db, table)?;
+    Ok(t.columns.iter().map(|c| query::table_column(&db, &t.name, &t.name, c, t)).collect())
 }

@@ -3,9 +3,9 @@
 //! Table access (scans, point gets, joins) arrives with the catalog; a `FROM t` naming a table
 //! reports 1146 because no user table can exist before then.
 
-use errno::{Error, Result, ER_NOT_SUPPORTED_YET, ER_NO_SUCH_TABLE, ER_NO_TABLES_USED};
+use errno::{Error, Result, ER_NOT_SUPPORTED_YET, ER_NO_TABLES_USED};
 use sqlparser::ast::{
-    self, LimitClause, ObjectName, Query, SelectItem, SetExpr, Spanned, TableFactor,
+    self, LimitClause, Query, SelectItem, SetExpr, Spanned, TableFactor,
 };
 use types::{ResultColumn, Value};
 
@@ -17,35 +17,24 @@ use crate::{
     result::{ExecResult, ResultSet},
 };
 
-/// The 1146 error for a table name, qualified with the current database.
-pub fn no_such_table(ctx: &SessionCtx, name: &ObjectName) -> Error {
-    let parts: Vec<String> = name
-        .0
-        .iter()
-        .map(|p| p.as_ident().map_or_else(|| p.to_string(), |i| i.value.clone()))
-        .collect();
-    let (db, table) = match parts.as_slice() {
-        [db, table] => (db.clone(), table.clone()),
-        [table] => (ctx.current_db.clone().unwrap_or_default(), table.clone()),
-        _ => (String::new(), name.to_string()),
-    };
-    if db.is_empty() {
-        return Error::fmt(errno::ER_NO_DB, &[]);
+/// Whether the query reads a table (anything in FROM but `DUAL`).
+pub fn reads_tables(q: &Query) -> bool {
+    match q.body.as_ref() {
+        SetExpr::Select(select) => select.from.iter().any(|f| {
+            !f.joins.is_empty()
+                || !matches!(&f.relation, TableFactor::Table { name, .. } if name.to_string().eq_ignore_ascii_case("dual"))
+        }),
+        _ => true,
     }
-    Error::fmt(ER_NO_SUCH_TABLE, &[&db, &table])
 }
 
-/// Executes a query.
+/// Executes a query without tables.
 pub fn execute_query(ctx: &mut SessionCtx, q: &Query, text: &str) -> Result<ExecResult> {
     let SetExpr::Select(select) = q.body.as_ref() else {
         return Err(Error::fmt(ER_NOT_SUPPORTED_YET, &[&"this query form"]));
     };
-    for from in &select.from {
-        match &from.relation {
-            TableFactor::Table { name, .. } if name.to_string().eq_ignore_ascii_case("dual") => {}
-            TableFactor::Table { name, .. } => return Err(no_such_table(ctx, name)),
-            other => return Err(Error::fmt(ER_NOT_SUPPORTED_YET, &[&other.to_string()])),
-        }
+    if reads_tables(q) {
+        return Err(Error::fmt(ER_NOT_SUPPORTED_YET, &[&"this query form"]));
     }
     let scope = Scope::default();
     let mut exprs: Vec<(String, Expr, ExprType)> = Vec::with_capacity(select.projection.len());
@@ -110,7 +99,7 @@ pub fn result_column(name: &str, ty: &ExprType) -> ResultColumn {
 }
 
 /// The expression's text as written, which MySQL uses as the column name.
-fn source_text(text: &str, e: &ast::Expr) -> String {
+pub fn source_text(text: &str, e: &ast::Expr) -> String {
     let span = e.span();
     match (offset_of(text, span.start), offset_of(text, span.end)) {
         (Some(a), Some(b)) if a < b && b <= text.len() => {
@@ -159,4 +148,29 @@ fn after_parens(text: &str, from: usize) -> usize {
         i += 1;
     }
     from
+}
+
+/// Evaluates a LIMIT/OFFSET count (0 when absent).
+pub fn eval_count(ctx: &SessionCtx, e: Option<&ast::Expr>) -> Result<i64> {
+    match e {
+        Some(e) => {
+            let v = bind_expr(e, &Scope::default(), ctx, "limit")?.0.eval(&[], &EvalCtx { session: ctx })?;
+            Ok(crate::expr::to_i64(&v).max(0))
+        }
+        None => Ok(0),
+    }
+}
+
+/// `(limit, offset)` of a LIMIT clause; `None` limit means unlimited.
+pub fn limit_offset(ctx: &SessionCtx, l: Option<&LimitClause>) -> Result<(Option<usize>, usize)> {
+    let Some(l) = l else { return Ok((None, 0)) };
+    let (limit, offset) = match l {
+        LimitClause::LimitOffset { limit, offset, .. } => (limit.as_ref(), offset.as_ref().map(|o| &o.value)),
+        LimitClause::OffsetCommaLimit { offset, limit } => (Some(limit), Some(offset)),
+    };
+    let lim = match limit {
+        Some(e) => Some(eval_count(ctx, Some(e))? as usize),
+        None => None,
+    };
+    Ok((lim, eval_count(ctx, offset)? as usize))
 }

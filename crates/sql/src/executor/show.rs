@@ -6,7 +6,6 @@ use types::{FieldType, ResultColumn, Value};
 
 use crate::{
     binder::{bind_expr, Scope},
-    catalog::BUILTIN_DATABASES,
     context::{Level, SessionCtx},
     expr::{like_match, EvalCtx, ExprType, Truth},
     result::{ExecResult, ResultSet},
@@ -15,7 +14,7 @@ use crate::{
 
 /// Keeps the rows of a two-or-more-column SHOW result that pass `LIKE` (on the first column,
 /// case-insensitively) or `WHERE` (over the result's own column names).
-fn filter_rows(
+pub fn filter_rows(
     ctx: &SessionCtx,
     columns: &[ResultColumn],
     rows: Vec<Vec<Value>>,
@@ -109,10 +108,14 @@ pub fn show_diagnostics(ctx: &SessionCtx, words: &[Ident]) -> Result<ExecResult>
 /// `SHOW DATABASES [LIKE …|WHERE …]`.
 pub fn show_databases(
     ctx: &SessionCtx,
+    catalog: &catalog::Catalog,
     filter: Option<&ShowStatementFilter>,
 ) -> Result<ExecResult> {
     let columns = vec![ResultColumn::varchar("Database", 64).not_null()];
-    let rows = BUILTIN_DATABASES.iter().map(|d| vec![Value::String(d.to_string())]).collect();
+    let mut names: Vec<String> = catalog::VIRTUAL_DATABASES.iter().map(|d| d.to_string()).collect();
+    names.extend(catalog.schema().databases().map(|d| d.name.clone()));
+    names.sort();
+    let rows = names.into_iter().map(|d| vec![Value::String(d)]).collect();
     let rows = filter_rows(ctx, &columns, rows, filter)?;
     Ok(ExecResult::Rows(ResultSet { columns, rows }))
 }

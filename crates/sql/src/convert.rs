@@ -1,0 +1,83 @@
+//! Storing a value into a column: MySQL's conversions and strict-mode checks.
+
+use catalog::ColumnInfo;
+use errno::{
+    Error, Result, ER_BAD_NULL, ER_DATA_TOO_LONG, ER_TRUNCATED_WRONG_VALUE_FOR_FIELD,
+    ER_WARN_DATA_OUT_OF_RANGE,
+};
+use types::{TypeKind, Value};
+
+use crate::expr::{to_f64, to_string};
+
+/// Converts `v` for storage in `col` (row number `row` is 1-based, for messages).
+pub fn to_column(v: Value, col: &ColumnInfo, row: usize) -> Result<Value> {
+    if v.is_null() {
+        if col.not_null {
+            return Err(Error::fmt(ER_BAD_NULL, &[&col.name]));
+        }
+        return Ok(Value::Null);
+    }
+    let ty = &col.ty;
+    if ty.is_integer() {
+        let n: i128 = match &v {
+            Value::Int(i) => i128::from(*i),
+            Value::UInt(u) => i128::from(*u),
+            Value::Double(d) => d.round() as i128,
+            Value::String(s) => parse_int(s.trim()).ok_or_else(|| incorrect("integer", &v, col, row))?,
+            Value::Bytes(b) => parse_int(String::from_utf8_lossy(b).trim())
+                .ok_or_else(|| incorrect("integer", &v, col, row))?,
+            Value::Null => return Ok(Value::Null),
+        };
+        let (lo, hi) = ty.int_range();
+        if n < lo || n > hi {
+            return Err(Error::fmt(ER_WARN_DATA_OUT_OF_RANGE, &[&col.name, &row]));
+        }
+        return Ok(if ty.unsigned { Value::UInt(n as u64) } else { Value::Int(n as i64) });
+    }
+    match ty.kind {
+        TypeKind::Float | TypeKind::Double => {
+            if let Value::String(s) = &v {
+                if s.trim().parse::<f64>().is_err() {
+                    return Err(incorrect("double", &v, col, row));
+                }
+            }
+            let d = to_f64(&v);
+            Ok(Value::Double(if ty.kind == TypeKind::Float { f64::from(d as f32) } else { d }))
+        }
+        TypeKind::Char | TypeKind::VarChar | TypeKind::Text => {
+            let s = match v {
+                Value::Bytes(b) => String::from_utf8(b).map_err(|e| {
+                    incorrect("string", &Value::Bytes(e.into_bytes()), col, row)
+                })?,
+                other => to_string(&other),
+            };
+            let too_long = if ty.kind == TypeKind::Text {
+                s.len() > ty.length as usize
+            } else {
+                s.chars().count() > ty.length as usize
+            };
+            if too_long {
+                return Err(Error::fmt(ER_DATA_TOO_LONG, &[&col.name, &row]));
+            }
+            Ok(Value::String(s))
+        }
+        _ => {
+            let b = match v {
+                Value::Bytes(b) => b,
+                other => to_string(&other).into_bytes(),
+            };
+            if b.len() > ty.length as usize {
+                return Err(Error::fmt(ER_DATA_TOO_LONG, &[&col.name, &row]));
+            }
+            Ok(Value::Bytes(b))
+        }
+    }
+}
+
+fn parse_int(s: &str) -> Option<i128> {
+    s.parse::<i128>().ok().or_else(|| s.parse::<f64>().ok().filter(|d| d.is_finite()).map(|d| d.round() as i128))
+}
+
+fn incorrect(kind: &str, v: &Value, col: &ColumnInfo, row: usize) -> Error {
+    Error::fmt(ER_TRUNCATED_WRONG_VALUE_FOR_FIELD, &[&kind, v, &col.name, &row])
+}

@@ -1,0 +1,321 @@
+//! DDL: CREATE/DROP DATABASE, CREATE/DROP TABLE.
+
+use catalog::{Catalog, ColumnInfo, DefaultValue, IndexInfo, TableInfo};
+use errno::{
+    Error, Result, ER_DUP_FIELDNAME, ER_DUP_KEYNAME, ER_KEY_COLUMN_DOES_NOT_EXIST,
+    ER_MULTIPLE_PRI_KEY, ER_NOT_SUPPORTED_YET, ER_WRONG_AUTO_KEY,
+};
+use sqlparser::ast::{
+    self, CharacterLength, ColumnOption, CreateTable, DataType, IndexColumn, ObjectName,
+    ObjectType, TableConstraint,
+};
+use types::{ColumnType, TypeKind, Value};
+
+use super::{object_parts, table_name};
+use crate::{context::SessionCtx, result::{ExecResult, OkResult}};
+
+fn unsupported(what: impl std::fmt::Display) -> Error {
+    Error::fmt(ER_NOT_SUPPORTED_YET, &[&what])
+}
+
+/// `CREATE DATABASE [IF NOT EXISTS] name`.
+pub fn create_database(catalog: &Catalog, name: &ObjectName, if_not_exists: bool) -> Result<ExecResult> {
+    let parts = object_parts(name);
+    let created = catalog.create_database(parts.last().map_or("", String::as_str), if_not_exists)?;
+    Ok(ExecResult::Ok(OkResult { affected_rows: u64::from(created), ..Default::default() }))
+}
+
+/// `DROP DATABASE|SCHEMA`, `DROP TABLE t1, t2`.
+pub fn drop(
+    ctx: &mut SessionCtx,
+    catalog: &Catalog,
+    object_type: &ObjectType,
+    names: &[ObjectName],
+    if_exists: bool,
+) -> Result<ExecResult> {
+    match object_type {
+        ObjectType::Database | ObjectType::Schema => {
+            for n in names {
+                let parts = object_parts(n);
+                let db = parts.last().map_or("", String::as_str);
+                catalog.drop_database(db, if_exists)?;
+                if ctx.current_db.as_deref().is_some_and(|c| c.eq_ignore_ascii_case(db)) {
+                    ctx.current_db = None;
+                }
+            }
+            Ok(ExecResult::ok())
+        }
+        ObjectType::Table => {
+            // MySQL checks every name first, reporting all missing ones in one 1051.
+            let schema = catalog.schema();
+            let mut missing = Vec::new();
+            let mut resolved = Vec::new();
+            for n in names {
+                let (db, t) = table_name(ctx, n)?;
+                if schema.table(&db, &t).is_err() {
+                    missing.push(format!("{db}.{t}"));
+                }
+                resolved.push((db, t));
+            }
+            if !missing.is_empty() && !if_exists {
+                return Err(Error::fmt(errno::ER_BAD_TABLE, &[&missing.join(",")]));
+            }
+            for (db, t) in resolved {
+                catalog.drop_table(&db, &t, true)?;
+                if missing.contains(&format!("{db}.{t}")) {
+                    ctx.warn(1051, format!("Unknown table '{db}.{t}'"));
+                }
+            }
+            Ok(ExecResult::ok())
+        }
+        other => Err(unsupported(format!("DROP {other}"))),
+    }
+}
+
+/// `CREATE TABLE`.
+pub fn create_table(ctx: &mut SessionCtx, catalog: &Catalog, ct: &CreateTable) -> Result<ExecResult> {
+    if ct.query.is_some() || ct.like.is_some() || ct.temporary {
+        return Err(unsupported("CREATE TABLE … AS / LIKE / TEMPORARY"));
+    }
+    let (db, name) = table_name(ctx, &ct.name)?;
+    let mut table = TableInfo {
+        id: 0,
+        db_id: 0,
+        name,
+        columns: Vec::new(),
+        indexes: Vec::new(),
+        pk_is_handle: false,
+        next_column_id: 1,
+        next_index_id: 1,
+        comment: ct.comment.as_ref().map(comment_text).unwrap_or_default(),
+    };
+    let mut pending: Vec<(Option<String>, Vec<String>, bool, bool)> = Vec::new();
+    for def in &ct.columns {
+        if table.column(&def.name.value).is_some() {
+            return Err(Error::fmt(ER_DUP_FIELDNAME, &[&def.name.value]));
+        }
+        let ty = column_type(&def.data_type)?;
+        let mut col = ColumnInfo {
+            id: table.next_column_id,
+            name: def.name.value.clone(),
+            ty,
+            not_null: false,
+            default: None,
+            auto_increment: false,
+            comment: String::new(),
+        };
+        table.next_column_id += 1;
+        let mut explicit_default = false;
+        for opt in &def.options {
+            match &opt.option {
+                ColumnOption::NotNull => col.not_null = true,
+                ColumnOption::Null => col.not_null = false,
+                ColumnOption::Default(e) => {
+                    explicit_default = true;
+                    col.default = Some(default_value(e)?);
+                }
+                ColumnOption::PrimaryKey(_) => {
+                    col.not_null = true;
+                    pending.push((None, vec![col.name.clone()], true, true));
+                }
+                ColumnOption::Unique(_) => pending.push((None, vec![col.name.clone()], true, false)),
+                ColumnOption::Comment(c) => col.comment = c.clone(),
+                ColumnOption::CharacterSet(_) | ColumnOption::Collation(_) => {}
+                ColumnOption::DialectSpecific(tokens)
+                    if tokens.iter().any(|t| t.to_string().eq_ignore_ascii_case("AUTO_INCREMENT")) =>
+                {
+                    col.auto_increment = true;
+                }
+                other => return Err(unsupported(format!("column option {other}"))),
+            }
+        }
+        if !explicit_default && !col.not_null && !col.auto_increment {
+            col.default = Some(DefaultValue::Null);
+        }
+        if col.auto_increment && !col.ty.is_integer() {
+            return Err(Error::fmt(errno::ER_WRONG_FIELD_SPEC, &[&col.name]));
+        }
+        table.columns.push(col);
+    }
+    for c in &ct.constraints {
+        match c {
+            TableConstraint::PrimaryKey(pk) => {
+                pending.push((None, index_columns(&pk.columns)?, true, true))
+            }
+            TableConstraint::Unique(u) => pending.push((
+                u.name.as_ref().or(u.index_name.as_ref()).map(|n| n.value.clone()),
+                index_columns(&u.columns)?,
+                true,
+                false,
+            )),
+            TableConstraint::Index(i) => pending.push((
+                i.name.as_ref().map(|n| n.value.clone()),
+                index_columns(&i.columns)?,
+                false,
+                false,
+            )),
+            other => return Err(unsupported(format!("table constraint {other}"))),
+        }
+    }
+    for (name, cols, unique, primary) in pending {
+        add_index(&mut table, name, &cols, unique, primary)?;
+    }
+    let autos: Vec<usize> =
+        table.columns.iter().enumerate().filter(|(_, c)| c.auto_increment).map(|(i, _)| i).collect();
+    if autos.len() > 1
+        || autos.first().is_some_and(|&a| !table.indexes.iter().any(|i| i.columns.first() == Some(&a)))
+    {
+        return Err(Error::fmt(ER_WRONG_AUTO_KEY, &[]));
+    }
+    if let Some(pk) = table.primary_key() {
+        table.pk_is_handle = pk.columns.len() == 1 && table.columns[pk.columns[0]].ty.is_integer();
+    }
+    let created = catalog.create_table(&db, table, ct.if_not_exists)?;
+    if !created {
+        ctx.warn(1050, format!("Table '{}' already exists", object_parts(&ct.name).join(".")));
+    }
+    Ok(ExecResult::ok())
+}
+
+fn add_index(table: &mut TableInfo, name: Option<String>, cols: &[String], unique: bool, primary: bool) -> Result<()> {
+    let mut offsets = Vec::with_capacity(cols.len());
+    for c in cols {
+        let (i, _) = table.column(c).ok_or_else(|| Error::fmt(ER_KEY_COLUMN_DOES_NOT_EXIST, &[c]))?;
+        offsets.push(i);
+    }
+    if primary {
+        if table.primary_key().is_some() {
+            return Err(Error::fmt(ER_MULTIPLE_PRI_KEY, &[]));
+        }
+        for &o in &offsets {
+            table.columns[o].not_null = true;
+            if table.columns[o].default == Some(DefaultValue::Null) {
+                table.columns[o].default = None;
+            }
+        }
+    }
+    let name = if primary {
+        "PRIMARY".to_string()
+    } else {
+        match name {
+            Some(n) => n,
+            None => unique_index_name(table, &cols[0]),
+        }
+    };
+    if table.indexes.iter().any(|i| i.name.eq_ignore_ascii_case(&name)) {
+        return Err(Error::fmt(ER_DUP_KEYNAME, &[&name]));
+    }
+    table.indexes.push(IndexInfo { id: table.next_index_id, name, columns: offsets, unique, primary });
+    table.next_index_id += 1;
+    Ok(())
+}
+
+/// MySQL names an unnamed index after its first column, adding `_2`, `_3` … on clashes.
+fn unique_index_name(table: &TableInfo, first_col: &str) -> String {
+    let taken = |n: &str| table.indexes.iter().any(|i| i.name.eq_ignore_ascii_case(n));
+    if !taken(first_col) {
+        return first_col.to_string();
+    }
+    (2..).map(|i| format!("{first_col}_{i}")).find(|n| !taken(n)).unwrap_or_default()
+}
+
+fn index_columns(cols: &[IndexColumn]) -> Result<Vec<String>> {
+    cols.iter()
+        .map(|c| match &c.column.expr {
+            ast::Expr::Identifier(id) => Ok(id.value.clone()),
+            other => Err(unsupported(format!("index on expression {other}"))),
+        })
+        .collect()
+}
+
+fn comment_text(c: &ast::CommentDef) -> String {
+    match c {
+        ast::CommentDef::WithEq(s) | ast::CommentDef::WithoutEq(s) => s.clone(),
+    }
+}
+
+fn default_value(e: &ast::Expr) -> Result<DefaultValue> {
+    match e {
+        ast::Expr::Value(v) => Ok(match &v.value {
+            ast::Value::Null => DefaultValue::Null,
+            ast::Value::Number(n, _) => DefaultValue::Text(n.clone()),
+            ast::Value::SingleQuotedString(s) | ast::Value::DoubleQuotedString(s) => {
+                DefaultValue::Text(s.clone())
+            }
+            ast::Value::Boolean(b) => DefaultValue::Text(if *b { "1" } else { "0" }.into()),
+            other => DefaultValue::Text(other.to_string()),
+        }),
+        ast::Expr::UnaryOp { op: ast::UnaryOperator::Minus, expr } => match default_value(expr)? {
+            DefaultValue::Text(t) => Ok(DefaultValue::Text(format!("-{t}"))),
+            other => Ok(other),
+        },
+        other => Err(unsupported(format!("DEFAULT {other}"))),
+    }
+}
+
+fn char_len(l: &Option<CharacterLength>, default: u32) -> u32 {
+    match l {
+        Some(CharacterLength::IntegerLength { length, .. }) => *length as u32,
+        _ => default,
+    }
+}
+
+/// Maps a declared SQL type to a column type.
+pub fn column_type(dt: &DataType) -> Result<ColumnType> {
+    let int = |kind, width: &Option<u64>, unsigned| {
+        let mut t = ColumnType::new(kind);
+        if let Some(w) = width {
+            t.length = *w as u32;
+        } else if unsigned && kind != TypeKind::BigInt {
+            t.length -= 1; // no sign: one digit less (int(10) unsigned)
+        }
+        t.unsigned = unsigned;
+        t
+    };
+    let sized = |kind, len: u32| ColumnType { length: len, ..ColumnType::new(kind) };
+    Ok(match dt {
+        DataType::TinyInt(w) => int(TypeKind::TinyInt, w, false),
+        DataType::TinyIntUnsigned(w) => int(TypeKind::TinyInt, w, true),
+        DataType::Bool | DataType::Boolean => sized(TypeKind::TinyInt, 1),
+        DataType::SmallInt(w) => int(TypeKind::SmallInt, w, false),
+        DataType::SmallIntUnsigned(w) => int(TypeKind::SmallInt, w, true),
+        DataType::MediumInt(w) => int(TypeKind::MediumInt, w, false),
+        DataType::MediumIntUnsigned(w) => int(TypeKind::MediumInt, w, true),
+        DataType::Int(w) | DataType::Integer(w) => int(TypeKind::Int, w, false),
+        DataType::IntUnsigned(w) | DataType::IntegerUnsigned(w) => int(TypeKind::Int, w, true),
+        DataType::BigInt(w) => int(TypeKind::BigInt, w, false),
+        DataType::BigIntUnsigned(w) => int(TypeKind::BigInt, w, true),
+        DataType::Float(_) => ColumnType::new(TypeKind::Float),
+        DataType::Double(_) | DataType::DoublePrecision | DataType::Real => ColumnType::new(TypeKind::Double),
+        DataType::Char(l) | DataType::Character(l) => sized(TypeKind::Char, char_len(l, 1)),
+        DataType::Varchar(l) | DataType::CharacterVarying(l) => {
+            let Some(CharacterLength::IntegerLength { length, .. }) = l else {
+                return Err(Error::fmt(errno::ER_PARSE, &[&"VARCHAR", &1]));
+            };
+            sized(TypeKind::VarChar, *length as u32)
+        }
+        DataType::TinyText => sized(TypeKind::Text, 255),
+        DataType::Text => sized(TypeKind::Text, 65535),
+        DataType::MediumText => sized(TypeKind::Text, 16_777_215),
+        DataType::LongText => sized(TypeKind::Text, u32::MAX),
+        DataType::Binary(n) => sized(TypeKind::Binary, n.map_or(1, |n| n as u32)),
+        DataType::Varbinary(Some(ast::BinaryLength::IntegerLength { length })) => {
+            sized(TypeKind::VarBinary, *length as u32)
+        }
+        DataType::TinyBlob => sized(TypeKind::Blob, 255),
+        DataType::Blob(_) => sized(TypeKind::Blob, 65535),
+        DataType::MediumBlob => sized(TypeKind::Blob, 16_777_215),
+        DataType::LongBlob => sized(TypeKind::Blob, u32::MAX),
+        other => return Err(unsupported(format!("column type {other}"))),
+    })
+}
+
+/// A literal default converted to its column's type (for INSERT and DESCRIBE).
+pub fn default_of(col: &ColumnInfo) -> Result<Option<Value>> {
+    match &col.default {
+        None => Ok(None),
+        Some(DefaultValue::Null) => Ok(Some(Value::Null)),
+        Some(DefaultValue::Text(t)) => crate::convert::to_column(Value::String(t.clone()), col, 1).map(Some),
+        Some(DefaultValue::CurrentTimestamp) => Err(unsupported("DEFAULT CURRENT_TIMESTAMP")),
+    }
+}

@@ -1,0 +1,128 @@
+//! `DESCRIBE t`, `SHOW [FULL] COLUMNS FROM t`, `SHOW [FULL] TABLES`.
+
+use catalog::{Catalog, DefaultValue, TableInfo};
+use errno::{Error, Result, ER_NO_DB};
+use sqlparser::ast::{ObjectName, ShowStatementInParentType, ShowStatementOptions};
+use types::{ResultColumn, Value};
+
+use super::{object_parts, show_filter, table_name};
+use crate::{
+    context::SessionCtx,
+    executor::show::filter_rows,
+    result::{ExecResult, ResultSet},
+};
+
+fn key_of(t: &TableInfo, offset: usize) -> &'static str {
+    let first = |f: &dyn Fn(&catalog::IndexInfo) -> bool| {
+        t.indexes.iter().any(|i| i.columns.first() == Some(&offset) && f(i))
+    };
+    if first(&|i| i.primary) {
+        "PRI"
+    } else if first(&|i| i.unique && i.columns.len() == 1) {
+        "UNI"
+    } else if first(&|_| true) {
+        "MUL"
+    } else {
+        ""
+    }
+}
+
+fn column_rows(t: &TableInfo, full: bool) -> Vec<Vec<Value>> {
+    t.columns
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let default = match &c.default {
+                Some(DefaultValue::Text(s)) => Value::String(s.clone()),
+                Some(DefaultValue::CurrentTimestamp) => Value::String("CURRENT_TIMESTAMP".into()),
+                _ => Value::Null,
+            };
+            let extra = if c.auto_increment { "auto_increment" } else { "" };
+            let mut row = vec![Value::String(c.name.clone()), Value::String(c.ty.sql())];
+            if full {
+                row.push(if c.ty.is_text() { Value::String("utf8mb4_bin".into()) } else { Value::Null });
+            }
+            row.extend([
+                Value::String(if c.not_null { "NO" } else { "YES" }.into()),
+                Value::String(key_of(t, i).into()),
+                default,
+                Value::String(extra.into()),
+            ]);
+            if full {
+                row.push(Value::String("select,insert,update,references".into()));
+                row.push(Value::String(c.comment.clone()));
+            }
+            row
+        })
+        .collect()
+}
+
+fn column_columns(full: bool) -> Vec<ResultColumn> {
+    let mut cols = vec![ResultColumn::varchar("Field", 64).not_null(), ResultColumn::varchar("Type", 64).not_null()];
+    if full {
+        cols.push(ResultColumn::varchar("Collation", 32));
+    }
+    cols.extend([
+        ResultColumn::varchar("Null", 3).not_null(),
+        ResultColumn::varchar("Key", 3).not_null(),
+        ResultColumn::varchar("Default", 64),
+        ResultColumn::varchar("Extra", 64).not_null(),
+    ]);
+    if full {
+        cols.push(ResultColumn::varchar("Privileges", 80).not_null());
+        cols.push(ResultColumn::varchar("Comment", 1024).not_null());
+    }
+    cols
+}
+
+/// `DESCRIBE t` / `DESC t` / `EXPLAIN t`.
+pub fn describe(ctx: &SessionCtx, catalog: &Catalog, name: &ObjectName) -> Result<ExecResult> {
+    let (db, t) = table_name(ctx, name)?;
+    let schema = catalog.schema();
+    let t = schema.table(&db, &t)?;
+    Ok(ExecResult::Rows(ResultSet { columns: column_columns(false), rows: column_rows(t, false) }))
+}
+
+/// `SHOW [FULL] COLUMNS FROM t [FROM db] [LIKE …|WHERE …]`.
+pub fn show_columns(ctx: &SessionCtx, catalog: &Catalog, opts: &ShowStatementOptions, full: bool) -> Result<ExecResult> {
+    let Some(parent) = opts.show_in.as_ref().and_then(|s| s.parent_name.as_ref()) else {
+        return Err(Error::fmt(errno::ER_PARSE, &[&"", &1]));
+    };
+    let (db, t) = table_name(ctx, parent)?;
+    let schema = catalog.schema();
+    let t = schema.table(&db, &t)?;
+    let columns = column_columns(full);
+    let rows = filter_rows(ctx, &columns, column_rows(t, full), show_filter(opts))?;
+    Ok(ExecResult::Rows(ResultSet { columns, rows }))
+}
+
+/// `SHOW [FULL] TABLES [FROM db] [LIKE …|WHERE …]`.
+pub fn show_tables(ctx: &SessionCtx, catalog: &Catalog, full: bool, opts: &ShowStatementOptions) -> Result<ExecResult> {
+    let db = match opts.show_in.as_ref().and_then(|s| s.parent_name.as_ref()) {
+        Some(n) if !matches!(opts.show_in.as_ref().and_then(|s| s.parent_type.as_ref()), Some(ShowStatementInParentType::Table)) => {
+            object_parts(n).last().cloned().unwrap_or_default()
+        }
+        _ => ctx.current_db.clone().ok_or_else(|| Error::fmt(ER_NO_DB, &[]))?,
+    };
+    if !catalog.database_exists(&db) {
+        return Err(Error::fmt(errno::ER_BAD_DB, &[&db]));
+    }
+    let mut columns = vec![ResultColumn::varchar(format!("Tables_in_{db}"), 64).not_null()];
+    if full {
+        columns.push(ResultColumn::varchar("Table_type", 64).not_null());
+    }
+    let rows = catalog
+        .schema()
+        .tables(&db)
+        .iter()
+        .map(|t| {
+            let mut r = vec![Value::String(t.name.clone())];
+            if full {
+                r.push(Value::String("BASE TABLE".into()));
+            }
+            r
+        })
+        .collect();
+    let rows = filter_rows(ctx, &columns, rows, show_filter(opts))?;
+    Ok(ExecResult::Rows(ResultSet { columns, rows }))
+}

@@ -1,0 +1,89 @@
+//! `UPDATE t SET col = expr, … [WHERE …] [ORDER BY …] [LIMIT n]`.
+
+use catalog::Catalog;
+use errno::{Error, Result, ER_BAD_FIELD, ER_NOT_SUPPORTED_YET};
+use sqlparser::ast::{AssignmentTarget, TableFactor, Update};
+use types::Value;
+
+use super::{
+    query::{fetch_rows, filter, lock_rows, sort_rows, table_scope},
+    select::eval_count,
+    table_name,
+};
+use crate::{
+    binder::bind_expr,
+    context::SessionCtx,
+    convert::to_column,
+    dml::update_row,
+    expr::{EvalCtx, Expr},
+    result::{ExecResult, OkResult},
+    stmt_txn::StmtTxn,
+    table::Row,
+};
+
+/// Executes an UPDATE of one table.
+pub fn execute_update(ctx: &mut SessionCtx, catalog: &Catalog, st: &mut StmtTxn<'_>, up: &Update) -> Result<ExecResult> {
+    if !up.table.joins.is_empty() || up.from.is_some() {
+        return Err(Error::fmt(ER_NOT_SUPPORTED_YET, &[&"multi-table UPDATE"]));
+    }
+    let TableFactor::Table { name, alias, .. } = &up.table.relation else {
+        return Err(Error::fmt(ER_NOT_SUPPORTED_YET, &[&"UPDATE of a derived table"]));
+    };
+    let (db, tname) = table_name(ctx, name)?;
+    let schema = catalog.schema();
+    let t = schema.table(&db, &tname)?.clone();
+    let alias = alias.as_ref().map_or(t.name.clone(), |a| a.name.value.clone());
+    let scope = table_scope(&t, &alias);
+    let mut sets: Vec<(usize, Expr)> = Vec::with_capacity(up.assignments.len());
+    for a in &up.assignments {
+        let AssignmentTarget::ColumnName(target) = &a.target else {
+            return Err(Error::fmt(ER_NOT_SUPPORTED_YET, &[&"tuple assignment"]));
+        };
+        let col_name = super::object_parts(target).last().cloned().unwrap_or_default();
+        let (ci, _) = t.column(&col_name).ok_or_else(|| Error::fmt(ER_BAD_FIELD, &[&col_name, &"field list"]))?;
+        let (e, _) = bind_expr(&a.value, &scope, ctx, "field list")?;
+        sets.push((ci, e));
+    }
+    let pred = up.selection.as_ref().map(|w| bind_expr(w, &scope, ctx, "where clause")).transpose()?;
+    let pred = pred.map(|(e, _)| e);
+    let eval = EvalCtx { session: ctx };
+    let rows = fetch_rows(st, &t, &alias, up.selection.as_ref(), ctx)?;
+    let rows = filter(rows, pred.as_ref(), &eval)?;
+    let mut rows = lock_rows(st, &t, rows, pred.as_ref(), &eval)?;
+    let keys: Vec<(Expr, bool)> = up
+        .order_by
+        .iter()
+        .map(|o| Ok((bind_expr(&o.expr, &scope, ctx, "order clause")?.0, !matches!(o.options.sort, Some(sqlparser::ast::OrderBySort::Desc)))))
+        .collect::<Result<_>>()?;
+    sort_rows(&mut rows, &keys, &eval)?;
+    if let Some(l) = &up.limit {
+        rows.truncate(eval_count(ctx, Some(l))? as usize);
+    }
+    let (mut matched, mut changed) = (0u64, 0u64);
+    for (i, old) in rows.iter().enumerate() {
+        matched += 1;
+        // Assignments apply left to right; later ones see earlier results, as in MySQL.
+        let mut vals = old.values.clone();
+        for (ci, e) in &sets {
+            let v = e.eval(&vals, &eval)?;
+            vals[*ci] = to_column(v, &t.columns[*ci], i + 1)?;
+        }
+        if vals == old.values {
+            continue;
+        }
+        let handle = match t.handle_column().map(|h| &vals[h]) {
+            Some(Value::Int(n)) => *n,
+            Some(Value::UInt(n)) => *n as i64,
+            _ => old.handle,
+        };
+        update_row(st, &t, old, &Row { handle, values: vals })?;
+        changed += 1;
+    }
+    let affected = if ctx.client_found_rows { matched } else { changed };
+    Ok(ExecResult::Ok(OkResult {
+        affected_rows: affected,
+        last_insert_id: 0,
+        info: format!("Rows matched: {matched}  Changed: {changed}  Warnings: {}", ctx.warnings.len()),
+    }))
+}
+

@@ -1,0 +1,73 @@
+//! A statement's view of its transaction: writes are staged per statement and reach the
+//! transaction only if the statement succeeds, so a failed statement (a duplicate key in the
+//! third row of a multi-row INSERT, say) leaves no trace, as in MySQL.
+
+use std::collections::BTreeMap;
+
+use errno::Result;
+use kv::{Key, KeyRange, KvPair, Transaction, Value};
+
+/// Statement-level write staging over a transaction.
+pub struct StmtTxn<'a> {
+    txn: &'a mut dyn Transaction,
+    staged: BTreeMap<Key, Option<Value>>,
+}
+
+impl<'a> StmtTxn<'a> {
+    /// Stages over `txn`.
+    pub fn new(txn: &'a mut dyn Transaction) -> Self {
+        StmtTxn { txn, staged: BTreeMap::new() }
+    }
+
+    /// Reads `key` (staged writes first, then the transaction's snapshot).
+    pub fn get(&mut self, key: &[u8]) -> Result<Option<Value>> {
+        if let Some(v) = self.staged.get(key) {
+            return Ok(v.clone());
+        }
+        Ok(self.txn.get(key)?)
+    }
+
+    /// Locks `keys` (pessimistic) and returns their newest values, staged writes first.
+    pub fn lock(&mut self, keys: &[Key]) -> Result<Vec<Option<Value>>> {
+        let latest = self.txn.lock_keys(keys)?;
+        Ok(keys
+            .iter()
+            .zip(latest)
+            .map(|(k, v)| self.staged.get(k).cloned().unwrap_or(v))
+            .collect())
+    }
+
+    /// Every pair in `range`, staged writes merged in.
+    pub fn scan(&mut self, range: &KeyRange) -> Result<Vec<KvPair>> {
+        let base = self.txn.scan(range, usize::MAX, false)?;
+        if self.staged.is_empty() {
+            return Ok(base);
+        }
+        let mut merged: BTreeMap<Key, Option<Value>> = base.into_iter().map(|(k, v)| (k, Some(v))).collect();
+        for (k, v) in self.staged.iter().filter(|(k, _)| range.contains(k)) {
+            merged.insert(k.clone(), v.clone());
+        }
+        Ok(merged.into_iter().filter_map(|(k, v)| v.map(|v| (k, v))).collect())
+    }
+
+    /// Stages a write.
+    pub fn put(&mut self, key: Key, value: Value) {
+        self.staged.insert(key, Some(value));
+    }
+
+    /// Stages a delete.
+    pub fn delete(&mut self, key: Key) {
+        self.staged.insert(key, None);
+    }
+
+    /// Hands the staged writes to the transaction (the statement succeeded).
+    pub fn flush(self) -> Result<()> {
+        for (k, v) in self.staged {
+            match v {
+                Some(v) => self.txn.put(k, v)?,
+                None => self.txn.delete(k)?,
+            }
+        }
+        Ok(())
+    }
+}
