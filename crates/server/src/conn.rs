@@ -313,7 +313,8 @@ impl Conn {
     async fn query(&mut self, session: &mut Session, body: &[u8]) -> Result<(), ProtocolError> {
         let text = String::from_utf8_lossy(body);
         let multi = self.caps & cap::MULTI_STATEMENTS != 0;
-        let results = session.execute_text(&text, multi);
+        // Statements may block (lock waits, fsync): keep them off the async workers' backs.
+        let results = tokio::task::block_in_place(|| session.execute_text(&text, multi));
         let deprecate_eof = self.caps & cap::DEPRECATE_EOF != 0;
         let n = results.len();
         for (i, r) in results.into_iter().enumerate() {

@@ -62,7 +62,10 @@ pub struct Session {
 
 impl std::fmt::Debug for Session {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Session").field("connection_id", &self.ctx.connection_id).field("txn", &self.txn).finish()
+        f.debug_struct("Session")
+            .field("connection_id", &self.ctx.connection_id)
+            .field("txn", &self.txn)
+            .finish()
     }
 }
 
@@ -131,18 +134,30 @@ impl Session {
     fn run(&mut self, stmt: &sql::Statement, text: &str) -> Result<ExecResult> {
         let catalog = self.catalog.clone();
         match sql::classify(stmt) {
-            StmtClass::Session => sql::execute(Env { session: &mut self.ctx, catalog: &catalog, txn: None }, stmt, text),
+            StmtClass::Session => sql::execute(
+                Env { session: &mut self.ctx, catalog: &catalog, txn: None },
+                stmt,
+                text,
+            ),
             StmtClass::Ddl => {
                 // DDL commits the open transaction first, then runs in its own (as in MySQL).
                 self.txn.commit()?;
-                sql::execute(Env { session: &mut self.ctx, catalog: &catalog, txn: None }, stmt, text)
+                sql::execute(
+                    Env { session: &mut self.ctx, catalog: &catalog, txn: None },
+                    stmt,
+                    text,
+                )
             }
             StmtClass::Data => {
                 let autocommit = self.ctx.vars.bool("autocommit");
                 let single = self.txn.ensure(&self.ctx.vars, autocommit)?;
                 let result = {
                     let txn = self.txn.current()?;
-                    sql::execute(Env { session: &mut self.ctx, catalog: &catalog, txn: Some(txn) }, stmt, text)
+                    sql::execute(
+                        Env { session: &mut self.ctx, catalog: &catalog, txn: Some(txn) },
+                        stmt,
+                        text,
+                    )
                 };
                 match (&result, single) {
                     (Ok(_), true) => self.txn.commit().and(result),

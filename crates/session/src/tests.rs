@@ -11,7 +11,8 @@ fn session() -> Session {
     .expect("store");
     // The store keeps its files open; the directory goes when the test process ends.
     std::mem::forget(dir);
-    let mgr = SessionManager::new(GlobalVars::new(&[]), std::sync::Arc::new(store)).expect("catalog");
+    let mgr =
+        SessionManager::new(GlobalVars::new(&[]), std::sync::Arc::new(store)).expect("catalog");
     let mut s = mgr.new_session("root", "127.0.0.1", 7);
     s.use_database("test").expect("test db exists");
     s

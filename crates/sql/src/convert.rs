@@ -23,7 +23,9 @@ pub fn to_column(v: Value, col: &ColumnInfo, row: usize) -> Result<Value> {
             Value::Int(i) => i128::from(*i),
             Value::UInt(u) => i128::from(*u),
             Value::Double(d) => d.round() as i128,
-            Value::String(s) => parse_int(s.trim()).ok_or_else(|| incorrect("integer", &v, col, row))?,
+            Value::String(s) => {
+                parse_int(s.trim()).ok_or_else(|| incorrect("integer", &v, col, row))?
+            }
             Value::Bytes(b) => parse_int(String::from_utf8_lossy(b).trim())
                 .ok_or_else(|| incorrect("integer", &v, col, row))?,
             Value::Null => return Ok(Value::Null),
@@ -46,9 +48,8 @@ pub fn to_column(v: Value, col: &ColumnInfo, row: usize) -> Result<Value> {
         }
         TypeKind::Char | TypeKind::VarChar | TypeKind::Text => {
             let s = match v {
-                Value::Bytes(b) => String::from_utf8(b).map_err(|e| {
-                    incorrect("string", &Value::Bytes(e.into_bytes()), col, row)
-                })?,
+                Value::Bytes(b) => String::from_utf8(b)
+                    .map_err(|e| incorrect("string", &Value::Bytes(e.into_bytes()), col, row))?,
                 other => to_string(&other),
             };
             let too_long = if ty.kind == TypeKind::Text {
@@ -75,7 +76,9 @@ pub fn to_column(v: Value, col: &ColumnInfo, row: usize) -> Result<Value> {
 }
 
 fn parse_int(s: &str) -> Option<i128> {
-    s.parse::<i128>().ok().or_else(|| s.parse::<f64>().ok().filter(|d| d.is_finite()).map(|d| d.round() as i128))
+    s.parse::<i128>()
+        .ok()
+        .or_else(|| s.parse::<f64>().ok().filter(|d| d.is_finite()).map(|d| d.round() as i128))
 }
 
 fn incorrect(kind: &str, v: &Value, col: &ColumnInfo, row: usize) -> Error {

@@ -16,7 +16,9 @@ pub fn insert_row(st: &mut StmtTxn<'_>, t: &TableInfo, row: &Row, ignore: bool) 
     let entries: Vec<_> = t.stored_indexes().map(|i| (i, index_entry(t, i, row))).collect();
     // Lock the row key and every unique key, then check them with a current read.
     let mut keys = vec![row_key.clone()];
-    keys.extend(entries.iter().filter(|(_, (_, _, unique))| *unique).map(|(_, (k, _, _))| k.clone()));
+    keys.extend(
+        entries.iter().filter(|(_, (_, _, unique))| *unique).map(|(_, (k, _, _))| k.clone()),
+    );
     let existing = st.lock(&keys)?;
     if existing[0].is_some() {
         if ignore {

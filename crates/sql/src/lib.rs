@@ -25,7 +25,7 @@ pub use executor::{
     change_database, classify, execute, field_list, reads_diagnostics, Env, StmtClass,
 };
 pub use parser::parse_statement;
-pub use sqlparser::ast::Statement;
 pub use result::{ExecResult, OkResult, ResultSet};
 pub use split::split_statements;
+pub use sqlparser::ast::Statement;
 pub use txn::TxnStmt;

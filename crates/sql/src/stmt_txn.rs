@@ -30,11 +30,7 @@ impl<'a> StmtTxn<'a> {
     /// Locks `keys` (pessimistic) and returns their newest values, staged writes first.
     pub fn lock(&mut self, keys: &[Key]) -> Result<Vec<Option<Value>>> {
         let latest = self.txn.lock_keys(keys)?;
-        Ok(keys
-            .iter()
-            .zip(latest)
-            .map(|(k, v)| self.staged.get(k).cloned().unwrap_or(v))
-            .collect())
+        Ok(keys.iter().zip(latest).map(|(k, v)| self.staged.get(k).cloned().unwrap_or(v)).collect())
     }
 
     /// Every pair in `range`, staged writes merged in.
@@ -43,7 +39,8 @@ impl<'a> StmtTxn<'a> {
         if self.staged.is_empty() {
             return Ok(base);
         }
-        let mut merged: BTreeMap<Key, Option<Value>> = base.into_iter().map(|(k, v)| (k, Some(v))).collect();
+        let mut merged: BTreeMap<Key, Option<Value>> =
+            base.into_iter().map(|(k, v)| (k, Some(v))).collect();
         for (k, v) in self.staged.iter().filter(|(k, _)| range.contains(k)) {
             merged.insert(k.clone(), v.clone());
         }

@@ -23,15 +23,17 @@ pub fn row_key(table: &TableInfo, handle: i64) -> Vec<u8> {
 
 /// Encodes a row value.
 pub fn encode_row(table: &TableInfo, values: &[Value]) -> Vec<u8> {
-    let cols: Vec<(u32, &Value)> = table.columns.iter().zip(values).map(|(c, v)| (c.id, v)).collect();
+    let cols: Vec<(u32, &Value)> =
+        table.columns.iter().zip(values).map(|(c, v)| (c.id, v)).collect();
     tablecodec::row::encode_row(&cols)
 }
 
 /// Decodes a stored row into column order; columns added after the row was written read as
 /// their default.
 pub fn decode_row(table: &TableInfo, handle: i64, raw: &[u8]) -> Result<Row> {
-    let stored = tablecodec::row::decode_row(raw)
-        .ok_or_else(|| Error::msg(errno::ER_INTERNAL, format!("corrupt row {handle} in table {}", table.name)))?;
+    let stored = tablecodec::row::decode_row(raw).ok_or_else(|| {
+        Error::msg(errno::ER_INTERNAL, format!("corrupt row {handle} in table {}", table.name))
+    })?;
     let mut values = Vec::with_capacity(table.columns.len());
     for c in &table.columns {
         let v = match stored.iter().find(|(id, _)| *id == c.id) {
@@ -87,7 +89,12 @@ pub fn scan_rows(st: &mut StmtTxn<'_>, table: &TableInfo) -> Result<Vec<Row>> {
 }
 
 /// The handle a unique index maps `values` to, if any.
-pub fn unique_lookup(st: &mut StmtTxn<'_>, table: &TableInfo, index: &IndexInfo, values: &[Value]) -> Result<Option<i64>> {
+pub fn unique_lookup(
+    st: &mut StmtTxn<'_>,
+    table: &TableInfo,
+    index: &IndexInfo,
+    values: &[Value],
+) -> Result<Option<i64>> {
     let key = tablecodec::index_key(table.id, index.id, values, None);
     Ok(st.get(&key)?.and_then(|v| v.try_into().ok()).map(i64::from_be_bytes))
 }

@@ -12,16 +12,24 @@ use sqlparser::ast::{
 use types::{ColumnType, TypeKind, Value};
 
 use super::{object_parts, table_name};
-use crate::{context::SessionCtx, result::{ExecResult, OkResult}};
+use crate::{
+    context::SessionCtx,
+    result::{ExecResult, OkResult},
+};
 
 fn unsupported(what: impl std::fmt::Display) -> Error {
     Error::fmt(ER_NOT_SUPPORTED_YET, &[&what])
 }
 
 /// `CREATE DATABASE [IF NOT EXISTS] name`.
-pub fn create_database(catalog: &Catalog, name: &ObjectName, if_not_exists: bool) -> Result<ExecResult> {
+pub fn create_database(
+    catalog: &Catalog,
+    name: &ObjectName,
+    if_not_exists: bool,
+) -> Result<ExecResult> {
     let parts = object_parts(name);
-    let created = catalog.create_database(parts.last().map_or("", String::as_str), if_not_exists)?;
+    let created =
+        catalog.create_database(parts.last().map_or("", String::as_str), if_not_exists)?;
     Ok(ExecResult::Ok(OkResult { affected_rows: u64::from(created), ..Default::default() }))
 }
 
@@ -73,7 +81,11 @@ pub fn drop(
 }
 
 /// `CREATE TABLE`.
-pub fn create_table(ctx: &mut SessionCtx, catalog: &Catalog, ct: &CreateTable) -> Result<ExecResult> {
+pub fn create_table(
+    ctx: &mut SessionCtx,
+    catalog: &Catalog,
+    ct: &CreateTable,
+) -> Result<ExecResult> {
     if ct.query.is_some() || ct.like.is_some() || ct.temporary {
         return Err(unsupported("CREATE TABLE … AS / LIKE / TEMPORARY"));
     }
@@ -118,11 +130,15 @@ pub fn create_table(ctx: &mut SessionCtx, catalog: &Catalog, ct: &CreateTable) -
                     col.not_null = true;
                     pending.push((None, vec![col.name.clone()], true, true));
                 }
-                ColumnOption::Unique(_) => pending.push((None, vec![col.name.clone()], true, false)),
+                ColumnOption::Unique(_) => {
+                    pending.push((None, vec![col.name.clone()], true, false))
+                }
                 ColumnOption::Comment(c) => col.comment = c.clone(),
                 ColumnOption::CharacterSet(_) | ColumnOption::Collation(_) => {}
                 ColumnOption::DialectSpecific(tokens)
-                    if tokens.iter().any(|t| t.to_string().eq_ignore_ascii_case("AUTO_INCREMENT")) =>
+                    if tokens
+                        .iter()
+                        .any(|t| t.to_string().eq_ignore_ascii_case("AUTO_INCREMENT")) =>
                 {
                     col.auto_increment = true;
                 }
@@ -160,10 +176,17 @@ pub fn create_table(ctx: &mut SessionCtx, catalog: &Catalog, ct: &CreateTable) -
     for (name, cols, unique, primary) in pending {
         add_index(&mut table, name, &cols, unique, primary)?;
     }
-    let autos: Vec<usize> =
-        table.columns.iter().enumerate().filter(|(_, c)| c.auto_increment).map(|(i, _)| i).collect();
+    let autos: Vec<usize> = table
+        .columns
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.auto_increment)
+        .map(|(i, _)| i)
+        .collect();
     if autos.len() > 1
-        || autos.first().is_some_and(|&a| !table.indexes.iter().any(|i| i.columns.first() == Some(&a)))
+        || autos
+            .first()
+            .is_some_and(|&a| !table.indexes.iter().any(|i| i.columns.first() == Some(&a)))
     {
         return Err(Error::fmt(ER_WRONG_AUTO_KEY, &[]));
     }
@@ -177,10 +200,17 @@ pub fn create_table(ctx: &mut SessionCtx, catalog: &Catalog, ct: &CreateTable) -
     Ok(ExecResult::ok())
 }
 
-fn add_index(table: &mut TableInfo, name: Option<String>, cols: &[String], unique: bool, primary: bool) -> Result<()> {
+fn add_index(
+    table: &mut TableInfo,
+    name: Option<String>,
+    cols: &[String],
+    unique: bool,
+    primary: bool,
+) -> Result<()> {
     let mut offsets = Vec::with_capacity(cols.len());
     for c in cols {
-        let (i, _) = table.column(c).ok_or_else(|| Error::fmt(ER_KEY_COLUMN_DOES_NOT_EXIST, &[c]))?;
+        let (i, _) =
+            table.column(c).ok_or_else(|| Error::fmt(ER_KEY_COLUMN_DOES_NOT_EXIST, &[c]))?;
         offsets.push(i);
     }
     if primary {
@@ -205,7 +235,13 @@ fn add_index(table: &mut TableInfo, name: Option<String>, cols: &[String], uniqu
     if table.indexes.iter().any(|i| i.name.eq_ignore_ascii_case(&name)) {
         return Err(Error::fmt(ER_DUP_KEYNAME, &[&name]));
     }
-    table.indexes.push(IndexInfo { id: table.next_index_id, name, columns: offsets, unique, primary });
+    table.indexes.push(IndexInfo {
+        id: table.next_index_id,
+        name,
+        columns: offsets,
+        unique,
+        primary,
+    });
     table.next_index_id += 1;
     Ok(())
 }
@@ -286,7 +322,9 @@ pub fn column_type(dt: &DataType) -> Result<ColumnType> {
         DataType::BigInt(w) => int(TypeKind::BigInt, w, false),
         DataType::BigIntUnsigned(w) => int(TypeKind::BigInt, w, true),
         DataType::Float(_) => ColumnType::new(TypeKind::Float),
-        DataType::Double(_) | DataType::DoublePrecision | DataType::Real => ColumnType::new(TypeKind::Double),
+        DataType::Double(_) | DataType::DoublePrecision | DataType::Real => {
+            ColumnType::new(TypeKind::Double)
+        }
         DataType::Char(l) | DataType::Character(l) => sized(TypeKind::Char, char_len(l, 1)),
         DataType::Varchar(l) | DataType::CharacterVarying(l) => {
             let Some(CharacterLength::IntegerLength { length, .. }) = l else {
@@ -315,7 +353,9 @@ pub fn default_of(col: &ColumnInfo) -> Result<Option<Value>> {
     match &col.default {
         None => Ok(None),
         Some(DefaultValue::Null) => Ok(Some(Value::Null)),
-        Some(DefaultValue::Text(t)) => crate::convert::to_column(Value::String(t.clone()), col, 1).map(Some),
+        Some(DefaultValue::Text(t)) => {
+            crate::convert::to_column(Value::String(t.clone()), col, 1).map(Some)
+        }
         Some(DefaultValue::CurrentTimestamp) => Err(unsupported("DEFAULT CURRENT_TIMESTAMP")),
     }
 }

@@ -19,7 +19,12 @@ use crate::{
 };
 
 /// Executes a single-table DELETE.
-pub fn execute_delete(ctx: &mut SessionCtx, catalog: &Catalog, st: &mut StmtTxn<'_>, del: &Delete) -> Result<ExecResult> {
+pub fn execute_delete(
+    ctx: &mut SessionCtx,
+    catalog: &Catalog,
+    st: &mut StmtTxn<'_>,
+    del: &Delete,
+) -> Result<ExecResult> {
     let from = match &del.from {
         FromTable::WithFromKeyword(f) | FromTable::WithoutKeyword(f) => f,
     };
@@ -37,7 +42,8 @@ pub fn execute_delete(ctx: &mut SessionCtx, catalog: &Catalog, st: &mut StmtTxn<
     let t = schema.table(&db, &tname)?.clone();
     let alias = alias.as_ref().map_or(t.name.clone(), |a| a.name.value.clone());
     let scope = table_scope(&t, &alias);
-    let pred = del.selection.as_ref().map(|w| bind_expr(w, &scope, ctx, "where clause")).transpose()?;
+    let pred =
+        del.selection.as_ref().map(|w| bind_expr(w, &scope, ctx, "where clause")).transpose()?;
     let pred = pred.map(|(e, _)| e);
     let eval = EvalCtx { session: ctx };
     let rows = fetch_rows(st, &t, &alias, del.selection.as_ref(), ctx)?;
@@ -46,7 +52,12 @@ pub fn execute_delete(ctx: &mut SessionCtx, catalog: &Catalog, st: &mut StmtTxn<
     let keys: Vec<(Expr, bool)> = del
         .order_by
         .iter()
-        .map(|o| Ok((bind_expr(&o.expr, &scope, ctx, "order clause")?.0, !matches!(o.options.sort, Some(sqlparser::ast::OrderBySort::Desc)))))
+        .map(|o| {
+            Ok((
+                bind_expr(&o.expr, &scope, ctx, "order clause")?.0,
+                !matches!(o.options.sort, Some(sqlparser::ast::OrderBySort::Desc)),
+            ))
+        })
         .collect::<Result<_>>()?;
     sort_rows(&mut rows, &keys, &eval)?;
     if let Some(l) = &del.limit {

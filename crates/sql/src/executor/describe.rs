@@ -40,7 +40,11 @@ fn column_rows(t: &TableInfo, full: bool) -> Vec<Vec<Value>> {
             let extra = if c.auto_increment { "auto_increment" } else { "" };
             let mut row = vec![Value::String(c.name.clone()), Value::String(c.ty.sql())];
             if full {
-                row.push(if c.ty.is_text() { Value::String("utf8mb4_bin".into()) } else { Value::Null });
+                row.push(if c.ty.is_text() {
+                    Value::String("utf8mb4_bin".into())
+                } else {
+                    Value::Null
+                });
             }
             row.extend([
                 Value::String(if c.not_null { "NO" } else { "YES" }.into()),
@@ -58,7 +62,10 @@ fn column_rows(t: &TableInfo, full: bool) -> Vec<Vec<Value>> {
 }
 
 fn column_columns(full: bool) -> Vec<ResultColumn> {
-    let mut cols = vec![ResultColumn::varchar("Field", 64).not_null(), ResultColumn::varchar("Type", 64).not_null()];
+    let mut cols = vec![
+        ResultColumn::varchar("Field", 64).not_null(),
+        ResultColumn::varchar("Type", 64).not_null(),
+    ];
     if full {
         cols.push(ResultColumn::varchar("Collation", 32));
     }
@@ -84,7 +91,12 @@ pub fn describe(ctx: &SessionCtx, catalog: &Catalog, name: &ObjectName) -> Resul
 }
 
 /// `SHOW [FULL] COLUMNS FROM t [FROM db] [LIKE …|WHERE …]`.
-pub fn show_columns(ctx: &SessionCtx, catalog: &Catalog, opts: &ShowStatementOptions, full: bool) -> Result<ExecResult> {
+pub fn show_columns(
+    ctx: &SessionCtx,
+    catalog: &Catalog,
+    opts: &ShowStatementOptions,
+    full: bool,
+) -> Result<ExecResult> {
     let Some(parent) = opts.show_in.as_ref().and_then(|s| s.parent_name.as_ref()) else {
         return Err(Error::fmt(errno::ER_PARSE, &[&"", &1]));
     };
@@ -97,9 +109,19 @@ pub fn show_columns(ctx: &SessionCtx, catalog: &Catalog, opts: &ShowStatementOpt
 }
 
 /// `SHOW [FULL] TABLES [FROM db] [LIKE …|WHERE …]`.
-pub fn show_tables(ctx: &SessionCtx, catalog: &Catalog, full: bool, opts: &ShowStatementOptions) -> Result<ExecResult> {
+pub fn show_tables(
+    ctx: &SessionCtx,
+    catalog: &Catalog,
+    full: bool,
+    opts: &ShowStatementOptions,
+) -> Result<ExecResult> {
     let db = match opts.show_in.as_ref().and_then(|s| s.parent_name.as_ref()) {
-        Some(n) if !matches!(opts.show_in.as_ref().and_then(|s| s.parent_type.as_ref()), Some(ShowStatementInParentType::Table)) => {
+        Some(n)
+            if !matches!(
+                opts.show_in.as_ref().and_then(|s| s.parent_type.as_ref()),
+                Some(ShowStatementInParentType::Table)
+            ) =>
+        {
             object_parts(n).last().cloned().unwrap_or_default()
         }
         _ => ctx.current_db.clone().ok_or_else(|| Error::fmt(ER_NO_DB, &[]))?,

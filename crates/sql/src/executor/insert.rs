@@ -1,7 +1,10 @@
 //! `INSERT [IGNORE] INTO t [(cols)] VALUES (…), (…)`.
 
 use catalog::Catalog;
-use errno::{Error, Result, ER_BAD_FIELD, ER_NOT_SUPPORTED_YET, ER_NO_DEFAULT_FOR_FIELD, ER_WRONG_VALUE_COUNT_ON_ROW};
+use errno::{
+    Error, Result, ER_BAD_FIELD, ER_NOT_SUPPORTED_YET, ER_NO_DEFAULT_FOR_FIELD,
+    ER_WRONG_VALUE_COUNT_ON_ROW,
+};
 use sqlparser::ast::{self, Insert, SetExpr, TableObject};
 use types::Value;
 
@@ -22,7 +25,12 @@ fn unsupported(what: &str) -> Error {
 }
 
 /// Executes an INSERT.
-pub fn execute_insert(ctx: &mut SessionCtx, catalog: &Catalog, st: &mut StmtTxn<'_>, ins: &Insert) -> Result<ExecResult> {
+pub fn execute_insert(
+    ctx: &mut SessionCtx,
+    catalog: &Catalog,
+    st: &mut StmtTxn<'_>,
+    ins: &Insert,
+) -> Result<ExecResult> {
     let TableObject::TableName(name) = &ins.table else {
         return Err(unsupported("INSERT INTO TABLE FUNCTION"));
     };
@@ -45,7 +53,9 @@ pub fn execute_insert(ctx: &mut SessionCtx, catalog: &Catalog, st: &mut StmtTxn<
             .iter()
             .map(|c| {
                 let n = object_parts(c).last().cloned().unwrap_or_default();
-                t.column(&n).map(|(i, _)| i).ok_or_else(|| Error::fmt(ER_BAD_FIELD, &[&n, &"field list"]))
+                t.column(&n)
+                    .map(|(i, _)| i)
+                    .ok_or_else(|| Error::fmt(ER_BAD_FIELD, &[&n, &"field list"]))
             })
             .collect::<Result<_>>()?
     };
@@ -60,7 +70,8 @@ pub fn execute_insert(ctx: &mut SessionCtx, catalog: &Catalog, st: &mut StmtTxn<
         }
         let mut given: Vec<Option<Value>> = vec![None; t.columns.len()];
         for (&col, e) in targets.iter().zip(tuple) {
-            let v = if matches!(e, ast::Expr::Identifier(id) if id.quote_style.is_none() && id.value.eq_ignore_ascii_case("DEFAULT")) {
+            let v = if matches!(e, ast::Expr::Identifier(id) if id.quote_style.is_none() && id.value.eq_ignore_ascii_case("DEFAULT"))
+            {
                 None
             } else {
                 let (x, _) = bind_expr(e, &Scope::default(), ctx, "field list")?;
@@ -113,7 +124,11 @@ pub fn execute_insert(ctx: &mut SessionCtx, catalog: &Catalog, st: &mut StmtTxn<
         ctx.last_insert_id = id as u64;
     }
     let info = if values.rows.len() > 1 {
-        format!("Records: {}  Duplicates: {skipped}  Warnings: {}", values.rows.len(), ctx.warnings.len())
+        format!(
+            "Records: {}  Duplicates: {skipped}  Warnings: {}",
+            values.rows.len(),
+            ctx.warnings.len()
+        )
     } else {
         String::new()
     };

@@ -52,9 +52,9 @@ pub fn classify(stmt: &Statement) -> StmtClass {
             }
         }
         Statement::Insert(_) | Statement::Update(_) | Statement::Delete(_) => StmtClass::Data,
-        Statement::CreateTable(_) | Statement::CreateDatabase { .. } | Statement::CreateSchema { .. } => {
-            StmtClass::Ddl
-        }
+        Statement::CreateTable(_)
+        | Statement::CreateDatabase { .. }
+        | Statement::CreateSchema { .. } => StmtClass::Ddl,
         Statement::Drop { .. } | Statement::Truncate(_) => StmtClass::Ddl,
         _ => StmtClass::Session,
     }
@@ -156,7 +156,9 @@ fn use_database(ctx: &mut SessionCtx, catalog: &Catalog, u: &Use) -> Result<Exec
 /// The `LIKE`/`WHERE` filter of a SHOW statement, wherever sqlparser placed it.
 fn show_filter(opts: &ShowStatementOptions) -> Option<&ShowStatementFilter> {
     match &opts.filter_position {
-        Some(ShowStatementFilterPosition::Infix(f) | ShowStatementFilterPosition::Suffix(f)) => Some(f),
+        Some(ShowStatementFilterPosition::Infix(f) | ShowStatementFilterPosition::Suffix(f)) => {
+            Some(f)
+        }
         None => None,
     }
 }
@@ -179,7 +181,11 @@ pub fn reads_diagnostics(stmt: &Statement) -> bool {
 }
 
 /// COM_FIELD_LIST: the column definitions of `table` in the current database.
-pub fn field_list(ctx: &SessionCtx, catalog: &Catalog, table: &str) -> Result<Vec<types::ResultColumn>> {
+pub fn field_list(
+    ctx: &SessionCtx,
+    catalog: &Catalog,
+    table: &str,
+) -> Result<Vec<types::ResultColumn>> {
     let db = ctx.current_db.clone().ok_or_else(|| Error::fmt(ER_NO_DB, &[]))?;
     let schema = catalog.schema();
     let t = schema.table(&db, table)?;

@@ -9,8 +9,8 @@ use std::cmp::Ordering;
 use catalog::{Catalog, ColumnInfo, TableInfo};
 use errno::{Error, Result, ER_MIX_OF_GROUP_FUNC_AND_FIELDS, ER_NOT_SUPPORTED_YET};
 use sqlparser::ast::{
-    self, FunctionArg, FunctionArgExpr, FunctionArguments, OrderByKind, Query, SelectItem,
-    SetExpr, TableFactor,
+    self, FunctionArg, FunctionArgExpr, FunctionArguments, OrderByKind, Query, SelectItem, SetExpr,
+    TableFactor,
 };
 use types::{ColumnFlags, FieldType, ResultColumn, Value};
 
@@ -32,7 +32,13 @@ fn unsupported(what: impl std::fmt::Display) -> Error {
 }
 
 /// A result column describing a table column.
-pub fn table_column(db: &str, alias: &str, _name: &str, c: &ColumnInfo, t: &TableInfo) -> ResultColumn {
+pub fn table_column(
+    db: &str,
+    alias: &str,
+    _name: &str,
+    c: &ColumnInfo,
+    t: &TableInfo,
+) -> ResultColumn {
     let mut flags = 0u16;
     if c.not_null {
         flags |= ColumnFlags::NOT_NULL;
@@ -75,7 +81,11 @@ pub fn table_column(db: &str, alias: &str, _name: &str, c: &ColumnInfo, t: &Tabl
         length: c.ty.display_length(),
         field_type: c.ty.field_type(),
         flags: ColumnFlags(flags),
-        decimals: if matches!(c.ty.field_type(), FieldType::Float | FieldType::Double) { 31 } else { 0 },
+        decimals: if matches!(c.ty.field_type(), FieldType::Float | FieldType::Double) {
+            31
+        } else {
+            0
+        },
     }
 }
 
@@ -88,7 +98,11 @@ pub fn table_scope(t: &TableInfo, alias: &str) -> Scope {
             .map(|c| ScopeColumn {
                 table: Some(alias.to_string()),
                 name: c.name.clone(),
-                ty: ExprType { field_type: c.ty.field_type(), nullable: !c.not_null, length: c.ty.length },
+                ty: ExprType {
+                    field_type: c.ty.field_type(),
+                    nullable: !c.not_null,
+                    length: c.ty.length,
+                },
             })
             .collect(),
     }
@@ -111,7 +125,11 @@ enum Output {
     Agg(Agg),
 }
 
-fn aggregate(f: &ast::Function, scope: &Scope, ctx: &SessionCtx) -> Result<Option<(Agg, FieldType)>> {
+fn aggregate(
+    f: &ast::Function,
+    scope: &Scope,
+    ctx: &SessionCtx,
+) -> Result<Option<(Agg, FieldType)>> {
     let name = f.name.to_string().to_ascii_uppercase();
     if !matches!(name.as_str(), "COUNT" | "SUM" | "MIN" | "MAX" | "AVG") {
         return Ok(None);
@@ -132,7 +150,14 @@ fn aggregate(f: &ast::Function, scope: &Scope, ctx: &SessionCtx) -> Result<Optio
     let (e, ty) = bind_expr(arg, scope, ctx, "field list")?;
     Ok(Some(match name.as_str() {
         "COUNT" => (Agg::Count(e), FieldType::LongLong),
-        "SUM" => (Agg::Sum(e), if ty.field_type == FieldType::Double { FieldType::Double } else { FieldType::NewDecimal }),
+        "SUM" => (
+            Agg::Sum(e),
+            if ty.field_type == FieldType::Double {
+                FieldType::Double
+            } else {
+                FieldType::NewDecimal
+            },
+        ),
         "MIN" => (Agg::Min(e), ty.field_type),
         "MAX" => (Agg::Max(e), ty.field_type),
         _ => (Agg::Avg(e), FieldType::Double),
@@ -160,14 +185,21 @@ fn run_agg(agg: &Agg, rows: &[Row], eval: &EvalCtx<'_>) -> Result<Value> {
             }
             let all_int = v.iter().all(|x| matches!(x, Value::Int(_) | Value::UInt(_)));
             if all_int && matches!(agg, Agg::Sum(_)) {
-                let s: i128 = v.iter().map(|x| match x {
-                    Value::UInt(u) => i128::from(*u),
-                    other => i128::from(crate::expr::to_i64(other)),
-                }).sum();
+                let s: i128 = v
+                    .iter()
+                    .map(|x| match x {
+                        Value::UInt(u) => i128::from(*u),
+                        other => i128::from(crate::expr::to_i64(other)),
+                    })
+                    .sum();
                 return Ok(Value::String(s.to_string()));
             }
             let s: f64 = v.iter().map(crate::expr::to_f64).sum();
-            if matches!(agg, Agg::Avg(_)) { Value::Double(s / v.len() as f64) } else { Value::Double(s) }
+            if matches!(agg, Agg::Avg(_)) {
+                Value::Double(s / v.len() as f64)
+            } else {
+                Value::Double(s)
+            }
         }
         Agg::Min(e) | Agg::Max(e) => {
             let want = if matches!(agg, Agg::Min(_)) { Ordering::Less } else { Ordering::Greater };
@@ -213,7 +245,12 @@ fn column_ref(e: &ast::Expr, t: &TableInfo, alias: &str) -> Option<usize> {
 }
 
 /// Constant values for a column from `col = const` or `col IN (consts)` conjuncts.
-fn equalities(pred: &ast::Expr, t: &TableInfo, alias: &str, ctx: &SessionCtx) -> Vec<(usize, Vec<Value>)> {
+fn equalities(
+    pred: &ast::Expr,
+    t: &TableInfo,
+    alias: &str,
+    ctx: &SessionCtx,
+) -> Vec<(usize, Vec<Value>)> {
     let constant = |e: &ast::Expr| -> Option<Value> {
         let (x, _) = bind_expr(e, &Scope::default(), ctx, "where clause").ok()?;
         if !matches!(x, Expr::Literal(_)) {
@@ -256,7 +293,8 @@ pub fn fetch_rows(
 ) -> Result<Vec<Row>> {
     if let Some(pred) = pred {
         let eqs = equalities(pred, t, alias, ctx);
-        let convert = |col: usize, v: &Value| crate::convert::to_column(v.clone(), &t.columns[col], 1).ok();
+        let convert =
+            |col: usize, v: &Value| crate::convert::to_column(v.clone(), &t.columns[col], 1).ok();
         if let Some(hcol) = t.handle_column() {
             if let Some((_, vals)) = eqs.iter().find(|(c, _)| *c == hcol) {
                 let mut rows = Vec::new();
@@ -423,7 +461,9 @@ pub fn execute_table_query(
     let TableFactor::Table { name, alias, .. } = &from.relation else {
         return Err(unsupported("derived tables"));
     };
-    if !matches!(&select.group_by, ast::GroupByExpr::Expressions(g, _) if g.is_empty()) || select.having.is_some() {
+    if !matches!(&select.group_by, ast::GroupByExpr::Expressions(g, _) if g.is_empty())
+        || select.having.is_some()
+    {
         return Err(unsupported("GROUP BY / HAVING"));
     }
     if select.distinct.is_some() {
@@ -442,7 +482,10 @@ pub fn execute_table_query(
         let (e, name) = match item {
             SelectItem::Wildcard(_) | SelectItem::QualifiedWildcard(..) => {
                 for (i, c) in t.columns.iter().enumerate() {
-                    outputs.push((table_column(&db, &alias, &t.name, c, &t), Output::Expr(Expr::Column(i))));
+                    outputs.push((
+                        table_column(&db, &alias, &t.name, c, &t),
+                        Output::Expr(Expr::Column(i)),
+                    ));
                     aliases.push((c.name.clone(), Some(Expr::Column(i))));
                 }
                 continue;
@@ -479,7 +522,8 @@ pub fn execute_table_query(
         return Err(Error::fmt(ER_MIX_OF_GROUP_FUNC_AND_FIELDS, &[]));
     }
 
-    let pred = select.selection.as_ref().map(|w| bind_expr(w, &scope, ctx, "where clause")).transpose()?;
+    let pred =
+        select.selection.as_ref().map(|w| bind_expr(w, &scope, ctx, "where clause")).transpose()?;
     let eval = EvalCtx { session: ctx };
     let rows = fetch_rows(st, &t, &alias, select.selection.as_ref(), ctx)?;
     let mut rows = filter(rows, pred.as_ref().map(|(e, _)| e), &eval)?;

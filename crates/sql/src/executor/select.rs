@@ -4,9 +4,7 @@
 //! reports 1146 because no user table can exist before then.
 
 use errno::{Error, Result, ER_NOT_SUPPORTED_YET, ER_NO_TABLES_USED};
-use sqlparser::ast::{
-    self, LimitClause, Query, SelectItem, SetExpr, Spanned, TableFactor,
-};
+use sqlparser::ast::{self, LimitClause, Query, SelectItem, SetExpr, Spanned, TableFactor};
 use types::{ResultColumn, Value};
 
 use crate::{
@@ -154,7 +152,9 @@ fn after_parens(text: &str, from: usize) -> usize {
 pub fn eval_count(ctx: &SessionCtx, e: Option<&ast::Expr>) -> Result<i64> {
     match e {
         Some(e) => {
-            let v = bind_expr(e, &Scope::default(), ctx, "limit")?.0.eval(&[], &EvalCtx { session: ctx })?;
+            let v = bind_expr(e, &Scope::default(), ctx, "limit")?
+                .0
+                .eval(&[], &EvalCtx { session: ctx })?;
             Ok(crate::expr::to_i64(&v).max(0))
         }
         None => Ok(0),
@@ -165,7 +165,9 @@ pub fn eval_count(ctx: &SessionCtx, e: Option<&ast::Expr>) -> Result<i64> {
 pub fn limit_offset(ctx: &SessionCtx, l: Option<&LimitClause>) -> Result<(Option<usize>, usize)> {
     let Some(l) = l else { return Ok((None, 0)) };
     let (limit, offset) = match l {
-        LimitClause::LimitOffset { limit, offset, .. } => (limit.as_ref(), offset.as_ref().map(|o| &o.value)),
+        LimitClause::LimitOffset { limit, offset, .. } => {
+            (limit.as_ref(), offset.as_ref().map(|o| &o.value))
+        }
         LimitClause::OffsetCommaLimit { offset, limit } => (Some(limit), Some(offset)),
     };
     let lim = match limit {

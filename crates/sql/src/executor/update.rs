@@ -22,7 +22,12 @@ use crate::{
 };
 
 /// Executes an UPDATE of one table.
-pub fn execute_update(ctx: &mut SessionCtx, catalog: &Catalog, st: &mut StmtTxn<'_>, up: &Update) -> Result<ExecResult> {
+pub fn execute_update(
+    ctx: &mut SessionCtx,
+    catalog: &Catalog,
+    st: &mut StmtTxn<'_>,
+    up: &Update,
+) -> Result<ExecResult> {
     if !up.table.joins.is_empty() || up.from.is_some() {
         return Err(Error::fmt(ER_NOT_SUPPORTED_YET, &[&"multi-table UPDATE"]));
     }
@@ -40,11 +45,14 @@ pub fn execute_update(ctx: &mut SessionCtx, catalog: &Catalog, st: &mut StmtTxn<
             return Err(Error::fmt(ER_NOT_SUPPORTED_YET, &[&"tuple assignment"]));
         };
         let col_name = super::object_parts(target).last().cloned().unwrap_or_default();
-        let (ci, _) = t.column(&col_name).ok_or_else(|| Error::fmt(ER_BAD_FIELD, &[&col_name, &"field list"]))?;
+        let (ci, _) = t
+            .column(&col_name)
+            .ok_or_else(|| Error::fmt(ER_BAD_FIELD, &[&col_name, &"field list"]))?;
         let (e, _) = bind_expr(&a.value, &scope, ctx, "field list")?;
         sets.push((ci, e));
     }
-    let pred = up.selection.as_ref().map(|w| bind_expr(w, &scope, ctx, "where clause")).transpose()?;
+    let pred =
+        up.selection.as_ref().map(|w| bind_expr(w, &scope, ctx, "where clause")).transpose()?;
     let pred = pred.map(|(e, _)| e);
     let eval = EvalCtx { session: ctx };
     let rows = fetch_rows(st, &t, &alias, up.selection.as_ref(), ctx)?;
@@ -53,7 +61,12 @@ pub fn execute_update(ctx: &mut SessionCtx, catalog: &Catalog, st: &mut StmtTxn<
     let keys: Vec<(Expr, bool)> = up
         .order_by
         .iter()
-        .map(|o| Ok((bind_expr(&o.expr, &scope, ctx, "order clause")?.0, !matches!(o.options.sort, Some(sqlparser::ast::OrderBySort::Desc)))))
+        .map(|o| {
+            Ok((
+                bind_expr(&o.expr, &scope, ctx, "order clause")?.0,
+                !matches!(o.options.sort, Some(sqlparser::ast::OrderBySort::Desc)),
+            ))
+        })
         .collect::<Result<_>>()?;
     sort_rows(&mut rows, &keys, &eval)?;
     if let Some(l) = &up.limit {
@@ -83,7 +96,9 @@ pub fn execute_update(ctx: &mut SessionCtx, catalog: &Catalog, st: &mut StmtTxn<
     Ok(ExecResult::Ok(OkResult {
         affected_rows: affected,
         last_insert_id: 0,
-        info: format!("Rows matched: {matched}  Changed: {changed}  Warnings: {}", ctx.warnings.len()),
+        info: format!(
+            "Rows matched: {matched}  Changed: {changed}  Warnings: {}",
+            ctx.warnings.len()
+        ),
     }))
 }
-
