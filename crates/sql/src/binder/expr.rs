@@ -145,6 +145,14 @@ impl Binder<'_> {
                 self.cast(expr, &DataType::Char(None))
             }
             A::Function(f) => self.function(f),
+            A::Floor {
+                expr,
+                field: ast::CeilFloorKind::DateTimeField(ast::DateTimeField::NoDateTime),
+            } => self.call(Func::Floor, &[expr.as_ref()]),
+            A::Ceil {
+                expr,
+                field: ast::CeilFloorKind::DateTimeField(ast::DateTimeField::NoDateTime),
+            } => self.call(Func::Ceil, &[expr.as_ref()]),
             other => Err(unsupported(format!("expression {other}"))),
         }
     }
@@ -296,6 +304,10 @@ impl Binder<'_> {
             FunctionArguments::Subquery(_) => return Err(unsupported("subquery arguments")),
         };
         let func = Func::resolve(&name, args.len())?;
+        self.call(func, &args)
+    }
+
+    fn call(&self, func: Func, args: &[&ast::Expr]) -> Result<(Expr, ExprType)> {
         let mut bound = Vec::with_capacity(args.len());
         let mut types = Vec::with_capacity(args.len());
         let mut nullable = false;
