@@ -21,13 +21,44 @@ pub fn bind_expr(
     ctx: &SessionCtx,
     clause: &str,
 ) -> Result<(Expr, ExprType)> {
-    Binder { scope, ctx, clause }.bind(e)
+    Binder { scope, ctx, clause, post_agg: None }.bind(e)
+}
+
+/// Binds `e` over the output of an aggregation: group-by expressions and aggregate calls become
+/// columns of the aggregated row; a bare column must be one of the group-by columns
+/// (`ONLY_FULL_GROUP_BY`).
+pub fn bind_post_agg(
+    e: &ast::Expr,
+    input: &Scope,
+    ctx: &SessionCtx,
+    clause: &str,
+    layout: &PostAgg,
+) -> Result<(Expr, ExprType)> {
+    Binder { scope: input, ctx, clause, post_agg: Some(layout) }.bind(e)
+}
+
+/// The layout of an aggregated row: group-by values first, then aggregate results.
+#[derive(Debug, Clone, Default)]
+pub struct PostAgg {
+    /// Group-by expressions: their source text and bound form (over the input row).
+    pub groups: Vec<(String, Expr, ExprType)>,
+    /// Aggregate calls by source text, with their result types.
+    pub aggs: Vec<(String, ExprType)>,
+}
+
+/// Whether a function name is an aggregate.
+pub fn is_aggregate(name: &str) -> bool {
+    matches!(
+        name.to_ascii_uppercase().as_str(),
+        "COUNT" | "SUM" | "AVG" | "MIN" | "MAX" | "GROUP_CONCAT" | "BIT_AND" | "BIT_OR" | "BIT_XOR"
+    )
 }
 
 struct Binder<'a> {
     scope: &'a Scope,
     ctx: &'a SessionCtx,
     clause: &'a str,
+    post_agg: Option<&'a PostAgg>,
 }
 
 fn unsupported(what: impl std::fmt::Display) -> Error {
@@ -41,6 +72,43 @@ fn bool_type(nullable: bool) -> ExprType {
 impl Binder<'_> {
     fn bind(&self, e: &ast::Expr) -> Result<(Expr, ExprType)> {
         use ast::Expr as A;
+        if let Some(layout) = self.post_agg {
+            let text = e.to_string();
+            if let Some(i) = layout.groups.iter().position(|(g, _, _)| *g == text) {
+                return Ok((Expr::Column(i), layout.groups[i].2));
+            }
+            if let A::Function(f) = e {
+                if is_aggregate(&f.name.to_string()) {
+                    let i = layout.aggs.iter().position(|(a, _)| *a == text).ok_or_else(|| {
+                        Error::msg(
+                            errno::ER_INTERNAL,
+                            format!("aggregate {text} was not collected"),
+                        )
+                    })?;
+                    return Ok((Expr::Column(layout.groups.len() + i), layout.aggs[i].1));
+                }
+            }
+            if matches!(e, A::Identifier(_) | A::CompoundIdentifier(_)) {
+                let (inner, ty) = Binder { post_agg: None, ..*self }.bind(e)?;
+                if !matches!(inner, Expr::Column(_)) {
+                    return Ok((inner, ty)); // variables are fine anywhere
+                }
+                return match layout.groups.iter().position(|(_, g, _)| *g == inner) {
+                    Some(i) => Ok((Expr::Column(i), ty)),
+                    None if layout.groups.is_empty() => {
+                        Err(Error::fmt(errno::ER_MIX_OF_GROUP_FUNC_AND_FIELDS, &[]))
+                    }
+                    None => Err(Error::fmt(
+                        errno::ER_WRONG_FIELD_WITH_GROUP,
+                        &[&1, &"SELECT list", &e.to_string()],
+                    )),
+                };
+            }
+        } else if let A::Function(f) = e {
+            if is_aggregate(&f.name.to_string()) {
+                return Err(Error::fmt(errno::ER_INVALID_GROUP_FUNC_USE, &[]));
+            }
+        }
         match e {
             A::Identifier(id) => self.bind_name(None, &id.value, id.quote_style.is_some()),
             A::CompoundIdentifier(parts) => match parts.as_slice() {

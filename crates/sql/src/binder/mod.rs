@@ -3,7 +3,7 @@
 
 mod expr;
 
-pub use expr::bind_expr;
+pub use expr::{bind_expr, bind_post_agg, is_aggregate, PostAgg};
 
 use crate::expr::ExprType;
 

@@ -1,5 +1,6 @@
 //! Statement execution: one module per statement family.
 
+mod aggregate;
 mod ddl;
 mod delete;
 mod describe;

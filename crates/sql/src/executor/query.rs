@@ -7,19 +7,17 @@
 use std::cmp::Ordering;
 
 use catalog::{Catalog, ColumnInfo, TableInfo};
-use errno::{Error, Result, ER_MIX_OF_GROUP_FUNC_AND_FIELDS, ER_NOT_SUPPORTED_YET};
-use sqlparser::ast::{
-    self, FunctionArg, FunctionArgExpr, FunctionArguments, OrderByKind, Query, SelectItem, SetExpr,
-    TableFactor,
-};
+use errno::{Error, Result, ER_NOT_SUPPORTED_YET};
+use sqlparser::ast::{self, OrderByKind, Query, SelectItem, SetExpr, TableFactor};
 use types::{ColumnFlags, FieldType, ResultColumn, Value};
 
 use super::{
+    aggregate,
     select::{limit_offset, result_column, source_text},
     table_name,
 };
 use crate::{
-    binder::{bind_expr, Scope, ScopeColumn},
+    binder::{bind_expr, bind_post_agg, PostAgg, Scope, ScopeColumn},
     context::SessionCtx,
     expr::{compare, EvalCtx, Expr, ExprType, Truth},
     result::{ExecResult, ResultSet},
@@ -106,113 +104,6 @@ pub fn table_scope(t: &TableInfo, alias: &str) -> Scope {
             })
             .collect(),
     }
-}
-
-/// An aggregate in the select list.
-#[derive(Debug, Clone)]
-enum Agg {
-    CountStar,
-    Count(Expr),
-    Sum(Expr),
-    Min(Expr),
-    Max(Expr),
-    Avg(Expr),
-}
-
-/// One output column: a plain expression or an aggregate.
-enum Output {
-    Expr(Expr),
-    Agg(Agg),
-}
-
-fn aggregate(
-    f: &ast::Function,
-    scope: &Scope,
-    ctx: &SessionCtx,
-) -> Result<Option<(Agg, FieldType)>> {
-    let name = f.name.to_string().to_ascii_uppercase();
-    if !matches!(name.as_str(), "COUNT" | "SUM" | "MIN" | "MAX" | "AVG") {
-        return Ok(None);
-    }
-    let FunctionArguments::List(list) = &f.args else {
-        return Err(unsupported(format!("{name} without arguments")));
-    };
-    if list.duplicate_treatment.is_some() {
-        return Err(unsupported(format!("{name}(DISTINCT …)")));
-    }
-    let arg = match list.args.as_slice() {
-        [FunctionArg::Unnamed(FunctionArgExpr::Wildcard)] if name == "COUNT" => {
-            return Ok(Some((Agg::CountStar, FieldType::LongLong)))
-        }
-        [FunctionArg::Unnamed(FunctionArgExpr::Expr(e))] => e,
-        _ => return Err(Error::fmt(errno::ER_WRONG_PARAMCOUNT_TO_NATIVE_FCT, &[&name])),
-    };
-    let (e, ty) = bind_expr(arg, scope, ctx, "field list")?;
-    Ok(Some(match name.as_str() {
-        "COUNT" => (Agg::Count(e), FieldType::LongLong),
-        "SUM" => (
-            Agg::Sum(e),
-            if ty.field_type == FieldType::Double {
-                FieldType::Double
-            } else {
-                FieldType::NewDecimal
-            },
-        ),
-        "MIN" => (Agg::Min(e), ty.field_type),
-        "MAX" => (Agg::Max(e), ty.field_type),
-        _ => (Agg::Avg(e), FieldType::Double),
-    }))
-}
-
-fn run_agg(agg: &Agg, rows: &[Row], eval: &EvalCtx<'_>) -> Result<Value> {
-    let vals = |e: &Expr| -> Result<Vec<Value>> {
-        let mut out = Vec::with_capacity(rows.len());
-        for r in rows {
-            let v = e.eval(&r.values, eval)?;
-            if !v.is_null() {
-                out.push(v);
-            }
-        }
-        Ok(out)
-    };
-    Ok(match agg {
-        Agg::CountStar => Value::Int(rows.len() as i64),
-        Agg::Count(e) => Value::Int(vals(e)?.len() as i64),
-        Agg::Sum(e) | Agg::Avg(e) => {
-            let v = vals(e)?;
-            if v.is_empty() {
-                return Ok(Value::Null);
-            }
-            let all_int = v.iter().all(|x| matches!(x, Value::Int(_) | Value::UInt(_)));
-            if all_int && matches!(agg, Agg::Sum(_)) {
-                let s: i128 = v
-                    .iter()
-                    .map(|x| match x {
-                        Value::UInt(u) => i128::from(*u),
-                        other => i128::from(crate::expr::to_i64(other)),
-                    })
-                    .sum();
-                return Ok(Value::String(s.to_string()));
-            }
-            let s: f64 = v.iter().map(crate::expr::to_f64).sum();
-            if matches!(agg, Agg::Avg(_)) {
-                Value::Double(s / v.len() as f64)
-            } else {
-                Value::Double(s)
-            }
-        }
-        Agg::Min(e) | Agg::Max(e) => {
-            let want = if matches!(agg, Agg::Min(_)) { Ordering::Less } else { Ordering::Greater };
-            let mut best: Option<Value> = None;
-            for v in vals(e)? {
-                best = match best {
-                    Some(b) if compare(&v, &b) != Some(want) => Some(b),
-                    _ => Some(v),
-                };
-            }
-            best.unwrap_or(Value::Null)
-        }
-    })
 }
 
 /// Splits `a AND b AND …` into its conjuncts.
@@ -401,12 +292,11 @@ pub fn sort_rows(rows: &mut [Row], keys: &[(Expr, bool)], eval: &EvalCtx<'_>) ->
     Ok(())
 }
 
-/// Binds ORDER BY items: a select-list alias, a 1-based position, or an expression.
-pub fn order_keys(
+/// Binds ORDER BY items: a select-list alias, a 1-based position, or an expression (`bind`).
+pub fn order_keys_with(
     q: &Query,
-    scope: &Scope,
-    ctx: &SessionCtx,
     aliases: &[(String, Option<Expr>)],
+    bind: impl Fn(&ast::Expr) -> Result<Expr>,
 ) -> Result<Vec<(Expr, bool)>> {
     let Some(ob) = &q.order_by else { return Ok(Vec::new()) };
     let OrderByKind::Expressions(items) = &ob.kind else {
@@ -434,11 +324,18 @@ pub fn order_keys(
         };
         let e = match by_alias {
             Some(e) => e,
-            None => bind_expr(&item.expr, scope, ctx, "order clause")?.0,
+            None => bind(&item.expr)?,
         };
         keys.push((e, asc));
     }
     Ok(keys)
+}
+
+/// One select-list item after wildcard expansion.
+struct Item<'q> {
+    name: String,
+    ast: Option<&'q ast::Expr>,
+    column: Option<usize>,
 }
 
 /// Executes a SELECT over one table.
@@ -461,67 +358,54 @@ pub fn execute_table_query(
     let TableFactor::Table { name, alias, .. } = &from.relation else {
         return Err(unsupported("derived tables"));
     };
-    if !matches!(&select.group_by, ast::GroupByExpr::Expressions(g, _) if g.is_empty())
-        || select.having.is_some()
-    {
-        return Err(unsupported("GROUP BY / HAVING"));
+    let ast::GroupByExpr::Expressions(group_asts, modifiers) = &select.group_by else {
+        return Err(unsupported("GROUP BY ALL"));
+    };
+    if !modifiers.is_empty() {
+        return Err(unsupported("GROUP BY … WITH ROLLUP"));
     }
-    if select.distinct.is_some() {
-        return Err(unsupported("SELECT DISTINCT"));
-    }
+    let distinct = match &select.distinct {
+        None => false,
+        Some(ast::Distinct::Distinct) => true,
+        Some(other) => return Err(unsupported(other)),
+    };
     let (db, tname) = table_name(ctx, name)?;
     let schema = catalog.schema();
     let t = schema.table(&db, &tname)?.clone();
     let alias = alias.as_ref().map_or(t.name.clone(), |a| a.name.value.clone());
     let scope = table_scope(&t, &alias);
 
-    // Select list: wildcards expand to the table's columns.
-    let mut outputs: Vec<(ResultColumn, Output)> = Vec::new();
-    let mut aliases: Vec<(String, Option<Expr>)> = Vec::new();
+    let mut items: Vec<Item<'_>> = Vec::new();
     for item in &select.projection {
-        let (e, name) = match item {
+        match item {
             SelectItem::Wildcard(_) | SelectItem::QualifiedWildcard(..) => {
                 for (i, c) in t.columns.iter().enumerate() {
-                    outputs.push((
-                        table_column(&db, &alias, &t.name, c, &t),
-                        Output::Expr(Expr::Column(i)),
-                    ));
-                    aliases.push((c.name.clone(), Some(Expr::Column(i))));
+                    items.push(Item { name: c.name.clone(), ast: None, column: Some(i) });
                 }
-                continue;
             }
-            SelectItem::UnnamedExpr(e) => (e, source_text(text, e)),
-            SelectItem::ExprWithAlias { expr, alias } => (expr, alias.value.clone()),
+            SelectItem::UnnamedExpr(e) => {
+                items.push(Item { name: source_text(text, e), ast: Some(e), column: None })
+            }
+            SelectItem::ExprWithAlias { expr, alias } => {
+                items.push(Item { name: alias.value.clone(), ast: Some(expr), column: None })
+            }
             other => return Err(unsupported(other)),
-        };
-        if let ast::Expr::Function(f) = e {
-            if let Some((agg, ft)) = aggregate(f, &scope, ctx)? {
-                let mut rc = ResultColumn::expr(&name, ft);
-                if matches!(agg, Agg::CountStar | Agg::Count(_)) {
-                    rc.flags.0 |= ColumnFlags::NOT_NULL;
-                }
-                outputs.push((rc, Output::Agg(agg)));
-                aliases.push((name, None));
-                continue;
-            }
         }
-        let (bound, ty) = bind_expr(e, &scope, ctx, "field list")?;
-        let rc = match &bound {
-            Expr::Column(i) => {
-                let mut c = table_column(&db, &alias, &t.name, &t.columns[*i], &t);
-                c.name = name.clone();
-                c
-            }
-            _ => result_column(&name, &ty),
-        };
-        aliases.push((name, Some(bound.clone())));
-        outputs.push((rc, Output::Expr(bound)));
     }
-    let has_agg = outputs.iter().any(|(_, o)| matches!(o, Output::Agg(_)));
-    if has_agg && outputs.iter().any(|(_, o)| matches!(o, Output::Expr(e) if !e.is_constant())) {
-        return Err(Error::fmt(ER_MIX_OF_GROUP_FUNC_AND_FIELDS, &[]));
-    }
+    let order_asts: Vec<&ast::Expr> = match &q.order_by {
+        Some(ob) => match &ob.kind {
+            OrderByKind::Expressions(v) => v.iter().map(|o| &o.expr).collect(),
+            OrderByKind::All(_) => return Err(unsupported("ORDER BY ALL")),
+        },
+        None => Vec::new(),
+    };
+    let mut agg_sources: Vec<&ast::Expr> = items.iter().filter_map(|i| i.ast).collect();
+    agg_sources.extend(select.having.iter());
+    agg_sources.extend(order_asts.iter().copied());
+    let found = aggregate::collect(&agg_sources, &scope, ctx)?;
+    let grouped = !group_asts.is_empty() || !found.is_empty() || select.having.is_some();
 
+    // Rows: access path, filter, locking read.
     let pred =
         select.selection.as_ref().map(|w| bind_expr(w, &scope, ctx, "where clause")).transpose()?;
     let eval = EvalCtx { session: ctx };
@@ -531,31 +415,102 @@ pub fn execute_table_query(
         rows = lock_rows(st, &t, rows, pred.as_ref().map(|(e, _)| e), &eval)?;
     }
 
-    let columns: Vec<ResultColumn> = outputs.iter().map(|(c, _)| c.clone()).collect();
-    let (limit, offset) = limit_offset(ctx, q.limit_clause.as_ref())?;
-    if has_agg {
-        let mut row = Vec::with_capacity(outputs.len());
-        for (_, o) in &outputs {
-            row.push(match o {
-                Output::Agg(a) => run_agg(a, &rows, &eval)?,
-                Output::Expr(e) => e.eval(&[], &eval)?,
-            });
+    // Output expressions, bound over the input row or over the aggregated row.
+    let mut outputs: Vec<(ResultColumn, Expr)> = Vec::with_capacity(items.len());
+    let mut layout = PostAgg::default();
+    if grouped {
+        for g in group_asts {
+            // GROUP BY may name a select-list position or alias.
+            let target = match g {
+                ast::Expr::Value(v) => match &v.value {
+                    ast::Value::Number(n, _) => {
+                        let pos: usize = n.parse().unwrap_or(0);
+                        items.get(pos.wrapping_sub(1)).and_then(|i| i.ast).ok_or_else(|| {
+                            Error::fmt(errno::ER_BAD_FIELD, &[n, &"group statement"])
+                        })?
+                    }
+                    _ => g,
+                },
+                ast::Expr::Identifier(id) if t.column(&id.value).is_none() => items
+                    .iter()
+                    .find(|i| i.name.eq_ignore_ascii_case(&id.value))
+                    .and_then(|i| i.ast)
+                    .unwrap_or(g),
+                _ => g,
+            };
+            let (e, ty) = bind_expr(target, &scope, ctx, "group statement")?;
+            layout.groups.push((target.to_string(), e, ty));
         }
-        let rows = if offset == 0 && limit != Some(0) { vec![row] } else { Vec::new() };
-        return Ok(ExecResult::Rows(ResultSet { columns, rows }));
+        layout.aggs = found.iter().map(|(text, _, ty)| (text.clone(), *ty)).collect();
     }
-    let keys = order_keys(q, &scope, ctx, &aliases)?;
+    for item in &items {
+        let (bound, ty) = match (item.ast, item.column) {
+            (Some(e), _) if grouped => bind_post_agg(e, &scope, ctx, "field list", &layout)?,
+            (Some(e), _) => bind_expr(e, &scope, ctx, "field list")?,
+            (None, Some(i)) if grouped => {
+                let col = ast::Expr::Identifier(ast::Ident::new(&t.columns[i].name));
+                bind_post_agg(&col, &scope, ctx, "field list", &layout)?
+            }
+            (None, Some(i)) => (Expr::Column(i), scope.columns[i].ty),
+            (None, None) => continue,
+        };
+        let rc = match (&bound, grouped) {
+            (Expr::Column(i), false) => {
+                let mut c = table_column(&db, &alias, &t.name, &t.columns[*i], &t);
+                c.name = item.name.clone();
+                c
+            }
+            _ => result_column(&item.name, &ty),
+        };
+        outputs.push((rc, bound));
+    }
+
+    // Aggregate, then HAVING.
+    if grouped {
+        let calls: Vec<aggregate::AggCall> = found.into_iter().map(|(_, c, _)| c).collect();
+        let input: Vec<Vec<Value>> = rows.into_iter().map(|r| r.values).collect();
+        let groups: Vec<Expr> = layout.groups.iter().map(|(_, e, _)| e.clone()).collect();
+        let aggregated = aggregate::aggregate(&input, &groups, &calls, &eval)?;
+        rows = aggregated.into_iter().map(|values| Row { handle: 0, values }).collect();
+        if let Some(h) = &select.having {
+            let (hp, _) = bind_post_agg(h, &scope, ctx, "having clause", &layout)?;
+            rows = filter(rows, Some(&hp), &eval)?;
+        }
+    } else if select.having.is_some() {
+        return Err(unsupported("HAVING without aggregation"));
+    }
+
+    // ORDER BY over the (aggregated) rows: select-list alias, position, or expression.
+    let aliases: Vec<(String, Option<Expr>)> =
+        items.iter().zip(&outputs).map(|(i, (_, e))| (i.name.clone(), Some(e.clone()))).collect();
+    let keys = if grouped {
+        order_keys_with(q, &aliases, |e| {
+            Ok(bind_post_agg(e, &scope, ctx, "order clause", &layout)?.0)
+        })?
+    } else {
+        order_keys_with(q, &aliases, |e| Ok(bind_expr(e, &scope, ctx, "order clause")?.0))?
+    };
     sort_rows(&mut rows, &keys, &eval)?;
-    let selected = rows.into_iter().skip(offset).take(limit.unwrap_or(usize::MAX));
-    let mut out = Vec::new();
-    for r in selected {
-        let mut vals = Vec::with_capacity(outputs.len());
-        for (_, o) in &outputs {
-            if let Output::Expr(e) = o {
-                vals.push(e.eval(&r.values, &eval)?);
+
+    let (limit, offset) = limit_offset(ctx, q.limit_clause.as_ref())?;
+    let mut out: Vec<Vec<Value>> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for r in rows {
+        let vals =
+            outputs.iter().map(|(_, e)| e.eval(&r.values, &eval)).collect::<Result<Vec<_>>>()?;
+        if distinct {
+            let mut k = Vec::new();
+            for v in &vals {
+                tablecodec::datum::encode(&mut k, v);
+            }
+            if !seen.insert(k) {
+                continue;
             }
         }
         out.push(vals);
     }
+    let out: Vec<Vec<Value>> =
+        out.into_iter().skip(offset).take(limit.unwrap_or(usize::MAX)).collect();
+    let columns = outputs.into_iter().map(|(c, _)| c).collect();
     Ok(ExecResult::Rows(ResultSet { columns, rows: out }))
 }

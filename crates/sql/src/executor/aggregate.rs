@@ -1,0 +1,272 @@
+//! Aggregation: collecting aggregate calls from a query, grouping rows, accumulating.
+
+use std::collections::{BTreeMap, HashSet};
+
+use errno::{Error, Result, ER_INVALID_GROUP_FUNC_USE, ER_NOT_SUPPORTED_YET};
+use sqlparser::ast::{self, FunctionArg, FunctionArgExpr, FunctionArguments};
+use types::{FieldType, Value};
+
+use crate::{
+    binder::{bind_expr, is_aggregate, Scope},
+    context::SessionCtx,
+    expr::{compare, to_f64, to_i64, EvalCtx, Expr, ExprType},
+};
+
+/// Which aggregate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AggKind {
+    /// `COUNT(*)`
+    CountStar,
+    /// `COUNT(x)`
+    Count,
+    /// `SUM(x)`
+    Sum,
+    /// `AVG(x)`
+    Avg,
+    /// `MIN(x)`
+    Min,
+    /// `MAX(x)`
+    Max,
+}
+
+/// One aggregate call, bound over the input row.
+#[derive(Debug, Clone)]
+pub struct AggCall {
+    /// Which aggregate.
+    pub kind: AggKind,
+    /// Its argument (`None` for `COUNT(*)`).
+    pub arg: Option<Expr>,
+    /// `DISTINCT` given.
+    pub distinct: bool,
+}
+
+/// Finds the aggregate calls in `exprs` (deduplicated by source text) and binds their arguments
+/// against `input`. Returns (text, call, result type) in first-seen order.
+pub fn collect(
+    exprs: &[&ast::Expr],
+    input: &Scope,
+    ctx: &SessionCtx,
+) -> Result<Vec<(String, AggCall, ExprType)>> {
+    let mut found = Vec::new();
+    for e in exprs {
+        walk(e, &mut |f| {
+            let text = ast::Expr::Function(f.clone()).to_string();
+            if found.iter().any(|(t, _, _)| *t == text) {
+                return Ok(());
+            }
+            let (call, ty) = bind_call(f, input, ctx)?;
+            found.push((text, call, ty));
+            Ok(())
+        })?;
+    }
+    Ok(found)
+}
+
+fn bind_call(f: &ast::Function, input: &Scope, ctx: &SessionCtx) -> Result<(AggCall, ExprType)> {
+    let name = f.name.to_string().to_ascii_uppercase();
+    let FunctionArguments::List(list) = &f.args else {
+        return Err(Error::fmt(errno::ER_WRONG_PARAMCOUNT_TO_NATIVE_FCT, &[&name]));
+    };
+    let distinct = matches!(list.duplicate_treatment, Some(ast::DuplicateTreatment::Distinct));
+    let arg = match list.args.as_slice() {
+        [FunctionArg::Unnamed(FunctionArgExpr::Wildcard)] if name == "COUNT" && !distinct => None,
+        [FunctionArg::Unnamed(FunctionArgExpr::Expr(e))] => {
+            let mut nested = false;
+            walk(e, &mut |_| {
+                nested = true;
+                Ok(())
+            })?;
+            if nested {
+                return Err(Error::fmt(ER_INVALID_GROUP_FUNC_USE, &[]));
+            }
+            Some(bind_expr(e, input, ctx, "field list")?)
+        }
+        _ => return Err(Error::fmt(errno::ER_WRONG_PARAMCOUNT_TO_NATIVE_FCT, &[&name])),
+    };
+    let (kind, ty) = match (name.as_str(), &arg) {
+        ("COUNT", None) => (AggKind::CountStar, ExprType::of(FieldType::LongLong, false)),
+        ("COUNT", Some(_)) => (AggKind::Count, ExprType::of(FieldType::LongLong, false)),
+        ("SUM", Some((_, t))) => {
+            let ft = if matches!(
+                t.field_type,
+                FieldType::Double | FieldType::Float | FieldType::VarString
+            ) {
+                FieldType::Double
+            } else {
+                FieldType::NewDecimal
+            };
+            (AggKind::Sum, ExprType::of(ft, true))
+        }
+        ("AVG", Some(_)) => (AggKind::Avg, ExprType::of(FieldType::Double, true)),
+        ("MIN", Some((_, t))) => (AggKind::Min, ExprType { nullable: true, ..*t }),
+        ("MAX", Some((_, t))) => (AggKind::Max, ExprType { nullable: true, ..*t }),
+        _ => return Err(Error::fmt(ER_NOT_SUPPORTED_YET, &[&format!("aggregate {name}")])),
+    };
+    Ok((AggCall { kind, arg: arg.map(|(e, _)| e), distinct }, ty))
+}
+
+/// Calls `on_agg` for each aggregate call in `e` (not descending into them).
+fn walk(e: &ast::Expr, on_agg: &mut dyn FnMut(&ast::Function) -> Result<()>) -> Result<()> {
+    use ast::Expr as A;
+    match e {
+        A::Function(f) if is_aggregate(&f.name.to_string()) => on_agg(f),
+        A::Function(f) => {
+            if let FunctionArguments::List(l) = &f.args {
+                for a in &l.args {
+                    if let FunctionArg::Unnamed(FunctionArgExpr::Expr(x)) = a {
+                        walk(x, on_agg)?;
+                    }
+                }
+            }
+            Ok(())
+        }
+        A::BinaryOp { left, right, .. } => {
+            walk(left, on_agg)?;
+            walk(right, on_agg)
+        }
+        A::UnaryOp { expr, .. }
+        | A::Nested(expr)
+        | A::IsNull(expr)
+        | A::IsNotNull(expr)
+        | A::IsTrue(expr)
+        | A::IsNotTrue(expr)
+        | A::IsFalse(expr)
+        | A::IsNotFalse(expr)
+        | A::Cast { expr, .. }
+        | A::Floor { expr, .. }
+        | A::Ceil { expr, .. } => walk(expr, on_agg),
+        A::Between { expr, low, high, .. } => {
+            walk(expr, on_agg)?;
+            walk(low, on_agg)?;
+            walk(high, on_agg)
+        }
+        A::Like { expr, pattern, .. } => {
+            walk(expr, on_agg)?;
+            walk(pattern, on_agg)
+        }
+        A::In { expr, target: ast::InTarget::List(list), .. } => {
+            walk(expr, on_agg)?;
+            list.iter().try_for_each(|x| walk(x, on_agg))
+        }
+        A::Case { operand, conditions, else_result, .. } => {
+            if let Some(o) = operand {
+                walk(o, on_agg)?;
+            }
+            for c in conditions {
+                walk(&c.condition, on_agg)?;
+                walk(&c.result, on_agg)?;
+            }
+            else_result.as_ref().map_or(Ok(()), |x| walk(x, on_agg))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Running state of one aggregate over one group.
+#[derive(Debug, Clone, Default)]
+struct Acc {
+    count: i64,
+    int_sum: i128,
+    float_sum: f64,
+    all_int: bool,
+    best: Option<Value>,
+    seen: HashSet<Vec<u8>>,
+}
+
+fn key(v: &Value) -> Vec<u8> {
+    let mut k = Vec::new();
+    tablecodec::datum::encode(&mut k, v);
+    k
+}
+
+impl Acc {
+    fn new() -> Self {
+        Acc { all_int: true, ..Default::default() }
+    }
+
+    fn add(&mut self, call: &AggCall, v: Value) {
+        if call.kind == AggKind::CountStar {
+            self.count += 1;
+            return;
+        }
+        if v.is_null() || (call.distinct && !self.seen.insert(key(&v))) {
+            return;
+        }
+        self.count += 1;
+        match call.kind {
+            AggKind::Sum | AggKind::Avg => match &v {
+                Value::Int(_) | Value::UInt(_) => {
+                    self.int_sum += match v {
+                        Value::UInt(u) => i128::from(u),
+                        ref other => i128::from(to_i64(other)),
+                    };
+                    self.float_sum += to_f64(&v);
+                }
+                other => {
+                    self.all_int = false;
+                    self.float_sum += to_f64(other);
+                }
+            },
+            AggKind::Min | AggKind::Max => {
+                let want = if call.kind == AggKind::Min {
+                    std::cmp::Ordering::Less
+                } else {
+                    std::cmp::Ordering::Greater
+                };
+                let replace = match &self.best {
+                    None => true,
+                    Some(b) => compare(&v, b) == Some(want),
+                };
+                if replace {
+                    self.best = Some(v);
+                }
+            }
+            AggKind::Count | AggKind::CountStar => {}
+        }
+    }
+
+    fn finish(&self, call: &AggCall) -> Value {
+        match call.kind {
+            AggKind::CountStar | AggKind::Count => Value::Int(self.count),
+            _ if self.count == 0 => Value::Null,
+            AggKind::Sum if self.all_int => Value::String(self.int_sum.to_string()),
+            AggKind::Sum => Value::Double(self.float_sum),
+            AggKind::Avg => Value::Double(self.float_sum / self.count as f64),
+            AggKind::Min | AggKind::Max => self.best.clone().unwrap_or(Value::Null),
+        }
+    }
+}
+
+/// Groups `rows` by `groups` and computes `aggs` per group. Output rows are
+/// `[group values…, aggregate values…]`, in group-key order. Without GROUP BY there is exactly
+/// one output row, even for no input.
+pub fn aggregate(
+    rows: &[Vec<Value>],
+    groups: &[Expr],
+    aggs: &[AggCall],
+    eval: &EvalCtx<'_>,
+) -> Result<Vec<Vec<Value>>> {
+    let mut table: BTreeMap<Vec<u8>, (Vec<Value>, Vec<Acc>)> = BTreeMap::new();
+    if groups.is_empty() {
+        table.insert(Vec::new(), (Vec::new(), vec![Acc::new(); aggs.len()]));
+    }
+    for r in rows {
+        let gv = groups.iter().map(|g| g.eval(r, eval)).collect::<Result<Vec<_>>>()?;
+        let k: Vec<u8> = gv.iter().flat_map(key).collect();
+        let entry = table.entry(k).or_insert_with(|| (gv, vec![Acc::new(); aggs.len()]));
+        for (acc, call) in entry.1.iter_mut().zip(aggs) {
+            let v = match &call.arg {
+                Some(a) => a.eval(r, eval)?,
+                None => Value::Null,
+            };
+            acc.add(call, v);
+        }
+    }
+    Ok(table
+        .into_values()
+        .map(|(mut gv, accs)| {
+            gv.extend(accs.iter().zip(aggs).map(|(a, c)| a.finish(c)));
+            gv
+        })
+        .collect())
+}
