@@ -7,10 +7,10 @@ use sqlparser::ast::{
 };
 use types::{FieldType, Value};
 
-use super::Scope;
+use super::{OuterRow, Scope};
 use crate::{
     context::SessionCtx,
-    expr::{BinaryOp, CastType, Expr, ExprType, Func, UnaryOp},
+    expr::{BinaryOp, CastType, Expr, ExprType, Func, SubqueryKind, UnaryOp},
     sysvar::{self, Kind, VarScope},
 };
 
@@ -21,7 +21,18 @@ pub fn bind_expr(
     ctx: &SessionCtx,
     clause: &str,
 ) -> Result<(Expr, ExprType)> {
-    Binder { scope, ctx, clause, post_agg: None }.bind(e)
+    Binder { scope, ctx, clause, post_agg: None, outer: None }.bind(e)
+}
+
+/// Binds `e` inside a subquery: names not in `scope` resolve against `outer` rows.
+pub fn bind_expr_in(
+    e: &ast::Expr,
+    scope: &Scope,
+    ctx: &SessionCtx,
+    clause: &str,
+    outer: Option<&OuterRow<'_>>,
+) -> Result<(Expr, ExprType)> {
+    Binder { scope, ctx, clause, post_agg: None, outer }.bind(e)
 }
 
 /// Binds `e` over the output of an aggregation: group-by expressions and aggregate calls become
@@ -33,8 +44,9 @@ pub fn bind_post_agg(
     ctx: &SessionCtx,
     clause: &str,
     layout: &PostAgg,
+    outer: Option<&OuterRow<'_>>,
 ) -> Result<(Expr, ExprType)> {
-    Binder { scope: input, ctx, clause, post_agg: Some(layout) }.bind(e)
+    Binder { scope: input, ctx, clause, post_agg: Some(layout), outer }.bind(e)
 }
 
 /// The layout of an aggregated row: group-by values first, then aggregate results.
@@ -59,6 +71,7 @@ struct Binder<'a> {
     ctx: &'a SessionCtx,
     clause: &'a str,
     post_agg: Option<&'a PostAgg>,
+    outer: Option<&'a OuterRow<'a>>,
 }
 
 fn unsupported(what: impl std::fmt::Display) -> Error {
@@ -213,6 +226,19 @@ impl Binder<'_> {
                 self.cast(expr, &DataType::Char(None))
             }
             A::Function(f) => self.function(f),
+            A::Subquery(q) => {
+                let ty = scalar_subquery_type(q);
+                Ok((self.subquery(q, SubqueryKind::Scalar), ty))
+            }
+            A::Exists { subquery, negated } => Ok((
+                self.subquery(subquery, SubqueryKind::Exists { negated: *negated }),
+                bool_type(false),
+            )),
+            A::In { expr, target: ast::InTarget::Subquery(q), negated, .. } => {
+                let (arg, _) = self.bind(expr)?;
+                let kind = SubqueryKind::In { arg: Box::new(arg), negated: *negated };
+                Ok((self.subquery(q, kind), bool_type(true)))
+            }
             A::Floor {
                 expr,
                 field: ast::CeilFloorKind::DateTimeField(ast::DateTimeField::NoDateTime),
@@ -239,28 +265,31 @@ impl Binder<'_> {
                 return Ok((Expr::UserVar(key), ExprType::of(ty, true)));
             }
         }
-        let matches: Vec<usize> = self
-            .scope
-            .columns
-            .iter()
-            .enumerate()
-            .filter(|(_, c)| {
-                c.name.eq_ignore_ascii_case(name)
-                    && table.is_none_or(|t| {
-                        c.table.as_deref().is_some_and(|ct| ct.eq_ignore_ascii_case(t))
-                    })
-            })
-            .map(|(i, _)| i)
-            .collect();
+        let found = self.lookup(table, name);
+        if found.is_empty() {
+            if let Some(v) = self.outer.and_then(|o| outer_value(o, table, name)) {
+                return Ok(v);
+            }
+        }
         let full = match table {
             Some(t) => format!("{t}.{name}"),
             None => name.to_string(),
         };
-        match matches.as_slice() {
+        match found.as_slice() {
             [i] => Ok((Expr::Column(*i), self.scope.columns[*i].ty)),
             [] => Err(Error::fmt(ER_BAD_FIELD, &[&full, &self.clause])),
             _ => Err(Error::fmt(ER_NON_UNIQ, &[&full, &self.clause])),
         }
+    }
+
+    /// A subquery bound over this scope (none after aggregation: its row is not the input's).
+    fn subquery(&self, q: &ast::Query, kind: SubqueryKind) -> Expr {
+        let scope = if self.post_agg.is_some() { Scope::default() } else { self.scope.clone() };
+        Expr::Subquery { query: Box::new(q.clone()), kind, scope }
+    }
+
+    fn lookup(&self, table: Option<&str>, name: &str) -> Vec<usize> {
+        lookup_in(self.scope, table, name)
     }
 
     fn sysvar(&self, name: &str, scope: VarScope) -> Result<(Expr, ExprType)> {
@@ -389,6 +418,47 @@ impl Binder<'_> {
         let nullable = nullable || matches!(func, Func::Database | Func::NullIf | Func::If);
         Ok((Expr::Func { func, args: bound }, ExprType::of(ft, nullable)))
     }
+}
+
+/// Positions of the scope's columns matching `[table.]name` (case-insensitive).
+fn lookup_in(scope: &Scope, table: Option<&str>, name: &str) -> Vec<usize> {
+    scope
+        .columns
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| {
+            c.name.eq_ignore_ascii_case(name)
+                && table
+                    .is_none_or(|t| c.table.as_deref().is_some_and(|ct| ct.eq_ignore_ascii_case(t)))
+        })
+        .map(|(i, _)| i)
+        .collect()
+}
+
+/// A correlated reference: the value of `[table.]name` in the nearest enclosing row that has it.
+fn outer_value(outer: &OuterRow<'_>, table: Option<&str>, name: &str) -> Option<(Expr, ExprType)> {
+    match lookup_in(outer.scope, table, name).as_slice() {
+        [i] => {
+            let v = outer.row.get(*i).cloned().unwrap_or(Value::Null);
+            Some((Expr::Literal(v), outer.scope.columns[*i].ty))
+        }
+        _ => outer.parent.and_then(|p| outer_value(p, table, name)),
+    }
+}
+
+/// The column type a scalar subquery reports: BIGINT for a COUNT, else a string.
+fn scalar_subquery_type(q: &ast::Query) -> ExprType {
+    if let ast::SetExpr::Select(s) = q.body.as_ref() {
+        if let [ast::SelectItem::UnnamedExpr(ast::Expr::Function(f))
+        | ast::SelectItem::ExprWithAlias { expr: ast::Expr::Function(f), .. }] =
+            s.projection.as_slice()
+        {
+            if f.name.to_string().eq_ignore_ascii_case("count") {
+                return ExprType::of(FieldType::LongLong, true);
+            }
+        }
+    }
+    ExprType::of(FieldType::VarString, true)
 }
 
 fn cast_type(dt: &DataType) -> Result<CastType> {

@@ -3,7 +3,7 @@
 
 mod expr;
 
-pub use expr::{bind_expr, bind_post_agg, is_aggregate, PostAgg};
+pub use expr::{bind_expr, bind_expr_in, bind_post_agg, is_aggregate, PostAgg};
 
 use crate::expr::ExprType;
 
@@ -16,6 +16,19 @@ pub struct ScopeColumn {
     pub name: String,
     /// Static type.
     pub ty: ExprType,
+}
+
+/// The current row of an enclosing query, for binding correlated references in a subquery:
+/// a name not found in the subquery's own scope is looked up here (then in `parent`) and bound
+/// to the row's value.
+#[derive(Debug, Clone, Copy)]
+pub struct OuterRow<'a> {
+    /// The enclosing query's columns.
+    pub scope: &'a Scope,
+    /// Their values for the current row.
+    pub row: &'a [types::Value],
+    /// The query enclosing that one, if any.
+    pub parent: Option<&'a OuterRow<'a>>,
 }
 
 /// The columns an expression may reference, in input-row order.

@@ -7,7 +7,7 @@ use sqlparser::ast::{self, FunctionArg, FunctionArgExpr, FunctionArguments};
 use types::{FieldType, Value};
 
 use crate::{
-    binder::{bind_expr, is_aggregate, Scope},
+    binder::{bind_expr_in, is_aggregate, OuterRow, Scope},
     context::SessionCtx,
     expr::{compare, to_f64, to_i64, EvalCtx, Expr, ExprType},
 };
@@ -46,6 +46,7 @@ pub fn collect(
     exprs: &[&ast::Expr],
     input: &Scope,
     ctx: &SessionCtx,
+    outer: Option<&OuterRow<'_>>,
 ) -> Result<Vec<(String, AggCall, ExprType)>> {
     let mut found = Vec::new();
     for e in exprs {
@@ -54,7 +55,7 @@ pub fn collect(
             if found.iter().any(|(t, _, _)| *t == text) {
                 return Ok(());
             }
-            let (call, ty) = bind_call(f, input, ctx)?;
+            let (call, ty) = bind_call(f, input, ctx, outer)?;
             found.push((text, call, ty));
             Ok(())
         })?;
@@ -62,7 +63,12 @@ pub fn collect(
     Ok(found)
 }
 
-fn bind_call(f: &ast::Function, input: &Scope, ctx: &SessionCtx) -> Result<(AggCall, ExprType)> {
+fn bind_call(
+    f: &ast::Function,
+    input: &Scope,
+    ctx: &SessionCtx,
+    outer: Option<&OuterRow<'_>>,
+) -> Result<(AggCall, ExprType)> {
     let name = f.name.to_string().to_ascii_uppercase();
     let FunctionArguments::List(list) = &f.args else {
         return Err(Error::fmt(errno::ER_WRONG_PARAMCOUNT_TO_NATIVE_FCT, &[&name]));
@@ -79,7 +85,7 @@ fn bind_call(f: &ast::Function, input: &Scope, ctx: &SessionCtx) -> Result<(AggC
             if nested {
                 return Err(Error::fmt(ER_INVALID_GROUP_FUNC_USE, &[]));
             }
-            Some(bind_expr(e, input, ctx, "field list")?)
+            Some(bind_expr_in(e, input, ctx, "field list", outer)?)
         }
         _ => return Err(Error::fmt(errno::ER_WRONG_PARAMCOUNT_TO_NATIVE_FCT, &[&name])),
     };

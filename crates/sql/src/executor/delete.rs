@@ -45,7 +45,7 @@ pub fn execute_delete(
     let pred =
         del.selection.as_ref().map(|w| bind_expr(w, &scope, ctx, "where clause")).transpose()?;
     let pred = pred.map(|(e, _)| e);
-    let eval = EvalCtx { session: ctx };
+    let eval = EvalCtx::new(ctx);
     let rows = fetch_rows(st, &t, &alias, del.selection.as_ref(), ctx)?;
     let rows = filter(rows, pred.as_ref(), &eval)?;
     let mut rows = lock_rows(st, &t, rows, pred.as_ref(), &eval)?;

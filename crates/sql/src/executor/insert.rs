@@ -75,7 +75,7 @@ pub fn execute_insert(
                 None
             } else {
                 let (x, _) = bind_expr(e, &Scope::default(), ctx, "field list")?;
-                Some(x.eval(&[], &EvalCtx { session: ctx })?)
+                Some(x.eval(&[], &EvalCtx::new(ctx))?)
             };
             given[col] = v;
         }

@@ -69,7 +69,8 @@ pub fn execute(env: Env<'_>, stmt: &Statement, text: &str) -> Result<ExecResult>
         Statement::Query(q) => match txn {
             Some(txn) if select::reads_tables(q) => {
                 let mut st = StmtTxn::new(txn);
-                query::execute_table_query(ctx, catalog, &mut st, q, text)
+                let cell = std::cell::RefCell::new(&mut st);
+                query::execute_table_query(ctx, catalog, &cell, q, text, None)
             }
             _ => select::execute_query(ctx, q, text),
         },

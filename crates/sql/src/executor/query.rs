@@ -16,10 +16,12 @@ use super::{
     select::{limit_offset, result_column, source_text},
     table_name,
 };
+use std::cell::RefCell;
+
 use crate::{
-    binder::{bind_expr, bind_post_agg, PostAgg, Scope, ScopeColumn},
+    binder::{bind_expr, bind_expr_in, bind_post_agg, OuterRow, PostAgg, Scope, ScopeColumn},
     context::SessionCtx,
-    expr::{compare, EvalCtx, Expr, ExprType, Truth},
+    expr::{compare, EvalCtx, Expr, ExprType, SubqueryRunner, Truth},
     result::{ExecResult, ResultSet},
     stmt_txn::StmtTxn,
     table::{self, Row},
@@ -147,7 +149,7 @@ fn equalities(
         if !matches!(x, Expr::Literal(_)) {
             return None;
         }
-        x.eval(&[], &EvalCtx { session: ctx }).ok()
+        x.eval(&[], &EvalCtx::new(ctx)).ok()
     };
     let mut out = Vec::new();
     for c in conjuncts(pred) {
@@ -338,25 +340,50 @@ struct Item<'q> {
     column: Option<usize>,
 }
 
-/// Executes a SELECT over one table.
-pub fn execute_table_query(
-    ctx: &mut SessionCtx,
+/// Runs subqueries by executing them against the same statement transaction.
+pub struct Runner<'a, 'b> {
+    /// The session.
+    pub ctx: &'a SessionCtx,
+    /// The catalog.
+    pub catalog: &'a Catalog,
+    /// The statement's transaction view, borrowed only while a query reads.
+    pub st: &'a RefCell<&'b mut StmtTxn<'b>>,
+}
+
+impl SubqueryRunner for Runner<'_, '_> {
+    fn run(&self, query: &Query, outer: &OuterRow<'_>) -> Result<Vec<Vec<Value>>> {
+        match execute_table_query(self.ctx, self.catalog, self.st, query, "", Some(outer))? {
+            ExecResult::Rows(rs) => Ok(rs.rows),
+            ExecResult::Ok(_) => Ok(Vec::new()),
+        }
+    }
+}
+
+/// Executes a SELECT over one table (or none: `FROM DUAL`), possibly as a subquery of `outer`.
+pub fn execute_table_query<'b>(
+    ctx: &SessionCtx,
     catalog: &Catalog,
-    st: &mut StmtTxn<'_>,
+    st: &RefCell<&'b mut StmtTxn<'b>>,
     q: &Query,
     text: &str,
+    outer: Option<&OuterRow<'_>>,
 ) -> Result<ExecResult> {
     let SetExpr::Select(select) = q.body.as_ref() else {
         return Err(unsupported("UNION / set operations"));
     };
-    let [from] = select.from.as_slice() else {
-        return Err(unsupported("joins"));
-    };
-    if !from.joins.is_empty() {
-        return Err(unsupported("joins"));
-    }
-    let TableFactor::Table { name, alias, .. } = &from.relation else {
-        return Err(unsupported("derived tables"));
+    let (name, alias) = match select.from.as_slice() {
+        [] => (None, None),
+        [from] if from.joins.is_empty() => match &from.relation {
+            TableFactor::Table { name, alias, .. }
+                if name.to_string().eq_ignore_ascii_case("dual") =>
+            {
+                let _ = alias;
+                (None, None)
+            }
+            TableFactor::Table { name, alias, .. } => (Some(name), alias.as_ref()),
+            _ => return Err(unsupported("derived tables")),
+        },
+        _ => return Err(unsupported("joins")),
     };
     let ast::GroupByExpr::Expressions(group_asts, modifiers) = &select.group_by else {
         return Err(unsupported("GROUP BY ALL"));
@@ -369,15 +396,27 @@ pub fn execute_table_query(
         Some(ast::Distinct::Distinct) => true,
         Some(other) => return Err(unsupported(other)),
     };
-    let (db, tname) = table_name(ctx, name)?;
-    let schema = catalog.schema();
-    let t = schema.table(&db, &tname)?.clone();
-    let alias = alias.as_ref().map_or(t.name.clone(), |a| a.name.value.clone());
+    let (db, t) = match name {
+        Some(name) => {
+            let (db, tname) = table_name(ctx, name)?;
+            let schema = catalog.schema();
+            let t = schema.table(&db, &tname)?.clone();
+            (db, t)
+        }
+        None => (String::new(), std::sync::Arc::new(dual())),
+    };
+    let alias = alias.map_or(t.name.clone(), |a| a.name.value.clone());
     let scope = table_scope(&t, &alias);
+    let runner = Runner { ctx, catalog, st };
+    let eval = EvalCtx { session: ctx, subqueries: Some(&runner), outer };
+    let bind = |e: &ast::Expr, clause: &str| bind_expr_in(e, &scope, ctx, clause, outer);
 
     let mut items: Vec<Item<'_>> = Vec::new();
     for item in &select.projection {
         match item {
+            SelectItem::Wildcard(_) | SelectItem::QualifiedWildcard(..) if name.is_none() => {
+                return Err(Error::fmt(errno::ER_NO_TABLES_USED, &[]));
+            }
             SelectItem::Wildcard(_) | SelectItem::QualifiedWildcard(..) => {
                 for (i, c) in t.columns.iter().enumerate() {
                     items.push(Item { name: c.name.clone(), ast: None, column: Some(i) });
@@ -402,17 +441,27 @@ pub fn execute_table_query(
     let mut agg_sources: Vec<&ast::Expr> = items.iter().filter_map(|i| i.ast).collect();
     agg_sources.extend(select.having.iter());
     agg_sources.extend(order_asts.iter().copied());
-    let found = aggregate::collect(&agg_sources, &scope, ctx)?;
+    let found = aggregate::collect(&agg_sources, &scope, ctx, outer)?;
     let grouped = !group_asts.is_empty() || !found.is_empty() || select.having.is_some();
 
     // Rows: access path, filter, locking read.
-    let pred =
-        select.selection.as_ref().map(|w| bind_expr(w, &scope, ctx, "where clause")).transpose()?;
-    let eval = EvalCtx { session: ctx };
-    let rows = fetch_rows(st, &t, &alias, select.selection.as_ref(), ctx)?;
+    let pred = select.selection.as_ref().map(|w| bind(w, "where clause")).transpose()?;
+    let rows = if name.is_some() {
+        fetch_rows(&mut st.borrow_mut(), &t, &alias, select.selection.as_ref(), ctx)?
+    } else {
+        vec![Row { handle: 0, values: Vec::new() }]
+    };
     let mut rows = filter(rows, pred.as_ref().map(|(e, _)| e), &eval)?;
-    if !q.locks.is_empty() {
-        rows = lock_rows(st, &t, rows, pred.as_ref().map(|(e, _)| e), &eval)?;
+    if !q.locks.is_empty() && name.is_some() {
+        let keys: Vec<Vec<u8>> = rows.iter().map(|r| table::row_key(&t, r.handle)).collect();
+        let latest = st.borrow_mut().lock(&keys)?;
+        let mut fresh = Vec::with_capacity(rows.len());
+        for (r, v) in rows.iter().zip(latest) {
+            if let Some(raw) = v {
+                fresh.push(table::decode_row(&t, r.handle, &raw)?);
+            }
+        }
+        rows = filter(fresh, pred.as_ref().map(|(e, _)| e), &eval)?;
     }
 
     // Output expressions, bound over the input row or over the aggregated row.
@@ -438,18 +487,18 @@ pub fn execute_table_query(
                     .unwrap_or(g),
                 _ => g,
             };
-            let (e, ty) = bind_expr(target, &scope, ctx, "group statement")?;
+            let (e, ty) = bind(target, "group statement")?;
             layout.groups.push((target.to_string(), e, ty));
         }
         layout.aggs = found.iter().map(|(text, _, ty)| (text.clone(), *ty)).collect();
     }
     for item in &items {
         let (bound, ty) = match (item.ast, item.column) {
-            (Some(e), _) if grouped => bind_post_agg(e, &scope, ctx, "field list", &layout)?,
-            (Some(e), _) => bind_expr(e, &scope, ctx, "field list")?,
+            (Some(e), _) if grouped => bind_post_agg(e, &scope, ctx, "field list", &layout, outer)?,
+            (Some(e), _) => bind(e, "field list")?,
             (None, Some(i)) if grouped => {
                 let col = ast::Expr::Identifier(ast::Ident::new(&t.columns[i].name));
-                bind_post_agg(&col, &scope, ctx, "field list", &layout)?
+                bind_post_agg(&col, &scope, ctx, "field list", &layout, outer)?
             }
             (None, Some(i)) => (Expr::Column(i), scope.columns[i].ty),
             (None, None) => continue,
@@ -473,7 +522,7 @@ pub fn execute_table_query(
         let aggregated = aggregate::aggregate(&input, &groups, &calls, &eval)?;
         rows = aggregated.into_iter().map(|values| Row { handle: 0, values }).collect();
         if let Some(h) = &select.having {
-            let (hp, _) = bind_post_agg(h, &scope, ctx, "having clause", &layout)?;
+            let (hp, _) = bind_post_agg(h, &scope, ctx, "having clause", &layout, outer)?;
             rows = filter(rows, Some(&hp), &eval)?;
         }
     } else if select.having.is_some() {
@@ -485,10 +534,10 @@ pub fn execute_table_query(
         items.iter().zip(&outputs).map(|(i, (_, e))| (i.name.clone(), Some(e.clone()))).collect();
     let keys = if grouped {
         order_keys_with(q, &aliases, |e| {
-            Ok(bind_post_agg(e, &scope, ctx, "order clause", &layout)?.0)
+            Ok(bind_post_agg(e, &scope, ctx, "order clause", &layout, outer)?.0)
         })?
     } else {
-        order_keys_with(q, &aliases, |e| Ok(bind_expr(e, &scope, ctx, "order clause")?.0))?
+        order_keys_with(q, &aliases, |e| Ok(bind(e, "order clause")?.0))?
     };
     sort_rows(&mut rows, &keys, &eval)?;
 
@@ -513,4 +562,19 @@ pub fn execute_table_query(
         out.into_iter().skip(offset).take(limit.unwrap_or(usize::MAX)).collect();
     let columns = outputs.into_iter().map(|(c, _)| c).collect();
     Ok(ExecResult::Rows(ResultSet { columns, rows: out }))
+}
+
+/// The pseudo-table of a query without FROM: no columns, one row.
+fn dual() -> TableInfo {
+    TableInfo {
+        id: 0,
+        db_id: 0,
+        name: String::new(),
+        columns: Vec::new(),
+        indexes: Vec::new(),
+        pk_is_handle: false,
+        next_column_id: 1,
+        next_index_id: 1,
+        comment: String::new(),
+    }
 }

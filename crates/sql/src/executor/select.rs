@@ -15,8 +15,11 @@ use crate::{
     result::{ExecResult, ResultSet},
 };
 
-/// Whether the query reads a table (anything in FROM but `DUAL`).
+/// Whether the query reads table data: a table in FROM (anything but `DUAL`), or a subquery.
 pub fn reads_tables(q: &Query) -> bool {
+    if q.to_string().to_ascii_uppercase().matches("SELECT").count() > 1 {
+        return true;
+    }
     match q.body.as_ref() {
         SetExpr::Select(select) => select.from.iter().any(|f| {
             !f.joins.is_empty()
@@ -48,7 +51,7 @@ pub fn execute_query(ctx: &mut SessionCtx, q: &Query, text: &str) -> Result<Exec
         let (expr, ty) = bind_expr(e, &scope, ctx, "field list")?;
         exprs.push((name, expr, ty));
     }
-    let eval = EvalCtx { session: ctx };
+    let eval = EvalCtx::new(ctx);
     let mut keep = match &select.selection {
         Some(w) => {
             bind_expr(w, &scope, ctx, "where clause")?.0.eval(&[], &eval)?.truth() == Some(true)
@@ -152,9 +155,8 @@ fn after_parens(text: &str, from: usize) -> usize {
 pub fn eval_count(ctx: &SessionCtx, e: Option<&ast::Expr>) -> Result<i64> {
     match e {
         Some(e) => {
-            let v = bind_expr(e, &Scope::default(), ctx, "limit")?
-                .0
-                .eval(&[], &EvalCtx { session: ctx })?;
+            let v =
+                bind_expr(e, &Scope::default(), ctx, "limit")?.0.eval(&[], &EvalCtx::new(ctx))?;
             Ok(crate::expr::to_i64(&v).max(0))
         }
         None => Ok(0),

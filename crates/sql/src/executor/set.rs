@@ -136,5 +136,5 @@ fn assign(
 
 fn eval_constant(ctx: &SessionCtx, value: &AstExpr) -> Result<Value> {
     let (expr, _) = bind_expr(value, &Scope::default(), ctx, "field list")?;
-    expr.eval(&[], &EvalCtx { session: ctx })
+    expr.eval(&[], &EvalCtx::new(ctx))
 }

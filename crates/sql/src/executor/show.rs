@@ -34,7 +34,7 @@ pub fn filter_rows(
                 .map(|c| (c.name.as_str(), ExprType::of(FieldType::VarString, true)))
                 .collect();
             let (pred, _) = bind_expr(w, &Scope::unqualified(&names), ctx, "where clause")?;
-            let eval = EvalCtx { session: ctx };
+            let eval = EvalCtx::new(ctx);
             let mut kept = Vec::new();
             for r in rows {
                 if pred.eval(&r, &eval)?.truth() == Some(true) {

@@ -54,7 +54,7 @@ pub fn execute_update(
     let pred =
         up.selection.as_ref().map(|w| bind_expr(w, &scope, ctx, "where clause")).transpose()?;
     let pred = pred.map(|(e, _)| e);
-    let eval = EvalCtx { session: ctx };
+    let eval = EvalCtx::new(ctx);
     let rows = fetch_rows(st, &t, &alias, up.selection.as_ref(), ctx)?;
     let rows = filter(rows, pred.as_ref(), &eval)?;
     let mut rows = lock_rows(st, &t, rows, pred.as_ref(), &eval)?;

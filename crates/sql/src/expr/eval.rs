@@ -3,19 +3,88 @@
 use std::cmp::Ordering;
 
 use errno::{Error, Result, ER_DATA_OUT_OF_RANGE};
+use sqlparser::ast;
 use types::Value;
 
 use super::{
     cast::{to_f64, to_i64, to_string},
     cmp::{compare, like_match},
-    BinaryOp, Expr, UnaryOp,
+    BinaryOp, Expr, SubqueryKind, UnaryOp,
 };
-use crate::context::SessionCtx;
+use crate::{
+    binder::{OuterRow, Scope},
+    context::SessionCtx,
+};
 
 /// What evaluation may read besides the row: the session (variables, current database …).
 pub struct EvalCtx<'a> {
     /// The executing session.
     pub session: &'a SessionCtx,
+    /// Runs subqueries (absent where none can appear).
+    pub subqueries: Option<&'a dyn SubqueryRunner>,
+    /// The enclosing query's current row, for correlated subqueries nested further down.
+    pub outer: Option<&'a OuterRow<'a>>,
+}
+
+impl<'a> EvalCtx<'a> {
+    /// Evaluation with only the session (no subqueries).
+    pub fn new(session: &'a SessionCtx) -> Self {
+        EvalCtx { session, subqueries: None, outer: None }
+    }
+}
+
+/// Executes a subquery for one row of the enclosing query.
+pub trait SubqueryRunner {
+    /// The subquery's rows, with `outer` supplying the values of correlated references.
+    fn run(&self, query: &ast::Query, outer: &OuterRow<'_>) -> Result<Vec<Vec<Value>>>;
+}
+
+fn subquery(
+    kind: &SubqueryKind,
+    query: &ast::Query,
+    scope: &Scope,
+    row: &[Value],
+    ctx: &EvalCtx<'_>,
+) -> Result<Value> {
+    let runner = ctx
+        .subqueries
+        .ok_or_else(|| Error::fmt(errno::ER_NOT_SUPPORTED_YET, &[&"a subquery here"]))?;
+    let outer = OuterRow { scope, row, parent: ctx.outer };
+    let rows = runner.run(query, &outer)?;
+    if rows.first().is_some_and(|r| r.len() != 1) && !matches!(kind, SubqueryKind::Exists { .. }) {
+        return Err(Error::fmt(errno::ER_OPERAND_COLUMNS, &[&1]));
+    }
+    Ok(match kind {
+        SubqueryKind::Scalar => {
+            if rows.len() > 1 {
+                return Err(Error::fmt(errno::ER_SUBQUERY_NO_1_ROW, &[]));
+            }
+            rows.into_iter().next().and_then(|r| r.into_iter().next()).unwrap_or(Value::Null)
+        }
+        SubqueryKind::Exists { negated } => bool_value(Some(rows.is_empty() == *negated)),
+        SubqueryKind::In { arg, negated } => {
+            let v = arg.eval(row, ctx)?;
+            if rows.is_empty() {
+                return Ok(bool_value(Some(*negated)));
+            }
+            if v.is_null() {
+                return Ok(Value::Null);
+            }
+            let mut saw_null = false;
+            for r in &rows {
+                match compare(&v, &r[0]) {
+                    Some(Ordering::Equal) => return Ok(bool_value(Some(!*negated))),
+                    None => saw_null = true,
+                    _ => {}
+                }
+            }
+            if saw_null {
+                Value::Null
+            } else {
+                bool_value(Some(*negated))
+            }
+        }
+    })
 }
 
 /// Three-valued truth of a value: NULL is unknown.
@@ -107,6 +176,7 @@ impl Expr {
                 else_.as_ref().map_or(Ok(Value::Null), |e| e.eval(row, ctx))
             }
             Expr::Cast { arg, target } => target.apply(arg.eval(row, ctx)?),
+            Expr::Subquery { query, kind, scope } => subquery(kind, query, scope, row, ctx),
             Expr::Func { func, args } => {
                 let vals = args.iter().map(|a| a.eval(row, ctx)).collect::<Result<Vec<_>>>()?;
                 func.call(&vals, ctx)

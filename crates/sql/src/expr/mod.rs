@@ -10,12 +10,13 @@ mod func;
 
 pub use cast::{to_f64, to_i64, to_string, CastType};
 pub use cmp::{compare, like_match};
-pub use eval::{EvalCtx, Truth};
+pub use eval::{EvalCtx, SubqueryRunner, Truth};
 pub use func::Func;
 
+use sqlparser::ast;
 use types::{FieldType, Value};
 
-use crate::sysvar::VarScope;
+use crate::{binder::Scope, sysvar::VarScope};
 
 /// A bound scalar expression.
 #[derive(Debug, Clone, PartialEq)]
@@ -48,6 +49,27 @@ pub enum Expr {
     Cast { arg: Box<Expr>, target: CastType },
     /// A built-in function call.
     Func { func: Func, args: Vec<Expr> },
+    /// A subquery, run per row of the enclosing query (whose columns `scope` describes).
+    Subquery { query: Box<ast::Query>, kind: SubqueryKind, scope: Scope },
+}
+
+/// How a subquery's rows become a value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SubqueryKind {
+    /// `(SELECT …)`: at most one row of one column; NULL when empty.
+    Scalar,
+    /// `[NOT] EXISTS (SELECT …)`.
+    Exists {
+        /// `NOT EXISTS`.
+        negated: bool,
+    },
+    /// `arg [NOT] IN (SELECT …)`.
+    In {
+        /// The tested value.
+        arg: Box<Expr>,
+        /// `NOT IN`.
+        negated: bool,
+    },
 }
 
 /// Unary operators.
@@ -164,6 +186,7 @@ impl Expr {
                     && else_.as_ref().is_none_or(|e| e.is_constant())
             }
             Expr::Func { args, .. } => args.iter().all(Expr::is_constant),
+            Expr::Subquery { .. } => false,
         }
     }
 }
