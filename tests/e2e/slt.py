@@ -63,7 +63,8 @@ def format_value(v, t):
     s = str(v)
     if s == "":
         return "(empty)"
-    return "".join(c if c.isprintable() else "@" for c in s)
+    # Newlines stay (FerroDB's files compare multi-line values, e.g. SHOW CREATE TABLE).
+    return "".join(c if c.isprintable() or c == "\n" else "@" for c in s)
 
 
 def parse(text):
@@ -168,7 +169,8 @@ def run(conn, text):
             continue
         by_value = values
         by_row = [" ".join(r) for r in printed] if sort != "valuesort" else values
-        if expected != by_value and expected != by_row:
+        joined = "\n".join(expected)
+        if joined != "\n".join(by_value) and joined != "\n".join(by_row):
             if threshold and len(values) > threshold:
                 got = hashlib.md5("".join(v + "\n" for v in values).encode()).hexdigest()
                 detail = f"{len(values)} values hashing to {got}"

@@ -271,6 +271,24 @@ impl Catalog {
         Ok(true)
     }
 
+    /// Changes table `db.name` in one DDL transaction: `f` edits a copy of its definition and may
+    /// write data (index backfill, entry removal) through the transaction; the new definition is
+    /// stored with the same commit.
+    pub fn alter_table(
+        &self,
+        db: &str,
+        name: &str,
+        f: impl FnOnce(&mut dyn Transaction, &mut TableInfo) -> Result<()>,
+    ) -> Result<()> {
+        let t = self.schema().table(db, name)?.clone();
+        self.ddl(|txn, _| {
+            let mut new = (*t).clone();
+            f(txn, &mut new)?;
+            txn.put(table_key(new.db_id, new.id), serde_json::to_vec(&new).map_err(internal)?)?;
+            Ok(())
+        })
+    }
+
     /// Reserves `n` consecutive AUTO_INCREMENT values for `table_id`; returns the first.
     /// Values at or below `at_least` are skipped (explicitly inserted ids move the counter).
     pub fn alloc_auto_ids(&self, table_id: i64, n: i64, at_least: i64) -> Result<i64> {

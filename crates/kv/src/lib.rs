@@ -177,6 +177,13 @@ pub trait Transaction: Send + Sync {
     /// Whether the transaction has buffered writes.
     fn is_dirty(&self) -> bool;
 
+    /// Marks the current state of the buffered writes (for `SAVEPOINT`).
+    fn savepoint(&mut self) -> usize;
+
+    /// Undoes every buffered write made after `mark` (`ROLLBACK TO SAVEPOINT`). Locks taken
+    /// since stay held until the transaction ends, as in MySQL.
+    fn rollback_to_savepoint(&mut self, mark: usize);
+
     /// Makes the buffered writes durable and visible atomically; returns the commit timestamp.
     fn commit(self: Box<Self>) -> Result<Timestamp>;
 

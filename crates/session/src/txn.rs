@@ -15,7 +15,7 @@ use sql::{sysvar::SessionVars, ExecResult, TxnStmt};
 struct Active {
     txn: Box<dyn Transaction>,
     read_only: bool,
-    savepoints: Vec<String>,
+    savepoints: Vec<(String, usize)>,
     /// READ-COMMITTED: every statement reads a fresh snapshot.
     read_committed: bool,
 }
@@ -64,31 +64,39 @@ impl TxnState {
             TxnStmt::Commit => self.commit()?,
             TxnStmt::Rollback => self.rollback(),
             TxnStmt::Savepoint(name) => {
+                // Without autocommit the savepoint opens the implicit transaction.
+                if self.active.is_none() && !vars.bool("autocommit") {
+                    self.begin(vars, false)?;
+                }
                 if let Some(a) = &mut self.active {
-                    a.savepoints.retain(|s| !s.eq_ignore_ascii_case(name));
-                    a.savepoints.push(name.clone());
+                    a.savepoints.retain(|(s, _)| !s.eq_ignore_ascii_case(name));
+                    let mark = a.txn.savepoint();
+                    a.savepoints.push((name.clone(), mark));
                 }
             }
             TxnStmt::RollbackTo(name) => {
-                let sps = self.active.as_mut().map(|a| &mut a.savepoints);
-                let pos =
-                    sps.as_ref().and_then(|s| s.iter().position(|x| x.eq_ignore_ascii_case(name)));
-                match (sps, pos) {
-                    (Some(s), Some(p)) => s.truncate(p + 1),
-                    _ => return Err(Error::fmt(ER_SP_DOES_NOT_EXIST, &[&"SAVEPOINT", name])),
-                }
+                let (a, p) = self.find_savepoint(name)?;
+                let mark = a.savepoints[p].1;
+                a.txn.rollback_to_savepoint(mark);
+                a.savepoints.truncate(p + 1);
             }
             TxnStmt::Release(name) => {
-                let sps = self.active.as_mut().map(|a| &mut a.savepoints);
-                let pos =
-                    sps.as_ref().and_then(|s| s.iter().position(|x| x.eq_ignore_ascii_case(name)));
-                match (sps, pos) {
-                    (Some(s), Some(p)) => s.truncate(p),
-                    _ => return Err(Error::fmt(ER_SP_DOES_NOT_EXIST, &[&"SAVEPOINT", name])),
-                }
+                let (a, p) = self.find_savepoint(name)?;
+                a.savepoints.truncate(p);
             }
         }
         Ok(ExecResult::ok())
+    }
+
+    fn find_savepoint(&mut self, name: &str) -> Result<(&mut Active, usize)> {
+        let not_found = || Error::fmt(ER_SP_DOES_NOT_EXIST, &[&"SAVEPOINT", &name]);
+        let a = self.active.as_mut().ok_or_else(not_found)?;
+        let p = a
+            .savepoints
+            .iter()
+            .position(|(x, _)| x.eq_ignore_ascii_case(name))
+            .ok_or_else(not_found)?;
+        Ok((a, p))
     }
 
     fn begin(&mut self, vars: &SessionVars, read_only: bool) -> Result<()> {

@@ -26,6 +26,8 @@ pub struct LocalTxn {
     buffer: BTreeMap<Key, Option<Value>>,
     /// Keys locked pessimistically (held until commit or rollback).
     locked: HashSet<Key>,
+    /// Undo log for savepoints: each write's key and its previous buffer entry.
+    undo: Vec<(Key, Option<Option<Value>>)>,
     finished: bool,
 }
 
@@ -41,6 +43,7 @@ impl LocalTxn {
             opts,
             buffer: BTreeMap::new(),
             locked: HashSet::new(),
+            undo: Vec::new(),
             finished: false,
         })
     }
@@ -192,19 +195,35 @@ impl Transaction for LocalTxn {
     fn put(&mut self, key: Key, value: Value) -> kv::Result<()> {
         self.writable()?;
         self.check_size(&key, value.len())?;
-        self.buffer.insert(key, Some(value));
+        let prev = self.buffer.insert(key.clone(), Some(value));
+        self.undo.push((key, prev));
         Ok(())
     }
 
     fn delete(&mut self, key: Key) -> kv::Result<()> {
         self.writable()?;
         self.check_size(&key, 0)?;
-        self.buffer.insert(key, None);
+        let prev = self.buffer.insert(key.clone(), None);
+        self.undo.push((key, prev));
         Ok(())
     }
 
     fn is_dirty(&self) -> bool {
         !self.buffer.is_empty()
+    }
+
+    fn savepoint(&mut self) -> usize {
+        self.undo.len()
+    }
+
+    fn rollback_to_savepoint(&mut self, mark: usize) {
+        while self.undo.len() > mark {
+            let Some((key, prev)) = self.undo.pop() else { break };
+            match prev {
+                Some(v) => self.buffer.insert(key, v),
+                None => self.buffer.remove(&key),
+            };
+        }
     }
 
     fn commit(mut self: Box<Self>) -> kv::Result<Timestamp> {

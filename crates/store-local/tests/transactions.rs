@@ -357,3 +357,23 @@ fn bank_transfers_keep_the_total_in_every_snapshot() {
     assert!(checks > 0);
     assert!(transfers.load(std::sync::atomic::Ordering::Relaxed) > 1000);
 }
+
+#[test]
+fn savepoints_undo_later_writes_only() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let s = open(dir.path());
+    put_commit(&s, "k", "committed");
+    let mut t = s.begin(pess()).expect("begin");
+    t.put(b"a".to_vec(), b"1".to_vec()).expect("put");
+    let sp = t.savepoint();
+    t.put(b"a".to_vec(), b"2".to_vec()).expect("put");
+    t.put(b"b".to_vec(), b"x".to_vec()).expect("put");
+    t.delete(b"k".to_vec()).expect("delete");
+    t.rollback_to_savepoint(sp);
+    assert_eq!(t.get(b"a").expect("a"), Some(b"1".to_vec()));
+    assert_eq!(t.get(b"b").expect("b"), None);
+    assert_eq!(t.get(b"k").expect("k"), Some(b"committed".to_vec()));
+    t.commit().expect("commit");
+    assert_eq!(get(&s, "a").as_deref(), Some("1"));
+    assert_eq!(get(&s, "b"), None);
+}

@@ -99,7 +99,7 @@ pub fn create_table(
         pk_is_handle: false,
         next_column_id: 1,
         next_index_id: 1,
-        comment: ct.comment.as_ref().map(comment_text).unwrap_or_default(),
+        comment: table_comment(ct),
     };
     let mut pending: Vec<(Option<String>, Vec<String>, bool, bool)> = Vec::new();
     for def in &ct.columns {
@@ -200,7 +200,8 @@ pub fn create_table(
     Ok(ExecResult::ok())
 }
 
-fn add_index(
+/// Adds an index definition to `table` (validating columns and the name).
+pub fn add_index(
     table: &mut TableInfo,
     name: Option<String>,
     cols: &[String],
@@ -255,13 +256,35 @@ fn unique_index_name(table: &TableInfo, first_col: &str) -> String {
     (2..).map(|i| format!("{first_col}_{i}")).find(|n| !taken(n)).unwrap_or_default()
 }
 
-fn index_columns(cols: &[IndexColumn]) -> Result<Vec<String>> {
+/// The column names of an index definition.
+pub fn index_columns(cols: &[IndexColumn]) -> Result<Vec<String>> {
     cols.iter()
         .map(|c| match &c.column.expr {
             ast::Expr::Identifier(id) => Ok(id.value.clone()),
             other => Err(unsupported(format!("index on expression {other}"))),
         })
         .collect()
+}
+
+/// `COMMENT [=] '…'`, wherever the parser put it (a clause or a table option).
+fn table_comment(ct: &CreateTable) -> String {
+    if let Some(c) = &ct.comment {
+        return comment_text(c);
+    }
+    let options = match &ct.table_options {
+        ast::CreateTableOptions::Plain(o)
+        | ast::CreateTableOptions::Options(o)
+        | ast::CreateTableOptions::With(o)
+        | ast::CreateTableOptions::TableProperties(o) => o.as_slice(),
+        ast::CreateTableOptions::None => &[],
+    };
+    options
+        .iter()
+        .find_map(|o| match o {
+            ast::SqlOption::Comment(c) => Some(comment_text(c)),
+            _ => None,
+        })
+        .unwrap_or_default()
 }
 
 fn comment_text(c: &ast::CommentDef) -> String {

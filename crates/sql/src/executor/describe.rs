@@ -148,3 +148,79 @@ pub fn show_tables(
     let rows = filter_rows(ctx, &columns, rows, show_filter(opts))?;
     Ok(ExecResult::Rows(ResultSet { columns, rows }))
 }
+
+fn quote_ident(name: &str) -> String {
+    format!("`{}`", name.replace('`', "``"))
+}
+
+fn quote_str(s: &str) -> String {
+    format!("'{}'", s.replace('\\', "\\\\").replace('\'', "''"))
+}
+
+/// The `CREATE TABLE` statement that recreates `t`, formatted as MySQL/TiDB print it.
+pub fn create_table_sql(t: &TableInfo) -> String {
+    let mut lines: Vec<String> = Vec::new();
+    for c in &t.columns {
+        let mut l = format!("  {} {}", quote_ident(&c.name), c.ty.sql());
+        if c.not_null {
+            l.push_str(" NOT NULL");
+        }
+        match &c.default {
+            Some(DefaultValue::Null) if !c.not_null => l.push_str(" DEFAULT NULL"),
+            Some(DefaultValue::Text(v)) => {
+                l.push_str(" DEFAULT ");
+                l.push_str(&quote_str(v));
+            }
+            Some(DefaultValue::CurrentTimestamp) => l.push_str(" DEFAULT CURRENT_TIMESTAMP"),
+            _ => {}
+        }
+        if c.auto_increment {
+            l.push_str(" AUTO_INCREMENT");
+        }
+        if !c.comment.is_empty() {
+            l.push_str(" COMMENT ");
+            l.push_str(&quote_str(&c.comment));
+        }
+        lines.push(l);
+    }
+    for i in &t.indexes {
+        let cols: Vec<String> =
+            i.columns.iter().map(|&c| quote_ident(&t.columns[c].name)).collect();
+        let cols = cols.join(",");
+        lines.push(if i.primary {
+            format!("  PRIMARY KEY ({cols})")
+        } else if i.unique {
+            format!("  UNIQUE KEY {} ({cols})", quote_ident(&i.name))
+        } else {
+            format!("  KEY {} ({cols})", quote_ident(&i.name))
+        });
+    }
+    let mut sql = format!(
+        "CREATE TABLE {} (\n{}\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin",
+        quote_ident(&t.name),
+        lines.join(",\n")
+    );
+    if !t.comment.is_empty() {
+        sql.push_str(" COMMENT=");
+        sql.push_str(&quote_str(&t.comment));
+    }
+    sql
+}
+
+/// `SHOW CREATE TABLE t`.
+pub fn show_create_table(
+    ctx: &SessionCtx,
+    catalog: &Catalog,
+    name: &ObjectName,
+) -> Result<ExecResult> {
+    let (db, tname) = table_name(ctx, name)?;
+    let schema = catalog.schema();
+    let t = schema.table(&db, &tname)?;
+    Ok(ExecResult::Rows(ResultSet {
+        columns: vec![
+            ResultColumn::varchar("Table", 64).not_null(),
+            ResultColumn::varchar("Create Table", 8192).not_null(),
+        ],
+        rows: vec![vec![Value::String(t.name.clone()), Value::String(create_table_sql(t))]],
+    }))
+}

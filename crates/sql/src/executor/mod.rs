@@ -4,6 +4,7 @@ mod aggregate;
 mod ddl;
 mod delete;
 mod describe;
+mod index;
 mod insert;
 mod query;
 mod select;
@@ -15,8 +16,8 @@ use catalog::Catalog;
 use errno::{Error, Result, ER_BAD_DB, ER_NOT_SUPPORTED_YET, ER_NO_DB};
 use kv::Transaction;
 use sqlparser::ast::{
-    ObjectName, ShowStatementFilter, ShowStatementFilterPosition, ShowStatementOptions, Statement,
-    Use,
+    ObjectName, ObjectType, ShowCreateObject, ShowStatementFilter, ShowStatementFilterPosition,
+    ShowStatementOptions, Statement, Use,
 };
 
 use crate::{context::SessionCtx, result::ExecResult, stmt_txn::StmtTxn};
@@ -81,9 +82,13 @@ pub fn execute(env: Env<'_>, stmt: &Statement, text: &str) -> Result<ExecResult>
         Statement::CreateDatabase { db_name, if_not_exists, .. } => {
             ddl::create_database(catalog, db_name, *if_not_exists)
         }
+        Statement::Drop { object_type: ObjectType::Index, if_exists, names, table, .. } => {
+            index::drop_index(ctx, catalog, names, table.as_ref(), *if_exists)
+        }
         Statement::Drop { object_type, if_exists, names, .. } => {
             ddl::drop(ctx, catalog, object_type, names, *if_exists)
         }
+        Statement::CreateIndex(ci) => index::create_index(ctx, catalog, ci),
         Statement::Set(s) => set::execute_set(ctx, s),
         Statement::ShowVariables { filter, global, .. } => {
             show::show_variables(ctx, filter.as_ref(), *global)
@@ -102,6 +107,9 @@ pub fn execute(env: Env<'_>, stmt: &Statement, text: &str) -> Result<ExecResult>
         Statement::ExplainTable { table_name, .. } => describe::describe(ctx, catalog, table_name),
         Statement::ShowColumns { show_options, full, .. } => {
             describe::show_columns(ctx, catalog, show_options, *full)
+        }
+        Statement::ShowCreate { obj_type: ShowCreateObject::Table, obj_name } => {
+            describe::show_create_table(ctx, catalog, obj_name)
         }
         other => Err(Error::fmt(ER_NOT_SUPPORTED_YET, &[&statement_kind(other)])),
     }
