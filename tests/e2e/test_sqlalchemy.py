@@ -1,0 +1,123 @@
+"""SQLAlchemy Core and ORM beyond the tutorial: DDL with checkfirst, reflection, savepoints,
+isolation levels, pool pre-ping, instance updates and deletes with rowcount checks."""
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+
+
+@pytest.fixture
+def engine(server):
+    e = sa.create_engine(f"mysql+pymysql://root:@127.0.0.1:{server.port}/test", pool_pre_ping=True)
+    yield e
+    e.dispose()
+
+
+def test_create_all_checkfirst_and_reflection(engine):
+    md = sa.MetaData()
+    sa.Table(
+        "refl_items",
+        md,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("name", sa.String(32), unique=True, nullable=False, comment="the name"),
+        sa.Column("score", sa.BigInteger, server_default="7"),
+        sa.Column("note", sa.Text),
+        sa.Index("ix_score", "score"),
+        comment="reflected",
+    )
+    md.create_all(engine)
+    md.create_all(engine)  # checkfirst: a second run does nothing
+    try:
+        insp = sa.inspect(engine)
+        assert "refl_items" in insp.get_table_names()
+        cols = {c["name"]: c for c in insp.get_columns("refl_items")}
+        assert list(cols) == ["id", "name", "score", "note"]
+        assert cols["id"]["autoincrement"] is True and cols["id"]["nullable"] is False
+        assert isinstance(cols["name"]["type"], sa.String) and cols["name"]["type"].length == 32
+        assert cols["name"]["comment"] == "the name" and cols["name"]["nullable"] is False
+        assert isinstance(cols["score"]["type"], sa.BigInteger)
+        assert cols["score"]["default"] == "'7'"
+        assert isinstance(cols["note"]["type"], sa.Text)
+        assert insp.get_pk_constraint("refl_items")["constrained_columns"] == ["id"]
+        indexes = {i["name"]: i for i in insp.get_indexes("refl_items")}
+        assert indexes["ix_score"]["column_names"] == ["score"] and not indexes["ix_score"]["unique"]
+        uniques = insp.get_unique_constraints("refl_items")
+        assert [u["column_names"] for u in uniques] == [["name"]]
+        assert insp.get_table_comment("refl_items")["text"] == "reflected"
+        reflected = sa.Table("refl_items", sa.MetaData(), autoload_with=engine)
+        assert [c.name for c in reflected.primary_key] == ["id"]
+    finally:
+        md.drop_all(engine)
+        md.drop_all(engine)  # checkfirst again
+    assert "refl_items" not in sa.inspect(engine).get_table_names()
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Item(Base):
+    __tablename__ = "orm_items"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(40), unique=True)
+    qty: Mapped[int] = mapped_column(default=0)
+
+
+@pytest.fixture
+def items(engine):
+    Base.metadata.create_all(engine)
+    yield
+    Base.metadata.drop_all(engine)
+
+
+def test_orm_instance_update_delete_and_bulk_insert(engine, items):
+    with Session(engine) as s:
+        s.add_all([Item(name=f"i{n}", qty=n) for n in range(30)])
+        s.commit()
+        assert s.scalar(sa.select(sa.func.count()).select_from(Item)) == 30
+        item = s.get(Item, 5)
+        item.qty = 5  # unchanged value: the UPDATE must still report one matched row
+        s.flush()
+        item.qty = 500
+        s.delete(s.get(Item, 6))
+        s.commit()
+        assert s.get(Item, 5).qty == 500
+        assert s.get(Item, 6) is None
+        names = s.scalars(sa.select(Item.name).where(Item.qty > 25).order_by(Item.id.desc())).all()
+        assert names == ["i29", "i28", "i27", "i26", "i4"]
+        s.execute(sa.delete(Item).where(Item.qty < 10))
+        s.commit()
+        assert s.scalar(sa.select(sa.func.count()).select_from(Item)) == 21
+
+
+def test_savepoints_with_begin_nested(engine, items):
+    with Session(engine) as s:
+        s.add(Item(name="outer"))
+        s.flush()
+        nested = s.begin_nested()
+        s.add(Item(name="inner"))
+        s.flush()
+        nested.rollback()
+        with s.begin_nested():
+            s.add(Item(name="kept"))
+        s.commit()
+        assert sorted(s.scalars(sa.select(Item.name))) == ["kept", "outer"]
+
+
+def test_unique_violation_raises_integrity_error_and_session_recovers(engine, items):
+    with Session(engine) as s:
+        s.add(Item(name="dup"))
+        s.commit()
+        s.add(Item(name="dup"))
+        with pytest.raises(sa.exc.IntegrityError) as e:
+            s.commit()
+        assert e.value.orig.args[0] == 1062
+        s.rollback()
+        assert s.scalar(sa.select(sa.func.count()).select_from(Item)) == 1
+
+
+@pytest.mark.parametrize("level", ["READ COMMITTED", "REPEATABLE READ", "AUTOCOMMIT"])
+def test_isolation_levels(engine, level):
+    with engine.connect().execution_options(isolation_level=level) as c:
+        assert c.get_isolation_level() == level if level != "AUTOCOMMIT" else True
+        assert c.execute(sa.text("SELECT 1")).scalar() == 1
