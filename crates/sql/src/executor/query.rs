@@ -371,20 +371,6 @@ pub fn execute_table_query<'b>(
     let SetExpr::Select(select) = q.body.as_ref() else {
         return Err(unsupported("UNION / set operations"));
     };
-    let (name, alias) = match select.from.as_slice() {
-        [] => (None, None),
-        [from] if from.joins.is_empty() => match &from.relation {
-            TableFactor::Table { name, alias, .. }
-                if name.to_string().eq_ignore_ascii_case("dual") =>
-            {
-                let _ = alias;
-                (None, None)
-            }
-            TableFactor::Table { name, alias, .. } => (Some(name), alias.as_ref()),
-            _ => return Err(unsupported("derived tables")),
-        },
-        _ => return Err(unsupported("joins")),
-    };
     let ast::GroupByExpr::Expressions(group_asts, modifiers) = &select.group_by else {
         return Err(unsupported("GROUP BY ALL"));
     };
@@ -396,17 +382,19 @@ pub fn execute_table_query<'b>(
         Some(ast::Distinct::Distinct) => true,
         Some(other) => return Err(unsupported(other)),
     };
-    let (db, t) = match name {
-        Some(name) => {
-            let (db, tname) = table_name(ctx, name)?;
-            let schema = catalog.schema();
-            let t = schema.table(&db, &tname)?.clone();
-            (db, t)
-        }
-        None => (String::new(), std::sync::Arc::new(dual())),
+    let (sources, joins) = resolve_from(ctx, catalog, &select.from)?;
+    let scope = Scope {
+        columns: sources
+            .iter()
+            .flat_map(|src| table_scope(&src.table, &src.alias).columns)
+            .collect(),
     };
-    let alias = alias.map_or(t.name.clone(), |a| a.name.value.clone());
-    let scope = table_scope(&t, &alias);
+    // For each scope column: which source and which of its columns.
+    let origin: Vec<(usize, usize)> = sources
+        .iter()
+        .enumerate()
+        .flat_map(|(si, src)| (0..src.table.columns.len()).map(move |ci| (si, ci)))
+        .collect();
     let runner = Runner { ctx, catalog, st };
     let eval = EvalCtx { session: ctx, subqueries: Some(&runner), outer };
     let bind = |e: &ast::Expr, clause: &str| bind_expr_in(e, &scope, ctx, clause, outer);
@@ -414,12 +402,40 @@ pub fn execute_table_query<'b>(
     let mut items: Vec<Item<'_>> = Vec::new();
     for item in &select.projection {
         match item {
-            SelectItem::Wildcard(_) | SelectItem::QualifiedWildcard(..) if name.is_none() => {
+            SelectItem::Wildcard(_) | SelectItem::QualifiedWildcard(..) if sources.is_empty() => {
                 return Err(Error::fmt(errno::ER_NO_TABLES_USED, &[]));
             }
             SelectItem::Wildcard(_) | SelectItem::QualifiedWildcard(..) => {
-                for (i, c) in t.columns.iter().enumerate() {
-                    items.push(Item { name: c.name.clone(), ast: None, column: Some(i) });
+                let only = match item {
+                    SelectItem::QualifiedWildcard(
+                        ast::SelectItemQualifiedWildcardKind::ObjectName(n),
+                        _,
+                    ) => super::object_parts(n).last().cloned(),
+                    SelectItem::QualifiedWildcard(kind, _) => Some(kind.to_string()),
+                    _ => None,
+                };
+                if let Some(q) = &only {
+                    let last = q.rsplit('.').next().unwrap_or(q).trim_matches('`');
+                    if !sources.iter().any(|s| s.alias.eq_ignore_ascii_case(last)) {
+                        return Err(Error::fmt(errno::ER_BAD_TABLE, &[q]));
+                    }
+                }
+                for (i, &(si, ci)) in origin.iter().enumerate() {
+                    let src = &sources[si];
+                    let keep = only.as_ref().is_none_or(|q| {
+                        q.rsplit('.')
+                            .next()
+                            .unwrap_or(q)
+                            .trim_matches('`')
+                            .eq_ignore_ascii_case(&src.alias)
+                    });
+                    if keep {
+                        items.push(Item {
+                            name: src.table.columns[ci].name.clone(),
+                            ast: None,
+                            column: Some(i),
+                        });
+                    }
                 }
             }
             SelectItem::UnnamedExpr(e) => {
@@ -446,19 +462,29 @@ pub fn execute_table_query<'b>(
 
     // Rows: access path, filter, locking read.
     let pred = select.selection.as_ref().map(|w| bind(w, "where clause")).transpose()?;
-    let rows = if name.is_some() {
-        fetch_rows(&mut st.borrow_mut(), &t, &alias, select.selection.as_ref(), ctx)?
-    } else {
-        vec![Row { handle: 0, values: Vec::new() }]
+    let rows = match sources.as_slice() {
+        [] => vec![Row { handle: 0, values: Vec::new() }],
+        [src] => fetch_rows(
+            &mut st.borrow_mut(),
+            &src.table,
+            &src.alias,
+            select.selection.as_ref(),
+            ctx,
+        )?,
+        _ => join_rows(st, &sources, &joins, ctx, outer, &eval)?,
     };
     let mut rows = filter(rows, pred.as_ref().map(|(e, _)| e), &eval)?;
-    if !q.locks.is_empty() && name.is_some() {
-        let keys: Vec<Vec<u8>> = rows.iter().map(|r| table::row_key(&t, r.handle)).collect();
+    if !q.locks.is_empty() && sources.len() > 1 {
+        return Err(unsupported("FOR UPDATE with joins"));
+    }
+    if let (false, [src]) = (q.locks.is_empty(), sources.as_slice()) {
+        let t = &src.table;
+        let keys: Vec<Vec<u8>> = rows.iter().map(|r| table::row_key(t, r.handle)).collect();
         let latest = st.borrow_mut().lock(&keys)?;
         let mut fresh = Vec::with_capacity(rows.len());
         for (r, v) in rows.iter().zip(latest) {
             if let Some(raw) = v {
-                fresh.push(table::decode_row(&t, r.handle, &raw)?);
+                fresh.push(table::decode_row(t, r.handle, &raw)?);
             }
         }
         rows = filter(fresh, pred.as_ref().map(|(e, _)| e), &eval)?;
@@ -480,11 +506,15 @@ pub fn execute_table_query<'b>(
                     }
                     _ => g,
                 },
-                ast::Expr::Identifier(id) if t.column(&id.value).is_none() => items
-                    .iter()
-                    .find(|i| i.name.eq_ignore_ascii_case(&id.value))
-                    .and_then(|i| i.ast)
-                    .unwrap_or(g),
+                ast::Expr::Identifier(id)
+                    if !sources.iter().any(|s| s.table.column(&id.value).is_some()) =>
+                {
+                    items
+                        .iter()
+                        .find(|i| i.name.eq_ignore_ascii_case(&id.value))
+                        .and_then(|i| i.ast)
+                        .unwrap_or(g)
+                }
                 _ => g,
             };
             let (e, ty) = bind(target, "group statement")?;
@@ -497,7 +527,11 @@ pub fn execute_table_query<'b>(
             (Some(e), _) if grouped => bind_post_agg(e, &scope, ctx, "field list", &layout, outer)?,
             (Some(e), _) => bind(e, "field list")?,
             (None, Some(i)) if grouped => {
-                let col = ast::Expr::Identifier(ast::Ident::new(&t.columns[i].name));
+                let (si, ci) = origin[i];
+                let col = ast::Expr::CompoundIdentifier(vec![
+                    ast::Ident::new(&sources[si].alias),
+                    ast::Ident::new(&sources[si].table.columns[ci].name),
+                ]);
                 bind_post_agg(&col, &scope, ctx, "field list", &layout, outer)?
             }
             (None, Some(i)) => (Expr::Column(i), scope.columns[i].ty),
@@ -505,7 +539,15 @@ pub fn execute_table_query<'b>(
         };
         let rc = match (&bound, grouped) {
             (Expr::Column(i), false) => {
-                let mut c = table_column(&db, &alias, &t.name, &t.columns[*i], &t);
+                let (si, ci) = origin[*i];
+                let src = &sources[si];
+                let mut c = table_column(
+                    &src.db,
+                    &src.alias,
+                    &src.table.name,
+                    &src.table.columns[ci],
+                    &src.table,
+                );
                 c.name = item.name.clone();
                 c
             }
@@ -564,17 +606,149 @@ pub fn execute_table_query<'b>(
     Ok(ExecResult::Rows(ResultSet { columns, rows: out }))
 }
 
-/// The pseudo-table of a query without FROM: no columns, one row.
-fn dual() -> TableInfo {
-    TableInfo {
-        id: 0,
-        db_id: 0,
-        name: String::new(),
-        columns: Vec::new(),
-        indexes: Vec::new(),
-        pk_is_handle: false,
-        next_column_id: 1,
-        next_index_id: 1,
-        comment: String::new(),
+/// One table in FROM.
+pub struct Source {
+    db: String,
+    alias: String,
+    table: std::sync::Arc<TableInfo>,
+}
+
+/// How a source joins the ones before it.
+enum JoinSpec {
+    /// Comma or CROSS JOIN (or INNER JOIN without ON).
+    Cross,
+    /// INNER JOIN … ON.
+    Inner(ast::Expr),
+    /// LEFT [OUTER] JOIN … ON.
+    Left(ast::Expr),
+    /// RIGHT [OUTER] JOIN … ON.
+    Right(ast::Expr),
+}
+
+fn resolve_source(ctx: &SessionCtx, catalog: &Catalog, f: &TableFactor) -> Result<Option<Source>> {
+    let TableFactor::Table { name, alias, .. } = f else {
+        return Err(unsupported("derived tables"));
+    };
+    if name.to_string().eq_ignore_ascii_case("dual") {
+        return Ok(None);
     }
+    let (db, tname) = table_name(ctx, name)?;
+    let table = catalog.schema().table(&db, &tname)?.clone();
+    let alias = alias.as_ref().map_or(table.name.clone(), |a| a.name.value.clone());
+    Ok(Some(Source { db, alias, table }))
+}
+
+/// The FROM clause as sources in order, each with how it joins the ones before.
+fn resolve_from(
+    ctx: &SessionCtx,
+    catalog: &Catalog,
+    from: &[ast::TableWithJoins],
+) -> Result<(Vec<Source>, Vec<JoinSpec>)> {
+    let (mut sources, mut specs) = (Vec::new(), Vec::new());
+    for twj in from {
+        if let Some(src) = resolve_source(ctx, catalog, &twj.relation)? {
+            sources.push(src);
+            specs.push(JoinSpec::Cross);
+        }
+        for j in &twj.joins {
+            use ast::{JoinConstraint as C, JoinOperator as O};
+            let spec = match &j.join_operator {
+                O::Join(C::On(e)) | O::Inner(C::On(e)) => JoinSpec::Inner(e.clone()),
+                O::Join(C::None) | O::Inner(C::None) | O::CrossJoin(C::None) => JoinSpec::Cross,
+                O::Left(C::On(e)) | O::LeftOuter(C::On(e)) => JoinSpec::Left(e.clone()),
+                O::Right(C::On(e)) | O::RightOuter(C::On(e)) => JoinSpec::Right(e.clone()),
+                other => {
+                    return Err(unsupported(
+                        format!("join {other:?}").split('(').next().unwrap_or("join").to_string(),
+                    ))
+                }
+            };
+            let src = resolve_source(ctx, catalog, &j.relation)?
+                .ok_or_else(|| unsupported("JOIN DUAL"))?;
+            sources.push(src);
+            specs.push(spec);
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    for s in &sources {
+        if !seen.insert(s.alias.to_lowercase()) {
+            return Err(Error::fmt(errno::ER_NONUNIQ_TABLE, &[&s.alias]));
+        }
+    }
+    Ok((sources, specs))
+}
+
+/// Nested-loop joins of all sources, left to right; outer joins pad with NULLs.
+fn join_rows<'b>(
+    st: &RefCell<&'b mut StmtTxn<'b>>,
+    sources: &[Source],
+    specs: &[JoinSpec],
+    ctx: &SessionCtx,
+    outer: Option<&OuterRow<'_>>,
+    eval: &EvalCtx<'_>,
+) -> Result<Vec<Row>> {
+    let mut acc: Vec<Vec<Value>> = vec![Vec::new()];
+    let mut scope = Scope::default();
+    for (src, spec) in sources.iter().zip(specs) {
+        let right: Vec<Vec<Value>> = table::scan_rows(&mut st.borrow_mut(), &src.table)?
+            .into_iter()
+            .map(|r| r.values)
+            .collect();
+        scope.columns.extend(table_scope(&src.table, &src.alias).columns);
+        let on = match spec {
+            JoinSpec::Cross => None,
+            JoinSpec::Inner(e) | JoinSpec::Left(e) | JoinSpec::Right(e) => {
+                Some(bind_expr_in(e, &scope, ctx, "on clause", outer)?.0)
+            }
+        };
+        let width_left = acc.first().map_or(0, Vec::len);
+        let width_right = src.table.columns.len();
+        let matches = |l: &[Value], r: &[Value]| -> Result<Option<Vec<Value>>> {
+            let mut row = Vec::with_capacity(l.len() + r.len());
+            row.extend_from_slice(l);
+            row.extend_from_slice(r);
+            let ok = match &on {
+                Some(p) => p.eval(&row, eval)?.truth() == Some(true),
+                None => true,
+            };
+            Ok(ok.then_some(row))
+        };
+        let mut next = Vec::new();
+        match spec {
+            JoinSpec::Right(_) => {
+                for r in &right {
+                    let mut any = false;
+                    for l in &acc {
+                        if let Some(row) = matches(l, r)? {
+                            next.push(row);
+                            any = true;
+                        }
+                    }
+                    if !any {
+                        let mut row = vec![Value::Null; width_left];
+                        row.extend_from_slice(r);
+                        next.push(row);
+                    }
+                }
+            }
+            _ => {
+                for l in &acc {
+                    let mut any = false;
+                    for r in &right {
+                        if let Some(row) = matches(l, r)? {
+                            next.push(row);
+                            any = true;
+                        }
+                    }
+                    if !any && matches!(spec, JoinSpec::Left(_)) {
+                        let mut row = l.clone();
+                        row.extend(std::iter::repeat_n(Value::Null, width_right));
+                        next.push(row);
+                    }
+                }
+            }
+        }
+        acc = next;
+    }
+    Ok(acc.into_iter().map(|values| Row { handle: 0, values }).collect())
 }
