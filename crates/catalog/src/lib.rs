@@ -289,6 +289,18 @@ impl Catalog {
         })
     }
 
+    /// `TRUNCATE TABLE`: removes every row and index entry and restarts AUTO_INCREMENT.
+    pub fn truncate_table(&self, db: &str, name: &str) -> Result<()> {
+        let t = self.schema().table(db, name)?.clone();
+        self.ddl(|txn, _| {
+            delete_table_data(txn, t.id)?;
+            txn.delete(auto_id_key(t.id))?;
+            Ok(())
+        })?;
+        self.auto_ids.lock().remove(&t.id);
+        Ok(())
+    }
+
     /// Reserves `n` consecutive AUTO_INCREMENT values for `table_id`; returns the first.
     /// Values at or below `at_least` are skipped (explicitly inserted ids move the counter).
     pub fn alloc_auto_ids(&self, table_id: i64, n: i64, at_least: i64) -> Result<i64> {

@@ -9,21 +9,25 @@ use crate::{
     table::{self, duplicate, index_entry, Row},
 };
 
-/// Inserts `row`. A duplicate primary key or unique-index value is error 1062 (nothing
-/// written); `Ok(false)` instead when `ignore` (INSERT IGNORE), with nothing written either.
-pub fn insert_row(st: &mut StmtTxn<'_>, t: &TableInfo, row: &Row, ignore: bool) -> Result<bool> {
+/// The existing row that `row` would duplicate (by handle, then by each unique index), after
+/// locking every key whose uniqueness matters; with the index it clashes on.
+pub fn find_conflict(
+    st: &mut StmtTxn<'_>,
+    t: &TableInfo,
+    row: &Row,
+) -> Result<Option<(Row, catalog::IndexInfo)>> {
     let row_key = table::row_key(t, row.handle);
-    let entries: Vec<_> = t.stored_indexes().map(|i| (i, index_entry(t, i, row))).collect();
-    // Lock the row key and every unique key, then check them with a current read.
-    let mut keys = vec![row_key.clone()];
-    keys.extend(
-        entries.iter().filter(|(_, (_, _, unique))| *unique).map(|(_, (k, _, _))| k.clone()),
-    );
+    let uniques: Vec<(&catalog::IndexInfo, Vec<u8>)> = t
+        .stored_indexes()
+        .filter_map(|i| {
+            let (k, _, unique) = index_entry(t, i, row);
+            unique.then_some((i, k))
+        })
+        .collect();
+    let mut keys = vec![row_key];
+    keys.extend(uniques.iter().map(|(_, k)| k.clone()));
     let existing = st.lock(&keys)?;
-    if existing[0].is_some() {
-        if ignore {
-            return Ok(false);
-        }
+    if let Some(raw) = &existing[0] {
         let pk = t.primary_key().cloned().unwrap_or_else(|| catalog::IndexInfo {
             id: 0,
             name: "PRIMARY".into(),
@@ -31,24 +35,35 @@ pub fn insert_row(st: &mut StmtTxn<'_>, t: &TableInfo, row: &Row, ignore: bool) 
             unique: true,
             primary: true,
         });
-        return Err(duplicate(t, &pk, row));
+        return Ok(Some((table::decode_row(t, row.handle, raw)?, pk)));
     }
-    let mut unique_i = 1;
-    for (idx, (_, _, unique)) in &entries {
-        if *unique {
-            if existing[unique_i].is_some() {
-                if ignore {
-                    return Ok(false);
-                }
-                return Err(duplicate(t, idx, row));
+    for ((idx, _), v) in uniques.iter().zip(&existing[1..]) {
+        if let Some(h) = v.as_ref().and_then(|b| <[u8; 8]>::try_from(b.as_slice()).ok()) {
+            let handle = i64::from_be_bytes(h);
+            if let Some(r) = table::get_row(st, t, handle)? {
+                return Ok(Some((r, (*idx).clone())));
             }
-            unique_i += 1;
         }
     }
-    st.put(row_key, table::encode_row(t, &row.values));
-    for (_, (k, v, _)) in entries {
+    Ok(None)
+}
+
+/// Writes `row` and its index entries without checking for duplicates (the caller did).
+pub fn write_row(st: &mut StmtTxn<'_>, t: &TableInfo, row: &Row) {
+    st.put(table::row_key(t, row.handle), table::encode_row(t, &row.values));
+    for idx in t.stored_indexes() {
+        let (k, v, _) = index_entry(t, idx, row);
         st.put(k, v);
     }
+}
+
+/// Inserts `row`. A duplicate primary key or unique-index value is error 1062 (nothing
+/// written); `Ok(false)` instead when `ignore` (INSERT IGNORE), with nothing written either.
+pub fn insert_row(st: &mut StmtTxn<'_>, t: &TableInfo, row: &Row, ignore: bool) -> Result<bool> {
+    if let Some((_, idx)) = find_conflict(st, t, row)? {
+        return if ignore { Ok(false) } else { Err(duplicate(t, &idx, row)) };
+    }
+    write_row(st, t, row);
     Ok(true)
 }
 

@@ -58,6 +58,9 @@ pub struct PostAgg {
     pub aggs: Vec<(String, ExprType)>,
 }
 
+/// The qualifier under which ON DUPLICATE KEY UPDATE sees the row the INSERT tried to write.
+pub const INSERTED_ROW: &str = "\u{0}inserted";
+
 /// Whether a function name is an aggregate.
 pub fn is_aggregate(name: &str) -> bool {
     matches!(
@@ -388,6 +391,19 @@ impl Binder<'_> {
 
     fn function(&self, f: &ast::Function) -> Result<(Expr, ExprType)> {
         let name = f.name.to_string();
+        // `VALUES(col)` in ON DUPLICATE KEY UPDATE: the value the INSERT tried to write.
+        if name.eq_ignore_ascii_case("VALUES") {
+            if let FunctionArguments::List(l) = &f.args {
+                if let [FunctionArg::Unnamed(FunctionArgExpr::Expr(ast::Expr::Identifier(col)))] =
+                    l.args.as_slice()
+                {
+                    if self.scope.columns.iter().any(|c| c.table.as_deref() == Some(INSERTED_ROW)) {
+                        return self.bind_name(Some(INSERTED_ROW), &col.value, true);
+                    }
+                    return Ok((Expr::Literal(Value::Null), ExprType::of(FieldType::Null, true)));
+                }
+            }
+        }
         let args: Vec<&ast::Expr> = match &f.args {
             FunctionArguments::None => Vec::new(),
             FunctionArguments::List(list) => list
@@ -428,8 +444,11 @@ fn lookup_in(scope: &Scope, table: Option<&str>, name: &str) -> Vec<usize> {
         .enumerate()
         .filter(|(_, c)| {
             c.name.eq_ignore_ascii_case(name)
-                && table
-                    .is_none_or(|t| c.table.as_deref().is_some_and(|ct| ct.eq_ignore_ascii_case(t)))
+                && match table {
+                    Some(t) => c.table.as_deref().is_some_and(|ct| ct.eq_ignore_ascii_case(t)),
+                    // The inserted row is reachable only through VALUES(col).
+                    None => c.table.as_deref() != Some(INSERTED_ROW),
+                }
         })
         .map(|(i, _)| i)
         .collect()

@@ -3,7 +3,7 @@
 
 mod expr;
 
-pub use expr::{bind_expr, bind_expr_in, bind_post_agg, is_aggregate, PostAgg};
+pub use expr::{bind_expr, bind_expr_in, bind_post_agg, is_aggregate, PostAgg, INSERTED_ROW};
 
 use crate::expr::ExprType;
 

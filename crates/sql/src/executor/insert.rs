@@ -1,30 +1,49 @@
-//! `INSERT [IGNORE] INTO t [(cols)] VALUES (…), (…)`.
+//! `INSERT [IGNORE] … VALUES | SELECT | SET`, `REPLACE`, and `ON DUPLICATE KEY UPDATE`.
 
-use catalog::Catalog;
+use std::cell::RefCell;
+
+use catalog::{Catalog, TableInfo};
 use errno::{
     Error, Result, ER_BAD_FIELD, ER_NOT_SUPPORTED_YET, ER_NO_DEFAULT_FOR_FIELD,
     ER_WRONG_VALUE_COUNT_ON_ROW,
 };
-use sqlparser::ast::{self, Insert, SetExpr, TableObject};
+use sqlparser::ast::{self, AssignmentTarget, Insert, OnInsert, SetExpr, TableObject};
 use types::Value;
 
-use super::{ddl::default_of, object_parts, table_name};
+use super::{ddl::default_of, object_parts, query, table_name};
 use crate::{
-    binder::{bind_expr, Scope},
+    binder::{bind_expr, Scope, ScopeColumn, INSERTED_ROW},
     context::SessionCtx,
     convert::to_column,
-    dml::insert_row,
-    expr::EvalCtx,
+    dml::{delete_row, find_conflict, update_row, write_row},
+    expr::{EvalCtx, Expr},
     result::{ExecResult, OkResult},
     stmt_txn::StmtTxn,
-    table::Row,
+    table::{duplicate, Row},
 };
 
 fn unsupported(what: &str) -> Error {
     Error::fmt(ER_NOT_SUPPORTED_YET, &[&what])
 }
 
-/// Executes an INSERT.
+/// What to do when a row clashes with an existing one.
+enum OnConflict {
+    Fail,
+    Ignore,
+    Replace,
+    Update(Vec<(usize, Expr)>),
+}
+
+fn is_default(e: &ast::Expr) -> bool {
+    matches!(e, ast::Expr::Identifier(id) if id.quote_style.is_none() && id.value.eq_ignore_ascii_case("DEFAULT"))
+}
+
+fn column_index(t: &TableInfo, name: &ast::ObjectName) -> Result<usize> {
+    let n = object_parts(name).last().cloned().unwrap_or_default();
+    t.column(&n).map(|(i, _)| i).ok_or_else(|| Error::fmt(ER_BAD_FIELD, &[&n, &"field list"]))
+}
+
+/// Executes an INSERT or REPLACE.
 pub fn execute_insert(
     ctx: &mut SessionCtx,
     catalog: &Catalog,
@@ -34,49 +53,93 @@ pub fn execute_insert(
     let TableObject::TableName(name) = &ins.table else {
         return Err(unsupported("INSERT INTO TABLE FUNCTION"));
     };
-    if ins.on.is_some() {
-        return Err(unsupported("INSERT … ON DUPLICATE KEY UPDATE"));
-    }
     let (db, tname) = table_name(ctx, name)?;
     let schema = catalog.schema();
     let t = schema.table(&db, &tname)?.clone();
-    let Some(source) = &ins.source else {
-        return Err(unsupported("INSERT … SET"));
+
+    // Target columns and source tuples (`None` = DEFAULT).
+    let (targets, tuples): (Vec<usize>, Vec<Vec<Option<Value>>>) =
+        match (&ins.source, ins.assignments.is_empty()) {
+            (None, false) => {
+                let mut targets = Vec::new();
+                let mut tuple = Vec::new();
+                for a in &ins.assignments {
+                    let AssignmentTarget::ColumnName(c) = &a.target else {
+                        return Err(unsupported("tuple assignment"));
+                    };
+                    targets.push(column_index(&t, c)?);
+                    tuple.push(constant(ctx, &a.value)?);
+                }
+                (targets, vec![tuple])
+            }
+            (Some(source), _) => {
+                let targets: Vec<usize> = if ins.columns.is_empty() {
+                    (0..t.columns.len()).collect()
+                } else {
+                    ins.columns.iter().map(|c| column_index(&t, c)).collect::<Result<_>>()?
+                };
+                let tuples = match source.body.as_ref() {
+                    SetExpr::Values(values) => values
+                        .rows
+                        .iter()
+                        .map(|r| {
+                            r.content.iter().map(|e| constant(ctx, e)).collect::<Result<Vec<_>>>()
+                        })
+                        .collect::<Result<Vec<_>>>()?,
+                    _ => {
+                        let cell = RefCell::new(&mut *st);
+                        match query::execute_table_query(ctx, catalog, &cell, source, "", None)? {
+                            ExecResult::Rows(rs) => rs
+                                .rows
+                                .into_iter()
+                                .map(|r| r.into_iter().map(Some).collect())
+                                .collect(),
+                            ExecResult::Ok(_) => Vec::new(),
+                        }
+                    }
+                };
+                (targets, tuples)
+            }
+            (None, true) => return Err(unsupported("INSERT without values")),
+        };
+
+    let mode = match (&ins.on, ins.replace_into, ins.ignore) {
+        (Some(OnInsert::DuplicateKeyUpdate(assignments)), _, _) => {
+            // Assignments see the existing row, and the attempted one through VALUES(col).
+            let mut scope = query::table_scope(&t, &t.name);
+            scope.columns.extend(t.columns.iter().map(|c| ScopeColumn {
+                table: Some(INSERTED_ROW.to_string()),
+                name: c.name.clone(),
+                ty: crate::expr::ExprType::of(c.ty.field_type(), true),
+            }));
+            let mut sets = Vec::with_capacity(assignments.len());
+            for a in assignments {
+                let AssignmentTarget::ColumnName(c) = &a.target else {
+                    return Err(unsupported("tuple assignment"));
+                };
+                sets.push((
+                    column_index(&t, c)?,
+                    bind_expr(&a.value, &scope, ctx, "field list")?.0,
+                ));
+            }
+            OnConflict::Update(sets)
+        }
+        (Some(_), _, _) => return Err(unsupported("ON CONFLICT")),
+        (None, true, _) => OnConflict::Replace,
+        (None, false, true) => OnConflict::Ignore,
+        (None, false, false) => OnConflict::Fail,
     };
-    let SetExpr::Values(values) = source.body.as_ref() else {
-        return Err(unsupported("INSERT … SELECT"));
-    };
-    let targets: Vec<usize> = if ins.columns.is_empty() {
-        (0..t.columns.len()).collect()
-    } else {
-        ins.columns
-            .iter()
-            .map(|c| {
-                let n = object_parts(c).last().cloned().unwrap_or_default();
-                t.column(&n)
-                    .map(|(i, _)| i)
-                    .ok_or_else(|| Error::fmt(ER_BAD_FIELD, &[&n, &"field list"]))
-            })
-            .collect::<Result<_>>()?
-    };
+
     let auto_col = t.auto_increment_column();
     let mut first_auto_id: Option<i64> = None;
-    let mut inserted = 0u64;
-    let mut skipped = 0u64;
-    for (i, tuple) in values.rows.iter().map(|r| &r.content).enumerate() {
+    let (mut affected, mut duplicates) = (0u64, 0u64);
+    for (i, tuple) in tuples.into_iter().enumerate() {
         let row_no = i + 1;
         if tuple.len() != targets.len() {
             return Err(Error::fmt(ER_WRONG_VALUE_COUNT_ON_ROW, &[&row_no]));
         }
         let mut given: Vec<Option<Value>> = vec![None; t.columns.len()];
-        for (&col, e) in targets.iter().zip(tuple) {
-            let v = if matches!(e, ast::Expr::Identifier(id) if id.quote_style.is_none() && id.value.eq_ignore_ascii_case("DEFAULT"))
-            {
-                None
-            } else {
-                let (x, _) = bind_expr(e, &Scope::default(), ctx, "field list")?;
-                Some(x.eval(&[], &EvalCtx::new(ctx))?)
-            };
+        for (&col, v) in targets.iter().zip(tuple) {
             given[col] = v;
         }
         let mut vals = Vec::with_capacity(t.columns.len());
@@ -113,28 +176,85 @@ pub fn execute_insert(
             None => catalog.alloc_auto_ids(t.id, 1, 0)?,
         };
         let row = Row { handle, values: vals };
-        if insert_row(st, &t, &row, ins.ignore)? {
-            inserted += 1;
-        } else {
-            skipped += 1;
-            ctx.warn(1062, format!("Duplicate entry for table '{}'", t.name));
-        }
+        affected += insert_one(ctx, st, &t, row, &mode, row_no, &mut duplicates)?;
     }
     if let Some(id) = first_auto_id {
         ctx.last_insert_id = id as u64;
     }
-    let info = if values.rows.len() > 1 {
-        format!(
-            "Records: {}  Duplicates: {skipped}  Warnings: {}",
-            values.rows.len(),
-            ctx.warnings.len()
-        )
+    let info = if targets.is_empty() || affected > 1 || duplicates > 0 {
+        format!("Records: {}  Duplicates: {duplicates}  Warnings: {}", affected, ctx.warnings.len())
     } else {
         String::new()
     };
     Ok(ExecResult::Ok(OkResult {
-        affected_rows: inserted,
+        affected_rows: affected,
         last_insert_id: first_auto_id.map_or(0, |i| i as u64),
         info,
     }))
+}
+
+/// Inserts one row under the conflict policy; returns the affected-rows contribution as MySQL
+/// counts it (1 inserted, 2 updated, 0 unchanged or ignored, 1 + deleted for REPLACE).
+fn insert_one(
+    ctx: &mut SessionCtx,
+    st: &mut StmtTxn<'_>,
+    t: &TableInfo,
+    row: Row,
+    mode: &OnConflict,
+    row_no: usize,
+    duplicates: &mut u64,
+) -> Result<u64> {
+    let Some((existing, idx)) = find_conflict(st, t, &row)? else {
+        write_row(st, t, &row);
+        return Ok(1);
+    };
+    *duplicates += 1;
+    match mode {
+        OnConflict::Fail => Err(duplicate(t, &idx, &row)),
+        OnConflict::Ignore => {
+            let e = duplicate(t, &idx, &row);
+            ctx.warn(e.code, e.message);
+            Ok(0)
+        }
+        OnConflict::Replace => {
+            let mut removed = 0;
+            let mut clash = Some(existing);
+            while let Some(old) = clash {
+                delete_row(st, t, &old);
+                removed += 1;
+                clash = find_conflict(st, t, &row)?.map(|(r, _)| r);
+            }
+            write_row(st, t, &row);
+            Ok(1 + removed)
+        }
+        OnConflict::Update(sets) => {
+            let eval = EvalCtx::new(ctx);
+            let mut input = existing.values.clone();
+            input.extend(row.values.iter().cloned());
+            for (ci, e) in sets {
+                let v = e.eval(&input, &eval)?;
+                input[*ci] = to_column(v, &t.columns[*ci], row_no)?;
+            }
+            let new_vals: Vec<Value> = input[..t.columns.len()].to_vec();
+            if new_vals == existing.values {
+                return Ok(u64::from(ctx.client_found_rows));
+            }
+            let handle = match t.handle_column().map(|h| &new_vals[h]) {
+                Some(Value::Int(n)) => *n,
+                Some(Value::UInt(n)) => *n as i64,
+                _ => existing.handle,
+            };
+            update_row(st, t, &existing, &Row { handle, values: new_vals })?;
+            Ok(2)
+        }
+    }
+}
+
+/// Evaluates a VALUES/SET expression (`None` for the DEFAULT keyword).
+fn constant(ctx: &SessionCtx, e: &ast::Expr) -> Result<Option<Value>> {
+    if is_default(e) {
+        return Ok(None);
+    }
+    let (x, _) = bind_expr(e, &Scope::default(), ctx, "field list")?;
+    Ok(Some(x.eval(&[], &EvalCtx::new(ctx))?))
 }

@@ -89,6 +89,13 @@ pub fn execute(env: Env<'_>, stmt: &Statement, text: &str) -> Result<ExecResult>
             ddl::drop(ctx, catalog, object_type, names, *if_exists)
         }
         Statement::CreateIndex(ci) => index::create_index(ctx, catalog, ci),
+        Statement::Truncate(tr) => {
+            for target in &tr.table_names {
+                let (db, t) = table_name(ctx, &target.name)?;
+                catalog.truncate_table(&db, &t)?;
+            }
+            Ok(ExecResult::ok())
+        }
         Statement::Set(s) => set::execute_set(ctx, s),
         Statement::ShowVariables { filter, global, .. } => {
             show::show_variables(ctx, filter.as_ref(), *global)

@@ -341,16 +341,16 @@ struct Item<'q> {
 }
 
 /// Runs subqueries by executing them against the same statement transaction.
-pub struct Runner<'a, 'b> {
+pub struct Runner<'a, 'b, 'c> {
     /// The session.
     pub ctx: &'a SessionCtx,
     /// The catalog.
     pub catalog: &'a Catalog,
     /// The statement's transaction view, borrowed only while a query reads.
-    pub st: &'a RefCell<&'b mut StmtTxn<'b>>,
+    pub st: &'a RefCell<&'b mut StmtTxn<'c>>,
 }
 
-impl SubqueryRunner for Runner<'_, '_> {
+impl SubqueryRunner for Runner<'_, '_, '_> {
     fn run(&self, query: &Query, outer: &OuterRow<'_>) -> Result<Vec<Vec<Value>>> {
         match execute_table_query(self.ctx, self.catalog, self.st, query, "", Some(outer))? {
             ExecResult::Rows(rs) => Ok(rs.rows),
@@ -360,10 +360,10 @@ impl SubqueryRunner for Runner<'_, '_> {
 }
 
 /// Executes a SELECT over one table (or none: `FROM DUAL`), possibly as a subquery of `outer`.
-pub fn execute_table_query<'b>(
+pub fn execute_table_query<'b, 'c>(
     ctx: &SessionCtx,
     catalog: &Catalog,
-    st: &RefCell<&'b mut StmtTxn<'b>>,
+    st: &RefCell<&'b mut StmtTxn<'c>>,
     q: &Query,
     text: &str,
     outer: Option<&OuterRow<'_>>,
@@ -679,8 +679,8 @@ fn resolve_from(
 }
 
 /// Nested-loop joins of all sources, left to right; outer joins pad with NULLs.
-fn join_rows<'b>(
-    st: &RefCell<&'b mut StmtTxn<'b>>,
+fn join_rows<'b, 'c>(
+    st: &RefCell<&'b mut StmtTxn<'c>>,
     sources: &[Source],
     specs: &[JoinSpec],
     ctx: &SessionCtx,
