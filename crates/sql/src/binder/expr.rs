@@ -229,6 +229,34 @@ impl Binder<'_> {
                 self.cast(expr, &DataType::Char(None))
             }
             A::Function(f) => self.function(f),
+            A::Substring { expr, substring_from, substring_for, .. } => {
+                let mut args: Vec<&ast::Expr> = vec![expr.as_ref()];
+                let one = ast::Expr::value(ast::Value::Number("1".into(), false));
+                args.push(substring_from.as_deref().unwrap_or(&one));
+                if let Some(l) = substring_for {
+                    args.push(l);
+                }
+                self.call(Func::Substring, &args)
+            }
+            A::Trim { expr, trim_where, trim_what, trim_characters: None } => {
+                match (trim_where, trim_what) {
+                    (None, None) => self.call(Func::Trim, &[expr.as_ref()]),
+                    (w, what) => {
+                        let space = ast::Expr::value(ast::Value::SingleQuotedString(" ".into()));
+                        let mode = match w {
+                            Some(ast::TrimWhereField::Leading) => "1",
+                            Some(ast::TrimWhereField::Trailing) => "2",
+                            _ => "0",
+                        };
+                        let mode = ast::Expr::value(ast::Value::Number(mode.into(), false));
+                        self.call(
+                            Func::TrimWith,
+                            &[expr.as_ref(), what.as_deref().unwrap_or(&space), &mode],
+                        )
+                    }
+                }
+            }
+            A::Position { expr, r#in } => self.call(Func::Locate, &[expr.as_ref(), r#in.as_ref()]),
             A::Subquery(q) => {
                 let ty = scalar_subquery_type(q);
                 Ok((self.subquery(q, SubqueryKind::Scalar), ty))

@@ -56,6 +56,64 @@ pub enum Func {
     Round,
     /// `MOD(a, b)` (same as `%`)
     Mod,
+    /// `SUBSTRING(s, pos[, len])` / `SUBSTR` / `MID`
+    Substring,
+    /// `TRIM(s)` (both sides, spaces)
+    Trim,
+    /// `LTRIM(s)`
+    LTrim,
+    /// `RTRIM(s)`
+    RTrim,
+    /// `TRIM(LEADING|TRAILING|BOTH what FROM s)`: args (s, what, mode 0 both / 1 leading / 2 trailing)
+    TrimWith,
+    /// `REPLACE(s, from, to)`
+    Replace,
+    /// `LEFT(s, n)`
+    Left,
+    /// `RIGHT(s, n)`
+    Right,
+    /// `LPAD(s, n, pad)`
+    LPad,
+    /// `RPAD(s, n, pad)`
+    RPad,
+    /// `REPEAT(s, n)`
+    Repeat,
+    /// `REVERSE(s)`
+    Reverse,
+    /// `LOCATE(needle, hay[, pos])` / `POSITION(needle IN hay)`
+    Locate,
+    /// `INSTR(hay, needle)`
+    Instr,
+    /// `SPACE(n)`
+    Space,
+    /// `ASCII(s)`
+    Ascii,
+    /// `HEX(x)`
+    Hex,
+    /// `POW(x, y)` / `POWER`
+    Pow,
+    /// `SQRT(x)`
+    Sqrt,
+    /// `EXP(x)`
+    Exp,
+    /// `LN(x)` / `LOG(x)`
+    Ln,
+    /// `LOG10(x)`
+    Log10,
+    /// `LOG2(x)`
+    Log2,
+    /// `SIGN(x)`
+    Sign,
+    /// `PI()`
+    Pi,
+    /// `TRUNCATE(x, d)`
+    Truncate,
+    /// `GREATEST(…)`
+    Greatest,
+    /// `LEAST(…)`
+    Least,
+    /// `ISNULL(x)`
+    IsNull,
 }
 
 impl Func {
@@ -86,6 +144,34 @@ impl Func {
             "CEIL" | "CEILING" => (Ceil, 1, 1),
             "ROUND" => (Round, 1, 2),
             "MOD" => (Mod, 2, 2),
+            "SUBSTRING" | "SUBSTR" | "MID" => (Substring, 2, 3),
+            "TRIM" => (Trim, 1, 1),
+            "LTRIM" => (LTrim, 1, 1),
+            "RTRIM" => (RTrim, 1, 1),
+            "REPLACE" => (Replace, 3, 3),
+            "LEFT" => (Left, 2, 2),
+            "RIGHT" => (Right, 2, 2),
+            "LPAD" => (LPad, 3, 3),
+            "RPAD" => (RPad, 3, 3),
+            "REPEAT" => (Repeat, 2, 2),
+            "REVERSE" => (Reverse, 1, 1),
+            "LOCATE" => (Locate, 2, 3),
+            "INSTR" => (Instr, 2, 2),
+            "SPACE" => (Space, 1, 1),
+            "ASCII" => (Ascii, 1, 1),
+            "HEX" => (Hex, 1, 1),
+            "POW" | "POWER" => (Pow, 2, 2),
+            "SQRT" => (Sqrt, 1, 1),
+            "EXP" => (Exp, 1, 1),
+            "LN" | "LOG" => (Ln, 1, 1),
+            "LOG10" => (Log10, 1, 1),
+            "LOG2" => (Log2, 1, 1),
+            "SIGN" => (Sign, 1, 1),
+            "PI" => (Pi, 0, 0),
+            "TRUNCATE" => (Truncate, 2, 2),
+            "GREATEST" => (Greatest, 2, usize::MAX),
+            "LEAST" => (Least, 2, usize::MAX),
+            "ISNULL" => (IsNull, 1, 1),
             _ => return Err(Error::fmt(ER_SP_DOES_NOT_EXIST, &[&"FUNCTION", &name])),
         };
         if argc < min || argc > max {
@@ -98,7 +184,10 @@ impl Func {
     pub fn return_type(self, args: &[FieldType]) -> FieldType {
         use Func::*;
         match self {
-            ConnectionId | LastInsertId | Length | CharLength => FieldType::LongLong,
+            ConnectionId | LastInsertId | Length | CharLength | Locate | Instr | Ascii | Sign
+            | IsNull => FieldType::LongLong,
+            Pow | Sqrt | Exp | Ln | Log10 | Log2 | Pi => FieldType::Double,
+            Truncate | Greatest | Least => args.first().copied().unwrap_or(FieldType::Null),
             IfNull | Coalesce | NullIf => args.first().copied().unwrap_or(FieldType::Null),
             If => args.get(1).copied().unwrap_or(FieldType::Null),
             Abs | Floor | Ceil | Round | Mod => match args.first() {
@@ -117,6 +206,9 @@ impl Func {
         let s = ctx.session;
         let arg = |i: usize| args.get(i).cloned().unwrap_or(Value::Null);
         let any_null = args.iter().any(Value::is_null);
+        if let Some(v) = self.call_more(args, any_null) {
+            return Ok(v);
+        }
         Ok(match self {
             Version => Value::String(SERVER_VERSION.to_string()),
             TidbVersion => Value::String(format!(
@@ -196,6 +288,98 @@ impl Func {
                     Value::Double(to_f64(&a) % to_f64(&b))
                 }
             }
+            // Handled by `call_more` above.
+            _ => Value::Null,
+        })
+    }
+}
+
+impl Func {
+    /// The functions of `func_more`; `None` for the others.
+    fn call_more(self, args: &[Value], any_null: bool) -> Option<Value> {
+        use super::func_more as m;
+        use Func::*;
+        let s = |i: usize| args.get(i).map(m::text).unwrap_or_default();
+        let n = |i: usize| args.get(i).map(to_i64).unwrap_or(0);
+        let f = |i: usize| args.get(i).map(to_f64).unwrap_or(0.0);
+        let strict = !matches!(self, Greatest | Least | IsNull | Pi | Locate);
+        if strict
+            && any_null
+            && matches!(
+                self,
+                Substring
+                    | Trim
+                    | LTrim
+                    | RTrim
+                    | TrimWith
+                    | Replace
+                    | Left
+                    | Right
+                    | LPad
+                    | RPad
+                    | Repeat
+                    | Reverse
+                    | Instr
+                    | Space
+                    | Ascii
+                    | Hex
+                    | Pow
+                    | Sqrt
+                    | Exp
+                    | Ln
+                    | Log10
+                    | Log2
+                    | Sign
+                    | Truncate
+            )
+        {
+            return Some(Value::Null);
+        }
+        Some(match self {
+            Substring => Value::String(m::substring(&s(0), n(1), (args.len() > 2).then(|| n(2)))),
+            Trim => Value::String(s(0).trim_matches(' ').to_string()),
+            LTrim => Value::String(s(0).trim_start_matches(' ').to_string()),
+            RTrim => Value::String(s(0).trim_end_matches(' ').to_string()),
+            TrimWith => Value::String(m::trim(&s(0), &s(1), n(2) != 2, n(2) != 1)),
+            Replace => {
+                let from = s(1);
+                Value::String(if from.is_empty() { s(0) } else { s(0).replace(&from, &s(2)) })
+            }
+            Left => Value::String(s(0).chars().take(n(1).max(0) as usize).collect()),
+            Right => {
+                let chars: Vec<char> = s(0).chars().collect();
+                let k = (n(1).max(0) as usize).min(chars.len());
+                Value::String(chars[chars.len() - k..].iter().collect())
+            }
+            LPad => m::pad(&s(0), n(1), &s(2), true),
+            RPad => m::pad(&s(0), n(1), &s(2), false),
+            Repeat => Value::String(s(0).repeat(n(1).clamp(0, 1 << 20) as usize)),
+            Reverse => Value::String(s(0).chars().rev().collect()),
+            Locate if args.iter().take(2).any(Value::is_null) => Value::Null,
+            Locate => Value::Int(m::locate(&s(0), &s(1), if args.len() > 2 { n(2) } else { 1 })),
+            Instr => Value::Int(m::locate(&s(1), &s(0), 1)),
+            Space => Value::String(" ".repeat(n(0).clamp(0, 1 << 20) as usize)),
+            Ascii => Value::Int(i64::from(s(0).bytes().next().unwrap_or(0))),
+            Hex => Value::String(m::hex(&args[0])),
+            Pow => m::real(f(0).powf(f(1))),
+            Sqrt => m::real(if f(0) < 0.0 { f64::NAN } else { f(0).sqrt() }),
+            Exp => m::real(f(0).exp()),
+            Ln => m::real(if f(0) <= 0.0 { f64::NAN } else { f(0).ln() }),
+            Log10 => m::real(if f(0) <= 0.0 { f64::NAN } else { f(0).log10() }),
+            Log2 => m::real(if f(0) <= 0.0 { f64::NAN } else { f(0).log2() }),
+            Sign => Value::Int(if f(0) > 0.0 {
+                1
+            } else if f(0) < 0.0 {
+                -1
+            } else {
+                0
+            }),
+            Pi => Value::Double(std::f64::consts::PI),
+            Truncate => m::truncate(&args[0], n(1)),
+            Greatest => m::extreme(args, true),
+            Least => m::extreme(args, false),
+            IsNull => Value::Int(i64::from(args[0].is_null())),
+            _ => return None,
         })
     }
 }

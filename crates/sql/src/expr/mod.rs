@@ -7,6 +7,7 @@ mod cast;
 mod cmp;
 mod eval;
 mod func;
+mod func_more;
 
 pub use cast::{to_f64, to_i64, to_string, CastType};
 pub use cmp::{compare, like_match};
