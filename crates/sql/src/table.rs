@@ -38,14 +38,33 @@ pub fn decode_row(table: &TableInfo, handle: i64, raw: &[u8]) -> Result<Row> {
     for c in &table.columns {
         let v = match stored.iter().find(|(id, _)| *id == c.id) {
             Some((_, v)) => v.clone(),
+            // A column added after the row was written: its default, or for NOT NULL columns
+            // without one, the type's implicit default (0 / ''), as MySQL fills them.
             None => match &c.default {
                 Some(DefaultValue::Text(t)) => to_column(Value::String(t.clone()), c, 0)?,
+                None if c.not_null => implicit_default(c),
                 _ => Value::Null,
             },
         };
         values.push(v);
     }
     Ok(Row { handle, values })
+}
+
+/// MySQL's implicit default of a NOT NULL column without DEFAULT.
+pub fn implicit_default(c: &catalog::ColumnInfo) -> Value {
+    match c.ty.kind {
+        types::TypeKind::Float | types::TypeKind::Double => Value::Double(0.0),
+        _ if c.ty.is_integer() => {
+            if c.ty.unsigned {
+                Value::UInt(0)
+            } else {
+                Value::Int(0)
+            }
+        }
+        _ if c.ty.is_binary() => Value::Bytes(Vec::new()),
+        _ => Value::String(String::new()),
+    }
 }
 
 /// The index entry of `row` for `index`: key, value, and whether it must be unique.

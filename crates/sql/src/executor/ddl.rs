@@ -106,51 +106,11 @@ pub fn create_table(
         if table.column(&def.name.value).is_some() {
             return Err(Error::fmt(ER_DUP_FIELDNAME, &[&def.name.value]));
         }
-        let ty = column_type(&def.data_type)?;
-        let mut col = ColumnInfo {
-            id: table.next_column_id,
-            name: def.name.value.clone(),
-            ty,
-            not_null: false,
-            default: None,
-            auto_increment: false,
-            comment: String::new(),
-        };
+        let options: Vec<ColumnOption> = def.options.iter().map(|o| o.option.clone()).collect();
+        let (col, keys) =
+            build_column(table.next_column_id, &def.name.value, &def.data_type, &options)?;
         table.next_column_id += 1;
-        let mut explicit_default = false;
-        for opt in &def.options {
-            match &opt.option {
-                ColumnOption::NotNull => col.not_null = true,
-                ColumnOption::Null => col.not_null = false,
-                ColumnOption::Default(e) => {
-                    explicit_default = true;
-                    col.default = Some(default_value(e)?);
-                }
-                ColumnOption::PrimaryKey(_) => {
-                    col.not_null = true;
-                    pending.push((None, vec![col.name.clone()], true, true));
-                }
-                ColumnOption::Unique(_) => {
-                    pending.push((None, vec![col.name.clone()], true, false))
-                }
-                ColumnOption::Comment(c) => col.comment = c.clone(),
-                ColumnOption::CharacterSet(_) | ColumnOption::Collation(_) => {}
-                ColumnOption::DialectSpecific(tokens)
-                    if tokens
-                        .iter()
-                        .any(|t| t.to_string().eq_ignore_ascii_case("AUTO_INCREMENT")) =>
-                {
-                    col.auto_increment = true;
-                }
-                other => return Err(unsupported(format!("column option {other}"))),
-            }
-        }
-        if !explicit_default && !col.not_null && !col.auto_increment {
-            col.default = Some(DefaultValue::Null);
-        }
-        if col.auto_increment && !col.ty.is_integer() {
-            return Err(Error::fmt(errno::ER_WRONG_FIELD_SPEC, &[&col.name]));
-        }
+        pending.extend(keys);
         table.columns.push(col);
     }
     for c in &ct.constraints {
@@ -198,6 +158,60 @@ pub fn create_table(
         ctx.warn(1050, format!("Table '{}' already exists", object_parts(&ct.name).join(".")));
     }
     Ok(ExecResult::ok())
+}
+
+/// A pending index from a column or table definition: (name, columns, unique, primary).
+pub type PendingIndex = (Option<String>, Vec<String>, bool, bool);
+
+/// Builds a column from its definition; also returns the indexes its options declare
+/// (`PRIMARY KEY`, `UNIQUE`).
+pub fn build_column(
+    id: u32,
+    name: &str,
+    data_type: &DataType,
+    options: &[ColumnOption],
+) -> Result<(ColumnInfo, Vec<PendingIndex>)> {
+    let mut col = ColumnInfo {
+        id,
+        name: name.to_string(),
+        ty: column_type(data_type)?,
+        not_null: false,
+        default: None,
+        auto_increment: false,
+        comment: String::new(),
+    };
+    let mut keys = Vec::new();
+    let mut explicit_default = false;
+    for opt in options {
+        match opt {
+            ColumnOption::NotNull => col.not_null = true,
+            ColumnOption::Null => col.not_null = false,
+            ColumnOption::Default(e) => {
+                explicit_default = true;
+                col.default = Some(default_value(e)?);
+            }
+            ColumnOption::PrimaryKey(_) => {
+                col.not_null = true;
+                keys.push((None, vec![col.name.clone()], true, true));
+            }
+            ColumnOption::Unique(_) => keys.push((None, vec![col.name.clone()], true, false)),
+            ColumnOption::Comment(c) => col.comment = c.clone(),
+            ColumnOption::CharacterSet(_) | ColumnOption::Collation(_) => {}
+            ColumnOption::DialectSpecific(tokens)
+                if tokens.iter().any(|t| t.to_string().eq_ignore_ascii_case("AUTO_INCREMENT")) =>
+            {
+                col.auto_increment = true;
+            }
+            other => return Err(unsupported(format!("column option {other}"))),
+        }
+    }
+    if !explicit_default && !col.not_null && !col.auto_increment {
+        col.default = Some(DefaultValue::Null);
+    }
+    if col.auto_increment && !col.ty.is_integer() {
+        return Err(Error::fmt(errno::ER_WRONG_FIELD_SPEC, &[&col.name]));
+    }
+    Ok((col, keys))
 }
 
 /// Adds an index definition to `table` (validating columns and the name).

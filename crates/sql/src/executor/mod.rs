@@ -1,6 +1,7 @@
 //! Statement execution: one module per statement family.
 
 mod aggregate;
+mod alter;
 mod ddl;
 mod delete;
 mod describe;
@@ -57,7 +58,10 @@ pub fn classify(stmt: &Statement) -> StmtClass {
         Statement::CreateTable(_)
         | Statement::CreateDatabase { .. }
         | Statement::CreateSchema { .. } => StmtClass::Ddl,
-        Statement::Drop { .. } | Statement::Truncate(_) => StmtClass::Ddl,
+        Statement::Drop { .. }
+        | Statement::Truncate(_)
+        | Statement::AlterTable(_)
+        | Statement::RenameTable(_) => StmtClass::Ddl,
         _ => StmtClass::Session,
     }
 }
@@ -89,6 +93,12 @@ pub fn execute(env: Env<'_>, stmt: &Statement, text: &str) -> Result<ExecResult>
             ddl::drop(ctx, catalog, object_type, names, *if_exists)
         }
         Statement::CreateIndex(ci) => index::create_index(ctx, catalog, ci),
+        Statement::AlterTable(at) => alter::alter_table(ctx, catalog, at),
+        Statement::RenameTable(pairs) => {
+            let pairs: Vec<_> =
+                pairs.iter().map(|r| (r.old_name.clone(), r.new_name.clone())).collect();
+            alter::rename_tables(ctx, catalog, &pairs)
+        }
         Statement::Truncate(tr) => {
             for target in &tr.table_names {
                 let (db, t) = table_name(ctx, &target.name)?;
