@@ -133,14 +133,17 @@ pub fn show_tables(
     if full {
         columns.push(ResultColumn::varchar("Table_type", 64).not_null());
     }
-    let rows = catalog
-        .schema()
-        .tables(&db)
-        .iter()
-        .map(|t| {
-            let mut r = vec![Value::String(t.name.clone())];
+    let names: Vec<(String, &str)> = if db.eq_ignore_ascii_case("information_schema") {
+        super::infoschema::TABLES.iter().map(|t| (t.to_string(), "SYSTEM VIEW")).collect()
+    } else {
+        catalog.schema().tables(&db).iter().map(|t| (t.name.clone(), "BASE TABLE")).collect()
+    };
+    let rows = names
+        .into_iter()
+        .map(|(name, kind)| {
+            let mut r = vec![Value::String(name)];
             if full {
-                r.push(Value::String("BASE TABLE".into()));
+                r.push(Value::String(kind.into()));
             }
             r
         })

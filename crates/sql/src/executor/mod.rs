@@ -6,6 +6,7 @@ mod ddl;
 mod delete;
 mod describe;
 mod index;
+mod infoschema;
 mod insert;
 mod query;
 mod select;

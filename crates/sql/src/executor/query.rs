@@ -464,6 +464,7 @@ pub fn execute_table_query<'b, 'c>(
     let pred = select.selection.as_ref().map(|w| bind(w, "where clause")).transpose()?;
     let rows = match sources.as_slice() {
         [] => vec![Row { handle: 0, values: Vec::new() }],
+        [Source { rows: Some(rows), .. }] => rows.clone(),
         [src] => fetch_rows(
             &mut st.borrow_mut(),
             &src.table,
@@ -477,7 +478,7 @@ pub fn execute_table_query<'b, 'c>(
     if !q.locks.is_empty() && sources.len() > 1 {
         return Err(unsupported("FOR UPDATE with joins"));
     }
-    if let (false, [src]) = (q.locks.is_empty(), sources.as_slice()) {
+    if let (false, [src @ Source { rows: None, .. }]) = (q.locks.is_empty(), sources.as_slice()) {
         let t = &src.table;
         let keys: Vec<Vec<u8>> = rows.iter().map(|r| table::row_key(t, r.handle)).collect();
         let latest = st.borrow_mut().lock(&keys)?;
@@ -611,6 +612,8 @@ pub struct Source {
     db: String,
     alias: String,
     table: std::sync::Arc<TableInfo>,
+    /// Rows of a virtual table (information_schema), instead of reading storage.
+    rows: Option<Vec<Row>>,
 }
 
 /// How a source joins the ones before it.
@@ -633,9 +636,21 @@ fn resolve_source(ctx: &SessionCtx, catalog: &Catalog, f: &TableFactor) -> Resul
         return Ok(None);
     }
     let (db, tname) = table_name(ctx, name)?;
+    if db.eq_ignore_ascii_case("information_schema") {
+        let (t, rows) = super::infoschema::view(catalog, &tname)
+            .ok_or_else(|| Error::fmt(errno::ER_NO_SUCH_TABLE, &[&db, &tname]))?;
+        let alias = alias.as_ref().map_or(tname.clone(), |a| a.name.value.clone());
+        let rows = rows.into_iter().map(|values| Row { handle: 0, values }).collect();
+        return Ok(Some(Source {
+            db: "information_schema".into(),
+            alias,
+            table: std::sync::Arc::new(t),
+            rows: Some(rows),
+        }));
+    }
     let table = catalog.schema().table(&db, &tname)?.clone();
     let alias = alias.as_ref().map_or(table.name.clone(), |a| a.name.value.clone());
-    Ok(Some(Source { db, alias, table }))
+    Ok(Some(Source { db, alias, table, rows: None }))
 }
 
 /// The FROM clause as sources in order, each with how it joins the ones before.
@@ -690,10 +705,13 @@ fn join_rows<'b, 'c>(
     let mut acc: Vec<Vec<Value>> = vec![Vec::new()];
     let mut scope = Scope::default();
     for (src, spec) in sources.iter().zip(specs) {
-        let right: Vec<Vec<Value>> = table::scan_rows(&mut st.borrow_mut(), &src.table)?
-            .into_iter()
-            .map(|r| r.values)
-            .collect();
+        let right: Vec<Vec<Value>> = match &src.rows {
+            Some(rows) => rows.iter().map(|r| r.values.clone()).collect(),
+            None => table::scan_rows(&mut st.borrow_mut(), &src.table)?
+                .into_iter()
+                .map(|r| r.values)
+                .collect(),
+        };
         scope.columns.extend(table_scope(&src.table, &src.alias).columns);
         let on = match spec {
             JoinSpec::Cross => None,
