@@ -23,6 +23,7 @@ pub fn to_column(v: Value, col: &ColumnInfo, row: usize) -> Result<Value> {
             Value::Int(i) => i128::from(*i),
             Value::UInt(u) => i128::from(*u),
             Value::Double(d) => d.round() as i128,
+            Value::Decimal(d) => d.round_to_i128(),
             Value::String(s) => {
                 parse_int(s.trim()).ok_or_else(|| incorrect("integer", &v, col, row))?
             }
@@ -37,6 +38,22 @@ pub fn to_column(v: Value, col: &ColumnInfo, row: usize) -> Result<Value> {
         return Ok(if ty.unsigned { Value::UInt(n as u64) } else { Value::Int(n as i64) });
     }
     match ty.kind {
+        TypeKind::Decimal => {
+            if let Value::String(s) = &v {
+                if s.trim().parse::<types::Decimal>().is_err() {
+                    return Err(incorrect("decimal", &v, col, row));
+                }
+            }
+            let d = crate::expr::to_decimal(&v)
+                .and_then(|d| d.rescale(ty.scale))
+                .ok_or_else(|| Error::fmt(ER_WARN_DATA_OUT_OF_RANGE, &[&col.name, &row]))?;
+            if d.integer_digits() > ty.length.saturating_sub(ty.scale).max(1)
+                || (ty.unsigned && d.mantissa() < 0)
+            {
+                return Err(Error::fmt(ER_WARN_DATA_OUT_OF_RANGE, &[&col.name, &row]));
+            }
+            Ok(Value::Decimal(d))
+        }
         TypeKind::Float | TypeKind::Double => {
             if let Value::String(s) = &v {
                 if s.trim().parse::<f64>().is_err() {

@@ -12,6 +12,7 @@ const BYTES: u8 = 0x01;
 const INT: u8 = 0x03;
 const UINT: u8 = 0x04;
 const FLOAT: u8 = 0x05;
+const DECIMAL: u8 = 0x06;
 const GROUP: usize = 8;
 
 /// Appends a signed integer without a flag (for ids and handles).
@@ -42,6 +43,12 @@ pub fn encode(out: &mut Vec<u8>, v: &Value) {
             let bits = d.to_bits();
             let ordered = if *d >= 0.0 { bits | (1 << 63) } else { !bits };
             out.extend_from_slice(&ordered.to_be_bytes());
+        }
+        // Values of one column share its scale, so the sign-flipped mantissa orders them.
+        Value::Decimal(d) => {
+            out.push(DECIMAL);
+            out.extend_from_slice(&((d.mantissa() as u128) ^ (1 << 127)).to_be_bytes());
+            out.push(d.scale() as u8);
         }
         Value::String(s) => encode_bytes(out, s.as_bytes()),
         Value::Bytes(b) => encode_bytes(out, b),

@@ -4,6 +4,7 @@
 //! ```text
 //!  [version=1][count u16] then per column: [column id u32][tag u8][payload]
 //!  tags: 0 NULL · 1 i64 · 2 u64 · 3 f64 · 4 utf8 string (u32 len + bytes) · 5 bytes (u32 len + bytes)
+//!        6 decimal (scale u8 + i128 mantissa)
 //! ```
 //! All integers little endian.
 
@@ -31,6 +32,11 @@ pub fn encode_row(cols: &[(u32, &Value)]) -> Vec<u8> {
             Value::Double(d) => {
                 out.push(3);
                 out.extend_from_slice(&d.to_le_bytes());
+            }
+            Value::Decimal(d) => {
+                out.push(6);
+                out.push(d.scale() as u8);
+                out.extend_from_slice(&d.mantissa().to_le_bytes());
             }
             Value::String(s) => {
                 out.push(4);
@@ -63,6 +69,11 @@ pub fn decode_row(b: &[u8]) -> Option<Vec<(u32, Value)>> {
             1 => Value::Int(i64::from_le_bytes(r.take(8)?.try_into().ok()?)),
             2 => Value::UInt(u64::from_le_bytes(r.take(8)?.try_into().ok()?)),
             3 => Value::Double(f64::from_le_bytes(r.take(8)?.try_into().ok()?)),
+            6 => {
+                let scale = u32::from(r.take(1)?[0]);
+                let m = i128::from_le_bytes(r.take(16)?.try_into().ok()?);
+                Value::Decimal(types::Decimal::new(m, scale)?)
+            }
             4 | 5 => {
                 let len = u32::from_le_bytes(r.take(4)?.try_into().ok()?) as usize;
                 let bytes = r.take(len)?.to_vec();
@@ -105,12 +116,13 @@ mod tests {
             Value::Double(1.25),
             Value::String("héllo".into()),
             Value::Bytes(vec![0, 255]),
+            Value::Decimal("-12.345".parse().expect("decimal")),
         ];
         let cols: Vec<(u32, &Value)> =
             vals.iter().enumerate().map(|(i, v)| (i as u32 + 1, v)).collect();
         let enc = encode_row(&cols);
         let dec = decode_row(&enc).expect("decode");
-        assert_eq!(dec.len(), 6);
+        assert_eq!(dec.len(), 7);
         for (i, (id, v)) in dec.iter().enumerate() {
             assert_eq!(*id, i as u32 + 1);
             assert_eq!(v, &vals[i]);

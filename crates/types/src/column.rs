@@ -21,6 +21,8 @@ pub enum TypeKind {
     Float,
     /// DOUBLE / REAL.
     Double,
+    /// DECIMAL(precision, scale) / NUMERIC.
+    Decimal,
     /// CHAR(n).
     Char,
     /// VARCHAR(n).
@@ -44,6 +46,9 @@ pub struct ColumnType {
     pub length: u32,
     /// UNSIGNED integer.
     pub unsigned: bool,
+    /// Digits after the point (DECIMAL).
+    #[serde(default)]
+    pub scale: u32,
 }
 
 impl ColumnType {
@@ -57,11 +62,12 @@ impl ColumnType {
             TypeKind::BigInt => 20,
             TypeKind::Float => 12,
             TypeKind::Double => 22,
+            TypeKind::Decimal => 10,
             TypeKind::Char | TypeKind::Binary => 1,
             TypeKind::VarChar | TypeKind::VarBinary => 255,
             TypeKind::Text | TypeKind::Blob => 65535,
         };
-        ColumnType { kind, length, unsigned: false }
+        ColumnType { kind, length, unsigned: false, scale: 0 }
     }
 
     /// Whether values are integers.
@@ -112,6 +118,7 @@ impl ColumnType {
             TypeKind::BigInt => FieldType::LongLong,
             TypeKind::Float => FieldType::Float,
             TypeKind::Double => FieldType::Double,
+            TypeKind::Decimal => FieldType::NewDecimal,
             TypeKind::Char | TypeKind::Binary => FieldType::String,
             TypeKind::VarChar | TypeKind::VarBinary => FieldType::VarString,
             TypeKind::Text | TypeKind::Blob => FieldType::Blob,
@@ -129,6 +136,10 @@ impl ColumnType {
 
     /// The column-definition length: bytes (characters × 4 for utf8mb4 text).
     pub fn display_length(&self) -> u32 {
+        if self.kind == TypeKind::Decimal {
+            // digits, the point, and the sign
+            return self.length + u32::from(self.scale > 0) + u32::from(!self.unsigned);
+        }
         if self.is_text() && self.kind != TypeKind::Text {
             self.length.saturating_mul(4)
         } else {
@@ -146,6 +157,7 @@ impl ColumnType {
             TypeKind::BigInt => "bigint",
             TypeKind::Float => "float",
             TypeKind::Double => "double",
+            TypeKind::Decimal => "decimal",
             TypeKind::Char => "char",
             TypeKind::VarChar => "varchar",
             TypeKind::Binary => "binary",
@@ -174,6 +186,7 @@ impl ColumnType {
             | TypeKind::MediumInt
             | TypeKind::Int
             | TypeKind::BigInt => format!("{base}({})", self.length),
+            TypeKind::Decimal => format!("{base}({},{})", self.length, self.scale),
             _ => base.to_string(),
         };
         if self.unsigned {

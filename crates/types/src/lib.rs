@@ -5,9 +5,11 @@
 //! packet does, so the wire layer only serialises what the SQL layer decided.
 
 mod column;
+mod decimal;
 mod field;
 mod value;
 
 pub use column::{ColumnType, TypeKind};
+pub use decimal::{Decimal, ParseDecimalError, MAX_PRECISION, MAX_SCALE};
 pub use field::{charset, ColumnFlags, FieldType, ResultColumn};
 pub use value::Value;

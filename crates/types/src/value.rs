@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use crate::Decimal;
+
 /// A SQL value as the executor computes with it.
 ///
 /// Strings are UTF-8 (`utf8mb4`); byte strings (BINARY/BLOB, or results of binary functions) are
@@ -16,6 +18,8 @@ pub enum Value {
     UInt(u64),
     /// FLOAT / DOUBLE.
     Double(f64),
+    /// DECIMAL / NUMERIC, and literals like `1.5`.
+    Decimal(Decimal),
     /// Character string.
     String(String),
     /// Byte string.
@@ -46,6 +50,7 @@ impl fmt::Display for Value {
             Value::Int(i) => write!(f, "{i}"),
             Value::UInt(u) => write!(f, "{u}"),
             Value::Double(d) => write_double(f, *d),
+            Value::Decimal(d) => write!(f, "{d}"),
             Value::String(s) => f.write_str(s),
             Value::Bytes(b) => f.write_str(&String::from_utf8_lossy(b)),
         }

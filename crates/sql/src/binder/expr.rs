@@ -386,10 +386,12 @@ impl Binder<'_> {
             let float = |t: &ExprType| {
                 matches!(t.field_type, FieldType::Double | FieldType::Float | FieldType::VarString)
             };
+            let dec = |t: &ExprType| t.field_type == FieldType::NewDecimal;
             let ft = match op {
-                Divide => FieldType::Double,
                 IntDiv | BitAnd | BitOr | BitXor | ShiftLeft | ShiftRight => FieldType::LongLong,
                 _ if float(&at) || float(&bt) => FieldType::Double,
+                Divide => FieldType::NewDecimal,
+                _ if dec(&at) || dec(&bt) => FieldType::NewDecimal,
                 _ => FieldType::LongLong,
             };
             ExprType::of(ft, nullable)
@@ -525,6 +527,10 @@ fn cast_type(dt: &DataType) -> Result<CastType> {
         DataType::Double(_) | DataType::DoublePrecision | DataType::Float(_) | DataType::Real => {
             CastType::Double
         }
+        DataType::Decimal(info) | DataType::Numeric(info) | DataType::Dec(info) => {
+            let (p, s) = crate::executor::decimal_precision(info)?;
+            CastType::Decimal(p, s)
+        }
         other => return Err(unsupported(format!("CAST to {other}"))),
     })
 }
@@ -546,6 +552,7 @@ pub(crate) fn value_type(v: &Value) -> FieldType {
         Value::Null => FieldType::Null,
         Value::Int(_) | Value::UInt(_) => FieldType::LongLong,
         Value::Double(_) => FieldType::Double,
+        Value::Decimal(_) => FieldType::NewDecimal,
         Value::String(_) | Value::Bytes(_) => FieldType::VarString,
     }
 }
@@ -557,6 +564,12 @@ fn literal(v: &ast::Value) -> (Expr, ExprType) {
                 Value::Int(i)
             } else if let Ok(u) = n.parse::<u64>() {
                 Value::UInt(u)
+            } else if !n.contains(['e', 'E']) {
+                // `1.5` is an exact DECIMAL literal in MySQL; `1e3` is a DOUBLE.
+                match n.parse::<types::Decimal>() {
+                    Ok(d) => Value::Decimal(d),
+                    Err(_) => Value::Double(n.parse().unwrap_or(0.0)),
+                }
             } else {
                 Value::Double(n.parse().unwrap_or(0.0))
             }

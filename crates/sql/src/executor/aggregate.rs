@@ -103,7 +103,17 @@ fn bind_call(
             };
             (AggKind::Sum, ExprType::of(ft, true))
         }
-        ("AVG", Some(_)) => (AggKind::Avg, ExprType::of(FieldType::Double, true)),
+        ("AVG", Some((_, t))) => {
+            let ft = if matches!(
+                t.field_type,
+                FieldType::Double | FieldType::Float | FieldType::VarString
+            ) {
+                FieldType::Double
+            } else {
+                FieldType::NewDecimal
+            };
+            (AggKind::Avg, ExprType::of(ft, true))
+        }
         ("MIN", Some((_, t))) => (AggKind::Min, ExprType { nullable: true, ..*t }),
         ("MAX", Some((_, t))) => (AggKind::Max, ExprType { nullable: true, ..*t }),
         _ => return Err(Error::fmt(ER_NOT_SUPPORTED_YET, &[&format!("aggregate {name}")])),
@@ -175,6 +185,9 @@ struct Acc {
     int_sum: i128,
     float_sum: f64,
     all_int: bool,
+    /// Exact sum while every value is an integer or a decimal.
+    dec_sum: Option<types::Decimal>,
+    any_float: bool,
     best: Option<Value>,
     seen: HashSet<Vec<u8>>,
 }
@@ -187,7 +200,7 @@ fn key(v: &Value) -> Vec<u8> {
 
 impl Acc {
     fn new() -> Self {
-        Acc { all_int: true, ..Default::default() }
+        Acc { all_int: true, dec_sum: Some(types::Decimal::from_i128(0)), ..Default::default() }
     }
 
     fn add(&mut self, call: &AggCall, v: Value) {
@@ -200,19 +213,27 @@ impl Acc {
         }
         self.count += 1;
         match call.kind {
-            AggKind::Sum | AggKind::Avg => match &v {
-                Value::Int(_) | Value::UInt(_) => {
-                    self.int_sum += match v {
-                        Value::UInt(u) => i128::from(u),
-                        ref other => i128::from(to_i64(other)),
-                    };
-                    self.float_sum += to_f64(&v);
+            AggKind::Sum | AggKind::Avg => {
+                match (&v, crate::expr::to_decimal(&v)) {
+                    (Value::Int(_) | Value::UInt(_) | Value::Decimal(_), Some(d)) => {
+                        self.dec_sum = self.dec_sum.and_then(|s| s.checked_add(&d));
+                    }
+                    _ => self.any_float = true,
                 }
-                other => {
-                    self.all_int = false;
-                    self.float_sum += to_f64(other);
+                match &v {
+                    Value::Int(_) | Value::UInt(_) => {
+                        self.int_sum += match v {
+                            Value::UInt(u) => i128::from(u),
+                            ref other => i128::from(to_i64(other)),
+                        };
+                        self.float_sum += to_f64(&v);
+                    }
+                    other => {
+                        self.all_int = false;
+                        self.float_sum += to_f64(other);
+                    }
                 }
-            },
+            }
             AggKind::Min | AggKind::Max => {
                 let want = if call.kind == AggKind::Min {
                     std::cmp::Ordering::Less
@@ -236,8 +257,17 @@ impl Acc {
             AggKind::CountStar | AggKind::Count => Value::Int(self.count),
             _ if self.count == 0 => Value::Null,
             AggKind::Sum if self.all_int => Value::String(self.int_sum.to_string()),
-            AggKind::Sum => Value::Double(self.float_sum),
-            AggKind::Avg => Value::Double(self.float_sum / self.count as f64),
+            AggKind::Sum => match (self.any_float, self.dec_sum) {
+                (false, Some(d)) => Value::Decimal(d),
+                _ => Value::Double(self.float_sum),
+            },
+            // AVG of exact values is a DECIMAL with 4 more digits, as in MySQL.
+            AggKind::Avg => match (self.any_float, self.dec_sum) {
+                (false, Some(d)) => d
+                    .checked_div(&types::Decimal::from_i128(i128::from(self.count)), 4)
+                    .map_or(Value::Null, Value::Decimal),
+                _ => Value::Double(self.float_sum / self.count as f64),
+            },
             AggKind::Min | AggKind::Max => self.best.clone().unwrap_or(Value::Null),
         }
     }

@@ -358,6 +358,18 @@ pub fn column_type(dt: &DataType) -> Result<ColumnType> {
         DataType::IntUnsigned(w) | DataType::IntegerUnsigned(w) => int(TypeKind::Int, w, true),
         DataType::BigInt(w) => int(TypeKind::BigInt, w, false),
         DataType::BigIntUnsigned(w) => int(TypeKind::BigInt, w, true),
+        DataType::Decimal(info)
+        | DataType::Numeric(info)
+        | DataType::Dec(info)
+        | DataType::DecimalUnsigned(info) => {
+            let (p, sc) = decimal_precision(info)?;
+            ColumnType {
+                length: p,
+                scale: sc,
+                unsigned: matches!(dt, DataType::DecimalUnsigned(_)),
+                ..ColumnType::new(TypeKind::Decimal)
+            }
+        }
         DataType::Float(_) => ColumnType::new(TypeKind::Float),
         DataType::Double(_) | DataType::DoublePrecision | DataType::Real => {
             ColumnType::new(TypeKind::Double)
@@ -383,6 +395,25 @@ pub fn column_type(dt: &DataType) -> Result<ColumnType> {
         DataType::LongBlob => sized(TypeKind::Blob, u32::MAX),
         other => return Err(unsupported(format!("column type {other}"))),
     })
+}
+
+/// `(precision, scale)` of DECIMAL: defaults (10, 0); at most 38 digits, scale ≤ 30 and ≤ precision.
+pub fn decimal_precision(info: &ast::ExactNumberInfo) -> Result<(u32, u32)> {
+    let (p, s) = match info {
+        ast::ExactNumberInfo::None => (10, 0),
+        ast::ExactNumberInfo::Precision(p) => (*p as u32, 0),
+        ast::ExactNumberInfo::PrecisionAndScale(p, s) => (*p as u32, (*s).max(0) as u32),
+    };
+    if p > types::MAX_PRECISION {
+        return Err(unsupported(format!(
+            "DECIMAL precision above {} (got {p})",
+            types::MAX_PRECISION
+        )));
+    }
+    if s > types::MAX_SCALE || s > p {
+        return Err(Error::fmt(errno::ER_TOO_BIG_SCALE, &[&s, &"DECIMAL", &types::MAX_SCALE]));
+    }
+    Ok((p.max(1), s))
 }
 
 /// A literal default converted to its column's type (for INSERT and DESCRIBE).

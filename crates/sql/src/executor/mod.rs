@@ -3,6 +3,8 @@
 mod aggregate;
 mod alter;
 mod ddl;
+
+pub use ddl::decimal_precision;
 mod delete;
 mod describe;
 mod index;

@@ -49,7 +49,9 @@ pub fn table_column(
     if c.auto_increment {
         flags |= ColumnFlags::AUTO_INCREMENT;
     }
-    if c.ty.is_integer() || matches!(c.ty.field_type(), FieldType::Float | FieldType::Double) {
+    if c.ty.is_integer()
+        || matches!(c.ty.field_type(), FieldType::Float | FieldType::Double | FieldType::NewDecimal)
+    {
         flags |= ColumnFlags::NUM;
     }
     if c.ty.is_binary() {
@@ -81,10 +83,10 @@ pub fn table_column(
         length: c.ty.display_length(),
         field_type: c.ty.field_type(),
         flags: ColumnFlags(flags),
-        decimals: if matches!(c.ty.field_type(), FieldType::Float | FieldType::Double) {
-            31
-        } else {
-            0
+        decimals: match c.ty.field_type() {
+            FieldType::Float | FieldType::Double => 31,
+            FieldType::NewDecimal => c.ty.scale as u8,
+            _ => 0,
         },
     }
 }

@@ -1,7 +1,7 @@
 //! Value conversions with MySQL's implicit-conversion rules, and `CAST`.
 
 use errno::Result;
-use types::{FieldType, Value};
+use types::{Decimal, FieldType, Value};
 
 /// Target of `CAST(x AS …)` / `CONVERT(x, …)`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -16,6 +16,8 @@ pub enum CastType {
     Unsigned,
     /// `DOUBLE` / `FLOAT` / `REAL`.
     Double,
+    /// `DECIMAL(p, s)`.
+    Decimal(u32, u32),
 }
 
 impl CastType {
@@ -25,6 +27,7 @@ impl CastType {
             CastType::Char(_) | CastType::Binary(_) => FieldType::VarString,
             CastType::Signed | CastType::Unsigned => FieldType::LongLong,
             CastType::Double => FieldType::Double,
+            CastType::Decimal(..) => FieldType::NewDecimal,
         }
     }
 
@@ -57,6 +60,10 @@ impl CastType {
                 other => Value::UInt(to_i64(&other) as u64),
             },
             CastType::Double => Value::Double(to_f64(&v)),
+            CastType::Decimal(_, s) => match to_decimal(&v).and_then(|d| d.rescale(s)) {
+                Some(d) => Value::Decimal(d),
+                None => Value::Null,
+            },
         })
     }
 }
@@ -77,8 +84,24 @@ pub fn to_f64(v: &Value) -> f64 {
         Value::Int(i) => *i as f64,
         Value::UInt(u) => *u as f64,
         Value::Double(d) => *d,
+        Value::Decimal(d) => d.to_f64(),
         Value::String(s) => parse_f64_prefix(s),
         Value::Bytes(b) => parse_f64_prefix(&String::from_utf8_lossy(b)),
+    }
+}
+
+/// A value as an exact decimal (strings by their numeric prefix, doubles to 15 digits).
+pub fn to_decimal(v: &Value) -> Option<Decimal> {
+    match v {
+        Value::Null => None,
+        Value::Int(i) => Some(Decimal::from_i128(i128::from(*i))),
+        Value::UInt(u) => Some(Decimal::from_i128(i128::from(*u))),
+        Value::Decimal(d) => Some(*d),
+        Value::Double(d) => Decimal::from_f64(*d),
+        Value::String(s) => {
+            s.trim().parse().ok().or_else(|| Decimal::from_f64(parse_f64_prefix(s)))
+        }
+        Value::Bytes(b) => String::from_utf8_lossy(b).trim().parse().ok(),
     }
 }
 
@@ -88,6 +111,9 @@ pub fn to_i64(v: &Value) -> i64 {
         Value::Int(i) => *i,
         Value::UInt(u) => *u as i64,
         Value::Double(d) => d.round() as i64,
+        Value::Decimal(d) => {
+            d.round_to_i128().clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64
+        }
         other => to_f64(other).round() as i64,
     }
 }

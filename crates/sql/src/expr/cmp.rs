@@ -22,6 +22,9 @@ pub fn compare(a: &Value, b: &Value) -> Option<Ordering> {
         (Bytes(x), Bytes(y)) => x.cmp(y),
         (String(x), Bytes(y)) => x.as_bytes().cmp(y),
         (Bytes(x), String(y)) => x.as_slice().cmp(y.as_bytes()),
+        (Decimal(x), Decimal(y)) => x.cmp(y),
+        (Decimal(x), Int(_) | UInt(_)) => x.cmp(&super::to_decimal(b)?),
+        (Int(_) | UInt(_), Decimal(y)) => super::to_decimal(a)?.cmp(y),
         (x, y) => to_f64(x).partial_cmp(&to_f64(y)).unwrap_or(Ordering::Equal),
     })
 }

@@ -7,7 +7,7 @@ use sqlparser::ast;
 use types::Value;
 
 use super::{
-    cast::{to_f64, to_i64, to_string},
+    cast::{to_decimal, to_f64, to_i64, to_string},
     cmp::{compare, like_match},
     BinaryOp, Expr, SubqueryKind, UnaryOp,
 };
@@ -215,6 +215,7 @@ fn unary(op: UnaryOp, v: Value) -> Result<Value> {
             Value::UInt(u) if u <= i64::MAX as u64 => Value::Int(-(u as i64)),
             Value::UInt(u) if u == i64::MAX as u64 + 1 => Value::Int(i64::MIN),
             Value::UInt(u) => return Err(out_of_range("BIGINT", &format!("-({u})"))),
+            Value::Decimal(d) => Value::Decimal(d.neg()),
             other => Value::Double(-to_f64(&other)),
         },
         UnaryOp::BitNot => Value::UInt(!(to_i64(&v) as u64)),
@@ -257,7 +258,7 @@ fn binary(op: BinaryOp, l: &Expr, r: &Expr, row: &[Value], ctx: &EvalCtx<'_>) ->
         GtEq => bool_value(ord().map(|o| o != Ordering::Less)),
         Xor => bool_value(a.truth().zip(b.truth()).map(|(x, y)| x != y)),
         Plus | Minus | Multiply => arith(op, &a, &b)?,
-        Divide => {
+        Divide if is_float(&a) || is_float(&b) => {
             let d = to_f64(&b);
             if d == 0.0 {
                 Value::Null
@@ -265,6 +266,15 @@ fn binary(op: BinaryOp, l: &Expr, r: &Expr, row: &[Value], ctx: &EvalCtx<'_>) ->
                 Value::Double(to_f64(&a) / d)
             }
         }
+        // Exact division keeps div_precision_increment more digits, as MySQL's DECIMAL does.
+        Divide => match (to_decimal(&a), to_decimal(&b)) {
+            (Some(x), Some(y)) => {
+                let extra =
+                    u32::try_from(ctx.session.vars.int("div_precision_increment")).unwrap_or(4);
+                x.checked_div(&y, extra).map_or(Value::Null, Value::Decimal)
+            }
+            _ => Value::Null,
+        },
         IntDiv | Modulo => int_div_mod(op, &a, &b)?,
         BitAnd => Value::UInt(to_i64(&a) as u64 & to_i64(&b) as u64),
         BitOr => Value::UInt(to_i64(&a) as u64 | to_i64(&b) as u64),
@@ -293,6 +303,17 @@ fn arith(op: BinaryOp, a: &Value, b: &Value) -> Result<Value> {
             _ => x * y,
         }));
     }
+    if matches!(a, Value::Decimal(_)) || matches!(b, Value::Decimal(_)) {
+        let (x, y) = (to_decimal(a), to_decimal(b));
+        let r = x.zip(y).and_then(|(x, y)| match op {
+            BinaryOp::Plus => x.checked_add(&y),
+            BinaryOp::Minus => x.checked_sub(&y),
+            _ => x.checked_mul(&y),
+        });
+        return r
+            .map(Value::Decimal)
+            .ok_or_else(|| out_of_range("DECIMAL", &format!("({a} {sym} {b})")));
+    }
     let unsigned = matches!(a, Value::UInt(_)) || matches!(b, Value::UInt(_));
     let (x, y) = (int128(a), int128(b));
     let r = match op {
@@ -316,11 +337,27 @@ fn int128(v: &Value) -> i128 {
 }
 
 fn int_div_mod(op: BinaryOp, a: &Value, b: &Value) -> Result<Value> {
+    if op == BinaryOp::Modulo
+        && !is_float(a)
+        && !is_float(b)
+        && (matches!(a, Value::Decimal(_)) || matches!(b, Value::Decimal(_)))
+    {
+        return Ok(to_decimal(a)
+            .zip(to_decimal(b))
+            .and_then(|(x, y)| x.checked_rem(&y))
+            .map_or(Value::Null, Value::Decimal));
+    }
     if op == BinaryOp::Modulo && (is_float(a) || is_float(b)) {
         let y = to_f64(b);
         return Ok(if y == 0.0 { Value::Null } else { Value::Double(to_f64(a) % y) });
     }
-    let (x, y) = if op == BinaryOp::IntDiv && (is_float(a) || is_float(b)) {
+    let exact = matches!(a, Value::Decimal(_)) || matches!(b, Value::Decimal(_));
+    let (x, y) = if op == BinaryOp::IntDiv && exact && !is_float(a) && !is_float(b) {
+        match to_decimal(a).zip(to_decimal(b)).and_then(|(x, y)| x.checked_div(&y, 0)) {
+            Some(q) => return Ok(Value::Int(q.trunc_to_i128() as i64)),
+            None => return Ok(Value::Null),
+        }
+    } else if op == BinaryOp::IntDiv && (is_float(a) || is_float(b)) {
         ((to_f64(a)) as i128, (to_f64(b)) as i128)
     } else {
         (int128(a), int128(b))

@@ -190,10 +190,17 @@ impl Func {
             Truncate | Greatest | Least => args.first().copied().unwrap_or(FieldType::Null),
             IfNull | Coalesce | NullIf => args.first().copied().unwrap_or(FieldType::Null),
             If => args.get(1).copied().unwrap_or(FieldType::Null),
-            Abs | Floor | Ceil | Round | Mod => match args.first() {
+            Floor | Ceil => match args.first() {
                 Some(FieldType::Double | FieldType::Float | FieldType::VarString) => {
                     FieldType::Double
                 }
+                _ => FieldType::LongLong,
+            },
+            Abs | Round | Mod => match args.first() {
+                Some(FieldType::Double | FieldType::Float | FieldType::VarString) => {
+                    FieldType::Double
+                }
+                Some(FieldType::NewDecimal) => FieldType::NewDecimal,
                 _ => FieldType::LongLong,
             },
             _ => FieldType::VarString,
@@ -266,10 +273,19 @@ impl Func {
                     Error::fmt(errno::ER_DATA_OUT_OF_RANGE, &[&"BIGINT", &format!("abs({i})")])
                 })?),
                 Value::UInt(u) => Value::UInt(u),
+                Value::Decimal(d) => Value::Decimal(if d.mantissa() < 0 { d.neg() } else { d }),
                 other => Value::Double(to_f64(&other).abs()),
             },
             Floor | Ceil => match arg(0) {
                 v @ (Value::Int(_) | Value::UInt(_)) => v,
+                Value::Decimal(d) => {
+                    let t = d.trunc_to_i128();
+                    let frac =
+                        d.checked_sub(&types::Decimal::from_i128(t)).is_some_and(|f| !f.is_zero());
+                    let up = self == Ceil && frac && d.mantissa() > 0;
+                    let down = self == Floor && frac && d.mantissa() < 0;
+                    Value::Int((t + i128::from(up) - i128::from(down)) as i64)
+                }
                 other => {
                     let d = to_f64(&other);
                     Value::Double(if self == Floor { d.floor() } else { d.ceil() })
@@ -398,6 +414,9 @@ fn map_str(v: Value, f: impl Fn(&str) -> String) -> Value {
 
 fn round(v: &Value, places: i64) -> Value {
     match v {
+        Value::Decimal(d) if places >= 0 => {
+            d.rescale(places.min(30) as u32).map_or(Value::Null, Value::Decimal)
+        }
         Value::Int(_) | Value::UInt(_) if places >= 0 => v.clone(),
         other => {
             let d = to_f64(other);

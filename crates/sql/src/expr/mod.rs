@@ -9,7 +9,7 @@ mod eval;
 mod func;
 mod func_more;
 
-pub use cast::{to_f64, to_i64, to_string, CastType};
+pub use cast::{to_decimal, to_f64, to_i64, to_string, CastType};
 pub use cmp::{compare, like_match};
 pub use eval::{EvalCtx, SubqueryRunner, Truth};
 pub use func::Func;
