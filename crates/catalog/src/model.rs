@@ -42,6 +42,9 @@ pub struct ColumnInfo {
     pub default: Option<DefaultValue>,
     /// `AUTO_INCREMENT`.
     pub auto_increment: bool,
+    /// `ON UPDATE CURRENT_TIMESTAMP`.
+    #[serde(default)]
+    pub on_update_now: bool,
     /// `COMMENT '…'`.
     pub comment: String,
 }

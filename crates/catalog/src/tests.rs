@@ -25,6 +25,7 @@ fn players() -> TableInfo {
         not_null: false,
         default: None,
         auto_increment: false,
+        on_update_now: false,
         comment: String::new(),
     };
     TableInfo {

@@ -99,6 +99,7 @@ errors! {
     ER_WRONG_DB_NAME = 1102, "42000", "ErrWrongDBName", "Incorrect database name '%s'";
     ER_WRONG_TABLE_NAME = 1103, "42000", "ErrWrongTableName", "Incorrect table name '%s'";
     ER_WRONG_COLUMN_NAME = 1166, "42000", "ErrWrongColumnName", "Incorrect column name '%s'";
+    ER_TOO_BIG_PRECISION = 1426, "42000", "ErrTooBigPrecision", "Too-big precision %d specified for '%s'. Maximum is %d.";
     ER_TOO_BIG_SCALE = 1425, "42000", "ErrTooBigScale", "Too big scale %d specified for column '%s'. Maximum is %d.";
     ER_TOO_MANY_KEY_PARTS = 1070, "42000", "ErrTooManyKeyParts", "Too many key parts specified; max %d parts allowed";
     ER_WRONG_PARAMCOUNT_TO_NATIVE_FCT = 1582, "42000", "ErrWrongParamcountToNativeFct", "Incorrect parameter count in the call to native function '%s'";

@@ -112,6 +112,7 @@ impl Session {
         if !sql::reads_diagnostics(&stmt) {
             self.ctx.warnings.clear();
         }
+        self.ctx.start_statement();
         let autocommit_before = self.ctx.vars.bool("autocommit");
         let result = match TxnStmt::from_ast(&stmt) {
             Some(t) => self.txn.execute(&t, &self.ctx.vars),

@@ -58,6 +58,8 @@ pub struct SessionCtx {
     pub warnings: Vec<Warning>,
     /// `LAST_INSERT_ID()`: the first auto-increment id of the last insert that generated one.
     pub last_insert_id: u64,
+    /// When the current statement started (microseconds since the epoch, UTC): `NOW()`.
+    pub stmt_time: i64,
     /// The client asked for CLIENT_FOUND_ROWS: UPDATE reports matched rather than changed rows.
     pub client_found_rows: bool,
     /// Per-connection status the transport knows (`Ssl_version`, `Ssl_cipher`), for SHOW STATUS.
@@ -77,8 +79,16 @@ impl SessionCtx {
             warnings: Vec::new(),
             last_insert_id: 0,
             client_found_rows: false,
+            stmt_time: 0,
             conn_status: Vec::new(),
         }
+    }
+
+    /// Marks the start of a statement: `NOW()` is this instant throughout it.
+    pub fn start_statement(&mut self) {
+        self.stmt_time = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_micros() as i64);
     }
 
     /// Adds a warning to the current statement's diagnostics.

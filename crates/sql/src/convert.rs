@@ -5,7 +5,7 @@ use errno::{
     Error, Result, ER_BAD_NULL, ER_DATA_TOO_LONG, ER_TRUNCATED_WRONG_VALUE_FOR_FIELD,
     ER_WARN_DATA_OUT_OF_RANGE,
 };
-use types::{TypeKind, Value};
+use types::{Temporal, TemporalKind, TypeKind, Value};
 
 use crate::expr::{to_f64, to_string};
 
@@ -24,6 +24,7 @@ pub fn to_column(v: Value, col: &ColumnInfo, row: usize) -> Result<Value> {
             Value::UInt(u) => i128::from(*u),
             Value::Double(d) => d.round() as i128,
             Value::Decimal(d) => d.round_to_i128(),
+            Value::Temporal(t) => t.to_number() as i128,
             Value::String(s) => {
                 parse_int(s.trim()).ok_or_else(|| incorrect("integer", &v, col, row))?
             }
@@ -38,6 +39,36 @@ pub fn to_column(v: Value, col: &ColumnInfo, row: usize) -> Result<Value> {
         return Ok(if ty.unsigned { Value::UInt(n as u64) } else { Value::Int(n as i64) });
     }
     match ty.kind {
+        TypeKind::Date | TypeKind::DateTime | TypeKind::Timestamp => {
+            let kind = match ty.kind {
+                TypeKind::Date => TemporalKind::Date,
+                TypeKind::DateTime => TemporalKind::DateTime,
+                _ => TemporalKind::Timestamp,
+            };
+            let t = match &v {
+                Value::Temporal(t) => Some(t.with_kind(kind)),
+                Value::String(s) => Temporal::parse(kind, s),
+                Value::Bytes(b) => Temporal::parse(kind, &String::from_utf8_lossy(b)),
+                Value::Int(_) | Value::UInt(_) => Temporal::parse(kind, &v.to_string()),
+                _ => None,
+            };
+            // MySQL reports bad dates with 1292 (SQLSTATE 22007), not 1366.
+            let bad = || {
+                Error::msg(
+                    errno::ER_TRUNCATED_WRONG_VALUE,
+                    format!(
+                        "Incorrect {} value: '{v}' for column '{}' at row {row}",
+                        kind_name(kind),
+                        col.name
+                    ),
+                )
+            };
+            match t {
+                Some(t) if t.year == 0 && t.month == 0 => Err(bad()),
+                Some(t) => Ok(Value::Temporal(t.with_fsp(ty.scale as u8))),
+                None => Err(bad()),
+            }
+        }
         TypeKind::Decimal => {
             if let Value::String(s) = &v {
                 if s.trim().parse::<types::Decimal>().is_err() {
@@ -89,6 +120,14 @@ pub fn to_column(v: Value, col: &ColumnInfo, row: usize) -> Result<Value> {
             }
             Ok(Value::Bytes(b))
         }
+    }
+}
+
+fn kind_name(k: TemporalKind) -> &'static str {
+    match k {
+        TemporalKind::Date => "date",
+        TemporalKind::DateTime => "datetime",
+        TemporalKind::Timestamp => "timestamp",
     }
 }
 

@@ -13,6 +13,7 @@ const INT: u8 = 0x03;
 const UINT: u8 = 0x04;
 const FLOAT: u8 = 0x05;
 const DECIMAL: u8 = 0x06;
+const TEMPORAL: u8 = 0x07;
 const GROUP: usize = 8;
 
 /// Appends a signed integer without a flag (for ids and handles).
@@ -49,6 +50,10 @@ pub fn encode(out: &mut Vec<u8>, v: &Value) {
             out.push(DECIMAL);
             out.extend_from_slice(&((d.mantissa() as u128) ^ (1 << 127)).to_be_bytes());
             out.push(d.scale() as u8);
+        }
+        Value::Temporal(t) => {
+            out.push(TEMPORAL);
+            out.extend_from_slice(&t.packed().to_be_bytes());
         }
         Value::String(s) => encode_bytes(out, s.as_bytes()),
         Value::Bytes(b) => encode_bytes(out, b),

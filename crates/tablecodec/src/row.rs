@@ -4,7 +4,7 @@
 //! ```text
 //!  [version=1][count u16] then per column: [column id u32][tag u8][payload]
 //!  tags: 0 NULL · 1 i64 · 2 u64 · 3 f64 · 4 utf8 string (u32 len + bytes) · 5 bytes (u32 len + bytes)
-//!        6 decimal (scale u8 + i128 mantissa)
+//!        6 decimal (scale u8 + i128 mantissa) · 7 temporal (kind u8, fsp u8, micros since 1970 i64)
 //! ```
 //! All integers little endian.
 
@@ -38,6 +38,16 @@ pub fn encode_row(cols: &[(u32, &Value)]) -> Vec<u8> {
                 out.push(d.scale() as u8);
                 out.extend_from_slice(&d.mantissa().to_le_bytes());
             }
+            Value::Temporal(t) => {
+                out.push(7);
+                out.push(match t.kind {
+                    types::TemporalKind::Date => 0,
+                    types::TemporalKind::DateTime => 1,
+                    types::TemporalKind::Timestamp => 2,
+                });
+                out.push(t.fsp);
+                out.extend_from_slice(&t.to_micros().to_le_bytes());
+            }
             Value::String(s) => {
                 out.push(4);
                 out.extend_from_slice(&(s.len() as u32).to_le_bytes());
@@ -69,6 +79,18 @@ pub fn decode_row(b: &[u8]) -> Option<Vec<(u32, Value)>> {
             1 => Value::Int(i64::from_le_bytes(r.take(8)?.try_into().ok()?)),
             2 => Value::UInt(u64::from_le_bytes(r.take(8)?.try_into().ok()?)),
             3 => Value::Double(f64::from_le_bytes(r.take(8)?.try_into().ok()?)),
+            7 => {
+                let kind = match r.take(1)?[0] {
+                    0 => types::TemporalKind::Date,
+                    1 => types::TemporalKind::DateTime,
+                    _ => types::TemporalKind::Timestamp,
+                };
+                let fsp = r.take(1)?[0];
+                let micros = i64::from_le_bytes(r.take(8)?.try_into().ok()?);
+                let mut t = types::Temporal::from_micros(kind, micros)?;
+                t.fsp = fsp;
+                Value::Temporal(t)
+            }
             6 => {
                 let scale = u32::from(r.take(1)?[0]);
                 let m = i128::from_le_bytes(r.take(16)?.try_into().ok()?);
@@ -117,12 +139,16 @@ mod tests {
             Value::String("héllo".into()),
             Value::Bytes(vec![0, 255]),
             Value::Decimal("-12.345".parse().expect("decimal")),
+            Value::Temporal(
+                types::Temporal::parse(types::TemporalKind::DateTime, "2024-05-06 07:08:09.5")
+                    .expect("t"),
+            ),
         ];
         let cols: Vec<(u32, &Value)> =
             vals.iter().enumerate().map(|(i, v)| (i as u32 + 1, v)).collect();
         let enc = encode_row(&cols);
         let dec = decode_row(&enc).expect("decode");
-        assert_eq!(dec.len(), 7);
+        assert_eq!(dec.len(), 8);
         for (i, (id, v)) in dec.iter().enumerate() {
             assert_eq!(*id, i as u32 + 1);
             assert_eq!(v, &vals[i]);

@@ -23,6 +23,14 @@ pub enum TypeKind {
     Double,
     /// DECIMAL(precision, scale) / NUMERIC.
     Decimal,
+    /// DATE.
+    Date,
+    /// DATETIME(fsp) (`scale` holds fsp).
+    DateTime,
+    /// TIMESTAMP(fsp) (`scale` holds fsp).
+    Timestamp,
+    /// YEAR.
+    Year,
     /// CHAR(n).
     Char,
     /// VARCHAR(n).
@@ -63,6 +71,9 @@ impl ColumnType {
             TypeKind::Float => 12,
             TypeKind::Double => 22,
             TypeKind::Decimal => 10,
+            TypeKind::Date => 10,
+            TypeKind::DateTime | TypeKind::Timestamp => 19,
+            TypeKind::Year => 4,
             TypeKind::Char | TypeKind::Binary => 1,
             TypeKind::VarChar | TypeKind::VarBinary => 255,
             TypeKind::Text | TypeKind::Blob => 65535,
@@ -119,6 +130,10 @@ impl ColumnType {
             TypeKind::Float => FieldType::Float,
             TypeKind::Double => FieldType::Double,
             TypeKind::Decimal => FieldType::NewDecimal,
+            TypeKind::Date => FieldType::Date,
+            TypeKind::DateTime => FieldType::DateTime,
+            TypeKind::Timestamp => FieldType::Timestamp,
+            TypeKind::Year => FieldType::Year,
             TypeKind::Char | TypeKind::Binary => FieldType::String,
             TypeKind::VarChar | TypeKind::VarBinary => FieldType::VarString,
             TypeKind::Text | TypeKind::Blob => FieldType::Blob,
@@ -136,6 +151,9 @@ impl ColumnType {
 
     /// The column-definition length: bytes (characters × 4 for utf8mb4 text).
     pub fn display_length(&self) -> u32 {
+        if matches!(self.kind, TypeKind::DateTime | TypeKind::Timestamp) && self.scale > 0 {
+            return 20 + self.scale;
+        }
         if self.kind == TypeKind::Decimal {
             // digits, the point, and the sign
             return self.length + u32::from(self.scale > 0) + u32::from(!self.unsigned);
@@ -158,6 +176,10 @@ impl ColumnType {
             TypeKind::Float => "float",
             TypeKind::Double => "double",
             TypeKind::Decimal => "decimal",
+            TypeKind::Date => "date",
+            TypeKind::DateTime => "datetime",
+            TypeKind::Timestamp => "timestamp",
+            TypeKind::Year => "year",
             TypeKind::Char => "char",
             TypeKind::VarChar => "varchar",
             TypeKind::Binary => "binary",
@@ -187,6 +209,10 @@ impl ColumnType {
             | TypeKind::Int
             | TypeKind::BigInt => format!("{base}({})", self.length),
             TypeKind::Decimal => format!("{base}({},{})", self.length, self.scale),
+            TypeKind::DateTime | TypeKind::Timestamp if self.scale > 0 => {
+                format!("{base}({})", self.scale)
+            }
+            TypeKind::Year => format!("{base}(4)"),
             _ => base.to_string(),
         };
         if self.unsigned {

@@ -7,9 +7,11 @@
 mod column;
 mod decimal;
 mod field;
+mod temporal;
 mod value;
 
 pub use column::{ColumnType, TypeKind};
 pub use decimal::{Decimal, ParseDecimalError, MAX_PRECISION, MAX_SCALE};
 pub use field::{charset, ColumnFlags, FieldType, ResultColumn};
+pub use temporal::{civil_from_days, days_from_civil, Temporal, TemporalKind};
 pub use value::Value;

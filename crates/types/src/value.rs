@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::Decimal;
+use crate::{Decimal, Temporal};
 
 /// A SQL value as the executor computes with it.
 ///
@@ -20,6 +20,8 @@ pub enum Value {
     Double(f64),
     /// DECIMAL / NUMERIC, and literals like `1.5`.
     Decimal(Decimal),
+    /// DATE / DATETIME / TIMESTAMP.
+    Temporal(Temporal),
     /// Character string.
     String(String),
     /// Byte string.
@@ -51,6 +53,7 @@ impl fmt::Display for Value {
             Value::UInt(u) => write!(f, "{u}"),
             Value::Double(d) => write_double(f, *d),
             Value::Decimal(d) => write!(f, "{d}"),
+            Value::Temporal(t) => write!(f, "{t}"),
             Value::String(s) => f.write_str(s),
             Value::Bytes(b) => f.write_str(&String::from_utf8_lossy(b)),
         }

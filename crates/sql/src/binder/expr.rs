@@ -553,6 +553,11 @@ pub(crate) fn value_type(v: &Value) -> FieldType {
         Value::Int(_) | Value::UInt(_) => FieldType::LongLong,
         Value::Double(_) => FieldType::Double,
         Value::Decimal(_) => FieldType::NewDecimal,
+        Value::Temporal(t) => match t.kind {
+            types::TemporalKind::Date => FieldType::Date,
+            types::TemporalKind::DateTime => FieldType::DateTime,
+            types::TemporalKind::Timestamp => FieldType::Timestamp,
+        },
         Value::String(_) | Value::Bytes(_) => FieldType::VarString,
     }
 }

@@ -178,6 +178,7 @@ pub fn build_column(
         not_null: false,
         default: None,
         auto_increment: false,
+        on_update_now: false,
         comment: String::new(),
     };
     let mut keys = Vec::new();
@@ -197,6 +198,7 @@ pub fn build_column(
             ColumnOption::Unique(_) => keys.push((None, vec![col.name.clone()], true, false)),
             ColumnOption::Comment(c) => col.comment = c.clone(),
             ColumnOption::CharacterSet(_) | ColumnOption::Collation(_) => {}
+            ColumnOption::OnUpdate(e) if is_now(e) => col.on_update_now = true,
             ColumnOption::DialectSpecific(tokens)
                 if tokens.iter().any(|t| t.to_string().eq_ignore_ascii_case("AUTO_INCREMENT")) =>
             {
@@ -307,7 +309,18 @@ fn comment_text(c: &ast::CommentDef) -> String {
     }
 }
 
+/// Whether `e` is `CURRENT_TIMESTAMP` / `NOW()` / `LOCALTIMESTAMP` (with or without fsp).
+fn is_now(e: &ast::Expr) -> bool {
+    matches!(e, ast::Expr::Function(f) if matches!(
+        f.name.to_string().to_ascii_uppercase().as_str(),
+        "CURRENT_TIMESTAMP" | "NOW" | "LOCALTIMESTAMP" | "LOCALTIME"
+    ))
+}
+
 fn default_value(e: &ast::Expr) -> Result<DefaultValue> {
+    if is_now(e) {
+        return Ok(DefaultValue::CurrentTimestamp);
+    }
     match e {
         ast::Expr::Value(v) => Ok(match &v.value {
             ast::Value::Null => DefaultValue::Null,
@@ -370,6 +383,19 @@ pub fn column_type(dt: &DataType) -> Result<ColumnType> {
                 ..ColumnType::new(TypeKind::Decimal)
             }
         }
+        DataType::Date => ColumnType::new(TypeKind::Date),
+        DataType::Datetime(fsp) | DataType::Timestamp(fsp, _) => {
+            let fsp = fsp.unwrap_or(0);
+            if fsp > 6 {
+                return Err(Error::fmt(errno::ER_TOO_BIG_PRECISION, &[&fsp, &"DATETIME", &6]));
+            }
+            let kind = if matches!(dt, DataType::Datetime(_)) {
+                TypeKind::DateTime
+            } else {
+                TypeKind::Timestamp
+            };
+            ColumnType { scale: fsp as u32, ..ColumnType::new(kind) }
+        }
         DataType::Float(_) => ColumnType::new(TypeKind::Float),
         DataType::Double(_) | DataType::DoublePrecision | DataType::Real => {
             ColumnType::new(TypeKind::Double)
@@ -417,13 +443,16 @@ pub fn decimal_precision(info: &ast::ExactNumberInfo) -> Result<(u32, u32)> {
 }
 
 /// A literal default converted to its column's type (for INSERT and DESCRIBE).
-pub fn default_of(col: &ColumnInfo) -> Result<Option<Value>> {
+pub fn default_of(col: &ColumnInfo, now_micros: i64) -> Result<Option<Value>> {
     match &col.default {
         None => Ok(None),
         Some(DefaultValue::Null) => Ok(Some(Value::Null)),
         Some(DefaultValue::Text(t)) => {
             crate::convert::to_column(Value::String(t.clone()), col, 1).map(Some)
         }
-        Some(DefaultValue::CurrentTimestamp) => Err(unsupported("DEFAULT CURRENT_TIMESTAMP")),
+        Some(DefaultValue::CurrentTimestamp) => {
+            let now = crate::expr::now(now_micros, col.ty.scale as u8);
+            crate::convert::to_column(now, col, 1).map(Some)
+        }
     }
 }

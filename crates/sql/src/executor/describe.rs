@@ -37,7 +37,15 @@ fn column_rows(t: &TableInfo, full: bool) -> Vec<Vec<Value>> {
                 Some(DefaultValue::CurrentTimestamp) => Value::String("CURRENT_TIMESTAMP".into()),
                 _ => Value::Null,
             };
-            let extra = if c.auto_increment { "auto_increment" } else { "" };
+            let extra = match (c.auto_increment, &c.default, c.on_update_now) {
+                (true, _, _) => "auto_increment",
+                (_, Some(DefaultValue::CurrentTimestamp), true) => {
+                    "DEFAULT_GENERATED on update CURRENT_TIMESTAMP"
+                }
+                (_, Some(DefaultValue::CurrentTimestamp), false) => "DEFAULT_GENERATED",
+                (_, _, true) => "on update CURRENT_TIMESTAMP",
+                _ => "",
+            };
             let mut row = vec![Value::String(c.name.clone()), Value::String(c.ty.sql())];
             if full {
                 row.push(if c.ty.is_text() {
@@ -176,6 +184,9 @@ pub fn create_table_sql(t: &TableInfo) -> String {
             }
             Some(DefaultValue::CurrentTimestamp) => l.push_str(" DEFAULT CURRENT_TIMESTAMP"),
             _ => {}
+        }
+        if c.on_update_now {
+            l.push_str(" ON UPDATE CURRENT_TIMESTAMP");
         }
         if c.auto_increment {
             l.push_str(" AUTO_INCREMENT");

@@ -29,6 +29,7 @@ fn def(name: &str, cols: &[(&str, bool)]) -> TableInfo {
             not_null: false,
             default: Some(DefaultValue::Null),
             auto_increment: false,
+            on_update_now: false,
             comment: String::new(),
         })
         .collect();

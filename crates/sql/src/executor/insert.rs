@@ -147,7 +147,7 @@ pub fn execute_insert(
             let v = match given[ci].take() {
                 Some(v) => v,
                 None if Some(ci) == auto_col => Value::Null,
-                None => match default_of(c)? {
+                None => match default_of(c, ctx.stmt_time)? {
                     Some(d) => d,
                     None => return Err(Error::fmt(ER_NO_DEFAULT_FOR_FIELD, &[&c.name])),
                 },

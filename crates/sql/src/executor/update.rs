@@ -84,6 +84,12 @@ pub fn execute_update(
         if vals == old.values {
             continue;
         }
+        // ON UPDATE CURRENT_TIMESTAMP columns not set by the statement take the statement time.
+        for (ci, c) in t.columns.iter().enumerate() {
+            if c.on_update_now && !sets.iter().any(|(s, _)| *s == ci) {
+                vals[ci] = to_column(crate::expr::now(ctx.stmt_time, c.ty.scale as u8), c, i + 1)?;
+            }
+        }
         let handle = match t.handle_column().map(|h| &vals[h]) {
             Some(Value::Int(n)) => *n,
             Some(Value::UInt(n)) => *n as i64,

@@ -85,6 +85,7 @@ pub fn to_f64(v: &Value) -> f64 {
         Value::UInt(u) => *u as f64,
         Value::Double(d) => *d,
         Value::Decimal(d) => d.to_f64(),
+        Value::Temporal(t) => t.to_number(),
         Value::String(s) => parse_f64_prefix(s),
         Value::Bytes(b) => parse_f64_prefix(&String::from_utf8_lossy(b)),
     }
@@ -98,6 +99,7 @@ pub fn to_decimal(v: &Value) -> Option<Decimal> {
         Value::UInt(u) => Some(Decimal::from_i128(i128::from(*u))),
         Value::Decimal(d) => Some(*d),
         Value::Double(d) => Decimal::from_f64(*d),
+        Value::Temporal(t) => Decimal::from_f64(t.to_number()),
         Value::String(s) => {
             s.trim().parse().ok().or_else(|| Decimal::from_f64(parse_f64_prefix(s)))
         }

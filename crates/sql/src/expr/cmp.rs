@@ -23,6 +23,15 @@ pub fn compare(a: &Value, b: &Value) -> Option<Ordering> {
         (String(x), Bytes(y)) => x.as_bytes().cmp(y),
         (Bytes(x), String(y)) => x.as_slice().cmp(y.as_bytes()),
         (Decimal(x), Decimal(y)) => x.cmp(y),
+        (Temporal(x), Temporal(y)) => x.cmp(y),
+        (Temporal(x), String(s)) => match types::Temporal::parse(x.kind, s) {
+            Some(y) => x.cmp(&y),
+            None => x.to_string().as_bytes().cmp(s.as_bytes()),
+        },
+        (String(s), Temporal(y)) => match types::Temporal::parse(y.kind, s) {
+            Some(x) => x.cmp(y),
+            None => s.as_bytes().cmp(y.to_string().as_bytes()),
+        },
         (Decimal(x), Int(_) | UInt(_)) => x.cmp(&super::to_decimal(b)?),
         (Int(_) | UInt(_), Decimal(y)) => super::to_decimal(a)?.cmp(y),
         (x, y) => to_f64(x).partial_cmp(&to_f64(y)).unwrap_or(Ordering::Equal),

@@ -114,6 +114,34 @@ pub enum Func {
     Least,
     /// `ISNULL(x)`
     IsNull,
+    /// `NOW([fsp])` / `CURRENT_TIMESTAMP` / `LOCALTIMESTAMP` / `SYSDATE`
+    Now,
+    /// `CURDATE()` / `CURRENT_DATE`
+    CurDate,
+    /// `UNIX_TIMESTAMP([t])`
+    UnixTimestamp,
+    /// `FROM_UNIXTIME(n)`
+    FromUnixtime,
+    /// `DATE_FORMAT(t, fmt)`
+    DateFormat,
+    /// `DATE(t)`
+    Date,
+    /// `YEAR(t)`
+    Year,
+    /// `MONTH(t)`
+    Month,
+    /// `DAY(t)` / `DAYOFMONTH`
+    Day,
+    /// `HOUR(t)`
+    Hour,
+    /// `MINUTE(t)`
+    Minute,
+    /// `SECOND(t)`
+    Second,
+    /// `DAYOFWEEK(t)` (1 = Sunday)
+    DayOfWeek,
+    /// `DAYOFYEAR(t)`
+    DayOfYear,
 }
 
 impl Func {
@@ -172,6 +200,20 @@ impl Func {
             "GREATEST" => (Greatest, 2, usize::MAX),
             "LEAST" => (Least, 2, usize::MAX),
             "ISNULL" => (IsNull, 1, 1),
+            "NOW" | "CURRENT_TIMESTAMP" | "LOCALTIMESTAMP" | "LOCALTIME" | "SYSDATE" => (Now, 0, 1),
+            "CURDATE" | "CURRENT_DATE" => (CurDate, 0, 0),
+            "UNIX_TIMESTAMP" => (UnixTimestamp, 0, 1),
+            "FROM_UNIXTIME" => (FromUnixtime, 1, 1),
+            "DATE_FORMAT" => (DateFormat, 2, 2),
+            "DATE" => (Date, 1, 1),
+            "YEAR" => (Year, 1, 1),
+            "MONTH" => (Month, 1, 1),
+            "DAY" | "DAYOFMONTH" => (Day, 1, 1),
+            "HOUR" => (Hour, 1, 1),
+            "MINUTE" => (Minute, 1, 1),
+            "SECOND" => (Second, 1, 1),
+            "DAYOFWEEK" => (DayOfWeek, 1, 1),
+            "DAYOFYEAR" => (DayOfYear, 1, 1),
             _ => return Err(Error::fmt(ER_SP_DOES_NOT_EXIST, &[&"FUNCTION", &name])),
         };
         if argc < min || argc > max {
@@ -187,6 +229,11 @@ impl Func {
             ConnectionId | LastInsertId | Length | CharLength | Locate | Instr | Ascii | Sign
             | IsNull => FieldType::LongLong,
             Pow | Sqrt | Exp | Ln | Log10 | Log2 | Pi => FieldType::Double,
+            Now | FromUnixtime => FieldType::DateTime,
+            CurDate | Date => FieldType::Date,
+            UnixTimestamp | Year | Month | Day | Hour | Minute | Second | DayOfWeek | DayOfYear => {
+                FieldType::LongLong
+            }
             Truncate | Greatest | Least => args.first().copied().unwrap_or(FieldType::Null),
             IfNull | Coalesce | NullIf => args.first().copied().unwrap_or(FieldType::Null),
             If => args.get(1).copied().unwrap_or(FieldType::Null),
@@ -214,6 +261,9 @@ impl Func {
         let arg = |i: usize| args.get(i).cloned().unwrap_or(Value::Null);
         let any_null = args.iter().any(Value::is_null);
         if let Some(v) = self.call_more(args, any_null) {
+            return Ok(v);
+        }
+        if let Some(v) = self.call_time(args, any_null, s.stmt_time) {
             return Ok(v);
         }
         Ok(match self {
@@ -395,6 +445,46 @@ impl Func {
             Greatest => m::extreme(args, true),
             Least => m::extreme(args, false),
             IsNull => Value::Int(i64::from(args[0].is_null())),
+            _ => return None,
+        })
+    }
+}
+
+impl Func {
+    /// The date and time functions; `None` for the others.
+    fn call_time(self, args: &[Value], any_null: bool, stmt_time: i64) -> Option<Value> {
+        use super::func_time as t;
+        use Func::*;
+        let part = |f: fn(&types::Temporal) -> i64| {
+            if any_null {
+                return Value::Null;
+            }
+            t::as_temporal(&args[0]).map_or(Value::Null, |x| Value::Int(f(&x)))
+        };
+        Some(match self {
+            Now => t::now(stmt_time, args.first().map_or(0, |v| to_i64(v).clamp(0, 6) as u8)),
+            CurDate => match t::now(stmt_time, 0) {
+                Value::Temporal(x) => Value::Temporal(x.with_kind(types::TemporalKind::Date)),
+                other => other,
+            },
+            UnixTimestamp if args.is_empty() => Value::Int(stmt_time / 1_000_000),
+            UnixTimestamp if any_null => Value::Null,
+            UnixTimestamp => t::unix_timestamp(&args[0]),
+            FromUnixtime if any_null => Value::Null,
+            FromUnixtime => t::from_unixtime(&args[0]),
+            DateFormat if any_null => Value::Null,
+            DateFormat => t::date_format(&args[0], &args[1]),
+            Date if any_null => Value::Null,
+            Date => t::as_temporal(&args[0])
+                .map_or(Value::Null, |x| Value::Temporal(x.with_kind(types::TemporalKind::Date))),
+            Year => part(|x| i64::from(x.year)),
+            Month => part(|x| i64::from(x.month)),
+            Day => part(|x| i64::from(x.day)),
+            Hour => part(|x| i64::from(x.hour)),
+            Minute => part(|x| i64::from(x.minute)),
+            Second => part(|x| i64::from(x.second)),
+            DayOfWeek => part(|x| i64::from(x.weekday()) + 1),
+            DayOfYear => part(|x| i64::from(x.day_of_year())),
             _ => return None,
         })
     }

@@ -8,11 +8,13 @@ mod cmp;
 mod eval;
 mod func;
 mod func_more;
+mod func_time;
 
 pub use cast::{to_decimal, to_f64, to_i64, to_string, CastType};
 pub use cmp::{compare, like_match};
 pub use eval::{EvalCtx, SubqueryRunner, Truth};
 pub use func::Func;
+pub use func_time::now;
 
 use sqlparser::ast;
 use types::{FieldType, Value};
