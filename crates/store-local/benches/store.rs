@@ -49,9 +49,10 @@ fn rate(label: &str, n: u64, elapsed: Duration) {
     );
 }
 
-fn engine_bench() {
+fn engine_bench(name: &str, open: fn(&std::path::Path) -> Box<dyn Engine>) {
+    println!("-- {name}");
     let dir = tempfile::tempdir().expect("tmp");
-    let engine = FjallEngine::open(dir.path()).expect("open");
+    let engine = open(dir.path());
     let mut rng = Rng(0x2545F4914F6CDD1D);
     let keyspace = 200_000;
     let (start, mut n) = (Instant::now(), 0u64);
@@ -141,7 +142,9 @@ fn main() {
         return; // `cargo test --benches` lists benches; nothing to list here.
     }
     println!("FerroDB store benchmarks (each phase {:.1}s)", secs().as_secs_f64());
-    engine_bench();
+    engine_bench("fjall", |p| Box::new(FjallEngine::open(p).expect("open fjall")));
+    #[cfg(feature = "rocksdb")]
+    engine_bench("rocksdb", |p| Box::new(store_local::engine::RocksEngine::open(p).expect("open rocksdb")));
     for w in [1, 4, 32] {
         commit_bench(w);
     }

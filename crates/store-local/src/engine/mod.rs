@@ -5,8 +5,12 @@
 //! (fsync'd journal); a [`EngineSnapshot`] sees one point in the write history.
 
 mod fjall;
+#[cfg(feature = "rocksdb")]
+mod rocks;
 
 pub use self::fjall::FjallEngine;
+#[cfg(feature = "rocksdb")]
+pub use self::rocks::RocksEngine;
 
 use std::ops::Bound;
 
