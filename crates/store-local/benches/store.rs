@@ -144,7 +144,9 @@ fn main() {
     println!("FerroDB store benchmarks (each phase {:.1}s)", secs().as_secs_f64());
     engine_bench("fjall", |p| Box::new(FjallEngine::open(p).expect("open fjall")));
     #[cfg(feature = "rocksdb")]
-    engine_bench("rocksdb", |p| Box::new(store_local::engine::RocksEngine::open(p).expect("open rocksdb")));
+    engine_bench("rocksdb", |p| {
+        Box::new(store_local::engine::RocksEngine::open(p).expect("open rocksdb"))
+    });
     for w in [1, 4, 32] {
         commit_bench(w);
     }

@@ -14,6 +14,7 @@ mod query;
 mod select;
 mod set;
 mod show;
+mod show_more;
 mod update;
 
 use catalog::Catalog;
@@ -116,7 +117,20 @@ pub fn execute(env: Env<'_>, stmt: &Statement, text: &str) -> Result<ExecResult>
         Statement::ShowStatus { filter, global, .. } => {
             show::show_status(ctx, filter.as_ref(), *global)
         }
-        Statement::ShowVariable { variable } => show::show_diagnostics(ctx, variable),
+        Statement::ShowVariable { variable } if reads_diagnostics(stmt) => {
+            show::show_diagnostics(ctx, variable)
+        }
+        Statement::ShowVariable { variable } => {
+            match show_more::show_words(ctx, catalog, variable)? {
+                Some(r) => Ok(r),
+                None => Err(Error::fmt(ER_NOT_SUPPORTED_YET, &[&statement_kind(stmt)])),
+            }
+        }
+        Statement::ShowCharset(cs) => show_more::show_charset(ctx, cs.filter.as_ref()),
+        Statement::ShowCollation { filter } => show_more::show_collation(ctx, filter.as_ref()),
+        Statement::ShowSchemas { show_options, .. } => {
+            show::show_databases(ctx, catalog, show_filter(show_options))
+        }
         Statement::ShowDatabases { show_options, .. } => {
             show::show_databases(ctx, catalog, show_filter(show_options))
         }

@@ -3,7 +3,9 @@
 
 use std::{ops::Bound, path::Path};
 
-use rocksdb::{ColumnFamilyDescriptor, IteratorMode, Options, ReadOptions, WriteBatch, WriteOptions, DB};
+use rocksdb::{
+    ColumnFamilyDescriptor, IteratorMode, Options, ReadOptions, WriteBatch, WriteOptions, DB,
+};
 
 use super::{Cf, Engine, EngineError, EngineIter, EngineSnapshot, Op};
 
@@ -45,7 +47,13 @@ impl EngineSnapshot for RocksSnapshot<'_> {
         self.snap.get_cf(&handle, key).map_err(err)
     }
 
-    fn range(&self, cf: Cf, start: Bound<&[u8]>, end: Bound<&[u8]>, reverse: bool) -> EngineIter<'_> {
+    fn range(
+        &self,
+        cf: Cf,
+        start: Bound<&[u8]>,
+        end: Bound<&[u8]>,
+        reverse: bool,
+    ) -> EngineIter<'_> {
         let Some(handle) = self.db.cf_handle(cf_name(cf)) else {
             return Box::new(std::iter::once(Err(err("missing column family"))));
         };
@@ -77,11 +85,17 @@ impl Engine for RocksEngine {
         for op in ops {
             match op {
                 Op::Put(cf, k, v) => {
-                    let h = self.db.cf_handle(cf_name(cf)).ok_or_else(|| err("missing column family"))?;
+                    let h = self
+                        .db
+                        .cf_handle(cf_name(cf))
+                        .ok_or_else(|| err("missing column family"))?;
                     batch.put_cf(&h, k, v);
                 }
                 Op::Delete(cf, k) => {
-                    let h = self.db.cf_handle(cf_name(cf)).ok_or_else(|| err("missing column family"))?;
+                    let h = self
+                        .db
+                        .cf_handle(cf_name(cf))
+                        .ok_or_else(|| err("missing column family"))?;
                     batch.delete_cf(&h, k);
                 }
             }
