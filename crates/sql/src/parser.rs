@@ -10,6 +10,8 @@ use sqlparser::{
 
 /// Parses exactly one statement (a trailing `;` is allowed).
 pub fn parse_statement(text: &str) -> Result<Statement> {
+    let rewritten = rewrite_lock_in_share_mode(text);
+    let text = rewritten.as_deref().unwrap_or(text);
     let dialect = MySqlDialect {};
     let mut parser =
         Parser::new(&dialect).try_with_sql(text).map_err(|e| syntax_error(text, &e))?;
@@ -20,6 +22,16 @@ pub fn parse_statement(text: &str) -> Result<Statement> {
         return Err(near(text, next.span.start));
     }
     Ok(stmt)
+}
+
+/// `… LOCK IN SHARE MODE` (MySQL's older spelling, which sqlparser lacks) → `… FOR SHARE`.
+fn rewrite_lock_in_share_mode(text: &str) -> Option<String> {
+    let trimmed = text.trim_end().trim_end_matches(';').trim_end();
+    let words: Vec<&str> = trimmed.rsplitn(5, char::is_whitespace).collect();
+    let tail = ["MODE", "SHARE", "IN", "LOCK"];
+    let matches =
+        words.len() == 5 && words.iter().zip(tail).all(|(w, t)| w.eq_ignore_ascii_case(t));
+    matches.then(|| format!("{} FOR SHARE", words[4]))
 }
 
 /// Converts a parser error into MySQL's 1064 message, quoting the text from the error position.

@@ -86,10 +86,25 @@ pub fn create_table(
     catalog: &Catalog,
     ct: &CreateTable,
 ) -> Result<ExecResult> {
-    if ct.query.is_some() || ct.like.is_some() || ct.temporary {
-        return Err(unsupported("CREATE TABLE … AS / LIKE / TEMPORARY"));
+    if ct.query.is_some() || ct.temporary {
+        return Err(unsupported("CREATE TABLE … AS / TEMPORARY"));
     }
     let (db, name) = table_name(ctx, &ct.name)?;
+    if let Some(like) = &ct.like {
+        let source = match like {
+            ast::CreateTableLikeKind::Parenthesized(l) | ast::CreateTableLikeKind::Plain(l) => {
+                &l.name
+            }
+        };
+        let (sdb, sname) = table_name(ctx, source)?;
+        let mut copy = (**catalog.schema().table(&sdb, &sname)?).clone();
+        copy.name = name;
+        let created = catalog.create_table(&db, copy, ct.if_not_exists)?;
+        if !created {
+            ctx.warn(1050, format!("Table '{}' already exists", object_parts(&ct.name).join(".")));
+        }
+        return Ok(ExecResult::ok());
+    }
     let mut table = TableInfo {
         id: 0,
         db_id: 0,
