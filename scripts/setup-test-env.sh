@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Idempotently installs what the tests need and prints the Python venv's path:
-#   - the mariadb client (Debian package mariadb-client) when `mariadb` is missing;
+#   - Debian packages: mariadb-client (the CLI), libmariadb-dev and pkg-config (to build mysqlclient);
 #   - a venv with the pinned packages of tests/e2e/requirements.txt, cached under
 #     ~/.cache/ferrodb/ and keyed by the requirements' hash, so reruns cost nothing.
 set -euo pipefail
@@ -8,12 +8,17 @@ cd "$(dirname "$0")/.."
 
 log() { echo "$@" >&2; }
 
-if ! command -v mariadb >/dev/null 2>&1; then
-  log "== installing mariadb-client"
+# Debian packages: the mariadb CLI, and what building mysqlclient from PyPI needs.
+missing=()
+command -v mariadb >/dev/null 2>&1 || missing+=(mariadb-client)
+command -v mariadb_config >/dev/null 2>&1 || command -v mysql_config >/dev/null 2>&1 || missing+=(libmariadb-dev)
+command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
+if [ ${#missing[@]} -gt 0 ]; then
+  log "== installing ${missing[*]}"
   SUDO=""
   [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq >&2
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq mariadb-client >&2
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >&2
 fi
 
 req=tests/e2e/requirements.txt
