@@ -121,3 +121,21 @@ def test_isolation_levels(engine, level):
     with engine.connect().execution_options(isolation_level=level) as c:
         assert c.get_isolation_level() == level if level != "AUTOCOMMIT" else True
         assert c.execute(sa.text("SELECT 1")).scalar() == 1
+
+
+def test_pool_pre_ping_recovers_after_server_restart(tmp_server):
+    s = tmp_server()
+    engine = sa.create_engine(f"mysql+pymysql://root:@127.0.0.1:{s.port}/test", pool_pre_ping=True, pool_recycle=300)
+    try:
+        with engine.connect() as c:
+            c.execute(sa.text("CREATE TABLE survive (id INT PRIMARY KEY)"))
+            c.execute(sa.text("INSERT INTO survive VALUES (1)"))
+            c.commit()
+        s.stop()
+        s2 = tmp_server(port=s.port, data_dir=s.data_dir)
+        # The pooled connection died with the old process; pre-ping replaces it transparently.
+        with engine.connect() as c:
+            assert c.execute(sa.text("SELECT id FROM survive")).scalar() == 1
+        s2.stop()
+    finally:
+        engine.dispose()
