@@ -139,3 +139,54 @@ def test_pool_pre_ping_recovers_after_server_restart(tmp_server):
         s2.stop()
     finally:
         engine.dispose()
+
+
+class RBase(DeclarativeBase):
+    pass
+
+
+class Author(RBase):
+    __tablename__ = "rel_authors"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(30))
+    books: Mapped[list["Book"]] = sa.orm.relationship(back_populates="author", cascade="all, delete-orphan")
+
+
+class Book(RBase):
+    __tablename__ = "rel_books"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(sa.String(50))
+    author_id: Mapped[int] = mapped_column(sa.ForeignKey("rel_authors.id", ondelete="CASCADE"))
+    author: Mapped[Author] = sa.orm.relationship(back_populates="books")
+
+
+def test_relationships_joins_eager_loading_and_fk_reflection(engine):
+    RBase.metadata.create_all(engine)
+    try:
+        with Session(engine) as s:
+            s.add_all([
+                Author(name="ann", books=[Book(title="one"), Book(title="two")]),
+                Author(name="bob", books=[Book(title="three")]),
+            ])
+            s.commit()
+        with Session(engine) as s:
+            authors = s.scalars(sa.select(Author).options(sa.orm.selectinload(Author.books)).order_by(Author.name)).all()
+            assert [(a.name, sorted(b.title for b in a.books)) for a in authors] == [("ann", ["one", "two"]), ("bob", ["three"])]
+            joined = s.scalars(sa.select(Author).options(sa.orm.joinedload(Author.books)).where(Author.name == "bob")).unique().one()
+            assert [b.title for b in joined.books] == ["three"]
+            rows = s.execute(
+                sa.select(Author.name, sa.func.count(Book.id)).join(Book).group_by(Author.name).order_by(Author.name)
+            ).all()
+            assert rows == [("ann", 2), ("bob", 1)]
+            with pytest.raises(sa.exc.IntegrityError) as e:
+                s.add(Book(title="orphan", author_id=999))
+                s.flush()
+            assert e.value.orig.args[0] == 1452
+            s.rollback()
+        fks = sa.inspect(engine).get_foreign_keys("rel_books")
+        assert [(f["constrained_columns"], f["referred_table"], f["referred_columns"]) for f in fks] == [
+            (["author_id"], "rel_authors", ["id"])
+        ]
+        assert fks[0]["options"].get("ondelete") == "CASCADE"
+    finally:
+        RBase.metadata.drop_all(engine)

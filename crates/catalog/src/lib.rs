@@ -16,7 +16,7 @@
 
 mod model;
 
-pub use model::{ColumnInfo, DbInfo, DefaultValue, IndexInfo, TableInfo};
+pub use model::{ColumnInfo, DbInfo, DefaultValue, FkAction, ForeignKeyInfo, IndexInfo, TableInfo};
 
 use std::{
     collections::{BTreeMap, HashMap},
@@ -86,6 +86,11 @@ impl InfoSchema {
         self.dbs.get(&name.to_lowercase())
     }
 
+    /// The database with id `id`.
+    pub fn database_by_id(&self, id: i64) -> Option<&Arc<DbInfo>> {
+        self.dbs.values().find(|d| d.id == id)
+    }
+
     /// Stored databases, by name.
     pub fn databases(&self) -> impl Iterator<Item = &Arc<DbInfo>> {
         self.dbs.values()
@@ -98,6 +103,27 @@ impl InfoSchema {
             .get(&d.id)
             .and_then(|t| t.get(&name.to_lowercase()))
             .ok_or_else(|| Error::fmt(ER_NO_SUCH_TABLE, &[&db, &name]))
+    }
+
+    /// Foreign keys (with their child tables) that reference `db.table`.
+    pub fn referencing(
+        &self,
+        db: &str,
+        table: &str,
+    ) -> Vec<(Arc<TableInfo>, String, ForeignKeyInfo)> {
+        let mut out = Vec::new();
+        for d in self.dbs.values() {
+            for t in self.tables.get(&d.id).into_iter().flat_map(|m| m.values()) {
+                for fk in &t.foreign_keys {
+                    if fk.ref_db.eq_ignore_ascii_case(db)
+                        && fk.ref_table.eq_ignore_ascii_case(table)
+                    {
+                        out.push((t.clone(), d.name.clone(), fk.clone()));
+                    }
+                }
+            }
+        }
+        out
     }
 
     /// Tables of database `db`, by name.

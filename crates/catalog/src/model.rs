@@ -64,6 +64,48 @@ pub struct IndexInfo {
     pub primary: bool,
 }
 
+/// What happens to child rows when the parent row changes or goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum FkAction {
+    /// Refuse the parent change while child rows reference it (also NO ACTION).
+    #[default]
+    Restrict,
+    /// Delete (or update) the child rows too.
+    Cascade,
+    /// Set the child's referencing columns to NULL.
+    SetNull,
+}
+
+impl FkAction {
+    /// The SQL words.
+    pub fn sql(self) -> &'static str {
+        match self {
+            FkAction::Restrict => "RESTRICT",
+            FkAction::Cascade => "CASCADE",
+            FkAction::SetNull => "SET NULL",
+        }
+    }
+}
+
+/// A foreign key of a child table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ForeignKeyInfo {
+    /// Constraint name.
+    pub name: String,
+    /// Referencing columns (offsets into the child's columns).
+    pub columns: Vec<usize>,
+    /// Referenced database.
+    pub ref_db: String,
+    /// Referenced table.
+    pub ref_table: String,
+    /// Referenced columns (names in the parent).
+    pub ref_columns: Vec<String>,
+    /// `ON DELETE`.
+    pub on_delete: FkAction,
+    /// `ON UPDATE`.
+    pub on_update: FkAction,
+}
+
 /// A table.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TableInfo {
@@ -85,6 +127,9 @@ pub struct TableInfo {
     pub next_index_id: i64,
     /// `COMMENT='…'`.
     pub comment: String,
+    /// Foreign keys to parent tables.
+    #[serde(default)]
+    pub foreign_keys: Vec<ForeignKeyInfo>,
 }
 
 impl TableInfo {

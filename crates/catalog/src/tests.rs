@@ -44,6 +44,7 @@ fn players() -> TableInfo {
         next_column_id: 3,
         next_index_id: 2,
         comment: String::new(),
+        foreign_keys: Vec::new(),
     }
 }
 

@@ -93,6 +93,10 @@ errors! {
     ER_DATA_OUT_OF_RANGE = 1690, "22003", "ErrDataOutOfRange", "%s value is out of range in '%s'";
     ER_CANT_EXECUTE_IN_READ_ONLY_TRANSACTION = 1792, "25006", "ErrCantExecuteInReadOnlyTransaction", "Cannot execute statement in a READ ONLY transaction.";
     ER_MUST_CHANGE_PASSWORD = 1820, "HY000", "ErrMustChangePassword", "You must reset your password using ALTER USER statement before executing this statement.";
+    ER_FK_NO_INDEX_PARENT = 1822, "HY000", "ErrFkNoIndexParent", "Failed to add the foreign key constraint. Missing index for constraint '%s' in the referenced table '%s'";
+    ER_FK_COLUMN_NOT_NULL = 1830, "HY000", "ErrFkColumnNotNull", "Column '%s' cannot be NOT NULL: needed in a foreign key constraint '%s' SET NULL";
+    ER_FK_CANNOT_DROP_PARENT = 3730, "HY000", "ErrFkCannotDropParent", "Cannot drop table '%s' referenced by a foreign key constraint '%s' on table '%s'.";
+    ER_FK_DEPTH_EXCEEDED = 3008, "HY000", "ErrForeignKeyCascadeDepthExceeded", "Foreign key cascade delete/update exceeds max depth of %d.";
     ER_SECURE_TRANSPORT_REQUIRED = 3159, "HY000", "ErrSecureTransportRequired", "Connections using insecure transport are prohibited while --require_secure_transport=ON.";
     ER_INTERNAL = 1105, "HY000", "ErrUnknown", "%s";
     ER_INVALID_GROUP_FUNC_USE = 1111, "HY000", "ErrInvalidGroupFuncUse", "Invalid use of group function";

@@ -12,6 +12,7 @@ pub mod convert;
 pub mod dml;
 pub mod executor;
 pub mod expr;
+pub mod fk;
 pub mod parser;
 pub mod result;
 pub mod split;

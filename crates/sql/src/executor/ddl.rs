@@ -1,6 +1,6 @@
 //! DDL: CREATE/DROP DATABASE, CREATE/DROP TABLE.
 
-use catalog::{Catalog, ColumnInfo, DefaultValue, IndexInfo, TableInfo};
+use catalog::{Catalog, ColumnInfo, DefaultValue, FkAction, ForeignKeyInfo, IndexInfo, TableInfo};
 use errno::{
     Error, Result, ER_DUP_FIELDNAME, ER_DUP_KEYNAME, ER_KEY_COLUMN_DOES_NOT_EXIST,
     ER_MULTIPLE_PRI_KEY, ER_NOT_SUPPORTED_YET, ER_WRONG_AUTO_KEY,
@@ -68,6 +68,21 @@ pub fn drop(
             if !missing.is_empty() && !if_exists {
                 return Err(Error::fmt(errno::ER_BAD_TABLE, &[&missing.join(",")]));
             }
+            if ctx.vars.bool("foreign_key_checks") {
+                for (db, t) in &resolved {
+                    for (child, child_db, fk) in schema.referencing(db, t) {
+                        let dropped_too = resolved.iter().any(|(d, n)| {
+                            d.eq_ignore_ascii_case(&child_db) && n.eq_ignore_ascii_case(&child.name)
+                        });
+                        if !dropped_too {
+                            return Err(Error::fmt(
+                                errno::ER_FK_CANNOT_DROP_PARENT,
+                                &[t, &fk.name, &child.name],
+                            ));
+                        }
+                    }
+                }
+            }
             for (db, t) in resolved {
                 catalog.drop_table(&db, &t, true)?;
                 if missing.contains(&format!("{db}.{t}")) {
@@ -115,8 +130,10 @@ pub fn create_table(
         next_column_id: 1,
         next_index_id: 1,
         comment: table_comment(ct),
+        foreign_keys: Vec::new(),
     };
     let mut pending: Vec<(Option<String>, Vec<String>, bool, bool)> = Vec::new();
+    let mut fks: Vec<&ast::ForeignKeyConstraint> = Vec::new();
     for def in &ct.columns {
         if table.column(&def.name.value).is_some() {
             return Err(Error::fmt(ER_DUP_FIELDNAME, &[&def.name.value]));
@@ -145,11 +162,15 @@ pub fn create_table(
                 false,
                 false,
             )),
+            TableConstraint::ForeignKey(fk) => fks.push(fk),
             other => return Err(unsupported(format!("table constraint {other}"))),
         }
     }
     for (name, cols, unique, primary) in pending {
         add_index(&mut table, name, &cols, unique, primary)?;
+    }
+    for fk in fks {
+        add_foreign_key(ctx, catalog, &db, &mut table, fk)?;
     }
     let autos: Vec<usize> = table
         .columns
@@ -173,6 +194,82 @@ pub fn create_table(
         ctx.warn(1050, format!("Table '{}' already exists", object_parts(&ct.name).join(".")));
     }
     Ok(ExecResult::ok())
+}
+
+/// Adds a foreign key to `table` (in database `db`): validates the parent's columns and index,
+/// and gives the child an index on the referencing columns if it has none.
+fn add_foreign_key(
+    ctx: &SessionCtx,
+    catalog: &Catalog,
+    db: &str,
+    table: &mut TableInfo,
+    fk: &ast::ForeignKeyConstraint,
+) -> Result<()> {
+    let name = fk
+        .name
+        .as_ref()
+        .map(|n| n.value.clone())
+        .unwrap_or_else(|| format!("{}_ibfk_{}", table.name, table.foreign_keys.len() + 1));
+    let mut columns = Vec::with_capacity(fk.columns.len());
+    for c in &fk.columns {
+        let (i, _) = table
+            .column(&c.value)
+            .ok_or_else(|| Error::fmt(ER_KEY_COLUMN_DOES_NOT_EXIST, &[&c.value]))?;
+        columns.push(i);
+    }
+    let (ref_db, ref_table) = table_name(ctx, &fk.foreign_table)?;
+    let self_ref = ref_db.eq_ignore_ascii_case(db) && ref_table.eq_ignore_ascii_case(&table.name);
+    let schema = catalog.schema();
+    let parent: TableInfo =
+        if self_ref { table.clone() } else { (**schema.table(&ref_db, &ref_table)?).clone() };
+    let ref_columns: Vec<String> = if fk.referred_columns.is_empty() {
+        parent
+            .primary_key()
+            .map(|pk| pk.columns.iter().map(|&c| parent.columns[c].name.clone()).collect())
+            .unwrap_or_default()
+    } else {
+        fk.referred_columns.iter().map(|c| c.value.clone()).collect()
+    };
+    let ref_offsets: Option<Vec<usize>> =
+        ref_columns.iter().map(|c| parent.column(c).map(|(i, _)| i)).collect();
+    let indexed = ref_offsets
+        .as_ref()
+        .is_some_and(|o| parent.indexes.iter().any(|i| i.columns.starts_with(o)));
+    if ref_columns.len() != columns.len() || !indexed {
+        return Err(Error::fmt(errno::ER_FK_NO_INDEX_PARENT, &[&name, &ref_table]));
+    }
+    let action = |a: &Option<ast::ReferentialAction>| -> Result<FkAction> {
+        Ok(match a {
+            None | Some(ast::ReferentialAction::Restrict | ast::ReferentialAction::NoAction) => {
+                FkAction::Restrict
+            }
+            Some(ast::ReferentialAction::Cascade) => FkAction::Cascade,
+            Some(ast::ReferentialAction::SetNull) => FkAction::SetNull,
+            Some(ast::ReferentialAction::SetDefault) => {
+                return Err(unsupported("ON … SET DEFAULT"))
+            }
+        })
+    };
+    let (on_delete, on_update) = (action(&fk.on_delete)?, action(&fk.on_update)?);
+    if on_delete == FkAction::SetNull || on_update == FkAction::SetNull {
+        if let Some(&c) = columns.iter().find(|&&c| table.columns[c].not_null) {
+            return Err(Error::fmt(errno::ER_FK_COLUMN_NOT_NULL, &[&table.columns[c].name, &name]));
+        }
+    }
+    if !table.indexes.iter().any(|i| i.columns.starts_with(&columns)) {
+        let cols: Vec<String> = columns.iter().map(|&c| table.columns[c].name.clone()).collect();
+        add_index(table, Some(name.clone()), &cols, false, false)?;
+    }
+    table.foreign_keys.push(ForeignKeyInfo {
+        name,
+        columns,
+        ref_db,
+        ref_table,
+        ref_columns,
+        on_delete,
+        on_update,
+    });
+    Ok(())
 }
 
 /// A pending index from a column or table definition: (name, columns, unique, primary).
@@ -214,6 +311,8 @@ pub fn build_column(
             ColumnOption::Comment(c) => col.comment = c.clone(),
             ColumnOption::CharacterSet(_) | ColumnOption::Collation(_) => {}
             ColumnOption::OnUpdate(e) if is_now(e) => col.on_update_now = true,
+            // MySQL parses and ignores inline `REFERENCES` (only table-level FOREIGN KEY counts).
+            ColumnOption::ForeignKey(_) => {}
             ColumnOption::DialectSpecific(tokens)
                 if tokens.iter().any(|t| t.to_string().eq_ignore_ascii_case("AUTO_INCREMENT")) =>
             {

@@ -14,6 +14,7 @@ use crate::{
     context::SessionCtx,
     dml::delete_row,
     expr::{EvalCtx, Expr},
+    fk,
     result::{ExecResult, OkResult},
     stmt_txn::StmtTxn,
 };
@@ -64,6 +65,7 @@ pub fn execute_delete(
         rows.truncate(eval_count(ctx, Some(l))? as usize);
     }
     for r in &rows {
+        fk::on_parent_delete(st, catalog, ctx, &t, r, 0)?;
         delete_row(st, &t, r);
     }
     Ok(ExecResult::Ok(OkResult { affected_rows: rows.len() as u64, ..Default::default() }))

@@ -209,6 +209,25 @@ pub fn create_table_sql(t: &TableInfo) -> String {
             format!("  KEY {} ({cols})", quote_ident(&i.name))
         });
     }
+    for fk in &t.foreign_keys {
+        let cols: Vec<String> =
+            fk.columns.iter().map(|&c| quote_ident(&t.columns[c].name)).collect();
+        let refs: Vec<String> = fk.ref_columns.iter().map(|c| quote_ident(c)).collect();
+        let mut l = format!(
+            "  CONSTRAINT {} FOREIGN KEY ({}) REFERENCES {} ({})",
+            quote_ident(&fk.name),
+            cols.join(","),
+            quote_ident(&fk.ref_table),
+            refs.join(",")
+        );
+        if fk.on_delete != catalog::FkAction::Restrict {
+            l.push_str(&format!(" ON DELETE {}", fk.on_delete.sql()));
+        }
+        if fk.on_update != catalog::FkAction::Restrict {
+            l.push_str(&format!(" ON UPDATE {}", fk.on_update.sql()));
+        }
+        lines.push(l);
+    }
     let mut sql = format!(
         "CREATE TABLE {} (\n{}\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin",
         quote_ident(&t.name),

@@ -43,6 +43,7 @@ fn def(name: &str, cols: &[(&str, bool)]) -> TableInfo {
         next_column_id: cols.len() as u32 + 1,
         next_index_id: 1,
         comment: String::new(),
+        foreign_keys: Vec::new(),
     }
 }
 
@@ -325,6 +326,24 @@ pub fn view(catalog: &Catalog, name: &str) -> Option<(TableInfo, Vec<Vec<Value>>
                         ]);
                     }
                 }
+                for fk in &t.foreign_keys {
+                    for (seq, (&c, r)) in fk.columns.iter().zip(&fk.ref_columns).enumerate() {
+                        rows.push(vec![
+                            s("def"),
+                            s(db.clone()),
+                            s(fk.name.clone()),
+                            s("def"),
+                            s(db.clone()),
+                            s(t.name.clone()),
+                            s(t.columns[c].name.clone()),
+                            Value::Int(seq as i64 + 1),
+                            Value::Int(seq as i64 + 1),
+                            s(fk.ref_db.clone()),
+                            s(fk.ref_table.clone()),
+                            s(r.clone()),
+                        ]);
+                    }
+                }
             }
             def(
                 "KEY_COLUMN_USAGE",
@@ -359,6 +378,19 @@ pub fn view(catalog: &Catalog, name: &str) -> Option<(TableInfo, Vec<Vec<Value>>
                     ]);
                 }
             }
+            for (db, t) in &tables {
+                for fk in &t.foreign_keys {
+                    rows.push(vec![
+                        s("def"),
+                        s(db.clone()),
+                        s(fk.name.clone()),
+                        s(db.clone()),
+                        s(t.name.clone()),
+                        s("FOREIGN KEY"),
+                        s("YES"),
+                    ]);
+                }
+            }
             def(
                 "TABLE_CONSTRAINTS",
                 &[
@@ -372,22 +404,41 @@ pub fn view(catalog: &Catalog, name: &str) -> Option<(TableInfo, Vec<Vec<Value>>
                 ],
             )
         }
-        "REFERENTIAL_CONSTRAINTS" => def(
-            "REFERENTIAL_CONSTRAINTS",
-            &[
-                ("CONSTRAINT_CATALOG", false),
-                ("CONSTRAINT_SCHEMA", false),
-                ("CONSTRAINT_NAME", false),
-                ("UNIQUE_CONSTRAINT_CATALOG", false),
-                ("UNIQUE_CONSTRAINT_SCHEMA", false),
-                ("UNIQUE_CONSTRAINT_NAME", false),
-                ("MATCH_OPTION", false),
-                ("UPDATE_RULE", false),
-                ("DELETE_RULE", false),
-                ("TABLE_NAME", false),
-                ("REFERENCED_TABLE_NAME", false),
-            ],
-        ),
+        "REFERENTIAL_CONSTRAINTS" => {
+            for (db, t) in &tables {
+                for fk in &t.foreign_keys {
+                    rows.push(vec![
+                        s("def"),
+                        s(db.clone()),
+                        s(fk.name.clone()),
+                        s("def"),
+                        s(fk.ref_db.clone()),
+                        s("PRIMARY"),
+                        s("NONE"),
+                        s(fk.on_update.sql()),
+                        s(fk.on_delete.sql()),
+                        s(t.name.clone()),
+                        s(fk.ref_table.clone()),
+                    ]);
+                }
+            }
+            def(
+                "REFERENTIAL_CONSTRAINTS",
+                &[
+                    ("CONSTRAINT_CATALOG", false),
+                    ("CONSTRAINT_SCHEMA", false),
+                    ("CONSTRAINT_NAME", false),
+                    ("UNIQUE_CONSTRAINT_CATALOG", false),
+                    ("UNIQUE_CONSTRAINT_SCHEMA", false),
+                    ("UNIQUE_CONSTRAINT_NAME", false),
+                    ("MATCH_OPTION", false),
+                    ("UPDATE_RULE", false),
+                    ("DELETE_RULE", false),
+                    ("TABLE_NAME", false),
+                    ("REFERENCED_TABLE_NAME", false),
+                ],
+            )
+        }
         _ => return None,
     };
     Some((t, rows))

@@ -17,6 +17,7 @@ use crate::{
     convert::to_column,
     dml::{delete_row, find_conflict, update_row, write_row},
     expr::{EvalCtx, Expr},
+    fk,
     result::{ExecResult, OkResult},
     stmt_txn::StmtTxn,
     table::{duplicate, Row},
@@ -176,7 +177,7 @@ pub fn execute_insert(
             None => catalog.alloc_auto_ids(t.id, 1, 0)?,
         };
         let row = Row { handle, values: vals };
-        affected += insert_one(ctx, st, &t, row, &mode, row_no, &mut duplicates)?;
+        affected += insert_one(ctx, catalog, st, &t, row, &mode, row_no, &mut duplicates)?;
     }
     if let Some(id) = first_auto_id {
         ctx.last_insert_id = id as u64;
@@ -195,8 +196,10 @@ pub fn execute_insert(
 
 /// Inserts one row under the conflict policy; returns the affected-rows contribution as MySQL
 /// counts it (1 inserted, 2 updated, 0 unchanged or ignored, 1 + deleted for REPLACE).
+#[allow(clippy::too_many_arguments)]
 fn insert_one(
     ctx: &mut SessionCtx,
+    catalog: &Catalog,
     st: &mut StmtTxn<'_>,
     t: &TableInfo,
     row: Row,
@@ -205,6 +208,7 @@ fn insert_one(
     duplicates: &mut u64,
 ) -> Result<u64> {
     let Some((existing, idx)) = find_conflict(st, t, &row)? else {
+        fk::check_parents(st, catalog, ctx, t, &row)?;
         write_row(st, t, &row);
         return Ok(1);
     };
@@ -220,10 +224,12 @@ fn insert_one(
             let mut removed = 0;
             let mut clash = Some(existing);
             while let Some(old) = clash {
+                fk::on_parent_delete(st, catalog, ctx, t, &old, 0)?;
                 delete_row(st, t, &old);
                 removed += 1;
                 clash = find_conflict(st, t, &row)?.map(|(r, _)| r);
             }
+            fk::check_parents(st, catalog, ctx, t, &row)?;
             write_row(st, t, &row);
             Ok(1 + removed)
         }
@@ -244,7 +250,10 @@ fn insert_one(
                 Some(Value::UInt(n)) => *n as i64,
                 _ => existing.handle,
             };
-            update_row(st, t, &existing, &Row { handle, values: new_vals })?;
+            let new_row = Row { handle, values: new_vals };
+            fk::check_parents(st, catalog, ctx, t, &new_row)?;
+            fk::on_parent_update(st, catalog, ctx, t, &existing, &new_row)?;
+            update_row(st, t, &existing, &new_row)?;
             Ok(2)
         }
     }

@@ -16,6 +16,7 @@ use crate::{
     convert::to_column,
     dml::update_row,
     expr::{EvalCtx, Expr},
+    fk,
     result::{ExecResult, OkResult},
     stmt_txn::StmtTxn,
     table::Row,
@@ -95,7 +96,10 @@ pub fn execute_update(
             Some(Value::UInt(n)) => *n as i64,
             _ => old.handle,
         };
-        update_row(st, &t, old, &Row { handle, values: vals })?;
+        let new_row = Row { handle, values: vals };
+        fk::check_parents(st, catalog, ctx, &t, &new_row)?;
+        fk::on_parent_update(st, catalog, ctx, &t, old, &new_row)?;
+        update_row(st, &t, old, &new_row)?;
         changed += 1;
     }
     let affected = if ctx.client_found_rows { matched } else { changed };
