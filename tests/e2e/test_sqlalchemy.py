@@ -190,3 +190,44 @@ def test_relationships_joins_eager_loading_and_fk_reflection(engine):
         assert fks[0]["options"].get("ondelete") == "CASCADE"
     finally:
         RBase.metadata.drop_all(engine)
+
+
+def test_types_round_trip_exactly(engine):
+    import datetime
+    import decimal
+    import enum
+
+    class Size(enum.Enum):
+        small = "small"
+        large = "large"
+
+    md = sa.MetaData()
+    t = sa.Table(
+        "typed_values",
+        md,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("size", sa.Enum(Size)),
+        sa.Column("doc", sa.JSON),
+        sa.Column("at", sa.DateTime),
+        sa.Column("day", sa.Date),
+        sa.Column("price", sa.Numeric(10, 3)),
+        sa.Column("ratio", sa.Float),
+        sa.Column("flag", sa.Boolean),
+        sa.Column("blob", sa.LargeBinary),
+        sa.Column("stamp", sa.TIMESTAMP, server_default=sa.func.current_timestamp(), server_onupdate=sa.FetchedValue()),
+    )
+    md.create_all(engine)
+    try:
+        row = dict(
+            id=1, size=Size.large, doc={"a": [1, 2, {"b": None}], "c": "é"}, at=datetime.datetime(2024, 2, 29, 23, 59, 58),
+            day=datetime.date(1999, 12, 31), price=decimal.Decimal("12345.678"), ratio=0.25, flag=True, blob=b"\x00\xff\x10",
+        )
+        with engine.begin() as c:
+            c.execute(t.insert(), row)
+        with engine.connect() as c:
+            got = c.execute(sa.select(t)).mappings().one()
+        for k, v in row.items():
+            assert got[k] == v, k
+        assert isinstance(got["stamp"], datetime.datetime)
+    finally:
+        md.drop_all(engine)

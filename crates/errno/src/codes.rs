@@ -97,6 +97,7 @@ errors! {
     ER_FK_COLUMN_NOT_NULL = 1830, "HY000", "ErrFkColumnNotNull", "Column '%s' cannot be NOT NULL: needed in a foreign key constraint '%s' SET NULL";
     ER_FK_CANNOT_DROP_PARENT = 3730, "HY000", "ErrFkCannotDropParent", "Cannot drop table '%s' referenced by a foreign key constraint '%s' on table '%s'.";
     ER_FK_DEPTH_EXCEEDED = 3008, "HY000", "ErrForeignKeyCascadeDepthExceeded", "Foreign key cascade delete/update exceeds max depth of %d.";
+    ER_INVALID_JSON_TEXT = 3140, "22032", "ErrInvalidJSONText", "Invalid JSON text: %s";
     ER_SECURE_TRANSPORT_REQUIRED = 3159, "HY000", "ErrSecureTransportRequired", "Connections using insecure transport are prohibited while --require_secure_transport=ON.";
     ER_INTERNAL = 1105, "HY000", "ErrUnknown", "%s";
     ER_INVALID_GROUP_FUNC_USE = 1111, "HY000", "ErrInvalidGroupFuncUse", "Invalid use of group function";

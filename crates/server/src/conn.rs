@@ -311,7 +311,7 @@ impl Conn {
     }
 
     async fn query(&mut self, session: &mut Session, body: &[u8]) -> Result<(), ProtocolError> {
-        let text = String::from_utf8_lossy(body);
+        let text = Session::decode_query(body);
         let multi = self.caps & cap::MULTI_STATEMENTS != 0;
         // Statements may block (lock waits, fsync): keep them off the async workers' backs.
         let results = tokio::task::block_in_place(|| session.execute_text(&text, multi));

@@ -182,6 +182,11 @@ impl Session {
         });
     }
 
+    /// Decodes COM_QUERY bytes into text without losing binary string contents.
+    pub fn decode_query(bytes: &[u8]) -> String {
+        sql::text::decode_query(bytes)
+    }
+
     /// COM_INIT_DB / CONNECT_WITH_DB: switches the current database.
     pub fn use_database(&mut self, name: &str) -> Result<()> {
         sql::change_database(&mut self.ctx, &self.catalog, name)

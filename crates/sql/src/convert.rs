@@ -39,6 +39,57 @@ pub fn to_column(v: Value, col: &ColumnInfo, row: usize) -> Result<Value> {
         return Ok(if ty.unsigned { Value::UInt(n as u64) } else { Value::Int(n as i64) });
     }
     match ty.kind {
+        TypeKind::Json => {
+            let text = match &v {
+                Value::Bytes(b) => String::from_utf8_lossy(b).into_owned(),
+                other => to_string(other),
+            };
+            let parsed: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+                Error::msg(
+                    errno::ER_INVALID_JSON_TEXT,
+                    format!(
+                        "Invalid JSON text: \"{e}\" at position {} in value for column '{}'.",
+                        e.column(),
+                        col.name
+                    ),
+                )
+            })?;
+            Ok(Value::String(json_text(&parsed)))
+        }
+        TypeKind::Enum => {
+            let member = match &v {
+                Value::Int(_) | Value::UInt(_) => usize::try_from(to_i64_value(&v))
+                    .ok()
+                    .and_then(|i| i.checked_sub(1))
+                    .and_then(|i| ty.elems.get(i)),
+                other => {
+                    let s = to_string(other);
+                    ty.elems.iter().find(|e| e.eq_ignore_ascii_case(&s))
+                }
+            };
+            member
+                .map(|m| Value::String(m.clone()))
+                .ok_or_else(|| Error::fmt(errno::ER_WARN_DATA_TRUNCATED, &[&col.name, &row]))
+        }
+        TypeKind::Set => {
+            let s = to_string(&v);
+            let mut chosen = vec![false; ty.elems.len()];
+            for part in s.split(',').filter(|p| !p.is_empty()) {
+                let i =
+                    ty.elems.iter().position(|e| e.eq_ignore_ascii_case(part)).ok_or_else(
+                        || Error::fmt(errno::ER_WARN_DATA_TRUNCATED, &[&col.name, &row]),
+                    )?;
+                chosen[i] = true;
+            }
+            let parts: Vec<&str> = ty
+                .elems
+                .iter()
+                .zip(&chosen)
+                .filter(|(_, c)| **c)
+                .map(|(e, _)| e.as_str())
+                .collect();
+            Ok(Value::String(parts.join(",")))
+        }
         TypeKind::Date | TypeKind::DateTime | TypeKind::Timestamp => {
             let kind = match ty.kind {
                 TypeKind::Date => TemporalKind::Date,
@@ -121,6 +172,27 @@ pub fn to_column(v: Value, col: &ColumnInfo, row: usize) -> Result<Value> {
             Ok(Value::Bytes(b))
         }
     }
+}
+
+/// JSON printed as MySQL prints it: `{"a": 1, "b": [1, 2]}`.
+pub fn json_text(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::Array(items) => {
+            format!("[{}]", items.iter().map(json_text).collect::<Vec<_>>().join(", "))
+        }
+        serde_json::Value::Object(map) => {
+            let parts: Vec<String> = map
+                .iter()
+                .map(|(k, x)| format!("{}: {}", serde_json::Value::String(k.clone()), json_text(x)))
+                .collect();
+            format!("{{{}}}", parts.join(", "))
+        }
+        other => other.to_string(),
+    }
+}
+
+fn to_i64_value(v: &Value) -> i64 {
+    crate::expr::to_i64(v)
 }
 
 fn kind_name(k: TemporalKind) -> &'static str {

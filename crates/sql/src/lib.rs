@@ -19,6 +19,7 @@ pub mod split;
 pub mod stmt_txn;
 pub mod sysvar;
 pub mod table;
+pub mod text;
 pub mod txn;
 
 pub use context::{Level, SessionCtx, Warning};

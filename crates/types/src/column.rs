@@ -31,6 +31,12 @@ pub enum TypeKind {
     Timestamp,
     /// YEAR.
     Year,
+    /// JSON (stored as validated text).
+    Json,
+    /// ENUM('a', 'b', …).
+    Enum,
+    /// SET('a', 'b', …).
+    Set,
     /// CHAR(n).
     Char,
     /// VARCHAR(n).
@@ -57,6 +63,9 @@ pub struct ColumnType {
     /// Digits after the point (DECIMAL).
     #[serde(default)]
     pub scale: u32,
+    /// The members of an ENUM or SET.
+    #[serde(default)]
+    pub elems: Vec<String>,
 }
 
 impl ColumnType {
@@ -74,11 +83,13 @@ impl ColumnType {
             TypeKind::Date => 10,
             TypeKind::DateTime | TypeKind::Timestamp => 19,
             TypeKind::Year => 4,
+            TypeKind::Json => u32::MAX,
+            TypeKind::Enum | TypeKind::Set => 1,
             TypeKind::Char | TypeKind::Binary => 1,
             TypeKind::VarChar | TypeKind::VarBinary => 255,
             TypeKind::Text | TypeKind::Blob => 65535,
         };
-        ColumnType { kind, length, unsigned: false, scale: 0 }
+        ColumnType { kind, length, unsigned: false, scale: 0, elems: Vec::new() }
     }
 
     /// Whether values are integers.
@@ -95,7 +106,10 @@ impl ColumnType {
 
     /// Whether values are character strings.
     pub fn is_text(&self) -> bool {
-        matches!(self.kind, TypeKind::Char | TypeKind::VarChar | TypeKind::Text)
+        matches!(
+            self.kind,
+            TypeKind::Char | TypeKind::VarChar | TypeKind::Text | TypeKind::Enum | TypeKind::Set
+        )
     }
 
     /// Whether values are byte strings.
@@ -134,6 +148,9 @@ impl ColumnType {
             TypeKind::DateTime => FieldType::DateTime,
             TypeKind::Timestamp => FieldType::Timestamp,
             TypeKind::Year => FieldType::Year,
+            TypeKind::Json => FieldType::Json,
+            TypeKind::Enum => FieldType::Enum,
+            TypeKind::Set => FieldType::Set,
             TypeKind::Char | TypeKind::Binary => FieldType::String,
             TypeKind::VarChar | TypeKind::VarBinary => FieldType::VarString,
             TypeKind::Text | TypeKind::Blob => FieldType::Blob,
@@ -142,6 +159,9 @@ impl ColumnType {
 
     /// The collation id in column definitions.
     pub fn charset(&self) -> u16 {
+        if self.kind == TypeKind::Json {
+            return charset::BINARY;
+        }
         if self.is_text() {
             charset::UTF8MB4_BIN
         } else {
@@ -153,6 +173,15 @@ impl ColumnType {
     pub fn display_length(&self) -> u32 {
         if matches!(self.kind, TypeKind::DateTime | TypeKind::Timestamp) && self.scale > 0 {
             return 20 + self.scale;
+        }
+        if matches!(self.kind, TypeKind::Enum | TypeKind::Set) {
+            let longest = self.elems.iter().map(|e| e.chars().count() as u32).max().unwrap_or(1);
+            let chars = if self.kind == TypeKind::Set {
+                self.elems.iter().map(|e| e.chars().count() as u32 + 1).sum::<u32>().max(1)
+            } else {
+                longest
+            };
+            return chars.saturating_mul(4);
         }
         if self.kind == TypeKind::Decimal {
             // digits, the point, and the sign
@@ -180,6 +209,9 @@ impl ColumnType {
             TypeKind::DateTime => "datetime",
             TypeKind::Timestamp => "timestamp",
             TypeKind::Year => "year",
+            TypeKind::Json => "json",
+            TypeKind::Enum => "enum",
+            TypeKind::Set => "set",
             TypeKind::Char => "char",
             TypeKind::VarChar => "varchar",
             TypeKind::Binary => "binary",
@@ -213,6 +245,11 @@ impl ColumnType {
                 format!("{base}({})", self.scale)
             }
             TypeKind::Year => format!("{base}(4)"),
+            TypeKind::Enum | TypeKind::Set => {
+                let quoted: Vec<String> =
+                    self.elems.iter().map(|e| format!("'{}'", e.replace('\'', "''"))).collect();
+                format!("{base}({})", quoted.join(","))
+            }
             _ => base.to_string(),
         };
         if self.unsigned {

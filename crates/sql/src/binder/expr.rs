@@ -580,7 +580,10 @@ fn literal(v: &ast::Value) -> (Expr, ExprType) {
             }
         }
         ast::Value::SingleQuotedString(s) | ast::Value::DoubleQuotedString(s) => {
-            Value::String(s.clone())
+            match crate::text::literal_bytes(s) {
+                Some(b) => Value::Bytes(b),
+                None => Value::String(s.clone()),
+            }
         }
         ast::Value::Boolean(b) => Value::Int(i64::from(*b)),
         ast::Value::HexStringLiteral(h) => Value::Bytes(hex_bytes(h)),

@@ -498,6 +498,19 @@ pub fn column_type(dt: &DataType) -> Result<ColumnType> {
             }
         }
         DataType::Date => ColumnType::new(TypeKind::Date),
+        DataType::JSON => ColumnType::new(TypeKind::Json),
+        DataType::Enum(members, _) => {
+            let elems = members
+                .iter()
+                .map(|m| match m {
+                    ast::EnumMember::Name(n) | ast::EnumMember::NamedValue(n, _) => n.clone(),
+                })
+                .collect();
+            ColumnType { elems, ..ColumnType::new(TypeKind::Enum) }
+        }
+        DataType::Set(members) => {
+            ColumnType { elems: members.clone(), ..ColumnType::new(TypeKind::Set) }
+        }
         DataType::Datetime(fsp) | DataType::Timestamp(fsp, _) => {
             let fsp = fsp.unwrap_or(0);
             if fsp > 6 {

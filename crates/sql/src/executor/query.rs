@@ -60,6 +60,12 @@ pub fn table_column(
     if matches!(c.ty.field_type(), FieldType::Blob) {
         flags |= ColumnFlags::BLOB;
     }
+    match c.ty.kind {
+        types::TypeKind::Enum => flags |= ColumnFlags::ENUM,
+        types::TypeKind::Set => flags |= ColumnFlags::SET,
+        types::TypeKind::Json => flags |= ColumnFlags::BLOB | ColumnFlags::BINARY,
+        _ => {}
+    }
     if let Some(offset) = t.columns.iter().position(|x| x.id == c.id) {
         for i in &t.indexes {
             if i.columns.first() == Some(&offset) {
