@@ -93,14 +93,14 @@ impl LocalTxn {
         let deadline = self.deadline();
         let keys: Vec<Key> = self.buffer.keys().cloned().collect();
         for key in &keys {
-            let newly_locked = !self.locked.contains(key);
-            if newly_locked {
+            if !self.locked.contains(key) {
                 self.inner.locks.acquire(self.start_ts, key, deadline)?;
                 self.locked.insert(key.clone());
             }
-            // Keys not locked before commit (all of them in optimistic mode) must not have been
-            // written by anyone since this transaction's snapshot.
-            if newly_locked || self.opts.mode == TxnMode::Optimistic {
+            // Optimistic transactions detect write-write conflicts here. Pessimistic ones locked
+            // every row they changed when the statement ran, and the other keys they write (index
+            // entries) follow from those rows, so — as in TiDB — they are not checked again.
+            if self.opts.mode == TxnMode::Optimistic {
                 let snap = self.inner.engine.snapshot();
                 if let Some((commit_ts, rec)) = mvcc::get_version(snap.as_ref(), key, u64::MAX)? {
                     if commit_ts > self.start_ts {
