@@ -6,6 +6,18 @@ use types::Value;
 
 use super::cast::{to_f64, to_i64, to_string};
 
+/// The longest string a function builds (MySQL's default max_allowed_packet, 64 MiB).
+pub const MAX_RESULT: usize = 64 << 20;
+
+/// `REPEAT(s, n)`, NULL when the result would exceed [`MAX_RESULT`].
+pub fn repeat(s: &str, n: i64) -> Value {
+    let n = n.max(0) as usize;
+    match s.len().checked_mul(n) {
+        Some(total) if total <= MAX_RESULT => Value::String(s.repeat(n)),
+        _ => Value::Null,
+    }
+}
+
 /// `SUBSTRING(s, pos[, len])`: 1-based `pos`, negative from the end; `pos = 0` gives ''.
 pub fn substring(s: &str, pos: i64, len: Option<i64>) -> String {
     let chars: Vec<char> = s.chars().collect();
@@ -20,7 +32,7 @@ pub fn substring(s: &str, pos: i64, len: Option<i64>) -> String {
     }
     let end = match len {
         Some(l) if l <= 0 => return String::new(),
-        Some(l) => (start + l).min(n),
+        Some(l) => start.saturating_add(l).min(n),
         None => n,
     };
     chars[start as usize..end as usize].iter().collect()
@@ -47,7 +59,8 @@ pub fn trim(s: &str, what: &str, leading: bool, trailing: bool) -> String {
 
 /// `LPAD` / `RPAD`: pads (or cuts) `s` to `len` characters with `pad`.
 pub fn pad(s: &str, len: i64, pad: &str, left: bool) -> Value {
-    if len < 0 {
+    // MySQL answers NULL rather than build a string longer than max_allowed_packet.
+    if !(0..=MAX_RESULT as i64).contains(&len) {
         return Value::Null;
     }
     let len = len as usize;
@@ -154,5 +167,17 @@ mod tests {
         assert_eq!(locate("bar", "foobarbar", 1), 4);
         assert_eq!(locate("bar", "foobarbar", 5), 7);
         assert_eq!(locate("xbar", "foobar", 1), 0);
+    }
+}
+
+#[cfg(test)]
+mod limits {
+    use super::*;
+
+    #[test]
+    fn huge_results_are_null_not_out_of_memory() {
+        assert_eq!(pad("x", 1 << 40, "y", true), Value::Null);
+        assert_eq!(repeat("abc", i64::MAX), Value::Null);
+        assert_eq!(substring("abc", 2, Some(i64::MAX)), "bc");
     }
 }
