@@ -49,7 +49,7 @@ fn rate(label: &str, n: u64, elapsed: Duration) {
     );
 }
 
-fn engine_bench(name: &str, open: fn(&std::path::Path) -> Box<dyn Engine>) {
+fn engine_bench(name: &str, open: EngineFactory) {
     println!("-- {name}");
     let dir = tempfile::tempdir().expect("tmp");
     let engine = open(dir.path());
@@ -97,12 +97,13 @@ fn engine_bench(name: &str, open: fn(&std::path::Path) -> Box<dyn Engine>) {
     rate("engine: fsync'd single-put writes", n, start.elapsed());
 }
 
-fn commit_bench(writers: usize) {
+type EngineFactory = fn(&std::path::Path) -> Box<dyn Engine>;
+
+fn commit_bench(name: &str, open: EngineFactory, writers: usize) {
     let dir = tempfile::tempdir().expect("tmp");
-    let store = Arc::new(
-        LocalStorage::open(dir.path(), LocalOptions { gc_interval: None, ..Default::default() })
-            .expect("open"),
-    );
+    let engine: Arc<dyn Engine> = Arc::from(open(dir.path()));
+    let opts = LocalOptions { gc_interval: None, ..Default::default() };
+    let store = Arc::new(LocalStorage::with_engine(engine, opts).expect("open"));
     let stop = Arc::new(AtomicBool::new(false));
     let commits = Arc::new(AtomicU64::new(0));
     let start = Instant::now();
@@ -127,7 +128,7 @@ fn commit_bench(writers: usize) {
         h.join().expect("join");
     }
     rate(
-        &format!("txn: durable commits, {writers} writers"),
+        &format!("txn ({name}): durable commits, {writers} writers"),
         commits.load(Ordering::Relaxed),
         start.elapsed(),
     );
@@ -142,12 +143,19 @@ fn main() {
         return; // `cargo test --benches` lists benches; nothing to list here.
     }
     println!("FerroDB store benchmarks (each phase {:.1}s)", secs().as_secs_f64());
-    engine_bench("fjall", |p| Box::new(FjallEngine::open(p).expect("open fjall")));
+    let fjall: EngineFactory = |p| Box::new(FjallEngine::open(p).expect("open fjall"));
+    #[allow(unused_mut)]
+    let mut engines = vec![("fjall", fjall)];
     #[cfg(feature = "rocksdb")]
-    engine_bench("rocksdb", |p| {
+    engines.push(("rocksdb", |p| {
         Box::new(store_local::engine::RocksEngine::open(p).expect("open rocksdb"))
-    });
-    for w in [1, 4, 32] {
-        commit_bench(w);
+    }));
+    for (name, open) in &engines {
+        engine_bench(name, *open);
+    }
+    for (name, open) in &engines {
+        for w in [1, 4, 32] {
+            commit_bench(name, *open, w);
+        }
     }
 }
