@@ -13,7 +13,8 @@ from conftest import ferrodb_bin, free_port
 def test_sigterm_shuts_down_gracefully_and_closes_idle_clients(tmp_server):
     s = tmp_server()
     idle = s.connect()
-    assert s.stop(signal.SIGTERM, timeout=20) == 0
+    code = s.stop(signal.SIGTERM, timeout=20)
+    assert code == 0, s.log()
     assert "FerroDB stopped" in s.log()
     with pytest.raises(pymysql.err.OperationalError):
         with idle.cursor() as cur:
@@ -22,7 +23,8 @@ def test_sigterm_shuts_down_gracefully_and_closes_idle_clients(tmp_server):
 
 def test_sigint_also_stops(tmp_server):
     s = tmp_server()
-    assert s.stop(signal.SIGINT, timeout=20) == 0
+    code = s.stop(signal.SIGINT, timeout=20)
+    assert code == 0, s.log()
 
 
 def test_second_server_on_same_data_dir_is_refused(tmp_server, tmp_path):

@@ -36,7 +36,10 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run(settings)) {
+    let result = runtime.block_on(run(settings));
+    // Tasks still alive after the drain (none in a clean shutdown) must not hold up the exit.
+    runtime.shutdown_timeout(Duration::from_secs(5));
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             error!("{e}");
@@ -136,6 +139,7 @@ async fn run(settings: Settings) -> Result<(), String> {
     server.serve(listener, shutdown_signal()).await;
     // Every session is gone: finish queued commits and stop background work.
     drop(server);
+    info!("connections closed; closing storage");
     storage.close();
     info!("FerroDB stopped");
     Ok(())

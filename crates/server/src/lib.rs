@@ -139,7 +139,8 @@ impl Server {
         }
         drop(listener);
         info!(connections = conns.len(), "shutting down: waiting for connections");
-        let _ = self.shared.shutdown.send(true);
+        // send_replace stores the flag even when no connection is listening at this instant.
+        self.shared.shutdown.send_replace(true);
         let drain = async { while conns.join_next().await.is_some() {} };
         if tokio::time::timeout(self.grace, drain).await.is_err() {
             warn!("shutdown grace period over; closing remaining connections");
