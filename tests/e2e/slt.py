@@ -178,3 +178,21 @@ def run(conn, text):
                 detail = "\n".join(by_row)
             result.failures.append(Failure(line, sql, f"expected:\n{chr(10).join(expected)}\ngot:\n{detail}"))
     return result
+
+
+def run_in_fresh_database(server, text, db):
+    """Runs `text` on one connection to `server` inside a newly created database `db`
+    (dropped afterwards) and returns the Result."""
+    with server.connect(autocommit=True, database=None) as c, c.cursor() as cur:
+        cur.execute(f"DROP DATABASE IF EXISTS {db}")
+        cur.execute(f"CREATE DATABASE {db}")
+        cur.execute(f"USE {db}")
+        result = run(c, text)
+        cur.execute(f"DROP DATABASE {db}")
+    return result
+
+
+def report(name, result, limit=20):
+    """A failure summary for an assertion message."""
+    details = "\n\n".join(f"{name}:{f.line}: {f.sql}\n{f.message}" for f in result.failures[:limit])
+    return f"{len(result.failures)} of {result.records} records failed\n{details}"

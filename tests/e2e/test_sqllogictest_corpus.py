@@ -20,13 +20,6 @@ def test_corpus_is_present():
 
 @pytest.mark.parametrize("path", FILES, ids=[f.stem for f in FILES])
 def test_corpus_file(server, path):
-    db = f"corpus_{path.stem}"
-    with server.connect(autocommit=True, database=None) as c, c.cursor() as cur:
-        cur.execute(f"DROP DATABASE IF EXISTS {db}")
-        cur.execute(f"CREATE DATABASE {db}")
-        cur.execute(f"USE {db}")
-        result = slt.run(c, path.read_text())
-        cur.execute(f"DROP DATABASE {db}")
-    report = "\n\n".join(f"{path.name}:{f.line}: {f.sql}\n{f.message}" for f in result.failures[:10])
-    assert not result.failures, f"{len(result.failures)} of {result.records} records failed\n{report}"
+    result = slt.run_in_fresh_database(server, path.read_text(), f"corpus_{path.stem}")
+    assert not result.failures, slt.report(path.name, result, limit=10)
     assert result.records > 1000

@@ -15,6 +15,7 @@ mod select;
 mod set;
 mod show;
 mod show_more;
+mod targets;
 mod update;
 
 use catalog::Catalog;

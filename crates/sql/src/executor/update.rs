@@ -2,14 +2,10 @@
 
 use catalog::Catalog;
 use errno::{Error, Result, ER_BAD_FIELD, ER_NOT_SUPPORTED_YET};
-use sqlparser::ast::{AssignmentTarget, TableFactor, Update};
+use sqlparser::ast::{AssignmentTarget, Update};
 use types::Value;
 
-use super::{
-    query::{fetch_rows, filter, lock_rows, sort_rows, table_scope},
-    select::eval_count,
-    table_name,
-};
+use super::targets;
 use crate::{
     binder::bind_expr,
     context::SessionCtx,
@@ -32,14 +28,9 @@ pub fn execute_update(
     if !up.table.joins.is_empty() || up.from.is_some() {
         return Err(Error::fmt(ER_NOT_SUPPORTED_YET, &[&"multi-table UPDATE"]));
     }
-    let TableFactor::Table { name, alias, .. } = &up.table.relation else {
-        return Err(Error::fmt(ER_NOT_SUPPORTED_YET, &[&"UPDATE of a derived table"]));
-    };
-    let (db, tname) = table_name(ctx, name)?;
-    let schema = catalog.schema();
-    let t = schema.table(&db, &tname)?.clone();
-    let alias = alias.as_ref().map_or(t.name.clone(), |a| a.name.value.clone());
-    let scope = table_scope(&t, &alias);
+    let target = targets::resolve(ctx, catalog, &up.table.relation, "UPDATE")?;
+    let t = target.table.clone();
+    let scope = &target.scope;
     let mut sets: Vec<(usize, Expr)> = Vec::with_capacity(up.assignments.len());
     for a in &up.assignments {
         let AssignmentTarget::ColumnName(target) = &a.target else {
@@ -49,30 +40,12 @@ pub fn execute_update(
         let (ci, _) = t
             .column(&col_name)
             .ok_or_else(|| Error::fmt(ER_BAD_FIELD, &[&col_name, &"field list"]))?;
-        let (e, _) = bind_expr(&a.value, &scope, ctx, "field list")?;
+        let (e, _) = bind_expr(&a.value, scope, ctx, "field list")?;
         sets.push((ci, e));
     }
-    let pred =
-        up.selection.as_ref().map(|w| bind_expr(w, &scope, ctx, "where clause")).transpose()?;
-    let pred = pred.map(|(e, _)| e);
+    let rows =
+        targets::rows(ctx, st, &target, up.selection.as_ref(), &up.order_by, up.limit.as_ref())?;
     let eval = EvalCtx::new(ctx);
-    let rows = fetch_rows(st, &t, &alias, up.selection.as_ref(), ctx)?;
-    let rows = filter(rows, pred.as_ref(), &eval)?;
-    let mut rows = lock_rows(st, &t, rows, pred.as_ref(), &eval)?;
-    let keys: Vec<(Expr, bool)> = up
-        .order_by
-        .iter()
-        .map(|o| {
-            Ok((
-                bind_expr(&o.expr, &scope, ctx, "order clause")?.0,
-                !matches!(o.options.sort, Some(sqlparser::ast::OrderBySort::Desc)),
-            ))
-        })
-        .collect::<Result<_>>()?;
-    sort_rows(&mut rows, &keys, &eval)?;
-    if let Some(l) = &up.limit {
-        rows.truncate(eval_count(ctx, Some(l))? as usize);
-    }
     let (mut matched, mut changed) = (0u64, 0u64);
     for (i, old) in rows.iter().enumerate() {
         matched += 1;
