@@ -390,7 +390,7 @@ pub fn execute_table_query<'b, 'c>(
         Some(ast::Distinct::Distinct) => true,
         Some(other) => return Err(unsupported(other)),
     };
-    let (sources, joins) = resolve_from(ctx, catalog, &select.from)?;
+    let (sources, joins) = resolve_from(ctx, catalog, st, &select.from, outer)?;
     let scope = Scope {
         columns: sources
             .iter()
@@ -447,7 +447,15 @@ pub fn execute_table_query<'b, 'c>(
                 }
             }
             SelectItem::UnnamedExpr(e) => {
-                items.push(Item { name: source_text(text, e), ast: Some(e), column: None })
+                // A column reference is named by the column alone (`t.a` → `a`), as in MySQL.
+                let name = match e {
+                    ast::Expr::CompoundIdentifier(parts) if !parts.is_empty() => {
+                        parts[parts.len() - 1].value.clone()
+                    }
+                    ast::Expr::Identifier(id) => id.value.clone(),
+                    _ => source_text(text, e),
+                };
+                items.push(Item { name, ast: Some(e), column: None })
             }
             SelectItem::ExprWithAlias { expr, alias } => {
                 items.push(Item { name: alias.value.clone(), ast: Some(expr), column: None })
@@ -636,9 +644,91 @@ enum JoinSpec {
     Right(ast::Expr),
 }
 
-fn resolve_source(ctx: &SessionCtx, catalog: &Catalog, f: &TableFactor) -> Result<Option<Source>> {
-    let TableFactor::Table { name, alias, .. } = f else {
-        return Err(unsupported("derived tables"));
+/// A source's column type, from the wire type a derived table's result reports.
+fn column_type_of(rc: &ResultColumn) -> types::ColumnType {
+    use types::{ColumnType, TypeKind};
+    let kind = match rc.field_type {
+        FieldType::Tiny
+        | FieldType::Short
+        | FieldType::Int24
+        | FieldType::Long
+        | FieldType::LongLong => TypeKind::BigInt,
+        FieldType::Float | FieldType::Double => TypeKind::Double,
+        FieldType::NewDecimal | FieldType::Decimal => TypeKind::Decimal,
+        FieldType::Date => TypeKind::Date,
+        FieldType::DateTime => TypeKind::DateTime,
+        FieldType::Timestamp => TypeKind::Timestamp,
+        FieldType::Json => TypeKind::Json,
+        _ if rc.charset == types::charset::BINARY => TypeKind::Blob,
+        _ => TypeKind::Text,
+    };
+    ColumnType { unsigned: rc.flags.has(ColumnFlags::UNSIGNED), ..ColumnType::new(kind) }
+}
+
+/// A derived table `(SELECT …) AS alias`: the subquery runs once and its rows are the source.
+fn derived_source<'b, 'c>(
+    ctx: &SessionCtx,
+    catalog: &Catalog,
+    st: &RefCell<&'b mut StmtTxn<'c>>,
+    subquery: &Query,
+    alias: Option<&ast::TableAlias>,
+    outer: Option<&OuterRow<'_>>,
+) -> Result<Source> {
+    let alias = alias.ok_or_else(|| Error::fmt(errno::ER_DERIVED_MUST_HAVE_ALIAS, &[]))?;
+    let ExecResult::Rows(rs) = execute_table_query(ctx, catalog, st, subquery, "", outer)? else {
+        return Err(unsupported("a derived table without rows"));
+    };
+    let mut columns = Vec::with_capacity(rs.columns.len());
+    for (i, rc) in rs.columns.iter().enumerate() {
+        let name = alias.columns.get(i).map_or(rc.name.clone(), |c| c.name.value.clone());
+        if columns.iter().any(|c: &ColumnInfo| c.name.eq_ignore_ascii_case(&name)) {
+            return Err(Error::fmt(errno::ER_DUP_FIELDNAME, &[&name]));
+        }
+        columns.push(ColumnInfo {
+            id: i as u32 + 1,
+            name,
+            ty: column_type_of(rc),
+            not_null: rc.flags.has(ColumnFlags::NOT_NULL),
+            default: None,
+            auto_increment: false,
+            on_update_now: false,
+            comment: String::new(),
+        });
+    }
+    let table = TableInfo {
+        id: 0,
+        db_id: 0,
+        name: alias.name.value.clone(),
+        next_column_id: columns.len() as u32 + 1,
+        columns,
+        indexes: Vec::new(),
+        pk_is_handle: false,
+        next_index_id: 1,
+        comment: String::new(),
+        foreign_keys: Vec::new(),
+    };
+    let rows = rs.rows.into_iter().map(|values| Row { handle: 0, values }).collect();
+    Ok(Source {
+        db: String::new(),
+        alias: alias.name.value.clone(),
+        table: std::sync::Arc::new(table),
+        rows: Some(rows),
+    })
+}
+
+fn resolve_source<'b, 'c>(
+    ctx: &SessionCtx,
+    catalog: &Catalog,
+    st: &RefCell<&'b mut StmtTxn<'c>>,
+    f: &TableFactor,
+    outer: Option<&OuterRow<'_>>,
+) -> Result<Option<Source>> {
+    let (name, alias) = match f {
+        TableFactor::Table { name, alias, .. } => (name, alias),
+        TableFactor::Derived { lateral: false, subquery, alias, .. } => {
+            return derived_source(ctx, catalog, st, subquery, alias.as_ref(), outer).map(Some);
+        }
+        _ => return Err(unsupported("this kind of table reference")),
     };
     if name.to_string().eq_ignore_ascii_case("dual") {
         return Ok(None);
@@ -662,14 +752,16 @@ fn resolve_source(ctx: &SessionCtx, catalog: &Catalog, f: &TableFactor) -> Resul
 }
 
 /// The FROM clause as sources in order, each with how it joins the ones before.
-fn resolve_from(
+fn resolve_from<'b, 'c>(
     ctx: &SessionCtx,
     catalog: &Catalog,
+    st: &RefCell<&'b mut StmtTxn<'c>>,
     from: &[ast::TableWithJoins],
+    outer: Option<&OuterRow<'_>>,
 ) -> Result<(Vec<Source>, Vec<JoinSpec>)> {
     let (mut sources, mut specs) = (Vec::new(), Vec::new());
     for twj in from {
-        if let Some(src) = resolve_source(ctx, catalog, &twj.relation)? {
+        if let Some(src) = resolve_source(ctx, catalog, st, &twj.relation, outer)? {
             sources.push(src);
             specs.push(JoinSpec::Cross);
         }
@@ -686,7 +778,7 @@ fn resolve_from(
                     ))
                 }
             };
-            let src = resolve_source(ctx, catalog, &j.relation)?
+            let src = resolve_source(ctx, catalog, st, &j.relation, outer)?
                 .ok_or_else(|| unsupported("JOIN DUAL"))?;
             sources.push(src);
             specs.push(spec);
