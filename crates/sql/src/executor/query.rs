@@ -376,8 +376,12 @@ pub fn execute_table_query<'b, 'c>(
     text: &str,
     outer: Option<&OuterRow<'_>>,
 ) -> Result<ExecResult> {
-    let SetExpr::Select(select) = q.body.as_ref() else {
-        return Err(unsupported("UNION / set operations"));
+    let select = match q.body.as_ref() {
+        SetExpr::Select(select) => select,
+        SetExpr::SetOperation { .. } | SetExpr::Query(_) => {
+            return execute_set_operation(ctx, catalog, st, q, outer)
+        }
+        _ => return Err(unsupported("this query form")),
     };
     let ast::GroupByExpr::Expressions(group_asts, modifiers) = &select.group_by else {
         return Err(unsupported("GROUP BY ALL"));
@@ -869,4 +873,102 @@ fn join_rows<'b, 'c>(
         acc = next;
     }
     Ok(acc.into_iter().map(|values| Row { handle: 0, values }).collect())
+}
+
+/// Rows of one side of a set operation (a SELECT, a parenthesised query, or another operation).
+fn side_rows<'b, 'c>(
+    ctx: &SessionCtx,
+    catalog: &Catalog,
+    st: &RefCell<&'b mut StmtTxn<'c>>,
+    body: &SetExpr,
+    outer: Option<&OuterRow<'_>>,
+) -> Result<ResultSet> {
+    let q = match body {
+        SetExpr::Query(q) => (**q).clone(),
+        other => Query {
+            with: None,
+            body: Box::new(other.clone()),
+            order_by: None,
+            limit_clause: None,
+            fetch: None,
+            locks: Vec::new(),
+            for_clause: None,
+            settings: None,
+            format_clause: None,
+            pipe_operators: Vec::new(),
+        },
+    };
+    match execute_table_query(ctx, catalog, st, &q, "", outer)? {
+        ExecResult::Rows(rs) => Ok(rs),
+        ExecResult::Ok(_) => Ok(ResultSet::default()),
+    }
+}
+
+fn datum_key(row: &[Value]) -> Vec<u8> {
+    let mut k = Vec::new();
+    for v in row {
+        tablecodec::datum::encode(&mut k, v);
+    }
+    k
+}
+
+/// `a UNION [ALL|DISTINCT] b …` with the query's ORDER BY and LIMIT applied to the result.
+fn execute_set_operation<'b, 'c>(
+    ctx: &SessionCtx,
+    catalog: &Catalog,
+    st: &RefCell<&'b mut StmtTxn<'c>>,
+    q: &Query,
+    outer: Option<&OuterRow<'_>>,
+) -> Result<ExecResult> {
+    fn combine<'b, 'c>(
+        ctx: &SessionCtx,
+        catalog: &Catalog,
+        st: &RefCell<&'b mut StmtTxn<'c>>,
+        body: &SetExpr,
+        outer: Option<&OuterRow<'_>>,
+    ) -> Result<ResultSet> {
+        let SetExpr::SetOperation { left, op, set_quantifier, right } = body else {
+            return side_rows(ctx, catalog, st, body, outer);
+        };
+        if *op != ast::SetOperator::Union {
+            return Err(unsupported(format!("{op}")));
+        }
+        let mut l = combine(ctx, catalog, st, left, outer)?;
+        let r = combine(ctx, catalog, st, right, outer)?;
+        if !l.columns.is_empty() && !r.columns.is_empty() && l.columns.len() != r.columns.len() {
+            return Err(Error::fmt(errno::ER_WRONG_NUMBER_OF_COLUMNS_IN_SELECT, &[]));
+        }
+        l.rows.extend(r.rows);
+        if !matches!(set_quantifier, ast::SetQuantifier::All) {
+            let mut seen = std::collections::HashSet::new();
+            l.rows.retain(|row| seen.insert(datum_key(row)));
+        }
+        Ok(l)
+    }
+    let mut rs = combine(ctx, catalog, st, q.body.as_ref(), outer)?;
+    // ORDER BY names or positions of the result's columns.
+    let scope = Scope {
+        columns: rs
+            .columns
+            .iter()
+            .map(|c| ScopeColumn {
+                table: None,
+                name: c.name.clone(),
+                ty: ExprType { field_type: c.field_type, nullable: true, length: 0 },
+            })
+            .collect(),
+    };
+    let aliases: Vec<(String, Option<Expr>)> = rs
+        .columns
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.name.clone(), Some(Expr::Column(i))))
+        .collect();
+    let keys = order_keys_with(q, &aliases, |e| Ok(bind_expr(e, &scope, ctx, "order clause")?.0))?;
+    let mut rows: Vec<Row> = rs.rows.drain(..).map(|values| Row { handle: 0, values }).collect();
+    sort_rows(&mut rows, &keys, &EvalCtx::new(ctx))?;
+    let (limit, offset) = limit_offset(ctx, q.limit_clause.as_ref())?;
+    rs.rows =
+        rows.into_iter().skip(offset).take(limit.unwrap_or(usize::MAX)).map(|r| r.values).collect();
+    Ok(ExecResult::Rows(rs))
 }
