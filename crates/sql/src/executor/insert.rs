@@ -89,7 +89,12 @@ pub fn execute_insert(
                         .collect::<Result<Vec<_>>>()?,
                     _ => {
                         let cell = RefCell::new(&mut *st);
-                        match query::execute_table_query(ctx, catalog, &cell, source, "", None)? {
+                        match query::execute_table_query(
+                            &query::QueryEnv::new(ctx, catalog, &cell),
+                            source,
+                            "",
+                            None,
+                        )? {
                             ExecResult::Rows(rs) => rs
                                 .rows
                                 .into_iter()

@@ -80,7 +80,12 @@ pub fn execute(env: Env<'_>, stmt: &Statement, text: &str) -> Result<ExecResult>
             Some(txn) if select::reads_tables(q) => {
                 let mut st = StmtTxn::new(txn);
                 let cell = std::cell::RefCell::new(&mut st);
-                query::execute_table_query(ctx, catalog, &cell, q, text, None)
+                query::execute_table_query(
+                    &query::QueryEnv::new(ctx, catalog, &cell),
+                    q,
+                    text,
+                    None,
+                )
             }
             _ => select::execute_query(ctx, q, text),
         },

@@ -348,19 +348,42 @@ struct Item<'q> {
     column: Option<usize>,
 }
 
-/// Runs subqueries by executing them against the same statement transaction.
-pub struct Runner<'a, 'b, 'c> {
+/// What a query executes against: the session, the catalog, the statement's transaction view
+/// (borrowed only while a query reads) and the common table expressions in scope.
+pub struct QueryEnv<'a, 'b, 'c> {
     /// The session.
     pub ctx: &'a SessionCtx,
     /// The catalog.
     pub catalog: &'a Catalog,
-    /// The statement's transaction view, borrowed only while a query reads.
+    /// The statement's transaction view.
     pub st: &'a RefCell<&'b mut StmtTxn<'c>>,
+    /// `WITH` results visible to the query being executed (innermost last).
+    ctes: RefCell<Vec<(String, ResultSet)>>,
 }
 
-impl SubqueryRunner for Runner<'_, '_, '_> {
+impl<'a, 'b, 'c> QueryEnv<'a, 'b, 'c> {
+    /// An environment with no common table expressions.
+    pub fn new(
+        ctx: &'a SessionCtx,
+        catalog: &'a Catalog,
+        st: &'a RefCell<&'b mut StmtTxn<'c>>,
+    ) -> Self {
+        QueryEnv { ctx, catalog, st, ctes: RefCell::new(Vec::new()) }
+    }
+
+    fn cte(&self, name: &str) -> Option<ResultSet> {
+        self.ctes
+            .borrow()
+            .iter()
+            .rev()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, rs)| rs.clone())
+    }
+}
+
+impl SubqueryRunner for QueryEnv<'_, '_, '_> {
     fn run(&self, query: &Query, outer: &OuterRow<'_>) -> Result<Vec<Vec<Value>>> {
-        match execute_table_query(self.ctx, self.catalog, self.st, query, "", Some(outer))? {
+        match execute_table_query(self, query, "", Some(outer))? {
             ExecResult::Rows(rs) => Ok(rs.rows),
             ExecResult::Ok(_) => Ok(Vec::new()),
         }
@@ -368,18 +391,43 @@ impl SubqueryRunner for Runner<'_, '_, '_> {
 }
 
 /// Executes a SELECT over one table (or none: `FROM DUAL`), possibly as a subquery of `outer`.
-pub fn execute_table_query<'b, 'c>(
-    ctx: &SessionCtx,
-    catalog: &Catalog,
-    st: &RefCell<&'b mut StmtTxn<'c>>,
+pub fn execute_table_query(
+    env: &QueryEnv<'_, '_, '_>,
     q: &Query,
     text: &str,
     outer: Option<&OuterRow<'_>>,
 ) -> Result<ExecResult> {
+    if let Some(with) = &q.with {
+        if with.recursive {
+            return Err(unsupported("WITH RECURSIVE"));
+        }
+        let base = env.ctes.borrow().len();
+        for cte in &with.cte_tables {
+            let rs = match execute_table_query(env, &cte.query, "", outer) {
+                Ok(ExecResult::Rows(rs)) => rs,
+                Ok(ExecResult::Ok(_)) => ResultSet::default(),
+                Err(e) => {
+                    env.ctes.borrow_mut().truncate(base);
+                    return Err(e);
+                }
+            };
+            let mut rs = rs;
+            for (c, alias) in rs.columns.iter_mut().zip(&cte.alias.columns) {
+                c.name = alias.name.value.clone();
+            }
+            env.ctes.borrow_mut().push((cte.alias.name.value.clone(), rs));
+        }
+        let mut inner = q.clone();
+        inner.with = None;
+        let r = execute_table_query(env, &inner, text, outer);
+        env.ctes.borrow_mut().truncate(base);
+        return r;
+    }
+    let (ctx, st) = (env.ctx, env.st);
     let select = match q.body.as_ref() {
         SetExpr::Select(select) => select,
         SetExpr::SetOperation { .. } | SetExpr::Query(_) => {
-            return execute_set_operation(ctx, catalog, st, q, outer)
+            return execute_set_operation(env, q, outer)
         }
         _ => return Err(unsupported("this query form")),
     };
@@ -394,7 +442,7 @@ pub fn execute_table_query<'b, 'c>(
         Some(ast::Distinct::Distinct) => true,
         Some(other) => return Err(unsupported(other)),
     };
-    let (sources, joins) = resolve_from(ctx, catalog, st, &select.from, outer)?;
+    let (sources, joins) = resolve_from(env, &select.from, outer)?;
     let scope = Scope {
         columns: sources
             .iter()
@@ -407,8 +455,7 @@ pub fn execute_table_query<'b, 'c>(
         .enumerate()
         .flat_map(|(si, src)| (0..src.table.columns.len()).map(move |ci| (si, ci)))
         .collect();
-    let runner = Runner { ctx, catalog, st };
-    let eval = EvalCtx { session: ctx, subqueries: Some(&runner), outer };
+    let eval = EvalCtx { session: ctx, subqueries: Some(env), outer };
     let bind = |e: &ast::Expr, clause: &str| bind_expr_in(e, &scope, ctx, clause, outer);
 
     let mut items: Vec<Item<'_>> = Vec::new();
@@ -670,24 +717,35 @@ fn column_type_of(rc: &ResultColumn) -> types::ColumnType {
 }
 
 /// A derived table `(SELECT …) AS alias`: the subquery runs once and its rows are the source.
-fn derived_source<'b, 'c>(
-    ctx: &SessionCtx,
-    catalog: &Catalog,
-    st: &RefCell<&'b mut StmtTxn<'c>>,
+fn derived_source(
+    env: &QueryEnv<'_, '_, '_>,
     subquery: &Query,
     alias: Option<&ast::TableAlias>,
     outer: Option<&OuterRow<'_>>,
 ) -> Result<Source> {
     let alias = alias.ok_or_else(|| Error::fmt(errno::ER_DERIVED_MUST_HAVE_ALIAS, &[]))?;
-    let ExecResult::Rows(rs) = execute_table_query(ctx, catalog, st, subquery, "", outer)? else {
+    let ExecResult::Rows(rs) = execute_table_query(env, subquery, "", outer)? else {
         return Err(unsupported("a derived table without rows"));
     };
-    let mut columns = Vec::with_capacity(rs.columns.len());
+    let mut seen = std::collections::HashSet::new();
     for (i, rc) in rs.columns.iter().enumerate() {
         let name = alias.columns.get(i).map_or(rc.name.clone(), |c| c.name.value.clone());
-        if columns.iter().any(|c: &ColumnInfo| c.name.eq_ignore_ascii_case(&name)) {
+        if !seen.insert(name.to_lowercase()) {
             return Err(Error::fmt(errno::ER_DUP_FIELDNAME, &[&name]));
         }
+    }
+    Ok(source_of_rows(rs, &alias.name.value, &alias.columns))
+}
+
+/// A source over already computed rows (derived tables, common table expressions).
+fn source_of_rows(
+    rs: ResultSet,
+    name: &str,
+    column_aliases: &[ast::TableAliasColumnDef],
+) -> Source {
+    let mut columns = Vec::with_capacity(rs.columns.len());
+    for (i, rc) in rs.columns.iter().enumerate() {
+        let name = column_aliases.get(i).map_or(rc.name.clone(), |c| c.name.value.clone());
         columns.push(ColumnInfo {
             id: i as u32 + 1,
             name,
@@ -702,7 +760,7 @@ fn derived_source<'b, 'c>(
     let table = TableInfo {
         id: 0,
         db_id: 0,
-        name: alias.name.value.clone(),
+        name: name.to_string(),
         next_column_id: columns.len() as u32 + 1,
         columns,
         indexes: Vec::new(),
@@ -712,28 +770,34 @@ fn derived_source<'b, 'c>(
         foreign_keys: Vec::new(),
     };
     let rows = rs.rows.into_iter().map(|values| Row { handle: 0, values }).collect();
-    Ok(Source {
+    Source {
         db: String::new(),
-        alias: alias.name.value.clone(),
+        alias: name.to_string(),
         table: std::sync::Arc::new(table),
         rows: Some(rows),
-    })
+    }
 }
 
-fn resolve_source<'b, 'c>(
-    ctx: &SessionCtx,
-    catalog: &Catalog,
-    st: &RefCell<&'b mut StmtTxn<'c>>,
+fn resolve_source(
+    env: &QueryEnv<'_, '_, '_>,
     f: &TableFactor,
     outer: Option<&OuterRow<'_>>,
 ) -> Result<Option<Source>> {
+    let (ctx, catalog) = (env.ctx, env.catalog);
     let (name, alias) = match f {
         TableFactor::Table { name, alias, .. } => (name, alias),
         TableFactor::Derived { lateral: false, subquery, alias, .. } => {
-            return derived_source(ctx, catalog, st, subquery, alias.as_ref(), outer).map(Some);
+            return derived_source(env, subquery, alias.as_ref(), outer).map(Some);
         }
         _ => return Err(unsupported("this kind of table reference")),
     };
+    if let [part] = name.0.as_slice() {
+        let cte_name = part.as_ident().map_or_else(|| part.to_string(), |i| i.value.clone());
+        if let Some(rs) = env.cte(&cte_name) {
+            let alias_name = alias.as_ref().map_or(cte_name.clone(), |a| a.name.value.clone());
+            return Ok(Some(source_of_rows(rs, &alias_name, &[])));
+        }
+    }
     if name.to_string().eq_ignore_ascii_case("dual") {
         return Ok(None);
     }
@@ -756,16 +820,14 @@ fn resolve_source<'b, 'c>(
 }
 
 /// The FROM clause as sources in order, each with how it joins the ones before.
-fn resolve_from<'b, 'c>(
-    ctx: &SessionCtx,
-    catalog: &Catalog,
-    st: &RefCell<&'b mut StmtTxn<'c>>,
+fn resolve_from(
+    env: &QueryEnv<'_, '_, '_>,
     from: &[ast::TableWithJoins],
     outer: Option<&OuterRow<'_>>,
 ) -> Result<(Vec<Source>, Vec<JoinSpec>)> {
     let (mut sources, mut specs) = (Vec::new(), Vec::new());
     for twj in from {
-        if let Some(src) = resolve_source(ctx, catalog, st, &twj.relation, outer)? {
+        if let Some(src) = resolve_source(env, &twj.relation, outer)? {
             sources.push(src);
             specs.push(JoinSpec::Cross);
         }
@@ -782,8 +844,8 @@ fn resolve_from<'b, 'c>(
                     ))
                 }
             };
-            let src = resolve_source(ctx, catalog, st, &j.relation, outer)?
-                .ok_or_else(|| unsupported("JOIN DUAL"))?;
+            let src =
+                resolve_source(env, &j.relation, outer)?.ok_or_else(|| unsupported("JOIN DUAL"))?;
             sources.push(src);
             specs.push(spec);
         }
@@ -876,10 +938,8 @@ fn join_rows<'b, 'c>(
 }
 
 /// Rows of one side of a set operation (a SELECT, a parenthesised query, or another operation).
-fn side_rows<'b, 'c>(
-    ctx: &SessionCtx,
-    catalog: &Catalog,
-    st: &RefCell<&'b mut StmtTxn<'c>>,
+fn side_rows(
+    env: &QueryEnv<'_, '_, '_>,
     body: &SetExpr,
     outer: Option<&OuterRow<'_>>,
 ) -> Result<ResultSet> {
@@ -898,7 +958,7 @@ fn side_rows<'b, 'c>(
             pipe_operators: Vec::new(),
         },
     };
-    match execute_table_query(ctx, catalog, st, &q, "", outer)? {
+    match execute_table_query(env, &q, "", outer)? {
         ExecResult::Rows(rs) => Ok(rs),
         ExecResult::Ok(_) => Ok(ResultSet::default()),
     }
@@ -913,28 +973,24 @@ fn datum_key(row: &[Value]) -> Vec<u8> {
 }
 
 /// `a UNION [ALL|DISTINCT] b …` with the query's ORDER BY and LIMIT applied to the result.
-fn execute_set_operation<'b, 'c>(
-    ctx: &SessionCtx,
-    catalog: &Catalog,
-    st: &RefCell<&'b mut StmtTxn<'c>>,
+fn execute_set_operation(
+    env: &QueryEnv<'_, '_, '_>,
     q: &Query,
     outer: Option<&OuterRow<'_>>,
 ) -> Result<ExecResult> {
-    fn combine<'b, 'c>(
-        ctx: &SessionCtx,
-        catalog: &Catalog,
-        st: &RefCell<&'b mut StmtTxn<'c>>,
+    fn combine(
+        env: &QueryEnv<'_, '_, '_>,
         body: &SetExpr,
         outer: Option<&OuterRow<'_>>,
     ) -> Result<ResultSet> {
         let SetExpr::SetOperation { left, op, set_quantifier, right } = body else {
-            return side_rows(ctx, catalog, st, body, outer);
+            return side_rows(env, body, outer);
         };
         if *op != ast::SetOperator::Union {
             return Err(unsupported(format!("{op}")));
         }
-        let mut l = combine(ctx, catalog, st, left, outer)?;
-        let r = combine(ctx, catalog, st, right, outer)?;
+        let mut l = combine(env, left, outer)?;
+        let r = combine(env, right, outer)?;
         if !l.columns.is_empty() && !r.columns.is_empty() && l.columns.len() != r.columns.len() {
             return Err(Error::fmt(errno::ER_WRONG_NUMBER_OF_COLUMNS_IN_SELECT, &[]));
         }
@@ -945,7 +1001,8 @@ fn execute_set_operation<'b, 'c>(
         }
         Ok(l)
     }
-    let mut rs = combine(ctx, catalog, st, q.body.as_ref(), outer)?;
+    let ctx = env.ctx;
+    let mut rs = combine(env, q.body.as_ref(), outer)?;
     // ORDER BY names or positions of the result's columns.
     let scope = Scope {
         columns: rs
