@@ -70,7 +70,7 @@ pub fn scan(
     reverse: bool,
 ) -> Result<Vec<KvPair>, kv::Error> {
     let (start, end) = encoded_bounds(range);
-    let it = snap.range(Cf::Write, as_ref(&start), as_ref(&end), reverse);
+    let it = snap.range(Cf::Write, crate::as_ref(&start), crate::as_ref(&end), reverse);
     let mut out = Vec::new();
     // Forward: a key's versions come newest first; the first one <= ts decides.
     // Reverse: they come oldest first; the last one <= ts before the key changes decides.
@@ -118,13 +118,5 @@ pub fn scan(
 fn push_visible(out: &mut Vec<KvPair>, key: Vec<u8>, rec: WriteRecord) {
     if let WriteKind::Put(v) = rec.kind {
         out.push((key, v));
-    }
-}
-
-fn as_ref(b: &Bound<Vec<u8>>) -> Bound<&[u8]> {
-    match b {
-        Bound::Included(k) => Bound::Included(k.as_slice()),
-        Bound::Excluded(k) => Bound::Excluded(k.as_slice()),
-        Bound::Unbounded => Bound::Unbounded,
     }
 }

@@ -92,27 +92,13 @@ fn bind_call(
     let (kind, ty) = match (name.as_str(), &arg) {
         ("COUNT", None) => (AggKind::CountStar, ExprType::of(FieldType::LongLong, false)),
         ("COUNT", Some(_)) => (AggKind::Count, ExprType::of(FieldType::LongLong, false)),
-        ("SUM", Some((_, t))) => {
-            let ft = if matches!(
-                t.field_type,
-                FieldType::Double | FieldType::Float | FieldType::VarString
-            ) {
-                FieldType::Double
-            } else {
-                FieldType::NewDecimal
-            };
-            (AggKind::Sum, ExprType::of(ft, true))
-        }
-        ("AVG", Some((_, t))) => {
-            let ft = if matches!(
-                t.field_type,
-                FieldType::Double | FieldType::Float | FieldType::VarString
-            ) {
-                FieldType::Double
-            } else {
-                FieldType::NewDecimal
-            };
-            (AggKind::Avg, ExprType::of(ft, true))
+        // SUM and AVG of exact values are DECIMAL; of approximate ones DOUBLE, as in MySQL.
+        ("SUM" | "AVG", Some((_, t))) => {
+            let approximate =
+                matches!(t.field_type, FieldType::Double | FieldType::Float | FieldType::VarString);
+            let ft = if approximate { FieldType::Double } else { FieldType::NewDecimal };
+            let kind = if name == "SUM" { AggKind::Sum } else { AggKind::Avg };
+            (kind, ExprType::of(ft, true))
         }
         ("MIN", Some((_, t))) => (AggKind::Min, ExprType { nullable: true, ..*t }),
         ("MAX", Some((_, t))) => (AggKind::Max, ExprType { nullable: true, ..*t }),
