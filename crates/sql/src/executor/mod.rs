@@ -7,6 +7,7 @@ mod ddl;
 pub use ddl::decimal_precision;
 mod delete;
 mod describe;
+mod explain;
 mod index;
 mod infoschema;
 mod insert;
@@ -145,6 +146,9 @@ pub fn execute(env: Env<'_>, stmt: &Statement, text: &str) -> Result<ExecResult>
         }
         Statement::Use(u) => use_database(ctx, catalog, u),
         Statement::ExplainTable { table_name, .. } => describe::describe(ctx, catalog, table_name),
+        Statement::Explain { statement, analyze, .. } => {
+            explain::explain(ctx, catalog, statement, *analyze)
+        }
         Statement::ShowColumns { show_options, full, .. } => {
             describe::show_columns(ctx, catalog, show_options, *full)
         }

@@ -183,8 +183,89 @@ fn equalities(
     out
 }
 
-/// Fetches candidate rows: by handle, by a unique index, or by a full scan. The caller still
-/// applies the whole WHERE clause; this only narrows what is read.
+/// How a single table's rows are read.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Access {
+    /// Point gets by handle (the integer primary key).
+    Handles(Vec<i64>),
+    /// One lookup through a unique index.
+    Unique {
+        /// The index.
+        index: catalog::IndexInfo,
+        /// Its key values, converted to the column types.
+        key: Vec<Value>,
+    },
+    /// Every row.
+    FullScan,
+}
+
+/// Chooses the access path: point gets when WHERE pins the handle, a unique-index lookup when it
+/// pins every column of a unique index, else a full scan. The caller still applies the whole
+/// WHERE clause; this only narrows what is read.
+pub fn choose_access(
+    t: &TableInfo,
+    alias: &str,
+    pred: Option<&ast::Expr>,
+    ctx: &SessionCtx,
+) -> Access {
+    let Some(pred) = pred else { return Access::FullScan };
+    let eqs = equalities(pred, t, alias, ctx);
+    let convert =
+        |col: usize, v: &Value| crate::convert::to_column(v.clone(), &t.columns[col], 1).ok();
+    if let Some(hcol) = t.handle_column() {
+        if let Some((_, vals)) = eqs.iter().find(|(c, _)| *c == hcol) {
+            let mut handles = Vec::new();
+            for v in vals {
+                // A value the column cannot hold matches no row.
+                let h = match convert(hcol, v) {
+                    Some(Value::Int(h)) => h,
+                    Some(Value::UInt(h)) => h as i64,
+                    _ => continue,
+                };
+                if !handles.contains(&h) {
+                    handles.push(h);
+                }
+            }
+            return Access::Handles(handles);
+        }
+    }
+    for idx in t.stored_indexes().filter(|i| i.unique) {
+        let mut key = Vec::with_capacity(idx.columns.len());
+        for &c in &idx.columns {
+            match eqs.iter().find(|(col, vals)| *col == c && vals.len() == 1) {
+                Some((_, vals)) => match convert(c, &vals[0]) {
+                    Some(v) if !v.is_null() => key.push(v),
+                    _ => break,
+                },
+                None => break,
+            }
+        }
+        if key.len() == idx.columns.len() {
+            return Access::Unique { index: idx.clone(), key };
+        }
+    }
+    Access::FullScan
+}
+
+/// Reads rows along an access path.
+pub fn fetch(st: &mut StmtTxn<'_>, t: &TableInfo, access: &Access) -> Result<Vec<Row>> {
+    match access {
+        Access::Handles(handles) => {
+            let mut rows = Vec::with_capacity(handles.len());
+            for &h in handles {
+                rows.extend(table::get_row(st, t, h)?);
+            }
+            Ok(rows)
+        }
+        Access::Unique { index, key } => Ok(match table::unique_lookup(st, t, index, key)? {
+            Some(h) => table::get_row(st, t, h)?.into_iter().collect(),
+            None => Vec::new(),
+        }),
+        Access::FullScan => table::scan_rows(st, t),
+    }
+}
+
+/// Fetches candidate rows along the chosen access path.
 pub fn fetch_rows(
     st: &mut StmtTxn<'_>,
     t: &TableInfo,
@@ -192,47 +273,7 @@ pub fn fetch_rows(
     pred: Option<&ast::Expr>,
     ctx: &SessionCtx,
 ) -> Result<Vec<Row>> {
-    if let Some(pred) = pred {
-        let eqs = equalities(pred, t, alias, ctx);
-        let convert =
-            |col: usize, v: &Value| crate::convert::to_column(v.clone(), &t.columns[col], 1).ok();
-        if let Some(hcol) = t.handle_column() {
-            if let Some((_, vals)) = eqs.iter().find(|(c, _)| *c == hcol) {
-                let mut rows = Vec::new();
-                let mut seen = std::collections::HashSet::new();
-                for v in vals {
-                    let handle = match convert(hcol, v) {
-                        Some(Value::Int(h)) => h,
-                        Some(Value::UInt(h)) => h as i64,
-                        _ => continue, // no row can match a value the column cannot hold
-                    };
-                    if seen.insert(handle) {
-                        rows.extend(table::get_row(st, t, handle)?);
-                    }
-                }
-                return Ok(rows);
-            }
-        }
-        for idx in t.stored_indexes().filter(|i| i.unique) {
-            let mut key = Vec::with_capacity(idx.columns.len());
-            for &c in &idx.columns {
-                match eqs.iter().find(|(col, vals)| *col == c && vals.len() == 1) {
-                    Some((_, vals)) => match convert(c, &vals[0]) {
-                        Some(v) if !v.is_null() => key.push(v),
-                        _ => break,
-                    },
-                    None => break,
-                }
-            }
-            if key.len() == idx.columns.len() {
-                return Ok(match table::unique_lookup(st, t, idx, &key)? {
-                    Some(h) => table::get_row(st, t, h)?.into_iter().collect(),
-                    None => Vec::new(),
-                });
-            }
-        }
-    }
-    table::scan_rows(st, t)
+    fetch(st, t, &choose_access(t, alias, pred, ctx))
 }
 
 /// Keeps the rows for which `pred` is true.
