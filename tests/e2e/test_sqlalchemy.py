@@ -231,3 +231,30 @@ def test_types_round_trip_exactly(engine):
         assert isinstance(got["stamp"], datetime.datetime)
     finally:
         md.drop_all(engine)
+
+
+def test_views_reflect_and_query_like_tables(engine):
+    with engine.begin() as conn:
+        conn.exec_driver_sql("DROP VIEW IF EXISTS sa_rich")
+        conn.exec_driver_sql("DROP TABLE IF EXISTS sa_wallets")
+        conn.exec_driver_sql(
+            "CREATE TABLE sa_wallets (id INT PRIMARY KEY, owner VARCHAR(20), coins INT)"
+        )
+        conn.exec_driver_sql("INSERT INTO sa_wallets VALUES (1, 'ann', 5), (2, 'bob', 50)")
+        conn.exec_driver_sql(
+            "CREATE VIEW sa_rich AS SELECT owner, coins FROM sa_wallets WHERE coins > 10"
+        )
+    try:
+        insp = sa.inspect(engine)
+        assert "sa_rich" in insp.get_view_names()
+        assert "sa_rich" not in insp.get_table_names()
+        assert "sa_wallets" in insp.get_view_definition("sa_rich")
+        rich = sa.Table("sa_rich", sa.MetaData(), autoload_with=engine)
+        assert [c.name for c in rich.columns] == ["owner", "coins"]
+        with engine.connect() as conn:
+            rows = conn.execute(sa.select(rich.c.owner, rich.c.coins)).all()
+        assert rows == [("bob", 50)]
+    finally:
+        with engine.begin() as conn:
+            conn.exec_driver_sql("DROP VIEW IF EXISTS sa_rich")
+            conn.exec_driver_sql("DROP TABLE IF EXISTS sa_wallets")

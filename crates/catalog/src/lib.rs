@@ -16,7 +16,9 @@
 
 mod model;
 
-pub use model::{ColumnInfo, DbInfo, DefaultValue, FkAction, ForeignKeyInfo, IndexInfo, TableInfo};
+pub use model::{
+    ColumnInfo, DbInfo, DefaultValue, FkAction, ForeignKeyInfo, IndexInfo, TableInfo, ViewInfo,
+};
 
 use std::{
     collections::{BTreeMap, HashMap},
@@ -158,6 +160,12 @@ impl Catalog {
             }
         }
         Ok(cat)
+    }
+
+    /// A read-only transaction at the latest snapshot (for DDL that must read data, such as
+    /// deriving a view's columns).
+    pub fn begin_read(&self) -> Result<Box<dyn Transaction>> {
+        Ok(self.storage.begin(TxnOptions { read_only: true, ..TxnOptions::default() })?)
     }
 
     /// The current schema snapshot.

@@ -130,6 +130,16 @@ pub struct TableInfo {
     /// Foreign keys to parent tables.
     #[serde(default)]
     pub foreign_keys: Vec<ForeignKeyInfo>,
+    /// Set when this is a view rather than a base table.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub view: Option<ViewInfo>,
+}
+
+/// What a view stores: its query, with table names qualified by database at creation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ViewInfo {
+    /// The defining `SELECT`, as SQL text.
+    pub select: String,
 }
 
 impl TableInfo {

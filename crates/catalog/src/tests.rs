@@ -45,6 +45,7 @@ fn players() -> TableInfo {
         next_index_id: 2,
         comment: String::new(),
         foreign_keys: Vec::new(),
+        view: None,
     }
 }
 

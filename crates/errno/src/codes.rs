@@ -110,6 +110,11 @@ errors! {
     ER_TOO_BIG_SCALE = 1425, "42000", "ErrTooBigScale", "Too big scale %d specified for column '%s'. Maximum is %d.";
     ER_TOO_MANY_KEY_PARTS = 1070, "42000", "ErrTooManyKeyParts", "Too many key parts specified; max %d parts allowed";
     ER_WRONG_PARAMCOUNT_TO_NATIVE_FCT = 1582, "42000", "ErrWrongParamcountToNativeFct", "Incorrect parameter count in the call to native function '%s'";
+    ER_WRONG_OBJECT = 1347, "HY000", "ErrWrongObject", "'%s.%s' is not %s";
+    ER_VIEW_RECURSIVE = 1462, "HY000", "ErrViewRecursive", "`%s`.`%s` contains view recursion";
+    ER_VIEW_WRONG_LIST = 1353, "HY000", "ErrViewWrongList", "In definition of view, derived table or common table expression, SELECT list and column names list have different column counts";
+    ER_NON_UPDATABLE_TABLE = 1288, "HY000", "ErrNonUpdatableTable", "The target table %s of the %s is not updatable";
+    ER_NON_INSERTABLE_TABLE = 1471, "HY000", "ErrNonInsertableTable", "The target table %s of the %s is not insertable-into";
     ER_UNSUPPORTED_PS = 1295, "HY000", "ErrUnsupportedPs", "This command is not supported in the prepared statement protocol yet";
     ER_TXN_RETRYABLE = 8002, "HY000", "ErrTxnRetryable", "[tikv:8002]can not retry select for update statement";
     ER_WRITE_CONFLICT = 9007, "HY000", "ErrWriteConflict", "Write conflict, txnStartTS=%d, conflictStartTS=%d, conflictCommitTS=%d, key=%s, primary=%s, reason=Optimistic [try again later]";

@@ -281,6 +281,7 @@ pub fn alter_table(ctx: &mut SessionCtx, catalog: &Catalog, at: &AlterTable) -> 
     }
     if !ops.is_empty() {
         catalog.alter_table(&db, &tname, |txn, t| {
+            super::view::ensure_base_table(&db, t)?;
             let old = t.clone();
             let mut convert = false;
             for op in &ops {

@@ -60,7 +60,7 @@ pub fn drop(
             let mut resolved = Vec::new();
             for n in names {
                 let (db, t) = table_name(ctx, n)?;
-                if schema.table(&db, &t).is_err() {
+                if schema.table(&db, &t).map_or(true, |t| t.view.is_some()) {
                     missing.push(format!("{db}.{t}"));
                 }
                 resolved.push((db, t));
@@ -84,9 +84,10 @@ pub fn drop(
                 }
             }
             for (db, t) in resolved {
-                catalog.drop_table(&db, &t, true)?;
                 if missing.contains(&format!("{db}.{t}")) {
                     ctx.warn(1051, format!("Unknown table '{db}.{t}'"));
+                } else {
+                    catalog.drop_table(&db, &t, true)?;
                 }
             }
             Ok(ExecResult::ok())
@@ -131,6 +132,7 @@ pub fn create_table(
         next_index_id: 1,
         comment: table_comment(ct),
         foreign_keys: Vec::new(),
+        view: None,
     };
     let mut pending: Vec<(Option<String>, Vec<String>, bool, bool)> = Vec::new();
     let mut fks: Vec<&ast::ForeignKeyConstraint> = Vec::new();

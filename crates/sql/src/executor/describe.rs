@@ -144,7 +144,12 @@ pub fn show_tables(
     let names: Vec<(String, &str)> = if db.eq_ignore_ascii_case("information_schema") {
         super::infoschema::TABLES.iter().map(|t| (t.to_string(), "SYSTEM VIEW")).collect()
     } else {
-        catalog.schema().tables(&db).iter().map(|t| (t.name.clone(), "BASE TABLE")).collect()
+        catalog
+            .schema()
+            .tables(&db)
+            .iter()
+            .map(|t| (t.name.clone(), if t.view.is_some() { "VIEW" } else { "BASE TABLE" }))
+            .collect()
     };
     let rows = names
         .into_iter()
@@ -249,6 +254,9 @@ pub fn show_create_table(
     let (db, tname) = table_name(ctx, name)?;
     let schema = catalog.schema();
     let t = schema.table(&db, &tname)?;
+    if t.view.is_some() {
+        return super::view::show_create_view(ctx, &db, t);
+    }
     Ok(ExecResult::Rows(ResultSet {
         columns: vec![
             ResultColumn::varchar("Table", 64).not_null(),

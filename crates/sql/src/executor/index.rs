@@ -31,6 +31,7 @@ pub fn create_index(
         }
     }
     catalog.alter_table(&db, &tname, |txn, t| {
+        super::view::ensure_base_table(&db, t)?;
         add_index(t, name, &cols, ci.unique, false)?;
         let index = t
             .indexes

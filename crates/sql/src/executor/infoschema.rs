@@ -44,6 +44,7 @@ fn def(name: &str, cols: &[(&str, bool)]) -> TableInfo {
         next_index_id: 1,
         comment: String::new(),
         foreign_keys: Vec::new(),
+        view: None,
     }
 }
 
@@ -120,10 +121,10 @@ pub fn view(catalog: &Catalog, name: &str) -> Option<(TableInfo, Vec<Vec<Value>>
                     s("def"),
                     s(db.clone()),
                     s(t.name.clone()),
-                    s("BASE TABLE"),
-                    s("InnoDB"),
-                    Value::Int(10),
-                    s("Compact"),
+                    s(if t.view.is_some() { "VIEW" } else { "BASE TABLE" }),
+                    if t.view.is_some() { Value::Null } else { s("InnoDB") },
+                    if t.view.is_some() { Value::Null } else { Value::Int(10) },
+                    if t.view.is_some() { Value::Null } else { s("Compact") },
                     Value::Null,
                     Value::Null,
                     Value::Null,

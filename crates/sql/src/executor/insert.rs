@@ -57,6 +57,9 @@ pub fn execute_insert(
     let (db, tname) = table_name(ctx, name)?;
     let schema = catalog.schema();
     let t = schema.table(&db, &tname)?.clone();
+    if t.view.is_some() {
+        return Err(Error::fmt(errno::ER_NON_INSERTABLE_TABLE, &[&tname, &"INSERT"]));
+    }
 
     // Target columns and source tuples (`None` = DEFAULT).
     let (targets, tuples): (Vec<usize>, Vec<Vec<Option<Value>>>) =

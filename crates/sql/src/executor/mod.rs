@@ -18,6 +18,7 @@ mod show;
 mod show_more;
 mod targets;
 mod update;
+mod view;
 
 use catalog::Catalog;
 use errno::{Error, Result, ER_BAD_DB, ER_NOT_SUPPORTED_YET, ER_NO_DB};
@@ -62,6 +63,7 @@ pub fn classify(stmt: &Statement) -> StmtClass {
         }
         Statement::Insert(_) | Statement::Update(_) | Statement::Delete(_) => StmtClass::Data,
         Statement::CreateTable(_)
+        | Statement::CreateView(_)
         | Statement::CreateDatabase { .. }
         | Statement::CreateSchema { .. } => StmtClass::Ddl,
         Statement::Drop { .. }
@@ -94,6 +96,10 @@ pub fn execute(env: Env<'_>, stmt: &Statement, text: &str) -> Result<ExecResult>
         Statement::Update(up) => with_txn(txn, |st| update::execute_update(ctx, catalog, st, up)),
         Statement::Delete(del) => with_txn(txn, |st| delete::execute_delete(ctx, catalog, st, del)),
         Statement::CreateTable(ct) => ddl::create_table(ctx, catalog, ct),
+        Statement::CreateView(cv) => view::create_view(ctx, catalog, cv, text),
+        Statement::Drop { object_type: ObjectType::View, if_exists, names, .. } => {
+            view::drop_views(ctx, catalog, names, *if_exists)
+        }
         Statement::CreateDatabase { db_name, if_not_exists, .. } => {
             ddl::create_database(catalog, db_name, *if_not_exists)
         }
@@ -113,6 +119,9 @@ pub fn execute(env: Env<'_>, stmt: &Statement, text: &str) -> Result<ExecResult>
         Statement::Truncate(tr) => {
             for target in &tr.table_names {
                 let (db, t) = table_name(ctx, &target.name)?;
+                if catalog.schema().table(&db, &t)?.view.is_some() {
+                    return Err(Error::fmt(errno::ER_NO_SUCH_TABLE, &[&db, &t]));
+                }
                 catalog.truncate_table(&db, &t)?;
             }
             Ok(ExecResult::ok())
@@ -154,6 +163,9 @@ pub fn execute(env: Env<'_>, stmt: &Statement, text: &str) -> Result<ExecResult>
         }
         Statement::ShowCreate { obj_type: ShowCreateObject::Table, obj_name } => {
             describe::show_create_table(ctx, catalog, obj_name)
+        }
+        Statement::ShowCreate { obj_type: ShowCreateObject::View, obj_name } => {
+            view::show_create_view_named(ctx, catalog, obj_name)
         }
         other => Err(Error::fmt(ER_NOT_SUPPORTED_YET, &[&statement_kind(other)])),
     }

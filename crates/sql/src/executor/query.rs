@@ -400,6 +400,8 @@ pub struct QueryEnv<'a, 'b, 'c> {
     pub st: &'a RefCell<&'b mut StmtTxn<'c>>,
     /// `WITH` results visible to the query being executed (innermost last).
     ctes: RefCell<Vec<(String, ResultSet)>>,
+    /// How many views are being expanded around the current query (bounds view recursion).
+    pub(super) view_depth: std::cell::Cell<u32>,
 }
 
 impl<'a, 'b, 'c> QueryEnv<'a, 'b, 'c> {
@@ -409,7 +411,13 @@ impl<'a, 'b, 'c> QueryEnv<'a, 'b, 'c> {
         catalog: &'a Catalog,
         st: &'a RefCell<&'b mut StmtTxn<'c>>,
     ) -> Self {
-        QueryEnv { ctx, catalog, st, ctes: RefCell::new(Vec::new()) }
+        QueryEnv {
+            ctx,
+            catalog,
+            st,
+            ctes: RefCell::new(Vec::new()),
+            view_depth: std::cell::Cell::new(0),
+        }
     }
 
     fn cte(&self, name: &str) -> Option<ResultSet> {
@@ -778,12 +786,11 @@ fn derived_source(
     Ok(source_of_rows(rs, &alias.name.value, &alias.columns))
 }
 
-/// A source over already computed rows (derived tables, common table expressions).
-fn source_of_rows(
-    rs: ResultSet,
-    name: &str,
+/// Column definitions describing a computed result (`column_aliases` rename them in order).
+pub(super) fn source_columns(
+    rs: &ResultSet,
     column_aliases: &[ast::TableAliasColumnDef],
-) -> Source {
+) -> Vec<ColumnInfo> {
     let mut columns = Vec::with_capacity(rs.columns.len());
     for (i, rc) in rs.columns.iter().enumerate() {
         let name = column_aliases.get(i).map_or(rc.name.clone(), |c| c.name.value.clone());
@@ -798,6 +805,16 @@ fn source_of_rows(
             comment: String::new(),
         });
     }
+    columns
+}
+
+/// A source over already computed rows (derived tables, common table expressions).
+fn source_of_rows(
+    rs: ResultSet,
+    name: &str,
+    column_aliases: &[ast::TableAliasColumnDef],
+) -> Source {
+    let columns = source_columns(&rs, column_aliases);
     let table = TableInfo {
         id: 0,
         db_id: 0,
@@ -809,6 +826,7 @@ fn source_of_rows(
         next_index_id: 1,
         comment: String::new(),
         foreign_keys: Vec::new(),
+        view: None,
     };
     let rows = rs.rows.into_iter().map(|values| Row { handle: 0, values }).collect();
     Source {
@@ -857,6 +875,12 @@ fn resolve_source(
     }
     let table = catalog.schema().table(&db, &tname)?.clone();
     let alias = alias.as_ref().map_or(table.name.clone(), |a| a.name.value.clone());
+    if table.view.is_some() {
+        let rs = super::view::expand(env, &db, &table)?;
+        let mut src = source_of_rows(rs, &alias, &[]);
+        src.db = db;
+        return Ok(Some(src));
+    }
     Ok(Some(Source { db, alias, table, rows: None }))
 }
 

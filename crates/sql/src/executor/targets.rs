@@ -40,6 +40,9 @@ pub fn resolve(
     };
     let (db, tname) = table_name(ctx, name)?;
     let table = catalog.schema().table(&db, &tname)?.clone();
+    if table.view.is_some() {
+        return Err(Error::fmt(errno::ER_NON_UPDATABLE_TABLE, &[&tname, &what]));
+    }
     let alias = alias.as_ref().map_or(table.name.clone(), |a| a.name.value.clone());
     let scope = table_scope(&table, &alias);
     Ok(Target { table, scope, alias })
