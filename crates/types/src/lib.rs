@@ -13,5 +13,5 @@ mod value;
 pub use column::{ColumnType, TypeKind};
 pub use decimal::{Decimal, ParseDecimalError, MAX_PRECISION, MAX_SCALE};
 pub use field::{charset, ColumnFlags, FieldType, ResultColumn};
-pub use temporal::{civil_from_days, days_from_civil, Temporal, TemporalKind};
+pub use temporal::{civil_from_days, days_from_civil, days_in_month, Temporal, TemporalKind};
 pub use value::Value;

@@ -353,6 +353,16 @@ impl Binder<'_> {
 
     fn binary(&self, l: &ast::Expr, op: &AstBin, r: &ast::Expr) -> Result<(Expr, ExprType)> {
         use BinaryOp::*;
+        match (l, op, r) {
+            (t, AstBin::Plus, ast::Expr::Interval(iv))
+            | (ast::Expr::Interval(iv), AstBin::Plus, t) => {
+                return self.date_arith(Func::DateAdd, t, iv)
+            }
+            (t, AstBin::Minus, ast::Expr::Interval(iv)) => {
+                return self.date_arith(Func::DateSub, t, iv)
+            }
+            _ => {}
+        }
         let op = match op {
             AstBin::Plus => Plus,
             AstBin::Minus => Minus,
@@ -446,8 +456,47 @@ impl Binder<'_> {
                 .collect::<Result<_>>()?,
             FunctionArguments::Subquery(_) => return Err(unsupported("subquery arguments")),
         };
+        if let Some(r) = self.date_arith_call(&name, &args) {
+            return r;
+        }
         let func = Func::resolve(&name, args.len())?;
         self.call(func, &args)
+    }
+
+    /// `DATE_ADD`/`DATE_SUB`/`ADDDATE`/`SUBDATE(t, INTERVAL n unit)` and `ADDDATE(t, days)`.
+    fn date_arith_call(&self, name: &str, args: &[&ast::Expr]) -> Option<Result<(Expr, ExprType)>> {
+        let func = match name.to_ascii_uppercase().as_str() {
+            "DATE_ADD" | "ADDDATE" => Func::DateAdd,
+            "DATE_SUB" | "SUBDATE" => Func::DateSub,
+            _ => return None,
+        };
+        let [t, amount] = args else { return None };
+        Some(match amount {
+            ast::Expr::Interval(iv) => self.date_arith(func, t, iv),
+            days if !name.to_ascii_uppercase().starts_with("DATE_") => {
+                let unit = ast::Expr::value(ast::Value::SingleQuotedString("DAY".into()));
+                self.call(func, &[t, days, &unit])
+            }
+            _ => Err(Error::fmt(errno::ER_PARSE, &[&format!("{name}(…)"), &1])),
+        })
+    }
+
+    /// `t ± INTERVAL n unit` as a date arithmetic call.
+    fn date_arith(
+        &self,
+        func: Func,
+        t: &ast::Expr,
+        iv: &ast::Interval,
+    ) -> Result<(Expr, ExprType)> {
+        let unit = match (&iv.leading_field, &iv.last_field) {
+            (Some(f), None) => f.to_string().to_ascii_uppercase(),
+            _ => return Err(unsupported(format!("INTERVAL {iv}"))),
+        };
+        if !crate::expr::func_time::INTERVAL_UNITS.contains(&unit.as_str()) {
+            return Err(unsupported(format!("INTERVAL unit {unit}")));
+        }
+        let unit = ast::Expr::value(ast::Value::SingleQuotedString(unit));
+        self.call(func, &[t, iv.value.as_ref(), &unit])
     }
 
     fn call(&self, func: Func, args: &[&ast::Expr]) -> Result<(Expr, ExprType)> {

@@ -109,10 +109,32 @@ pub fn source_text(text: &str, e: &ast::Expr) -> String {
                 (ast::Expr::Function(_), Some(p)) => after_parens(text, a + p).max(b),
                 _ => b,
             };
+            let (a, end) = widen_for_interval(text, e, a, end);
             text[a..end].to_string()
         }
         _ => e.to_string(),
     }
+}
+
+/// sqlparser's span of `INTERVAL n unit` covers only `n`: take in a leading `INTERVAL` keyword
+/// and a trailing unit word so the name reads as written.
+fn widen_for_interval(text: &str, e: &ast::Expr, a: usize, end: usize) -> (usize, usize) {
+    if !e.to_string().to_ascii_uppercase().contains("INTERVAL ") {
+        return (a, end);
+    }
+    let before = text[..a].trim_end();
+    let start = match before.len().checked_sub("INTERVAL".len()) {
+        Some(k) if before.is_char_boundary(k) && before[k..].eq_ignore_ascii_case("INTERVAL") => k,
+        _ => a,
+    };
+    let rest = &text[end..];
+    let word_start = rest.len() - rest.trim_start().len();
+    let word_len = rest[word_start..]
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .unwrap_or(rest.len() - word_start);
+    let word = &rest[word_start..word_start + word_len];
+    let unit = crate::expr::func_time::INTERVAL_UNITS.iter().any(|u| u.eq_ignore_ascii_case(word));
+    (start, if unit { end + word_start + word_len } else { end })
 }
 
 /// If `text[from..]` starts (after spaces) with a parenthesised group, the offset just past its
@@ -177,4 +199,34 @@ pub fn limit_offset(ctx: &SessionCtx, l: Option<&LimitClause>) -> Result<(Option
         None => None,
     };
     Ok((lim, eval_count(ctx, offset)? as usize))
+}
+
+#[cfg(test)]
+mod tests {
+    use sqlparser::ast::{SelectItem, SetExpr, Statement};
+
+    use super::source_text;
+
+    /// The select list's column names as MySQL derives them from the text.
+    fn names(sql: &str) -> Vec<String> {
+        let Ok(Statement::Query(q)) = crate::parser::parse_statement(sql) else {
+            panic!("not a query: {sql}")
+        };
+        let SetExpr::Select(s) = q.body.as_ref() else { panic!("not a SELECT: {sql}") };
+        s.projection
+            .iter()
+            .map(|item| match item {
+                SelectItem::UnnamedExpr(e) => source_text(sql, e),
+                other => panic!("unexpected item {other}"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn names_keep_calls_and_intervals_as_written() {
+        assert_eq!(
+            names("SELECT d + interval 2 DAY, INTERVAL 1 week + d, DATE_ADD(d, INTERVAL 1 HOUR), lower(x)"),
+            ["d + interval 2 DAY", "INTERVAL 1 week + d", "DATE_ADD(d, INTERVAL 1 HOUR)", "lower(x)"]
+        );
+    }
 }

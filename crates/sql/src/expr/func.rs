@@ -124,6 +124,10 @@ pub enum Func {
     FromUnixtime,
     /// `DATE_FORMAT(t, fmt)`
     DateFormat,
+    /// `DATE_ADD(t, INTERVAL n unit)`, `t + INTERVAL …`: bound as `(t, n, 'UNIT')`.
+    DateAdd,
+    /// `DATE_SUB(t, INTERVAL n unit)`, `t - INTERVAL …`: bound as `(t, n, 'UNIT')`.
+    DateSub,
     /// `DATE(t)`
     Date,
     /// `YEAR(t)`
@@ -231,6 +235,11 @@ impl Func {
             Pow | Sqrt | Exp | Ln | Log10 | Log2 | Pi => FieldType::Double,
             Now | FromUnixtime => FieldType::DateTime,
             CurDate | Date => FieldType::Date,
+            DateAdd | DateSub => match args.first() {
+                Some(FieldType::Date) => FieldType::Date,
+                Some(FieldType::DateTime | FieldType::Timestamp) => FieldType::DateTime,
+                _ => FieldType::VarString,
+            },
             UnixTimestamp | Year | Month | Day | Hour | Minute | Second | DayOfWeek | DayOfYear => {
                 FieldType::LongLong
             }
@@ -474,6 +483,11 @@ impl Func {
             FromUnixtime => t::from_unixtime(&args[0]),
             DateFormat if any_null => Value::Null,
             DateFormat => t::date_format(&args[0], &args[1]),
+            DateAdd | DateSub if any_null => Value::Null,
+            DateAdd | DateSub => {
+                let unit = args[2].to_string();
+                t::date_add(&args[0], &args[1], &unit, self == DateSub)
+            }
             Date if any_null => Value::Null,
             Date => t::as_temporal(&args[0])
                 .map_or(Value::Null, |x| Value::Temporal(x.with_kind(types::TemporalKind::Date))),

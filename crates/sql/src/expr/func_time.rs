@@ -112,6 +112,79 @@ pub fn date_format(v: &Value, fmt: &Value) -> Value {
     Value::String(out)
 }
 
+/// The units `INTERVAL n unit` accepts (single-field units; MySQL's compound ones are not yet).
+pub const INTERVAL_UNITS: [&str; 9] =
+    ["MICROSECOND", "SECOND", "MINUTE", "HOUR", "DAY", "WEEK", "MONTH", "QUARTER", "YEAR"];
+
+/// `DATE_ADD(t, INTERVAL n unit)` (and `DATE_SUB`, `t ± INTERVAL …`, `ADDDATE(t, n)` as days).
+/// Month-based units clamp the day to the target month's length, as MySQL does; a DATE stays a
+/// DATE for day-or-larger units; an out-of-range result or unparsable input is NULL.
+pub fn date_add(t: &Value, amount: &Value, unit: &str, negate: bool) -> Value {
+    let Some(base) = as_temporal_keeping_date(t) else {
+        return Value::Null;
+    };
+    let n = to_f64(amount);
+    let n = if negate { -n } else { n };
+    let months = match unit {
+        "MONTH" => Some(n.round() as i64),
+        "QUARTER" => Some(n.round() as i64 * 3),
+        "YEAR" => Some(n.round() as i64 * 12),
+        _ => None,
+    };
+    let result = if let Some(months) = months {
+        let total = i64::from(base.year) * 12 + i64::from(base.month) - 1 + months;
+        let (year, month) = (total.div_euclid(12), (total.rem_euclid(12) + 1) as u8);
+        u16::try_from(year).ok().and_then(|year| {
+            let day = base.day.min(types::days_in_month(year, month));
+            Temporal::new(
+                base.kind,
+                year,
+                month,
+                day,
+                base.hour,
+                base.minute,
+                base.second,
+                base.micro,
+            )
+        })
+    } else {
+        let micros_per = match unit {
+            "MICROSECOND" => 1.0,
+            "SECOND" => 1e6,
+            "MINUTE" => 60e6,
+            "HOUR" => 3600e6,
+            "DAY" => 86_400e6,
+            "WEEK" => 7.0 * 86_400e6,
+            _ => return Value::Null,
+        };
+        let whole = if unit == "SECOND" || unit == "MICROSECOND" { n } else { n.round() };
+        let delta = (whole * micros_per).round() as i64;
+        let kind = match (base.kind, unit) {
+            (TemporalKind::Date, "DAY" | "WEEK") => TemporalKind::Date,
+            (TemporalKind::Date, _) => TemporalKind::DateTime,
+            (k, _) => k,
+        };
+        let fsp = if delta % 1_000_000 != 0 { 6 } else { base.fsp };
+        Temporal::from_micros(kind, base.to_micros() + delta).map(|t| t.with_fsp(fsp))
+    };
+    match result {
+        Some(r) if (1..=9999).contains(&r.year) => Value::Temporal(r),
+        _ => Value::Null,
+    }
+}
+
+/// Like [`as_temporal`], but a string holding only a date stays a DATE.
+fn as_temporal_keeping_date(v: &Value) -> Option<Temporal> {
+    if let Value::String(s) = v {
+        if !s.trim().contains([' ', 'T', ':']) {
+            if let Some(d) = Temporal::parse(TemporalKind::Date, s) {
+                return Some(d);
+            }
+        }
+    }
+    as_temporal(v)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -140,5 +213,20 @@ mod tests {
             Value::Int(86_400)
         );
         assert_eq!(from_unixtime(&Value::Int(86_400)).to_string(), "1970-01-02 00:00:00");
+    }
+
+    #[test]
+    fn date_add_clamps_months_and_keeps_dates() {
+        let add = |t: &str, n: i64, unit: &str| {
+            date_add(&Value::String(t.into()), &Value::Int(n), unit, false).to_string()
+        };
+        assert_eq!(add("2024-01-31", 1, "MONTH"), "2024-02-29");
+        assert_eq!(add("2023-01-31", 1, "MONTH"), "2023-02-28");
+        assert_eq!(add("2024-02-29", -4, "YEAR"), "2020-02-29");
+        assert_eq!(add("2024-12-31", 1, "DAY"), "2025-01-01");
+        assert_eq!(add("2024-12-31", 1, "HOUR"), "2024-12-31 01:00:00");
+        assert_eq!(add("2024-01-01 00:00:00", -1, "SECOND"), "2023-12-31 23:59:59");
+        assert_eq!(add("9999-12-31", 1, "DAY"), "NULL");
+        assert_eq!(add("0001-01-01", -1, "YEAR"), "NULL");
     }
 }

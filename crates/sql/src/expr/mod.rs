@@ -8,7 +8,7 @@ mod cmp;
 mod eval;
 mod func;
 mod func_more;
-mod func_time;
+pub(crate) mod func_time;
 
 pub use cast::{to_decimal, to_f64, to_i64, to_string, CastType};
 pub use cmp::{compare, like_match};
