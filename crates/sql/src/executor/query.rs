@@ -1037,7 +1037,8 @@ fn datum_key(row: &[Value]) -> Vec<u8> {
     k
 }
 
-/// `a UNION [ALL|DISTINCT] b …` with the query's ORDER BY and LIMIT applied to the result.
+/// `a UNION|INTERSECT|EXCEPT [ALL|DISTINCT] b …` with the query's ORDER BY and LIMIT applied to
+/// the result.
 fn execute_set_operation(
     env: &QueryEnv<'_, '_, '_>,
     q: &Query,
@@ -1051,7 +1052,8 @@ fn execute_set_operation(
         let SetExpr::SetOperation { left, op, set_quantifier, right } = body else {
             return side_rows(env, body, outer);
         };
-        if *op != ast::SetOperator::Union {
+        use ast::SetOperator as Op;
+        if !matches!(op, Op::Union | Op::Intersect | Op::Except) {
             return Err(unsupported(format!("{op}")));
         }
         let mut l = combine(env, left, outer)?;
@@ -1059,11 +1061,37 @@ fn execute_set_operation(
         if !l.columns.is_empty() && !r.columns.is_empty() && l.columns.len() != r.columns.len() {
             return Err(Error::fmt(errno::ER_WRONG_NUMBER_OF_COLUMNS_IN_SELECT, &[]));
         }
-        l.rows.extend(r.rows);
-        if !matches!(set_quantifier, ast::SetQuantifier::All) {
-            let mut seen = std::collections::HashSet::new();
-            l.rows.retain(|row| seen.insert(datum_key(row)));
+        let all = matches!(set_quantifier, ast::SetQuantifier::All);
+        if *op == Op::Union {
+            l.rows.extend(r.rows);
+            if !all {
+                let mut seen = std::collections::HashSet::new();
+                l.rows.retain(|row| seen.insert(datum_key(row)));
+            }
+            return Ok(l);
         }
+        // INTERSECT / EXCEPT: rows compare as set members (NULLs equal); ALL keeps multiplicity.
+        let mut right_counts: std::collections::HashMap<Vec<u8>, usize> =
+            std::collections::HashMap::new();
+        for row in &r.rows {
+            *right_counts.entry(datum_key(row)).or_default() += 1;
+        }
+        let intersect = *op == Op::Intersect;
+        let mut seen = std::collections::HashSet::new();
+        l.rows.retain(|row| {
+            let key = datum_key(row);
+            if all {
+                match right_counts.get_mut(&key) {
+                    Some(n) if *n > 0 => {
+                        *n -= 1;
+                        intersect
+                    }
+                    _ => !intersect,
+                }
+            } else {
+                right_counts.contains_key(&key) == intersect && seen.insert(key)
+            }
+        });
         Ok(l)
     }
     let ctx = env.ctx;
