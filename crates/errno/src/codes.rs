@@ -110,6 +110,8 @@ errors! {
     ER_TOO_BIG_SCALE = 1425, "42000", "ErrTooBigScale", "Too big scale %d specified for column '%s'. Maximum is %d.";
     ER_TOO_MANY_KEY_PARTS = 1070, "42000", "ErrTooManyKeyParts", "Too many key parts specified; max %d parts allowed";
     ER_WRONG_PARAMCOUNT_TO_NATIVE_FCT = 1582, "42000", "ErrWrongParamcountToNativeFct", "Incorrect parameter count in the call to native function '%s'";
+    ER_CTE_RECURSIVE_REQUIRES_UNION = 3573, "HY000", "ErrCTERecursiveRequiresUnion", "Recursive Common Table Expression '%s' should contain a UNION";
+    ER_CTE_MAX_RECURSION_DEPTH = 3636, "HY000", "ErrCTEMaxRecursionDepth", "Recursive query aborted after %d iterations. Try increasing @@cte_max_recursion_depth to a larger value.";
     ER_WRONG_OBJECT = 1347, "HY000", "ErrWrongObject", "'%s.%s' is not %s";
     ER_VIEW_RECURSIVE = 1462, "HY000", "ErrViewRecursive", "`%s`.`%s` contains view recursion";
     ER_VIEW_WRONG_LIST = 1353, "HY000", "ErrViewWrongList", "In definition of view, derived table or common table expression, SELECT list and column names list have different column counts";

@@ -124,6 +124,7 @@ vars! {
     "collation_connection", Both, Str, "utf8mb4_bin";
     "collation_database", Both, Str, "utf8mb4_bin";
     "collation_server", Both, Str, "utf8mb4_bin";
+    "cte_max_recursion_depth", Both, Int { min: 0, max: 4294967295 }, "1000";
     "datadir", ReadOnly, Str, "";
     "default_authentication_plugin", ReadOnly, Str, "mysql_native_password";
     "default_storage_engine", Both, Str, "InnoDB";

@@ -447,20 +447,24 @@ pub fn execute_table_query(
     outer: Option<&OuterRow<'_>>,
 ) -> Result<ExecResult> {
     if let Some(with) = &q.with {
-        if with.recursive {
-            return Err(unsupported("WITH RECURSIVE"));
-        }
         let base = env.ctes.borrow().len();
         for cte in &with.cte_tables {
-            let rs = match execute_table_query(env, &cte.query, "", outer) {
-                Ok(ExecResult::Rows(rs)) => rs,
-                Ok(ExecResult::Ok(_)) => ResultSet::default(),
+            let rs = if with.recursive && refers_to(&cte.query, &cte.alias.name.value) {
+                recursive_cte(env, cte, outer)
+            } else {
+                match execute_table_query(env, &cte.query, "", outer) {
+                    Ok(ExecResult::Rows(rs)) => Ok(rs),
+                    Ok(ExecResult::Ok(_)) => Ok(ResultSet::default()),
+                    Err(e) => Err(e),
+                }
+            };
+            let mut rs = match rs {
+                Ok(rs) => rs,
                 Err(e) => {
                     env.ctes.borrow_mut().truncate(base);
                     return Err(e);
                 }
             };
-            let mut rs = rs;
             for (c, alias) in rs.columns.iter_mut().zip(&cte.alias.columns) {
                 c.name = alias.name.value.clone();
             }
@@ -1035,6 +1039,66 @@ fn datum_key(row: &[Value]) -> Vec<u8> {
         tablecodec::datum::encode(&mut k, v);
     }
     k
+}
+
+/// Whether `query` names table `name` (one-part) anywhere.
+fn refers_to(query: &Query, name: &str) -> bool {
+    let found = ast::visit_relations(query, |rel| match rel.0.as_slice() {
+        [part] if part.as_ident().is_some_and(|i| i.value.eq_ignore_ascii_case(name)) => {
+            std::ops::ControlFlow::Break(())
+        }
+        _ => std::ops::ControlFlow::Continue(()),
+    });
+    found.is_break()
+}
+
+/// `WITH RECURSIVE name AS (anchor UNION [ALL] step)`: the anchor's rows, then the step run
+/// against the rows the previous round added until a round adds none (UNION drops rows seen
+/// before). More than `@@cte_max_recursion_depth` rounds fail with 3636, as in MySQL.
+fn recursive_cte(
+    env: &QueryEnv<'_, '_, '_>,
+    cte: &ast::Cte,
+    outer: Option<&OuterRow<'_>>,
+) -> Result<ResultSet> {
+    let name = &cte.alias.name.value;
+    let SetExpr::SetOperation { left, op: ast::SetOperator::Union, set_quantifier, right } =
+        cte.query.body.as_ref()
+    else {
+        return Err(Error::fmt(errno::ER_CTE_RECURSIVE_REQUIRES_UNION, &[name]));
+    };
+    let distinct = !matches!(set_quantifier, ast::SetQuantifier::All);
+    let mut all = side_rows(env, left, outer)?;
+    for (c, alias) in all.columns.iter_mut().zip(&cte.alias.columns) {
+        c.name = alias.name.value.clone();
+    }
+    let mut seen = std::collections::HashSet::new();
+    if distinct {
+        all.rows.retain(|row| seen.insert(datum_key(row)));
+    }
+    let max_rounds = env.ctx.vars.int("cte_max_recursion_depth");
+    let mut frontier = all.rows.clone();
+    let mut rounds = 0i64;
+    while !frontier.is_empty() {
+        rounds += 1;
+        if rounds > max_rounds {
+            return Err(Error::fmt(errno::ER_CTE_MAX_RECURSION_DEPTH, &[&rounds]));
+        }
+        let base = env.ctes.borrow().len();
+        let working = ResultSet { columns: all.columns.clone(), rows: frontier };
+        env.ctes.borrow_mut().push((name.clone(), working));
+        let step = side_rows(env, right, outer);
+        env.ctes.borrow_mut().truncate(base);
+        let mut step = step?;
+        if !step.columns.is_empty() && step.columns.len() != all.columns.len() {
+            return Err(Error::fmt(errno::ER_WRONG_NUMBER_OF_COLUMNS_IN_SELECT, &[]));
+        }
+        if distinct {
+            step.rows.retain(|row| seen.insert(datum_key(row)));
+        }
+        all.rows.extend(step.rows.iter().cloned());
+        frontier = step.rows;
+    }
+    Ok(all)
 }
 
 /// `a UNION|INTERSECT|EXCEPT [ALL|DISTINCT] b …` with the query's ORDER BY and LIMIT applied to
