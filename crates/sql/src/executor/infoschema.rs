@@ -12,6 +12,7 @@ pub const TABLES: &[&str] = &[
     "STATISTICS",
     "TABLES",
     "TABLE_CONSTRAINTS",
+    "VIEWS",
 ];
 
 fn def(name: &str, cols: &[(&str, bool)]) -> TableInfo {
@@ -87,6 +88,39 @@ pub fn view(catalog: &Catalog, name: &str) -> Option<(TableInfo, Vec<Vec<Value>>
                     ("DEFAULT_CHARACTER_SET_NAME", false),
                     ("DEFAULT_COLLATION_NAME", false),
                     ("SQL_PATH", false),
+                ],
+            )
+        }
+        "VIEWS" => {
+            for (db, t) in &tables {
+                if let Some(v) = &t.view {
+                    rows.push(vec![
+                        s("def"),
+                        s(db.clone()),
+                        s(t.name.clone()),
+                        s(v.select.clone()),
+                        s("NONE"),
+                        s("NO"),
+                        s("root@%"),
+                        s("DEFINER"),
+                        s("utf8mb4"),
+                        s("utf8mb4_bin"),
+                    ]);
+                }
+            }
+            def(
+                "VIEWS",
+                &[
+                    ("TABLE_CATALOG", false),
+                    ("TABLE_SCHEMA", false),
+                    ("TABLE_NAME", false),
+                    ("VIEW_DEFINITION", false),
+                    ("CHECK_OPTION", false),
+                    ("IS_UPDATABLE", false),
+                    ("DEFINER", false),
+                    ("SECURITY_TYPE", false),
+                    ("CHARACTER_SET_CLIENT", false),
+                    ("COLLATION_CONNECTION", false),
                 ],
             )
         }
