@@ -751,22 +751,45 @@ enum JoinSpec {
 /// A source's column type, from the wire type a derived table's result reports.
 fn column_type_of(rc: &ResultColumn) -> types::ColumnType {
     use types::{ColumnType, TypeKind};
-    let kind = match rc.field_type {
-        FieldType::Tiny
-        | FieldType::Short
-        | FieldType::Int24
-        | FieldType::Long
-        | FieldType::LongLong => TypeKind::BigInt,
-        FieldType::Float | FieldType::Double => TypeKind::Double,
-        FieldType::NewDecimal | FieldType::Decimal => TypeKind::Decimal,
-        FieldType::Date => TypeKind::Date,
-        FieldType::DateTime => TypeKind::DateTime,
-        FieldType::Timestamp => TypeKind::Timestamp,
-        FieldType::Json => TypeKind::Json,
-        _ if rc.charset == types::charset::BINARY => TypeKind::Blob,
-        _ => TypeKind::Text,
+    let unsigned = rc.flags.has(ColumnFlags::UNSIGNED);
+    let binary = rc.charset == types::charset::BINARY;
+    // Result lengths count bytes: four per character for utf8mb4.
+    let chars = if binary { rc.length } else { rc.length / 4 };
+    let (kind, length, scale) = match rc.field_type {
+        FieldType::Tiny => (TypeKind::TinyInt, 0, 0),
+        FieldType::Short => (TypeKind::SmallInt, 0, 0),
+        FieldType::Int24 => (TypeKind::MediumInt, 0, 0),
+        FieldType::Long => (TypeKind::Int, 0, 0),
+        FieldType::LongLong => (TypeKind::BigInt, 0, 0),
+        FieldType::Float => (TypeKind::Float, 0, 0),
+        FieldType::Double => (TypeKind::Double, 0, 0),
+        // Decimals of 30 and up mean "not known" (MySQL's NOT_FIXED_DEC): keep the default.
+        FieldType::NewDecimal | FieldType::Decimal if rc.decimals >= 30 => {
+            (TypeKind::Decimal, 0, 0)
+        }
+        FieldType::NewDecimal | FieldType::Decimal => {
+            // MySQL's display length is precision + point + sign.
+            let scale = u32::from(rc.decimals).min(types::MAX_SCALE);
+            let overhead = u32::from(scale > 0) + u32::from(!unsigned);
+            let precision = rc.length.saturating_sub(overhead).clamp(scale.max(1), 65);
+            (TypeKind::Decimal, precision, scale)
+        }
+        FieldType::Date => (TypeKind::Date, 0, 0),
+        FieldType::DateTime => (TypeKind::DateTime, 0, 0),
+        FieldType::Timestamp => (TypeKind::Timestamp, 0, 0),
+        FieldType::Json => (TypeKind::Json, 0, 0),
+        FieldType::VarString | FieldType::String if chars > 0 && chars <= 16383 => {
+            (if binary { TypeKind::VarBinary } else { TypeKind::VarChar }, chars, 0)
+        }
+        _ if binary => (TypeKind::Blob, 0, 0),
+        _ => (TypeKind::Text, 0, 0),
     };
-    ColumnType { unsigned: rc.flags.has(ColumnFlags::UNSIGNED), ..ColumnType::new(kind) }
+    let mut ty = ColumnType { unsigned, ..ColumnType::new(kind) };
+    if length > 0 {
+        ty.length = length;
+        ty.scale = scale;
+    }
+    ty
 }
 
 /// A derived table `(SELECT …) AS alias`: the subquery runs once and its rows are the source.
