@@ -81,6 +81,17 @@ impl KeyRange {
         }
     }
 
+    /// Whether no key can be inside the range (its start is past its end).
+    pub fn is_empty(&self) -> bool {
+        match (&self.start, &self.end) {
+            (Bound::Unbounded, _) | (_, Bound::Unbounded) => false,
+            (Bound::Included(s), Bound::Included(e)) => s > e,
+            (Bound::Included(s) | Bound::Excluded(s), Bound::Included(e) | Bound::Excluded(e)) => {
+                s >= e
+            }
+        }
+    }
+
     /// Whether `key` is inside the range.
     pub fn contains(&self, key: &[u8]) -> bool {
         let after_start = match &self.start {

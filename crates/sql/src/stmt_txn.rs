@@ -27,6 +27,27 @@ impl<'a> StmtTxn<'a> {
         Ok(self.txn.get(key)?)
     }
 
+    /// Reads several keys (staged writes first); `None` for absent ones, in `keys` order.
+    pub fn batch_get(&mut self, keys: &[Key]) -> Result<Vec<Option<Value>>> {
+        let unstaged: Vec<Key> =
+            keys.iter().filter(|k| !self.staged.contains_key(*k)).cloned().collect();
+        let mut found: std::collections::HashMap<Key, Value> =
+            self.txn.batch_get(&unstaged)?.into_iter().collect();
+        Ok(keys
+            .iter()
+            .map(|k| match self.staged.get(k) {
+                Some(v) => v.clone(),
+                None => found.remove(k),
+            })
+            .collect())
+    }
+
+    /// How many keys `range` holds in the snapshot, counting at most `cap` (an estimate for
+    /// choosing an access path: this statement's staged writes are not counted).
+    pub fn count(&mut self, range: &KeyRange, cap: usize) -> Result<usize> {
+        Ok(self.txn.scan(range, cap, false)?.len())
+    }
+
     /// Locks `keys` (pessimistic) and returns their newest values, staged writes first.
     pub fn lock(&mut self, keys: &[Key]) -> Result<Vec<Option<Value>>> {
         let latest = self.txn.lock_keys(keys)?;

@@ -97,9 +97,13 @@ pub fn get_row(st: &mut StmtTxn<'_>, table: &TableInfo, handle: i64) -> Result<O
 
 /// Reads every row, in handle order.
 pub fn scan_rows(st: &mut StmtTxn<'_>, table: &TableInfo) -> Result<Vec<Row>> {
-    let range = KeyRange::prefix(&tablecodec::record_prefix(table.id));
+    scan_range(st, table, &KeyRange::prefix(&tablecodec::record_prefix(table.id)))
+}
+
+/// Reads the rows whose record keys are in `range`, in handle order.
+pub fn scan_range(st: &mut StmtTxn<'_>, table: &TableInfo, range: &KeyRange) -> Result<Vec<Row>> {
     let mut rows = Vec::new();
-    for (k, v) in st.scan(&range)? {
+    for (k, v) in st.scan(range)? {
         let handle = tablecodec::decode_record_key(&k)
             .ok_or_else(|| Error::msg(errno::ER_INTERNAL, "corrupt row key"))?;
         rows.push(decode_row(table, handle, &v)?);

@@ -106,6 +106,9 @@ impl Inner {
         limit: usize,
         reverse: bool,
     ) -> kv::Result<Vec<KvPair>> {
+        if range.is_empty() {
+            return Ok(Vec::new());
+        }
         self.locks.wait_for_commits(as_ref(&range.start), as_ref(&range.end), ts)?;
         mvcc::scan(self.engine.snapshot().as_ref(), range, ts, limit, reverse)
     }

@@ -148,6 +148,9 @@ impl Transaction for LocalTxn {
     }
 
     fn scan(&mut self, range: &KeyRange, limit: usize, reverse: bool) -> kv::Result<Vec<KvPair>> {
+        if range.is_empty() {
+            return Ok(Vec::new());
+        }
         // Read enough committed pairs that own deletes cannot starve the result.
         let own: Vec<(&Key, &Option<Value>)> =
             self.buffer.iter().filter(|(k, _)| range.contains(k)).collect();

@@ -396,3 +396,20 @@ fn pessimistic_commits_do_not_conflict_on_unlocked_derived_keys() {
     b.commit().expect("b commits too");
     assert_eq!(get(&s, "row").as_deref(), Some("2"));
 }
+
+#[test]
+fn inverted_and_empty_ranges_scan_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let s = open(dir.path());
+    put_commit(&s, "b", "1");
+    let mut t = s.begin(pess()).expect("begin");
+    let inverted = KeyRange::new(b"c".to_vec(), b"a".to_vec());
+    let empty = KeyRange::new(b"b".to_vec(), b"b".to_vec());
+    assert!(inverted.is_empty() && empty.is_empty());
+    assert!(t.scan(&inverted, usize::MAX, false).expect("scan").is_empty());
+    assert!(t.scan(&empty, usize::MAX, false).expect("scan").is_empty());
+    let snap = s.snapshot(None).expect("snapshot");
+    assert!(snap.scan(&inverted, 10, true).expect("scan").is_empty());
+    let all = KeyRange::new(b"a".to_vec(), b"c".to_vec());
+    assert_eq!(t.scan(&all, usize::MAX, false).expect("scan").len(), 1);
+}

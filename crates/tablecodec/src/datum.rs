@@ -60,6 +60,53 @@ pub fn encode(out: &mut Vec<u8>, v: &Value) {
     }
 }
 
+/// Reads one datum from the front of `b`: the value and the bytes after it. Byte strings come
+/// back as `Value::Bytes` and temporals as `DATETIME` with `fsp` 0; the caller restores the
+/// column's own type ([`Value::Temporal`] kind and fsp, text vs binary).
+pub fn decode(b: &[u8]) -> Option<(Value, &[u8])> {
+    let (&flag, rest) = b.split_first()?;
+    let fixed8 =
+        |rest: &[u8]| -> Option<u64> { Some(u64::from_be_bytes(rest.get(..8)?.try_into().ok()?)) };
+    Some(match flag {
+        NULL => (Value::Null, rest),
+        INT => (Value::Int(get_i64(rest)?), &rest[8..]),
+        UINT => (Value::UInt(fixed8(rest)?), &rest[8..]),
+        FLOAT => {
+            let ordered = fixed8(rest)?;
+            let bits = if ordered & (1 << 63) != 0 { ordered & !(1 << 63) } else { !ordered };
+            (Value::Double(f64::from_bits(bits)), &rest[8..])
+        }
+        DECIMAL => {
+            let raw: [u8; 16] = rest.get(..16)?.try_into().ok()?;
+            let mantissa = (u128::from_be_bytes(raw) ^ (1 << 127)) as i128;
+            let scale = *rest.get(16)?;
+            (Value::Decimal(types::Decimal::new(mantissa, u32::from(scale))?), &rest[17..])
+        }
+        TEMPORAL => {
+            let t = types::Temporal::from_packed(types::TemporalKind::DateTime, fixed8(rest)?)?;
+            (Value::Temporal(t), &rest[8..])
+        }
+        BYTES => {
+            let mut out = Vec::new();
+            let mut rest = rest;
+            loop {
+                let group = rest.get(..=GROUP)?;
+                let pad = 0xff - group[GROUP];
+                if usize::from(pad) > GROUP {
+                    return None;
+                }
+                out.extend_from_slice(&group[..GROUP - usize::from(pad)]);
+                rest = &rest[GROUP + 1..];
+                if pad != 0 {
+                    break;
+                }
+            }
+            (Value::Bytes(out), rest)
+        }
+        _ => return None,
+    })
+}
+
 fn encode_bytes(out: &mut Vec<u8>, b: &[u8]) {
     out.push(BYTES);
     for chunk in b.chunks(GROUP) {
@@ -105,5 +152,36 @@ mod tests {
             assert!(enc(&Value::String(w[0].into())) < enc(&Value::String(w[1].into())));
         }
         assert_eq!(get_i64(&enc(&Value::Int(-5))[1..]), Some(-5));
+    }
+
+    #[test]
+    fn decode_inverts_encode() {
+        let t = types::Temporal::new(types::TemporalKind::DateTime, 2024, 2, 29, 23, 59, 58, 123)
+            .unwrap();
+        let values = [
+            Value::Null,
+            Value::Int(-42),
+            Value::UInt(u64::MAX),
+            Value::Double(-2.5),
+            Value::Double(0.75),
+            Value::Decimal(types::Decimal::new(-12345, 2).unwrap()),
+            Value::Temporal(t),
+            Value::Bytes(Vec::new()),
+            Value::Bytes(b"abcdefgh".to_vec()),
+            Value::Bytes(b"abcdefghij\0".to_vec()),
+        ];
+        let mut all = Vec::new();
+        for v in &values {
+            encode(&mut all, v);
+        }
+        all.extend_from_slice(b"tail");
+        let mut rest = all.as_slice();
+        for v in &values {
+            let (got, r) = decode(rest).unwrap();
+            assert_eq!(format!("{got:?}"), format!("{v:?}"));
+            rest = r;
+        }
+        assert_eq!(rest, b"tail");
+        assert!(decode(&[BYTES, b'a']).is_none());
     }
 }

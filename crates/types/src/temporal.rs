@@ -192,6 +192,21 @@ impl Temporal {
         ((ymd * 86_400 + hms) << 20) | u64::from(self.micro)
     }
 
+    /// The value [`Temporal::packed`] packed, as `kind` with `fsp` 0; `None` if it is no date.
+    pub fn from_packed(kind: TemporalKind, packed: u64) -> Option<Self> {
+        let micro = (packed & 0xf_ffff) as u32;
+        let secs = packed >> 20;
+        let (ymd, hms) = (secs / 86_400, secs % 86_400);
+        let day = (ymd % 32) as u8;
+        let month = (ymd / 32 % 13) as u8;
+        let year = u16::try_from(ymd / 32 / 13).ok()?;
+        let (hour, minute, second) = ((hms / 3600) as u8, (hms / 60 % 60) as u8, (hms % 60) as u8);
+        if micro > 999_999 || year > 9999 || day > 31 {
+            return None;
+        }
+        Some(Temporal { kind, year, month, day, hour, minute, second, micro, fsp: 0 })
+    }
+
     /// Day of the week, 0 = Sunday.
     pub fn weekday(&self) -> u8 {
         (days_from_civil(i64::from(self.year), i64::from(self.month), i64::from(self.day)) + 4)

@@ -4,20 +4,24 @@
 
 use catalog::Catalog;
 use errno::{Error, Result, ER_NOT_SUPPORTED_YET};
+use kv::KeyRange;
 use sqlparser::ast::{self, Query, SelectItem, SetExpr, TableFactor};
 use types::{ResultColumn, Value};
 
 use super::{
-    query::{choose_access, Access},
+    access::{choose_access, used_columns, Access, Needs},
     table_name,
 };
 use crate::{
     binder::is_aggregate,
     context::SessionCtx,
     result::{ExecResult, ResultSet},
+    stmt_txn::StmtTxn,
 };
 
 const PSEUDO_ROWS: f64 = 10000.0;
+/// Most keys counted for a range's row estimate.
+const ESTIMATE_CAP: usize = 100_000;
 
 struct Node {
     name: &'static str,
@@ -49,6 +53,8 @@ fn has_aggregate(items: &[SelectItem]) -> bool {
 fn source(
     ctx: &SessionCtx,
     catalog: &Catalog,
+    st: &mut StmtTxn<'_>,
+    q: &Query,
     f: &TableFactor,
     pred: Option<&ast::Expr>,
 ) -> Result<Node> {
@@ -79,7 +85,20 @@ fn source(
     } else {
         format!("table:{alias}")
     };
-    Ok(match choose_access(t, &alias, pred, ctx) {
+    let used = used_columns(t, q);
+    let needs = used.as_deref().map_or(Needs::AllColumns, Needs::Columns);
+    let access = choose_access(t, &alias, pred, needs, ctx, Some(&mut *st))?;
+    let counted = |st: &mut StmtTxn<'_>, est: &Option<usize>, ranges: &[KeyRange]| {
+        if let Some(n) = est {
+            return Ok::<f64, Error>(*n as f64);
+        }
+        let mut n = 0;
+        for r in ranges {
+            n += st.count(r, ESTIMATE_CAP)?;
+        }
+        Ok(n as f64)
+    };
+    Ok(match access {
         Access::Handles(h) if h.len() == 1 => {
             node("Point_Get", 1.0, object, format!("handle:{}", h[0]), Vec::new())
         }
@@ -93,16 +112,51 @@ fn source(
                 Vec::new(),
             )
         }
-        Access::Unique { index, .. } => {
+        Access::Unique { index, keys } => {
             let cols: Vec<&str> =
                 index.columns.iter().map(|&c| t.columns[c].name.as_str()).collect();
-            node(
-                "Point_Get",
-                1.0,
-                format!("{object}, index:{}({})", index.name, cols.join(", ")),
-                String::new(),
+            let object = format!("{object}, index:{}({})", index.name, cols.join(", "));
+            if keys.len() == 1 {
+                node("Point_Get", 1.0, object, String::new(), Vec::new())
+            } else {
+                node(
+                    "Batch_Point_Get",
+                    keys.len() as f64,
+                    object,
+                    "keep order:false, desc:false".into(),
+                    Vec::new(),
+                )
+            }
+        }
+        Access::HandleRange { range, shown, est } => {
+            let est = counted(st, &est, std::slice::from_ref(&range))?;
+            let scan = node(
+                "TableRangeScan",
+                est,
+                object,
+                format!("range:{shown}, keep order:false"),
                 Vec::new(),
-            )
+            );
+            node("TableReader", est, String::new(), "data:TableRangeScan".into(), vec![scan])
+        }
+        Access::IndexRanges { index, ranges, shown, covering, est } => {
+            let est = counted(st, &est, &ranges)?;
+            let cols: Vec<&str> =
+                index.columns.iter().map(|&c| t.columns[c].name.as_str()).collect();
+            let scan = node(
+                "IndexRangeScan",
+                est,
+                format!("{object}, index:{}({})", index.name, cols.join(", ")),
+                format!("range:{shown}, keep order:false"),
+                Vec::new(),
+            );
+            if covering {
+                node("IndexReader", est, String::new(), "index:IndexRangeScan".into(), vec![scan])
+            } else {
+                let probe =
+                    node("TableRowIDScan", est, object, "keep order:false".into(), Vec::new());
+                node("IndexLookUp", est, String::new(), String::new(), vec![scan, probe])
+            }
         }
         Access::FullScan => node(
             "TableFullScan",
@@ -114,7 +168,7 @@ fn source(
     })
 }
 
-fn plan(ctx: &SessionCtx, catalog: &Catalog, q: &Query) -> Result<Node> {
+fn plan(ctx: &SessionCtx, catalog: &Catalog, st: &mut StmtTxn<'_>, q: &Query) -> Result<Node> {
     let SetExpr::Select(select) = q.body.as_ref() else {
         return Err(unsupported("EXPLAIN of set operations"));
     };
@@ -124,13 +178,13 @@ fn plan(ctx: &SessionCtx, catalog: &Catalog, q: &Query) -> Result<Node> {
         [twj] if twj.joins.is_empty() && twj.relation.to_string().eq_ignore_ascii_case("dual") => {
             node("TableDual", 1.0, String::new(), "rows:1".into(), Vec::new())
         }
-        [twj] if twj.joins.is_empty() => source(ctx, catalog, &twj.relation, pred)?,
+        [twj] if twj.joins.is_empty() => source(ctx, catalog, st, q, &twj.relation, pred)?,
         many => {
             let mut children = Vec::new();
             for twj in many {
-                children.push(source(ctx, catalog, &twj.relation, None)?);
+                children.push(source(ctx, catalog, st, q, &twj.relation, None)?);
                 for j in &twj.joins {
-                    children.push(source(ctx, catalog, &j.relation, None)?);
+                    children.push(source(ctx, catalog, st, q, &j.relation, None)?);
                 }
             }
             let est = children.iter().map(|c| c.est).product::<f64>();
@@ -227,7 +281,10 @@ pub fn explain(
     let ast::Statement::Query(q) = stmt else {
         return Err(unsupported("EXPLAIN of statements other than SELECT"));
     };
-    let root = plan(ctx, catalog, q)?;
+    // Row estimates count keys in the latest snapshot.
+    let mut txn = catalog.begin_read()?;
+    let mut st = StmtTxn::new(txn.as_mut());
+    let root = plan(ctx, catalog, &mut st, q)?;
     let mut rows = Vec::new();
     flatten(&root, "", "", &mut 0, &mut rows);
     let columns = ["id", "estRows", "task", "access object", "operator info"]

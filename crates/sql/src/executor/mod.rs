@@ -1,5 +1,6 @@
 //! Statement execution: one module per statement family.
 
+mod access;
 mod aggregate;
 mod alter;
 mod ddl;
@@ -12,6 +13,7 @@ mod index;
 mod infoschema;
 mod insert;
 mod query;
+mod ranges;
 mod select;
 mod set;
 mod show;

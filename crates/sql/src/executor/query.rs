@@ -1,8 +1,6 @@
-//! `SELECT` from one table: access path (point get, unique-index lookup or full scan), filter,
-//! locking reads, aggregates, ordering, limit, projection.
-//!
-//! Joins, GROUP BY and subqueries arrive with the planner; until then they are reported as not
-//! supported (1235), never answered wrongly.
+//! `SELECT` over one or more sources: access path (see [`super::access`]), filter, locking
+//! reads, joins, grouping and aggregates, ordering, limit, projection; derived tables, common
+//! table expressions (recursive too) and set operations.
 
 use std::cmp::Ordering;
 
@@ -12,6 +10,7 @@ use sqlparser::ast::{self, OrderByKind, Query, SelectItem, SetExpr, TableFactor}
 use types::{ColumnFlags, FieldType, ResultColumn, Value};
 
 use super::{
+    access::{fetch_rows, used_columns, Needs},
     aggregate,
     select::{limit_offset, result_column, source_text},
     table_name,
@@ -114,166 +113,6 @@ pub fn table_scope(t: &TableInfo, alias: &str) -> Scope {
             })
             .collect(),
     }
-}
-
-/// Splits `a AND b AND …` into its conjuncts.
-fn conjuncts(e: &ast::Expr) -> Vec<&ast::Expr> {
-    match e {
-        ast::Expr::BinaryOp { left, op: ast::BinaryOperator::And, right } => {
-            let mut v = conjuncts(left);
-            v.extend(conjuncts(right));
-            v
-        }
-        ast::Expr::Nested(inner) => conjuncts(inner),
-        other => vec![other],
-    }
-}
-
-/// The column a simple reference names, if it is a column of `t` under `alias`.
-fn column_ref(e: &ast::Expr, t: &TableInfo, alias: &str) -> Option<usize> {
-    let name = match e {
-        ast::Expr::Identifier(id) => &id.value,
-        ast::Expr::CompoundIdentifier(parts) => {
-            let n = parts.len();
-            if n < 2 || !parts[n - 2].value.eq_ignore_ascii_case(alias) {
-                return None;
-            }
-            &parts[n - 1].value
-        }
-        _ => return None,
-    };
-    t.column(name).map(|(i, _)| i)
-}
-
-/// Constant values for a column from `col = const` or `col IN (consts)` conjuncts.
-fn equalities(
-    pred: &ast::Expr,
-    t: &TableInfo,
-    alias: &str,
-    ctx: &SessionCtx,
-) -> Vec<(usize, Vec<Value>)> {
-    let constant = |e: &ast::Expr| -> Option<Value> {
-        let (x, _) = bind_expr(e, &Scope::default(), ctx, "where clause").ok()?;
-        if !matches!(x, Expr::Literal(_)) {
-            return None;
-        }
-        x.eval(&[], &EvalCtx::new(ctx)).ok()
-    };
-    let mut out = Vec::new();
-    for c in conjuncts(pred) {
-        match c {
-            ast::Expr::BinaryOp { left, op: ast::BinaryOperator::Eq, right } => {
-                if let (Some(col), Some(v)) = (column_ref(left, t, alias), constant(right)) {
-                    out.push((col, vec![v]));
-                } else if let (Some(col), Some(v)) = (column_ref(right, t, alias), constant(left)) {
-                    out.push((col, vec![v]));
-                }
-            }
-            ast::Expr::In { expr, target: ast::InTarget::List(list), negated: false, .. } => {
-                if let Some(col) = column_ref(expr, t, alias) {
-                    let vals: Option<Vec<Value>> = list.iter().map(constant).collect();
-                    if let Some(vals) = vals {
-                        out.push((col, vals));
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-    out
-}
-
-/// How a single table's rows are read.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Access {
-    /// Point gets by handle (the integer primary key).
-    Handles(Vec<i64>),
-    /// One lookup through a unique index.
-    Unique {
-        /// The index.
-        index: catalog::IndexInfo,
-        /// Its key values, converted to the column types.
-        key: Vec<Value>,
-    },
-    /// Every row.
-    FullScan,
-}
-
-/// Chooses the access path: point gets when WHERE pins the handle, a unique-index lookup when it
-/// pins every column of a unique index, else a full scan. The caller still applies the whole
-/// WHERE clause; this only narrows what is read.
-pub fn choose_access(
-    t: &TableInfo,
-    alias: &str,
-    pred: Option<&ast::Expr>,
-    ctx: &SessionCtx,
-) -> Access {
-    let Some(pred) = pred else { return Access::FullScan };
-    let eqs = equalities(pred, t, alias, ctx);
-    let convert =
-        |col: usize, v: &Value| crate::convert::to_column(v.clone(), &t.columns[col], 1).ok();
-    if let Some(hcol) = t.handle_column() {
-        if let Some((_, vals)) = eqs.iter().find(|(c, _)| *c == hcol) {
-            let mut handles = Vec::new();
-            for v in vals {
-                // A value the column cannot hold matches no row.
-                let h = match convert(hcol, v) {
-                    Some(Value::Int(h)) => h,
-                    Some(Value::UInt(h)) => h as i64,
-                    _ => continue,
-                };
-                if !handles.contains(&h) {
-                    handles.push(h);
-                }
-            }
-            return Access::Handles(handles);
-        }
-    }
-    for idx in t.stored_indexes().filter(|i| i.unique) {
-        let mut key = Vec::with_capacity(idx.columns.len());
-        for &c in &idx.columns {
-            match eqs.iter().find(|(col, vals)| *col == c && vals.len() == 1) {
-                Some((_, vals)) => match convert(c, &vals[0]) {
-                    Some(v) if !v.is_null() => key.push(v),
-                    _ => break,
-                },
-                None => break,
-            }
-        }
-        if key.len() == idx.columns.len() {
-            return Access::Unique { index: idx.clone(), key };
-        }
-    }
-    Access::FullScan
-}
-
-/// Reads rows along an access path.
-pub fn fetch(st: &mut StmtTxn<'_>, t: &TableInfo, access: &Access) -> Result<Vec<Row>> {
-    match access {
-        Access::Handles(handles) => {
-            let mut rows = Vec::with_capacity(handles.len());
-            for &h in handles {
-                rows.extend(table::get_row(st, t, h)?);
-            }
-            Ok(rows)
-        }
-        Access::Unique { index, key } => Ok(match table::unique_lookup(st, t, index, key)? {
-            Some(h) => table::get_row(st, t, h)?.into_iter().collect(),
-            None => Vec::new(),
-        }),
-        Access::FullScan => table::scan_rows(st, t),
-    }
-}
-
-/// Fetches candidate rows along the chosen access path.
-pub fn fetch_rows(
-    st: &mut StmtTxn<'_>,
-    t: &TableInfo,
-    alias: &str,
-    pred: Option<&ast::Expr>,
-    ctx: &SessionCtx,
-) -> Result<Vec<Row>> {
-    fetch(st, t, &choose_access(t, alias, pred, ctx))
 }
 
 /// Keeps the rows for which `pred` is true.
@@ -585,13 +424,18 @@ pub fn execute_table_query(
     let rows = match sources.as_slice() {
         [] => vec![Row { handle: 0, values: Vec::new() }],
         [Source { rows: Some(rows), .. }] => rows.clone(),
-        [src] => fetch_rows(
-            &mut st.borrow_mut(),
-            &src.table,
-            &src.alias,
-            select.selection.as_ref(),
-            ctx,
-        )?,
+        [src] => {
+            let used = if q.locks.is_empty() { used_columns(&src.table, q) } else { None };
+            let needs = used.as_deref().map_or(Needs::AllColumns, Needs::Columns);
+            fetch_rows(
+                &mut st.borrow_mut(),
+                &src.table,
+                &src.alias,
+                select.selection.as_ref(),
+                needs,
+                ctx,
+            )?
+        }
         _ => join_rows(st, &sources, &joins, ctx, outer, &eval)?,
     };
     let mut rows = filter(rows, pred.as_ref().map(|(e, _)| e), &eval)?;

@@ -7,7 +7,8 @@ use errno::{Error, Result, ER_NOT_SUPPORTED_YET};
 use sqlparser::ast::{self, OrderByExpr, TableFactor};
 
 use super::{
-    query::{fetch_rows, filter, lock_rows, sort_rows, table_scope},
+    access::{fetch_rows, Needs},
+    query::{filter, lock_rows, sort_rows, table_scope},
     select::eval_count,
     table_name,
 };
@@ -63,7 +64,7 @@ pub fn rows(
         .transpose()?
         .map(|(e, _)| e);
     let eval = EvalCtx::new(ctx);
-    let found = fetch_rows(st, &target.table, &target.alias, selection, ctx)?;
+    let found = fetch_rows(st, &target.table, &target.alias, selection, Needs::AllColumns, ctx)?;
     let found = filter(found, pred.as_ref(), &eval)?;
     let mut rows = lock_rows(st, &target.table, found, pred.as_ref(), &eval)?;
     let keys: Vec<(Expr, bool)> = order_by

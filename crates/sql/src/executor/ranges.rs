@@ -1,0 +1,449 @@
+//! What a WHERE clause says about single columns: for each column, a set of points or one
+//! interval, in the column's own stored type so the bounds encode straight into index keys.
+//!
+//! Only conjuncts of the form `column op constant` count (`=`, `<`, `<=`, `>`, `>=`, `BETWEEN`,
+//! `IN (…)`, `IS NULL`). A constant is converted the way the executor compares it with the
+//! column (see `expr::compare`); when that comparison is not an order on the stored values (a
+//! string against an integer column, a FLOAT column, …) the conjunct is ignored. Ignoring a
+//! conjunct only widens what is read: the caller re-checks the whole WHERE clause on every row.
+
+use std::{cmp::Ordering, collections::HashMap, ops::Bound};
+
+use catalog::{ColumnInfo, TableInfo};
+use sqlparser::ast;
+use types::{Decimal, Temporal, TemporalKind, TypeKind, Value};
+
+use crate::{
+    binder::{bind_expr, Scope},
+    context::SessionCtx,
+    expr::{compare, EvalCtx, Expr},
+};
+
+/// Values one column may take: listed points, or an interval that excludes NULL.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cond {
+    /// Exactly these values (possibly NULL); empty means no row matches.
+    Points(Vec<Value>),
+    /// Non-NULL values between the bounds.
+    Interval(Bound<Value>, Bound<Value>),
+}
+
+/// A constant placed among a column's stored values.
+struct Placed {
+    /// The greatest storable value ≤ the constant (`None`: the constant is below them all).
+    le: Option<Value>,
+    /// The least storable value ≥ the constant (`None`: it is above them all).
+    ge: Option<Value>,
+    /// The constant itself is storable (then `le == ge ==` it).
+    exact: bool,
+}
+
+/// Splits `a AND b AND …` into its conjuncts.
+pub fn conjuncts(e: &ast::Expr) -> Vec<&ast::Expr> {
+    match e {
+        ast::Expr::BinaryOp { left, op: ast::BinaryOperator::And, right } => {
+            let mut v = conjuncts(left);
+            v.extend(conjuncts(right));
+            v
+        }
+        ast::Expr::Nested(inner) => conjuncts(inner),
+        other => vec![other],
+    }
+}
+
+/// The column a simple reference names, if it is a column of `t` under `alias`.
+fn column_ref(e: &ast::Expr, t: &TableInfo, alias: &str) -> Option<usize> {
+    let name = match e {
+        ast::Expr::Identifier(id) => &id.value,
+        ast::Expr::CompoundIdentifier(parts) => {
+            let n = parts.len();
+            if n < 2 || !parts[n - 2].value.eq_ignore_ascii_case(alias) {
+                return None;
+            }
+            &parts[n - 1].value
+        }
+        ast::Expr::Nested(inner) => return column_ref(inner, t, alias),
+        _ => return None,
+    };
+    t.column(name).map(|(i, _)| i)
+}
+
+/// Whether a bound expression is a constant that is safe to evaluate once (no columns,
+/// variables, subqueries or functions such as RAND()).
+fn foldable(e: &Expr) -> bool {
+    match e {
+        Expr::Literal(_) => true,
+        Expr::Unary { arg, .. } | Expr::Cast { arg, .. } => foldable(arg),
+        Expr::Binary { left, right, .. } => foldable(left) && foldable(right),
+        _ => false,
+    }
+}
+
+fn constant(e: &ast::Expr, ctx: &SessionCtx) -> Option<Value> {
+    let (x, _) = bind_expr(e, &Scope::default(), ctx, "where clause").ok()?;
+    if !foldable(&x) {
+        return None;
+    }
+    x.eval(&[], &EvalCtx::new(ctx)).ok()
+}
+
+/// Per-column conditions implied by the conjuncts of `pred` on table `t` (named `alias`).
+pub fn column_conds(
+    pred: &ast::Expr,
+    t: &TableInfo,
+    alias: &str,
+    ctx: &SessionCtx,
+) -> HashMap<usize, Cond> {
+    let mut out: HashMap<usize, Cond> = HashMap::new();
+    for c in conjuncts(pred) {
+        if let Some((col, cond)) = conjunct_cond(c, t, alias, ctx) {
+            let merged = match out.remove(&col) {
+                Some(prev) => intersect(prev, cond),
+                None => cond,
+            };
+            out.insert(col, merged);
+        }
+    }
+    out
+}
+
+fn conjunct_cond(
+    c: &ast::Expr,
+    t: &TableInfo,
+    alias: &str,
+    ctx: &SessionCtx,
+) -> Option<(usize, Cond)> {
+    use ast::BinaryOperator as B;
+    match c {
+        ast::Expr::BinaryOp { left, op, right }
+            if matches!(op, B::Eq | B::Lt | B::LtEq | B::Gt | B::GtEq) =>
+        {
+            let (col, value, op) = match (column_ref(left, t, alias), column_ref(right, t, alias)) {
+                (Some(col), None) => (col, constant(right, ctx)?, op.clone()),
+                (None, Some(col)) => {
+                    let flipped = match op {
+                        B::Lt => B::Gt,
+                        B::LtEq => B::GtEq,
+                        B::Gt => B::Lt,
+                        B::GtEq => B::LtEq,
+                        other => other.clone(),
+                    };
+                    (col, constant(left, ctx)?, flipped)
+                }
+                _ => return None,
+            };
+            Some((col, compare_cond(&t.columns[col], &op, &value)?))
+        }
+        ast::Expr::Between { expr, negated: false, low, high } => {
+            let col = column_ref(expr, t, alias)?;
+            let (lo, hi) = (constant(low, ctx)?, constant(high, ctx)?);
+            let column = &t.columns[col];
+            let a = compare_cond(column, &B::GtEq, &lo)?;
+            let b = compare_cond(column, &B::LtEq, &hi)?;
+            Some((col, intersect(a, b)))
+        }
+        ast::Expr::In { expr, target: ast::InTarget::List(list), negated: false, .. } => {
+            let col = column_ref(expr, t, alias)?;
+            let mut points = Vec::new();
+            for item in list {
+                if let Cond::Points(p) =
+                    compare_cond(&t.columns[col], &B::Eq, &constant(item, ctx)?)?
+                {
+                    points.extend(p);
+                }
+            }
+            Some((col, Cond::Points(dedup(points))))
+        }
+        ast::Expr::IsNull(e) => Some((column_ref(e, t, alias)?, Cond::Points(vec![Value::Null]))),
+        _ => None,
+    }
+}
+
+/// The condition `column op value` puts on the column, if its values can be ordered so.
+fn compare_cond(column: &ColumnInfo, op: &ast::BinaryOperator, value: &Value) -> Option<Cond> {
+    use ast::BinaryOperator as B;
+    if value.is_null() {
+        // A comparison with NULL is never true.
+        return Some(Cond::Points(Vec::new()));
+    }
+    let p = place(column, value)?;
+    let none = Cond::Points(Vec::new());
+    Some(match op {
+        B::Eq => match (p.exact, p.le) {
+            (true, Some(v)) => Cond::Points(vec![v]),
+            _ => none,
+        },
+        B::Lt | B::LtEq => match p.le {
+            Some(v) if p.exact && *op == B::Lt => {
+                Cond::Interval(Bound::Unbounded, Bound::Excluded(v))
+            }
+            Some(v) => Cond::Interval(Bound::Unbounded, Bound::Included(v)),
+            None => none,
+        },
+        B::Gt | B::GtEq => match p.ge {
+            Some(v) if p.exact && *op == B::Gt => {
+                Cond::Interval(Bound::Excluded(v), Bound::Unbounded)
+            }
+            Some(v) => Cond::Interval(Bound::Included(v), Bound::Unbounded),
+            None => none,
+        },
+        _ => return None,
+    })
+}
+
+/// Places a non-NULL constant among the values `column` stores, as the executor compares them.
+fn place(column: &ColumnInfo, v: &Value) -> Option<Placed> {
+    let ty = &column.ty;
+    let exact = |v: Value| Placed { le: Some(v.clone()), ge: Some(v), exact: true };
+    match ty.kind {
+        _ if ty.is_integer() => {
+            let (floor, ceil) = match v {
+                Value::Int(i) => (i128::from(*i), i128::from(*i)),
+                Value::UInt(u) => (i128::from(*u), i128::from(*u)),
+                Value::Decimal(d) => {
+                    let t = d.trunc_to_i128();
+                    let frac = Decimal::from_i128(t) != *d;
+                    let floor = if frac && d.mantissa() < 0 { t - 1 } else { t };
+                    (floor, if frac { floor + 1 } else { floor })
+                }
+                Value::Double(f) if f.is_finite() => {
+                    // Beyond 2^53 a double no longer tells neighbouring integers apart, and the
+                    // executor compares integers with doubles as doubles.
+                    if f.abs() >= 9_007_199_254_740_992.0 {
+                        return None;
+                    }
+                    (f.floor() as i128, f.ceil() as i128)
+                }
+                _ => return None,
+            };
+            let (min, max) = if ty.unsigned {
+                (0i128, i128::from(u64::MAX))
+            } else {
+                (i128::from(i64::MIN), i128::from(i64::MAX))
+            };
+            let make = |i: i128| {
+                if ty.unsigned {
+                    Value::UInt(i as u64)
+                } else {
+                    Value::Int(i as i64)
+                }
+            };
+            Some(Placed {
+                le: (floor >= min).then(|| make(floor.min(max))),
+                ge: (ceil <= max).then(|| make(ceil.max(min))),
+                exact: floor == ceil && (min..=max).contains(&floor),
+            })
+        }
+        TypeKind::Decimal => {
+            let d = match v {
+                Value::Int(i) => Decimal::from_i128(i128::from(*i)),
+                Value::UInt(u) => Decimal::from_i128(i128::from(*u)),
+                Value::Decimal(d) => *d,
+                _ => return None,
+            };
+            let s = ty.scale;
+            if d.scale() <= s {
+                return Some(exact(Value::Decimal(d.rescale(s)?)));
+            }
+            let div = 10i128.checked_pow(d.scale() - s)?;
+            let (q, r) = (d.mantissa() / div, d.mantissa() % div);
+            let floor = if r < 0 { q - 1 } else { q };
+            let ceil = if r > 0 { q + 1 } else { q };
+            Some(Placed {
+                le: Some(Value::Decimal(Decimal::new(floor, s)?)),
+                ge: Some(Value::Decimal(Decimal::new(ceil, s)?)),
+                exact: r == 0,
+            })
+        }
+        TypeKind::Char | TypeKind::VarChar | TypeKind::Text => match v {
+            Value::String(_) | Value::Bytes(_) => Some(exact(v.clone())),
+            _ => None,
+        },
+        TypeKind::Binary | TypeKind::VarBinary | TypeKind::Blob => match v {
+            Value::String(s) => Some(exact(Value::Bytes(s.as_bytes().to_vec()))),
+            Value::Bytes(_) => Some(exact(v.clone())),
+            _ => None,
+        },
+        TypeKind::Date | TypeKind::DateTime | TypeKind::Timestamp => {
+            let kind = match ty.kind {
+                TypeKind::Date => TemporalKind::Date,
+                TypeKind::DateTime => TemporalKind::DateTime,
+                _ => TemporalKind::Timestamp,
+            };
+            match v {
+                Value::String(s) => Some(exact(Value::Temporal(Temporal::parse(kind, s)?))),
+                Value::Temporal(_) => Some(exact(v.clone())),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+fn same(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Null, Value::Null) => true,
+        (Value::Null, _) | (_, Value::Null) => false,
+        _ => compare(a, b) == Some(Ordering::Equal),
+    }
+}
+
+fn dedup(points: Vec<Value>) -> Vec<Value> {
+    let mut out: Vec<Value> = Vec::with_capacity(points.len());
+    for p in points {
+        if !out.iter().any(|q| same(q, &p)) {
+            out.push(p);
+        }
+    }
+    out
+}
+
+fn inside(v: &Value, lo: &Bound<Value>, hi: &Bound<Value>) -> bool {
+    if v.is_null() {
+        return false;
+    }
+    let above = match lo {
+        Bound::Included(b) => compare(v, b) != Some(Ordering::Less),
+        Bound::Excluded(b) => compare(v, b) == Some(Ordering::Greater),
+        Bound::Unbounded => true,
+    };
+    let below = match hi {
+        Bound::Included(b) => compare(v, b) != Some(Ordering::Greater),
+        Bound::Excluded(b) => compare(v, b) == Some(Ordering::Less),
+        Bound::Unbounded => true,
+    };
+    above && below
+}
+
+/// The tighter of two bounds on the same side (`lower` picks the greater one).
+fn tighter(a: Bound<Value>, b: Bound<Value>, lower: bool) -> Bound<Value> {
+    let (av, bv) = match (&a, &b) {
+        (Bound::Unbounded, _) => return b,
+        (_, Bound::Unbounded) => return a,
+        (Bound::Included(x) | Bound::Excluded(x), Bound::Included(y) | Bound::Excluded(y)) => {
+            (x, y)
+        }
+    };
+    match compare(av, bv) {
+        Some(Ordering::Equal) => {
+            if matches!(a, Bound::Excluded(_)) {
+                a
+            } else {
+                b
+            }
+        }
+        Some(Ordering::Greater) => {
+            if lower {
+                a
+            } else {
+                b
+            }
+        }
+        _ => {
+            if lower {
+                b
+            } else {
+                a
+            }
+        }
+    }
+}
+
+/// Values satisfying both conditions.
+pub fn intersect(a: Cond, b: Cond) -> Cond {
+    match (a, b) {
+        (Cond::Points(x), Cond::Points(y)) => {
+            Cond::Points(x.into_iter().filter(|p| y.iter().any(|q| same(p, q))).collect())
+        }
+        (Cond::Points(x), Cond::Interval(lo, hi)) | (Cond::Interval(lo, hi), Cond::Points(x)) => {
+            Cond::Points(x.into_iter().filter(|p| inside(p, &lo, &hi)).collect())
+        }
+        (Cond::Interval(l1, h1), Cond::Interval(l2, h2)) => {
+            Cond::Interval(tighter(l1, l2, true), tighter(h1, h2, false))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use types::ColumnType;
+
+    fn col(kind: TypeKind, unsigned: bool, scale: u32) -> ColumnInfo {
+        let mut ty = ColumnType::new(kind);
+        ty.unsigned = unsigned;
+        ty.scale = scale;
+        ColumnInfo {
+            id: 1,
+            name: "c".into(),
+            ty,
+            not_null: false,
+            default: None,
+            auto_increment: false,
+            on_update_now: false,
+            comment: String::new(),
+        }
+    }
+
+    fn cond(c: &ColumnInfo, op: ast::BinaryOperator, v: Value) -> Cond {
+        compare_cond(c, &op, &v).unwrap()
+    }
+
+    #[test]
+    fn integer_columns_round_fractions_outward() {
+        use ast::BinaryOperator as B;
+        let int = col(TypeKind::Int, false, 0);
+        let d = |s: &str| Value::Decimal(s.parse().unwrap());
+        assert_eq!(
+            cond(&int, B::Gt, d("2.5")),
+            Cond::Interval(Bound::Included(Value::Int(3)), Bound::Unbounded)
+        );
+        assert_eq!(
+            cond(&int, B::Lt, d("-2.5")),
+            Cond::Interval(Bound::Unbounded, Bound::Included(Value::Int(-3)))
+        );
+        assert_eq!(cond(&int, B::Eq, d("2.5")), Cond::Points(vec![]));
+        assert_eq!(cond(&int, B::Eq, d("2.0")), Cond::Points(vec![Value::Int(2)]));
+        assert_eq!(
+            cond(&int, B::Gt, Value::Int(7)),
+            Cond::Interval(Bound::Excluded(Value::Int(7)), Bound::Unbounded)
+        );
+        let uint = col(TypeKind::BigInt, true, 0);
+        assert_eq!(cond(&uint, B::Lt, Value::Int(-1)), Cond::Points(vec![]));
+        assert_eq!(
+            cond(&uint, B::Gt, Value::Int(-1)),
+            Cond::Interval(Bound::Included(Value::UInt(0)), Bound::Unbounded)
+        );
+        assert!(compare_cond(&int, &B::Eq, &Value::String("1".into())).is_none());
+    }
+
+    #[test]
+    fn decimal_columns_round_to_their_scale() {
+        use ast::BinaryOperator as B;
+        let dec = col(TypeKind::Decimal, false, 2);
+        let d = |s: &str| Value::Decimal(s.parse().unwrap());
+        let Cond::Interval(Bound::Included(Value::Decimal(lo)), Bound::Unbounded) =
+            cond(&dec, B::Gt, d("1.234"))
+        else {
+            panic!("expected a lower bound");
+        };
+        assert_eq!((lo.mantissa(), lo.scale()), (124, 2));
+        let Cond::Points(p) = cond(&dec, B::Eq, Value::Int(3)) else { panic!("expected points") };
+        assert_eq!(p.len(), 1);
+    }
+
+    #[test]
+    fn intersections_tighten() {
+        let i = |n| Value::Int(n);
+        let a = Cond::Interval(Bound::Included(i(1)), Bound::Excluded(i(10)));
+        let b = Cond::Interval(Bound::Excluded(i(1)), Bound::Included(i(20)));
+        assert_eq!(
+            intersect(a.clone(), b),
+            Cond::Interval(Bound::Excluded(i(1)), Bound::Excluded(i(10)))
+        );
+        let p = Cond::Points(vec![i(0), i(1), i(9), i(10), Value::Null]);
+        assert_eq!(intersect(p, a), Cond::Points(vec![i(1), i(9)]));
+        let n = Cond::Points(vec![Value::Null]);
+        assert_eq!(intersect(n.clone(), n.clone()), n);
+    }
+}
