@@ -33,6 +33,25 @@ def test_session_statements_answer_like_mysql(server):
         assert cur.fetchall() == (("tidb_txn_mode", "PESSIMISTIC"),)
 
 
+
+def test_result_columns_are_named_by_their_source_text(server):
+    with server.connect() as c, c.cursor() as cur:
+        cur.execute(
+            "SELECT CAST(1 + 2 AS CHAR), convert('x', CHAR), TRIM(LEADING 'a' FROM 'aab'), "
+            "SUBSTRING('hello', 2, 3), EXTRACT(YEAR FROM '2024-01-02'), CEIL(1.5), 1 + 1"
+        )
+        assert [d[0] for d in cur.description] == [
+            "CAST(1 + 2 AS CHAR)",
+            "convert('x', CHAR)",
+            "TRIM(LEADING 'a' FROM 'aab')",
+            "SUBSTRING('hello', 2, 3)",
+            "EXTRACT(YEAR FROM '2024-01-02')",
+            "CEIL(1.5)",
+            "1 + 1",
+        ]
+        assert cur.fetchone()[:4] == ("3", "x", "b", "ell")
+
+
 def test_set_variables_and_errors(server):
     with server.connect() as c, c.cursor() as cur:
         cur.execute("SET @@session.autocommit = 0, @a = 'x'")

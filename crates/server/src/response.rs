@@ -3,7 +3,7 @@
 //! // #[PerformanceCriticalPath]: rows are encoded straight into the packet writer's buffer.
 
 use errno::Error;
-use types::{ResultColumn, Value};
+use types::{FieldType, ResultColumn, Value};
 
 use crate::{
     codec::{put_lenenc_int, put_lenenc_str},
@@ -84,11 +84,14 @@ pub fn column_definition(c: &ResultColumn, default: Option<&[u8]>) -> Vec<u8> {
 }
 
 /// Encodes one text-protocol row.
-pub fn text_row(row: &[Value], buf: &mut Vec<u8>) {
+pub fn text_row(columns: &[ResultColumn], row: &[Value], buf: &mut Vec<u8>) {
     buf.clear();
-    for v in row {
+    for (i, v) in row.iter().enumerate() {
+        let year = columns.get(i).is_some_and(|c| c.field_type == FieldType::Year);
         match v {
             Value::Null => buf.push(0xfb),
+            // YEAR prints four digits: the zero year is `0000`.
+            Value::Int(y) if year => put_lenenc_str(buf, format!("{y:04}").as_bytes()),
             Value::String(s) => put_lenenc_str(buf, s.as_bytes()),
             Value::Bytes(b) => put_lenenc_str(buf, b),
             Value::Int(i) => put_lenenc_str(buf, itoa::Buffer::new().format(*i).as_bytes()),
@@ -119,7 +122,7 @@ pub async fn write_result_set(
     }
     let mut buf = Vec::with_capacity(256);
     for row in rows {
-        text_row(row, &mut buf);
+        text_row(columns, row, &mut buf);
         io.write_packet(&buf);
         io.maybe_flush().await?;
     }
@@ -148,8 +151,11 @@ mod tests {
     #[test]
     fn text_row_encodes_null_and_numbers() {
         let mut buf = Vec::new();
-        text_row(&[Value::Null, Value::Int(-12), Value::String("ab".into())], &mut buf);
+        text_row(&[], &[Value::Null, Value::Int(-12), Value::String("ab".into())], &mut buf);
         assert_eq!(buf, vec![0xfb, 3, b'-', b'1', b'2', 2, b'a', b'b']);
+        let year = ResultColumn { field_type: FieldType::Year, ..ResultColumn::varchar("y", 4) };
+        text_row(&[year.clone(), year], &[Value::Int(0), Value::Int(2024)], &mut buf);
+        assert_eq!(buf, b"\x040000\x042024".to_vec());
     }
 
     #[test]

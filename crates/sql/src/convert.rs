@@ -39,6 +39,7 @@ pub fn to_column(v: Value, col: &ColumnInfo, row: usize) -> Result<Value> {
         return Ok(if ty.unsigned { Value::UInt(n as u64) } else { Value::Int(n as i64) });
     }
     match ty.kind {
+        TypeKind::Year => to_year(&v, col, row),
         TypeKind::Json => {
             let text = match &v {
                 Value::Bytes(b) => String::from_utf8_lossy(b).into_owned(),
@@ -172,6 +173,35 @@ pub fn to_column(v: Value, col: &ColumnInfo, row: usize) -> Result<Value> {
             Ok(Value::Bytes(b))
         }
     }
+}
+
+/// MySQL's YEAR rules: 1901–2155, 0 (the zero year), and two-digit years 1–69 → 2001–2069,
+/// 70–99 → 1970–1999; the strings `'0'` and `'00'` mean 2000.
+fn to_year(v: &Value, col: &ColumnInfo, row: usize) -> Result<Value> {
+    let text = match v {
+        Value::String(s) => Some(s.trim().to_string()),
+        Value::Bytes(b) => Some(String::from_utf8_lossy(b).trim().to_string()),
+        _ => None,
+    };
+    let n: i128 = match (v, &text) {
+        (_, Some(t)) => parse_int(t).ok_or_else(|| incorrect("year", v, col, row))?,
+        (Value::Temporal(t), _) => i128::from(t.year),
+        (Value::Int(i), _) => i128::from(*i),
+        (Value::UInt(u), _) => i128::from(*u),
+        (Value::Double(d), _) => d.round() as i128,
+        (Value::Decimal(d), _) => d.round_to_i128(),
+        _ => return Err(incorrect("year", v, col, row)),
+    };
+    let short_string = text.as_ref().is_some_and(|t| t.len() < 4);
+    let y = match n {
+        0 if short_string => 2000,
+        0 => 0,
+        1..=69 => 2000 + n,
+        70..=99 => 1900 + n,
+        1901..=2155 => n,
+        _ => return Err(Error::fmt(ER_WARN_DATA_OUT_OF_RANGE, &[&col.name, &row])),
+    };
+    Ok(Value::Int(y as i64))
 }
 
 /// JSON printed as MySQL prints it: `{"a": 1, "b": [1, 2]}`.

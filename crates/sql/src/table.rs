@@ -55,6 +55,7 @@ pub fn decode_row(table: &TableInfo, handle: i64, raw: &[u8]) -> Result<Row> {
 pub fn implicit_default(c: &catalog::ColumnInfo) -> Value {
     match c.ty.kind {
         types::TypeKind::Float | types::TypeKind::Double => Value::Double(0.0),
+        types::TypeKind::Year => Value::Int(0),
         _ if c.ty.is_integer() => {
             if c.ty.unsigned {
                 Value::UInt(0)

@@ -238,6 +238,18 @@ impl Binder<'_> {
                 }
                 self.call(Func::Substring, &args)
             }
+            A::Extract { field, expr, .. } => {
+                let func = match field.to_string().to_ascii_uppercase().as_str() {
+                    "YEAR" => Func::Year,
+                    "MONTH" => Func::Month,
+                    "DAY" => Func::Day,
+                    "HOUR" => Func::Hour,
+                    "MINUTE" => Func::Minute,
+                    "SECOND" => Func::Second,
+                    other => return Err(unsupported(format!("EXTRACT({other} FROM …)"))),
+                };
+                self.call(func, &[expr])
+            }
             A::Trim { expr, trim_where, trim_what, trim_characters: None } => {
                 match (trim_where, trim_what) {
                     (None, None) => self.call(Func::Trim, &[expr.as_ref()]),

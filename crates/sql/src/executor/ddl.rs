@@ -500,6 +500,12 @@ pub fn column_type(dt: &DataType) -> Result<ColumnType> {
             }
         }
         DataType::Date => ColumnType::new(TypeKind::Date),
+        DataType::Custom(name, args)
+            if name.to_string().eq_ignore_ascii_case("year")
+                && (args.is_empty() || args.iter().map(|a| a.to_string()).eq(["4"])) =>
+        {
+            ColumnType::new(TypeKind::Year)
+        }
         DataType::JSON => ColumnType::new(TypeKind::Json),
         DataType::Enum(members, _) => {
             let elems = members

@@ -110,6 +110,7 @@ pub fn source_text(text: &str, e: &ast::Expr) -> String {
                 _ => b,
             };
             let (a, end) = widen_for_interval(text, e, a, end);
+            let (a, end) = widen_for_keyword_call(text, e, a, end);
             text[a..end].to_string()
         }
         _ => e.to_string(),
@@ -135,6 +136,56 @@ fn widen_for_interval(text: &str, e: &ast::Expr, a: usize, end: usize) -> (usize
     let word = &rest[word_start..word_start + word_len];
     let unit = crate::expr::func_time::INTERVAL_UNITS.iter().any(|u| u.eq_ignore_ascii_case(word));
     (start, if unit { end + word_start + word_len } else { end })
+}
+
+/// sqlparser's span of `CAST(x AS t)`, `TRIM(…)`, `EXTRACT(…)` and other calls written with
+/// keywords covers only their first argument: take in the keyword and the whole argument list.
+fn widen_for_keyword_call(text: &str, e: &ast::Expr, a: usize, end: usize) -> (usize, usize) {
+    let keywords: &[&str] = match e {
+        ast::Expr::Cast { .. } => &["CAST", "CONVERT"],
+        ast::Expr::Convert { .. } => &["CONVERT"],
+        ast::Expr::Substring { .. } => &["SUBSTRING", "SUBSTR"],
+        ast::Expr::Trim { .. } => &["TRIM"],
+        ast::Expr::Extract { .. } => &["EXTRACT"],
+        ast::Expr::Position { .. } => &["POSITION"],
+        ast::Expr::Ceil { .. } => &["CEILING", "CEIL"],
+        ast::Expr::Floor { .. } => &["FLOOR"],
+        _ => return (a, end),
+    };
+    let starts_with_keyword = |at: usize| {
+        keywords
+            .iter()
+            .any(|k| text.get(at..at + k.len()).is_some_and(|w| w.eq_ignore_ascii_case(k)))
+    };
+    let start = if starts_with_keyword(a) {
+        Some(a)
+    } else {
+        // Walk back over `(`, spaces and a leading TRIM mode word to the keyword.
+        let mut i = a;
+        let mut found = None;
+        while i > 0 {
+            i -= 1;
+            if !text.is_char_boundary(i) {
+                continue;
+            }
+            if starts_with_keyword(i)
+                && (i == 0 || !text.as_bytes()[i - 1].is_ascii_alphanumeric())
+                && text[i..a].contains('(')
+            {
+                found = Some(i);
+                break;
+            }
+            if a - i > 64 {
+                break;
+            }
+        }
+        found
+    };
+    let Some(start) = start else { return (a, end) };
+    match text[start..].find('(') {
+        Some(p) => (start, after_parens(text, start + p).max(end)),
+        None => (a, end),
+    }
 }
 
 /// If `text[from..]` starts (after spaces) with a parenthesised group, the offset just past its
