@@ -102,6 +102,15 @@ impl Session {
     }
 
     fn execute_one(&mut self, text: &str) -> Result<ExecResult> {
+        if let Some(special) = sql::special::recognize(text) {
+            self.ctx.warnings.clear();
+            self.ctx.start_statement();
+            let result = sql::special::execute(&self.catalog, &special);
+            if let Err(e) = &result {
+                self.record_error(e);
+            }
+            return result;
+        }
         let stmt = match sql::parse_statement(text) {
             Ok(s) => s,
             Err(e) => {

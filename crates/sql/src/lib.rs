@@ -15,6 +15,7 @@ pub mod expr;
 pub mod fk;
 pub mod parser;
 pub mod result;
+pub mod special;
 pub mod split;
 pub mod stmt_txn;
 pub mod sysvar;

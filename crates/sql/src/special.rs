@@ -1,0 +1,98 @@
+//! Statements `sqlparser` has no syntax tree for, recognised from their tokens before parsing.
+//!
+//! Today that is `SHOW CREATE {DATABASE | SCHEMA} [IF NOT EXISTS] name`. Each is answered here
+//! from the catalog; everything else goes to [`crate::parse_statement`].
+
+use catalog::Catalog;
+use errno::{Error, Result, ER_BAD_DB};
+use sqlparser::{
+    dialect::MySqlDialect,
+    tokenizer::{Token, Tokenizer},
+};
+use types::{ResultColumn, Value};
+
+use crate::result::{ExecResult, ResultSet};
+
+/// A statement recognised from its tokens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Special {
+    /// `SHOW CREATE DATABASE [IF NOT EXISTS] name`.
+    ShowCreateDatabase {
+        /// The database name as written (unquoted).
+        name: String,
+        /// `IF NOT EXISTS` was given: the statement shown carries it too.
+        if_not_exists: bool,
+    },
+}
+
+/// Recognises a special statement in `text`.
+pub fn recognize(text: &str) -> Option<Special> {
+    let tokens = Tokenizer::new(&MySqlDialect {}, text).tokenize().ok()?;
+    let mut words = tokens
+        .iter()
+        .filter(|t| !matches!(t, Token::Whitespace(_) | Token::SemiColon | Token::EOF));
+    let mut keyword = |k: &str| match words.clone().next() {
+        Some(Token::Word(w)) if w.quote_style.is_none() && w.value.eq_ignore_ascii_case(k) => {
+            words.next();
+            true
+        }
+        _ => false,
+    };
+    if !(keyword("SHOW") && keyword("CREATE") && (keyword("DATABASE") || keyword("SCHEMA"))) {
+        return None;
+    }
+    let if_not_exists = keyword("IF") && keyword("NOT") && keyword("EXISTS");
+    let name = match words.next() {
+        Some(Token::Word(w)) => w.value.clone(),
+        _ => return None,
+    };
+    words.next().is_none().then_some(Special::ShowCreateDatabase { name, if_not_exists })
+}
+
+/// Runs a special statement.
+pub fn execute(catalog: &Catalog, stmt: &Special) -> Result<ExecResult> {
+    match stmt {
+        Special::ShowCreateDatabase { name, if_not_exists } => {
+            let virtual_db = ["information_schema", "mysql"]
+                .iter()
+                .find(|v| v.eq_ignore_ascii_case(name))
+                .map(|v| v.to_string());
+            let schema = catalog.schema();
+            let (shown, charset) = match (schema.database(name), virtual_db) {
+                (Some(db), _) => (db.name.clone(), db.charset.clone()),
+                (None, Some(v)) => (v, "utf8mb4".to_string()),
+                (None, None) => return Err(Error::fmt(ER_BAD_DB, &[name])),
+            };
+            let guard = if *if_not_exists { "/*!32312 IF NOT EXISTS*/ " } else { "" };
+            let create = format!(
+                "CREATE DATABASE {guard}`{}` /*!40100 DEFAULT CHARACTER SET {charset} */",
+                shown.replace('`', "``")
+            );
+            Ok(ExecResult::Rows(ResultSet {
+                columns: vec![
+                    ResultColumn::varchar("Database", 256).not_null(),
+                    ResultColumn::varchar("Create Database", 1024).not_null(),
+                ],
+                rows: vec![vec![Value::String(shown), Value::String(create)]],
+            }))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recognizes_show_create_database_only() {
+        let db = |name: &str, ine| {
+            Some(Special::ShowCreateDatabase { name: name.into(), if_not_exists: ine })
+        };
+        assert_eq!(recognize("SHOW CREATE DATABASE test"), db("test", false));
+        assert_eq!(recognize("show create schema if not exists `my db`;"), db("my db", true));
+        assert_eq!(recognize("SHOW CREATE TABLE t"), None);
+        assert_eq!(recognize("SHOW CREATE DATABASE a b"), None);
+        assert_eq!(recognize("SHOW CREATE DATABASE"), None);
+        assert_eq!(recognize("SELECT 'SHOW CREATE DATABASE x'"), None);
+    }
+}
