@@ -38,7 +38,8 @@ def test_result_columns_are_named_by_their_source_text(server):
     with server.connect() as c, c.cursor() as cur:
         cur.execute(
             "SELECT CAST(1 + 2 AS CHAR), convert('x', CHAR), TRIM(LEADING 'a' FROM 'aab'), "
-            "SUBSTRING('hello', 2, 3), EXTRACT(YEAR FROM '2024-01-02'), CEIL(1.5), 1 + 1"
+            "SUBSTRING('hello', 2, 3), EXTRACT(YEAR FROM '2024-01-02'), CEIL(1.5), 1 + 1, "
+            "CAST(NOW() AS DATE) = CURDATE(), CURTIME() = TIME(NOW()), concat('(', 'x')"
         )
         assert [d[0] for d in cur.description] == [
             "CAST(1 + 2 AS CHAR)",
@@ -48,6 +49,9 @@ def test_result_columns_are_named_by_their_source_text(server):
             "EXTRACT(YEAR FROM '2024-01-02')",
             "CEIL(1.5)",
             "1 + 1",
+            "CAST(NOW() AS DATE) = CURDATE()",
+            "CURTIME() = TIME(NOW())",
+            "concat('(', 'x')",
         ]
         assert cur.fetchone()[:4] == ("3", "x", "b", "ell")
 

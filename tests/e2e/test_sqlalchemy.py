@@ -3,6 +3,7 @@ isolation levels, pool pre-ping, instance updates and deletes with rowcount chec
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.dialects import mysql
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 
@@ -214,6 +215,9 @@ def test_types_round_trip_exactly(engine):
         sa.Column("ratio", sa.Float),
         sa.Column("flag", sa.Boolean),
         sa.Column("blob", sa.LargeBinary),
+        sa.Column("clock", sa.Time),
+        sa.Column("clock3", mysql.TIME(fsp=3)),
+        sa.Column("yr", mysql.YEAR),
         sa.Column("stamp", sa.TIMESTAMP, server_default=sa.func.current_timestamp(), server_onupdate=sa.FetchedValue()),
     )
     md.create_all(engine)
@@ -221,6 +225,7 @@ def test_types_round_trip_exactly(engine):
         row = dict(
             id=1, size=Size.large, doc={"a": [1, 2, {"b": None}], "c": "é"}, at=datetime.datetime(2024, 2, 29, 23, 59, 58),
             day=datetime.date(1999, 12, 31), price=decimal.Decimal("12345.678"), ratio=0.25, flag=True, blob=b"\x00\xff\x10",
+            clock=datetime.time(13, 14, 15), clock3=datetime.time(1, 2, 3, 456000), yr=2024,
         )
         with engine.begin() as c:
             c.execute(t.insert(), row)
@@ -229,6 +234,9 @@ def test_types_round_trip_exactly(engine):
         for k, v in row.items():
             assert got[k] == v, k
         assert isinstance(got["stamp"], datetime.datetime)
+        cols = {c["name"]: c["type"] for c in sa.inspect(engine).get_columns("typed_values")}
+        assert isinstance(cols["clock3"], mysql.TIME) and cols["clock3"].fsp == 3
+        assert isinstance(cols["yr"], mysql.YEAR)
     finally:
         md.drop_all(engine)
 

@@ -25,6 +25,7 @@ pub fn to_column(v: Value, col: &ColumnInfo, row: usize) -> Result<Value> {
             Value::Double(d) => d.round() as i128,
             Value::Decimal(d) => d.round_to_i128(),
             Value::Temporal(t) => t.to_number() as i128,
+            Value::Time(d) => d.to_number().round() as i128,
             Value::String(s) => {
                 parse_int(s.trim()).ok_or_else(|| incorrect("integer", &v, col, row))?
             }
@@ -40,6 +41,15 @@ pub fn to_column(v: Value, col: &ColumnInfo, row: usize) -> Result<Value> {
     }
     match ty.kind {
         TypeKind::Year => to_year(&v, col, row),
+        TypeKind::Time => crate::expr::as_time(&v)
+            .and_then(|d| d.with_fsp(ty.scale as u8))
+            .map(Value::Time)
+            .ok_or_else(|| {
+                Error::msg(
+                    errno::ER_TRUNCATED_WRONG_VALUE,
+                    format!("Incorrect time value: '{v}' for column '{}' at row {row}", col.name),
+                )
+            }),
         TypeKind::Json => {
             let text = match &v {
                 Value::Bytes(b) => String::from_utf8_lossy(b).into_owned(),

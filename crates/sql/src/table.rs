@@ -56,6 +56,9 @@ pub fn implicit_default(c: &catalog::ColumnInfo) -> Value {
     match c.ty.kind {
         types::TypeKind::Float | types::TypeKind::Double => Value::Double(0.0),
         types::TypeKind::Year => Value::Int(0),
+        types::TypeKind::Time => {
+            types::Duration::from_micros(0, 0).map_or(Value::Null, Value::Time)
+        }
         _ if c.ty.is_integer() => {
             if c.ty.unsigned {
                 Value::UInt(0)

@@ -14,6 +14,7 @@ const UINT: u8 = 0x04;
 const FLOAT: u8 = 0x05;
 const DECIMAL: u8 = 0x06;
 const TEMPORAL: u8 = 0x07;
+const TIME: u8 = 0x08;
 const GROUP: usize = 8;
 
 /// Appends a signed integer without a flag (for ids and handles).
@@ -55,13 +56,17 @@ pub fn encode(out: &mut Vec<u8>, v: &Value) {
             out.push(TEMPORAL);
             out.extend_from_slice(&t.packed().to_be_bytes());
         }
+        Value::Time(d) => {
+            out.push(TIME);
+            put_i64(out, d.micros());
+        }
         Value::String(s) => encode_bytes(out, s.as_bytes()),
         Value::Bytes(b) => encode_bytes(out, b),
     }
 }
 
 /// Reads one datum from the front of `b`: the value and the bytes after it. Byte strings come
-/// back as `Value::Bytes` and temporals as `DATETIME` with `fsp` 0; the caller restores the
+/// back as `Value::Bytes`, temporals as `DATETIME` and times with `fsp` 0; the caller restores the
 /// column's own type ([`Value::Temporal`] kind and fsp, text vs binary).
 pub fn decode(b: &[u8]) -> Option<(Value, &[u8])> {
     let (&flag, rest) = b.split_first()?;
@@ -86,6 +91,7 @@ pub fn decode(b: &[u8]) -> Option<(Value, &[u8])> {
             let t = types::Temporal::from_packed(types::TemporalKind::DateTime, fixed8(rest)?)?;
             (Value::Temporal(t), &rest[8..])
         }
+        TIME => (Value::Time(types::Duration::from_micros(get_i64(rest)?, 0)?), &rest[8..]),
         BYTES => {
             let mut out = Vec::new();
             let mut rest = rest;
@@ -166,6 +172,7 @@ mod tests {
             Value::Double(0.75),
             Value::Decimal(types::Decimal::new(-12345, 2).unwrap()),
             Value::Temporal(t),
+            Value::Time(types::Duration::parse("-01:02:03").unwrap()),
             Value::Bytes(Vec::new()),
             Value::Bytes(b"abcdefgh".to_vec()),
             Value::Bytes(b"abcdefghij\0".to_vec()),

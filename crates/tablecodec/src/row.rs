@@ -5,6 +5,7 @@
 //!  [version=1][count u16] then per column: [column id u32][tag u8][payload]
 //!  tags: 0 NULL · 1 i64 · 2 u64 · 3 f64 · 4 utf8 string (u32 len + bytes) · 5 bytes (u32 len + bytes)
 //!        6 decimal (scale u8 + i128 mantissa) · 7 temporal (kind u8, fsp u8, micros since 1970 i64)
+//!        8 time (fsp u8, signed micros i64)
 //! ```
 //! All integers little endian.
 
@@ -48,6 +49,11 @@ pub fn encode_row(cols: &[(u32, &Value)]) -> Vec<u8> {
                 out.push(t.fsp);
                 out.extend_from_slice(&t.to_micros().to_le_bytes());
             }
+            Value::Time(d) => {
+                out.push(8);
+                out.push(d.fsp());
+                out.extend_from_slice(&d.micros().to_le_bytes());
+            }
             Value::String(s) => {
                 out.push(4);
                 out.extend_from_slice(&(s.len() as u32).to_le_bytes());
@@ -90,6 +96,11 @@ pub fn decode_row(b: &[u8]) -> Option<Vec<(u32, Value)>> {
                 let mut t = types::Temporal::from_micros(kind, micros)?;
                 t.fsp = fsp;
                 Value::Temporal(t)
+            }
+            8 => {
+                let fsp = r.take(1)?[0];
+                let micros = i64::from_le_bytes(r.take(8)?.try_into().ok()?);
+                Value::Time(types::Duration::from_micros(micros, fsp)?)
             }
             6 => {
                 let scale = u32::from(r.take(1)?[0]);
@@ -143,12 +154,13 @@ mod tests {
                 types::Temporal::parse(types::TemporalKind::DateTime, "2024-05-06 07:08:09.5")
                     .expect("t"),
             ),
+            Value::Time(types::Duration::parse("-12:34:56.25").expect("time")),
         ];
         let cols: Vec<(u32, &Value)> =
             vals.iter().enumerate().map(|(i, v)| (i as u32 + 1, v)).collect();
         let enc = encode_row(&cols);
         let dec = decode_row(&enc).expect("decode");
-        assert_eq!(dec.len(), 8);
+        assert_eq!(dec.len(), 9);
         for (i, (id, v)) in dec.iter().enumerate() {
             assert_eq!(*id, i as u32 + 1);
             assert_eq!(v, &vals[i]);

@@ -31,6 +31,8 @@ pub enum TypeKind {
     Timestamp,
     /// YEAR.
     Year,
+    /// TIME(fsp) (`scale` holds fsp).
+    Time,
     /// JSON (stored as validated text).
     Json,
     /// ENUM('a', 'b', …).
@@ -83,6 +85,7 @@ impl ColumnType {
             TypeKind::Date => 10,
             TypeKind::DateTime | TypeKind::Timestamp => 19,
             TypeKind::Year => 4,
+            TypeKind::Time => 10,
             TypeKind::Json => u32::MAX,
             TypeKind::Enum | TypeKind::Set => 1,
             TypeKind::Char | TypeKind::Binary => 1,
@@ -148,6 +151,7 @@ impl ColumnType {
             TypeKind::DateTime => FieldType::DateTime,
             TypeKind::Timestamp => FieldType::Timestamp,
             TypeKind::Year => FieldType::Year,
+            TypeKind::Time => FieldType::Time,
             TypeKind::Json => FieldType::Json,
             TypeKind::Enum => FieldType::Enum,
             TypeKind::Set => FieldType::Set,
@@ -173,6 +177,9 @@ impl ColumnType {
     pub fn display_length(&self) -> u32 {
         if matches!(self.kind, TypeKind::DateTime | TypeKind::Timestamp) && self.scale > 0 {
             return 20 + self.scale;
+        }
+        if self.kind == TypeKind::Time && self.scale > 0 {
+            return 11 + self.scale;
         }
         if matches!(self.kind, TypeKind::Enum | TypeKind::Set) {
             let longest = self.elems.iter().map(|e| e.chars().count() as u32).max().unwrap_or(1);
@@ -209,6 +216,7 @@ impl ColumnType {
             TypeKind::DateTime => "datetime",
             TypeKind::Timestamp => "timestamp",
             TypeKind::Year => "year",
+            TypeKind::Time => "time",
             TypeKind::Json => "json",
             TypeKind::Enum => "enum",
             TypeKind::Set => "set",
@@ -241,7 +249,7 @@ impl ColumnType {
             | TypeKind::Int
             | TypeKind::BigInt => format!("{base}({})", self.length),
             TypeKind::Decimal => format!("{base}({},{})", self.length, self.scale),
-            TypeKind::DateTime | TypeKind::Timestamp if self.scale > 0 => {
+            TypeKind::DateTime | TypeKind::Timestamp | TypeKind::Time if self.scale > 0 => {
                 format!("{base}({})", self.scale)
             }
             TypeKind::Year => format!("{base}(4)"),

@@ -6,12 +6,14 @@
 
 mod column;
 mod decimal;
+mod duration;
 mod field;
 mod temporal;
 mod value;
 
 pub use column::{ColumnType, TypeKind};
 pub use decimal::{Decimal, ParseDecimalError, MAX_PRECISION, MAX_SCALE};
+pub use duration::{Duration, MAX_TIME_MICROS};
 pub use field::{charset, ColumnFlags, FieldType, ResultColumn};
 pub use temporal::{civil_from_days, days_from_civil, days_in_month, Temporal, TemporalKind};
 pub use value::Value;

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::{Decimal, Temporal};
+use crate::{Decimal, Duration, Temporal};
 
 /// A SQL value as the executor computes with it.
 ///
@@ -22,6 +22,8 @@ pub enum Value {
     Decimal(Decimal),
     /// DATE / DATETIME / TIMESTAMP.
     Temporal(Temporal),
+    /// TIME.
+    Time(Duration),
     /// Character string.
     String(String),
     /// Byte string.
@@ -54,6 +56,7 @@ impl fmt::Display for Value {
             Value::Double(d) => write_double(f, *d),
             Value::Decimal(d) => write!(f, "{d}"),
             Value::Temporal(t) => write!(f, "{t}"),
+            Value::Time(d) => write!(f, "{d}"),
             Value::String(s) => f.write_str(s),
             Value::Bytes(b) => f.write_str(&String::from_utf8_lossy(b)),
         }

@@ -592,6 +592,9 @@ fn cast_type(dt: &DataType) -> Result<CastType> {
             let (p, s) = crate::executor::decimal_precision(info)?;
             CastType::Decimal(p, s)
         }
+        DataType::Date => CastType::Date,
+        DataType::Datetime(fsp) => CastType::DateTime(fsp.unwrap_or(0).min(6) as u8),
+        DataType::Time(fsp, _) => CastType::Time(fsp.unwrap_or(0).min(6) as u8),
         other => return Err(unsupported(format!("CAST to {other}"))),
     })
 }
@@ -619,6 +622,7 @@ pub(crate) fn value_type(v: &Value) -> FieldType {
             types::TemporalKind::DateTime => FieldType::DateTime,
             types::TemporalKind::Timestamp => FieldType::Timestamp,
         },
+        Value::Time(_) => FieldType::Time,
         Value::String(_) | Value::Bytes(_) => FieldType::VarString,
     }
 }

@@ -435,6 +435,7 @@ fn column_value(c: &catalog::ColumnInfo, v: Value) -> Value {
             }
             Value::Temporal(t)
         }
+        Value::Time(d) => d.with_fsp(c.ty.scale.min(6) as u8).map_or(Value::Time(d), Value::Time),
         other => other,
     }
 }

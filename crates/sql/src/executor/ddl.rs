@@ -500,6 +500,13 @@ pub fn column_type(dt: &DataType) -> Result<ColumnType> {
             }
         }
         DataType::Date => ColumnType::new(TypeKind::Date),
+        DataType::Time(fsp, _) => {
+            let fsp = fsp.unwrap_or(0);
+            if fsp > 6 {
+                return Err(Error::fmt(errno::ER_TOO_BIG_PRECISION, &[&fsp, &"TIME", &6]));
+            }
+            ColumnType { scale: fsp as u32, ..ColumnType::new(TypeKind::Time) }
+        }
         DataType::Custom(name, args)
             if name.to_string().eq_ignore_ascii_case("year")
                 && (args.is_empty() || args.iter().map(|a| a.to_string()).eq(["4"])) =>

@@ -264,6 +264,11 @@ fn place(column: &ColumnInfo, v: &Value) -> Option<Placed> {
             Value::Bytes(_) => Some(exact(v.clone())),
             _ => None,
         },
+        TypeKind::Time => match v {
+            Value::String(s) => Some(exact(Value::Time(types::Duration::parse(s)?))),
+            Value::Time(_) => Some(exact(v.clone())),
+            _ => None,
+        },
         TypeKind::Date | TypeKind::DateTime | TypeKind::Timestamp => {
             let kind = match ty.kind {
                 TypeKind::Date => TemporalKind::Date,

@@ -111,6 +111,7 @@ pub fn source_text(text: &str, e: &ast::Expr) -> String {
             };
             let (a, end) = widen_for_interval(text, e, a, end);
             let (a, end) = widen_for_keyword_call(text, e, a, end);
+            let (a, end) = balance_parens(text, a, end);
             text[a..end].to_string()
         }
         _ => e.to_string(),
@@ -186,6 +187,69 @@ fn widen_for_keyword_call(text: &str, e: &ast::Expr, a: usize, end: usize) -> (u
         Some(p) => (start, after_parens(text, start + p).max(end)),
         None => (a, end),
     }
+}
+
+/// Widens `text[a..end]` until its parentheses balance (outside quotes): sqlparser's spans of
+/// nested calls can start inside an enclosing `CAST(` or stop before a trailing `f()`'s
+/// argument list. A `(` reached going left takes in the function name before it.
+fn balance_parens(text: &str, mut a: usize, mut end: usize) -> (usize, usize) {
+    let bytes = text.as_bytes();
+    // A call name right at the end: take in its argument list.
+    if end > 0 && (bytes[end - 1].is_ascii_alphanumeric() || bytes[end - 1] == b'_') {
+        end = after_parens(text, end);
+    }
+    let depth = |a: usize, end: usize| -> (usize, usize) {
+        let (mut open, mut unmatched_close) = (0usize, 0usize);
+        let mut quote: Option<u8> = None;
+        let mut i = a;
+        while i < end {
+            let c = bytes[i];
+            match quote {
+                Some(q) if c == b'\\' && q != b'`' => i += 1,
+                Some(q) if c == q => quote = None,
+                Some(_) => {}
+                None => match c {
+                    b'\'' | b'"' | b'`' => quote = Some(c),
+                    b'(' => open += 1,
+                    b')' if open > 0 => open -= 1,
+                    b')' => unmatched_close += 1,
+                    _ => {}
+                },
+            }
+            i += 1;
+        }
+        (open, unmatched_close)
+    };
+    let (_, mut close) = depth(a, end);
+    while close > 0 && a > 0 {
+        a -= 1;
+        match bytes[a] {
+            b')' => close += 1,
+            b'(' => close -= 1,
+            _ => {}
+        }
+    }
+    if close == 0 {
+        while a > 0 && (bytes[a - 1].is_ascii_alphanumeric() || bytes[a - 1] == b'_') {
+            a -= 1;
+        }
+    }
+    let (mut open, _) = depth(a, end);
+    while open > 0 && end < bytes.len() {
+        match bytes[end] {
+            b'(' => open += 1,
+            b')' => open -= 1,
+            _ => {}
+        }
+        end += 1;
+    }
+    while !text.is_char_boundary(a) {
+        a -= 1;
+    }
+    while !text.is_char_boundary(end) {
+        end += 1;
+    }
+    (a, end)
 }
 
 /// If `text[from..]` starts (after spaces) with a parenthesised group, the offset just past its

@@ -18,6 +18,12 @@ pub enum CastType {
     Double,
     /// `DECIMAL(p, s)`.
     Decimal(u32, u32),
+    /// `DATE`.
+    Date,
+    /// `DATETIME[(fsp)]`.
+    DateTime(u8),
+    /// `TIME[(fsp)]`.
+    Time(u8),
 }
 
 impl CastType {
@@ -28,6 +34,9 @@ impl CastType {
             CastType::Signed | CastType::Unsigned => FieldType::LongLong,
             CastType::Double => FieldType::Double,
             CastType::Decimal(..) => FieldType::NewDecimal,
+            CastType::Date => FieldType::Date,
+            CastType::DateTime(_) => FieldType::DateTime,
+            CastType::Time(_) => FieldType::Time,
         }
     }
 
@@ -64,6 +73,24 @@ impl CastType {
                 Some(d) => Value::Decimal(d),
                 None => Value::Null,
             },
+            CastType::Date | CastType::DateTime(_) => {
+                let kind = if self == CastType::Date {
+                    types::TemporalKind::Date
+                } else {
+                    types::TemporalKind::DateTime
+                };
+                let fsp = if let CastType::DateTime(f) = self { f } else { 0 };
+                match super::func_time::as_temporal(&v) {
+                    Some(t) if kind == types::TemporalKind::Date => {
+                        Value::Temporal(t.with_kind(kind))
+                    }
+                    Some(t) => Value::Temporal(t.with_kind(kind).with_fsp(fsp)),
+                    None => Value::Null,
+                }
+            }
+            CastType::Time(fsp) => super::func_duration::as_time(&v)
+                .and_then(|d| d.with_fsp(fsp))
+                .map_or(Value::Null, Value::Time),
         })
     }
 }
@@ -86,6 +113,7 @@ pub fn to_f64(v: &Value) -> f64 {
         Value::Double(d) => *d,
         Value::Decimal(d) => d.to_f64(),
         Value::Temporal(t) => t.to_number(),
+        Value::Time(d) => d.to_number(),
         Value::String(s) => parse_f64_prefix(s),
         Value::Bytes(b) => parse_f64_prefix(&String::from_utf8_lossy(b)),
     }
@@ -100,6 +128,12 @@ pub fn to_decimal(v: &Value) -> Option<Decimal> {
         Value::Decimal(d) => Some(*d),
         Value::Double(d) => Decimal::from_f64(*d),
         Value::Temporal(t) => Decimal::from_f64(t.to_number()),
+        Value::Time(d) => {
+            let (h, m, s, us) = d.parts();
+            let mantissa = i128::from((h * 10_000 + m * 100 + s) * 1_000_000 + us);
+            let sign = if d.micros() < 0 { -1 } else { 1 };
+            Decimal::new(sign * mantissa, 6)?.rescale(u32::from(d.fsp()))
+        }
         Value::String(s) => {
             s.trim().parse().ok().or_else(|| Decimal::from_f64(parse_f64_prefix(s)))
         }

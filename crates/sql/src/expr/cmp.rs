@@ -24,6 +24,15 @@ pub fn compare(a: &Value, b: &Value) -> Option<Ordering> {
         (Bytes(x), String(y)) => x.as_slice().cmp(y.as_bytes()),
         (Decimal(x), Decimal(y)) => x.cmp(y),
         (Temporal(x), Temporal(y)) => x.cmp(y),
+        (Time(x), Time(y)) => x.cmp(y),
+        (Time(x), String(s)) => match types::Duration::parse(s) {
+            Some(y) => x.cmp(&y),
+            None => x.to_string().as_bytes().cmp(s.as_bytes()),
+        },
+        (String(s), Time(y)) => match types::Duration::parse(s) {
+            Some(x) => x.cmp(y),
+            None => s.as_bytes().cmp(y.to_string().as_bytes()),
+        },
         (Temporal(x), String(s)) => match types::Temporal::parse(x.kind, s) {
             Some(y) => x.cmp(&y),
             None => x.to_string().as_bytes().cmp(s.as_bytes()),

@@ -146,6 +146,20 @@ pub enum Func {
     DayOfWeek,
     /// `DAYOFYEAR(t)`
     DayOfYear,
+    /// `CURTIME([fsp])` / `CURRENT_TIME`
+    CurTime,
+    /// `TIME(t)`
+    Time,
+    /// `TIME_TO_SEC(t)`
+    TimeToSec,
+    /// `SEC_TO_TIME(n)`
+    SecToTime,
+    /// `TIMEDIFF(a, b)`
+    TimeDiff,
+    /// `ADDTIME(t, d)`
+    AddTime,
+    /// `SUBTIME(t, d)`
+    SubTime,
 }
 
 impl Func {
@@ -218,6 +232,13 @@ impl Func {
             "SECOND" => (Second, 1, 1),
             "DAYOFWEEK" => (DayOfWeek, 1, 1),
             "DAYOFYEAR" => (DayOfYear, 1, 1),
+            "CURTIME" | "CURRENT_TIME" => (CurTime, 0, 1),
+            "TIME" => (Time, 1, 1),
+            "TIME_TO_SEC" => (TimeToSec, 1, 1),
+            "SEC_TO_TIME" => (SecToTime, 1, 1),
+            "TIMEDIFF" => (TimeDiff, 2, 2),
+            "ADDTIME" => (AddTime, 2, 2),
+            "SUBTIME" => (SubTime, 2, 2),
             _ => return Err(Error::fmt(ER_SP_DOES_NOT_EXIST, &[&"FUNCTION", &name])),
         };
         if argc < min || argc > max {
@@ -235,6 +256,15 @@ impl Func {
             Pow | Sqrt | Exp | Ln | Log10 | Log2 | Pi => FieldType::Double,
             Now | FromUnixtime => FieldType::DateTime,
             CurDate | Date => FieldType::Date,
+            CurTime | Time | SecToTime | TimeDiff => FieldType::Time,
+            TimeToSec => FieldType::LongLong,
+            AddTime | SubTime => match args.first() {
+                Some(FieldType::Time) => FieldType::Time,
+                Some(FieldType::Date | FieldType::DateTime | FieldType::Timestamp) => {
+                    FieldType::DateTime
+                }
+                _ => FieldType::VarString,
+            },
             DateAdd | DateSub => match args.first() {
                 Some(FieldType::Date) => FieldType::Date,
                 Some(FieldType::DateTime | FieldType::Timestamp) => FieldType::DateTime,
@@ -462,7 +492,7 @@ impl Func {
 impl Func {
     /// The date and time functions; `None` for the others.
     fn call_time(self, args: &[Value], any_null: bool, stmt_time: i64) -> Option<Value> {
-        use super::func_time as t;
+        use super::{func_duration as d, func_time as t};
         use Func::*;
         let part = |f: fn(&types::Temporal) -> i64| {
             if any_null {
@@ -494,9 +524,19 @@ impl Func {
             Year => part(|x| i64::from(x.year)),
             Month => part(|x| i64::from(x.month)),
             Day => part(|x| i64::from(x.day)),
-            Hour => part(|x| i64::from(x.hour)),
-            Minute => part(|x| i64::from(x.minute)),
-            Second => part(|x| i64::from(x.second)),
+            Hour | Minute | Second if any_null => Value::Null,
+            Hour => d::time_part(&args[0], 0).unwrap_or_else(|| part(|x| i64::from(x.hour))),
+            Minute => d::time_part(&args[0], 1).unwrap_or_else(|| part(|x| i64::from(x.minute))),
+            Second => d::time_part(&args[0], 2).unwrap_or_else(|| part(|x| i64::from(x.second))),
+            CurTime => {
+                d::curtime(stmt_time, args.first().map_or(0, |v| to_i64(v).clamp(0, 6) as u8))
+            }
+            Time | TimeToSec | SecToTime | TimeDiff | AddTime | SubTime if any_null => Value::Null,
+            Time => d::time(&args[0]),
+            TimeToSec => d::time_to_sec(&args[0]),
+            SecToTime => d::sec_to_time(&args[0]),
+            TimeDiff => d::timediff(&args[0], &args[1]),
+            AddTime | SubTime => d::addtime(&args[0], &args[1], self == SubTime),
             DayOfWeek => part(|x| i64::from(x.weekday()) + 1),
             DayOfYear => part(|x| i64::from(x.day_of_year())),
             _ => return None,

@@ -7,6 +7,7 @@ mod cast;
 mod cmp;
 mod eval;
 mod func;
+mod func_duration;
 mod func_more;
 pub(crate) mod func_time;
 
@@ -14,6 +15,7 @@ pub use cast::{to_decimal, to_f64, to_i64, to_string, CastType};
 pub use cmp::{compare, like_match};
 pub use eval::{EvalCtx, SubqueryRunner, Truth};
 pub use func::Func;
+pub use func_duration::as_time;
 pub use func_time::now;
 
 use sqlparser::ast;
