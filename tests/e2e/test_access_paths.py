@@ -105,3 +105,60 @@ def test_writes_and_own_uncommitted_rows_use_the_same_paths(server, tables):
             assert fetch(cur, f"SELECT {what} FROM ap_ix WHERE {where}") == want, where
         assert fetch(cur, "SELECT * FROM ap_ix") == fetch(cur, "SELECT * FROM ap_plain")
         conn.rollback()
+
+
+JOIN_SHAPES = [
+    "{p} p JOIN {c} c ON c.pid = p.id",
+    "{p} p LEFT JOIN {c} c ON c.pid = p.id",
+    "{c} c LEFT JOIN {p} p ON p.id = c.pid",
+    "{c} c RIGHT JOIN {p} p ON p.id = c.pid",
+    "{p} p, {c} c WHERE c.pid = p.id AND",
+    "{p} p JOIN {c} c ON c.tag = p.name",
+    "{p} p LEFT JOIN {c} c ON c.pid = p.id AND c.n > 2",
+    "{c} c JOIN {p} p ON p.id = c.pid + 1 JOIN {c} c2 ON c2.pid = p.id",
+    "{p} p LEFT JOIN {c} c ON c.pid = p.name",
+]
+
+JOIN_FILTERS = [
+    "1 = 1",
+    "c.n IS NULL",
+    "c.n > 1",
+    "p.name = 'b'",
+    "p.id BETWEEN 2 AND 4",
+    "c.tag IS NULL OR p.id = 1",
+    "c.pid IN (1, 3, NULL)",
+    "p.name < c.tag",
+]
+
+
+def test_joins_agree_with_unindexed_nested_loops(server):
+    rng = random.Random(7)
+    parents = [(i, rng.choice(["a", "b", "c", None, "1"])) for i in range(1, 9)]
+    children = [
+        (i, rng.choice([1, 2, 3, 5, 8, 9, None]), rng.choice([0, 1, 2, 3, None]), rng.choice(["a", "b", "z", None, "1"]))
+        for i in range(1, 30)
+    ]
+    with server.connect(autocommit=True) as conn, conn.cursor() as cur:
+        cur.execute("DROP TABLE IF EXISTS jp_ix, jc_ix, jp_plain, jc_plain")
+        cur.execute("CREATE TABLE jp_ix (id INT PRIMARY KEY, name VARCHAR(5), UNIQUE KEY (name))")
+        cur.execute("CREATE TABLE jc_ix (id INT PRIMARY KEY, pid INT, n INT, tag VARCHAR(5), KEY (pid), KEY (tag, n))")
+        cur.execute("CREATE TABLE jp_plain (id INT, name VARCHAR(5))")
+        cur.execute("CREATE TABLE jc_plain (id INT, pid INT, n INT, tag VARCHAR(5))")
+        for r in parents:
+            cur.execute("INSERT IGNORE INTO jp_ix VALUES (%s, %s)", r)
+        for r in children:
+            cur.execute("INSERT INTO jc_ix VALUES (%s, %s, %s, %s)", r)
+        cur.execute("INSERT INTO jp_plain SELECT * FROM jp_ix")
+        cur.execute("INSERT INTO jc_plain SELECT * FROM jc_ix")
+        try:
+            for shape in JOIN_SHAPES:
+                for flt in JOIN_FILTERS:
+                    def sql(p, c):
+                        from_ = shape.format(p=p, c=c)
+                        where = f"{from_} ({flt})" if from_.endswith("AND") else f"{from_} WHERE {flt}"
+                        return f"SELECT * FROM {where}"
+
+                    want = fetch(cur, sql("jp_plain", "jc_plain"))
+                    assert fetch(cur, sql("jp_ix", "jc_ix")) == want, sql("jp_ix", "jc_ix")
+        finally:
+            cur.execute("DROP TABLE IF EXISTS jp_ix, jc_ix, jp_plain, jc_plain")

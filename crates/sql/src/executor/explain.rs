@@ -192,7 +192,7 @@ fn plan(ctx: &SessionCtx, catalog: &Catalog, st: &mut StmtTxn<'_>, q: &Query) ->
                 "NestedLoopJoin",
                 est,
                 String::new(),
-                "nested loops over the sources in FROM order".into(),
+                "sources in FROM order: index lookups on join keys, else nested loops".into(),
                 children,
             )
         }

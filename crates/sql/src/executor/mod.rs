@@ -12,6 +12,7 @@ mod explain;
 mod index;
 mod infoschema;
 mod insert;
+mod join;
 mod query;
 mod ranges;
 mod select;

@@ -12,6 +12,7 @@ use types::{ColumnFlags, FieldType, ResultColumn, Value};
 use super::{
     access::{fetch_rows, used_columns, Needs},
     aggregate,
+    join::{join_rows, JoinSpec},
     select::{limit_offset, result_column, source_text},
     table_name,
 };
@@ -436,7 +437,7 @@ pub fn execute_table_query(
                 ctx,
             )?
         }
-        _ => join_rows(st, &sources, &joins, ctx, outer, &eval)?,
+        _ => join_rows(st, &sources, &joins, select.selection.as_ref(), ctx, outer, &eval)?,
     };
     let mut rows = filter(rows, pred.as_ref().map(|(e, _)| e), &eval)?;
     if !q.locks.is_empty() && sources.len() > 1 {
@@ -573,23 +574,11 @@ pub fn execute_table_query(
 
 /// One table in FROM.
 pub struct Source {
-    db: String,
-    alias: String,
-    table: std::sync::Arc<TableInfo>,
+    pub(super) db: String,
+    pub(super) alias: String,
+    pub(super) table: std::sync::Arc<TableInfo>,
     /// Rows of a virtual table (information_schema), instead of reading storage.
-    rows: Option<Vec<Row>>,
-}
-
-/// How a source joins the ones before it.
-enum JoinSpec {
-    /// Comma or CROSS JOIN (or INNER JOIN without ON).
-    Cross,
-    /// INNER JOIN … ON.
-    Inner(ast::Expr),
-    /// LEFT [OUTER] JOIN … ON.
-    Left(ast::Expr),
-    /// RIGHT [OUTER] JOIN … ON.
-    Right(ast::Expr),
+    pub(super) rows: Option<Vec<Row>>,
 }
 
 /// A source's column type, from the wire type a derived table's result reports.
@@ -793,84 +782,6 @@ fn resolve_from(
         }
     }
     Ok((sources, specs))
-}
-
-/// Nested-loop joins of all sources, left to right; outer joins pad with NULLs.
-fn join_rows<'b, 'c>(
-    st: &RefCell<&'b mut StmtTxn<'c>>,
-    sources: &[Source],
-    specs: &[JoinSpec],
-    ctx: &SessionCtx,
-    outer: Option<&OuterRow<'_>>,
-    eval: &EvalCtx<'_>,
-) -> Result<Vec<Row>> {
-    let mut acc: Vec<Vec<Value>> = vec![Vec::new()];
-    let mut scope = Scope::default();
-    for (src, spec) in sources.iter().zip(specs) {
-        let right: Vec<Vec<Value>> = match &src.rows {
-            Some(rows) => rows.iter().map(|r| r.values.clone()).collect(),
-            None => table::scan_rows(&mut st.borrow_mut(), &src.table)?
-                .into_iter()
-                .map(|r| r.values)
-                .collect(),
-        };
-        scope.columns.extend(table_scope(&src.table, &src.alias).columns);
-        let on = match spec {
-            JoinSpec::Cross => None,
-            JoinSpec::Inner(e) | JoinSpec::Left(e) | JoinSpec::Right(e) => {
-                Some(bind_expr_in(e, &scope, ctx, "on clause", outer)?.0)
-            }
-        };
-        let width_left = acc.first().map_or(0, Vec::len);
-        let width_right = src.table.columns.len();
-        let matches = |l: &[Value], r: &[Value]| -> Result<Option<Vec<Value>>> {
-            let mut row = Vec::with_capacity(l.len() + r.len());
-            row.extend_from_slice(l);
-            row.extend_from_slice(r);
-            let ok = match &on {
-                Some(p) => p.eval(&row, eval)?.truth() == Some(true),
-                None => true,
-            };
-            Ok(ok.then_some(row))
-        };
-        let mut next = Vec::new();
-        match spec {
-            JoinSpec::Right(_) => {
-                for r in &right {
-                    let mut any = false;
-                    for l in &acc {
-                        if let Some(row) = matches(l, r)? {
-                            next.push(row);
-                            any = true;
-                        }
-                    }
-                    if !any {
-                        let mut row = vec![Value::Null; width_left];
-                        row.extend_from_slice(r);
-                        next.push(row);
-                    }
-                }
-            }
-            _ => {
-                for l in &acc {
-                    let mut any = false;
-                    for r in &right {
-                        if let Some(row) = matches(l, r)? {
-                            next.push(row);
-                            any = true;
-                        }
-                    }
-                    if !any && matches!(spec, JoinSpec::Left(_)) {
-                        let mut row = l.clone();
-                        row.extend(std::iter::repeat_n(Value::Null, width_right));
-                        next.push(row);
-                    }
-                }
-            }
-        }
-        acc = next;
-    }
-    Ok(acc.into_iter().map(|values| Row { handle: 0, values }).collect())
 }
 
 /// Rows of one side of a set operation (a SELECT, a parenthesised query, or another operation).

@@ -285,6 +285,13 @@ fn place(column: &ColumnInfo, v: &Value) -> Option<Placed> {
     }
 }
 
+/// The stored value of `column` equal to `v`: `None` when the executor does not compare them as
+/// an order on stored values, `Some(None)` when no stored value can equal `v`.
+pub fn point(column: &ColumnInfo, v: &Value) -> Option<Option<Value>> {
+    let p = place(column, v)?;
+    Some(if p.exact { p.le } else { None })
+}
+
 fn same(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Null, Value::Null) => true,

@@ -1,0 +1,336 @@
+//! Joins of the FROM clause's sources, left to right, with outer joins padding NULLs.
+//!
+//! Each stored table is read one of two ways:
+//! - **Index lookup join**: when an equality `this.col = expr` (from ON, or from WHERE for inner
+//!   and comma joins) ties this table's handle or the leading column of one of its indexes to
+//!   the sources before it, each row so far looks up its partners by key (results cached per
+//!   key). Foreign-key joins — what ORMs emit — read only matching rows.
+//! - **Filtered read**: otherwise the table is read once along the access path chosen for the
+//!   conjuncts that mention only it (its ON conjuncts for inner and left joins; WHERE conjuncts
+//!   unless it is the NULL-padded side of an outer join, where filtering early would change the
+//!   result), then joined by nested loops.
+//!
+//! Either way the whole ON condition is evaluated on every candidate pair and the WHERE clause
+//! afterwards, so narrowing reads never changes the answer.
+
+use std::{borrow::Cow, collections::HashMap};
+
+use catalog::{IndexInfo, TableInfo};
+use errno::Result;
+use kv::KeyRange;
+use sqlparser::ast;
+use types::Value;
+
+use super::{
+    access::{self, Needs},
+    query::{table_scope, Source},
+    ranges::{conjuncts, point},
+};
+use crate::{
+    binder::{bind_expr_in, OuterRow, Scope},
+    context::SessionCtx,
+    expr::{EvalCtx, Expr, Truth},
+    stmt_txn::StmtTxn,
+    table::{self, Row},
+};
+
+/// How a source joins the ones before it.
+pub enum JoinSpec {
+    /// Comma or CROSS JOIN (or INNER JOIN without ON).
+    Cross,
+    /// INNER JOIN … ON.
+    Inner(ast::Expr),
+    /// LEFT [OUTER] JOIN … ON.
+    Left(ast::Expr),
+    /// RIGHT [OUTER] JOIN … ON.
+    Right(ast::Expr),
+}
+
+/// How one table's partner rows are found for a row of the sources before it.
+enum Lookup {
+    /// By handle.
+    Handle,
+    /// Through an index whose first column is the key.
+    Index(IndexInfo),
+}
+
+/// A per-row lookup: the key expression over the rows so far, and the column it must equal.
+struct LookupJoin {
+    key: Expr,
+    column: usize,
+    via: Lookup,
+}
+
+/// Whether `e` mentions only `src` (by qualified or unambiguous names) and no subquery.
+fn only_source(e: &ast::Expr, src: &Source, all: &[Source]) -> bool {
+    use std::ops::ControlFlow;
+    let mut mentions = false;
+    let flow = ast::visit_expressions(e, |x| {
+        let ok = match x {
+            ast::Expr::Subquery(_)
+            | ast::Expr::Exists { .. }
+            | ast::Expr::In { target: ast::InTarget::Subquery(_), .. } => false,
+            ast::Expr::Identifier(id) => {
+                mentions = true;
+                src.table.column(&id.value).is_some()
+                    && all.iter().filter(|s| s.table.column(&id.value).is_some()).count() == 1
+            }
+            ast::Expr::CompoundIdentifier(parts) => {
+                mentions = true;
+                let n = parts.len();
+                n >= 2
+                    && parts[n - 2].value.eq_ignore_ascii_case(&src.alias)
+                    && src.table.column(&parts[n - 1].value).is_some()
+            }
+            _ => true,
+        };
+        if ok {
+            ControlFlow::Continue(())
+        } else {
+            ControlFlow::Break(())
+        }
+    });
+    mentions && flow.is_continue()
+}
+
+/// The column of `src` that `e` names, if it unambiguously names one.
+fn own_column(e: &ast::Expr, src: &Source, all: &[Source]) -> Option<usize> {
+    match e {
+        ast::Expr::Identifier(_) | ast::Expr::CompoundIdentifier(_) if only_source(e, src, all) => {
+            let name = match e {
+                ast::Expr::Identifier(id) => &id.value,
+                ast::Expr::CompoundIdentifier(parts) => &parts.last()?.value,
+                _ => return None,
+            };
+            src.table.column(name).map(|(i, _)| i)
+        }
+        ast::Expr::Nested(inner) => own_column(inner, src, all),
+        _ => None,
+    }
+}
+
+/// An equality usable for an index lookup join into `src` (at position `at`).
+#[allow(clippy::too_many_arguments)]
+fn lookup_join(
+    candidates: &[&ast::Expr],
+    src: &Source,
+    at: usize,
+    all: &[Source],
+    left_scope: &Scope,
+    ctx: &SessionCtx,
+    outer: Option<&OuterRow<'_>>,
+) -> Option<LookupJoin> {
+    let t = &src.table;
+    for c in candidates {
+        let ast::Expr::BinaryOp { left, op: ast::BinaryOperator::Eq, right } = c else { continue };
+        let sides = [(left.as_ref(), right.as_ref()), (right.as_ref(), left.as_ref())];
+        for (mine, theirs) in sides {
+            let Some(column) = own_column(mine, src, all) else { continue };
+            // The other side must be computable from the sources before this one.
+            if all[at..].iter().any(|s| only_source(theirs, s, all)) {
+                continue;
+            }
+            let Ok((key, _)) = bind_expr_in(theirs, left_scope, ctx, "on clause", outer) else {
+                continue;
+            };
+            let via = if t.handle_column() == Some(column) {
+                Lookup::Handle
+            } else {
+                let leading: Vec<&IndexInfo> =
+                    t.stored_indexes().filter(|i| i.columns.first() == Some(&column)).collect();
+                let best = leading.iter().find(|i| i.unique).or(leading.first());
+                match best {
+                    Some(i) => Lookup::Index((*i).clone()),
+                    None => continue,
+                }
+            };
+            return Some(LookupJoin { key, column, via });
+        }
+    }
+    None
+}
+
+/// The rows of `t` whose `column` equals `v`; `None` when `v` cannot be compared by key (the
+/// caller then falls back to every row).
+fn lookup_rows(
+    st: &mut StmtTxn<'_>,
+    t: &TableInfo,
+    lj: &LookupJoin,
+    v: &Value,
+) -> Result<Option<Vec<Vec<Value>>>> {
+    if v.is_null() {
+        return Ok(Some(Vec::new()));
+    }
+    let key = match point(&t.columns[lj.column], v) {
+        None => return Ok(None),
+        Some(None) => return Ok(Some(Vec::new())),
+        Some(Some(k)) => k,
+    };
+    let rows = match &lj.via {
+        Lookup::Handle => {
+            let h = match key {
+                Value::Int(h) => h,
+                Value::UInt(u) => u as i64,
+                _ => return Ok(None),
+            };
+            table::get_row(st, t, h)?.into_iter().collect()
+        }
+        Lookup::Index(idx) => {
+            let prefix = tablecodec::index_key(t.id, idx.id, &[key], None);
+            let access = access::Access::IndexRanges {
+                index: idx.clone(),
+                ranges: vec![KeyRange::prefix(&prefix)],
+                shown: String::new(),
+                covering: false,
+                est: None,
+            };
+            access::fetch(st, t, &access)?
+        }
+    };
+    Ok(Some(rows.into_iter().map(|r| r.values).collect()))
+}
+
+/// Joins all sources; `where_` is the statement's WHERE clause (applied by the caller after).
+pub fn join_rows(
+    st: &std::cell::RefCell<&mut StmtTxn<'_>>,
+    sources: &[Source],
+    specs: &[JoinSpec],
+    where_: Option<&ast::Expr>,
+    ctx: &SessionCtx,
+    outer: Option<&OuterRow<'_>>,
+    eval: &EvalCtx<'_>,
+) -> Result<Vec<Row>> {
+    let where_conjuncts = where_.map(conjuncts).unwrap_or_default();
+    let mut acc: Vec<Vec<Value>> = vec![Vec::new()];
+    let mut scope = Scope::default();
+    for (at, (src, spec)) in sources.iter().zip(specs).enumerate() {
+        let padded = matches!(spec, JoinSpec::Left(_))
+            || specs[at + 1..].iter().any(|s| matches!(s, JoinSpec::Right(_)));
+        let on_conjuncts = match spec {
+            JoinSpec::Inner(e) | JoinSpec::Left(e) => conjuncts(e),
+            JoinSpec::Cross | JoinSpec::Right(_) => Vec::new(),
+        };
+        let mut equalities = on_conjuncts.clone();
+        if !padded && !matches!(spec, JoinSpec::Right(_)) {
+            equalities.extend(where_conjuncts.iter().copied());
+        }
+        let lookup = match (&src.rows, at) {
+            (None, 1..) if !matches!(spec, JoinSpec::Right(_)) => {
+                lookup_join(&equalities, src, at, sources, &scope, ctx, outer)
+            }
+            _ => None,
+        };
+        let mut all_rows: Option<Vec<Vec<Value>>> = match (&src.rows, &lookup) {
+            (Some(rows), _) => Some(rows.iter().map(|r| r.values.clone()).collect()),
+            (None, Some(_)) => None,
+            (None, None) => {
+                let mut local: Vec<&ast::Expr> = on_conjuncts
+                    .iter()
+                    .copied()
+                    .filter(|c| !matches!(spec, JoinSpec::Right(_)) && only_source(c, src, sources))
+                    .collect();
+                if !padded {
+                    local.extend(
+                        where_conjuncts.iter().copied().filter(|c| only_source(c, src, sources)),
+                    );
+                }
+                let pred = local.into_iter().cloned().reduce(|a, b| ast::Expr::BinaryOp {
+                    left: Box::new(a),
+                    op: ast::BinaryOperator::And,
+                    right: Box::new(b),
+                });
+                let rows = access::fetch_rows(
+                    &mut st.borrow_mut(),
+                    &src.table,
+                    &src.alias,
+                    pred.as_ref(),
+                    Needs::AllColumns,
+                    ctx,
+                )?;
+                Some(rows.into_iter().map(|r| r.values).collect())
+            }
+        };
+        scope.columns.extend(table_scope(&src.table, &src.alias).columns);
+        let on = match spec {
+            JoinSpec::Cross => None,
+            JoinSpec::Inner(e) | JoinSpec::Left(e) | JoinSpec::Right(e) => {
+                Some(bind_expr_in(e, &scope, ctx, "on clause", outer)?.0)
+            }
+        };
+        let width_left = acc.first().map_or(0, Vec::len);
+        let width_right = src.table.columns.len();
+        let matches = |l: &[Value], r: &[Value]| -> Result<Option<Vec<Value>>> {
+            let mut row = Vec::with_capacity(l.len() + r.len());
+            row.extend_from_slice(l);
+            row.extend_from_slice(r);
+            let ok = match &on {
+                Some(p) => p.eval(&row, eval)?.truth() == Some(true),
+                None => true,
+            };
+            Ok(ok.then_some(row))
+        };
+        let mut next = Vec::new();
+        if let JoinSpec::Right(_) = spec {
+            let right = all_rows.take().unwrap_or_default();
+            for r in &right {
+                let mut any = false;
+                for l in &acc {
+                    if let Some(row) = matches(l, r)? {
+                        next.push(row);
+                        any = true;
+                    }
+                }
+                if !any {
+                    let mut row = vec![Value::Null; width_left];
+                    row.extend_from_slice(r);
+                    next.push(row);
+                }
+            }
+            acc = next;
+            continue;
+        }
+        let mut cache: HashMap<Vec<u8>, Option<Vec<Vec<Value>>>> = HashMap::new();
+        for l in &acc {
+            let candidates: Cow<'_, [Vec<Value>]> = match &lookup {
+                None => Cow::Borrowed(all_rows.as_deref().unwrap_or_default()),
+                Some(lj) => {
+                    let v = lj.key.eval(l, eval)?;
+                    let mut k = Vec::new();
+                    tablecodec::datum::encode(&mut k, &v);
+                    let found = match cache.get(&k) {
+                        Some(found) => found.clone(),
+                        None => {
+                            let found = lookup_rows(&mut st.borrow_mut(), &src.table, lj, &v)?;
+                            cache.insert(k, found.clone());
+                            found
+                        }
+                    };
+                    match found {
+                        Some(rows) => Cow::Owned(rows),
+                        None => {
+                            if all_rows.is_none() {
+                                let rows = table::scan_rows(&mut st.borrow_mut(), &src.table)?;
+                                all_rows = Some(rows.into_iter().map(|r| r.values).collect());
+                            }
+                            Cow::Borrowed(all_rows.as_deref().unwrap_or_default())
+                        }
+                    }
+                }
+            };
+            let mut any = false;
+            for r in candidates.iter() {
+                if let Some(row) = matches(l, r)? {
+                    next.push(row);
+                    any = true;
+                }
+            }
+            if !any && matches!(spec, JoinSpec::Left(_)) {
+                let mut row = l.clone();
+                row.extend(std::iter::repeat_n(Value::Null, width_right));
+                next.push(row);
+            }
+        }
+        acc = next;
+    }
+    Ok(acc.into_iter().map(|values| Row { handle: 0, values }).collect())
+}
