@@ -17,7 +17,8 @@
 mod model;
 
 pub use model::{
-    ColumnInfo, DbInfo, DefaultValue, FkAction, ForeignKeyInfo, IndexInfo, TableInfo, ViewInfo,
+    ColumnInfo, DbInfo, DefaultValue, FkAction, ForeignKeyInfo, IndexInfo, IndexState, TableInfo,
+    ViewInfo,
 };
 
 use std::{
@@ -128,6 +129,11 @@ impl InfoSchema {
         out
     }
 
+    /// The table with id `id`.
+    pub fn table_by_id(&self, id: i64) -> Option<&Arc<TableInfo>> {
+        self.tables.values().find_map(|ts| ts.values().find(|t| t.id == id))
+    }
+
     /// Tables of database `db`, by name.
     pub fn tables(&self, db: &str) -> Vec<Arc<TableInfo>> {
         self.database(db)
@@ -143,6 +149,11 @@ pub struct Catalog {
     schema: RwLock<Arc<InfoSchema>>,
     /// Per table: (next value to hand out, last value reserved).
     auto_ids: Mutex<HashMap<i64, (i64, i64)>>,
+    /// Data commits hold it shared while they check and commit; publishing a new schema holds
+    /// it exclusively, so a commit is entirely before or entirely after each schema change.
+    gate: RwLock<()>,
+    /// Held for a whole DDL statement: DDL runs one at a time, as TiDB's DDL job queue.
+    jobs: Mutex<()>,
 }
 
 impl Catalog {
@@ -152,6 +163,8 @@ impl Catalog {
             storage,
             schema: RwLock::new(Arc::new(InfoSchema::default())),
             auto_ids: Mutex::new(HashMap::new()),
+            gate: RwLock::new(()),
+            jobs: Mutex::new(()),
         };
         cat.reload()?;
         for name in BOOTSTRAP_DATABASES {
@@ -166,6 +179,23 @@ impl Catalog {
     /// deriving a view's columns).
     pub fn begin_read(&self) -> Result<Box<dyn Transaction>> {
         Ok(self.storage.begin(TxnOptions { read_only: true, ..TxnOptions::default() })?)
+    }
+
+    /// Shared hold on the commit gate: while it is held no schema change is published. A data
+    /// transaction checks that the tables it wrote are unchanged, then commits, under it.
+    pub fn commit_gate(&self) -> parking_lot::RwLockReadGuard<'_, ()> {
+        self.gate.read()
+    }
+
+    /// Serialises DDL statements: held by the session for the whole statement.
+    pub fn ddl_job(&self) -> parking_lot::MutexGuard<'_, ()> {
+        self.jobs.lock()
+    }
+
+    /// A read-write transaction for DDL work done in batches outside the DDL transaction (an
+    /// online index backfill).
+    pub fn begin_write(&self) -> Result<Box<dyn Transaction>> {
+        Ok(self.storage.begin(TxnOptions::default())?)
     }
 
     /// The current schema snapshot.
@@ -204,7 +234,10 @@ impl Catalog {
         let out = f(txn.as_mut(), &schema)?;
         txn.put(SCHEMA_VER.to_vec(), (ver + 1).to_be_bytes().to_vec())?;
         txn.commit()?;
-        self.reload()?;
+        {
+            let _publish = self.gate.write();
+            self.reload()?;
+        }
         Ok(out)
     }
 

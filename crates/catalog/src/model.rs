@@ -62,6 +62,27 @@ pub struct IndexInfo {
     pub unique: bool,
     /// The primary key.
     pub primary: bool,
+    /// Where the index is in its online build (absent in older catalogs: public).
+    #[serde(default)]
+    pub state: IndexState,
+}
+
+/// The state of an index being added online (TiDB's F1-style schema states, reduced to the two
+/// a single server needs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum IndexState {
+    /// Complete: reads may use it.
+    #[default]
+    Public,
+    /// Being backfilled: every write maintains (and checks) it, no read uses it.
+    WriteOnly,
+}
+
+impl IndexInfo {
+    /// Whether reads may use the index (and metadata shows it).
+    pub fn is_public(&self) -> bool {
+        self.state == IndexState::Public
+    }
 }
 
 /// What happens to child rows when the parent row changes or goes.
@@ -166,8 +187,19 @@ impl TableInfo {
         self.columns.iter().position(|c| c.auto_increment)
     }
 
-    /// Indexes stored as separate entries (all but a clustered integer primary key).
+    /// Indexes stored as separate entries (all but a clustered integer primary key), including
+    /// ones still being built: what writes maintain.
     pub fn stored_indexes(&self) -> impl Iterator<Item = &IndexInfo> {
         self.indexes.iter().filter(move |i| !(i.primary && self.pk_is_handle))
+    }
+
+    /// Stored indexes that are complete: what reads may use.
+    pub fn readable_indexes(&self) -> impl Iterator<Item = &IndexInfo> {
+        self.stored_indexes().filter(|i| i.is_public())
+    }
+
+    /// Indexes as metadata shows them (complete ones, the primary key included).
+    pub fn public_indexes(&self) -> impl Iterator<Item = &IndexInfo> {
+        self.indexes.iter().filter(|i| i.is_public())
     }
 }

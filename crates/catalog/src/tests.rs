@@ -39,6 +39,7 @@ fn players() -> TableInfo {
             columns: vec![0],
             unique: true,
             primary: true,
+            state: IndexState::Public,
         }],
         pk_is_handle: true,
         next_column_id: 3,

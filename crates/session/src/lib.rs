@@ -42,7 +42,7 @@ impl SessionManager {
     pub fn new_session(&self, user: &str, host: &str, connection_id: u64) -> Session {
         Session {
             ctx: SessionCtx::new(SessionVars::new(self.globals.clone()), user, host, connection_id),
-            txn: TxnState::new(self.storage.clone()),
+            txn: TxnState::new(self.storage.clone(), self.catalog.clone()),
             catalog: self.catalog.clone(),
         }
     }
@@ -150,8 +150,10 @@ impl Session {
                 text,
             ),
             StmtClass::Ddl => {
-                // DDL commits the open transaction first, then runs in its own (as in MySQL).
+                // DDL commits the open transaction first, then runs in its own (as in MySQL),
+                // one DDL statement at a time across the server.
                 self.txn.commit()?;
+                let _job = catalog.ddl_job();
                 sql::execute(
                     Env { session: &mut self.ctx, catalog: &catalog, txn: None },
                     stmt,
@@ -161,6 +163,7 @@ impl Session {
             StmtClass::Data => {
                 let autocommit = self.ctx.vars.bool("autocommit");
                 let single = self.txn.ensure(&self.ctx.vars, autocommit)?;
+                let schema = catalog.schema();
                 let result = {
                     let txn = self.txn.current()?;
                     sql::execute(
@@ -169,6 +172,10 @@ impl Session {
                         text,
                     )
                 };
+                if result.is_ok() {
+                    let written = std::mem::take(&mut self.ctx.written_tables);
+                    self.txn.note_written(&written, &schema);
+                }
                 match (&result, single) {
                     (Ok(_), true) => self.txn.commit().and(result),
                     (Err(e), _) if single || e.code == 1213 => {

@@ -5,8 +5,9 @@
 //! (`tidb_txn_mode`, `innodb_lock_wait_timeout`, `transaction_read_only`); `COMMIT` commits it
 //! durably and `ROLLBACK` discards it.
 
-use std::{sync::Arc, time::Duration};
+use std::{collections::HashMap, sync::Arc, time::Duration};
 
+use catalog::{Catalog, TableInfo};
 use errno::{Error, Result, ER_SP_DOES_NOT_EXIST};
 use kv::{Storage, Transaction, TxnMode, TxnOptions};
 use sql::{sysvar::SessionVars, ExecResult, TxnStmt};
@@ -18,11 +19,14 @@ struct Active {
     savepoints: Vec<(String, usize)>,
     /// READ-COMMITTED: every statement reads a fresh snapshot.
     read_committed: bool,
+    /// The definition of each table written, as the first statement writing it saw it.
+    written: HashMap<i64, Arc<TableInfo>>,
 }
 
 /// Whether a transaction is open, and its savepoints.
 pub struct TxnState {
     storage: Arc<dyn Storage>,
+    catalog: Arc<Catalog>,
     active: Option<Active>,
 }
 
@@ -48,9 +52,20 @@ pub fn txn_options(vars: &SessionVars, read_only: bool) -> TxnOptions {
 }
 
 impl TxnState {
-    /// No transaction open, on `storage`.
-    pub fn new(storage: Arc<dyn Storage>) -> Self {
-        TxnState { storage, active: None }
+    /// No transaction open, on `storage`; commits check table definitions against `catalog`.
+    pub fn new(storage: Arc<dyn Storage>, catalog: Arc<Catalog>) -> Self {
+        TxnState { storage, catalog, active: None }
+    }
+
+    /// Remembers that the open transaction wrote tables `ids`, as defined in `schema`.
+    pub fn note_written(&mut self, ids: &[i64], schema: &catalog::InfoSchema) {
+        if let Some(a) = &mut self.active {
+            for id in ids {
+                if let (false, Some(t)) = (a.written.contains_key(id), schema.table_by_id(*id)) {
+                    a.written.insert(*id, t.clone());
+                }
+            }
+        }
     }
 
     /// Carries out a transaction-control statement.
@@ -104,7 +119,13 @@ impl TxnState {
         let read_committed = vars
             .get_text("transaction_isolation", sql::sysvar::VarScope::Default)
             .is_ok_and(|l| l == "READ-COMMITTED");
-        self.active = Some(Active { txn, read_only, savepoints: Vec::new(), read_committed });
+        self.active = Some(Active {
+            txn,
+            read_only,
+            savepoints: Vec::new(),
+            read_committed,
+            written: HashMap::new(),
+        });
         Ok(())
     }
 
@@ -144,12 +165,23 @@ impl TxnState {
         self.active.as_ref().is_some_and(|a| a.read_only)
     }
 
-    /// Ends the open transaction, keeping its effects (durably, before returning).
+    /// Ends the open transaction, keeping its effects (durably, before returning). A
+    /// transaction that wrote a table whose definition changed since (an index became
+    /// write-only, a column changed) is rolled back with 8028, as TiDB does: its rows may lack
+    /// what the new definition requires.
     pub fn commit(&mut self) -> Result<()> {
-        match self.active.take() {
-            Some(a) => a.txn.commit().map(|_| ()).map_err(Error::from),
-            None => Ok(()),
+        let Some(a) = self.active.take() else { return Ok(()) };
+        if a.written.is_empty() {
+            return a.txn.commit().map(|_| ()).map_err(Error::from);
         }
+        let _gate = self.catalog.commit_gate();
+        let now = self.catalog.schema();
+        let changed = a.written.iter().any(|(id, seen)| now.table_by_id(*id) != Some(seen));
+        if changed {
+            let _ = a.txn.rollback();
+            return Err(Error::fmt(errno::ER_INFO_SCHEMA_CHANGED, &[]));
+        }
+        a.txn.commit().map(|_| ()).map_err(Error::from)
     }
 
     /// Ends the open transaction, discarding its effects.

@@ -56,6 +56,9 @@ pub struct SessionCtx {
     pub user_vars: HashMap<String, Value>,
     /// Diagnostics of the last statement (`SHOW WARNINGS`).
     pub warnings: Vec<Warning>,
+    /// Ids of the tables the last data statement wrote (the session checks at commit that
+    /// their definitions did not change meanwhile).
+    pub written_tables: Vec<i64>,
     /// `LAST_INSERT_ID()`: the first auto-increment id of the last insert that generated one.
     pub last_insert_id: u64,
     /// When the current statement started (microseconds since the epoch, UTC): `NOW()`.
@@ -77,6 +80,7 @@ impl SessionCtx {
             connection_id,
             user_vars: HashMap::new(),
             warnings: Vec::new(),
+            written_tables: Vec::new(),
             last_insert_id: 0,
             client_found_rows: false,
             stmt_time: 0,

@@ -34,6 +34,7 @@ pub fn find_conflict(
             columns: t.handle_column().into_iter().collect(),
             unique: true,
             primary: true,
+            state: catalog::IndexState::Public,
         });
         return Ok(Some((table::decode_row(t, row.handle, raw)?, pk)));
     }

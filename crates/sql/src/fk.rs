@@ -70,7 +70,7 @@ fn parent_has(
             return Ok(st.lock(&[table::row_key(parent, handle)])?[0].is_some());
         }
     }
-    if let Some(idx) = parent.stored_indexes().find(|i| i.unique && i.columns == offsets) {
+    if let Some(idx) = parent.readable_indexes().find(|i| i.unique && i.columns == offsets) {
         let key = tablecodec::index_key(parent.id, idx.id, &converted, None);
         return Ok(st.lock(&[key])?[0].is_some());
     }

@@ -78,6 +78,18 @@ impl<'a> StmtTxn<'a> {
         self.staged.insert(key, None);
     }
 
+    /// Ids of the tables the staged writes touch (row and index keys `t{id}…`).
+    pub fn written_tables(&self) -> Vec<i64> {
+        let mut ids: Vec<i64> = self
+            .staged
+            .keys()
+            .filter(|k| k.first() == Some(&tablecodec::TABLE_PREFIX))
+            .filter_map(|k| tablecodec::datum::get_i64(&k[1..]))
+            .collect();
+        ids.dedup();
+        ids
+    }
+
     /// Hands the staged writes to the transaction (the statement succeeded).
     pub fn flush(self) -> Result<()> {
         for (k, v) in self.staged {

@@ -113,7 +113,7 @@ pub fn choose_access(
         }
         return Ok(Access::Handles(handles));
     }
-    for idx in t.stored_indexes().filter(|i| i.unique) {
+    for idx in t.readable_indexes().filter(|i| i.unique) {
         if let Some(keys) = unique_points(idx, &conds) {
             return Ok(Access::Unique { index: idx.clone(), keys });
         }
@@ -123,7 +123,7 @@ pub fn choose_access(
         let access = Access::HandleRange { range: range.clone(), shown, est: None };
         paths.push(RangePath { access, ranges: vec![range], per_row: 1 });
     }
-    for idx in t.stored_indexes() {
+    for idx in t.readable_indexes() {
         if let Some((ranges, shown)) = index_ranges(t, idx, &conds) {
             let covering = covers(t, idx, needs);
             let access = Access::IndexRanges {

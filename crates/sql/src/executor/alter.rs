@@ -279,7 +279,28 @@ pub fn alter_table(ctx: &mut SessionCtx, catalog: &Catalog, at: &AlterTable) -> 
             other => ops.push(other),
         }
     }
-    if !ops.is_empty() {
+    // Only index additions: built online, without rewriting the table.
+    let index_adds = ops
+        .iter()
+        .map(|op| match op {
+            Op::AddConstraint { constraint: TableConstraint::Unique(u), .. } => Ok(Some((
+                u.name.as_ref().or(u.index_name.as_ref()).map(|n| n.value.clone()),
+                index_columns(&u.columns)?,
+                true,
+            ))),
+            Op::AddConstraint { constraint: TableConstraint::Index(i), .. } => Ok(Some((
+                i.name.as_ref().map(|n| n.value.clone()),
+                index_columns(&i.columns)?,
+                false,
+            ))),
+            _ => Ok(None),
+        })
+        .collect::<Result<Vec<_>>>()?;
+    if !ops.is_empty() && index_adds.iter().all(Option::is_some) {
+        for (name, cols, unique) in index_adds.into_iter().flatten() {
+            super::index::add_index_online(catalog, &db, &tname, name, &cols, unique)?;
+        }
+    } else if !ops.is_empty() {
         catalog.alter_table(&db, &tname, |txn, t| {
             super::view::ensure_base_table(&db, t)?;
             let old = t.clone();

@@ -374,6 +374,7 @@ pub fn add_index(
         columns: offsets,
         unique,
         primary,
+        state: catalog::IndexState::Public,
     });
     table.next_index_id += 1;
     Ok(())

@@ -14,7 +14,7 @@ use crate::{
 
 fn key_of(t: &TableInfo, offset: usize) -> &'static str {
     let first = |f: &dyn Fn(&catalog::IndexInfo) -> bool| {
-        t.indexes.iter().any(|i| i.columns.first() == Some(&offset) && f(i))
+        t.public_indexes().any(|i| i.columns.first() == Some(&offset) && f(i))
     };
     if first(&|i| i.primary) {
         "PRI"
@@ -202,7 +202,7 @@ pub fn create_table_sql(t: &TableInfo) -> String {
         }
         lines.push(l);
     }
-    for i in &t.indexes {
+    for i in t.public_indexes() {
         let cols: Vec<String> =
             i.columns.iter().map(|&c| quote_ident(&t.columns[c].name)).collect();
         let cols = cols.join(",");

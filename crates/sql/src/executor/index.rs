@@ -1,18 +1,28 @@
-//! `CREATE [UNIQUE] INDEX` and `DROP INDEX`: the definition change and the index entries are
-//! written in one DDL transaction (existing rows are backfilled before it commits).
+//! `CREATE [UNIQUE] INDEX`, `ALTER TABLE … ADD INDEX/UNIQUE` and `DROP INDEX`.
+//!
+//! Adding an index is online, as in TiDB: the index is published write-only (every write from
+//! then on maintains and checks it, no read uses it), transactions that wrote the table under
+//! the old definition fail at commit (8028), existing rows are backfilled in small transactions
+//! that lock each row while writing its entry, and the index is then made public. Reads and
+//! writes of the table go on throughout; a duplicate found while backfilling a unique index
+//! removes the index again and reports 1062.
 
-use catalog::Catalog;
+use catalog::{Catalog, IndexState, TableInfo};
 use errno::{Error, Result, ER_CANT_DROP_FIELD_OR_KEY, ER_NOT_SUPPORTED_YET};
-use kv::KeyRange;
+use kv::{prefix_end, KeyRange};
 use sqlparser::ast::{CreateIndex, ObjectName};
+use std::ops::Bound;
 
 use super::{ddl::add_index, object_parts, table_name};
 use crate::{
     context::SessionCtx,
     result::ExecResult,
     stmt_txn::StmtTxn,
-    table::{duplicate, index_entry, scan_rows},
+    table::{decode_row, duplicate, index_entry},
 };
+
+/// Rows backfilled per transaction.
+const BACKFILL_BATCH: usize = 256;
 
 /// `CREATE [UNIQUE] INDEX name ON t (cols)`.
 pub fn create_index(
@@ -30,25 +40,106 @@ pub fn create_index(
             return Ok(ExecResult::ok());
         }
     }
-    catalog.alter_table(&db, &tname, |txn, t| {
-        super::view::ensure_base_table(&db, t)?;
-        add_index(t, name, &cols, ci.unique, false)?;
-        let index = t
-            .indexes
-            .last()
+    add_index_online(catalog, &db, &tname, name, &cols, ci.unique)?;
+    Ok(ExecResult::ok())
+}
+
+/// Adds a secondary index without blocking the table: publish write-only, backfill, publish.
+pub fn add_index_online(
+    catalog: &Catalog,
+    db: &str,
+    tname: &str,
+    name: Option<String>,
+    cols: &[String],
+    unique: bool,
+) -> Result<()> {
+    let mut index_id = 0;
+    catalog.alter_table(db, tname, |_, t| {
+        super::view::ensure_base_table(db, t)?;
+        add_index(t, name, cols, unique, false)?;
+        let index =
+            t.indexes.last_mut().ok_or_else(|| Error::msg(errno::ER_INTERNAL, "index lost"))?;
+        index.state = IndexState::WriteOnly;
+        index_id = index.id;
+        Ok(())
+    })?;
+    let built = backfill(catalog, db, tname, index_id);
+    catalog.alter_table(db, tname, |txn, t| {
+        let Some(pos) = t.indexes.iter().position(|i| i.id == index_id) else {
+            return Err(Error::msg(errno::ER_INTERNAL, "index being added vanished"));
+        };
+        if built.is_ok() {
+            t.indexes[pos].state = IndexState::Public;
+            return Ok(());
+        }
+        let index = t.indexes.remove(pos);
+        let range = KeyRange::prefix(&tablecodec::index_prefix(t.id, index.id));
+        for (k, _) in txn.scan(&range, usize::MAX, false)? {
+            txn.delete(k)?;
+        }
+        Ok(())
+    })?;
+    built
+}
+
+/// Writes the entries of index `index_id` for every row, a batch of rows per transaction. Each
+/// row is locked and re-read at its newest version, so a concurrent update either finished
+/// before (its entry is what is written) or waits until the batch commits (and then maintains
+/// the entry itself, the index being write-only).
+fn backfill(catalog: &Catalog, db: &str, tname: &str, index_id: i64) -> Result<()> {
+    let t: std::sync::Arc<TableInfo> = catalog.schema().table(db, tname)?.clone();
+    let index = t
+        .indexes
+        .iter()
+        .find(|i| i.id == index_id)
+        .cloned()
+        .ok_or_else(|| Error::msg(errno::ER_INTERNAL, "index being added vanished"))?;
+    let prefix = tablecodec::record_prefix(t.id);
+    let end = prefix_end(&prefix).map_or(Bound::Unbounded, Bound::Excluded);
+    let mut start = Bound::Included(prefix);
+    loop {
+        let mut txn = catalog.begin_write()?;
+        let range = KeyRange { start: start.clone(), end: end.clone() };
+        let keys: Vec<Vec<u8>> =
+            txn.scan(&range, BACKFILL_BATCH, false)?.into_iter().map(|(k, _)| k).collect();
+        let Some(last) = keys.last().cloned() else { break };
+        let latest = txn.lock_keys(&keys)?;
+        let mut entries = Vec::with_capacity(keys.len());
+        for (k, raw) in keys.iter().zip(latest) {
+            let Some(raw) = raw else { continue };
+            let handle = tablecodec::decode_record_key(k)
+                .ok_or_else(|| Error::msg(errno::ER_INTERNAL, "corrupt row key"))?;
+            let row = decode_row(&t, handle, &raw)?;
+            let (key, value, must_be_unique) = index_entry(&t, &index, &row);
+            entries.push((row, key, value, must_be_unique));
+        }
+        // Unique entries are locked too, so a concurrent insert of the same value either
+        // committed before (and is seen here) or waits and then sees this entry.
+        let unique_keys: Vec<Vec<u8>> =
+            entries.iter().filter(|e| e.3).map(|e| e.1.clone()).collect();
+        let mut holders: std::collections::HashMap<Vec<u8>, Vec<u8>> = unique_keys
+            .iter()
             .cloned()
-            .ok_or_else(|| Error::msg(errno::ER_INTERNAL, "index lost"))?;
-        let mut st = StmtTxn::new(txn);
-        for row in scan_rows(&mut st, t)? {
-            let (key, value, unique) = index_entry(t, &index, &row);
-            if unique && st.get(&key)?.is_some() {
-                return Err(duplicate(t, &index, &row));
+            .zip(txn.lock_keys(&unique_keys)?)
+            .filter_map(|(k, v)| v.map(|v| (k, v)))
+            .collect();
+        let mut st = StmtTxn::new(txn.as_mut());
+        for (row, key, value, must_be_unique) in entries {
+            if must_be_unique {
+                if let Some(other) = holders.get(&key) {
+                    if *other != value {
+                        return Err(duplicate(&t, &index, &row));
+                    }
+                }
+                holders.insert(key.clone(), value.clone());
             }
             st.put(key, value);
         }
-        st.flush()
-    })?;
-    Ok(ExecResult::ok())
+        st.flush()?;
+        txn.commit()?;
+        start = Bound::Excluded(last);
+    }
+    Ok(())
 }
 
 /// `DROP INDEX name ON t`.

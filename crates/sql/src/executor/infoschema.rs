@@ -206,7 +206,7 @@ pub fn view(catalog: &Catalog, name: &str) -> Option<(TableInfo, Vec<Vec<Value>>
             for (db, t) in &tables {
                 for (i, c) in t.columns.iter().enumerate() {
                     let key =
-                        if t.indexes.iter().any(|x| x.primary && x.columns.first() == Some(&i)) {
+                        if t.public_indexes().any(|x| x.primary && x.columns.first() == Some(&i)) {
                             "PRI"
                         } else if t
                             .indexes
@@ -214,7 +214,7 @@ pub fn view(catalog: &Catalog, name: &str) -> Option<(TableInfo, Vec<Vec<Value>>
                             .any(|x| x.unique && x.columns.len() == 1 && x.columns[0] == i)
                         {
                             "UNI"
-                        } else if t.indexes.iter().any(|x| x.columns.first() == Some(&i)) {
+                        } else if t.public_indexes().any(|x| x.columns.first() == Some(&i)) {
                             "MUL"
                         } else {
                             ""
@@ -296,7 +296,7 @@ pub fn view(catalog: &Catalog, name: &str) -> Option<(TableInfo, Vec<Vec<Value>>
         }
         "STATISTICS" => {
             for (db, t) in &tables {
-                for idx in &t.indexes {
+                for idx in t.public_indexes() {
                     for (seq, &c) in idx.columns.iter().enumerate() {
                         rows.push(vec![
                             s("def"),
@@ -343,7 +343,7 @@ pub fn view(catalog: &Catalog, name: &str) -> Option<(TableInfo, Vec<Vec<Value>>
         }
         "KEY_COLUMN_USAGE" => {
             for (db, t) in &tables {
-                for idx in t.indexes.iter().filter(|i| i.unique) {
+                for idx in t.public_indexes().filter(|i| i.unique) {
                     for (seq, &c) in idx.columns.iter().enumerate() {
                         rows.push(vec![
                             s("def"),
@@ -400,7 +400,7 @@ pub fn view(catalog: &Catalog, name: &str) -> Option<(TableInfo, Vec<Vec<Value>>
         }
         "TABLE_CONSTRAINTS" => {
             for (db, t) in &tables {
-                for idx in t.indexes.iter().filter(|i| i.unique) {
+                for idx in t.public_indexes().filter(|i| i.unique) {
                     let kind = if idx.primary { "PRIMARY KEY" } else { "UNIQUE" };
                     rows.push(vec![
                         s("def"),

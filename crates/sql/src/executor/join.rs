@@ -137,7 +137,7 @@ fn lookup_join(
                 Lookup::Handle
             } else {
                 let leading: Vec<&IndexInfo> =
-                    t.stored_indexes().filter(|i| i.columns.first() == Some(&column)).collect();
+                    t.readable_indexes().filter(|i| i.columns.first() == Some(&column)).collect();
                 let best = leading.iter().find(|i| i.unique).or(leading.first());
                 match best {
                     Some(i) => Lookup::Index((*i).clone()),

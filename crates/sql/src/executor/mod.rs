@@ -81,7 +81,8 @@ pub fn classify(stmt: &Statement) -> StmtClass {
 /// name result columns as MySQL does (by the expression's text).
 pub fn execute(env: Env<'_>, stmt: &Statement, text: &str) -> Result<ExecResult> {
     let Env { session: ctx, catalog, txn } = env;
-    match stmt {
+    let mut written = Vec::new();
+    let result = match stmt {
         Statement::Query(q) => match txn {
             Some(txn) if select::reads_tables(q) => {
                 let mut st = StmtTxn::new(txn);
@@ -95,9 +96,15 @@ pub fn execute(env: Env<'_>, stmt: &Statement, text: &str) -> Result<ExecResult>
             }
             _ => select::execute_query(ctx, q, text),
         },
-        Statement::Insert(ins) => with_txn(txn, |st| insert::execute_insert(ctx, catalog, st, ins)),
-        Statement::Update(up) => with_txn(txn, |st| update::execute_update(ctx, catalog, st, up)),
-        Statement::Delete(del) => with_txn(txn, |st| delete::execute_delete(ctx, catalog, st, del)),
+        Statement::Insert(ins) => {
+            with_txn(txn, &mut written, |st| insert::execute_insert(ctx, catalog, st, ins))
+        }
+        Statement::Update(up) => {
+            with_txn(txn, &mut written, |st| update::execute_update(ctx, catalog, st, up))
+        }
+        Statement::Delete(del) => {
+            with_txn(txn, &mut written, |st| delete::execute_delete(ctx, catalog, st, del))
+        }
         Statement::CreateTable(ct) => ddl::create_table(ctx, catalog, ct),
         Statement::CreateView(cv) => view::create_view(ctx, catalog, cv, text),
         Statement::Drop { object_type: ObjectType::View, if_exists, names, .. } => {
@@ -171,16 +178,20 @@ pub fn execute(env: Env<'_>, stmt: &Statement, text: &str) -> Result<ExecResult>
             view::show_create_view_named(ctx, catalog, obj_name)
         }
         other => Err(Error::fmt(ER_NOT_SUPPORTED_YET, &[&statement_kind(other)])),
-    }
+    };
+    ctx.written_tables = written;
+    result
 }
 
 fn with_txn(
     txn: Option<&mut dyn Transaction>,
+    written: &mut Vec<i64>,
     f: impl FnOnce(&mut StmtTxn<'_>) -> Result<ExecResult>,
 ) -> Result<ExecResult> {
     let txn = txn.ok_or_else(|| Error::msg(errno::ER_INTERNAL, "statement needs a transaction"))?;
     let mut st = StmtTxn::new(txn);
     let r = f(&mut st)?;
+    *written = st.written_tables();
     st.flush()?;
     Ok(r)
 }

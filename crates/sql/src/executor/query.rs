@@ -67,7 +67,7 @@ pub fn table_column(
         _ => {}
     }
     if let Some(offset) = t.columns.iter().position(|x| x.id == c.id) {
-        for i in &t.indexes {
+        for i in t.public_indexes() {
             if i.columns.first() == Some(&offset) {
                 flags |= if i.primary {
                     ColumnFlags::PRI_KEY

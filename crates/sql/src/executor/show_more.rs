@@ -199,7 +199,7 @@ fn show_index(ctx: &SessionCtx, catalog: &Catalog, name: &ObjectName) -> Result<
         })
         .collect();
     let mut r = Vec::new();
-    for idx in &t.indexes {
+    for idx in t.public_indexes() {
         for (seq, &c) in idx.columns.iter().enumerate() {
             let col = &t.columns[c];
             r.push(vec![
