@@ -105,7 +105,7 @@ impl Session {
         if let Some(special) = sql::special::recognize(text) {
             self.ctx.warnings.clear();
             self.ctx.start_statement();
-            let result = sql::special::execute(&self.catalog, &special);
+            let result = sql::special::execute(&self.ctx, &self.catalog, &special);
             if let Err(e) = &result {
                 self.record_error(e);
             }

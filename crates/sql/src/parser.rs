@@ -10,7 +10,7 @@ use sqlparser::{
 
 /// Parses exactly one statement (a trailing `;` is allowed).
 pub fn parse_statement(text: &str) -> Result<Statement> {
-    let rewritten = rewrite_lock_in_share_mode(text);
+    let rewritten = rewrite_lock_in_share_mode(text).or_else(|| rewrite_consistent_snapshot(text));
     let text = rewritten.as_deref().unwrap_or(text);
     let dialect = MySqlDialect {};
     let mut parser =
@@ -32,6 +32,37 @@ fn rewrite_lock_in_share_mode(text: &str) -> Option<String> {
     let matches =
         words.len() == 5 && words.iter().zip(tail).all(|(w, t)| w.eq_ignore_ascii_case(t));
     matches.then(|| format!("{} FOR SHARE", words[4]))
+}
+
+/// `START TRANSACTION … WITH CONSISTENT SNAPSHOT` (which sqlparser lacks) without that
+/// characteristic: every FerroDB transaction reads one snapshot taken when it starts.
+fn rewrite_consistent_snapshot(text: &str) -> Option<String> {
+    use sqlparser::tokenizer::Tokenizer;
+    let tokens = Tokenizer::new(&MySqlDialect {}, text).tokenize().ok()?;
+    let is = |t: &Token, w: &str| matches!(t, Token::Word(x) if x.quote_style.is_none() && x.value.eq_ignore_ascii_case(w));
+    let words: Vec<(usize, &Token)> =
+        tokens.iter().enumerate().filter(|(_, t)| !matches!(t, Token::Whitespace(_))).collect();
+    if words.len() < 5 || !is(words[0].1, "START") || !is(words[1].1, "TRANSACTION") {
+        return None;
+    }
+    let at = (2..words.len().saturating_sub(2)).find(|&i| {
+        is(words[i].1, "WITH") && is(words[i + 1].1, "CONSISTENT") && is(words[i + 2].1, "SNAPSHOT")
+    })?;
+    // Drop the three words and one comma that joined them to another characteristic.
+    let mut drop: Vec<usize> = (at..at + 3).map(|i| words[i].0).collect();
+    if at > 2 && words[at - 1].1 == &Token::Comma {
+        drop.push(words[at - 1].0);
+    } else if words.get(at + 3).is_some_and(|(_, t)| *t == &Token::Comma) {
+        drop.push(words[at + 3].0);
+    }
+    Some(
+        tokens
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !drop.contains(i))
+            .map(|(_, t)| t.to_string())
+            .collect(),
+    )
 }
 
 /// Converts a parser error into MySQL's 1064 message, quoting the text from the error position.
@@ -87,6 +118,18 @@ mod tests {
         assert!(e.message.ends_with("near 'frm t' at line 1"), "{}", e.message);
         let e = parse_statement("select 1,\n  from").expect_err("bad");
         assert!(e.message.ends_with("at line 2"), "{}", e.message);
+    }
+
+    #[test]
+    fn consistent_snapshot_is_accepted() {
+        for sql in [
+            "START TRANSACTION WITH CONSISTENT SNAPSHOT",
+            "start transaction read only, with consistent snapshot;",
+            "START TRANSACTION WITH CONSISTENT SNAPSHOT, READ WRITE",
+        ] {
+            assert!(parse_statement(sql).is_ok(), "{sql}");
+        }
+        assert!(parse_statement("START TRANSACTION WITH CONSISTENT").is_err());
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! Statements `sqlparser` has no syntax tree for, recognised from their tokens before parsing.
 //!
-//! Today that is `SHOW CREATE {DATABASE | SCHEMA} [IF NOT EXISTS] name`. Each is answered here
-//! from the catalog; everything else goes to [`crate::parse_statement`].
+//! Today that is `SHOW CREATE {DATABASE | SCHEMA} [IF NOT EXISTS] name` and `SHOW TABLE STATUS
+//! … LIKE 'pattern'` (sqlparser drops the pattern). Each is answered here from the catalog;
+//! everything else goes to [`crate::parse_statement`].
 
 use catalog::Catalog;
 use errno::{Error, Result, ER_BAD_DB};
@@ -11,7 +12,10 @@ use sqlparser::{
 };
 use types::{ResultColumn, Value};
 
-use crate::result::{ExecResult, ResultSet};
+use crate::{
+    context::SessionCtx,
+    result::{ExecResult, ResultSet},
+};
 
 /// A statement recognised from its tokens.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,6 +26,13 @@ pub enum Special {
         name: String,
         /// `IF NOT EXISTS` was given: the statement shown carries it too.
         if_not_exists: bool,
+    },
+    /// `SHOW TABLE STATUS [FROM|IN db] LIKE 'pattern'`.
+    ShowTableStatusLike {
+        /// The database, when named.
+        db: Option<String>,
+        /// The LIKE pattern.
+        pattern: String,
     },
 }
 
@@ -38,7 +49,38 @@ pub fn recognize(text: &str) -> Option<Special> {
         }
         _ => false,
     };
-    if !(keyword("SHOW") && keyword("CREATE") && (keyword("DATABASE") || keyword("SCHEMA"))) {
+    if !keyword("SHOW") {
+        return None;
+    }
+    if keyword("TABLE") {
+        if !keyword("STATUS") {
+            return None;
+        }
+        let db = if keyword("FROM") || keyword("IN") {
+            match words.next() {
+                Some(Token::Word(w)) => Some(w.value.clone()),
+                _ => return None,
+            }
+        } else {
+            None
+        };
+        let mut keyword = |k: &str| match words.clone().next() {
+            Some(Token::Word(w)) if w.quote_style.is_none() && w.value.eq_ignore_ascii_case(k) => {
+                words.next();
+                true
+            }
+            _ => false,
+        };
+        if !keyword("LIKE") {
+            return None;
+        }
+        let pattern = match words.next() {
+            Some(Token::SingleQuotedString(p) | Token::DoubleQuotedString(p)) => p.clone(),
+            _ => return None,
+        };
+        return words.next().is_none().then_some(Special::ShowTableStatusLike { db, pattern });
+    }
+    if !(keyword("CREATE") && (keyword("DATABASE") || keyword("SCHEMA"))) {
         return None;
     }
     let if_not_exists = keyword("IF") && keyword("NOT") && keyword("EXISTS");
@@ -50,8 +92,11 @@ pub fn recognize(text: &str) -> Option<Special> {
 }
 
 /// Runs a special statement.
-pub fn execute(catalog: &Catalog, stmt: &Special) -> Result<ExecResult> {
+pub fn execute(ctx: &SessionCtx, catalog: &Catalog, stmt: &Special) -> Result<ExecResult> {
     match stmt {
+        Special::ShowTableStatusLike { db, pattern } => {
+            crate::executor::table_status(ctx, catalog, db.as_deref(), Some(pattern))
+        }
         Special::ShowCreateDatabase { name, if_not_exists } => {
             let virtual_db = ["information_schema", "mysql"]
                 .iter()
@@ -94,5 +139,11 @@ mod tests {
         assert_eq!(recognize("SHOW CREATE DATABASE a b"), None);
         assert_eq!(recognize("SHOW CREATE DATABASE"), None);
         assert_eq!(recognize("SELECT 'SHOW CREATE DATABASE x'"), None);
+        let status = |db: Option<&str>, p: &str| {
+            Some(Special::ShowTableStatusLike { db: db.map(Into::into), pattern: p.into() })
+        };
+        assert_eq!(recognize("SHOW TABLE STATUS LIKE 'o%'"), status(None, "o%"));
+        assert_eq!(recognize("show table status from test like \"t\""), status(Some("test"), "t"));
+        assert_eq!(recognize("SHOW TABLE STATUS"), None);
     }
 }

@@ -126,10 +126,11 @@ pub fn execute_insert(
                 let AssignmentTarget::ColumnName(c) = &a.target else {
                     return Err(unsupported("tuple assignment"));
                 };
-                sets.push((
-                    column_index(&t, c)?,
-                    bind_expr(&a.value, &scope, ctx, "field list")?.0,
-                ));
+                let value = match &ins.insert_alias {
+                    Some(alias) => new_row_alias_as_values(&a.value, alias, &ins.columns, &t)?,
+                    None => a.value.clone(),
+                };
+                sets.push((column_index(&t, c)?, bind_expr(&value, &scope, ctx, "field list")?.0));
             }
             OnConflict::Update(sets)
         }
@@ -274,4 +275,68 @@ fn constant(ctx: &SessionCtx, e: &ast::Expr) -> Result<Option<Value>> {
     }
     let (x, _) = bind_expr(e, &Scope::default(), ctx, "field list")?;
     Ok(Some(x.eval(&[], &EvalCtx::new(ctx))?))
+}
+
+/// Rewrites references to the new-row alias of `INSERT … AS new[(a, b…)] ON DUPLICATE KEY
+/// UPDATE` (`new.col`, or a column alias) into `VALUES(col)`, which they mean.
+fn new_row_alias_as_values(
+    e: &ast::Expr,
+    alias: &ast::InsertAliases,
+    insert_columns: &[ast::ObjectName],
+    t: &catalog::TableInfo,
+) -> Result<ast::Expr> {
+    use std::ops::ControlFlow;
+    let row = alias.row_alias.to_string();
+    let targets: Vec<String> = if insert_columns.is_empty() {
+        t.columns.iter().map(|c| c.name.clone()).collect()
+    } else {
+        insert_columns.iter().map(|c| object_parts(c).last().cloned().unwrap_or_default()).collect()
+    };
+    let col_aliases = alias.col_aliases.as_ref().filter(|c| !c.is_empty());
+    let column_of = |name: &str| -> Option<String> {
+        match col_aliases {
+            Some(cols) => cols
+                .iter()
+                .position(|c| c.value.eq_ignore_ascii_case(name))
+                .and_then(|i| targets.get(i).cloned()),
+            None => Some(name.to_string()),
+        }
+    };
+    let values_of = |col: &str| -> Option<ast::Expr> {
+        let text = format!("VALUES(`{}`)", col.replace('`', "``"));
+        sqlparser::parser::Parser::new(&sqlparser::dialect::MySqlDialect {})
+            .try_with_sql(&text)
+            .ok()?
+            .parse_expr()
+            .ok()
+    };
+    let mut out = e.clone();
+    let mut bad: Option<String> = None;
+    let _ = ast::visit_expressions_mut(&mut out, |x| {
+        let replacement = match x {
+            ast::Expr::CompoundIdentifier(parts)
+                if parts.len() == 2 && parts[0].value.eq_ignore_ascii_case(&row) =>
+            {
+                match column_of(&parts[1].value) {
+                    Some(col) => values_of(&col),
+                    None => {
+                        bad = Some(format!("{row}.{}", parts[1].value));
+                        None
+                    }
+                }
+            }
+            ast::Expr::Identifier(id) if col_aliases.is_some() && t.column(&id.value).is_none() => {
+                column_of(&id.value).and_then(|c| values_of(&c))
+            }
+            _ => None,
+        };
+        if let Some(r) = replacement {
+            *x = r;
+        }
+        ControlFlow::<()>::Continue(())
+    });
+    match bad {
+        Some(name) => Err(Error::fmt(errno::ER_BAD_FIELD, &[&name, &"field list"])),
+        None => Ok(out),
+    }
 }

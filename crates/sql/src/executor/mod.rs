@@ -19,6 +19,7 @@ mod select;
 mod set;
 mod show;
 mod show_more;
+pub use show_more::table_status;
 mod targets;
 mod update;
 mod view;

@@ -125,44 +125,15 @@ pub fn show_words(
             };
             show_index(ctx, catalog, &name).map(Some)
         }
-        ["TABLE", "STATUS"] | ["TABLE", "STATUS", "FROM" | "IN", _] => {
-            let db = match words.get(3) {
-                Some(db) => db.value.clone(),
-                None => ctx.current_db.clone().ok_or_else(|| Error::fmt(errno::ER_NO_DB, &[]))?,
+        ["TABLE", "STATUS", rest @ ..] => {
+            let db = match rest {
+                [] => None,
+                ["FROM" | "IN", _] => Some(words[3].value.as_str()),
+                _ => {
+                    return Err(Error::fmt(ER_NOT_SUPPORTED_YET, &[&"this SHOW TABLE STATUS form"]))
+                }
             };
-            let names = [
-                "Name",
-                "Engine",
-                "Version",
-                "Row_format",
-                "Rows",
-                "Avg_row_length",
-                "Data_length",
-                "Max_data_length",
-                "Index_length",
-                "Data_free",
-                "Auto_increment",
-                "Create_time",
-                "Update_time",
-                "Check_time",
-                "Collation",
-                "Checksum",
-                "Create_options",
-                "Comment",
-            ];
-            let columns = names.iter().map(|n| ResultColumn::varchar(*n, 64)).collect();
-            let r = catalog
-                .schema()
-                .tables(&db)
-                .iter()
-                .map(|t| {
-                    let mut r = vec![s(t.name.clone()), s("InnoDB"), Value::Int(10), s("Compact")];
-                    r.extend(std::iter::repeat_n(Value::Null, 10));
-                    r.extend([s("utf8mb4_bin"), Value::Null, s(""), s(t.comment.clone())]);
-                    r
-                })
-                .collect();
-            Ok(Some(rows(columns, r)))
+            table_status(ctx, catalog, db, None).map(Some)
         }
         _ => Ok(None),
     }
@@ -221,5 +192,56 @@ fn show_index(ctx: &SessionCtx, catalog: &Catalog, name: &ObjectName) -> Result<
             ]);
         }
     }
+    Ok(rows(columns, r))
+}
+
+/// `SHOW TABLE STATUS [FROM db] [LIKE 'pattern']`.
+pub fn table_status(
+    ctx: &SessionCtx,
+    catalog: &Catalog,
+    db: Option<&str>,
+    like: Option<&str>,
+) -> Result<ExecResult> {
+    let db = match db {
+        Some(db) => db.to_string(),
+        None => ctx.current_db.clone().ok_or_else(|| Error::fmt(errno::ER_NO_DB, &[]))?,
+    };
+    if !catalog.database_exists(&db) {
+        return Err(Error::fmt(errno::ER_BAD_DB, &[&db]));
+    }
+    let shown = |name: &str| like.is_none_or(|p| crate::expr::like_match(name, p, '\\', true));
+    let names = [
+        "Name",
+        "Engine",
+        "Version",
+        "Row_format",
+        "Rows",
+        "Avg_row_length",
+        "Data_length",
+        "Max_data_length",
+        "Index_length",
+        "Data_free",
+        "Auto_increment",
+        "Create_time",
+        "Update_time",
+        "Check_time",
+        "Collation",
+        "Checksum",
+        "Create_options",
+        "Comment",
+    ];
+    let columns = names.iter().map(|n| ResultColumn::varchar(*n, 64)).collect();
+    let r = catalog
+        .schema()
+        .tables(&db)
+        .iter()
+        .filter(|t| shown(&t.name))
+        .map(|t| {
+            let mut r = vec![s(t.name.clone()), s("InnoDB"), Value::Int(10), s("Compact")];
+            r.extend(std::iter::repeat_n(Value::Null, 10));
+            r.extend([s("utf8mb4_bin"), Value::Null, s(""), s(t.comment.clone())]);
+            r
+        })
+        .collect();
     Ok(rows(columns, r))
 }
