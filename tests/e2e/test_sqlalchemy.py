@@ -142,6 +142,91 @@ def test_pool_pre_ping_recovers_after_server_restart(tmp_server):
         engine.dispose()
 
 
+def test_pool_recycle_replaces_connections_across_a_restart(tmp_server):
+    import time
+
+    s = tmp_server()
+    # No pre-ping: only pool_recycle stands between the app and the dead pooled connection.
+    engine = sa.create_engine(f"mysql+pymysql://root:@127.0.0.1:{s.port}/test", pool_recycle=1)
+    try:
+        with engine.connect() as c:
+            c.execute(sa.text("CREATE TABLE recycled (id INT PRIMARY KEY)"))
+            c.execute(sa.text("INSERT INTO recycled VALUES (7)"))
+            c.commit()
+        s.stop()
+        s2 = tmp_server(port=s.port, data_dir=s.data_dir)
+        time.sleep(1.5)  # the pooled connection is now older than pool_recycle
+        with engine.connect() as c:
+            assert c.execute(sa.text("SELECT id FROM recycled")).scalar() == 7
+        s2.stop()
+    finally:
+        engine.dispose()
+
+
+def test_insertmanyvalues_bulk_insert_without_returning(engine):
+    md = sa.MetaData()
+    t = sa.Table(
+        "bulk_rows",
+        md,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("name", sa.String(32), unique=True),
+        sa.Column("coins", sa.Integer, server_default=sa.text("100")),
+    )
+    md.create_all(engine)
+    try:
+        rows = [{"name": f"p{n}"} for n in range(2500)]
+        with engine.begin() as c:
+            # executemany of a Core insert: SQLAlchemy batches it (insertmanyvalues / PyMySQL's
+            # multi-row rewrite) into few statements; no RETURNING is involved on MySQL.
+            result = c.execution_options(insertmanyvalues_page_size=1000).execute(t.insert(), rows)
+            assert result.rowcount == 2500
+        with engine.connect() as c:
+            got = c.execute(sa.select(sa.func.count(), sa.func.sum(t.c.coins), sa.func.max(t.c.id))).one()
+            assert tuple(got) == (2500, 250000, 2500)
+            assert c.execute(sa.select(t.c.id).where(t.c.name == "p1234")).scalar() == 1235
+    finally:
+        md.drop_all(engine)
+
+
+class TBase(DeclarativeBase):
+    pass
+
+
+class Touched(TBase):
+    __tablename__ = "touched_rows"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    note: Mapped[str] = mapped_column(sa.String(20))
+    touched = mapped_column(
+        mysql.DATETIME(fsp=6),
+        server_default=sa.text("CURRENT_TIMESTAMP(6) ON UPDATE CURRENT_TIMESTAMP(6)"),
+        server_onupdate=sa.FetchedValue(),
+    )
+    __mapper_args__ = {"eager_defaults": True}
+
+
+def test_server_default_and_server_onupdate_are_fetched(engine):
+    import time
+
+    TBase.metadata.drop_all(engine)
+    TBase.metadata.create_all(engine)
+    try:
+        with Session(engine) as s:
+            row = Touched(id=1, note="first")
+            s.add(row)
+            s.commit()
+            created = row.touched
+            assert created is not None
+            time.sleep(0.01)
+            row.note = "second"
+            s.commit()
+            # The server changed the column on UPDATE; the ORM fetches the new value.
+            assert row.touched > created
+        with engine.connect() as c:
+            assert c.execute(sa.text("SELECT note FROM touched_rows")).scalar() == "second"
+    finally:
+        TBase.metadata.drop_all(engine)
+
+
 class RBase(DeclarativeBase):
     pass
 
