@@ -110,14 +110,24 @@ pub fn check_parents(
     Ok(())
 }
 
-/// Child rows of `child` whose foreign key `fk` points at `vals`.
+/// Child rows of `child` whose foreign key `fk` points at `vals`: through an index led by the
+/// key's columns when there is one (there always is unless it was dropped), else by a scan.
 fn children(
     st: &mut StmtTxn<'_>,
     child: &TableInfo,
     fk: &ForeignKeyInfo,
     vals: &[Value],
 ) -> Result<Vec<Row>> {
-    Ok(table::scan_rows(st, child)?
+    let index = child.readable_indexes().find(|i| i.columns.starts_with(&fk.columns));
+    let candidates = match index {
+        Some(index) => crate::executor::rows_by_index_prefix(st, child, index, vals)?,
+        None => None,
+    };
+    let candidates = match candidates {
+        Some(rows) => rows,
+        None => table::scan_rows(st, child)?,
+    };
+    Ok(candidates
         .into_iter()
         .filter(|r| {
             same(&fk.columns.iter().map(|&c| r.values[c].clone()).collect::<Vec<_>>(), vals)
@@ -138,7 +148,57 @@ pub fn on_parent_delete(
     row: &Row,
     depth: usize,
 ) -> Result<()> {
-    on_parent_change(st, catalog, ctx, t, row, None, depth)
+    on_parent_change(st, catalog, ctx, t, row, None, depth, false)
+}
+
+/// Like [`on_parent_delete`] for one row of a DELETE statement, leaving RESTRICT to
+/// [`check_restrict_after_delete`]: as in TiDB, a statement may delete a parent together with
+/// its children (a self-referencing table emptied by `DELETE FROM t`).
+pub fn on_statement_delete(
+    st: &mut StmtTxn<'_>,
+    catalog: &Catalog,
+    ctx: &SessionCtx,
+    t: &TableInfo,
+    row: &Row,
+) -> Result<()> {
+    on_parent_change(st, catalog, ctx, t, row, None, 0, true)
+}
+
+/// After a DELETE statement removed `rows` of `t`: 1451 if a RESTRICT foreign key still has
+/// child rows pointing at one of them.
+pub fn check_restrict_after_delete(
+    st: &mut StmtTxn<'_>,
+    catalog: &Catalog,
+    ctx: &SessionCtx,
+    t: &TableInfo,
+    rows: &[Row],
+) -> Result<()> {
+    if !ctx.vars.bool("foreign_key_checks") {
+        return Ok(());
+    }
+    let db = db_of(catalog, t);
+    for (child, child_db, fk) in catalog.schema().referencing(&db, &t.name) {
+        if fk.on_delete != FkAction::Restrict {
+            continue;
+        }
+        for row in rows {
+            let Some(vals) = referenced_values(t, &fk, row) else { continue };
+            if vals.iter().any(Value::is_null) {
+                continue;
+            }
+            // A parent row with the same key may have been re-created meanwhile: it still
+            // satisfies the children.
+            if !children(st, &child, &fk, &vals)?.is_empty()
+                && !parent_has(st, t, &fk.ref_columns, &vals)?
+            {
+                return Err(Error::fmt(
+                    ER_ROW_IS_REFERENCED_2,
+                    &[&describe(&child_db, &child, &fk)],
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Applies ON UPDATE of every foreign key referencing `t` when `old` becomes `new`.
@@ -150,9 +210,10 @@ pub fn on_parent_update(
     old: &Row,
     new: &Row,
 ) -> Result<()> {
-    on_parent_change(st, catalog, ctx, t, old, Some(new), 0)
+    on_parent_change(st, catalog, ctx, t, old, Some(new), 0, false)
 }
 
+#[allow(clippy::too_many_arguments)]
 fn on_parent_change(
     st: &mut StmtTxn<'_>,
     catalog: &Catalog,
@@ -161,6 +222,7 @@ fn on_parent_change(
     old: &Row,
     new: Option<&Row>,
     depth: usize,
+    defer_restrict: bool,
 ) -> Result<()> {
     if !ctx.vars.bool("foreign_key_checks") {
         return Ok(());
@@ -184,6 +246,7 @@ fn on_parent_change(
         }
         let action = if new.is_some() { fk.on_update } else { fk.on_delete };
         match (action, &new_vals) {
+            (FkAction::Restrict, None) if defer_restrict => {}
             (FkAction::Restrict, _) => {
                 return Err(Error::fmt(
                     ER_ROW_IS_REFERENCED_2,
@@ -192,7 +255,7 @@ fn on_parent_change(
             }
             (FkAction::Cascade, None) => {
                 for r in rows {
-                    on_parent_delete(st, catalog, ctx, &child, &r, depth + 1)?;
+                    on_parent_change(st, catalog, ctx, &child, &r, None, depth + 1, false)?;
                     delete_row(st, &child, &r);
                 }
             }
@@ -203,7 +266,16 @@ fn on_parent_change(
                         values[c] = to_column(v.clone(), &child.columns[c], 1)?;
                     }
                     let updated = Row { handle: child_handle(&child, &values, r.handle), values };
-                    on_parent_change(st, catalog, ctx, &child, &r, Some(&updated), depth + 1)?;
+                    on_parent_change(
+                        st,
+                        catalog,
+                        ctx,
+                        &child,
+                        &r,
+                        Some(&updated),
+                        depth + 1,
+                        false,
+                    )?;
                     update_row(st, &child, &r, &updated)?;
                 }
             }
@@ -214,7 +286,16 @@ fn on_parent_change(
                         values[c] = Value::Null;
                     }
                     let updated = Row { handle: r.handle, values };
-                    on_parent_change(st, catalog, ctx, &child, &r, Some(&updated), depth + 1)?;
+                    on_parent_change(
+                        st,
+                        catalog,
+                        ctx,
+                        &child,
+                        &r,
+                        Some(&updated),
+                        depth + 1,
+                        false,
+                    )?;
                     update_row(st, &child, &r, &updated)?;
                 }
             }

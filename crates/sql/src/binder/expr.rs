@@ -143,6 +143,17 @@ impl Binder<'_> {
             A::Value(v) => Ok(literal(&v.value)),
             A::Nested(inner) => self.bind(inner),
             A::UnaryOp { op, expr } => self.unary(*op, expr),
+            A::BinaryOp { left, right, .. }
+                if super::rows::row_items(left).is_some()
+                    || super::rows::row_items(right).is_some() =>
+            {
+                self.bind(&super::rows::desugar(e)?)
+            }
+            A::In { expr, target: ast::InTarget::List(_), .. }
+                if super::rows::row_items(expr).is_some() =>
+            {
+                self.bind(&super::rows::desugar(e)?)
+            }
             A::BinaryOp { left, op, right } => self.binary(left, op, right),
             A::IsNull(x) => self.is_null(x, false),
             A::IsNotNull(x) => self.is_null(x, true),

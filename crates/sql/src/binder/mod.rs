@@ -2,6 +2,7 @@
 //! [`crate::expr::Expr`]s.
 
 mod expr;
+mod rows;
 
 pub use expr::{bind_expr, bind_expr_in, bind_post_agg, is_aggregate, PostAgg, INSERTED_ROW};
 

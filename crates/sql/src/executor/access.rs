@@ -346,6 +346,34 @@ pub fn fetch_rows(
     fetch(st, t, &access)
 }
 
+/// Rows whose leading columns of readable index `index` equal `values` (converted to those
+/// columns' types); `None` when a value cannot be placed among a column's stored values (the
+/// caller falls back to a scan).
+pub(crate) fn rows_by_index_prefix(
+    st: &mut StmtTxn<'_>,
+    t: &TableInfo,
+    index: &IndexInfo,
+    values: &[Value],
+) -> Result<Option<Vec<Row>>> {
+    let mut key = Vec::with_capacity(values.len());
+    for (&c, v) in index.columns.iter().zip(values) {
+        match super::ranges::point(&t.columns[c], v) {
+            None => return Ok(None),
+            Some(None) => return Ok(Some(Vec::new())),
+            Some(Some(k)) => key.push(k),
+        }
+    }
+    let prefix = tablecodec::index_key(t.id, index.id, &key, None);
+    let access = Access::IndexRanges {
+        index: index.clone(),
+        ranges: vec![KeyRange::prefix(&prefix)],
+        shown: String::new(),
+        covering: false,
+        est: None,
+    };
+    fetch(st, t, &access).map(Some)
+}
+
 /// Reads rows along an access path.
 pub fn fetch(st: &mut StmtTxn<'_>, t: &TableInfo, access: &Access) -> Result<Vec<Row>> {
     match access {

@@ -96,6 +96,14 @@ pub fn drop(
     }
 }
 
+/// CHECK constraints are parsed and ignored, as TiDB does while `tidb_enable_check_constraint`
+/// is off (its default), with TiDB's warning.
+pub fn check_constraints_off(ctx: &mut SessionCtx) {
+    if !ctx.warnings.iter().any(|w| w.code == 1105 && w.message.contains("check constraint")) {
+        ctx.warn(1105, "the switch of check constraint is off");
+    }
+}
+
 /// `CREATE TABLE`.
 pub fn create_table(
     ctx: &mut SessionCtx,
@@ -140,7 +148,11 @@ pub fn create_table(
         if table.column(&def.name.value).is_some() {
             return Err(Error::fmt(ER_DUP_FIELDNAME, &[&def.name.value]));
         }
-        let options: Vec<ColumnOption> = def.options.iter().map(|o| o.option.clone()).collect();
+        let mut options: Vec<ColumnOption> = def.options.iter().map(|o| o.option.clone()).collect();
+        if options.iter().any(|o| matches!(o, ColumnOption::Check(_))) {
+            options.retain(|o| !matches!(o, ColumnOption::Check(_)));
+            check_constraints_off(ctx);
+        }
         let (col, keys) =
             build_column(table.next_column_id, &def.name.value, &def.data_type, &options)?;
         table.next_column_id += 1;
@@ -165,6 +177,7 @@ pub fn create_table(
                 false,
             )),
             TableConstraint::ForeignKey(fk) => fks.push(fk),
+            TableConstraint::Check(_) => check_constraints_off(ctx),
             other => return Err(unsupported(format!("table constraint {other}"))),
         }
     }

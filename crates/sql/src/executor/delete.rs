@@ -34,8 +34,9 @@ pub fn execute_delete(
     let rows =
         targets::rows(ctx, st, &target, del.selection.as_ref(), &del.order_by, del.limit.as_ref())?;
     for r in &rows {
-        fk::on_parent_delete(st, catalog, ctx, &t, r, 0)?;
+        fk::on_statement_delete(st, catalog, ctx, &t, r)?;
         delete_row(st, &t, r);
     }
+    fk::check_restrict_after_delete(st, catalog, ctx, &t, &rows)?;
     Ok(ExecResult::Ok(OkResult { affected_rows: rows.len() as u64, ..Default::default() }))
 }

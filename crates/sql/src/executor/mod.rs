@@ -1,6 +1,7 @@
 //! Statement execution: one module per statement family.
 
 mod access;
+pub(crate) use access::rows_by_index_prefix;
 mod aggregate;
 mod alter;
 mod ddl;

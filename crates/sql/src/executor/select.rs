@@ -289,12 +289,16 @@ fn after_parens(text: &str, from: usize) -> usize {
 }
 
 /// Evaluates a LIMIT/OFFSET count (0 when absent).
-pub fn eval_count(ctx: &SessionCtx, e: Option<&ast::Expr>) -> Result<i64> {
+pub fn eval_count(ctx: &SessionCtx, e: Option<&ast::Expr>) -> Result<u64> {
     match e {
         Some(e) => {
             let v =
                 bind_expr(e, &Scope::default(), ctx, "limit")?.0.eval(&[], &EvalCtx::new(ctx))?;
-            Ok(crate::expr::to_i64(&v).max(0))
+            // `LIMIT n, 18446744073709551615` (MySQL's "no limit") must not wrap around.
+            Ok(match v {
+                Value::UInt(u) => u,
+                other => crate::expr::to_i64(&other).max(0) as u64,
+            })
         }
         None => Ok(0),
     }
@@ -310,10 +314,10 @@ pub fn limit_offset(ctx: &SessionCtx, l: Option<&LimitClause>) -> Result<(Option
         LimitClause::OffsetCommaLimit { offset, limit } => (Some(limit), Some(offset)),
     };
     let lim = match limit {
-        Some(e) => Some(eval_count(ctx, Some(e))? as usize),
+        Some(e) => Some(usize::try_from(eval_count(ctx, Some(e))?).unwrap_or(usize::MAX)),
         None => None,
     };
-    Ok((lim, eval_count(ctx, offset)? as usize))
+    Ok((lim, usize::try_from(eval_count(ctx, offset)?).unwrap_or(usize::MAX)))
 }
 
 #[cfg(test)]

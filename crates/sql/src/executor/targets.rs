@@ -76,7 +76,7 @@ pub fn rows(
         .collect::<Result<_>>()?;
     sort_rows(&mut rows, &keys, &eval)?;
     if let Some(l) = limit {
-        rows.truncate(eval_count(ctx, Some(l))? as usize);
+        rows.truncate(usize::try_from(eval_count(ctx, Some(l))?).unwrap_or(usize::MAX));
     }
     Ok(rows)
 }
