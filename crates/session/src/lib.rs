@@ -105,7 +105,15 @@ impl Session {
         if let Some(special) = sql::special::recognize(text) {
             self.ctx.warnings.clear();
             self.ctx.start_statement();
-            let result = sql::special::execute(&self.ctx, &self.catalog, &special);
+            let catalog = self.catalog.clone();
+            let result = if special.is_ddl() {
+                self.txn.commit().and_then(|()| {
+                    let _job = catalog.ddl_job();
+                    sql::special::execute(&self.ctx, &catalog, &special)
+                })
+            } else {
+                sql::special::execute(&self.ctx, &catalog, &special)
+            };
             if let Err(e) = &result {
                 self.record_error(e);
             }

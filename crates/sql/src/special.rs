@@ -27,6 +27,13 @@ pub enum Special {
         /// `IF NOT EXISTS` was given: the statement shown carries it too.
         if_not_exists: bool,
     },
+    /// `ALTER TABLE t COMMENT [=] 'text'`.
+    AlterTableComment {
+        /// The table name, possibly qualified.
+        table: Vec<String>,
+        /// The new comment.
+        comment: String,
+    },
     /// `SHOW TABLE STATUS [FROM|IN db] LIKE 'pattern'`.
     ShowTableStatusLike {
         /// The database, when named.
@@ -36,9 +43,55 @@ pub enum Special {
     },
 }
 
+impl Special {
+    /// Whether the statement changes the schema (runs as DDL: after committing the open
+    /// transaction, one DDL at a time).
+    pub fn is_ddl(&self) -> bool {
+        matches!(self, Special::AlterTableComment { .. })
+    }
+}
+
+/// `ALTER TABLE name COMMENT [=] 'text'` (sqlparser has no tree for a bare table option).
+fn alter_table_comment(tokens: &[Token]) -> Option<Special> {
+    let mut words = tokens
+        .iter()
+        .filter(|t| !matches!(t, Token::Whitespace(_) | Token::SemiColon | Token::EOF))
+        .peekable();
+    let is = |t: Option<&Token>, k: &str| matches!(t, Some(Token::Word(w)) if w.quote_style.is_none() && w.value.eq_ignore_ascii_case(k));
+    if !is(words.next(), "ALTER") || !is(words.next(), "TABLE") {
+        return None;
+    }
+    let mut table = Vec::new();
+    loop {
+        match words.next() {
+            Some(Token::Word(w)) => table.push(w.value.clone()),
+            _ => return None,
+        }
+        if words.peek() == Some(&&Token::Period) {
+            words.next();
+        } else {
+            break;
+        }
+    }
+    if !is(words.next(), "COMMENT") {
+        return None;
+    }
+    if words.peek() == Some(&&Token::Eq) {
+        words.next();
+    }
+    let comment = match words.next() {
+        Some(Token::SingleQuotedString(c) | Token::DoubleQuotedString(c)) => c.clone(),
+        _ => return None,
+    };
+    words.next().is_none().then_some(Special::AlterTableComment { table, comment })
+}
+
 /// Recognises a special statement in `text`.
 pub fn recognize(text: &str) -> Option<Special> {
     let tokens = Tokenizer::new(&MySqlDialect {}, text).tokenize().ok()?;
+    if let Some(s) = alter_table_comment(&tokens) {
+        return Some(s);
+    }
     let mut words = tokens
         .iter()
         .filter(|t| !matches!(t, Token::Whitespace(_) | Token::SemiColon | Token::EOF));
@@ -94,6 +147,24 @@ pub fn recognize(text: &str) -> Option<Special> {
 /// Runs a special statement.
 pub fn execute(ctx: &SessionCtx, catalog: &Catalog, stmt: &Special) -> Result<ExecResult> {
     match stmt {
+        Special::AlterTableComment { table, comment } => {
+            let (db, name) = match table.as_slice() {
+                [db, t] => (db.clone(), t.clone()),
+                [t] => (
+                    ctx.current_db.clone().ok_or_else(|| Error::fmt(errno::ER_NO_DB, &[]))?,
+                    t.clone(),
+                ),
+                _ => return Err(Error::fmt(errno::ER_PARSE, &[&table.join("."), &1])),
+            };
+            catalog.alter_table(&db, &name, |_, t| {
+                if t.view.is_some() {
+                    return Err(Error::fmt(errno::ER_WRONG_OBJECT, &[&db, &name, &"BASE TABLE"]));
+                }
+                t.comment = comment.clone();
+                Ok(())
+            })?;
+            Ok(ExecResult::ok())
+        }
         Special::ShowTableStatusLike { db, pattern } => {
             crate::executor::table_status(ctx, catalog, db.as_deref(), Some(pattern))
         }
@@ -145,5 +216,14 @@ mod tests {
         assert_eq!(recognize("SHOW TABLE STATUS LIKE 'o%'"), status(None, "o%"));
         assert_eq!(recognize("show table status from test like \"t\""), status(Some("test"), "t"));
         assert_eq!(recognize("SHOW TABLE STATUS"), None);
+        let comment = |t: &[&str], c: &str| {
+            Some(Special::AlterTableComment {
+                table: t.iter().map(|s| s.to_string()).collect(),
+                comment: c.into(),
+            })
+        };
+        assert_eq!(recognize("ALTER TABLE t COMMENT 'x'"), comment(&["t"], "x"));
+        assert_eq!(recognize("alter table `d`.t comment = '';"), comment(&["d", "t"], ""));
+        assert_eq!(recognize("ALTER TABLE t ADD COLUMN c INT COMMENT 'x'"), None);
     }
 }

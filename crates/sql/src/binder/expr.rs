@@ -142,6 +142,15 @@ impl Binder<'_> {
             },
             A::Value(v) => Ok(literal(&v.value)),
             A::Nested(inner) => self.bind(inner),
+            // Every string compares as utf8mb4_bin already; other collations are not built.
+            A::Collate { expr, collation } => {
+                let name = collation.to_string().trim_matches('`').to_ascii_lowercase();
+                if name.ends_with("_bin") || name == "binary" {
+                    self.bind(expr)
+                } else {
+                    Err(unsupported(format!("collation {name}")))
+                }
+            }
             A::UnaryOp { op, expr } => self.unary(*op, expr),
             A::BinaryOp { left, right, .. }
                 if super::rows::row_items(left).is_some()

@@ -145,6 +145,8 @@ pub fn execute_insert(
     let (mut affected, mut duplicates) = (0u64, 0u64);
     for (i, tuple) in tuples.into_iter().enumerate() {
         let row_no = i + 1;
+        // `VALUES ()` (and `() VALUES ()`) is a row of defaults.
+        let targets: &[usize] = if tuple.is_empty() { &[] } else { &targets };
         if tuple.len() != targets.len() {
             return Err(Error::fmt(ER_WRONG_VALUE_COUNT_ON_ROW, &[&row_no]));
         }

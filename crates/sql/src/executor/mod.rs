@@ -99,12 +99,15 @@ pub fn execute(env: Env<'_>, stmt: &Statement, text: &str) -> Result<ExecResult>
             _ => select::execute_query(ctx, q, text),
         },
         Statement::Insert(ins) => {
+            no_returning(&ins.returning)?;
             with_txn(txn, &mut written, |st| insert::execute_insert(ctx, catalog, st, ins))
         }
         Statement::Update(up) => {
+            no_returning(&up.returning)?;
             with_txn(txn, &mut written, |st| update::execute_update(ctx, catalog, st, up))
         }
         Statement::Delete(del) => {
+            no_returning(&del.returning)?;
             with_txn(txn, &mut written, |st| delete::execute_delete(ctx, catalog, st, del))
         }
         Statement::CreateTable(ct) => ddl::create_table(ctx, catalog, ct),
@@ -183,6 +186,17 @@ pub fn execute(env: Env<'_>, stmt: &Statement, text: &str) -> Result<ExecResult>
     };
     ctx.written_tables = written;
     result
+}
+
+/// MySQL has no RETURNING clause: a syntax error, never silently ignored.
+fn no_returning(returning: &Option<Vec<sqlparser::ast::SelectItem>>) -> Result<()> {
+    match returning {
+        Some(items) => {
+            let list: Vec<String> = items.iter().map(|i| i.to_string()).collect();
+            Err(Error::fmt(errno::ER_PARSE, &[&format!("RETURNING {}", list.join(", ")), &1]))
+        }
+        None => Ok(()),
+    }
 }
 
 fn with_txn(

@@ -292,6 +292,11 @@ fn after_parens(text: &str, from: usize) -> usize {
 pub fn eval_count(ctx: &SessionCtx, e: Option<&ast::Expr>) -> Result<u64> {
     match e {
         Some(e) => {
+            // MySQL takes only integer literals (and placeholders) here.
+            if !matches!(e, ast::Expr::Value(v) if matches!(v.value, ast::Value::Number(..) | ast::Value::Placeholder(_)))
+            {
+                return Err(errno::Error::fmt(errno::ER_PARSE, &[&e.to_string(), &1]));
+            }
             let v =
                 bind_expr(e, &Scope::default(), ctx, "limit")?.0.eval(&[], &EvalCtx::new(ctx))?;
             // `LIMIT n, 18446744073709551615` (MySQL's "no limit") must not wrap around.
