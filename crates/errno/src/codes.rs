@@ -122,6 +122,7 @@ errors! {
     ER_WRITE_CONFLICT = 9007, "HY000", "ErrWriteConflict", "Write conflict, txnStartTS=%d, conflictStartTS=%d, conflictCommitTS=%d, key=%s, primary=%s, reason=Optimistic [try again later]";
     ER_TIKV_STORE_LIMIT = 9008, "HY000", "ErrTiKVStoreLimit", "Store token is up to the limit, store id = %d";
     ER_UNSUPPORTED_TYPE = 8108, "HY000", "ErrUnsupportedType", "Unsupported type %T";
+    ER_REGEXP_ILLEGAL_ARGUMENT = 3685, "HY000", "ErrRegexpIllegalArgument", "Illegal argument to a regular expression.";
     ER_INFO_SCHEMA_CHANGED = 8028, "HY000", "ErrInfoSchemaChanged", "Information schema is changed during the execution of the statement(for example, table definition may be updated by other DDL ran in parallel). If you see this error often, try increasing `tidb_max_delta_schema_count`. [try again later]";
     ER_ENTRY_TOO_LARGE = 8025, "HY000", "ErrEntryTooLarge", "entry too large, the max entry size is %d, the size of data is %d";
 }

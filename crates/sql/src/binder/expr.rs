@@ -142,6 +142,14 @@ impl Binder<'_> {
             },
             A::Value(v) => Ok(literal(&v.value)),
             A::Nested(inner) => self.bind(inner),
+            A::RLike { negated, expr, pattern, .. } => {
+                let (e, t) = self.call(Func::RegexpLike, &[expr, pattern])?;
+                Ok(if *negated {
+                    (Expr::Unary { op: UnaryOp::Not, arg: Box::new(e) }, t)
+                } else {
+                    (e, t)
+                })
+            }
             // Every string compares as utf8mb4_bin already; other collations are not built.
             A::Collate { expr, collation } => {
                 let name = collation.to_string().trim_matches('`').to_ascii_lowercase();

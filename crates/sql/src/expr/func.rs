@@ -146,6 +146,14 @@ pub enum Func {
     DayOfWeek,
     /// `DAYOFYEAR(t)`
     DayOfYear,
+    /// `REGEXP_LIKE(s, pattern[, match_type])`, `s REGEXP pattern`
+    RegexpLike,
+    /// `REGEXP_REPLACE(s, pattern, replacement[, pos[, occurrence[, match_type]]])`
+    RegexpReplace,
+    /// `REGEXP_SUBSTR(s, pattern[, pos[, occurrence[, match_type]]])`
+    RegexpSubstr,
+    /// `REGEXP_INSTR(s, pattern[, pos[, occurrence[, return_option[, match_type]]]])`
+    RegexpInstr,
     /// `CURTIME([fsp])` / `CURRENT_TIME`
     CurTime,
     /// `TIME(t)`
@@ -233,6 +241,10 @@ impl Func {
             "DAYOFWEEK" => (DayOfWeek, 1, 1),
             "DAYOFYEAR" => (DayOfYear, 1, 1),
             "CURTIME" | "CURRENT_TIME" => (CurTime, 0, 1),
+            "REGEXP_LIKE" => (RegexpLike, 2, 3),
+            "REGEXP_REPLACE" => (RegexpReplace, 3, 6),
+            "REGEXP_SUBSTR" => (RegexpSubstr, 2, 5),
+            "REGEXP_INSTR" => (RegexpInstr, 2, 6),
             "TIME" => (Time, 1, 1),
             "TIME_TO_SEC" => (TimeToSec, 1, 1),
             "SEC_TO_TIME" => (SecToTime, 1, 1),
@@ -257,7 +269,7 @@ impl Func {
             Now | FromUnixtime => FieldType::DateTime,
             CurDate | Date => FieldType::Date,
             CurTime | Time | SecToTime | TimeDiff => FieldType::Time,
-            TimeToSec => FieldType::LongLong,
+            TimeToSec | RegexpLike | RegexpInstr => FieldType::LongLong,
             AddTime | SubTime => match args.first() {
                 Some(FieldType::Time) => FieldType::Time,
                 Some(FieldType::Date | FieldType::DateTime | FieldType::Timestamp) => {
@@ -301,6 +313,9 @@ impl Func {
         let any_null = args.iter().any(Value::is_null);
         if let Some(v) = self.call_more(args, any_null) {
             return Ok(v);
+        }
+        if matches!(self, RegexpLike | RegexpReplace | RegexpSubstr | RegexpInstr) {
+            return super::func_regex::call(self, args);
         }
         if let Some(v) = self.call_time(args, any_null, s.stmt_time) {
             return Ok(v);

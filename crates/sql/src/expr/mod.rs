@@ -9,6 +9,7 @@ mod eval;
 mod func;
 mod func_duration;
 mod func_more;
+mod func_regex;
 pub(crate) mod func_time;
 
 pub use cast::{to_decimal, to_f64, to_i64, to_string, CastType};
