@@ -183,3 +183,19 @@ def test_empty_query_is_1065(server):
         raw.query("   ")
     assert e.value.code == 1065
     assert raw.query("SELECT 3") == [["3"]]
+
+
+def test_scalar_subqueries_carry_their_column_type(server):
+    import datetime
+    import decimal
+
+    with server.connect(autocommit=True) as c, c.cursor() as cur:
+        cur.execute("DROP TABLE IF EXISTS subq_types")
+        cur.execute("CREATE TABLE subq_types (id INT PRIMARY KEY, at DATETIME, price DECIMAL(6,2), n INT)")
+        cur.execute("INSERT INTO subq_types VALUES (1, '2006-05-12 12:00:00', 9.50, 7)")
+        cur.execute(
+            "SELECT (SELECT at FROM subq_types WHERE id = 1), (SELECT price FROM subq_types), "
+            "(SELECT n FROM subq_types), (SELECT at FROM subq_types WHERE id = 2)"
+        )
+        assert cur.fetchone() == (datetime.datetime(2006, 5, 12, 12, 0), decimal.Decimal("9.50"), 7, None)
+        cur.execute("DROP TABLE subq_types")

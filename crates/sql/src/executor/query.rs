@@ -568,7 +568,16 @@ pub fn execute_table_query(
     }
     let out: Vec<Vec<Value>> =
         out.into_iter().skip(offset).take(limit.unwrap_or(usize::MAX)).collect();
-    let columns = outputs.into_iter().map(|(c, _)| c).collect();
+    let columns = outputs
+        .into_iter()
+        .enumerate()
+        .map(|(i, (c, e))| match e {
+            Expr::Subquery { kind: crate::expr::SubqueryKind::Scalar, .. } => {
+                typed_by_values(c, out.iter().map(|r| &r[i]))
+            }
+            _ => c,
+        })
+        .collect();
     Ok(ExecResult::Rows(ResultSet { columns, rows: out }))
 }
 
@@ -579,6 +588,40 @@ pub struct Source {
     pub(super) table: std::sync::Arc<TableInfo>,
     /// Rows of a virtual table (information_schema), instead of reading storage.
     pub(super) rows: Option<Vec<Row>>,
+}
+
+/// A scalar subquery's column takes the type of the subquery's column, which binding does not
+/// know; the values it produced carry it (every non-NULL value has that column's type).
+fn typed_by_values<'v>(c: ResultColumn, values: impl Iterator<Item = &'v Value>) -> ResultColumn {
+    let mut ft: Option<FieldType> = None;
+    for v in values {
+        let t = match v {
+            Value::Null => continue,
+            Value::Int(_) | Value::UInt(_) => FieldType::LongLong,
+            Value::Double(_) => FieldType::Double,
+            Value::Decimal(_) => FieldType::NewDecimal,
+            Value::Temporal(t) => match t.kind {
+                types::TemporalKind::Date => FieldType::Date,
+                types::TemporalKind::DateTime => FieldType::DateTime,
+                types::TemporalKind::Timestamp => FieldType::Timestamp,
+            },
+            Value::Time(_) => FieldType::Time,
+            Value::String(_) | Value::Bytes(_) => return c,
+        };
+        match ft {
+            None => ft = Some(t),
+            Some(prev) if prev == t => {}
+            Some(_) => return c,
+        }
+    }
+    match ft {
+        Some(ft) if ft != c.field_type => {
+            let mut typed = ResultColumn::expr(&c.name, ft);
+            typed.flags.0 |= c.flags.0 & ColumnFlags::NOT_NULL;
+            typed
+        }
+        _ => c,
+    }
 }
 
 /// A source's column type, from the wire type a derived table's result reports.
