@@ -15,11 +15,14 @@ pub fn parse_statement(text: &str) -> Result<Statement> {
     let dialect = MySqlDialect {};
     let mut parser =
         Parser::new(&dialect).try_with_sql(text).map_err(|e| syntax_error(text, &e))?;
-    let stmt = parser.parse_statement().map_err(|e| syntax_error(text, &e))?;
+    let stmt = match parser.parse_statement() {
+        Ok(stmt) => stmt,
+        Err(e) => return without_table_lock(text).ok_or_else(|| syntax_error(text, &e)),
+    };
     while parser.consume_token(&Token::SemiColon) {}
     let next = parser.peek_token();
     if next.token != Token::EOF {
-        return Err(near(text, next.span.start));
+        return without_table_lock(text).ok_or_else(|| near(text, next.span.start));
     }
     Ok(stmt)
 }
@@ -32,6 +35,29 @@ fn rewrite_lock_in_share_mode(text: &str) -> Option<String> {
     let matches =
         words.len() == 5 && words.iter().zip(tail).all(|(w, t)| w.eq_ignore_ascii_case(t));
     matches.then(|| format!("{} FOR SHARE", words[4]))
+}
+
+/// `SELECT 1 FOR UPDATE`: sqlparser reads a locking clause only after FROM. With no table
+/// there is nothing to lock, so the statement is the query without it.
+fn without_table_lock(text: &str) -> Option<Statement> {
+    let trimmed = text.trim_end().trim_end_matches(';').trim_end();
+    let upper = trimmed.to_ascii_uppercase();
+    let cut = [" FOR UPDATE", " FOR SHARE", " LOCK IN SHARE MODE"]
+        .iter()
+        .find_map(|suffix| upper.ends_with(suffix).then(|| trimmed.len() - suffix.len()))?;
+    let rest = trimmed.get(..cut)?;
+    let mut parser = Parser::new(&MySqlDialect {}).try_with_sql(rest).ok()?;
+    let stmt = parser.parse_statement().ok()?;
+    if parser.peek_token().token != Token::EOF {
+        return None;
+    }
+    match &stmt {
+        Statement::Query(q) => match q.body.as_ref() {
+            sqlparser::ast::SetExpr::Select(s) if s.from.is_empty() => Some(stmt),
+            _ => None,
+        },
+        _ => None,
+    }
 }
 
 /// `START TRANSACTION … WITH CONSISTENT SNAPSHOT` (which sqlparser lacks) without that
@@ -118,6 +144,13 @@ mod tests {
         assert!(e.message.ends_with("near 'frm t' at line 1"), "{}", e.message);
         let e = parse_statement("select 1,\n  from").expect_err("bad");
         assert!(e.message.ends_with("at line 2"), "{}", e.message);
+    }
+
+    #[test]
+    fn locking_clause_without_tables_is_accepted() {
+        assert!(parse_statement("SELECT 1 FOR UPDATE").is_ok());
+        assert!(parse_statement("select 1 + 1 lock in share mode;").is_ok());
+        assert!(parse_statement("SELECT 1 FROM t WHERE FOR UPDATE").is_err());
     }
 
     #[test]

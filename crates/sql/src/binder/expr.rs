@@ -471,6 +471,9 @@ impl Binder<'_> {
 
     fn function(&self, f: &ast::Function) -> Result<(Expr, ExprType)> {
         let name = f.name.to_string();
+        if f.over.is_some() {
+            return Err(unsupported("window functions"));
+        }
         // `VALUES(col)` in ON DUPLICATE KEY UPDATE: the value the INSERT tried to write.
         if name.eq_ignore_ascii_case("VALUES") {
             if let FunctionArguments::List(l) = &f.args {

@@ -70,6 +70,9 @@ fn bind_call(
     outer: Option<&OuterRow<'_>>,
 ) -> Result<(AggCall, ExprType)> {
     let name = f.name.to_string().to_ascii_uppercase();
+    if f.over.is_some() {
+        return Err(Error::fmt(errno::ER_NOT_SUPPORTED_YET, &[&"window functions"]));
+    }
     let FunctionArguments::List(list) = &f.args else {
         return Err(Error::fmt(errno::ER_WRONG_PARAMCOUNT_TO_NATIVE_FCT, &[&name]));
     };
