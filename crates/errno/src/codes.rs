@@ -123,6 +123,9 @@ errors! {
     ER_TIKV_STORE_LIMIT = 9008, "HY000", "ErrTiKVStoreLimit", "Store token is up to the limit, store id = %d";
     ER_UNSUPPORTED_TYPE = 8108, "HY000", "ErrUnsupportedType", "Unsupported type %T";
     ER_REGEXP_ILLEGAL_ARGUMENT = 3685, "HY000", "ErrRegexpIllegalArgument", "Illegal argument to a regular expression.";
+    ER_TOO_MANY_ROWS = 1172, "42000", "ErrTooManyRows", "Result consisted of more than one row";
+    ER_SP_FETCH_NO_DATA = 1329, "02000", "ErrSpFetchNoData", "No data - zero rows fetched, selected, or processed";
+    ER_PARTITION_CLAUSE_ON_NONPARTITIONED = 1747, "HY000", "ErrPartitionClauseOnNonpartitioned", "PARTITION () clause on non partitioned table";
     ER_INFO_SCHEMA_CHANGED = 8028, "HY000", "ErrInfoSchemaChanged", "Information schema is changed during the execution of the statement(for example, table definition may be updated by other DDL ran in parallel). If you see this error often, try increasing `tidb_max_delta_schema_count`. [try again later]";
     ER_ENTRY_TOO_LARGE = 8025, "HY000", "ErrEntryTooLarge", "entry too large, the max entry size is %d, the size of data is %d";
 }

@@ -29,11 +29,15 @@ use catalog::Catalog;
 use errno::{Error, Result, ER_BAD_DB, ER_NOT_SUPPORTED_YET, ER_NO_DB};
 use kv::Transaction;
 use sqlparser::ast::{
-    ObjectName, ObjectType, ShowCreateObject, ShowStatementFilter, ShowStatementFilterPosition,
-    ShowStatementOptions, Statement, Use,
+    ObjectName, ObjectType, SetExpr, ShowCreateObject, ShowStatementFilter,
+    ShowStatementFilterPosition, ShowStatementOptions, Statement, Use,
 };
 
-use crate::{context::SessionCtx, result::ExecResult, stmt_txn::StmtTxn};
+use crate::{
+    context::SessionCtx,
+    result::{ExecResult, OkResult},
+    stmt_txn::StmtTxn,
+};
 
 /// What a statement executes against.
 pub struct Env<'a> {
@@ -85,6 +89,27 @@ pub fn execute(env: Env<'_>, stmt: &Statement, text: &str) -> Result<ExecResult>
     let Env { session: ctx, catalog, txn } = env;
     let mut written = Vec::new();
     let result = match stmt {
+        Statement::Query(q) if into_targets(q).is_some() => {
+            let targets = into_targets(q).unwrap_or_default();
+            let mut plain = q.clone();
+            if let SetExpr::Select(s) = plain.body.as_mut() {
+                s.into = None;
+            }
+            let r = match txn {
+                Some(txn) if select::reads_tables(&plain) => {
+                    let mut st = StmtTxn::new(txn);
+                    let cell = std::cell::RefCell::new(&mut st);
+                    query::execute_table_query(
+                        &query::QueryEnv::new(ctx, catalog, &cell),
+                        &plain,
+                        text,
+                        None,
+                    )?
+                }
+                _ => select::execute_query(ctx, &plain, text)?,
+            };
+            select_into(ctx, &targets, r)
+        }
         Statement::Query(q) => match txn {
             Some(txn) if select::reads_tables(q) => {
                 let mut st = StmtTxn::new(txn);
@@ -186,6 +211,40 @@ pub fn execute(env: Env<'_>, stmt: &Statement, text: &str) -> Result<ExecResult>
     };
     ctx.written_tables = written;
     result
+}
+
+/// The user variables of `SELECT … INTO @a, @b`, if the query has that clause.
+fn into_targets(q: &sqlparser::ast::Query) -> Option<Vec<String>> {
+    let SetExpr::Select(s) = q.body.as_ref() else { return None };
+    let into = s.into.as_ref()?;
+    Some(into.targets.iter().map(|t| t.to_string()).collect())
+}
+
+/// Stores the one row of a `SELECT … INTO @vars` result in the user variables.
+fn select_into(ctx: &mut SessionCtx, targets: &[String], r: ExecResult) -> Result<ExecResult> {
+    let ExecResult::Rows(rs) = r else { return Ok(r) };
+    let mut names = Vec::with_capacity(targets.len());
+    for t in targets {
+        match t.strip_prefix('@') {
+            Some(name) if !name.starts_with('@') => {
+                names.push(name.trim_matches('`').to_ascii_lowercase())
+            }
+            _ => return Err(Error::fmt(ER_NOT_SUPPORTED_YET, &[&format!("SELECT … INTO {t}")])),
+        }
+    }
+    if rs.columns.len() != names.len() {
+        return Err(Error::fmt(errno::ER_WRONG_NUMBER_OF_COLUMNS_IN_SELECT, &[]));
+    }
+    match rs.rows.as_slice() {
+        [] => ctx.warn(1329, "No data - zero rows fetched, selected, or processed"),
+        [row] => {
+            for (name, v) in names.into_iter().zip(row) {
+                ctx.user_vars.insert(name, v.clone());
+            }
+        }
+        _ => return Err(Error::fmt(errno::ER_TOO_MANY_ROWS, &[])),
+    }
+    Ok(ExecResult::Ok(OkResult { affected_rows: rs.rows.len() as u64, ..Default::default() }))
 }
 
 /// MySQL has no RETURNING clause: a syntax error, never silently ignored.

@@ -286,6 +286,9 @@ pub fn execute_table_query(
     text: &str,
     outer: Option<&OuterRow<'_>>,
 ) -> Result<ExecResult> {
+    if q.locks.iter().any(|l| l.nonblock.is_some()) {
+        return Err(unsupported("FOR UPDATE NOWAIT / SKIP LOCKED"));
+    }
     if let Some(with) = &q.with {
         let base = env.ctes.borrow().len();
         for cte in &with.cte_tables {
@@ -747,6 +750,10 @@ fn resolve_source(
 ) -> Result<Option<Source>> {
     let (ctx, catalog) = (env.ctx, env.catalog);
     let (name, alias) = match f {
+        TableFactor::Table { partitions, .. } if !partitions.is_empty() => {
+            return Err(Error::fmt(errno::ER_PARTITION_CLAUSE_ON_NONPARTITIONED, &[]));
+        }
+        TableFactor::Table { sample: Some(_), .. } => return Err(unsupported("TABLESAMPLE")),
         TableFactor::Table { name, alias, .. } => (name, alias),
         TableFactor::Derived { lateral: false, subquery, alias, .. } => {
             return derived_source(env, subquery, alias.as_ref(), outer).map(Some);
