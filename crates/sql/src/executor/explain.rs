@@ -8,8 +8,12 @@ use kv::KeyRange;
 use sqlparser::ast::{self, Query, SelectItem, SetExpr, TableFactor};
 use types::{ResultColumn, Value};
 
+use std::cell::RefCell;
+
 use super::{
     access::{choose_access, used_columns, Access, Needs},
+    join::{plan_sources, JoinSpec, Lookup, SourcePlan},
+    query::{resolve_from, QueryEnv},
     table_name,
 };
 use crate::{
@@ -80,14 +84,28 @@ fn source(
     let schema = catalog.schema();
     let t = schema.table(&db, &tname)?;
     let alias = alias.as_ref().map_or(t.name.clone(), |a| a.name.value.clone());
-    let object = if alias.eq_ignore_ascii_case(&t.name) {
-        format!("table:{}", t.name)
-    } else {
-        format!("table:{alias}")
-    };
+    let object = object_of(t, &alias);
     let used = used_columns(t, q);
     let needs = used.as_deref().map_or(Needs::AllColumns, Needs::Columns);
     let access = choose_access(t, &alias, pred, needs, ctx, Some(&mut *st))?;
+    render_access(st, t, object, access)
+}
+
+fn object_of(t: &catalog::TableInfo, alias: &str) -> String {
+    if alias.eq_ignore_ascii_case(&t.name) {
+        format!("table:{}", t.name)
+    } else {
+        format!("table:{alias}")
+    }
+}
+
+/// The operators reading `t` along `access`.
+fn render_access(
+    st: &mut StmtTxn<'_>,
+    t: &catalog::TableInfo,
+    object: String,
+    access: Access,
+) -> Result<Node> {
     let counted = |st: &mut StmtTxn<'_>, est: &Option<usize>, ranges: &[KeyRange]| {
         if let Some(n) = est {
             return Ok::<f64, Error>(*n as f64);
@@ -168,6 +186,98 @@ fn source(
     })
 }
 
+/// The join of the FROM clause as executed (`join::plan_sources`): left-deep, each table read
+/// once along its access path or looked up per row by its join key.
+fn join_plan(
+    ctx: &SessionCtx,
+    catalog: &Catalog,
+    st: &mut StmtTxn<'_>,
+    from: &[ast::TableWithJoins],
+    pred: Option<&ast::Expr>,
+) -> Result<Node> {
+    let cell = RefCell::new(&mut *st);
+    let env = QueryEnv::new(ctx, catalog, &cell);
+    let (sources, specs) = resolve_from(&env, from, None)?;
+    let plans = plan_sources(&sources, &specs, pred, ctx, None);
+    let mut tree: Option<Node> = None;
+    for ((src, spec), plan) in sources.iter().zip(&specs).zip(plans) {
+        let object = object_of(&src.table, &src.alias);
+        let inner = match &plan {
+            SourcePlan::Rows => {
+                node("MemTableScan", PSEUDO_ROWS, object, String::new(), Vec::new())
+            }
+            SourcePlan::Read(p) => {
+                let access = choose_access(
+                    &src.table,
+                    &src.alias,
+                    p.as_ref(),
+                    Needs::AllColumns,
+                    ctx,
+                    Some(&mut *cell.borrow_mut()),
+                )?;
+                render_access(&mut cell.borrow_mut(), &src.table, object, access)?
+            }
+            SourcePlan::Lookup(lj) => {
+                let col = &src.table.columns[lj.column].name;
+                let range =
+                    format!("range: decided by [eq({col}, {})], keep order:false", lj.key_text);
+                match &lj.via {
+                    Lookup::Handle => node("TableRangeScan", 1.0, object, range, Vec::new()),
+                    Lookup::Index(idx) => {
+                        let cols: Vec<&str> = idx
+                            .columns
+                            .iter()
+                            .map(|&c| src.table.columns[c].name.as_str())
+                            .collect();
+                        let scan = node(
+                            "IndexRangeScan",
+                            1.0,
+                            format!("{object}, index:{}({})", idx.name, cols.join(", ")),
+                            range,
+                            Vec::new(),
+                        );
+                        let probe = node(
+                            "TableRowIDScan",
+                            1.0,
+                            object,
+                            "keep order:false".into(),
+                            Vec::new(),
+                        );
+                        node("IndexLookUp", 1.0, String::new(), String::new(), vec![scan, probe])
+                    }
+                }
+            }
+        };
+        tree = Some(match tree {
+            None => inner,
+            Some(outer) => {
+                let kind = match spec {
+                    JoinSpec::Cross => "CARTESIAN inner join",
+                    JoinSpec::Inner(_) => "inner join",
+                    JoinSpec::Left(_) => "left outer join",
+                    JoinSpec::Right(_) => "right outer join",
+                };
+                let (name, info) = match &plan {
+                    SourcePlan::Lookup(lj) => (
+                        "IndexJoin",
+                        format!(
+                            "{kind}, inner key:{}, outer key:{}",
+                            src.table.columns[lj.column].name, lj.key_text
+                        ),
+                    ),
+                    _ => ("NestedLoopJoin", kind.to_string()),
+                };
+                let est = match &plan {
+                    SourcePlan::Lookup(_) => outer.est,
+                    _ => outer.est * inner.est,
+                };
+                node(name, est, String::new(), info, vec![outer, inner])
+            }
+        });
+    }
+    tree.ok_or_else(|| unsupported("an empty FROM clause"))
+}
+
 fn plan(ctx: &SessionCtx, catalog: &Catalog, st: &mut StmtTxn<'_>, q: &Query) -> Result<Node> {
     let SetExpr::Select(select) = q.body.as_ref() else {
         return Err(unsupported("EXPLAIN of set operations"));
@@ -179,23 +289,7 @@ fn plan(ctx: &SessionCtx, catalog: &Catalog, st: &mut StmtTxn<'_>, q: &Query) ->
             node("TableDual", 1.0, String::new(), "rows:1".into(), Vec::new())
         }
         [twj] if twj.joins.is_empty() => source(ctx, catalog, st, q, &twj.relation, pred)?,
-        many => {
-            let mut children = Vec::new();
-            for twj in many {
-                children.push(source(ctx, catalog, st, q, &twj.relation, None)?);
-                for j in &twj.joins {
-                    children.push(source(ctx, catalog, st, q, &j.relation, None)?);
-                }
-            }
-            let est = children.iter().map(|c| c.est).product::<f64>();
-            node(
-                "NestedLoopJoin",
-                est,
-                String::new(),
-                "sources in FROM order: index lookups on join keys, else nested loops".into(),
-                children,
-            )
-        }
+        many => join_plan(ctx, catalog, st, many, pred)?,
     };
     if let Some(w) = pred {
         let est = n.est;

@@ -47,7 +47,7 @@ pub enum JoinSpec {
 }
 
 /// How one table's partner rows are found for a row of the sources before it.
-enum Lookup {
+pub enum Lookup {
     /// By handle.
     Handle,
     /// Through an index whose first column is the key.
@@ -55,10 +55,15 @@ enum Lookup {
 }
 
 /// A per-row lookup: the key expression over the rows so far, and the column it must equal.
-struct LookupJoin {
-    key: Expr,
-    column: usize,
-    via: Lookup,
+pub struct LookupJoin {
+    /// The key, bound over the rows of the sources before this one.
+    pub key: Expr,
+    /// The key as written (for EXPLAIN).
+    pub key_text: String,
+    /// The column of this table it must equal.
+    pub column: usize,
+    /// Handle or index.
+    pub via: Lookup,
 }
 
 /// Whether `e` mentions only `src` (by qualified or unambiguous names) and no subquery.
@@ -144,7 +149,7 @@ fn lookup_join(
                     None => continue,
                 }
             };
-            return Some(LookupJoin { key, column, via });
+            return Some(LookupJoin { key, key_text: theirs.to_string(), column, via });
         }
     }
     None
@@ -190,19 +195,27 @@ fn lookup_rows(
     Ok(Some(rows.into_iter().map(|r| r.values).collect()))
 }
 
-/// Joins all sources; `where_` is the statement's WHERE clause (applied by the caller after).
-pub fn join_rows(
-    st: &std::cell::RefCell<&mut StmtTxn<'_>>,
+/// How one source of a join is read.
+pub enum SourcePlan {
+    /// Rows already computed (derived tables, views, CTEs, information_schema).
+    Rows,
+    /// Per-row key lookups into the table.
+    Lookup(LookupJoin),
+    /// One read along the access path for these conjuncts (those mentioning only this source).
+    Read(Option<ast::Expr>),
+}
+
+/// Decides, left to right, how each source is read (see the module documentation).
+pub fn plan_sources(
     sources: &[Source],
     specs: &[JoinSpec],
     where_: Option<&ast::Expr>,
     ctx: &SessionCtx,
     outer: Option<&OuterRow<'_>>,
-    eval: &EvalCtx<'_>,
-) -> Result<Vec<Row>> {
+) -> Vec<SourcePlan> {
     let where_conjuncts = where_.map(conjuncts).unwrap_or_default();
-    let mut acc: Vec<Vec<Value>> = vec![Vec::new()];
     let mut scope = Scope::default();
+    let mut plans = Vec::with_capacity(sources.len());
     for (at, (src, spec)) in sources.iter().zip(specs).enumerate() {
         let padded = matches!(spec, JoinSpec::Left(_))
             || specs[at + 1..].iter().any(|s| matches!(s, JoinSpec::Right(_)));
@@ -220,9 +233,9 @@ pub fn join_rows(
             }
             _ => None,
         };
-        let mut all_rows: Option<Vec<Vec<Value>>> = match (&src.rows, &lookup) {
-            (Some(rows), _) => Some(rows.iter().map(|r| r.values.clone()).collect()),
-            (None, Some(_)) => None,
+        let plan = match (&src.rows, lookup) {
+            (Some(_), _) => SourcePlan::Rows,
+            (None, Some(lj)) => SourcePlan::Lookup(lj),
             (None, None) => {
                 let mut local: Vec<&ast::Expr> = on_conjuncts
                     .iter()
@@ -234,11 +247,40 @@ pub fn join_rows(
                         where_conjuncts.iter().copied().filter(|c| only_source(c, src, sources)),
                     );
                 }
-                let pred = local.into_iter().cloned().reduce(|a, b| ast::Expr::BinaryOp {
+                SourcePlan::Read(local.into_iter().cloned().reduce(|a, b| ast::Expr::BinaryOp {
                     left: Box::new(a),
                     op: ast::BinaryOperator::And,
                     right: Box::new(b),
-                });
+                }))
+            }
+        };
+        plans.push(plan);
+        scope.columns.extend(table_scope(&src.table, &src.alias).columns);
+    }
+    plans
+}
+
+/// Joins all sources; `where_` is the statement's WHERE clause (applied by the caller after).
+pub fn join_rows(
+    st: &std::cell::RefCell<&mut StmtTxn<'_>>,
+    sources: &[Source],
+    specs: &[JoinSpec],
+    where_: Option<&ast::Expr>,
+    ctx: &SessionCtx,
+    outer: Option<&OuterRow<'_>>,
+    eval: &EvalCtx<'_>,
+) -> Result<Vec<Row>> {
+    let plans = plan_sources(sources, specs, where_, ctx, outer);
+    let mut acc: Vec<Vec<Value>> = vec![Vec::new()];
+    let mut scope = Scope::default();
+    for ((src, spec), plan) in sources.iter().zip(specs).zip(plans) {
+        let (lookup, mut all_rows): (Option<LookupJoin>, Option<Vec<Vec<Value>>>) = match plan {
+            SourcePlan::Rows => (
+                None,
+                src.rows.as_ref().map(|rows| rows.iter().map(|r| r.values.clone()).collect()),
+            ),
+            SourcePlan::Lookup(lj) => (Some(lj), None),
+            SourcePlan::Read(pred) => {
                 let rows = access::fetch_rows(
                     &mut st.borrow_mut(),
                     &src.table,
@@ -247,7 +289,7 @@ pub fn join_rows(
                     Needs::AllColumns,
                     ctx,
                 )?;
-                Some(rows.into_iter().map(|r| r.values).collect())
+                (None, Some(rows.into_iter().map(|r| r.values).collect()))
             }
         };
         scope.columns.extend(table_scope(&src.table, &src.alias).columns);

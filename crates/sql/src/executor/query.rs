@@ -795,7 +795,7 @@ fn resolve_source(
 }
 
 /// The FROM clause as sources in order, each with how it joins the ones before.
-fn resolve_from(
+pub(super) fn resolve_from(
     env: &QueryEnv<'_, '_, '_>,
     from: &[ast::TableWithJoins],
     outer: Option<&OuterRow<'_>>,
