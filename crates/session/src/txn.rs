@@ -176,7 +176,10 @@ impl TxnState {
         }
         let _gate = self.catalog.commit_gate();
         let now = self.catalog.schema();
-        let changed = a.written.iter().any(|(id, seen)| now.table_by_id(*id) != Some(seen));
+        let changed = a.written.iter().any(|(id, seen)| match now.table_by_id(*id) {
+            Some(cur) => !Arc::ptr_eq(cur, seen) && **cur != **seen,
+            None => true,
+        });
         if changed {
             let _ = a.txn.rollback();
             return Err(Error::fmt(errno::ER_INFO_SCHEMA_CHANGED, &[]));

@@ -203,14 +203,14 @@ fn join_plan(
     for ((src, spec), plan) in sources.iter().zip(&specs).zip(plans) {
         let object = object_of(&src.table, &src.alias);
         let inner = match &plan {
-            SourcePlan::Rows => {
+            SourcePlan::Rows(_) => {
                 node("MemTableScan", PSEUDO_ROWS, object, String::new(), Vec::new())
             }
-            SourcePlan::Read(p) => {
+            SourcePlan::Read(p, _) => {
                 let access = choose_access(
                     &src.table,
                     &src.alias,
-                    p.as_ref(),
+                    p.as_deref(),
                     Needs::AllColumns,
                     ctx,
                     Some(&mut *cell.borrow_mut()),
@@ -265,6 +265,9 @@ fn join_plan(
                             src.table.columns[lj.column].name, lj.key_text
                         ),
                     ),
+                    SourcePlan::Read(_, Some(h)) | SourcePlan::Rows(Some(h)) => {
+                        ("HashJoin", format!("{kind}, equal:[{}]", h.text))
+                    }
                     _ => ("NestedLoopJoin", kind.to_string()),
                 };
                 let est = match &plan {

@@ -8,7 +8,9 @@
 //! - **Filtered read**: otherwise the table is read once along the access path chosen for the
 //!   conjuncts that mention only it (its ON conjuncts for inner and left joins; WHERE conjuncts
 //!   unless it is the NULL-padded side of an outer join, where filtering early would change the
-//!   result), then joined by nested loops.
+//!   result), then joined by a **hash join** when an equality ties it to the sources before with
+//!   keys of one comparison class (integers/decimals, strings, date-times, times — where equal
+//!   by MySQL's comparison means equal keys), else by nested loops.
 //!
 //! Either way the whole ON condition is evaluated on every candidate pair and the WHERE clause
 //! afterwards, so narrowing reads never changes the answer.
@@ -198,11 +200,109 @@ fn lookup_rows(
 /// How one source of a join is read.
 pub enum SourcePlan {
     /// Rows already computed (derived tables, views, CTEs, information_schema).
-    Rows,
+    Rows(Option<Box<HashJoin>>),
     /// Per-row key lookups into the table.
-    Lookup(LookupJoin),
+    Lookup(Box<LookupJoin>),
     /// One read along the access path for these conjuncts (those mentioning only this source).
-    Read(Option<ast::Expr>),
+    Read(Option<Box<ast::Expr>>, Option<Box<HashJoin>>),
+}
+
+/// An equi-join key for a hash join: rows of this source are grouped by `right`, and each row of
+/// the sources before looks up its `left` value. Only keys of one comparison class (integers
+/// and decimals, strings, date-times, times) qualify, so equal-by-comparison means equal keys.
+pub struct HashJoin {
+    /// Key over the rows of the sources before.
+    pub left: Expr,
+    /// Key over this source's own row.
+    pub right: Expr,
+    /// The equality as written (for EXPLAIN).
+    pub text: String,
+}
+
+/// Comparison classes whose equal values have equal [`hash_key`]s.
+fn key_class(ft: types::FieldType) -> Option<u8> {
+    use types::FieldType as F;
+    match ft {
+        F::Tiny | F::Short | F::Long | F::LongLong | F::Int24 | F::Year | F::NewDecimal => Some(1),
+        F::VarChar | F::VarString | F::String => Some(2),
+        F::Date | F::DateTime | F::Timestamp => Some(3),
+        F::Time => Some(4),
+        _ => None,
+    }
+}
+
+/// What a key value hashes to.
+enum HashKey {
+    /// NULL: equal to nothing.
+    Null,
+    /// A key of its class.
+    Key(Vec<u8>),
+    /// A value outside the expected class: compared with every row.
+    Other,
+}
+
+fn hash_key(v: &Value) -> HashKey {
+    let int = |i: i128| {
+        let mut k = vec![1];
+        k.extend_from_slice(&i.to_be_bytes());
+        HashKey::Key(k)
+    };
+    match v {
+        Value::Null => HashKey::Null,
+        Value::Int(i) => int(i128::from(*i)),
+        Value::UInt(u) => int(i128::from(*u)),
+        Value::Decimal(d) => {
+            let t = d.trunc_to_i128();
+            if types::Decimal::from_i128(t) == *d {
+                int(t)
+            } else {
+                let text = d.to_string();
+                let mut k = vec![5];
+                k.extend_from_slice(text.trim_end_matches('0').as_bytes());
+                HashKey::Key(k)
+            }
+        }
+        Value::String(s) => HashKey::Key([&[2u8][..], s.as_bytes()].concat()),
+        Value::Bytes(b) => HashKey::Key([&[2u8][..], b].concat()),
+        Value::Temporal(t) => HashKey::Key([&[3u8][..], &t.packed().to_be_bytes()].concat()),
+        Value::Time(d) => HashKey::Key([&[4u8][..], &d.micros().to_be_bytes()].concat()),
+        Value::Double(_) => HashKey::Other,
+    }
+}
+
+/// An equality between this source alone and the sources before, usable as a hash-join key.
+fn hash_join(
+    candidates: &[&ast::Expr],
+    src: &Source,
+    at: usize,
+    all: &[Source],
+    left_scope: &Scope,
+    ctx: &SessionCtx,
+    outer: Option<&OuterRow<'_>>,
+) -> Option<Box<HashJoin>> {
+    let own_scope = table_scope(&src.table, &src.alias);
+    for c in candidates {
+        let ast::Expr::BinaryOp { left, op: ast::BinaryOperator::Eq, right } = c else { continue };
+        for (mine, theirs) in [(left.as_ref(), right.as_ref()), (right.as_ref(), left.as_ref())] {
+            if !only_source(mine, src, all) || all[at..].iter().any(|s| only_source(theirs, s, all))
+            {
+                continue;
+            }
+            let Ok((r, rt)) = bind_expr_in(mine, &own_scope, ctx, "on clause", outer) else {
+                continue;
+            };
+            let Ok((l, lt)) = bind_expr_in(theirs, left_scope, ctx, "on clause", outer) else {
+                continue;
+            };
+            match (key_class(lt.field_type), key_class(rt.field_type)) {
+                (Some(a), Some(b)) if a == b => {
+                    return Some(Box::new(HashJoin { left: l, right: r, text: c.to_string() }))
+                }
+                _ => {}
+            }
+        }
+    }
+    None
 }
 
 /// Decides, left to right, how each source is read (see the module documentation).
@@ -233,9 +333,13 @@ pub fn plan_sources(
             }
             _ => None,
         };
+        let hash = || match (at, spec) {
+            (0, _) | (_, JoinSpec::Right(_)) => None,
+            _ => hash_join(&equalities, src, at, sources, &scope, ctx, outer),
+        };
         let plan = match (&src.rows, lookup) {
-            (Some(_), _) => SourcePlan::Rows,
-            (None, Some(lj)) => SourcePlan::Lookup(lj),
+            (Some(_), _) => SourcePlan::Rows(hash()),
+            (None, Some(lj)) => SourcePlan::Lookup(Box::new(lj)),
             (None, None) => {
                 let mut local: Vec<&ast::Expr> = on_conjuncts
                     .iter()
@@ -247,11 +351,12 @@ pub fn plan_sources(
                         where_conjuncts.iter().copied().filter(|c| only_source(c, src, sources)),
                     );
                 }
-                SourcePlan::Read(local.into_iter().cloned().reduce(|a, b| ast::Expr::BinaryOp {
+                let pred = local.into_iter().cloned().reduce(|a, b| ast::Expr::BinaryOp {
                     left: Box::new(a),
                     op: ast::BinaryOperator::And,
                     right: Box::new(b),
-                }))
+                });
+                SourcePlan::Read(pred.map(Box::new), hash())
             }
         };
         plans.push(plan);
@@ -274,24 +379,40 @@ pub fn join_rows(
     let mut acc: Vec<Vec<Value>> = vec![Vec::new()];
     let mut scope = Scope::default();
     for ((src, spec), plan) in sources.iter().zip(specs).zip(plans) {
-        let (lookup, mut all_rows): (Option<LookupJoin>, Option<Vec<Vec<Value>>>) = match plan {
-            SourcePlan::Rows => (
+        let (lookup, mut all_rows, hash) = match plan {
+            SourcePlan::Rows(hash) => (
                 None,
-                src.rows.as_ref().map(|rows| rows.iter().map(|r| r.values.clone()).collect()),
+                src.rows
+                    .as_ref()
+                    .map(|rows| rows.iter().map(|r| r.values.clone()).collect::<Vec<_>>()),
+                hash,
             ),
-            SourcePlan::Lookup(lj) => (Some(lj), None),
-            SourcePlan::Read(pred) => {
+            SourcePlan::Lookup(lj) => (Some(*lj), None, None),
+            SourcePlan::Read(pred, hash) => {
                 let rows = access::fetch_rows(
                     &mut st.borrow_mut(),
                     &src.table,
                     &src.alias,
-                    pred.as_ref(),
+                    pred.as_deref(),
                     Needs::AllColumns,
                     ctx,
                 )?;
-                (None, Some(rows.into_iter().map(|r| r.values).collect()))
+                (None, Some(rows.into_iter().map(|r| r.values).collect()), hash)
             }
         };
+        // Hash join: this source's rows grouped by key; rows whose key is of another class are
+        // tried against every row of the sources before.
+        let mut buckets: HashMap<Vec<u8>, Vec<usize>> = HashMap::new();
+        let mut odd: Vec<usize> = Vec::new();
+        if let (Some(h), Some(rows)) = (&hash, &all_rows) {
+            for (i, r) in rows.iter().enumerate() {
+                match hash_key(&h.right.eval(r, eval)?) {
+                    HashKey::Null => {}
+                    HashKey::Key(k) => buckets.entry(k).or_default().push(i),
+                    HashKey::Other => odd.push(i),
+                }
+            }
+        }
         scope.columns.extend(table_scope(&src.table, &src.alias).columns);
         let on = match spec {
             JoinSpec::Cross => None,
@@ -334,6 +455,25 @@ pub fn join_rows(
         let mut cache: HashMap<Vec<u8>, Option<Vec<Vec<Value>>>> = HashMap::new();
         for l in &acc {
             let candidates: Cow<'_, [Vec<Value>]> = match &lookup {
+                None if hash.is_some() => {
+                    let rows = all_rows.as_deref().unwrap_or_default();
+                    let key = match &hash {
+                        Some(h) => hash_key(&h.left.eval(l, eval)?),
+                        None => HashKey::Other,
+                    };
+                    let picked: Vec<Vec<Value>> = match key {
+                        HashKey::Null => odd.iter().map(|&i| rows[i].clone()).collect(),
+                        HashKey::Key(k) => buckets
+                            .get(&k)
+                            .into_iter()
+                            .flatten()
+                            .chain(odd.iter())
+                            .map(|&i| rows[i].clone())
+                            .collect(),
+                        HashKey::Other => rows.to_vec(),
+                    };
+                    Cow::Owned(picked)
+                }
                 None => Cow::Borrowed(all_rows.as_deref().unwrap_or_default()),
                 Some(lj) => {
                     let v = lj.key.eval(l, eval)?;
