@@ -217,6 +217,8 @@ pub struct HashJoin {
     pub right: Expr,
     /// The equality as written (for EXPLAIN).
     pub text: String,
+    /// The keys' comparison class (see [`key_class`]).
+    pub class: u8,
 }
 
 /// Comparison classes whose equal values have equal [`hash_key`]s.
@@ -241,7 +243,20 @@ enum HashKey {
     Other,
 }
 
-fn hash_key(v: &Value) -> HashKey {
+/// The key of `v` in comparison class `class`; a value of another class (an expression's value
+/// need not match its declared type, e.g. `IFNULL(date_col, '2020-01-01')`) is `Other`.
+fn hash_key(v: &Value, class: u8) -> HashKey {
+    let of = match v {
+        Value::Null => return HashKey::Null,
+        Value::Int(_) | Value::UInt(_) | Value::Decimal(_) => 1,
+        Value::String(_) | Value::Bytes(_) => 2,
+        Value::Temporal(_) => 3,
+        Value::Time(_) => 4,
+        Value::Double(_) => 0,
+    };
+    if of != class {
+        return HashKey::Other;
+    }
     let int = |i: i128| {
         let mut k = vec![1];
         k.extend_from_slice(&i.to_be_bytes());
@@ -296,7 +311,12 @@ fn hash_join(
             };
             match (key_class(lt.field_type), key_class(rt.field_type)) {
                 (Some(a), Some(b)) if a == b => {
-                    return Some(Box::new(HashJoin { left: l, right: r, text: c.to_string() }))
+                    return Some(Box::new(HashJoin {
+                        left: l,
+                        right: r,
+                        text: c.to_string(),
+                        class: a,
+                    }));
                 }
                 _ => {}
             }
@@ -406,7 +426,7 @@ pub fn join_rows(
         let mut odd: Vec<usize> = Vec::new();
         if let (Some(h), Some(rows)) = (&hash, &all_rows) {
             for (i, r) in rows.iter().enumerate() {
-                match hash_key(&h.right.eval(r, eval)?) {
+                match hash_key(&h.right.eval(r, eval)?, h.class) {
                     HashKey::Null => {}
                     HashKey::Key(k) => buckets.entry(k).or_default().push(i),
                     HashKey::Other => odd.push(i),
@@ -458,7 +478,7 @@ pub fn join_rows(
                 None if hash.is_some() => {
                     let rows = all_rows.as_deref().unwrap_or_default();
                     let key = match &hash {
-                        Some(h) => hash_key(&h.left.eval(l, eval)?),
+                        Some(h) => hash_key(&h.left.eval(l, eval)?, h.class),
                         None => HashKey::Other,
                     };
                     let picked: Vec<Vec<Value>> = match key {
