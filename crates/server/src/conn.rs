@@ -281,6 +281,13 @@ impl Conn {
                     self.io.flush().await?;
                 }
                 com::FIELD_LIST => self.field_list(session, body).await?,
+                // The binary protocol is not built yet: a statement error the client can report
+                // (1295, SQLSTATE HY000) rather than 1047's connection-level 08S01. CLOSE and
+                // SEND_LONG_DATA take no reply.
+                com::STMT_PREPARE | com::STMT_EXECUTE | com::STMT_RESET | com::STMT_FETCH => {
+                    self.send_code(errno::ER_UNSUPPORTED_PS).await?
+                }
+                com::STMT_CLOSE | com::STMT_SEND_LONG_DATA => {}
                 _ => self.send_code(ER_UNKNOWN_COM).await?,
             }
         }

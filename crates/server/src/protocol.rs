@@ -93,6 +93,18 @@ pub mod com {
     pub const PING: u8 = 0x0e;
     /// Re-authenticate as another user.
     pub const CHANGE_USER: u8 = 0x11;
+    /// Prepare a statement (binary protocol).
+    pub const STMT_PREPARE: u8 = 0x16;
+    /// Execute a prepared statement.
+    pub const STMT_EXECUTE: u8 = 0x17;
+    /// Send a long parameter value (no reply).
+    pub const STMT_SEND_LONG_DATA: u8 = 0x18;
+    /// Close a prepared statement (no reply).
+    pub const STMT_CLOSE: u8 = 0x19;
+    /// Reset a prepared statement.
+    pub const STMT_RESET: u8 = 0x1a;
+    /// Fetch rows of a cursor.
+    pub const STMT_FETCH: u8 = 0x1c;
     /// Toggle multi-statements.
     pub const SET_OPTION: u8 = 0x1b;
     /// Reset session state.
