@@ -61,6 +61,8 @@ pub struct SessionCtx {
     pub written_tables: Vec<i64>,
     /// `LAST_INSERT_ID()`: the first auto-increment id of the last insert that generated one.
     pub last_insert_id: u64,
+    /// `FOUND_ROWS()`: rows of the last SELECT (before its LIMIT with SQL_CALC_FOUND_ROWS).
+    pub found_rows: u64,
     /// When the current statement started (microseconds since the epoch, UTC): `NOW()`.
     pub stmt_time: i64,
     /// The client asked for CLIENT_FOUND_ROWS: UPDATE reports matched rather than changed rows.
@@ -82,6 +84,7 @@ impl SessionCtx {
             warnings: Vec::new(),
             written_tables: Vec::new(),
             last_insert_id: 0,
+            found_rows: 0,
             client_found_rows: false,
             stmt_time: 0,
             conn_status: Vec::new(),

@@ -110,19 +110,22 @@ pub fn execute(env: Env<'_>, stmt: &Statement, text: &str) -> Result<ExecResult>
             };
             select_into(ctx, &targets, r)
         }
-        Statement::Query(q) => match txn {
-            Some(txn) if select::reads_tables(q) => {
-                let mut st = StmtTxn::new(txn);
-                let cell = std::cell::RefCell::new(&mut st);
-                query::execute_table_query(
-                    &query::QueryEnv::new(ctx, catalog, &cell),
-                    q,
-                    text,
-                    None,
-                )
+        Statement::Query(q) => {
+            let (r, calc) = match txn {
+                Some(txn) if select::reads_tables(q) => {
+                    let mut st = StmtTxn::new(txn);
+                    let cell = std::cell::RefCell::new(&mut st);
+                    let env = query::QueryEnv::new(ctx, catalog, &cell);
+                    let r = query::execute_table_query(&env, q, text, None);
+                    (r, env.calc_found_rows.get())
+                }
+                _ => (select::execute_query(ctx, q, text), None),
+            };
+            if let Ok(ExecResult::Rows(rs)) = &r {
+                ctx.found_rows = calc.unwrap_or(rs.rows.len() as u64);
             }
-            _ => select::execute_query(ctx, q, text),
-        },
+            r
+        }
         Statement::Insert(ins) => {
             no_returning(&ins.returning)?;
             with_txn(txn, &mut written, |st| insert::execute_insert(ctx, catalog, st, ins))

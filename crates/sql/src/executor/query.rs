@@ -242,6 +242,8 @@ pub struct QueryEnv<'a, 'b, 'c> {
     ctes: RefCell<Vec<(String, ResultSet)>>,
     /// How many views are being expanded around the current query (bounds view recursion).
     pub(super) view_depth: std::cell::Cell<u32>,
+    /// Rows before LIMIT of the SELECT that asked SQL_CALC_FOUND_ROWS.
+    pub(super) calc_found_rows: std::cell::Cell<Option<u64>>,
 }
 
 impl<'a, 'b, 'c> QueryEnv<'a, 'b, 'c> {
@@ -257,6 +259,7 @@ impl<'a, 'b, 'c> QueryEnv<'a, 'b, 'c> {
             st,
             ctes: RefCell::new(Vec::new()),
             view_depth: std::cell::Cell::new(0),
+            calc_found_rows: std::cell::Cell::new(None),
         }
     }
 
@@ -568,6 +571,9 @@ pub fn execute_table_query(
             }
         }
         out.push(vals);
+    }
+    if select.select_modifiers.as_ref().is_some_and(|m| m.sql_calc_found_rows) {
+        env.calc_found_rows.set(Some(out.len() as u64));
     }
     let out: Vec<Vec<Value>> =
         out.into_iter().skip(offset).take(limit.unwrap_or(usize::MAX)).collect();

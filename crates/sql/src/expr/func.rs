@@ -26,6 +26,8 @@ pub enum Func {
     ConnectionId,
     /// `LAST_INSERT_ID()`
     LastInsertId,
+    /// `FOUND_ROWS()`
+    FoundRows,
     /// `CONCAT(…)`
     Concat,
     /// `CONCAT_WS(sep, …)`
@@ -183,6 +185,7 @@ impl Func {
             "CURRENT_USER" => (CurrentUser, 0, 0),
             "CONNECTION_ID" => (ConnectionId, 0, 0),
             "LAST_INSERT_ID" => (LastInsertId, 0, 0),
+            "FOUND_ROWS" => (FoundRows, 0, 0),
             "CONCAT" => (Concat, 1, usize::MAX),
             "CONCAT_WS" => (ConcatWs, 2, usize::MAX),
             "LOWER" | "LCASE" => (Lower, 1, 1),
@@ -263,8 +266,8 @@ impl Func {
     pub fn return_type(self, args: &[FieldType]) -> FieldType {
         use Func::*;
         match self {
-            ConnectionId | LastInsertId | Length | CharLength | Locate | Instr | Ascii | Sign
-            | IsNull => FieldType::LongLong,
+            ConnectionId | LastInsertId | FoundRows | Length | CharLength | Locate | Instr
+            | Ascii | Sign | IsNull => FieldType::LongLong,
             Pow | Sqrt | Exp | Ln | Log10 | Log2 | Pi => FieldType::Double,
             Now | FromUnixtime => FieldType::DateTime,
             CurDate | Date => FieldType::Date,
@@ -330,6 +333,7 @@ impl Func {
             CurrentUser => Value::String(format!("{}@%", s.user)),
             ConnectionId => Value::UInt(s.connection_id),
             LastInsertId => Value::UInt(s.last_insert_id),
+            FoundRows => Value::UInt(s.found_rows),
             Concat if any_null => Value::Null,
             Concat => concat(args.iter(), ""),
             ConcatWs => match args.split_first() {
