@@ -88,13 +88,16 @@ impl IndexInfo {
 /// What happens to child rows when the parent row changes or goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub enum FkAction {
-    /// Refuse the parent change while child rows reference it (also NO ACTION).
-    #[default]
+    /// `RESTRICT` as written: refuse the parent change while child rows reference it.
     Restrict,
     /// Delete (or update) the child rows too.
     Cascade,
     /// Set the child's referencing columns to NULL.
     SetNull,
+    /// `NO ACTION`, or no clause (the default): enforced like RESTRICT, shown as MySQL shows
+    /// the default (no clause in SHOW CREATE TABLE, `NO ACTION` in information_schema).
+    #[default]
+    NoAction,
 }
 
 impl FkAction {
@@ -104,7 +107,13 @@ impl FkAction {
             FkAction::Restrict => "RESTRICT",
             FkAction::Cascade => "CASCADE",
             FkAction::SetNull => "SET NULL",
+            FkAction::NoAction => "NO ACTION",
         }
+    }
+
+    /// Whether the change is refused while children exist (RESTRICT and NO ACTION).
+    pub fn restricts(self) -> bool {
+        matches!(self, FkAction::Restrict | FkAction::NoAction)
     }
 }
 

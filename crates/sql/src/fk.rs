@@ -178,7 +178,7 @@ pub fn check_restrict_after_delete(
     }
     let db = db_of(catalog, t);
     for (child, child_db, fk) in catalog.schema().referencing(&db, &t.name) {
-        if fk.on_delete != FkAction::Restrict {
+        if !fk.on_delete.restricts() {
             continue;
         }
         for row in rows {
@@ -246,8 +246,8 @@ fn on_parent_change(
         }
         let action = if new.is_some() { fk.on_update } else { fk.on_delete };
         match (action, &new_vals) {
-            (FkAction::Restrict, None) if defer_restrict => {}
-            (FkAction::Restrict, _) => {
+            (FkAction::Restrict | FkAction::NoAction, None) if defer_restrict => {}
+            (FkAction::Restrict | FkAction::NoAction, _) => {
                 return Err(Error::fmt(
                     ER_ROW_IS_REFERENCED_2,
                     &[&describe(&child_db, &child, &fk)],

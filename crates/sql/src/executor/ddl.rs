@@ -255,9 +255,8 @@ fn add_foreign_key(
     }
     let action = |a: &Option<ast::ReferentialAction>| -> Result<FkAction> {
         Ok(match a {
-            None | Some(ast::ReferentialAction::Restrict | ast::ReferentialAction::NoAction) => {
-                FkAction::Restrict
-            }
+            None | Some(ast::ReferentialAction::NoAction) => FkAction::NoAction,
+            Some(ast::ReferentialAction::Restrict) => FkAction::Restrict,
             Some(ast::ReferentialAction::Cascade) => FkAction::Cascade,
             Some(ast::ReferentialAction::SetNull) => FkAction::SetNull,
             Some(ast::ReferentialAction::SetDefault) => {

@@ -225,10 +225,10 @@ pub fn create_table_sql(t: &TableInfo) -> String {
             quote_ident(&fk.ref_table),
             refs.join(",")
         );
-        if fk.on_delete != catalog::FkAction::Restrict {
+        if fk.on_delete != catalog::FkAction::NoAction {
             l.push_str(&format!(" ON DELETE {}", fk.on_delete.sql()));
         }
-        if fk.on_update != catalog::FkAction::Restrict {
+        if fk.on_update != catalog::FkAction::NoAction {
             l.push_str(&format!(" ON UPDATE {}", fk.on_update.sql()));
         }
         lines.push(l);
