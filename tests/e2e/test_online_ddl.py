@@ -40,6 +40,7 @@ def test_writes_continue_during_backfill_and_the_index_matches(server, big_table
         cur = conn.cursor()
         while not stop.is_set():
             op = rng.random()
+            explicit = op >= 0.8
             try:
                 if op < 0.3:
                     cur.execute("INSERT INTO online_t (k, pad) VALUES (%s, 'new')", (rng.randint(0, 2000),))
@@ -55,8 +56,9 @@ def test_writes_continue_during_backfill_and_the_index_matches(server, big_table
                 if building.is_set():
                     done_while_building[0] += 1
             except pymysql.err.OperationalError as e:
-                # A transaction that wrote under the old definition is refused at commit.
-                if e.args[0] != 8028:
+                # An explicit transaction that wrote under the old definition is refused at
+                # commit; an autocommit statement is retried by the server and never sees 8028.
+                if e.args[0] != 8028 or not explicit:
                     errors.append(e)
                 cur.execute("ROLLBACK")
         conn.close()

@@ -169,31 +169,52 @@ impl Session {
                 )
             }
             StmtClass::Data => {
-                let autocommit = self.ctx.vars.bool("autocommit");
-                let single = self.txn.ensure(&self.ctx.vars, autocommit)?;
-                let schema = catalog.schema();
-                let result = {
-                    let txn = self.txn.current()?;
-                    sql::execute(
-                        Env { session: &mut self.ctx, catalog: &catalog, txn: Some(txn) },
-                        stmt,
-                        text,
-                    )
-                };
-                if result.is_ok() {
-                    let written = std::mem::take(&mut self.ctx.written_tables);
-                    self.txn.note_written(&written, &schema);
-                }
-                match (&result, single) {
-                    (Ok(_), true) => self.txn.commit().and(result),
-                    (Err(e), _) if single || e.code == 1213 => {
-                        // A deadlock victim's whole transaction is rolled back, as in MySQL.
-                        self.txn.rollback();
-                        result
+                // A statement that is its own transaction is run again when a schema change
+                // published meanwhile refuses its commit (8028), as TiDB retries autocommit
+                // statements; nothing of the refused attempt was kept.
+                let mut attempts = 0;
+                loop {
+                    let r = self.run_data(stmt, text, &catalog);
+                    match r {
+                        Err(e) if e.code == errno::ER_INFO_SCHEMA_CHANGED.code && attempts < 3 => {
+                            attempts += 1;
+                            if self.txn.is_active() {
+                                return Err(e);
+                            }
+                        }
+                        other => return other,
                     }
-                    _ => result,
                 }
             }
+        }
+    }
+
+    /// Runs a data statement in the open transaction, or in one of its own under autocommit.
+    fn run_data(
+        &mut self,
+        stmt: &sql::Statement,
+        text: &str,
+        catalog: &Catalog,
+    ) -> Result<ExecResult> {
+        let autocommit = self.ctx.vars.bool("autocommit");
+        let single = self.txn.ensure(&self.ctx.vars, autocommit)?;
+        let schema = catalog.schema();
+        let result = {
+            let txn = self.txn.current()?;
+            sql::execute(Env { session: &mut self.ctx, catalog, txn: Some(txn) }, stmt, text)
+        };
+        if result.is_ok() {
+            let written = std::mem::take(&mut self.ctx.written_tables);
+            self.txn.note_written(&written, &schema);
+        }
+        match (&result, single) {
+            (Ok(_), true) => self.txn.commit().and(result),
+            (Err(e), _) if single || e.code == 1213 => {
+                // A deadlock victim's whole transaction is rolled back, as in MySQL.
+                self.txn.rollback();
+                result
+            }
+            _ => result,
         }
     }
 
