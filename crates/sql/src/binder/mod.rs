@@ -4,6 +4,7 @@
 mod expr;
 mod rows;
 
+pub(crate) use expr::value_type;
 pub use expr::{bind_expr, bind_expr_in, bind_post_agg, is_aggregate, PostAgg, INSERTED_ROW};
 
 use crate::expr::ExprType;

@@ -606,16 +606,8 @@ fn typed_by_values<'v>(c: ResultColumn, values: impl Iterator<Item = &'v Value>)
     for v in values {
         let t = match v {
             Value::Null => continue,
-            Value::Int(_) | Value::UInt(_) => FieldType::LongLong,
-            Value::Double(_) => FieldType::Double,
-            Value::Decimal(_) => FieldType::NewDecimal,
-            Value::Temporal(t) => match t.kind {
-                types::TemporalKind::Date => FieldType::Date,
-                types::TemporalKind::DateTime => FieldType::DateTime,
-                types::TemporalKind::Timestamp => FieldType::Timestamp,
-            },
-            Value::Time(_) => FieldType::Time,
             Value::String(_) | Value::Bytes(_) => return c,
+            other => crate::binder::value_type(other),
         };
         match ft {
             None => ft = Some(t),
