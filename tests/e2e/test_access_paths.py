@@ -49,8 +49,10 @@ def random_conjunct(rng):
     if kind < 0.75:
         items = ", ".join(constant(rng, col) for _ in range(rng.randint(1, 4)))
         return f"{col} IN ({items})"
-    if kind < 0.85:
+    if kind < 0.8:
         return f"{col} IS NULL"
+    if kind < 0.88 and col == "b":
+        return f"b LIKE {rng.choice(['a%', 'ab%', 'abcdefgh%', 'abcdefgh_', '_b%', '%', 'z', 'a_c%'])!r}"
     return f"({col} > {constant(rng, col)} OR {col} IS NULL)"
 
 

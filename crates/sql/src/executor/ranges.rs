@@ -2,7 +2,7 @@
 //! interval, in the column's own stored type so the bounds encode straight into index keys.
 //!
 //! Only conjuncts of the form `column op constant` count (`=`, `<`, `<=`, `>`, `>=`, `BETWEEN`,
-//! `IN (…)`, `IS NULL`). A constant is converted the way the executor compares it with the
+//! `IN (…)`, `IS NULL`, and `LIKE 'prefix%'` on string columns). A constant is converted the way the executor compares it with the
 //! column (see `expr::compare`); when that comparison is not an order on the stored values (a
 //! string against an integer column, a FLOAT column, …) the conjunct is ignored. Ignoring a
 //! conjunct only widens what is read: the caller re-checks the whole WHERE clause on every row.
@@ -155,6 +155,22 @@ fn conjunct_cond(
             Some((col, Cond::Points(dedup(points))))
         }
         ast::Expr::IsNull(e) => Some((column_ref(e, t, alias)?, Cond::Points(vec![Value::Null]))),
+        ast::Expr::Like { negated: false, any: false, expr, pattern, escape_char: None } => {
+            let col = column_ref(expr, t, alias)?;
+            let kind = t.columns[col].ty.kind;
+            if !matches!(
+                kind,
+                TypeKind::Char
+                    | TypeKind::VarChar
+                    | TypeKind::Text
+                    | TypeKind::VarBinary
+                    | TypeKind::Blob
+            ) {
+                return None;
+            }
+            let Value::String(p) = constant(pattern, ctx)? else { return None };
+            Some((col, like_prefix_range(&p)?))
+        }
         _ => None,
     }
 }
@@ -290,6 +306,27 @@ fn place(column: &ColumnInfo, v: &Value) -> Option<Placed> {
 pub fn point(column: &ColumnInfo, v: &Value) -> Option<Option<Value>> {
     let p = place(column, v)?;
     Some(if p.exact { p.le } else { None })
+}
+
+/// The byte range holding every string that `LIKE pattern` can match: the pattern's literal
+/// prefix up to its first wildcard (or escape), to the prefix's successor. `None` without a
+/// prefix.
+fn like_prefix_range(pattern: &str) -> Option<Cond> {
+    let end = pattern.find(['%', '_', '\\']).unwrap_or(pattern.len());
+    let prefix = pattern.as_bytes()[..end].to_vec();
+    if prefix.is_empty() {
+        return None;
+    }
+    // The smallest byte string above all those starting with `prefix`.
+    let mut upper = prefix.clone();
+    while let Some(last) = upper.pop() {
+        if last < 0xff {
+            upper.push(last + 1);
+            break;
+        }
+    }
+    let hi = if upper.is_empty() { Bound::Unbounded } else { Bound::Excluded(Value::Bytes(upper)) };
+    Some(Cond::Interval(Bound::Included(Value::Bytes(prefix)), hi))
 }
 
 fn same(a: &Value, b: &Value) -> bool {
@@ -442,6 +479,21 @@ mod tests {
         assert_eq!((lo.mantissa(), lo.scale()), (124, 2));
         let Cond::Points(p) = cond(&dec, B::Eq, Value::Int(3)) else { panic!("expected points") };
         assert_eq!(p.len(), 1);
+    }
+
+    #[test]
+    fn like_prefixes_become_ranges() {
+        let b = |s: &str| Value::Bytes(s.as_bytes().to_vec());
+        assert_eq!(
+            like_prefix_range("abc%"),
+            Some(Cond::Interval(Bound::Included(b("abc")), Bound::Excluded(b("abd"))))
+        );
+        assert_eq!(
+            like_prefix_range("ab_d"),
+            Some(Cond::Interval(Bound::Included(b("ab")), Bound::Excluded(b("ac"))))
+        );
+        assert_eq!(like_prefix_range("%abc"), None);
+        assert_eq!(like_prefix_range("\\%x"), None);
     }
 
     #[test]
