@@ -536,3 +536,49 @@ pub fn join_rows(
     }
     Ok(acc.into_iter().map(|values| Row { handle: 0, values }).collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::expr::compare;
+    use types::{Temporal, TemporalKind};
+
+    fn key(v: &Value, class: u8) -> Vec<u8> {
+        match hash_key(v, class) {
+            HashKey::Key(k) => k,
+            HashKey::Null => b"null".to_vec(),
+            HashKey::Other => b"other".to_vec(),
+        }
+    }
+
+    #[test]
+    fn values_equal_by_comparison_share_a_key_within_a_class() {
+        let d = |s: &str| Value::Decimal(s.parse().expect("decimal"));
+        let t = |k, s| Value::Temporal(Temporal::parse(k, s).expect("temporal"));
+        let groups: [(u8, Vec<Value>); 4] = [
+            (1, vec![Value::Int(1), Value::UInt(1), d("1.00")]),
+            (1, vec![d("1.50"), d("1.5")]),
+            (2, vec![Value::String("ab".into()), Value::Bytes(b"ab".to_vec())]),
+            (
+                3,
+                vec![
+                    t(TemporalKind::Date, "2020-01-01"),
+                    t(TemporalKind::DateTime, "2020-01-01 00:00:00"),
+                ],
+            ),
+        ];
+        for (class, values) in &groups {
+            for a in values {
+                for b in values {
+                    assert_eq!(compare(a, b), Some(std::cmp::Ordering::Equal), "{a:?} {b:?}");
+                    assert_eq!(key(a, *class), key(b, *class), "{a:?} {b:?}");
+                }
+            }
+        }
+        assert_ne!(key(&Value::Int(1), 1), key(&d("1.5"), 1));
+        // A value outside the class is compared with every row, never mis-keyed.
+        assert_eq!(key(&Value::String("1".into()), 1), b"other".to_vec());
+        assert_eq!(key(&Value::Double(1.0), 1), b"other".to_vec());
+        assert_eq!(key(&Value::Null, 2), b"null".to_vec());
+    }
+}
