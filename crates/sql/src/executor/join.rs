@@ -15,7 +15,7 @@
 //! Either way the whole ON condition is evaluated on every candidate pair and the WHERE clause
 //! afterwards, so narrowing reads never changes the answer.
 
-use std::{borrow::Cow, collections::HashMap};
+use std::collections::HashMap;
 
 use catalog::{IndexInfo, TableInfo};
 use errno::Result;
@@ -116,8 +116,30 @@ fn own_column(e: &ast::Expr, src: &Source, all: &[Source]) -> Option<usize> {
     }
 }
 
+/// The equalities among `candidates` that tie an expression of `src` (at position `at`) alone to
+/// one computable from the sources before it: `(src side, earlier side, whole equality)`.
+fn equi_sides<'e>(
+    candidates: &'e [&'e ast::Expr],
+    src: &'e Source,
+    at: usize,
+    all: &'e [Source],
+) -> impl Iterator<Item = (&'e ast::Expr, &'e ast::Expr, &'e ast::Expr)> {
+    candidates.iter().flat_map(move |&c| {
+        let sides = match c {
+            ast::Expr::BinaryOp { left, op: ast::BinaryOperator::Eq, right } => {
+                vec![(left.as_ref(), right.as_ref()), (right.as_ref(), left.as_ref())]
+            }
+            _ => Vec::new(),
+        };
+        sides.into_iter().filter_map(move |(mine, theirs)| {
+            let usable = only_source(mine, src, all)
+                && !all[at..].iter().any(|s| only_source(theirs, s, all));
+            usable.then_some((mine, theirs, c))
+        })
+    })
+}
+
 /// An equality usable for an index lookup join into `src` (at position `at`).
-#[allow(clippy::too_many_arguments)]
 fn lookup_join(
     candidates: &[&ast::Expr],
     src: &Source,
@@ -128,31 +150,22 @@ fn lookup_join(
     outer: Option<&OuterRow<'_>>,
 ) -> Option<LookupJoin> {
     let t = &src.table;
-    for c in candidates {
-        let ast::Expr::BinaryOp { left, op: ast::BinaryOperator::Eq, right } = c else { continue };
-        let sides = [(left.as_ref(), right.as_ref()), (right.as_ref(), left.as_ref())];
-        for (mine, theirs) in sides {
-            let Some(column) = own_column(mine, src, all) else { continue };
-            // The other side must be computable from the sources before this one.
-            if all[at..].iter().any(|s| only_source(theirs, s, all)) {
-                continue;
+    for (mine, theirs, _) in equi_sides(candidates, src, at, all) {
+        let Some(column) = own_column(mine, src, all) else { continue };
+        let Ok((key, _)) = bind_expr_in(theirs, left_scope, ctx, "on clause", outer) else {
+            continue;
+        };
+        let via = if t.handle_column() == Some(column) {
+            Lookup::Handle
+        } else {
+            let leading: Vec<&IndexInfo> =
+                t.readable_indexes().filter(|i| i.columns.first() == Some(&column)).collect();
+            match leading.iter().find(|i| i.unique).or(leading.first()) {
+                Some(i) => Lookup::Index((*i).clone()),
+                None => continue,
             }
-            let Ok((key, _)) = bind_expr_in(theirs, left_scope, ctx, "on clause", outer) else {
-                continue;
-            };
-            let via = if t.handle_column() == Some(column) {
-                Lookup::Handle
-            } else {
-                let leading: Vec<&IndexInfo> =
-                    t.readable_indexes().filter(|i| i.columns.first() == Some(&column)).collect();
-                let best = leading.iter().find(|i| i.unique).or(leading.first());
-                match best {
-                    Some(i) => Lookup::Index((*i).clone()),
-                    None => continue,
-                }
-            };
-            return Some(LookupJoin { key, key_text: theirs.to_string(), column, via });
-        }
+        };
+        return Some(LookupJoin { key, key_text: theirs.to_string(), column, via });
     }
     None
 }
@@ -296,30 +309,23 @@ fn hash_join(
     outer: Option<&OuterRow<'_>>,
 ) -> Option<Box<HashJoin>> {
     let own_scope = table_scope(&src.table, &src.alias);
-    for c in candidates {
-        let ast::Expr::BinaryOp { left, op: ast::BinaryOperator::Eq, right } = c else { continue };
-        for (mine, theirs) in [(left.as_ref(), right.as_ref()), (right.as_ref(), left.as_ref())] {
-            if !only_source(mine, src, all) || all[at..].iter().any(|s| only_source(theirs, s, all))
-            {
-                continue;
+    for (mine, theirs, c) in equi_sides(candidates, src, at, all) {
+        let Ok((r, rt)) = bind_expr_in(mine, &own_scope, ctx, "on clause", outer) else {
+            continue;
+        };
+        let Ok((l, lt)) = bind_expr_in(theirs, left_scope, ctx, "on clause", outer) else {
+            continue;
+        };
+        match (key_class(lt.field_type), key_class(rt.field_type)) {
+            (Some(a), Some(b)) if a == b => {
+                return Some(Box::new(HashJoin {
+                    left: l,
+                    right: r,
+                    text: c.to_string(),
+                    class: a,
+                }));
             }
-            let Ok((r, rt)) = bind_expr_in(mine, &own_scope, ctx, "on clause", outer) else {
-                continue;
-            };
-            let Ok((l, lt)) = bind_expr_in(theirs, left_scope, ctx, "on clause", outer) else {
-                continue;
-            };
-            match (key_class(lt.field_type), key_class(rt.field_type)) {
-                (Some(a), Some(b)) if a == b => {
-                    return Some(Box::new(HashJoin {
-                        left: l,
-                        right: r,
-                        text: c.to_string(),
-                        class: a,
-                    }));
-                }
-                _ => {}
-            }
+            _ => {}
         }
     }
     None
@@ -474,53 +480,48 @@ pub fn join_rows(
         }
         let mut cache: HashMap<Vec<u8>, Option<Vec<Vec<Value>>>> = HashMap::new();
         for l in &acc {
-            let candidates: Cow<'_, [Vec<Value>]> = match &lookup {
-                None if hash.is_some() => {
-                    let rows = all_rows.as_deref().unwrap_or_default();
-                    let key = match &hash {
-                        Some(h) => hash_key(&h.left.eval(l, eval)?, h.class),
-                        None => HashKey::Other,
-                    };
-                    let picked: Vec<Vec<Value>> = match key {
-                        HashKey::Null => odd.iter().map(|&i| rows[i].clone()).collect(),
-                        HashKey::Key(k) => buckets
-                            .get(&k)
-                            .into_iter()
-                            .flatten()
-                            .chain(odd.iter())
-                            .map(|&i| rows[i].clone())
-                            .collect(),
-                        HashKey::Other => rows.to_vec(),
-                    };
-                    Cow::Owned(picked)
-                }
-                None => Cow::Borrowed(all_rows.as_deref().unwrap_or_default()),
-                Some(lj) => {
+            // The rows of this source that may pair with `l`: a whole slice, or picked ones.
+            let (every, picked): (&[Vec<Value>], Vec<&Vec<Value>>) = match (&lookup, &hash) {
+                (Some(lj), _) => {
                     let v = lj.key.eval(l, eval)?;
                     let mut k = Vec::new();
                     tablecodec::datum::encode(&mut k, &v);
-                    let found = match cache.get(&k) {
-                        Some(found) => found.clone(),
-                        None => {
-                            let found = lookup_rows(&mut st.borrow_mut(), &src.table, lj, &v)?;
-                            cache.insert(k, found.clone());
-                            found
-                        }
-                    };
-                    match found {
-                        Some(rows) => Cow::Owned(rows),
-                        None => {
+                    if !cache.contains_key(&k) {
+                        let found = lookup_rows(&mut st.borrow_mut(), &src.table, lj, &v)?;
+                        cache.insert(k.clone(), found);
+                    }
+                    match cache.get(&k) {
+                        Some(Some(rows)) => (&[], rows.iter().collect()),
+                        _ => {
                             if all_rows.is_none() {
                                 let rows = table::scan_rows(&mut st.borrow_mut(), &src.table)?;
                                 all_rows = Some(rows.into_iter().map(|r| r.values).collect());
                             }
-                            Cow::Borrowed(all_rows.as_deref().unwrap_or_default())
+                            (all_rows.as_deref().unwrap_or_default(), Vec::new())
                         }
                     }
                 }
+                (None, Some(h)) => {
+                    let rows = all_rows.as_deref().unwrap_or_default();
+                    match hash_key(&h.left.eval(l, eval)?, h.class) {
+                        HashKey::Null => (&[], odd.iter().map(|&i| &rows[i]).collect()),
+                        HashKey::Key(k) => (
+                            &[],
+                            buckets
+                                .get(&k)
+                                .into_iter()
+                                .flatten()
+                                .chain(&odd)
+                                .map(|&i| &rows[i])
+                                .collect(),
+                        ),
+                        HashKey::Other => (rows, Vec::new()),
+                    }
+                }
+                (None, None) => (all_rows.as_deref().unwrap_or_default(), Vec::new()),
             };
             let mut any = false;
-            for r in candidates.iter() {
+            for r in every.iter().chain(picked) {
                 if let Some(row) = matches(l, r)? {
                     next.push(row);
                     any = true;
