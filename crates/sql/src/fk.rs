@@ -259,33 +259,25 @@ fn on_parent_change(
                     delete_row(st, &child, &r);
                 }
             }
-            (FkAction::Cascade, Some(nv)) => {
+            (FkAction::Cascade | FkAction::SetNull, _) => {
                 for r in rows {
+                    // CASCADE copies the new key into the child; SET NULL clears it.
                     let mut values = r.values.clone();
-                    for (&c, v) in fk.columns.iter().zip(nv) {
-                        values[c] = to_column(v.clone(), &child.columns[c], 1)?;
-                    }
-                    let updated = Row { handle: child_handle(&child, &values, r.handle), values };
-                    on_parent_change(
-                        st,
-                        catalog,
-                        ctx,
-                        &child,
-                        &r,
-                        Some(&updated),
-                        depth + 1,
-                        false,
-                    )?;
-                    update_row(st, &child, &r, &updated)?;
-                }
-            }
-            (FkAction::SetNull, _) => {
-                for r in rows {
-                    let mut values = r.values.clone();
-                    for &c in &fk.columns {
-                        values[c] = Value::Null;
-                    }
-                    let updated = Row { handle: r.handle, values };
+                    let handle = match (&new_vals, action) {
+                        (Some(nv), FkAction::Cascade) => {
+                            for (&c, v) in fk.columns.iter().zip(nv) {
+                                values[c] = to_column(v.clone(), &child.columns[c], 1)?;
+                            }
+                            child_handle(&child, &values, r.handle)
+                        }
+                        _ => {
+                            for &c in &fk.columns {
+                                values[c] = Value::Null;
+                            }
+                            r.handle
+                        }
+                    };
+                    let updated = Row { handle, values };
                     on_parent_change(
                         st,
                         catalog,
