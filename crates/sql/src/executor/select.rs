@@ -200,23 +200,13 @@ fn balance_parens(text: &str, mut a: usize, mut end: usize) -> (usize, usize) {
     }
     let depth = |a: usize, end: usize| -> (usize, usize) {
         let (mut open, mut unmatched_close) = (0usize, 0usize);
-        let mut quote: Option<u8> = None;
-        let mut i = a;
-        while i < end {
-            let c = bytes[i];
-            match quote {
-                Some(q) if c == b'\\' && q != b'`' => i += 1,
-                Some(q) if c == q => quote = None,
-                Some(_) => {}
-                None => match c {
-                    b'\'' | b'"' | b'`' => quote = Some(c),
-                    b'(' => open += 1,
-                    b')' if open > 0 => open -= 1,
-                    b')' => unmatched_close += 1,
-                    _ => {}
-                },
+        for (_, c) in unquoted(&bytes[..end], a) {
+            match c {
+                b'(' => open += 1,
+                b')' if open > 0 => open -= 1,
+                b')' => unmatched_close += 1,
+                _ => {}
             }
-            i += 1;
         }
         (open, unmatched_close)
     };
@@ -264,28 +254,40 @@ fn after_parens(text: &str, from: usize) -> usize {
         return from;
     }
     let mut depth = 0usize;
-    let mut quote: Option<u8> = None;
-    while i < bytes.len() {
-        let c = bytes[i];
-        match quote {
-            Some(q) if c == b'\\' && q != b'`' => i += 1,
-            Some(q) if c == q => quote = None,
-            Some(_) => {}
-            None => match c {
-                b'\'' | b'"' | b'`' => quote = Some(c),
-                b'(' => depth += 1,
-                b')' => {
-                    depth -= 1;
-                    if depth == 0 {
-                        return i + 1;
-                    }
+    for (at, c) in unquoted(bytes, i) {
+        match c {
+            b'(' => depth += 1,
+            b')' => {
+                depth -= 1;
+                if depth == 0 {
+                    return at + 1;
                 }
-                _ => {}
-            },
+            }
+            _ => {}
         }
-        i += 1;
     }
     from
+}
+
+/// The bytes of `bytes[from..]` outside quoted strings and identifiers, with their offsets
+/// (quotes themselves and backslash escapes inside quotes are skipped).
+fn unquoted(bytes: &[u8], from: usize) -> impl Iterator<Item = (usize, u8)> + '_ {
+    let mut quote: Option<u8> = None;
+    let mut escaped = false;
+    bytes.iter().copied().enumerate().skip(from).filter(move |&(_, c)| {
+        if escaped {
+            escaped = false;
+            return false;
+        }
+        match quote {
+            Some(q) if c == b'\\' && q != b'`' => escaped = true,
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None if matches!(c, b'\'' | b'"' | b'`') => quote = Some(c),
+            None => return true,
+        }
+        false
+    })
 }
 
 /// Evaluates a LIMIT/OFFSET count (0 when absent).
