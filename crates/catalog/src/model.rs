@@ -173,6 +173,24 @@ pub struct ViewInfo {
 }
 
 impl TableInfo {
+    /// A definition with just a name and columns: no indexes, keys or storage identity yet
+    /// (the rows of a derived table, or a view before the catalog assigns ids).
+    pub fn with_columns(name: impl Into<String>, columns: Vec<ColumnInfo>) -> Self {
+        TableInfo {
+            id: 0,
+            db_id: 0,
+            name: name.into(),
+            next_column_id: columns.len() as u32 + 1,
+            columns,
+            indexes: Vec::new(),
+            pk_is_handle: false,
+            next_index_id: 1,
+            comment: String::new(),
+            foreign_keys: Vec::new(),
+            view: None,
+        }
+    }
+
     /// The column named `name` (case-insensitive).
     pub fn column(&self, name: &str) -> Option<(usize, &ColumnInfo)> {
         self.columns.iter().enumerate().find(|(_, c)| c.name.eq_ignore_ascii_case(name))

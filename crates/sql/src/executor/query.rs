@@ -719,19 +719,7 @@ fn source_of_rows(
     column_aliases: &[ast::TableAliasColumnDef],
 ) -> Source {
     let columns = source_columns(&rs, column_aliases);
-    let table = TableInfo {
-        id: 0,
-        db_id: 0,
-        name: name.to_string(),
-        next_column_id: columns.len() as u32 + 1,
-        columns,
-        indexes: Vec::new(),
-        pk_is_handle: false,
-        next_index_id: 1,
-        comment: String::new(),
-        foreign_keys: Vec::new(),
-        view: None,
-    };
+    let table = TableInfo::with_columns(name, columns);
     let rows = rs.rows.into_iter().map(|values| Row { handle: 0, values }).collect();
     Source {
         db: String::new(),

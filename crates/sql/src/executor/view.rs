@@ -88,19 +88,7 @@ pub fn create_view(
         }
         return Err(Error::fmt(errno::ER_TABLE_EXISTS, &[&name]));
     }
-    let table = TableInfo {
-        id: 0,
-        db_id: 0,
-        name,
-        next_column_id: columns.len() as u32 + 1,
-        columns,
-        indexes: Vec::new(),
-        pk_is_handle: false,
-        next_index_id: 1,
-        comment: String::new(),
-        foreign_keys: Vec::new(),
-        view: Some(view),
-    };
+    let table = TableInfo { view: Some(view), ..TableInfo::with_columns(name, columns) };
     catalog.create_table(&db, table, cv.if_not_exists)?;
     Ok(ExecResult::ok())
 }
