@@ -68,6 +68,42 @@ impl<'a> StmtTxn<'a> {
         Ok(merged.into_iter().filter_map(|(k, v)| v.map(|v| (k, v))).collect())
     }
 
+    /// One page of `range`: up to `limit` pairs of the snapshot, with the statement's staged
+    /// writes merged in over the part of the range that page covers, and the start of the rest
+    /// (`None` when the range is done). Paging bounds what a scan holds at once.
+    pub fn scan_page(
+        &mut self,
+        range: &KeyRange,
+        limit: usize,
+    ) -> Result<(Vec<KvPair>, Option<Key>)> {
+        let base = self.txn.scan(range, limit, false)?;
+        let resume = match base.last() {
+            Some((k, _)) if base.len() >= limit => {
+                let mut next = k.clone();
+                next.push(0);
+                Some(next)
+            }
+            _ => None,
+        };
+        if self.staged.is_empty() {
+            return Ok((base, resume));
+        }
+        let covered = KeyRange {
+            start: range.start.clone(),
+            end: resume.clone().map_or(range.end.clone(), std::ops::Bound::Excluded),
+        };
+        let mut merged: BTreeMap<Key, Option<Value>> =
+            base.into_iter().map(|(k, v)| (k, Some(v))).collect();
+        // (BTreeMap::range panics on an inverted range.)
+        if !covered.is_empty() {
+            for (k, v) in self.staged.range::<Key, _>((covered.start, covered.end)) {
+                merged.insert(k.clone(), v.clone());
+            }
+        }
+        let page = merged.into_iter().filter_map(|(k, v)| v.map(|v| (k, v))).collect();
+        Ok((page, resume))
+    }
+
     /// Stages a write.
     pub fn put(&mut self, key: Key, value: Value) {
         self.staged.insert(key, Some(value));

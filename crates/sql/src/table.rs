@@ -106,13 +106,14 @@ pub fn scan_rows(st: &mut StmtTxn<'_>, table: &TableInfo) -> Result<Vec<Row>> {
 
 /// Reads the rows whose record keys are in `range`, in handle order.
 pub fn scan_range(st: &mut StmtTxn<'_>, table: &TableInfo, range: &KeyRange) -> Result<Vec<Row>> {
-    let mut rows = Vec::new();
-    for (k, v) in st.scan(range)? {
-        let handle = tablecodec::decode_record_key(&k)
-            .ok_or_else(|| Error::msg(errno::ER_INTERNAL, "corrupt row key"))?;
-        rows.push(decode_row(table, handle, &v)?);
-    }
-    Ok(rows)
+    st.scan(range)?.iter().map(|(k, v)| decode_record(table, k, v)).collect()
+}
+
+/// Decodes a stored record `t{id}_r{handle} → row`.
+pub fn decode_record(table: &TableInfo, key: &[u8], value: &[u8]) -> Result<Row> {
+    let handle = tablecodec::decode_record_key(key)
+        .ok_or_else(|| Error::msg(errno::ER_INTERNAL, "corrupt row key"))?;
+    decode_row(table, handle, value)
 }
 
 /// The handle a unique index maps `values` to, if any.

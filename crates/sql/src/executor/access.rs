@@ -18,7 +18,7 @@ use kv::{prefix_end, KeyRange};
 use sqlparser::ast;
 use types::{TypeKind, Value};
 
-use super::ranges::{column_conds, Cond};
+use super::ranges::{column_conds_ast, Cond};
 use crate::{
     context::SessionCtx,
     stmt_txn::StmtTxn,
@@ -86,8 +86,8 @@ struct RangePath {
     per_row: usize,
 }
 
-/// Chooses the access path for `t` (named `alias`) under `pred`. `st` is used to count keys
-/// when ranges compete; without it (EXPLAIN without a transaction) the first candidate wins.
+/// Chooses the access path for `t` (named `alias`) under an unbound `pred` (statements that
+/// still carry the AST: joins, UPDATE/DELETE targets, EXPLAIN). See [`choose_path`].
 pub fn choose_access(
     t: &TableInfo,
     alias: &str,
@@ -97,7 +97,18 @@ pub fn choose_access(
     st: Option<&mut StmtTxn<'_>>,
 ) -> Result<Access> {
     let Some(pred) = pred else { return Ok(Access::FullScan) };
-    let conds = column_conds(pred, t, alias, ctx);
+    choose_path(t, &column_conds_ast(pred, t, alias, ctx), needs, st)
+}
+
+/// Chooses the access path for `t` given what the WHERE clause says about its columns. `st` is
+/// used to count keys when ranges compete; without it (EXPLAIN without a transaction) the first
+/// candidate wins.
+pub fn choose_path(
+    t: &TableInfo,
+    conds: &HashMap<usize, Cond>,
+    needs: Needs<'_>,
+    st: Option<&mut StmtTxn<'_>>,
+) -> Result<Access> {
     if conds.is_empty() {
         return Ok(Access::FullScan);
     }
@@ -114,7 +125,7 @@ pub fn choose_access(
         return Ok(Access::Handles(handles));
     }
     for idx in t.readable_indexes().filter(|i| i.unique) {
-        if let Some(keys) = unique_points(idx, &conds) {
+        if let Some(keys) = unique_points(idx, conds) {
             return Ok(Access::Unique { index: idx.clone(), keys });
         }
     }
@@ -124,7 +135,7 @@ pub fn choose_access(
         paths.push(RangePath { access, ranges: vec![range], per_row: 1 });
     }
     for idx in t.readable_indexes() {
-        if let Some((ranges, shown)) = index_ranges(t, idx, &conds) {
+        if let Some((ranges, shown)) = index_ranges(t, idx, conds) {
             let covering = covers(t, idx, needs);
             let access = Access::IndexRanges {
                 index: idx.clone(),
@@ -391,23 +402,37 @@ pub fn fetch(st: &mut StmtTxn<'_>, t: &TableInfo, access: &Access) -> Result<Vec
             for r in ranges {
                 entries.extend(st.scan(r)?);
             }
-            let prefix_len = tablecodec::index_prefix(t.id, index.id).len();
-            if *covering {
-                return entries
-                    .iter()
-                    .map(|(k, v)| {
-                        index_row(t, index, &k[prefix_len..], v).ok_or_else(|| corrupt(t))
-                    })
-                    .collect();
-            }
-            let handles = entries
-                .iter()
-                .map(|(k, v)| entry_handle(k, v).ok_or_else(|| corrupt(t)))
-                .collect::<Result<Vec<_>>>()?;
-            get_rows(st, t, &handles)
+            index_entry_rows(st, t, index, *covering, &entries)
         }
         Access::FullScan => table::scan_rows(st, t),
     }
+}
+
+/// The rows index entries point at: decoded from the keys when the index covers the statement,
+/// else read by handle.
+pub(super) fn index_entry_rows(
+    st: &mut StmtTxn<'_>,
+    t: &TableInfo,
+    index: &IndexInfo,
+    covering: bool,
+    entries: &[kv::KvPair],
+) -> Result<Vec<Row>> {
+    let prefix_len = tablecodec::index_prefix(t.id, index.id).len();
+    if covering {
+        return entries
+            .iter()
+            .map(|(k, v)| {
+                k.get(prefix_len..)
+                    .and_then(|rest| index_row(t, index, rest, v))
+                    .ok_or_else(|| corrupt(t))
+            })
+            .collect();
+    }
+    let handles = entries
+        .iter()
+        .map(|(k, v)| entry_handle(k, v).ok_or_else(|| corrupt(t)))
+        .collect::<Result<Vec<_>>>()?;
+    get_rows(st, t, &handles)
 }
 
 fn get_rows(st: &mut StmtTxn<'_>, t: &TableInfo, handles: &[i64]) -> Result<Vec<Row>> {

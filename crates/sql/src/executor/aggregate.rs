@@ -262,36 +262,58 @@ impl Acc {
     }
 }
 
-/// Groups `rows` by `groups` and computes `aggs` per group. Output rows are
-/// `[group values…, aggregate values…]`, in group-key order. Without GROUP BY there is exactly
-/// one output row, even for no input.
-pub fn aggregate(
-    rows: &[Vec<Value>],
-    groups: &[Expr],
-    aggs: &[AggCall],
-    eval: &EvalCtx<'_>,
-) -> Result<Vec<Vec<Value>>> {
-    let mut table: BTreeMap<Vec<u8>, (Vec<Value>, Vec<Acc>)> = BTreeMap::new();
-    if groups.is_empty() {
-        table.insert(Vec::new(), (Vec::new(), vec![Acc::new(); aggs.len()]));
+/// Groups rows by `groups` and computes `aggs` per group, one input row at a time. Output rows
+/// are `[group values…, aggregate values…]`, in group-key order. Without GROUP BY there is
+/// exactly one output row, even for no input.
+pub struct Aggregator<'p> {
+    groups: &'p [Expr],
+    aggs: &'p [AggCall],
+    table: BTreeMap<Vec<u8>, (Vec<Value>, Vec<Acc>)>,
+}
+
+impl<'p> Aggregator<'p> {
+    /// No rows added yet.
+    pub fn new(groups: &'p [Expr], aggs: &'p [AggCall]) -> Self {
+        let mut table = BTreeMap::new();
+        if groups.is_empty() {
+            table.insert(Vec::new(), (Vec::new(), vec![Acc::new(); aggs.len()]));
+        }
+        Aggregator { groups, aggs, table }
     }
-    for r in rows {
-        let gv = groups.iter().map(|g| g.eval(r, eval)).collect::<Result<Vec<_>>>()?;
+
+    /// Adds one input row to its group; returns the bytes a new group took (0 for a group
+    /// seen before), for memory accounting.
+    pub fn add(&mut self, r: &[Value], eval: &EvalCtx<'_>) -> Result<usize> {
+        let gv = self.groups.iter().map(|g| g.eval(r, eval)).collect::<Result<Vec<_>>>()?;
         let k: Vec<u8> = gv.iter().flat_map(key).collect();
-        let entry = table.entry(k).or_insert_with(|| (gv, vec![Acc::new(); aggs.len()]));
-        for (acc, call) in entry.1.iter_mut().zip(aggs) {
+        let n = self.aggs.len();
+        let mut grew = 0;
+        let entry = self.table.entry(k).or_insert_with_key(|k| {
+            grew = k.len()
+                + crate::memory::row_bytes(&gv)
+                + n * std::mem::size_of::<Acc>()
+                + std::mem::size_of::<(Vec<u8>, Vec<Value>, Vec<Acc>)>();
+            (gv, vec![Acc::new(); n])
+        });
+        for (acc, call) in entry.1.iter_mut().zip(self.aggs) {
             let v = match &call.arg {
                 Some(a) => a.eval(r, eval)?,
                 None => Value::Null,
             };
             acc.add(call, v);
         }
+        Ok(grew)
     }
-    Ok(table
-        .into_values()
-        .map(|(mut gv, accs)| {
-            gv.extend(accs.iter().zip(aggs).map(|(a, c)| a.finish(c)));
-            gv
-        })
-        .collect())
+
+    /// One row per group.
+    pub fn finish(self) -> Vec<Vec<Value>> {
+        let aggs = self.aggs;
+        self.table
+            .into_values()
+            .map(|(mut gv, accs)| {
+                gv.extend(accs.iter().zip(aggs).map(|(a, c)| a.finish(c)));
+                gv
+            })
+            .collect()
+    }
 }

@@ -31,8 +31,15 @@ pub fn execute_delete(
     }
     let target = targets::resolve(ctx, catalog, &from.relation, "DELETE")?;
     let t = target.table.clone();
-    let rows =
-        targets::rows(ctx, st, &target, del.selection.as_ref(), &del.order_by, del.limit.as_ref())?;
+    let rows = targets::rows(
+        ctx,
+        catalog,
+        st,
+        &target,
+        del.selection.as_ref(),
+        &del.order_by,
+        del.limit.as_ref(),
+    )?;
     for r in &rows {
         fk::on_statement_delete(st, catalog, ctx, &t, r)?;
         delete_row(st, &t, r);

@@ -1,24 +1,26 @@
-//! `EXPLAIN SELECT …`: the operators the executor will run, in TiDB's EXPLAIN columns
-//! (`id`, `estRows`, `task`, `access object`, `operator info`). Without statistics, row estimates
-//! are TiDB's pseudo ones (10000 rows per table) and say `stats:pseudo`.
+//! `EXPLAIN SELECT …`: the plan the query runs ([`crate::planner::Plan`]), printed in TiDB's
+//! EXPLAIN columns (`id`, `estRows`, `task`, `access object`, `operator info`) with TiDB's
+//! operator names and expression forms. Range estimates count keys in the latest snapshot;
+//! a full scan, without statistics, shows TiDB's pseudo estimate (10000 rows, `stats:pseudo`).
+
+use std::cell::RefCell;
 
 use catalog::Catalog;
 use errno::{Error, Result, ER_NOT_SUPPORTED_YET};
 use kv::KeyRange;
-use sqlparser::ast::{self, Query, SelectItem, SetExpr, TableFactor};
+use sqlparser::ast::{self, SetExpr};
 use types::{ResultColumn, Value};
 
-use std::cell::RefCell;
-
 use super::{
-    access::{choose_access, used_columns, Access, Needs},
+    access::{choose_access, Access, Needs},
+    aggregate::{AggCall, AggKind},
     join::{plan_sources, JoinSpec, Lookup, SourcePlan},
-    query::{resolve_from, QueryEnv},
-    table_name,
+    query::{QueryEnv, Source},
 };
 use crate::{
-    binder::is_aggregate,
     context::SessionCtx,
+    expr::explain_expr,
+    planner::{plan_select, Plan},
     result::{ExecResult, ResultSet},
     stmt_txn::StmtTxn,
 };
@@ -41,54 +43,6 @@ fn node(name: &'static str, est: f64, access: String, info: String, children: Ve
 
 fn unsupported(what: &str) -> Error {
     Error::fmt(ER_NOT_SUPPORTED_YET, &[&what])
-}
-
-fn has_aggregate(items: &[SelectItem]) -> bool {
-    items.iter().any(|i| match i {
-        SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => {
-            let text = e.to_string().to_ascii_uppercase();
-            ["COUNT(", "SUM(", "AVG(", "MIN(", "MAX("].iter().any(|f| text.contains(f))
-                || matches!(e, ast::Expr::Function(f) if is_aggregate(&f.name.to_string()))
-        }
-        _ => false,
-    })
-}
-
-fn source(
-    ctx: &SessionCtx,
-    catalog: &Catalog,
-    st: &mut StmtTxn<'_>,
-    q: &Query,
-    f: &TableFactor,
-    pred: Option<&ast::Expr>,
-) -> Result<Node> {
-    let TableFactor::Table { name, alias, .. } = f else {
-        return Ok(node(
-            "Derived",
-            PSEUDO_ROWS,
-            String::new(),
-            "subquery in FROM".into(),
-            Vec::new(),
-        ));
-    };
-    let (db, tname) = table_name(ctx, name)?;
-    if db.eq_ignore_ascii_case("information_schema") {
-        return Ok(node(
-            "MemTableScan",
-            PSEUDO_ROWS,
-            format!("table:{}", tname.to_uppercase()),
-            String::new(),
-            Vec::new(),
-        ));
-    }
-    let schema = catalog.schema();
-    let t = schema.table(&db, &tname)?;
-    let alias = alias.as_ref().map_or(t.name.clone(), |a| a.name.value.clone());
-    let object = object_of(t, &alias);
-    let used = used_columns(t, q);
-    let needs = used.as_deref().map_or(Needs::AllColumns, Needs::Columns);
-    let access = choose_access(t, &alias, pred, needs, ctx, Some(&mut *st))?;
-    render_access(st, t, object, access)
 }
 
 fn object_of(t: &catalog::TableInfo, alias: &str) -> String {
@@ -190,17 +144,15 @@ fn render_access(
 /// once along its access path or looked up per row by its join key.
 fn join_plan(
     ctx: &SessionCtx,
-    catalog: &Catalog,
-    st: &mut StmtTxn<'_>,
-    from: &[ast::TableWithJoins],
+    st: &RefCell<&mut StmtTxn<'_>>,
+    sources: &[Source],
+    specs: &[JoinSpec],
     pred: Option<&ast::Expr>,
 ) -> Result<Node> {
-    let cell = RefCell::new(&mut *st);
-    let env = QueryEnv::new(ctx, catalog, &cell);
-    let (sources, specs) = resolve_from(&env, from, None)?;
-    let plans = plan_sources(&sources, &specs, pred, ctx, None);
+    let cell = st;
+    let plans = plan_sources(sources, specs, pred, ctx, None);
     let mut tree: Option<Node> = None;
-    for ((src, spec), plan) in sources.iter().zip(&specs).zip(plans) {
+    for ((src, spec), plan) in sources.iter().zip(specs).zip(plans) {
         let object = object_of(&src.table, &src.alias);
         let inner = match &plan {
             SourcePlan::Rows(_) => {
@@ -281,58 +233,128 @@ fn join_plan(
     tree.ok_or_else(|| unsupported("an empty FROM clause"))
 }
 
-fn plan(ctx: &SessionCtx, catalog: &Catalog, st: &mut StmtTxn<'_>, q: &Query) -> Result<Node> {
-    let SetExpr::Select(select) = q.body.as_ref() else {
-        return Err(unsupported("EXPLAIN of set operations"));
+/// TiDB's name of an aggregate call, e.g. `count(distinct test.t.a)`.
+fn agg_text(call: &AggCall, names: &[String]) -> String {
+    let f = match call.kind {
+        AggKind::CountStar => return "count(1)".into(),
+        AggKind::Count => "count",
+        AggKind::Sum => "sum",
+        AggKind::Avg => "avg",
+        AggKind::Min => "min",
+        AggKind::Max => "max",
     };
-    let pred = select.selection.as_ref();
-    let mut n = match select.from.as_slice() {
-        [] => node("TableDual", 1.0, String::new(), "rows:1".into(), Vec::new()),
-        [twj] if twj.joins.is_empty() && twj.relation.to_string().eq_ignore_ascii_case("dual") => {
-            node("TableDual", 1.0, String::new(), "rows:1".into(), Vec::new())
+    let arg = call.arg.as_ref().map_or(String::new(), |a| explain_expr(a, names));
+    let distinct = if call.distinct { "distinct " } else { "" };
+    format!("{f}({distinct}{arg})")
+}
+
+fn list(exprs: &[&crate::expr::Expr], names: &[String]) -> String {
+    exprs.iter().map(|e| explain_expr(e, names)).collect::<Vec<_>>().join(", ")
+}
+
+fn sort_keys(keys: &[(crate::expr::Expr, bool)], names: &[String]) -> String {
+    keys.iter()
+        .map(|(e, asc)| {
+            let k = explain_expr(e, names);
+            if *asc {
+                k
+            } else {
+                format!("{k}:desc")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A source's column as EXPLAIN names it: `db.alias.column` (no db for derived tables).
+fn qualified(s: &Source, column: &str) -> String {
+    if s.db.is_empty() {
+        format!("{}.{column}", s.alias)
+    } else {
+        format!("{}.{}.{column}", s.db, s.alias)
+    }
+}
+
+/// The operator tree of `plan`, and the names of the columns it outputs.
+fn render(plan: &Plan, env: &QueryEnv<'_, '_, '_>) -> Result<(Node, Vec<String>)> {
+    let one = |name, est, info, child: Node| node(name, est, String::new(), info, vec![child]);
+    Ok(match plan {
+        Plan::Rows { rows, label: "Dual", .. } => {
+            let info = format!("rows:{}", rows.len());
+            (node("TableDual", rows.len() as f64, String::new(), info, Vec::new()), Vec::new())
         }
-        [twj] if twj.joins.is_empty() => source(ctx, catalog, st, q, &twj.relation, pred)?,
-        many => join_plan(ctx, catalog, st, many, pred)?,
-    };
-    if let Some(w) = pred {
-        let est = n.est;
-        n = node("Selection", est, String::new(), w.to_string(), vec![n]);
-    }
-    let ast::GroupByExpr::Expressions(groups, _) = &select.group_by else {
-        return Err(unsupported("GROUP BY ALL"));
-    };
-    if !groups.is_empty() || has_aggregate(&select.projection) {
-        let by: Vec<String> = groups.iter().map(|g| g.to_string()).collect();
-        let est = if groups.is_empty() { 1.0 } else { n.est };
-        let info = if by.is_empty() {
-            "funcs:aggregate".to_string()
-        } else {
-            format!("group by:{}", by.join(", "))
-        };
-        n = node("HashAgg", est, String::new(), info, vec![n]);
-        if let Some(h) = &select.having {
-            let est = n.est;
-            n = node("Selection", est, String::new(), h.to_string(), vec![n]);
+        Plan::Rows { rows, names, object, .. } => {
+            let n =
+                node("MemTableScan", rows.len() as f64, object.clone(), String::new(), Vec::new());
+            (n, names.clone())
         }
-    }
-    if let Some(ob) = &q.order_by {
-        let est = n.est;
-        n = node(
-            "Sort",
-            est,
-            String::new(),
-            ob.to_string().trim_start_matches("ORDER BY ").to_string(),
-            vec![n],
-        );
-    }
-    let items: Vec<String> = select.projection.iter().map(|i| i.to_string()).collect();
-    let est = n.est;
-    n = node("Projection", est, String::new(), items.join(", "), vec![n]);
-    if let Some(l) = &q.limit_clause {
-        let est = n.est;
-        n = node("Limit", est, String::new(), l.to_string().trim().to_string(), vec![n]);
-    }
-    Ok(n)
+        Plan::Table { table, db, alias, access } => {
+            let object = object_of(table, alias);
+            let n = render_access(&mut env.st.borrow_mut(), table, object, access.clone())?;
+            let names = table.columns.iter().map(|c| format!("{db}.{alias}.{}", c.name)).collect();
+            (n, names)
+        }
+        Plan::Join { sources, specs, where_ } => {
+            let n = join_plan(env.ctx, env.st, sources, specs, where_.as_ref())?;
+            let names = sources
+                .iter()
+                .flat_map(|s| s.table.columns.iter().map(move |c| qualified(s, &c.name)))
+                .collect();
+            (n, names)
+        }
+        Plan::Filter { input, pred } => {
+            let (child, names) = render(input, env)?;
+            let info = explain_expr(pred, &names);
+            (one("Selection", child.est, info, child), names)
+        }
+        Plan::Lock { input, .. } => {
+            let (child, names) = render(input, env)?;
+            (one("SelectLock", child.est, "for update 0".into(), child), names)
+        }
+        Plan::Agg { input, groups, aggs } => {
+            let (child, names) = render(input, env)?;
+            let by: Vec<&crate::expr::Expr> = groups.iter().collect();
+            let funcs: Vec<String> = aggs.iter().map(|a| agg_text(a, &names)).collect();
+            let mut info = Vec::new();
+            if !by.is_empty() {
+                info.push(format!("group by:{}", list(&by, &names)));
+            }
+            if !funcs.is_empty() {
+                info.push(format!("funcs:{}", funcs.join(", ")));
+            }
+            let est = if groups.is_empty() { 1.0 } else { child.est };
+            let mut out: Vec<String> = groups.iter().map(|g| explain_expr(g, &names)).collect();
+            out.extend(funcs);
+            (one("HashAgg", est, info.join(", "), child), out)
+        }
+        Plan::Sort { input, keys } => {
+            let (child, names) = render(input, env)?;
+            let info = sort_keys(keys, &names);
+            (one("Sort", child.est, info, child), names)
+        }
+        Plan::TopN { input, keys, limit, offset } => {
+            let (child, names) = render(input, env)?;
+            let info = format!("{}, offset:{offset}, count:{limit}", sort_keys(keys, &names));
+            (one("TopN", child.est.min(*limit as f64), info, child), names)
+        }
+        Plan::Project { input, exprs } => {
+            let (child, names) = render(input, env)?;
+            let out: Vec<String> = exprs.iter().map(|e| explain_expr(e, &names)).collect();
+            (one("Projection", child.est, out.join(", "), child), out)
+        }
+        Plan::Distinct { input } => {
+            let (child, names) = render(input, env)?;
+            let by: Vec<&str> = names.iter().map(String::as_str).collect();
+            let info = format!("group by:{}", by.join(", "));
+            (one("HashAgg", child.est, info, child), names)
+        }
+        Plan::Limit { input, limit, offset, .. } => {
+            let (child, names) = render(input, env)?;
+            let count = limit.map_or(child.est, |l| child.est.min(l as f64));
+            let shown = limit.map_or("all".to_string(), |l| l.to_string());
+            (one("Limit", count, format!("offset:{offset}, count:{shown}"), child), names)
+        }
+    })
 }
 
 fn flatten(
@@ -378,10 +400,19 @@ pub fn explain(
     let ast::Statement::Query(q) = stmt else {
         return Err(unsupported("EXPLAIN of statements other than SELECT"));
     };
+    let SetExpr::Select(select) = q.body.as_ref() else {
+        return Err(unsupported("EXPLAIN of set operations"));
+    };
+    if q.with.is_some() {
+        return Err(unsupported("EXPLAIN of WITH"));
+    }
     // Row estimates count keys in the latest snapshot.
     let mut txn = catalog.begin_read()?;
     let mut st = StmtTxn::new(txn.as_mut());
-    let root = plan(ctx, catalog, &mut st, q)?;
+    let cell = RefCell::new(&mut st);
+    let env = QueryEnv::new(ctx, catalog, &cell);
+    let planned = plan_select(&env, q, select, "", None)?;
+    let (root, _) = render(&planned.plan, &env)?;
     let mut rows = Vec::new();
     flatten(&root, "", "", &mut 0, &mut rows);
     let columns = ["id", "estRows", "task", "access object", "operator info"]

@@ -25,13 +25,14 @@ use types::Value;
 
 use super::{
     access::{self, Needs},
-    query::{table_scope, Source},
+    query::{table_scope, QueryEnv, Source},
     ranges::{conjuncts, point},
 };
 use crate::{
     binder::{bind_expr_in, OuterRow, Scope},
     context::SessionCtx,
     expr::{EvalCtx, Expr, Truth},
+    memory::Charge,
     stmt_txn::StmtTxn,
     table::{self, Row},
 };
@@ -393,16 +394,19 @@ pub fn plan_sources(
 
 /// Joins all sources; `where_` is the statement's WHERE clause (applied by the caller after).
 pub fn join_rows(
-    st: &std::cell::RefCell<&mut StmtTxn<'_>>,
+    env: &QueryEnv<'_, '_, '_>,
     sources: &[Source],
     specs: &[JoinSpec],
     where_: Option<&ast::Expr>,
-    ctx: &SessionCtx,
     outer: Option<&OuterRow<'_>>,
     eval: &EvalCtx<'_>,
 ) -> Result<Vec<Row>> {
+    let (st, ctx, mem) = (env.st, env.ctx, &env.mem);
     let plans = plan_sources(sources, specs, where_, ctx, outer);
     let mut acc: Vec<Vec<Value>> = vec![Vec::new()];
+    // The rows joined so far and the ones being joined: both held at once, both charged.
+    let mut held_acc = Charge::new(mem);
+    let mut held_next = Charge::new(mem);
     let mut scope = Scope::default();
     for ((src, spec), plan) in sources.iter().zip(specs).zip(plans) {
         let (lookup, mut all_rows, hash) = match plan {
@@ -459,6 +463,7 @@ pub fn join_rows(
             Ok(ok.then_some(row))
         };
         let mut next = Vec::new();
+        let mut charged = 0;
         if let JoinSpec::Right(_) = spec {
             let right = all_rows.take().unwrap_or_default();
             for r in &right {
@@ -474,8 +479,11 @@ pub fn join_rows(
                     row.extend_from_slice(r);
                     next.push(row);
                 }
+                charge_new(&mut held_next, &next, &mut charged)?;
             }
             acc = next;
+            std::mem::swap(&mut held_acc, &mut held_next);
+            held_next.clear();
             continue;
         }
         let mut cache: HashMap<Vec<u8>, Option<Vec<Vec<Value>>>> = HashMap::new();
@@ -532,10 +540,22 @@ pub fn join_rows(
                 row.extend(std::iter::repeat_n(Value::Null, width_right));
                 next.push(row);
             }
+            charge_new(&mut held_next, &next, &mut charged)?;
         }
         acc = next;
+        std::mem::swap(&mut held_acc, &mut held_next);
+        held_next.clear();
     }
     Ok(acc.into_iter().map(|values| Row { handle: 0, values }).collect())
+}
+
+/// Charges the rows of `rows` past the first `charged` ones (those pushed since the last call).
+fn charge_new(held: &mut Charge, rows: &[Vec<Value>], charged: &mut usize) -> Result<()> {
+    for r in rows.get(*charged..).unwrap_or_default() {
+        held.add_row(r)?;
+    }
+    *charged = rows.len();
+    Ok(())
 }
 
 #[cfg(test)]

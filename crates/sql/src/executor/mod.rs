@@ -1,8 +1,8 @@
 //! Statement execution: one module per statement family.
 
 mod access;
-pub(crate) use access::rows_by_index_prefix;
-mod aggregate;
+pub(crate) use access::{choose_path, rows_by_index_prefix, used_columns, Access, Needs};
+pub(crate) mod aggregate;
 mod alter;
 mod ddl;
 
@@ -14,9 +14,16 @@ mod index;
 mod infoschema;
 mod insert;
 mod join;
+pub(crate) use join::JoinSpec;
+mod ops;
 mod query;
+pub(crate) use query::{
+    order_keys_with, resolve_from, table_column, table_scope, QueryEnv, Source,
+};
 mod ranges;
+pub(crate) use ranges::column_conds;
 mod select;
+pub(crate) use select::{limit_offset, result_column, source_text};
 mod set;
 mod show;
 mod show_more;

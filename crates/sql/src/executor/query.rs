@@ -2,29 +2,22 @@
 //! reads, joins, grouping and aggregates, ordering, limit, projection; derived tables, common
 //! table expressions (recursive too) and set operations.
 
-use std::cmp::Ordering;
-
 use catalog::{Catalog, ColumnInfo, TableInfo};
 use errno::{Error, Result, ER_NOT_SUPPORTED_YET};
-use sqlparser::ast::{self, OrderByKind, Query, SelectItem, SetExpr, TableFactor};
+use sqlparser::ast::{self, OrderByKind, Query, SetExpr, TableFactor};
 use types::{ColumnFlags, FieldType, ResultColumn, Value};
 
-use super::{
-    access::{fetch_rows, used_columns, Needs},
-    aggregate,
-    join::{join_rows, JoinSpec},
-    select::{limit_offset, result_column, source_text},
-    table_name,
-};
+use super::{join::JoinSpec, ops, select::limit_offset, table_name};
 use std::cell::RefCell;
 
 use crate::{
-    binder::{bind_expr, bind_expr_in, bind_post_agg, OuterRow, PostAgg, Scope, ScopeColumn},
+    binder::{bind_expr, OuterRow, Scope, ScopeColumn},
     context::SessionCtx,
-    expr::{compare, EvalCtx, Expr, ExprType, SubqueryRunner, Truth},
+    expr::{EvalCtx, Expr, ExprType, SubqueryRunner},
+    planner::Plan,
     result::{ExecResult, ResultSet},
     stmt_txn::StmtTxn,
-    table::{self, Row},
+    table::Row,
 };
 
 fn unsupported(what: impl std::fmt::Display) -> Error {
@@ -116,73 +109,6 @@ pub fn table_scope(t: &TableInfo, alias: &str) -> Scope {
     }
 }
 
-/// Keeps the rows for which `pred` is true.
-pub fn filter(rows: Vec<Row>, pred: Option<&Expr>, eval: &EvalCtx<'_>) -> Result<Vec<Row>> {
-    let Some(p) = pred else { return Ok(rows) };
-    let mut kept = Vec::with_capacity(rows.len());
-    for r in rows {
-        if p.eval(&r.values, eval)?.truth() == Some(true) {
-            kept.push(r);
-        }
-    }
-    Ok(kept)
-}
-
-/// Locks the rows' keys and returns their newest committed versions that still match.
-pub fn lock_rows(
-    st: &mut StmtTxn<'_>,
-    t: &TableInfo,
-    rows: Vec<Row>,
-    pred: Option<&Expr>,
-    eval: &EvalCtx<'_>,
-) -> Result<Vec<Row>> {
-    if rows.is_empty() {
-        return Ok(rows);
-    }
-    let keys: Vec<Vec<u8>> = rows.iter().map(|r| table::row_key(t, r.handle)).collect();
-    let latest = st.lock(&keys)?;
-    let mut out = Vec::with_capacity(rows.len());
-    for (r, v) in rows.into_iter().zip(latest) {
-        if let Some(raw) = v {
-            out.push(table::decode_row(t, r.handle, &raw)?);
-        }
-    }
-    filter(out, pred, eval)
-}
-
-/// Sorts rows by ORDER BY keys (NULLs first ascending, last descending, as MySQL).
-pub fn sort_rows(rows: &mut [Row], keys: &[(Expr, bool)], eval: &EvalCtx<'_>) -> Result<()> {
-    if keys.is_empty() {
-        return Ok(());
-    }
-    let mut decorated: Vec<(Vec<Value>, usize)> = Vec::with_capacity(rows.len());
-    for (i, r) in rows.iter().enumerate() {
-        let k = keys.iter().map(|(e, _)| e.eval(&r.values, eval)).collect::<Result<Vec<_>>>()?;
-        decorated.push((k, i));
-    }
-    decorated.sort_by(|(a, _), (b, _)| {
-        for ((x, y), (_, asc)) in a.iter().zip(b).zip(keys) {
-            let o = match (x.is_null(), y.is_null()) {
-                (true, true) => Ordering::Equal,
-                (true, false) => Ordering::Less,
-                (false, true) => Ordering::Greater,
-                _ => compare(x, y).unwrap_or(Ordering::Equal),
-            };
-            let o = if *asc { o } else { o.reverse() };
-            if o != Ordering::Equal {
-                return o;
-            }
-        }
-        Ordering::Equal
-    });
-    let order: Vec<usize> = decorated.into_iter().map(|(_, i)| i).collect();
-    let snapshot: Vec<Row> = rows.to_vec();
-    for (slot, i) in rows.iter_mut().zip(order) {
-        *slot = snapshot[i].clone();
-    }
-    Ok(())
-}
-
 /// Binds ORDER BY items: a select-list alias, a 1-based position, or an expression (`bind`).
 pub fn order_keys_with(
     q: &Query,
@@ -222,13 +148,6 @@ pub fn order_keys_with(
     Ok(keys)
 }
 
-/// One select-list item after wildcard expansion.
-struct Item<'q> {
-    name: String,
-    ast: Option<&'q ast::Expr>,
-    column: Option<usize>,
-}
-
 /// What a query executes against: the session, the catalog, the statement's transaction view
 /// (borrowed only while a query reads) and the common table expressions in scope.
 pub struct QueryEnv<'a, 'b, 'c> {
@@ -244,6 +163,8 @@ pub struct QueryEnv<'a, 'b, 'c> {
     pub(super) view_depth: std::cell::Cell<u32>,
     /// Rows before LIMIT of the SELECT that asked SQL_CALC_FOUND_ROWS.
     pub(super) calc_found_rows: std::cell::Cell<Option<u64>>,
+    /// What the statement's operators hold, against `tidb_mem_quota_query`.
+    pub mem: std::rc::Rc<crate::memory::MemTracker>,
 }
 
 impl<'a, 'b, 'c> QueryEnv<'a, 'b, 'c> {
@@ -260,6 +181,10 @@ impl<'a, 'b, 'c> QueryEnv<'a, 'b, 'c> {
             ctes: RefCell::new(Vec::new()),
             view_depth: std::cell::Cell::new(0),
             calc_found_rows: std::cell::Cell::new(None),
+            mem: crate::memory::MemTracker::new(
+                ctx.vars.int("tidb_mem_quota_query"),
+                ctx.connection_id,
+            ),
         }
     }
 
@@ -322,269 +247,30 @@ pub fn execute_table_query(
         env.ctes.borrow_mut().truncate(base);
         return r;
     }
-    let (ctx, st) = (env.ctx, env.st);
-    let select = match q.body.as_ref() {
-        SetExpr::Select(select) => select,
-        SetExpr::SetOperation { .. } | SetExpr::Query(_) => {
-            return execute_set_operation(env, q, outer)
-        }
-        _ => return Err(unsupported("this query form")),
-    };
-    let ast::GroupByExpr::Expressions(group_asts, modifiers) = &select.group_by else {
-        return Err(unsupported("GROUP BY ALL"));
-    };
-    if !modifiers.is_empty() {
-        return Err(unsupported("GROUP BY … WITH ROLLUP"));
-    }
-    let distinct = match &select.distinct {
-        None => false,
-        Some(ast::Distinct::Distinct) => true,
-        Some(other) => return Err(unsupported(other)),
-    };
-    let (sources, joins) = resolve_from(env, &select.from, outer)?;
-    let scope = Scope {
-        columns: sources
-            .iter()
-            .flat_map(|src| table_scope(&src.table, &src.alias).columns)
-            .collect(),
-    };
-    // For each scope column: which source and which of its columns.
-    let origin: Vec<(usize, usize)> = sources
-        .iter()
-        .enumerate()
-        .flat_map(|(si, src)| (0..src.table.columns.len()).map(move |ci| (si, ci)))
-        .collect();
-    let eval = EvalCtx { session: ctx, subqueries: Some(env), outer };
-    let bind = |e: &ast::Expr, clause: &str| bind_expr_in(e, &scope, ctx, clause, outer);
-
-    let mut items: Vec<Item<'_>> = Vec::new();
-    for item in &select.projection {
-        match item {
-            SelectItem::Wildcard(_) | SelectItem::QualifiedWildcard(..) if sources.is_empty() => {
-                return Err(Error::fmt(errno::ER_NO_TABLES_USED, &[]));
+    let SetExpr::Select(select) = q.body.as_ref() else {
+        return match q.body.as_ref() {
+            SetExpr::SetOperation { .. } | SetExpr::Query(_) => {
+                execute_set_operation(env, q, outer)
             }
-            SelectItem::Wildcard(_) | SelectItem::QualifiedWildcard(..) => {
-                let only = match item {
-                    SelectItem::QualifiedWildcard(
-                        ast::SelectItemQualifiedWildcardKind::ObjectName(n),
-                        _,
-                    ) => super::object_parts(n).last().cloned(),
-                    SelectItem::QualifiedWildcard(kind, _) => Some(kind.to_string()),
-                    _ => None,
-                };
-                if let Some(q) = &only {
-                    let last = q.rsplit('.').next().unwrap_or(q).trim_matches('`');
-                    if !sources.iter().any(|s| s.alias.eq_ignore_ascii_case(last)) {
-                        return Err(Error::fmt(errno::ER_BAD_TABLE, &[q]));
-                    }
-                }
-                for (i, &(si, ci)) in origin.iter().enumerate() {
-                    let src = &sources[si];
-                    let keep = only.as_ref().is_none_or(|q| {
-                        q.rsplit('.')
-                            .next()
-                            .unwrap_or(q)
-                            .trim_matches('`')
-                            .eq_ignore_ascii_case(&src.alias)
-                    });
-                    if keep {
-                        items.push(Item {
-                            name: src.table.columns[ci].name.clone(),
-                            ast: None,
-                            column: Some(i),
-                        });
-                    }
-                }
-            }
-            SelectItem::UnnamedExpr(e) => {
-                // A column reference is named by the column alone (`t.a` → `a`), as in MySQL.
-                let name = match e {
-                    ast::Expr::CompoundIdentifier(parts) if !parts.is_empty() => {
-                        parts[parts.len() - 1].value.clone()
-                    }
-                    ast::Expr::Identifier(id) => id.value.clone(),
-                    _ => source_text(text, e),
-                };
-                items.push(Item { name, ast: Some(e), column: None })
-            }
-            SelectItem::ExprWithAlias { expr, alias } => {
-                items.push(Item { name: alias.value.clone(), ast: Some(expr), column: None })
-            }
-            other => return Err(unsupported(other)),
-        }
-    }
-    let order_asts: Vec<&ast::Expr> = match &q.order_by {
-        Some(ob) => match &ob.kind {
-            OrderByKind::Expressions(v) => v.iter().map(|o| &o.expr).collect(),
-            OrderByKind::All(_) => return Err(unsupported("ORDER BY ALL")),
-        },
-        None => Vec::new(),
-    };
-    let mut agg_sources: Vec<&ast::Expr> = items.iter().filter_map(|i| i.ast).collect();
-    agg_sources.extend(select.having.iter());
-    agg_sources.extend(order_asts.iter().copied());
-    let found = aggregate::collect(&agg_sources, &scope, ctx, outer)?;
-    let grouped = !group_asts.is_empty() || !found.is_empty() || select.having.is_some();
-
-    // Rows: access path, filter, locking read.
-    let pred = select.selection.as_ref().map(|w| bind(w, "where clause")).transpose()?;
-    let rows = match sources.as_slice() {
-        [] => vec![Row { handle: 0, values: Vec::new() }],
-        [Source { rows: Some(rows), .. }] => rows.clone(),
-        [src] => {
-            let used = if q.locks.is_empty() { used_columns(&src.table, q) } else { None };
-            let needs = used.as_deref().map_or(Needs::AllColumns, Needs::Columns);
-            fetch_rows(
-                &mut st.borrow_mut(),
-                &src.table,
-                &src.alias,
-                select.selection.as_ref(),
-                needs,
-                ctx,
-            )?
-        }
-        _ => join_rows(st, &sources, &joins, select.selection.as_ref(), ctx, outer, &eval)?,
-    };
-    let mut rows = filter(rows, pred.as_ref().map(|(e, _)| e), &eval)?;
-    if !q.locks.is_empty() && sources.len() > 1 {
-        return Err(unsupported("FOR UPDATE with joins"));
-    }
-    if let (false, [src @ Source { rows: None, .. }]) = (q.locks.is_empty(), sources.as_slice()) {
-        let t = &src.table;
-        let keys: Vec<Vec<u8>> = rows.iter().map(|r| table::row_key(t, r.handle)).collect();
-        let latest = st.borrow_mut().lock(&keys)?;
-        let mut fresh = Vec::with_capacity(rows.len());
-        for (r, v) in rows.iter().zip(latest) {
-            if let Some(raw) = v {
-                fresh.push(table::decode_row(t, r.handle, &raw)?);
-            }
-        }
-        rows = filter(fresh, pred.as_ref().map(|(e, _)| e), &eval)?;
-    }
-
-    // Output expressions, bound over the input row or over the aggregated row.
-    let mut outputs: Vec<(ResultColumn, Expr)> = Vec::with_capacity(items.len());
-    let mut layout = PostAgg::default();
-    if grouped {
-        for g in group_asts {
-            // GROUP BY may name a select-list position or alias.
-            let target = match g {
-                ast::Expr::Value(v) => match &v.value {
-                    ast::Value::Number(n, _) => {
-                        let pos: usize = n.parse().unwrap_or(0);
-                        items.get(pos.wrapping_sub(1)).and_then(|i| i.ast).ok_or_else(|| {
-                            Error::fmt(errno::ER_BAD_FIELD, &[n, &"group statement"])
-                        })?
-                    }
-                    _ => g,
-                },
-                ast::Expr::Identifier(id)
-                    if !sources.iter().any(|s| s.table.column(&id.value).is_some()) =>
-                {
-                    items
-                        .iter()
-                        .find(|i| i.name.eq_ignore_ascii_case(&id.value))
-                        .and_then(|i| i.ast)
-                        .unwrap_or(g)
-                }
-                _ => g,
-            };
-            let (e, ty) = bind(target, "group statement")?;
-            layout.groups.push((target.to_string(), e, ty));
-        }
-        layout.aggs = found.iter().map(|(text, _, ty)| (text.clone(), *ty)).collect();
-    }
-    for item in &items {
-        let (bound, ty) = match (item.ast, item.column) {
-            (Some(e), _) if grouped => bind_post_agg(e, &scope, ctx, "field list", &layout, outer)?,
-            (Some(e), _) => bind(e, "field list")?,
-            (None, Some(i)) if grouped => {
-                let (si, ci) = origin[i];
-                let col = ast::Expr::CompoundIdentifier(vec![
-                    ast::Ident::new(&sources[si].alias),
-                    ast::Ident::new(&sources[si].table.columns[ci].name),
-                ]);
-                bind_post_agg(&col, &scope, ctx, "field list", &layout, outer)?
-            }
-            (None, Some(i)) => (Expr::Column(i), scope.columns[i].ty),
-            (None, None) => continue,
+            _ => Err(unsupported("this query form")),
         };
-        let rc = match (&bound, grouped) {
-            (Expr::Column(i), false) => {
-                let (si, ci) = origin[*i];
-                let src = &sources[si];
-                let mut c = table_column(
-                    &src.db,
-                    &src.alias,
-                    &src.table.name,
-                    &src.table.columns[ci],
-                    &src.table,
-                );
-                c.name = item.name.clone();
-                c
-            }
-            _ => result_column(&item.name, &ty),
-        };
-        outputs.push((rc, bound));
-    }
-
-    // Aggregate, then HAVING.
-    if grouped {
-        let calls: Vec<aggregate::AggCall> = found.into_iter().map(|(_, c, _)| c).collect();
-        let input: Vec<Vec<Value>> = rows.into_iter().map(|r| r.values).collect();
-        let groups: Vec<Expr> = layout.groups.iter().map(|(_, e, _)| e.clone()).collect();
-        let aggregated = aggregate::aggregate(&input, &groups, &calls, &eval)?;
-        rows = aggregated.into_iter().map(|values| Row { handle: 0, values }).collect();
-        if let Some(h) = &select.having {
-            let (hp, _) = bind_post_agg(h, &scope, ctx, "having clause", &layout, outer)?;
-            rows = filter(rows, Some(&hp), &eval)?;
-        }
-    } else if select.having.is_some() {
-        return Err(unsupported("HAVING without aggregation"));
-    }
-
-    // ORDER BY over the (aggregated) rows: select-list alias, position, or expression.
-    let aliases: Vec<(String, Option<Expr>)> =
-        items.iter().zip(&outputs).map(|(i, (_, e))| (i.name.clone(), Some(e.clone()))).collect();
-    let keys = if grouped {
-        order_keys_with(q, &aliases, |e| {
-            Ok(bind_post_agg(e, &scope, ctx, "order clause", &layout, outer)?.0)
-        })?
-    } else {
-        order_keys_with(q, &aliases, |e| Ok(bind(e, "order clause")?.0))?
     };
-    sort_rows(&mut rows, &keys, &eval)?;
-
-    let (limit, offset) = limit_offset(ctx, q.limit_clause.as_ref())?;
-    let mut out: Vec<Vec<Value>> = Vec::new();
-    let mut seen = std::collections::HashSet::new();
-    for r in rows {
-        let vals =
-            outputs.iter().map(|(_, e)| e.eval(&r.values, &eval)).collect::<Result<Vec<_>>>()?;
-        if distinct {
-            let mut k = Vec::new();
-            for v in &vals {
-                tablecodec::datum::encode(&mut k, v);
-            }
-            if !seen.insert(k) {
-                continue;
-            }
-        }
-        out.push(vals);
-    }
-    if select.select_modifiers.as_ref().is_some_and(|m| m.sql_calc_found_rows) {
-        env.calc_found_rows.set(Some(out.len() as u64));
-    }
+    let planned = crate::planner::plan_select(env, q, select, text, outer)?;
+    let eval = EvalCtx { session: env.ctx, subqueries: Some(env), outer };
+    let cx = ops::Cx { env, eval: &eval };
+    let mut root = ops::build(planned.plan);
     let out: Vec<Vec<Value>> =
-        out.into_iter().skip(offset).take(limit.unwrap_or(usize::MAX)).collect();
-    let columns = outputs
+        ops::collect(root.as_mut(), &cx)?.into_iter().map(|r| r.values).collect();
+    let columns = planned
+        .columns
         .into_iter()
         .enumerate()
-        .map(|(i, (c, e))| match e {
-            Expr::Subquery { kind: crate::expr::SubqueryKind::Scalar, .. } => {
+        .map(|(i, c)| {
+            if planned.typed_by_values.contains(&i) {
                 typed_by_values(c, out.iter().map(|r| &r[i]))
+            } else {
+                c
             }
-            _ => c,
         })
         .collect();
     Ok(ExecResult::Rows(ResultSet { columns, rows: out }))
@@ -592,11 +278,14 @@ pub fn execute_table_query(
 
 /// One table in FROM.
 pub struct Source {
-    pub(super) db: String,
-    pub(super) alias: String,
-    pub(super) table: std::sync::Arc<TableInfo>,
+    /// Its database (empty for derived tables and common table expressions).
+    pub(crate) db: String,
+    /// The name it has in the query.
+    pub(crate) alias: String,
+    /// Its columns (a stored table's definition, or one describing computed rows).
+    pub(crate) table: std::sync::Arc<TableInfo>,
     /// Rows of a virtual table (information_schema), instead of reading storage.
-    pub(super) rows: Option<Vec<Row>>,
+    pub(crate) rows: Option<Vec<Row>>,
 }
 
 /// A scalar subquery's column takes the type of the subquery's column, which binding does not
@@ -781,7 +470,7 @@ fn resolve_source(
 }
 
 /// The FROM clause as sources in order, each with how it joins the ones before.
-pub(super) fn resolve_from(
+pub(crate) fn resolve_from(
     env: &QueryEnv<'_, '_, '_>,
     from: &[ast::TableWithJoins],
     outer: Option<&OuterRow<'_>>,
@@ -993,10 +682,20 @@ fn execute_set_operation(
         .map(|(i, c)| (c.name.clone(), Some(Expr::Column(i))))
         .collect();
     let keys = order_keys_with(q, &aliases, |e| Ok(bind_expr(e, &scope, ctx, "order clause")?.0))?;
-    let mut rows: Vec<Row> = rs.rows.drain(..).map(|values| Row { handle: 0, values }).collect();
-    sort_rows(&mut rows, &keys, &EvalCtx::new(ctx))?;
     let (limit, offset) = limit_offset(ctx, q.limit_clause.as_ref())?;
-    rs.rows =
-        rows.into_iter().skip(offset).take(limit.unwrap_or(usize::MAX)).map(|r| r.values).collect();
+    let rows = rs.rows.drain(..).map(|values| Row { handle: 0, values }).collect();
+    let mut plan = Plan::Rows { rows, label: "Rows", names: Vec::new(), object: String::new() };
+    if !keys.is_empty() {
+        plan = Plan::Sort { input: Box::new(plan), keys };
+    }
+    if limit.is_some() || offset > 0 {
+        plan = Plan::Limit { input: Box::new(plan), limit, offset, count_all: false };
+    }
+    let eval = EvalCtx::new(ctx);
+    let mut root = ops::build(plan);
+    rs.rows = ops::collect(root.as_mut(), &ops::Cx { env, eval: &eval })?
+        .into_iter()
+        .map(|r| r.values)
+        .collect();
     Ok(ExecResult::Rows(rs))
 }

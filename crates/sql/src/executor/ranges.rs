@@ -14,9 +14,9 @@ use sqlparser::ast;
 use types::{Decimal, Temporal, TemporalKind, TypeKind, Value};
 
 use crate::{
-    binder::{bind_expr, Scope},
+    binder::bind_expr,
     context::SessionCtx,
-    expr::{compare, EvalCtx, Expr},
+    expr::{compare, BinaryOp, EvalCtx, Expr},
 };
 
 /// Values one column may take: listed points, or an interval that excludes NULL.
@@ -38,34 +38,35 @@ struct Placed {
     exact: bool,
 }
 
-/// Splits `a AND b AND …` into its conjuncts.
+/// Splits `a AND b AND …` into its conjuncts (iteratively: a long chain cannot overflow).
 pub fn conjuncts(e: &ast::Expr) -> Vec<&ast::Expr> {
-    match e {
-        ast::Expr::BinaryOp { left, op: ast::BinaryOperator::And, right } => {
-            let mut v = conjuncts(left);
-            v.extend(conjuncts(right));
-            v
+    let (mut out, mut todo) = (Vec::new(), vec![e]);
+    while let Some(e) = todo.pop() {
+        match e {
+            ast::Expr::BinaryOp { left, op: ast::BinaryOperator::And, right } => {
+                todo.push(right);
+                todo.push(left);
+            }
+            ast::Expr::Nested(inner) => todo.push(inner),
+            other => out.push(other),
         }
-        ast::Expr::Nested(inner) => conjuncts(inner),
-        other => vec![other],
     }
+    out
 }
 
-/// The column a simple reference names, if it is a column of `t` under `alias`.
-fn column_ref(e: &ast::Expr, t: &TableInfo, alias: &str) -> Option<usize> {
-    let name = match e {
-        ast::Expr::Identifier(id) => &id.value,
-        ast::Expr::CompoundIdentifier(parts) => {
-            let n = parts.len();
-            if n < 2 || !parts[n - 2].value.eq_ignore_ascii_case(alias) {
-                return None;
+/// Splits a bound `a AND b AND …` into its conjuncts (iteratively).
+pub fn bound_conjuncts(e: &Expr) -> Vec<&Expr> {
+    let (mut out, mut todo) = (Vec::new(), vec![e]);
+    while let Some(e) = todo.pop() {
+        match e {
+            Expr::Binary { op: BinaryOp::And, left, right } => {
+                todo.push(right);
+                todo.push(left);
             }
-            &parts[n - 1].value
+            other => out.push(other),
         }
-        ast::Expr::Nested(inner) => return column_ref(inner, t, alias),
-        _ => return None,
-    };
-    t.column(name).map(|(i, _)| i)
+    }
+    out
 }
 
 /// Whether a bound expression is a constant that is safe to evaluate once (no columns,
@@ -79,24 +80,39 @@ fn foldable(e: &Expr) -> bool {
     }
 }
 
-fn constant(e: &ast::Expr, ctx: &SessionCtx) -> Option<Value> {
-    let (x, _) = bind_expr(e, &Scope::default(), ctx, "where clause").ok()?;
-    if !foldable(&x) {
+fn constant(e: &Expr, ctx: &SessionCtx) -> Option<Value> {
+    if !foldable(e) {
         return None;
     }
-    x.eval(&[], &EvalCtx::new(ctx)).ok()
+    e.eval(&[], &EvalCtx::new(ctx)).ok()
 }
 
-/// Per-column conditions implied by the conjuncts of `pred` on table `t` (named `alias`).
-pub fn column_conds(
+/// Per-column conditions implied by the conjuncts of `pred`, bound over the columns of `t`
+/// (`Expr::Column(i)` is `t.columns[i]`).
+pub fn column_conds(pred: &Expr, t: &TableInfo, ctx: &SessionCtx) -> HashMap<usize, Cond> {
+    conds_of(bound_conjuncts(pred), t, ctx)
+}
+
+/// Per-column conditions from the conjuncts of an unbound `pred` that mention only table `t`
+/// (named `alias`) — for statements that still carry the AST (joins, UPDATE/DELETE targets).
+pub fn column_conds_ast(
     pred: &ast::Expr,
     t: &TableInfo,
     alias: &str,
     ctx: &SessionCtx,
 ) -> HashMap<usize, Cond> {
+    let scope = crate::executor::table_scope(t, alias);
+    let bound: Vec<Expr> = conjuncts(pred)
+        .into_iter()
+        .filter_map(|c| bind_expr(c, &scope, ctx, "where clause").ok().map(|(e, _)| e))
+        .collect();
+    conds_of(bound.iter().collect(), t, ctx)
+}
+
+fn conds_of(conjuncts: Vec<&Expr>, t: &TableInfo, ctx: &SessionCtx) -> HashMap<usize, Cond> {
     let mut out: HashMap<usize, Cond> = HashMap::new();
-    for c in conjuncts(pred) {
-        if let Some((col, cond)) = conjunct_cond(c, t, alias, ctx) {
+    for c in conjuncts {
+        if let Some((col, cond)) = conjunct_cond(c, t, ctx) {
             let merged = match out.remove(&col) {
                 Some(prev) => intersect(prev, cond),
                 None => cond,
@@ -107,56 +123,61 @@ pub fn column_conds(
     out
 }
 
-fn conjunct_cond(
-    c: &ast::Expr,
-    t: &TableInfo,
-    alias: &str,
-    ctx: &SessionCtx,
-) -> Option<(usize, Cond)> {
-    use ast::BinaryOperator as B;
+/// The column `e` reads, if it is a plain column of `t`.
+fn column_of(e: &Expr, t: &TableInfo) -> Option<usize> {
+    match e {
+        Expr::Column(i) if *i < t.columns.len() => Some(*i),
+        _ => None,
+    }
+}
+
+fn conjunct_cond(c: &Expr, t: &TableInfo, ctx: &SessionCtx) -> Option<(usize, Cond)> {
+    use BinaryOp as B;
     match c {
-        ast::Expr::BinaryOp { left, op, right }
+        Expr::Binary { left, op, right }
             if matches!(op, B::Eq | B::Lt | B::LtEq | B::Gt | B::GtEq) =>
         {
-            let (col, value, op) = match (column_ref(left, t, alias), column_ref(right, t, alias)) {
-                (Some(col), None) => (col, constant(right, ctx)?, op.clone()),
+            let (col, value, op) = match (column_of(left, t), column_of(right, t)) {
+                (Some(col), None) => (col, constant(right, ctx)?, *op),
                 (None, Some(col)) => {
                     let flipped = match op {
                         B::Lt => B::Gt,
                         B::LtEq => B::GtEq,
                         B::Gt => B::Lt,
                         B::GtEq => B::LtEq,
-                        other => other.clone(),
+                        other => *other,
                     };
                     (col, constant(left, ctx)?, flipped)
                 }
                 _ => return None,
             };
-            Some((col, compare_cond(&t.columns[col], &op, &value)?))
+            Some((col, compare_cond(&t.columns[col], op, &value)?))
         }
-        ast::Expr::Between { expr, negated: false, low, high } => {
-            let col = column_ref(expr, t, alias)?;
+        Expr::Between { arg, negated: false, low, high } => {
+            let col = column_of(arg, t)?;
             let (lo, hi) = (constant(low, ctx)?, constant(high, ctx)?);
             let column = &t.columns[col];
-            let a = compare_cond(column, &B::GtEq, &lo)?;
-            let b = compare_cond(column, &B::LtEq, &hi)?;
+            let a = compare_cond(column, B::GtEq, &lo)?;
+            let b = compare_cond(column, B::LtEq, &hi)?;
             Some((col, intersect(a, b)))
         }
-        ast::Expr::In { expr, target: ast::InTarget::List(list), negated: false, .. } => {
-            let col = column_ref(expr, t, alias)?;
+        Expr::InList { arg, list, negated: false } => {
+            let col = column_of(arg, t)?;
             let mut points = Vec::new();
             for item in list {
                 if let Cond::Points(p) =
-                    compare_cond(&t.columns[col], &B::Eq, &constant(item, ctx)?)?
+                    compare_cond(&t.columns[col], B::Eq, &constant(item, ctx)?)?
                 {
                     points.extend(p);
                 }
             }
             Some((col, Cond::Points(dedup(points))))
         }
-        ast::Expr::IsNull(e) => Some((column_ref(e, t, alias)?, Cond::Points(vec![Value::Null]))),
-        ast::Expr::Like { negated: false, any: false, expr, pattern, escape_char: None } => {
-            let col = column_ref(expr, t, alias)?;
+        Expr::IsNull { arg, negated: false } => {
+            Some((column_of(arg, t)?, Cond::Points(vec![Value::Null])))
+        }
+        Expr::Like { arg, pattern, escape: '\\', negated: false } => {
+            let col = column_of(arg, t)?;
             let kind = t.columns[col].ty.kind;
             if !matches!(
                 kind,
@@ -176,8 +197,8 @@ fn conjunct_cond(
 }
 
 /// The condition `column op value` puts on the column, if its values can be ordered so.
-fn compare_cond(column: &ColumnInfo, op: &ast::BinaryOperator, value: &Value) -> Option<Cond> {
-    use ast::BinaryOperator as B;
+fn compare_cond(column: &ColumnInfo, op: BinaryOp, value: &Value) -> Option<Cond> {
+    use BinaryOp as B;
     if value.is_null() {
         // A comparison with NULL is never true.
         return Some(Cond::Points(Vec::new()));
@@ -190,14 +211,14 @@ fn compare_cond(column: &ColumnInfo, op: &ast::BinaryOperator, value: &Value) ->
             _ => none,
         },
         B::Lt | B::LtEq => match p.le {
-            Some(v) if p.exact && *op == B::Lt => {
+            Some(v) if p.exact && op == B::Lt => {
                 Cond::Interval(Bound::Unbounded, Bound::Excluded(v))
             }
             Some(v) => Cond::Interval(Bound::Unbounded, Bound::Included(v)),
             None => none,
         },
         B::Gt | B::GtEq => match p.ge {
-            Some(v) if p.exact && *op == B::Gt => {
+            Some(v) if p.exact && op == B::Gt => {
                 Cond::Interval(Bound::Excluded(v), Bound::Unbounded)
             }
             Some(v) => Cond::Interval(Bound::Included(v), Bound::Unbounded),
@@ -434,13 +455,13 @@ mod tests {
         }
     }
 
-    fn cond(c: &ColumnInfo, op: ast::BinaryOperator, v: Value) -> Cond {
-        compare_cond(c, &op, &v).unwrap()
+    fn cond(c: &ColumnInfo, op: BinaryOp, v: Value) -> Cond {
+        compare_cond(c, op, &v).unwrap()
     }
 
     #[test]
     fn integer_columns_round_fractions_outward() {
-        use ast::BinaryOperator as B;
+        use BinaryOp as B;
         let int = col(TypeKind::Int, false, 0);
         let d = |s: &str| Value::Decimal(s.parse().unwrap());
         assert_eq!(
@@ -463,12 +484,12 @@ mod tests {
             cond(&uint, B::Gt, Value::Int(-1)),
             Cond::Interval(Bound::Included(Value::UInt(0)), Bound::Unbounded)
         );
-        assert!(compare_cond(&int, &B::Eq, &Value::String("1".into())).is_none());
+        assert!(compare_cond(&int, B::Eq, &Value::String("1".into())).is_none());
     }
 
     #[test]
     fn decimal_columns_round_to_their_scale() {
-        use ast::BinaryOperator as B;
+        use BinaryOp as B;
         let dec = col(TypeKind::Decimal, false, 2);
         let d = |s: &str| Value::Decimal(s.parse().unwrap());
         let Cond::Interval(Bound::Included(Value::Decimal(lo)), Bound::Unbounded) =

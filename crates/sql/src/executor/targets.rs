@@ -7,8 +7,10 @@ use errno::{Error, Result, ER_NOT_SUPPORTED_YET};
 use sqlparser::ast::{self, OrderByExpr, TableFactor};
 
 use super::{
-    access::{fetch_rows, Needs},
-    query::{filter, lock_rows, sort_rows, table_scope},
+    access::{choose_path, Access, Needs},
+    ops,
+    query::{table_scope, QueryEnv},
+    ranges::column_conds,
     select::eval_count,
     table_name,
 };
@@ -16,6 +18,7 @@ use crate::{
     binder::{bind_expr, Scope},
     context::SessionCtx,
     expr::{EvalCtx, Expr},
+    planner::Plan,
     stmt_txn::StmtTxn,
     table::Row,
 };
@@ -26,6 +29,7 @@ pub struct Target {
     pub table: Arc<TableInfo>,
     /// The columns as WHERE/SET/ORDER BY see them.
     pub scope: Scope,
+    db: String,
     alias: String,
 }
 
@@ -46,13 +50,14 @@ pub fn resolve(
     }
     let alias = alias.as_ref().map_or(table.name.clone(), |a| a.name.value.clone());
     let scope = table_scope(&table, &alias);
-    Ok(Target { table, scope, alias })
+    Ok(Target { table, scope, db, alias })
 }
 
 /// The rows matching `selection`, locked and re-read at their newest version, ordered and
-/// limited as the statement asks.
+/// limited as the statement asks: a plan of table read, filter, lock, sort or top-n, limit.
 pub fn rows(
     ctx: &SessionCtx,
+    catalog: &Catalog,
     st: &mut StmtTxn<'_>,
     target: &Target,
     selection: Option<&ast::Expr>,
@@ -63,10 +68,6 @@ pub fn rows(
         .map(|w| bind_expr(w, &target.scope, ctx, "where clause"))
         .transpose()?
         .map(|(e, _)| e);
-    let eval = EvalCtx::new(ctx);
-    let found = fetch_rows(st, &target.table, &target.alias, selection, Needs::AllColumns, ctx)?;
-    let found = filter(found, pred.as_ref(), &eval)?;
-    let mut rows = lock_rows(st, &target.table, found, pred.as_ref(), &eval)?;
     let keys: Vec<(Expr, bool)> = order_by
         .iter()
         .map(|o| {
@@ -74,9 +75,36 @@ pub fn rows(
             Ok((bind_expr(&o.expr, &target.scope, ctx, "order clause")?.0, !desc))
         })
         .collect::<Result<_>>()?;
-    sort_rows(&mut rows, &keys, &eval)?;
-    if let Some(l) = limit {
-        rows.truncate(usize::try_from(eval_count(ctx, Some(l))?).unwrap_or(usize::MAX));
+    let limit = match limit {
+        Some(l) => Some(usize::try_from(eval_count(ctx, Some(l))?).unwrap_or(usize::MAX)),
+        None => None,
+    };
+    let table = target.table.clone();
+    let access = match &pred {
+        Some(p) => choose_path(&table, &column_conds(p, &table, ctx), Needs::AllColumns, Some(st))?,
+        None => Access::FullScan,
+    };
+    let mut plan = Plan::Table {
+        table: table.clone(),
+        db: target.db.clone(),
+        alias: target.alias.clone(),
+        access,
+    };
+    if let Some(p) = &pred {
+        plan = Plan::Filter { input: Box::new(plan), pred: p.clone() };
     }
-    Ok(rows)
+    plan = Plan::Lock { input: Box::new(plan), table, pred };
+    plan = match (keys.is_empty(), limit) {
+        (false, Some(limit)) => Plan::TopN { input: Box::new(plan), keys, limit, offset: 0 },
+        (false, None) => Plan::Sort { input: Box::new(plan), keys },
+        (true, Some(_)) => {
+            Plan::Limit { input: Box::new(plan), limit, offset: 0, count_all: false }
+        }
+        (true, None) => plan,
+    };
+    let cell = std::cell::RefCell::new(st);
+    let env = QueryEnv::new(ctx, catalog, &cell);
+    let eval = EvalCtx::new(ctx);
+    let mut root = ops::build(plan);
+    ops::collect(root.as_mut(), &ops::Cx { env: &env, eval: &eval })
 }

@@ -43,8 +43,15 @@ pub fn execute_update(
         let (e, _) = bind_expr(&a.value, scope, ctx, "field list")?;
         sets.push((ci, e));
     }
-    let rows =
-        targets::rows(ctx, st, &target, up.selection.as_ref(), &up.order_by, up.limit.as_ref())?;
+    let rows = targets::rows(
+        ctx,
+        catalog,
+        st,
+        &target,
+        up.selection.as_ref(),
+        &up.order_by,
+        up.limit.as_ref(),
+    )?;
     let eval = EvalCtx::new(ctx);
     let (mut matched, mut changed) = (0u64, 0u64);
     for (i, old) in rows.iter().enumerate() {

@@ -6,6 +6,7 @@
 mod cast;
 mod cmp;
 mod eval;
+mod explain;
 mod func;
 mod func_duration;
 mod func_more;
@@ -15,6 +16,7 @@ pub(crate) mod func_time;
 pub use cast::{to_decimal, to_f64, to_i64, to_string, CastType};
 pub use cmp::{compare, like_match};
 pub use eval::{EvalCtx, SubqueryRunner, Truth};
+pub use explain::explain_expr;
 pub use func::Func;
 pub use func_duration::as_time;
 pub use func_time::now;

@@ -1,0 +1,103 @@
+//! Pull-based operators, one per file: each `next` returns the next batch of rows, or `None`
+//! when done. [`build`] turns a [`Plan`] into the operator tree, children first; [`collect`]
+//! drains the root.
+//!
+//! Operators that only pass rows on (filter, project, limit …) hold no more than one batch;
+//! sort, top-n, aggregation and distinct hold what they must. The statement's transaction,
+//! session and subquery runner come in through [`Cx`] on every call, so operators own only
+//! their bound expressions and their state.
+
+mod distinct;
+mod filter;
+mod hash_agg;
+mod join;
+mod limit;
+mod lock;
+mod project;
+mod sort;
+mod table_reader;
+mod top_n;
+mod values;
+
+use errno::Result;
+
+use super::query::QueryEnv;
+use crate::{expr::EvalCtx, memory::Charge, planner::Plan, table::Row};
+
+/// Rows passed between operators at a time (at most; the last batch may be shorter).
+pub const BATCH: usize = 1024;
+
+/// A batch of rows.
+pub type Batch = Vec<Row>;
+
+/// What an operator reads besides its input: the query's environment (transaction, catalog,
+/// session) and the evaluation context (subqueries, the enclosing query's row).
+pub struct Cx<'q, 'a, 'b, 'c> {
+    /// The query's environment.
+    pub env: &'q QueryEnv<'a, 'b, 'c>,
+    /// Expression evaluation context.
+    pub eval: &'q EvalCtx<'q>,
+}
+
+/// A pull-based operator.
+pub trait Operator {
+    /// The next batch of rows (never empty), or `None` when there are no more.
+    fn next(&mut self, cx: &Cx<'_, '_, '_, '_>) -> Result<Option<Batch>>;
+}
+
+/// The operator tree for `plan`.
+pub fn build(plan: Plan) -> Box<dyn Operator> {
+    match plan {
+        Plan::Rows { rows, .. } => Box::new(values::Values::new(rows)),
+        Plan::Table { table, access, .. } => {
+            Box::new(table_reader::TableReader::new(table, access))
+        }
+        Plan::Join { sources, specs, where_ } => Box::new(join::Join::new(sources, specs, where_)),
+        Plan::Filter { input, pred } => Box::new(filter::Filter::new(build(*input), pred)),
+        Plan::Lock { input, table, pred } => Box::new(lock::Lock::new(build(*input), table, pred)),
+        Plan::Agg { input, groups, aggs } => {
+            Box::new(hash_agg::HashAgg::new(build(*input), groups, aggs))
+        }
+        Plan::Sort { input, keys } => Box::new(sort::Sort::new(build(*input), keys)),
+        Plan::TopN { input, keys, limit, offset } => {
+            Box::new(top_n::TopN::new(build(*input), keys, limit, offset))
+        }
+        Plan::Project { input, exprs } => Box::new(project::Project::new(build(*input), exprs)),
+        Plan::Distinct { input } => Box::new(distinct::Distinct::new(build(*input))),
+        Plan::Limit { input, limit, offset, count_all } => {
+            Box::new(limit::Limit::new(build(*input), limit, offset, count_all))
+        }
+    }
+}
+
+/// Every row `op` returns (charged to the statement's memory while they are gathered).
+pub fn collect(op: &mut dyn Operator, cx: &Cx<'_, '_, '_, '_>) -> Result<Vec<Row>> {
+    let mut out = Vec::new();
+    let mut held = Charge::new(&cx.env.mem);
+    while let Some(batch) = op.next(cx)? {
+        for r in &batch {
+            held.add_row(&r.values)?;
+        }
+        out.extend(batch);
+    }
+    Ok(out)
+}
+
+/// Splits `rows` into batches of [`BATCH`], front first (for operators that emit what they
+/// computed in one piece).
+pub(super) struct Drain {
+    rows: std::vec::IntoIter<Row>,
+}
+
+impl Drain {
+    /// Emits `rows` in order.
+    pub fn new(rows: Vec<Row>) -> Self {
+        Drain { rows: rows.into_iter() }
+    }
+
+    /// The next batch, or `None` when all were emitted.
+    pub fn next_batch(&mut self) -> Option<Batch> {
+        let batch: Batch = self.rows.by_ref().take(BATCH).collect();
+        (!batch.is_empty()).then_some(batch)
+    }
+}

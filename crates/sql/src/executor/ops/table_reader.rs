@@ -1,0 +1,96 @@
+//! Reads a stored table along its access path. Point and unique-key gets read their few rows at
+//! once; full scans, handle ranges and index ranges page through the store ([`StmtTxn::scan_page`]),
+//! so a scan holds one page at a time and one that is cut short (`LIMIT 1`) reads one page.
+//!
+//! [`StmtTxn::scan_page`]: crate::stmt_txn::StmtTxn::scan_page
+
+use std::sync::Arc;
+
+use catalog::{IndexInfo, TableInfo};
+use errno::Result;
+use kv::KeyRange;
+
+use super::{Batch, Cx, Drain, Operator};
+use crate::{
+    executor::{access, Access},
+    table,
+};
+
+/// The first page's size; each next page is four times larger, up to [`MAX_PAGE`].
+const FIRST_PAGE: usize = 64;
+const MAX_PAGE: usize = 4096;
+
+/// What the paged ranges hold.
+enum Entries {
+    /// Records `t{id}_r{handle}`.
+    Records,
+    /// Entries of an index (rows decoded from them when covering, else looked up).
+    Index { index: IndexInfo, covering: bool },
+}
+
+/// Reads one table's rows.
+pub struct TableReader {
+    table: Arc<TableInfo>,
+    /// Point reads still to do (`Handles`/`Unique` access).
+    points: Option<Access>,
+    out: Option<Drain>,
+    entries: Entries,
+    /// Ranges still to read, current first.
+    ranges: std::collections::VecDeque<KeyRange>,
+    page: usize,
+}
+
+impl TableReader {
+    /// Reads `table` along `access`.
+    pub fn new(table: Arc<TableInfo>, access: Access) -> Self {
+        let record_range = || KeyRange::prefix(&tablecodec::record_prefix(table.id));
+        let (points, entries, ranges) = match access {
+            Access::FullScan => (None, Entries::Records, vec![record_range()]),
+            Access::HandleRange { range, .. } => (None, Entries::Records, vec![range]),
+            Access::IndexRanges { index, ranges, covering, .. } => {
+                (None, Entries::Index { index, covering }, ranges)
+            }
+            points @ (Access::Handles(_) | Access::Unique { .. }) => {
+                (Some(points), Entries::Records, Vec::new())
+            }
+        };
+        TableReader { table, points, out: None, entries, ranges: ranges.into(), page: FIRST_PAGE }
+    }
+}
+
+impl Operator for TableReader {
+    fn next(&mut self, cx: &Cx<'_, '_, '_, '_>) -> Result<Option<Batch>> {
+        if let Some(points) = self.points.take() {
+            let rows = access::fetch(&mut cx.env.st.borrow_mut(), &self.table, &points)?;
+            self.out = Some(Drain::new(rows));
+        }
+        if let Some(out) = &mut self.out {
+            return Ok(out.next_batch());
+        }
+        while let Some(range) = self.ranges.front_mut() {
+            let mut st = cx.env.st.borrow_mut();
+            let (pairs, resume) = st.scan_page(range, self.page)?;
+            match resume {
+                Some(next) => range.start = std::ops::Bound::Included(next),
+                None => {
+                    self.ranges.pop_front();
+                }
+            }
+            self.page = (self.page * 4).min(MAX_PAGE);
+            let t = &self.table;
+            let rows = match &self.entries {
+                Entries::Records => pairs
+                    .iter()
+                    .map(|(k, v)| table::decode_record(t, k, v))
+                    .collect::<Result<Vec<_>>>()?,
+                Entries::Index { index, covering } => {
+                    access::index_entry_rows(&mut st, t, index, *covering, &pairs)?
+                }
+            };
+            if !rows.is_empty() {
+                return Ok(Some(rows));
+            }
+        }
+        Ok(None)
+    }
+}

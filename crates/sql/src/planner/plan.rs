@@ -1,0 +1,132 @@
+//! The physical plan of a query: a tree of bound operators, leaves first.
+//!
+//! ```text
+//!   Limit                      LIMIT / OFFSET (stops pulling once it has enough)
+//!   └─ Distinct                drops repeated output rows
+//!      └─ Project              the select list, evaluated per row
+//!         └─ Sort | TopN       ORDER BY (TopN when a LIMIT follows and nothing in between)
+//!            └─ Filter         HAVING
+//!               └─ Agg         GROUP BY and aggregate calls
+//!                  └─ Lock     SELECT … FOR UPDATE: lock, re-read, re-check
+//!                     └─ Filter            WHERE
+//!                        └─ Table | Rows | Join | Dual
+//! ```
+//!
+//! Every expression is bound ([`Expr::Column`] is a position in the child's row); no `ast::`
+//! type remains except in [`Plan::Join`], the join executor not yet split into operators.
+
+use std::sync::Arc;
+
+use catalog::TableInfo;
+
+use crate::{
+    executor::{aggregate::AggCall, Access, JoinSpec, Source},
+    expr::Expr,
+    table::Row,
+};
+
+/// One node of a physical plan.
+pub enum Plan {
+    /// Rows computed before execution: the single empty row of a SELECT without FROM, or a
+    /// virtual source (information_schema, derived table, common table expression, view).
+    Rows {
+        /// The rows.
+        rows: Vec<Row>,
+        /// What they are, for EXPLAIN: `Dual` or `Rows`.
+        label: &'static str,
+        /// Qualified names of their columns (for EXPLAIN).
+        names: Vec<String>,
+        /// EXPLAIN's access object (`table:alias`).
+        object: String,
+    },
+    /// A stored table read along an access path; pages through ranges (see `ops::table_reader`).
+    Table {
+        /// The table.
+        table: Arc<TableInfo>,
+        /// Its database.
+        db: String,
+        /// The name it has in the query.
+        alias: String,
+        /// How its rows are read.
+        access: Access,
+    },
+    /// Several sources joined by the join executor (`executor::join`), which still reads the
+    /// AST; it becomes hash/index/nested-loop join operators next.
+    Join {
+        /// The sources in FROM order.
+        sources: Vec<Source>,
+        /// How each joins the ones before.
+        specs: Vec<JoinSpec>,
+        /// The WHERE clause, for pushing conjuncts into the sources.
+        where_: Option<sqlparser::ast::Expr>,
+    },
+    /// Keeps the rows for which `pred` is true.
+    Filter {
+        /// Input.
+        input: Box<Plan>,
+        /// Predicate over the input row.
+        pred: Expr,
+    },
+    /// `SELECT … FOR UPDATE` on one table: locks each row's key, re-reads its newest committed
+    /// version and keeps it if `pred` (the WHERE clause) still holds.
+    Lock {
+        /// Input: rows of `table`.
+        input: Box<Plan>,
+        /// The table whose rows are locked.
+        table: Arc<TableInfo>,
+        /// The WHERE clause, re-checked on the re-read row.
+        pred: Option<Expr>,
+    },
+    /// Groups rows by `groups` and computes `aggs`: output rows are `[groups…, aggs…]`.
+    Agg {
+        /// Input.
+        input: Box<Plan>,
+        /// Group-by expressions over the input row.
+        groups: Vec<Expr>,
+        /// Aggregate calls over the input row.
+        aggs: Vec<AggCall>,
+    },
+    /// Orders rows by `keys` (ascending when the flag is true; NULLs first ascending).
+    Sort {
+        /// Input.
+        input: Box<Plan>,
+        /// Sort keys.
+        keys: Vec<(Expr, bool)>,
+    },
+    /// The first `offset + limit` rows by `keys`, minus the first `offset`: a sort that keeps
+    /// only what LIMIT will return.
+    TopN {
+        /// Input.
+        input: Box<Plan>,
+        /// Sort keys.
+        keys: Vec<(Expr, bool)>,
+        /// Rows returned.
+        limit: usize,
+        /// Rows skipped first.
+        offset: usize,
+    },
+    /// Evaluates the select list.
+    Project {
+        /// Input.
+        input: Box<Plan>,
+        /// One expression per output column.
+        exprs: Vec<Expr>,
+    },
+    /// Drops rows equal (as memcomparable keys) to one already returned.
+    Distinct {
+        /// Input.
+        input: Box<Plan>,
+    },
+    /// Skips `offset` rows, returns at most `limit`, then stops reading its input — unless
+    /// `count_all` (SQL_CALC_FOUND_ROWS) asks it to count the rest.
+    Limit {
+        /// Input.
+        input: Box<Plan>,
+        /// Most rows returned (`None`: all).
+        limit: Option<usize>,
+        /// Rows skipped first.
+        offset: usize,
+        /// Count every input row (for FOUND_ROWS()).
+        count_all: bool,
+    },
+}

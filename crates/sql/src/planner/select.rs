@@ -1,0 +1,321 @@
+//! Lowering one `SELECT` block to a [`Plan`]: FROM (sources and their access paths), WHERE,
+//! FOR UPDATE, GROUP BY and aggregates, HAVING, ORDER BY, the select list, DISTINCT, LIMIT —
+//! one step per clause, every expression bound once.
+
+use catalog::TableInfo;
+use errno::{Error, Result, ER_NOT_SUPPORTED_YET};
+use sqlparser::ast::{self, OrderByKind, Query, Select, SelectItem};
+use types::ResultColumn;
+
+use super::Plan;
+use crate::{
+    binder::{bind_expr_in, bind_post_agg, OuterRow, PostAgg, Scope},
+    executor::{
+        aggregate::{self, AggCall},
+        choose_path, column_conds, limit_offset, order_keys_with, resolve_from, result_column,
+        source_text, table_column, table_scope, used_columns, JoinSpec, Needs, QueryEnv, Source,
+    },
+    expr::{Expr, SubqueryKind},
+    table::Row,
+};
+
+fn unsupported(what: impl std::fmt::Display) -> Error {
+    Error::fmt(ER_NOT_SUPPORTED_YET, &[&what])
+}
+
+/// A SELECT block's plan and what its result looks like.
+pub struct SelectPlan {
+    /// The operators' plan.
+    pub plan: Plan,
+    /// Result columns.
+    pub columns: Vec<ResultColumn>,
+    /// Columns that are scalar subqueries: their type is known only from the values
+    /// (binding does not plan the subquery).
+    pub typed_by_values: Vec<usize>,
+}
+
+/// One select-list item after wildcard expansion.
+struct Item<'q> {
+    name: String,
+    ast: Option<&'q ast::Expr>,
+    column: Option<usize>,
+}
+
+/// Plans `select` (the body of `q`, whose ORDER BY, LIMIT and locking clauses apply), possibly
+/// as a subquery of `outer`. `text` is the statement's source, which names result columns.
+pub fn plan_select(
+    env: &QueryEnv<'_, '_, '_>,
+    q: &Query,
+    select: &Select,
+    text: &str,
+    outer: Option<&OuterRow<'_>>,
+) -> Result<SelectPlan> {
+    let ctx = env.ctx;
+    let ast::GroupByExpr::Expressions(group_asts, modifiers) = &select.group_by else {
+        return Err(unsupported("GROUP BY ALL"));
+    };
+    if !modifiers.is_empty() {
+        return Err(unsupported("GROUP BY … WITH ROLLUP"));
+    }
+    let distinct = match &select.distinct {
+        None => false,
+        Some(ast::Distinct::Distinct) => true,
+        Some(other) => return Err(unsupported(other)),
+    };
+    let (sources, joins) = resolve_from(env, &select.from, outer)?;
+    let scope = Scope {
+        columns: sources
+            .iter()
+            .flat_map(|src| table_scope(&src.table, &src.alias).columns)
+            .collect(),
+    };
+    // For each scope column: which source and which of its columns.
+    let origin: Vec<(usize, usize)> = sources
+        .iter()
+        .enumerate()
+        .flat_map(|(si, src)| (0..src.table.columns.len()).map(move |ci| (si, ci)))
+        .collect();
+    let bind = |e: &ast::Expr, clause: &str| bind_expr_in(e, &scope, ctx, clause, outer);
+
+    let mut items: Vec<Item<'_>> = Vec::new();
+    for item in &select.projection {
+        match item {
+            SelectItem::Wildcard(_) | SelectItem::QualifiedWildcard(..) if sources.is_empty() => {
+                return Err(Error::fmt(errno::ER_NO_TABLES_USED, &[]));
+            }
+            SelectItem::Wildcard(_) | SelectItem::QualifiedWildcard(..) => {
+                let only = match item {
+                    SelectItem::QualifiedWildcard(
+                        ast::SelectItemQualifiedWildcardKind::ObjectName(n),
+                        _,
+                    ) => crate::executor::object_parts(n).last().cloned(),
+                    SelectItem::QualifiedWildcard(kind, _) => Some(kind.to_string()),
+                    _ => None,
+                };
+                if let Some(q) = &only {
+                    let last = q.rsplit('.').next().unwrap_or(q).trim_matches('`');
+                    if !sources.iter().any(|s| s.alias.eq_ignore_ascii_case(last)) {
+                        return Err(Error::fmt(errno::ER_BAD_TABLE, &[q]));
+                    }
+                }
+                for (i, &(si, ci)) in origin.iter().enumerate() {
+                    let src = &sources[si];
+                    let keep = only.as_ref().is_none_or(|q| {
+                        q.rsplit('.')
+                            .next()
+                            .unwrap_or(q)
+                            .trim_matches('`')
+                            .eq_ignore_ascii_case(&src.alias)
+                    });
+                    if keep {
+                        items.push(Item {
+                            name: src.table.columns[ci].name.clone(),
+                            ast: None,
+                            column: Some(i),
+                        });
+                    }
+                }
+            }
+            SelectItem::UnnamedExpr(e) => {
+                // A column reference is named by the column alone (`t.a` → `a`), as in MySQL.
+                let name = match e {
+                    ast::Expr::CompoundIdentifier(parts) if !parts.is_empty() => {
+                        parts[parts.len() - 1].value.clone()
+                    }
+                    ast::Expr::Identifier(id) => id.value.clone(),
+                    _ => source_text(text, e),
+                };
+                items.push(Item { name, ast: Some(e), column: None })
+            }
+            SelectItem::ExprWithAlias { expr, alias } => {
+                items.push(Item { name: alias.value.clone(), ast: Some(expr), column: None })
+            }
+            other => return Err(unsupported(other)),
+        }
+    }
+    let order_asts: Vec<&ast::Expr> = match &q.order_by {
+        Some(ob) => match &ob.kind {
+            OrderByKind::Expressions(v) => v.iter().map(|o| &o.expr).collect(),
+            OrderByKind::All(_) => return Err(unsupported("ORDER BY ALL")),
+        },
+        None => Vec::new(),
+    };
+    let mut agg_sources: Vec<&ast::Expr> = items.iter().filter_map(|i| i.ast).collect();
+    agg_sources.extend(select.having.iter());
+    agg_sources.extend(order_asts.iter().copied());
+    let found = aggregate::collect(&agg_sources, &scope, ctx, outer)?;
+    let grouped = !group_asts.is_empty() || !found.is_empty() || select.having.is_some();
+
+    let pred = select.selection.as_ref().map(|w| bind(w, "where clause")).transpose()?;
+    if !q.locks.is_empty() && sources.len() > 1 {
+        return Err(unsupported("FOR UPDATE with joins"));
+    }
+    // Output expressions, bound over the input row or over the aggregated row.
+    let mut outputs: Vec<(ResultColumn, Expr)> = Vec::with_capacity(items.len());
+    let mut layout = PostAgg::default();
+    if grouped {
+        for g in group_asts {
+            // GROUP BY may name a select-list position or alias.
+            let target = match g {
+                ast::Expr::Value(v) => match &v.value {
+                    ast::Value::Number(n, _) => {
+                        let pos: usize = n.parse().unwrap_or(0);
+                        items.get(pos.wrapping_sub(1)).and_then(|i| i.ast).ok_or_else(|| {
+                            Error::fmt(errno::ER_BAD_FIELD, &[n, &"group statement"])
+                        })?
+                    }
+                    _ => g,
+                },
+                ast::Expr::Identifier(id)
+                    if !sources.iter().any(|s| s.table.column(&id.value).is_some()) =>
+                {
+                    items
+                        .iter()
+                        .find(|i| i.name.eq_ignore_ascii_case(&id.value))
+                        .and_then(|i| i.ast)
+                        .unwrap_or(g)
+                }
+                _ => g,
+            };
+            let (e, ty) = bind(target, "group statement")?;
+            layout.groups.push((target.to_string(), e, ty));
+        }
+        layout.aggs = found.iter().map(|(text, _, ty)| (text.clone(), *ty)).collect();
+    }
+    for item in &items {
+        let (bound, ty) = match (item.ast, item.column) {
+            (Some(e), _) if grouped => bind_post_agg(e, &scope, ctx, "field list", &layout, outer)?,
+            (Some(e), _) => bind(e, "field list")?,
+            (None, Some(i)) if grouped => {
+                let (si, ci) = origin[i];
+                let col = ast::Expr::CompoundIdentifier(vec![
+                    ast::Ident::new(&sources[si].alias),
+                    ast::Ident::new(&sources[si].table.columns[ci].name),
+                ]);
+                bind_post_agg(&col, &scope, ctx, "field list", &layout, outer)?
+            }
+            (None, Some(i)) => (Expr::Column(i), scope.columns[i].ty),
+            (None, None) => continue,
+        };
+        let rc = match (&bound, grouped) {
+            (Expr::Column(i), false) => {
+                let (si, ci) = origin[*i];
+                let src = &sources[si];
+                let mut c = table_column(
+                    &src.db,
+                    &src.alias,
+                    &src.table.name,
+                    &src.table.columns[ci],
+                    &src.table,
+                );
+                c.name = item.name.clone();
+                c
+            }
+            _ => result_column(&item.name, &ty),
+        };
+        outputs.push((rc, bound));
+    }
+
+    // HAVING, over the aggregated row.
+    let having = match &select.having {
+        Some(h) if grouped => {
+            Some(bind_post_agg(h, &scope, ctx, "having clause", &layout, outer)?.0)
+        }
+        Some(_) => return Err(unsupported("HAVING without aggregation")),
+        None => None,
+    };
+    // ORDER BY over the (aggregated) rows: select-list alias, position, or expression.
+    let aliases: Vec<(String, Option<Expr>)> =
+        items.iter().zip(&outputs).map(|(i, (_, e))| (i.name.clone(), Some(e.clone()))).collect();
+    let keys = if grouped {
+        order_keys_with(q, &aliases, |e| {
+            Ok(bind_post_agg(e, &scope, ctx, "order clause", &layout, outer)?.0)
+        })?
+    } else {
+        order_keys_with(q, &aliases, |e| Ok(bind(e, "order clause")?.0))?
+    };
+    let (limit, offset) = limit_offset(ctx, q.limit_clause.as_ref())?;
+    let calc_found_rows = select.select_modifiers.as_ref().is_some_and(|m| m.sql_calc_found_rows);
+
+    // The plan, leaves first.
+    let lock_table = match (q.locks.is_empty(), sources.as_slice()) {
+        (false, [src @ Source { rows: None, .. }]) => Some(src.table.clone()),
+        _ => None,
+    };
+    let mut plan = source_plan(env, q, select, sources, joins, pred.as_ref().map(|(e, _)| e))?;
+    let where_pred = pred.map(|(e, _)| e);
+    if let Some(p) = &where_pred {
+        plan = Plan::Filter { input: Box::new(plan), pred: p.clone() };
+    }
+    if let Some(table) = lock_table {
+        plan = Plan::Lock { input: Box::new(plan), table, pred: where_pred };
+    }
+    if grouped {
+        let aggs: Vec<AggCall> = found.into_iter().map(|(_, c, _)| c).collect();
+        let groups: Vec<Expr> = layout.groups.iter().map(|(_, e, _)| e.clone()).collect();
+        plan = Plan::Agg { input: Box::new(plan), groups, aggs };
+    }
+    if let Some(h) = having {
+        plan = Plan::Filter { input: Box::new(plan), pred: h };
+    }
+    let mut limited = false;
+    if !keys.is_empty() {
+        plan = match limit {
+            Some(limit) if !distinct && !calc_found_rows => {
+                limited = true;
+                Plan::TopN { input: Box::new(plan), keys, limit, offset }
+            }
+            _ => Plan::Sort { input: Box::new(plan), keys },
+        };
+    }
+    let typed_by_values = outputs
+        .iter()
+        .enumerate()
+        .filter(|(_, (_, e))| matches!(e, Expr::Subquery { kind: SubqueryKind::Scalar, .. }))
+        .map(|(i, _)| i)
+        .collect();
+    let (columns, exprs): (Vec<ResultColumn>, Vec<Expr>) = outputs.into_iter().unzip();
+    plan = Plan::Project { input: Box::new(plan), exprs };
+    if distinct {
+        plan = Plan::Distinct { input: Box::new(plan) };
+    }
+    if !limited && (limit.is_some() || offset > 0 || calc_found_rows) {
+        plan = Plan::Limit { input: Box::new(plan), limit, offset, count_all: calc_found_rows };
+    }
+    Ok(SelectPlan { plan, columns, typed_by_values })
+}
+
+/// The plan reading FROM: nothing (one empty row), precomputed rows, one stored table along
+/// its access path for the bound WHERE clause `pred`, or a join.
+fn source_plan(
+    env: &QueryEnv<'_, '_, '_>,
+    q: &Query,
+    select: &Select,
+    mut sources: Vec<Source>,
+    joins: Vec<JoinSpec>,
+    pred: Option<&Expr>,
+) -> Result<Plan> {
+    if sources.len() > 1 {
+        return Ok(Plan::Join { sources, specs: joins, where_: select.selection.clone() });
+    }
+    let Some(src) = sources.pop() else {
+        let rows = vec![Row { handle: 0, values: Vec::new() }];
+        return Ok(Plan::Rows { rows, label: "Dual", names: Vec::new(), object: String::new() });
+    };
+    if let Some(rows) = src.rows {
+        let names = src.table.columns.iter().map(|c| format!("{}.{}", src.alias, c.name)).collect();
+        let object = format!("table:{}", src.alias);
+        return Ok(Plan::Rows { rows, label: "Rows", names, object });
+    }
+    let table: std::sync::Arc<TableInfo> = src.table;
+    let used = if q.locks.is_empty() { used_columns(&table, q) } else { None };
+    let needs = used.as_deref().map_or(Needs::AllColumns, Needs::Columns);
+    let access = match pred {
+        Some(p) => {
+            let conds = column_conds(p, &table, env.ctx);
+            choose_path(&table, &conds, needs, Some(&mut env.st.borrow_mut()))?
+        }
+        None => crate::executor::Access::FullScan,
+    };
+    Ok(Plan::Table { table, db: src.db, alias: src.alias, access })
+}
