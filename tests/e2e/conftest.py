@@ -69,8 +69,15 @@ class Server:
         return self.proc.returncode
 
 
-def start_server(tmp: Path, *extra_args: str, port: int | None = None, data_dir: Path | None = None) -> Server:
-    """Starts ferrodb and waits until it accepts connections."""
+def start_server(
+    tmp: Path,
+    *extra_args: str,
+    port: int | None = None,
+    data_dir: Path | None = None,
+    wrapper: tuple = (),
+) -> Server:
+    """Starts ferrodb (under `wrapper`, e.g. a prlimit command) and waits until it accepts
+    connections."""
     port = port or free_port()
     data_dir = data_dir or tmp / "data"
     config = tmp / f"ferrodb-{port}.toml"
@@ -81,7 +88,7 @@ def start_server(tmp: Path, *extra_args: str, port: int | None = None, data_dir:
     config.write_text('[[users]]\nname = "root"\npassword = ""\n' + users)
     log_path = tmp / f"ferrodb-{port}.log"
     log = open(log_path, "wb")
-    cmd = [ferrodb_bin(), "--port", str(port), "--data-dir", str(data_dir), "--config", str(config), *extra_args]
+    cmd = [*wrapper, ferrodb_bin(), "--port", str(port), "--data-dir", str(data_dir), "--config", str(config), *extra_args]
     proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
     server = Server(port=port, data_dir=data_dir, proc=proc, log_path=log_path, extra_args=list(extra_args))
     deadline = time.time() + 60

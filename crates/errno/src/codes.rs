@@ -127,6 +127,10 @@ errors! {
     ER_SP_FETCH_NO_DATA = 1329, "02000", "ErrSpFetchNoData", "No data - zero rows fetched, selected, or processed";
     ER_PARTITION_CLAUSE_ON_NONPARTITIONED = 1747, "HY000", "ErrPartitionClauseOnNonpartitioned", "PARTITION () clause on non partitioned table";
     ER_INFO_SCHEMA_CHANGED = 8028, "HY000", "ErrInfoSchemaChanged", "Information schema is changed during the execution of the statement(for example, table definition may be updated by other DDL ran in parallel). If you see this error often, try increasing `tidb_max_delta_schema_count`. [try again later]";
+    ER_QUERY_TIMEOUT = 3024, "HY000", "ErrQueryTimeout", "Query execution was interrupted, maximum statement execution time exceeded";
+    ER_NO_SUCH_THREAD = 1094, "HY000", "ErrNoSuchThread", "Unknown thread id: %d";
+    ER_KILL_DENIED = 1095, "HY000", "ErrKillDenied", "You are not owner of thread %d";
+    ER_STACK_OVERRUN_NEED_MORE = 1436, "HY000", "ErrStackOverrunNeedMore", "Thread stack overrun:  %d bytes used of a %d byte stack, and %d bytes needed.  Use 'mysqld --thread_stack=#' to specify a bigger stack.";
     ER_MEM_EXCEED_THRESHOLD = 8175, "HY000", "ErrMemExceedThreshold", "Your query has been cancelled due to exceeding the allowed memory limit for a single SQL query. Please try narrowing your query scope or increase the tidb_mem_quota_query limit and try again.[conn=%d]";
     ER_ENTRY_TOO_LARGE = 8025, "HY000", "ErrEntryTooLarge", "entry too large, the max entry size is %d, the size of data is %d";
 }

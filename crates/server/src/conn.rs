@@ -29,9 +29,11 @@ pub async fn serve_connection(shared: Arc<Shared>, tcp: TcpStream, conn_id: u32)
     let _ = tcp.set_nodelay(true);
     // Nothing in a handshake is larger than 1 MiB.
     let io = PacketIo::new(Stream::Plain(tcp), 1 << 20);
-    let mut conn = Conn { shared, io, caps: 0, conn_id, peer };
+    let killed = Arc::new(tokio::sync::Notify::new());
+    let mut conn = Conn { shared, io, caps: 0, conn_id, peer, killed: killed.clone() };
     let result = match conn.handshake().await {
         Ok(Some(mut session)) => {
+            session.set_kill_waker(Arc::new(move || killed.notify_one()));
             let r = conn.command_loop(&mut session).await;
             session.close();
             r
@@ -53,6 +55,8 @@ struct Conn {
     caps: u32,
     conn_id: u32,
     peer: String,
+    /// Notified when `KILL CONNECTION` (from another connection) closes this one.
+    killed: Arc<tokio::sync::Notify>,
 }
 
 impl Conn {
@@ -228,6 +232,9 @@ impl Conn {
                 let _ = self.send_code(ER_SERVER_SHUTDOWN).await;
                 Err(ProtocolError::Io(std::io::ErrorKind::ConnectionAborted.into()))
             }
+            _ = self.killed.notified() => {
+                Err(ProtocolError::Io(std::io::ErrorKind::ConnectionAborted.into()))
+            }
         }
     }
 
@@ -248,9 +255,17 @@ impl Conn {
                 continue;
             };
             self.shared.count_question();
+            if session.connection_killed() {
+                return Ok(());
+            }
             match cmd {
                 com::QUIT => return Ok(()),
-                com::QUERY => self.query(session, body).await?,
+                com::QUERY => {
+                    self.query(session, body).await?;
+                    if session.connection_killed() {
+                        return Ok(());
+                    }
+                }
                 com::PING => self.ok(session).await?,
                 com::INIT_DB => {
                     let db = String::from_utf8_lossy(body).trim_end_matches('\0').to_string();

@@ -4,8 +4,11 @@
 //! parses each, carries out transaction control itself, runs everything else through the SQL
 //! layer, keeps `SHOW WARNINGS` diagnostics, and reports the status flags every OK/EOF carries.
 
+mod process;
 mod status;
 mod txn;
+
+pub use process::{ProcessList, Waker};
 
 pub use status::ServerStatus;
 
@@ -20,7 +23,10 @@ use std::sync::Arc;
 use catalog::Catalog;
 use errno::{Error, Result};
 use kv::Storage;
-use sql::{sysvar::SessionVars, Env, Level, SessionCtx, StmtClass, TxnStmt, Warning};
+use sql::{
+    sysvar::SessionVars, Env, KillType as sqlparser_kill, Level, SessionCtx, StmtClass, TxnStmt,
+    Warning,
+};
 use txn::TxnState;
 
 /// What every session of one server shares: global variables, the store and its catalog.
@@ -29,21 +35,26 @@ pub struct SessionManager {
     globals: GlobalVars,
     storage: Arc<dyn Storage>,
     catalog: Arc<Catalog>,
+    processes: Arc<ProcessList>,
 }
 
 impl SessionManager {
     /// Sessions over `storage` with `globals`; loads (or bootstraps) the catalog.
     pub fn new(globals: GlobalVars, storage: Arc<dyn Storage>) -> Result<Self> {
         let catalog = Arc::new(Catalog::open(storage.clone())?);
-        Ok(SessionManager { globals, storage, catalog })
+        Ok(SessionManager { globals, storage, catalog, processes: Arc::default() })
     }
 
     /// A new session for an authenticated `user@host`.
     pub fn new_session(&self, user: &str, host: &str, connection_id: u64) -> Session {
+        let ctx =
+            SessionCtx::new(SessionVars::new(self.globals.clone()), user, host, connection_id);
+        self.processes.register(connection_id, user, ctx.kill.clone());
         Session {
-            ctx: SessionCtx::new(SessionVars::new(self.globals.clone()), user, host, connection_id),
+            ctx,
             txn: TxnState::new(self.storage.clone(), self.catalog.clone()),
             catalog: self.catalog.clone(),
+            processes: self.processes.clone(),
         }
     }
 
@@ -58,6 +69,13 @@ pub struct Session {
     ctx: SessionCtx,
     txn: TxnState,
     catalog: Arc<Catalog>,
+    processes: Arc<ProcessList>,
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        self.processes.unregister(self.ctx.connection_id);
+    }
 }
 
 impl std::fmt::Debug for Session {
@@ -91,7 +109,7 @@ impl Session {
         }
         let mut out = Vec::with_capacity(stmts.len());
         for stmt in stmts {
-            let r = self.execute_one(stmt);
+            let r = self.execute_sized(stmt);
             let failed = r.is_err();
             out.push(r);
             if failed {
@@ -99,6 +117,20 @@ impl Session {
             }
         }
         out
+    }
+
+    /// Runs one statement; one whose expressions may nest deeply (a long `OR` or `+` chain)
+    /// runs on a stack sized for it ([`sql::stack`]), so no statement can overflow the
+    /// connection thread's stack and take the server down.
+    fn execute_sized(&mut self, text: &str) -> Result<ExecResult> {
+        match sql::stack::stack_needed(text) {
+            Ok(None) => self.execute_one(text),
+            Ok(Some(bytes)) => stacker::grow(bytes, || self.execute_one(text)),
+            Err(e) => {
+                self.record_error(&e);
+                Err(e)
+            }
+        }
     }
 
     fn execute_one(&mut self, text: &str) -> Result<ExecResult> {
@@ -131,6 +163,13 @@ impl Session {
         }
         self.ctx.start_statement();
         let autocommit_before = self.ctx.vars.bool("autocommit");
+        if let sql::Statement::Kill { modifier, id } = &stmt {
+            let result = self.kill(*id, matches!(modifier, Some(sqlparser_kill::Query)));
+            if let Err(e) = &result {
+                self.record_error(e);
+            }
+            return result;
+        }
         let result = match TxnStmt::from_ast(&stmt) {
             Some(t) => self.txn.execute(&t, &self.ctx.vars),
             None => self.run(&stmt, text),
@@ -218,6 +257,27 @@ impl Session {
         }
     }
 
+    /// `KILL [CONNECTION | QUERY] id`. Killing one's own statement answers 1317 (and closes
+    /// the connection for KILL CONNECTION), as MySQL does.
+    fn kill(&mut self, id: u64, query_only: bool) -> Result<ExecResult> {
+        self.processes.kill(&self.ctx.user, id, query_only)?;
+        if id == self.ctx.connection_id {
+            self.ctx.kill.statement_started();
+            return Err(Error::fmt(errno::ER_QUERY_INTERRUPTED, &[]));
+        }
+        Ok(ExecResult::ok())
+    }
+
+    /// Sets what wakes this connection when another one kills it while it waits for a command.
+    pub fn set_kill_waker(&self, waker: Waker) {
+        self.processes.set_waker(self.ctx.connection_id, waker);
+    }
+
+    /// Whether `KILL CONNECTION` closed this session: the server closes the connection.
+    pub fn connection_killed(&self) -> bool {
+        self.ctx.kill.connection_killed()
+    }
+
     fn record_error(&mut self, e: &Error) {
         self.ctx.warnings.clear();
         self.ctx.warnings.push(Warning {
@@ -291,6 +351,7 @@ impl Session {
         let db = self.ctx.current_db.take();
         let conn_status = std::mem::take(&mut self.ctx.conn_status);
         let found_rows = self.ctx.client_found_rows;
+        let kill = self.ctx.kill.clone();
         self.ctx = SessionCtx::new(
             SessionVars::new(globals),
             &self.ctx.user.clone(),
@@ -300,6 +361,7 @@ impl Session {
         self.ctx.current_db = db;
         self.ctx.conn_status = conn_status;
         self.ctx.client_found_rows = found_rows;
+        self.ctx.kill = kill;
     }
 
     /// Called when the connection ends: rolls back whatever is still open.

@@ -1,6 +1,12 @@
 //! The per-session state the SQL layer reads and writes while executing a statement.
 
-use std::collections::HashMap;
+use std::{
+    collections::HashMap,
+    sync::{
+        atomic::{AtomicU8, Ordering},
+        Arc,
+    },
+};
 
 use types::Value;
 
@@ -39,6 +45,40 @@ pub struct Warning {
     pub message: String,
 }
 
+/// What `KILL` asked of a session, read by its running statement between batches of rows.
+#[derive(Debug, Default)]
+pub struct KillFlag(AtomicU8);
+
+impl KillFlag {
+    const QUERY: u8 = 1;
+    const CONNECTION: u8 = 2;
+
+    /// `KILL QUERY`: the running statement stops with 1317.
+    pub fn kill_query(&self) {
+        let _ = self.0.compare_exchange(0, Self::QUERY, Ordering::AcqRel, Ordering::Acquire);
+    }
+
+    /// `KILL [CONNECTION]`: the running statement stops and the connection closes.
+    pub fn kill_connection(&self) {
+        self.0.store(Self::CONNECTION, Ordering::Release);
+    }
+
+    /// Whether the running statement must stop.
+    pub fn is_set(&self) -> bool {
+        self.0.load(Ordering::Acquire) != 0
+    }
+
+    /// Whether the connection must close.
+    pub fn connection_killed(&self) -> bool {
+        self.0.load(Ordering::Acquire) == Self::CONNECTION
+    }
+
+    /// A new statement starts: a `KILL QUERY` that arrived while idle is forgotten.
+    pub fn statement_started(&self) {
+        let _ = self.0.compare_exchange(Self::QUERY, 0, Ordering::AcqRel, Ordering::Acquire);
+    }
+}
+
 /// Session state visible to SQL: variables, current database, identity, diagnostics.
 #[derive(Debug, Clone)]
 pub struct SessionCtx {
@@ -69,6 +109,8 @@ pub struct SessionCtx {
     pub client_found_rows: bool,
     /// Per-connection status the transport knows (`Ssl_version`, `Ssl_cipher`), for SHOW STATUS.
     pub conn_status: Vec<(&'static str, String)>,
+    /// Set by `KILL` from another connection; checked by the running statement's operators.
+    pub kill: Arc<KillFlag>,
 }
 
 impl SessionCtx {
@@ -88,11 +130,13 @@ impl SessionCtx {
             client_found_rows: false,
             stmt_time: 0,
             conn_status: Vec::new(),
+            kill: Arc::new(KillFlag::default()),
         }
     }
 
     /// Marks the start of a statement: `NOW()` is this instant throughout it.
     pub fn start_statement(&mut self) {
+        self.kill.statement_started();
         self.stmt_time = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_micros() as i64);

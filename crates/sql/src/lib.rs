@@ -19,18 +19,19 @@ pub mod planner;
 pub mod result;
 pub mod special;
 pub mod split;
+pub mod stack;
 pub mod stmt_txn;
 pub mod sysvar;
 pub mod table;
 pub mod text;
 pub mod txn;
 
-pub use context::{Level, SessionCtx, Warning};
+pub use context::{KillFlag, Level, SessionCtx, Warning};
 pub use executor::{
     change_database, classify, execute, field_list, reads_diagnostics, Env, StmtClass,
 };
 pub use parser::parse_statement;
 pub use result::{ExecResult, OkResult, ResultSet};
 pub use split::split_statements;
-pub use sqlparser::ast::Statement;
+pub use sqlparser::ast::{KillType, Statement};
 pub use txn::TxnStmt;

@@ -10,7 +10,9 @@ use sqlparser::{
 
 /// Parses exactly one statement (a trailing `;` is allowed).
 pub fn parse_statement(text: &str) -> Result<Statement> {
-    let rewritten = rewrite_lock_in_share_mode(text).or_else(|| rewrite_consistent_snapshot(text));
+    let rewritten = rewrite_lock_in_share_mode(text)
+        .or_else(|| rewrite_consistent_snapshot(text))
+        .or_else(|| rewrite_kill_tidb(text));
     let text = rewritten.as_deref().unwrap_or(text);
     let dialect = MySqlDialect {};
     let mut parser =
@@ -35,6 +37,19 @@ fn rewrite_lock_in_share_mode(text: &str) -> Option<String> {
     let matches =
         words.len() == 5 && words.iter().zip(tail).all(|(w, t)| w.eq_ignore_ascii_case(t));
     matches.then(|| format!("{} FOR SHARE", words[4]))
+}
+
+/// TiDB's `KILL TIDB [CONNECTION | QUERY] id` → `KILL [CONNECTION | QUERY] id` (one server: the
+/// TIDB keyword only says "this TiDB instance").
+fn rewrite_kill_tidb(text: &str) -> Option<String> {
+    let t = text.trim_start();
+    let rest = t.get(..4).filter(|k| k.eq_ignore_ascii_case("KILL")).map(|_| &t[4..])?;
+    let after = rest.trim_start();
+    if rest.len() == after.len() {
+        return None;
+    }
+    let tail = after.get(..4).filter(|k| k.eq_ignore_ascii_case("TIDB")).map(|_| &after[4..])?;
+    tail.starts_with(char::is_whitespace).then(|| format!("KILL{tail}"))
 }
 
 /// `SELECT 1 FOR UPDATE`: sqlparser reads a locking clause only after FROM. With no table

@@ -391,8 +391,10 @@ impl Binder<'_> {
         Ok((Expr::Unary { op, arg: a.into() }, ty))
     }
 
+    /// `l op r`. A left-deep chain `((x op1 y1) op2 y2) …` is bound in a loop down its left
+    /// spine (outside aggregation, where any sub-chain may be a GROUP BY expression), so a
+    /// chain of 100 000 terms does not recurse 100 000 frames deep.
     fn binary(&self, l: &ast::Expr, op: &AstBin, r: &ast::Expr) -> Result<(Expr, ExprType)> {
-        use BinaryOp::*;
         match (l, op, r) {
             (t, AstBin::Plus, ast::Expr::Interval(iv))
             | (ast::Expr::Interval(iv), AstBin::Plus, t) => {
@@ -403,6 +405,38 @@ impl Binder<'_> {
             }
             _ => {}
         }
+        if self.post_agg.is_some() {
+            let left = self.bind(l)?;
+            return self.binary_step(left, op, r);
+        }
+        let mut spine = vec![(op, r)];
+        let mut leaf = l;
+        while let ast::Expr::BinaryOp { left, op, right } = leaf {
+            let plain = super::rows::row_items(left).is_none()
+                && super::rows::row_items(right).is_none()
+                && !matches!(**left, ast::Expr::Interval(_))
+                && !matches!(**right, ast::Expr::Interval(_));
+            if !plain {
+                break;
+            }
+            spine.push((op, right));
+            leaf = left;
+        }
+        let mut acc = self.bind(leaf)?;
+        for (op, r) in spine.into_iter().rev() {
+            acc = self.binary_step(acc, op, r)?;
+        }
+        Ok(acc)
+    }
+
+    /// `l op r` with `l` already bound as `left` (no INTERVAL operand: see [`Self::binary`]).
+    fn binary_step(
+        &self,
+        left: (Expr, ExprType),
+        op: &AstBin,
+        r: &ast::Expr,
+    ) -> Result<(Expr, ExprType)> {
+        use BinaryOp::*;
         let op = match op {
             AstBin::Plus => Plus,
             AstBin::Minus => Minus,
@@ -427,7 +461,7 @@ impl Binder<'_> {
             AstBin::PGBitwiseShiftRight => ShiftRight,
             other => return Err(unsupported(format!("operator {other}"))),
         };
-        let (a, at) = self.bind(l)?;
+        let (a, at) = left;
         let (b, bt) = self.bind(r)?;
         let nullable = at.nullable || bt.nullable || matches!(op, Divide | IntDiv | Modulo);
         let ty = if op.is_predicate() {

@@ -15,11 +15,12 @@ use super::{
     access::{choose_access, Access, Needs},
     aggregate::{AggCall, AggKind},
     join::{plan_sources, JoinSpec, Lookup, SourcePlan},
+    ops::{self, OpStats},
     query::{QueryEnv, Source},
 };
 use crate::{
     context::SessionCtx,
-    expr::explain_expr,
+    expr::{explain_expr, EvalCtx},
     planner::{plan_select, Plan},
     result::{ExecResult, ResultSet},
     stmt_txn::StmtTxn,
@@ -35,10 +36,12 @@ struct Node {
     access: String,
     info: String,
     children: Vec<Node>,
+    /// The plan node this operator runs (pre-order position), on the top node of its subtree.
+    plan_id: Option<usize>,
 }
 
 fn node(name: &'static str, est: f64, access: String, info: String, children: Vec<Node>) -> Node {
-    Node { name, est, access, info, children }
+    Node { name, est, access, info, children, plan_id: None }
 }
 
 fn unsupported(what: &str) -> Error {
@@ -276,9 +279,16 @@ fn qualified(s: &Source, column: &str) -> String {
 }
 
 /// The operator tree of `plan`, and the names of the columns it outputs.
-fn render(plan: &Plan, env: &QueryEnv<'_, '_, '_>) -> Result<(Node, Vec<String>)> {
+/// Plan nodes are numbered in pre-order from `*next_id`, as `ops::build` numbers operators.
+fn render(
+    plan: &Plan,
+    env: &QueryEnv<'_, '_, '_>,
+    next_id: &mut usize,
+) -> Result<(Node, Vec<String>)> {
+    let id = *next_id;
+    *next_id += 1;
     let one = |name, est, info, child: Node| node(name, est, String::new(), info, vec![child]);
-    Ok(match plan {
+    let (mut n, names) = match plan {
         Plan::Rows { rows, label: "Dual", .. } => {
             let info = format!("rows:{}", rows.len());
             (node("TableDual", rows.len() as f64, String::new(), info, Vec::new()), Vec::new())
@@ -303,16 +313,16 @@ fn render(plan: &Plan, env: &QueryEnv<'_, '_, '_>) -> Result<(Node, Vec<String>)
             (n, names)
         }
         Plan::Filter { input, pred } => {
-            let (child, names) = render(input, env)?;
+            let (child, names) = render(input, env, next_id)?;
             let info = explain_expr(pred, &names);
             (one("Selection", child.est, info, child), names)
         }
         Plan::Lock { input, .. } => {
-            let (child, names) = render(input, env)?;
+            let (child, names) = render(input, env, next_id)?;
             (one("SelectLock", child.est, "for update 0".into(), child), names)
         }
         Plan::Agg { input, groups, aggs } => {
-            let (child, names) = render(input, env)?;
+            let (child, names) = render(input, env, next_id)?;
             let by: Vec<&crate::expr::Expr> = groups.iter().collect();
             let funcs: Vec<String> = aggs.iter().map(|a| agg_text(a, &names)).collect();
             let mut info = Vec::new();
@@ -328,33 +338,42 @@ fn render(plan: &Plan, env: &QueryEnv<'_, '_, '_>) -> Result<(Node, Vec<String>)
             (one("HashAgg", est, info.join(", "), child), out)
         }
         Plan::Sort { input, keys } => {
-            let (child, names) = render(input, env)?;
+            let (child, names) = render(input, env, next_id)?;
             let info = sort_keys(keys, &names);
             (one("Sort", child.est, info, child), names)
         }
         Plan::TopN { input, keys, limit, offset } => {
-            let (child, names) = render(input, env)?;
+            let (child, names) = render(input, env, next_id)?;
             let info = format!("{}, offset:{offset}, count:{limit}", sort_keys(keys, &names));
             (one("TopN", child.est.min(*limit as f64), info, child), names)
         }
         Plan::Project { input, exprs } => {
-            let (child, names) = render(input, env)?;
+            let (child, names) = render(input, env, next_id)?;
             let out: Vec<String> = exprs.iter().map(|e| explain_expr(e, &names)).collect();
             (one("Projection", child.est, out.join(", "), child), out)
         }
         Plan::Distinct { input } => {
-            let (child, names) = render(input, env)?;
+            let (child, names) = render(input, env, next_id)?;
             let by: Vec<&str> = names.iter().map(String::as_str).collect();
             let info = format!("group by:{}", by.join(", "));
             (one("HashAgg", child.est, info, child), names)
         }
         Plan::Limit { input, limit, offset, .. } => {
-            let (child, names) = render(input, env)?;
+            let (child, names) = render(input, env, next_id)?;
             let count = limit.map_or(child.est, |l| child.est.min(l as f64));
             let shown = limit.map_or("all".to_string(), |l| l.to_string());
             (one("Limit", count, format!("offset:{offset}, count:{shown}"), child), names)
         }
-    })
+    };
+    n.plan_id = Some(id);
+    Ok((n, names))
+}
+
+/// What EXPLAIN ANALYZE measured, per plan node.
+struct Measured<'a> {
+    stats: &'a [OpStats],
+    /// The statement's peak memory (shown on the root).
+    peak: usize,
 }
 
 fn flatten(
@@ -362,16 +381,32 @@ fn flatten(
     prefix: &str,
     child_prefix: &str,
     next_id: &mut usize,
+    measured: Option<&Measured<'_>>,
+    inherited: Option<usize>,
     out: &mut Vec<Vec<Value>>,
 ) {
     *next_id += 1;
-    out.push(vec![
+    let plan_id = n.plan_id.or(inherited);
+    let mut row = vec![
         Value::String(format!("{prefix}{}_{}", n.name, next_id)),
         Value::String(format!("{:.2}", n.est)),
-        Value::String("root".into()),
-        Value::String(n.access.clone()),
-        Value::String(n.info.clone()),
-    ]);
+    ];
+    if let Some(m) = measured {
+        let s = plan_id.and_then(|i| m.stats.get(i)).copied().unwrap_or_default();
+        row.push(Value::String(s.rows.to_string()));
+        row.push(Value::String("root".into()));
+        row.push(Value::String(n.access.clone()));
+        row.push(Value::String(format!("time:{:?}, loops:{}", s.time, s.loops)));
+        row.push(Value::String(n.info.clone()));
+        let memory = if *next_id == 1 { format!("{} Bytes", m.peak) } else { "N/A".into() };
+        row.push(Value::String(memory));
+        row.push(Value::String("N/A".into()));
+    } else {
+        row.push(Value::String("root".into()));
+        row.push(Value::String(n.access.clone()));
+        row.push(Value::String(n.info.clone()));
+    }
+    out.push(row);
     let count = n.children.len();
     for (i, c) in n.children.iter().enumerate() {
         let last = i + 1 == count;
@@ -382,21 +417,21 @@ fn flatten(
             &format!("{child_prefix}{branch}"),
             &format!("{child_prefix}{cont}"),
             next_id,
+            measured,
+            plan_id,
             out,
         );
     }
 }
 
-/// `EXPLAIN [FORMAT=…] SELECT …`.
+/// `EXPLAIN [FORMAT=…] SELECT …`; with ANALYZE the query runs, and each operator shows the rows
+/// it returned, its calls and time, as TiDB's EXPLAIN ANALYZE does.
 pub fn explain(
     ctx: &SessionCtx,
     catalog: &Catalog,
     stmt: &ast::Statement,
     analyze: bool,
 ) -> Result<ExecResult> {
-    if analyze {
-        return Err(unsupported("EXPLAIN ANALYZE"));
-    }
     let ast::Statement::Query(q) = stmt else {
         return Err(unsupported("EXPLAIN of statements other than SELECT"));
     };
@@ -412,12 +447,31 @@ pub fn explain(
     let cell = RefCell::new(&mut st);
     let env = QueryEnv::new(ctx, catalog, &cell);
     let planned = plan_select(&env, q, select, "", None)?;
-    let (root, _) = render(&planned.plan, &env)?;
+    let (root, _) = render(&planned.plan, &env, &mut 0)?;
     let mut rows = Vec::new();
-    flatten(&root, "", "", &mut 0, &mut rows);
-    let columns = ["id", "estRows", "task", "access object", "operator info"]
-        .iter()
-        .map(|n| ResultColumn::varchar(*n, 256).not_null())
-        .collect();
+    let names: &[&str] = if analyze {
+        let stats = std::rc::Rc::new(RefCell::new(Vec::new()));
+        let mut op = ops::build_analyzed(planned.plan, &stats);
+        let eval = EvalCtx { session: ctx, subqueries: Some(&env), outer: None };
+        drop(ops::collect(op.as_mut(), &ops::Cx { env: &env, eval: &eval })?);
+        let stats = stats.borrow();
+        let measured = Measured { stats: &stats, peak: env.mem.peak() };
+        flatten(&root, "", "", &mut 0, Some(&measured), None, &mut rows);
+        &[
+            "id",
+            "estRows",
+            "actRows",
+            "task",
+            "access object",
+            "execution info",
+            "operator info",
+            "memory",
+            "disk",
+        ]
+    } else {
+        flatten(&root, "", "", &mut 0, None, None, &mut rows);
+        &["id", "estRows", "task", "access object", "operator info"]
+    };
+    let columns = names.iter().map(|n| ResultColumn::varchar(*n, 256).not_null()).collect();
     Ok(ExecResult::Rows(ResultSet { columns, rows }))
 }

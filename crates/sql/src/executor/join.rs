@@ -467,6 +467,7 @@ pub fn join_rows(
         if let JoinSpec::Right(_) = spec {
             let right = all_rows.take().unwrap_or_default();
             for r in &right {
+                env.check_interrupt()?;
                 let mut any = false;
                 for l in &acc {
                     if let Some(row) = matches(l, r)? {
@@ -488,6 +489,7 @@ pub fn join_rows(
         }
         let mut cache: HashMap<Vec<u8>, Option<Vec<Vec<Value>>>> = HashMap::new();
         for l in &acc {
+            env.check_interrupt()?;
             // The rows of this source that may pair with `l`: a whole slice, or picked ones.
             let (every, picked): (&[Vec<Value>], Vec<&Vec<Value>>) = match (&lookup, &hash) {
                 (Some(lj), _) => {

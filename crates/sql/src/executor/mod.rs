@@ -107,7 +107,7 @@ pub fn execute(env: Env<'_>, stmt: &Statement, text: &str) -> Result<ExecResult>
                     let mut st = StmtTxn::new(txn);
                     let cell = std::cell::RefCell::new(&mut st);
                     query::execute_table_query(
-                        &query::QueryEnv::new(ctx, catalog, &cell),
+                        &query::QueryEnv::new(ctx, catalog, &cell).for_select(text),
                         &plain,
                         text,
                         None,
@@ -122,7 +122,7 @@ pub fn execute(env: Env<'_>, stmt: &Statement, text: &str) -> Result<ExecResult>
                 Some(txn) if select::reads_tables(q) => {
                     let mut st = StmtTxn::new(txn);
                     let cell = std::cell::RefCell::new(&mut st);
-                    let env = query::QueryEnv::new(ctx, catalog, &cell);
+                    let env = query::QueryEnv::new(ctx, catalog, &cell).for_select(text);
                     let r = query::execute_table_query(&env, q, text, None);
                     (r, env.calc_found_rows.get())
                 }

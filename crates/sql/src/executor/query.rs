@@ -165,6 +165,8 @@ pub struct QueryEnv<'a, 'b, 'c> {
     pub(super) calc_found_rows: std::cell::Cell<Option<u64>>,
     /// What the statement's operators hold, against `tidb_mem_quota_query`.
     pub mem: std::rc::Rc<crate::memory::MemTracker>,
+    /// When a SELECT must stop (`max_execution_time`, `MAX_EXECUTION_TIME(n)`): error 3024.
+    pub deadline: Option<std::time::Instant>,
 }
 
 impl<'a, 'b, 'c> QueryEnv<'a, 'b, 'c> {
@@ -185,7 +187,31 @@ impl<'a, 'b, 'c> QueryEnv<'a, 'b, 'c> {
                 ctx.vars.int("tidb_mem_quota_query"),
                 ctx.connection_id,
             ),
+            deadline: None,
         }
+    }
+
+    /// The environment of a SELECT whose text is `text`: it stops after `max_execution_time`
+    /// milliseconds, or those of a `/*+ MAX_EXECUTION_TIME(n) */` hint (0: no limit).
+    pub fn for_select(mut self, text: &str) -> Self {
+        let ms = hint_max_execution_time(text)
+            .unwrap_or_else(|| u64::try_from(self.ctx.vars.int("max_execution_time")).unwrap_or(0));
+        if ms > 0 {
+            self.deadline =
+                std::time::Instant::now().checked_add(std::time::Duration::from_millis(ms));
+        }
+        self
+    }
+
+    /// Error 1317 when the statement was killed, 3024 when its time is up.
+    pub fn check_interrupt(&self) -> Result<()> {
+        if self.ctx.kill.is_set() {
+            return Err(Error::fmt(errno::ER_QUERY_INTERRUPTED, &[]));
+        }
+        if self.deadline.is_some_and(|d| std::time::Instant::now() >= d) {
+            return Err(Error::fmt(errno::ER_QUERY_TIMEOUT, &[]));
+        }
+        Ok(())
     }
 
     fn cte(&self, name: &str) -> Option<ResultSet> {
@@ -196,6 +222,16 @@ impl<'a, 'b, 'c> QueryEnv<'a, 'b, 'c> {
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
             .map(|(_, rs)| rs.clone())
     }
+}
+
+/// The milliseconds of a `/*+ … MAX_EXECUTION_TIME(n) … */` optimizer hint in `text`.
+fn hint_max_execution_time(text: &str) -> Option<u64> {
+    let start = text.find("/*+")? + 3;
+    let hint = &text[start..start + text[start..].find("*/")?];
+    let upper = hint.to_ascii_uppercase();
+    let at = upper.find("MAX_EXECUTION_TIME")? + "MAX_EXECUTION_TIME".len();
+    let args = hint[at..].trim_start().strip_prefix('(')?;
+    args[..args.find(')')?].trim().parse().ok()
 }
 
 impl SubqueryRunner for QueryEnv<'_, '_, '_> {

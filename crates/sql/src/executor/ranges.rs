@@ -71,12 +71,14 @@ pub fn bound_conjuncts(e: &Expr) -> Vec<&Expr> {
 
 /// Whether a bound expression is a constant that is safe to evaluate once (no columns,
 /// variables, subqueries or functions such as RAND()).
-fn foldable(e: &Expr) -> bool {
-    match e {
-        Expr::Literal(_) => true,
-        Expr::Unary { arg, .. } | Expr::Cast { arg, .. } => foldable(arg),
-        Expr::Binary { left, right, .. } => foldable(left) && foldable(right),
-        _ => false,
+fn foldable(mut e: &Expr) -> bool {
+    loop {
+        match e {
+            Expr::Literal(_) => return true,
+            Expr::Unary { arg, .. } | Expr::Cast { arg, .. } => e = arg,
+            Expr::Binary { left, right, .. } if foldable(right) => e = left,
+            _ => return false,
+        }
     }
 }
 

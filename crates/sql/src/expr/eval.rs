@@ -123,7 +123,21 @@ impl Expr {
                 Ok(ctx.session.user_vars.get(name).cloned().unwrap_or(Value::Null))
             }
             Expr::Unary { op, arg } => unary(*op, arg.eval(row, ctx)?),
-            Expr::Binary { op, left, right } => binary(*op, left, right, row, ctx),
+            Expr::Binary { op, left, right } => {
+                // A left-deep chain ((x op1 y1) op2 y2) … is a left fold, evaluated in a loop:
+                // a chain of 100 000 terms must not recurse 100 000 frames deep.
+                let mut spine: Vec<(BinaryOp, &Expr)> = vec![(*op, right)];
+                let mut leaf: &Expr = left;
+                while let Expr::Binary { op, left, right } = leaf {
+                    spine.push((*op, right));
+                    leaf = left;
+                }
+                let mut acc = leaf.eval(row, ctx)?;
+                for (op, r) in spine.into_iter().rev() {
+                    acc = binary(op, acc, r, row, ctx)?;
+                }
+                Ok(acc)
+            }
             Expr::IsNull { arg, negated } => {
                 Ok(bool_value(Some(arg.eval(row, ctx)?.is_null() != *negated)))
             }
@@ -226,18 +240,19 @@ fn out_of_range(ty: &str, expr: &str) -> Error {
     Error::fmt(ER_DATA_OUT_OF_RANGE, &[&ty, &expr])
 }
 
-fn binary(op: BinaryOp, l: &Expr, r: &Expr, row: &[Value], ctx: &EvalCtx<'_>) -> Result<Value> {
+/// `a op r` for the value `a` of the left operand.
+fn binary(op: BinaryOp, a: Value, r: &Expr, row: &[Value], ctx: &EvalCtx<'_>) -> Result<Value> {
     use BinaryOp::*;
     // AND/OR short-circuit on a decisive left side, as MySQL does.
     if matches!(op, And | Or) {
-        let a = l.eval(row, ctx)?.truth();
+        let a = a.truth();
         if (op == And && a == Some(false)) || (op == Or && a == Some(true)) {
             return Ok(bool_value(a));
         }
         let b = r.eval(row, ctx)?.truth();
         return Ok(bool_value(if op == And { and3(a, b) } else { or3(a, b) }));
     }
-    let (a, b) = (l.eval(row, ctx)?, r.eval(row, ctx)?);
+    let b = r.eval(row, ctx)?;
     if op == NullSafeEq {
         return Ok(bool_value(Some(match (a.is_null(), b.is_null()) {
             (true, true) => true,

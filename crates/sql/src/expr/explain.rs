@@ -84,7 +84,25 @@ pub fn write_expr(e: &Expr, names: &[String], out: &mut String) {
             };
             call(name, &[arg], names, out);
         }
-        Expr::Binary { op, left, right } => call(binary_name(*op), &[left, right], names, out),
+        Expr::Binary { .. } => {
+            // A left-deep chain prints as nested calls, written in a loop down its spine.
+            let mut spine = Vec::new();
+            let mut leaf = e;
+            while let Expr::Binary { op, left, right } = leaf {
+                spine.push((*op, right));
+                leaf = left;
+            }
+            for (op, _) in &spine {
+                out.push_str(binary_name(*op));
+                out.push('(');
+            }
+            write_expr(leaf, names, out);
+            for (_, right) in spine.iter().rev() {
+                out.push_str(", ");
+                write_expr(right, names, out);
+                out.push(')');
+            }
+        }
         Expr::IsNull { arg, negated: false } => call("isnull", &[arg], names, out),
         Expr::IsNull { arg, negated: true } => {
             out.push_str("not(");

@@ -172,6 +172,17 @@ impl Expr {
 
     /// Whether the expression references no column (and so can be folded at bind time if pure).
     pub fn is_constant(&self) -> bool {
+        if let Expr::Binary { .. } = self {
+            // Down a left-deep chain in a loop (chains may be 100 000 terms long).
+            let mut e = self;
+            while let Expr::Binary { left, right, .. } = e {
+                if !right.is_constant() {
+                    return false;
+                }
+                e = left;
+            }
+            return e.is_constant();
+        }
         match self {
             Expr::Literal(_) => true,
             Expr::Column(_) => false,

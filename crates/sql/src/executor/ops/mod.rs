@@ -9,6 +9,7 @@
 
 mod distinct;
 mod filter;
+mod guard;
 mod hash_agg;
 mod join;
 mod limit;
@@ -19,7 +20,10 @@ mod table_reader;
 mod top_n;
 mod values;
 
+use std::{cell::RefCell, rc::Rc};
+
 use errno::Result;
+pub use guard::OpStats;
 
 use super::query::QueryEnv;
 use crate::{expr::EvalCtx, memory::Charge, planner::Plan, table::Row};
@@ -47,26 +51,57 @@ pub trait Operator {
 
 /// The operator tree for `plan`.
 pub fn build(plan: Plan) -> Box<dyn Operator> {
-    match plan {
-        Plan::Rows { rows, .. } => Box::new(values::Values::new(rows)),
-        Plan::Table { table, access, .. } => {
-            Box::new(table_reader::TableReader::new(table, access))
+    Builder { stats: None, next_id: 0 }.build(plan)
+}
+
+/// The operator tree for `plan`, recording each operator's rows, calls and time in `stats`
+/// (indexed by the plan node's pre-order position) for EXPLAIN ANALYZE.
+pub fn build_analyzed(plan: Plan, stats: &Rc<RefCell<Vec<OpStats>>>) -> Box<dyn Operator> {
+    Builder { stats: Some(stats.clone()), next_id: 0 }.build(plan)
+}
+
+struct Builder {
+    stats: Option<Rc<RefCell<Vec<OpStats>>>>,
+    next_id: usize,
+}
+
+impl Builder {
+    /// Children first, then the node; every operator wrapped in a [`Guard`].
+    fn build(&mut self, plan: Plan) -> Box<dyn Operator> {
+        let id = self.next_id;
+        self.next_id += 1;
+        if let Some(stats) = &self.stats {
+            stats.borrow_mut().push(OpStats::default());
         }
-        Plan::Join { sources, specs, where_ } => Box::new(join::Join::new(sources, specs, where_)),
-        Plan::Filter { input, pred } => Box::new(filter::Filter::new(build(*input), pred)),
-        Plan::Lock { input, table, pred } => Box::new(lock::Lock::new(build(*input), table, pred)),
-        Plan::Agg { input, groups, aggs } => {
-            Box::new(hash_agg::HashAgg::new(build(*input), groups, aggs))
-        }
-        Plan::Sort { input, keys } => Box::new(sort::Sort::new(build(*input), keys)),
-        Plan::TopN { input, keys, limit, offset } => {
-            Box::new(top_n::TopN::new(build(*input), keys, limit, offset))
-        }
-        Plan::Project { input, exprs } => Box::new(project::Project::new(build(*input), exprs)),
-        Plan::Distinct { input } => Box::new(distinct::Distinct::new(build(*input))),
-        Plan::Limit { input, limit, offset, count_all } => {
-            Box::new(limit::Limit::new(build(*input), limit, offset, count_all))
-        }
+        let op: Box<dyn Operator> = match plan {
+            Plan::Rows { rows, .. } => Box::new(values::Values::new(rows)),
+            Plan::Table { table, access, .. } => {
+                Box::new(table_reader::TableReader::new(table, access))
+            }
+            Plan::Join { sources, specs, where_ } => {
+                Box::new(join::Join::new(sources, specs, where_))
+            }
+            Plan::Filter { input, pred } => Box::new(filter::Filter::new(self.build(*input), pred)),
+            Plan::Lock { input, table, pred } => {
+                Box::new(lock::Lock::new(self.build(*input), table, pred))
+            }
+            Plan::Agg { input, groups, aggs } => {
+                Box::new(hash_agg::HashAgg::new(self.build(*input), groups, aggs))
+            }
+            Plan::Sort { input, keys } => Box::new(sort::Sort::new(self.build(*input), keys)),
+            Plan::TopN { input, keys, limit, offset } => {
+                Box::new(top_n::TopN::new(self.build(*input), keys, limit, offset))
+            }
+            Plan::Project { input, exprs } => {
+                Box::new(project::Project::new(self.build(*input), exprs))
+            }
+            Plan::Distinct { input } => Box::new(distinct::Distinct::new(self.build(*input))),
+            Plan::Limit { input, limit, offset, count_all } => {
+                Box::new(limit::Limit::new(self.build(*input), limit, offset, count_all))
+            }
+        };
+        let stats = self.stats.clone().map(|s| (s, id));
+        Box::new(guard::Guard::new(op, stats))
     }
 }
 
