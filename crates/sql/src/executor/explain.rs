@@ -269,6 +269,12 @@ fn sort_keys(keys: &[(crate::expr::Expr, bool)], names: &[String]) -> String {
         .join(", ")
 }
 
+/// Marks a table read's operators `keep order:true`.
+fn keep_order_true(n: &mut Node) {
+    n.info = n.info.replace("keep order:false", "keep order:true");
+    n.children.iter_mut().for_each(keep_order_true);
+}
+
 /// A source's column as EXPLAIN names it: `db.alias.column` (no db for derived tables).
 fn qualified(s: &Source, column: &str) -> String {
     if s.db.is_empty() {
@@ -298,9 +304,12 @@ fn render(
                 node("MemTableScan", rows.len() as f64, object.clone(), String::new(), Vec::new());
             (n, names.clone())
         }
-        Plan::Table { table, db, alias, access } => {
+        Plan::Table { table, db, alias, access, keep_order } => {
             let object = object_of(table, alias);
-            let n = render_access(&mut env.st.borrow_mut(), table, object, access.clone())?;
+            let mut n = render_access(&mut env.st.borrow_mut(), table, object, access.clone())?;
+            if *keep_order {
+                keep_order_true(&mut n);
+            }
             let names = table.columns.iter().map(|c| format!("{db}.{alias}.{}", c.name)).collect();
             (n, names)
         }

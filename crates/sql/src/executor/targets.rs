@@ -89,6 +89,7 @@ pub fn rows(
         db: target.db.clone(),
         alias: target.alias.clone(),
         access,
+        keep_order: false,
     };
     if let Some(p) = &pred {
         plan = Plan::Filter { input: Box::new(plan), pred: p.clone() };

@@ -49,6 +49,9 @@ pub enum Plan {
         alias: String,
         /// How its rows are read.
         access: Access,
+        /// A Sort above was dropped because this read returns rows in its order (EXPLAIN's
+        /// `keep order:true`).
+        keep_order: bool,
     },
     /// Several sources joined by the join executor (`executor::join`), which still reads the
     /// AST; it becomes hash/index/nested-loop join operators next.

@@ -13,7 +13,8 @@ use crate::{
     executor::{
         aggregate::{self, AggCall},
         choose_path, column_conds, limit_offset, order_keys_with, resolve_from, result_column,
-        source_text, table_column, table_scope, used_columns, JoinSpec, Needs, QueryEnv, Source,
+        source_text, table_column, table_scope, used_columns, Access, JoinSpec, Needs, QueryEnv,
+        Source,
     },
     expr::{Expr, SubqueryKind},
     table::Row,
@@ -259,7 +260,9 @@ pub fn plan_select(
         plan = Plan::Filter { input: Box::new(plan), pred: h };
     }
     let mut limited = false;
-    if !keys.is_empty() {
+    if !grouped && keep_table_order(&mut plan, &keys) {
+        // The read already returns rows in ORDER BY order: no sort, and a LIMIT stops it early.
+    } else if !keys.is_empty() {
         plan = match limit {
             Some(limit) if !distinct && !calc_found_rows => {
                 limited = true;
@@ -317,5 +320,55 @@ fn source_plan(
         }
         None => crate::executor::Access::FullScan,
     };
-    Ok(Plan::Table { table, db: src.db, alias: src.alias, access })
+    Ok(Plan::Table { table, db: src.db, alias: src.alias, access, keep_order: false })
+}
+
+/// When `plan` reads one table (under filters or a lock) along a path that returns rows in the
+/// order of `keys` — ascending handle order for a scan or handle range, the index's columns
+/// (then the handle) for index ranges — marks it `keep_order` and says so: the Sort is not
+/// needed. Only column types whose stored order is exactly the executor's comparison order
+/// qualify (integers, decimals, date-times, times, binary-collated strings).
+pub(super) fn keep_table_order(plan: &mut Plan, keys: &[(Expr, bool)]) -> bool {
+    if keys.is_empty() {
+        return false;
+    }
+    let mut p = plan;
+    while let Plan::Filter { input, .. } | Plan::Lock { input, .. } = p {
+        p = input;
+    }
+    let Plan::Table { table, access, keep_order, .. } = p else { return false };
+    let handle = table.handle_column().filter(|&h| !table.columns[h].ty.unsigned);
+    let order: Vec<usize> = match access {
+        Access::FullScan | Access::HandleRange { .. } => handle.into_iter().collect(),
+        Access::IndexRanges { index, .. } => index.columns.iter().copied().chain(handle).collect(),
+        Access::Handles(_) | Access::Unique { .. } => return false,
+    };
+    let sortable = |c: usize| {
+        use types::TypeKind as K;
+        let ty = &table.columns[c].ty;
+        ty.is_integer()
+            || matches!(
+                ty.kind,
+                K::Decimal
+                    | K::Date
+                    | K::DateTime
+                    | K::Timestamp
+                    | K::Time
+                    | K::Char
+                    | K::VarChar
+                    | K::Text
+                    | K::Binary
+                    | K::VarBinary
+                    | K::Blob
+            )
+    };
+    let matches = keys.len() <= order.len()
+        && keys
+            .iter()
+            .zip(&order)
+            .all(|((e, asc), &c)| *asc && *e == Expr::Column(c) && sortable(c));
+    if matches {
+        *keep_order = true;
+    }
+    matches
 }
