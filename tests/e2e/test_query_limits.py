@@ -135,3 +135,17 @@ def test_runaway_statements_under_an_address_space_limit(tmp_server):
                 ocur.execute("SELECT COUNT(*) FROM big")
                 assert ocur.fetchone()[0] == 1000
     assert s.proc.poll() is None, s.log()
+
+
+def test_results_stream_instead_of_being_held(server):
+    """A plain SELECT sends its rows while the scan runs: a result far larger than the memory
+    quota arrives whole, while a sort of the same rows (which must hold them) is refused."""
+    with server.connect(autocommit=True) as c, c.cursor() as cur:
+        setup_table(c, "wide", rows=5000)
+        cur.execute("SET tidb_mem_quota_query = 200000")
+        cur.execute("SELECT id, s FROM wide")
+        rows = cur.fetchall()
+        assert len(rows) == 5000 and rows[-1] == (4999, "x" * 60)
+        assert error_code(c, "SELECT id, s FROM wide ORDER BY s, id DESC") == 8175
+        cur.execute("SELECT id FROM wide ORDER BY id LIMIT 2")
+        assert cur.fetchall() == ((0,), (1,))

@@ -7,9 +7,9 @@ use errno::{
     ER_MALFORMED_PACKET, ER_NET_PACKETS_OUT_OF_ORDER, ER_NET_PACKET_TOO_LARGE,
     ER_SECURE_TRANSPORT_REQUIRED, ER_SERVER_SHUTDOWN, ER_UNKNOWN_COM,
 };
-use session::{ExecResult, ServerStatus, Session};
+use session::{ServerStatus, Session};
 use tokio::net::TcpStream;
-use tracing::{debug, info, warn};
+use tracing::{debug, info};
 
 use crate::{
     auth::{new_scramble, AuthPlugin},
@@ -18,7 +18,8 @@ use crate::{
     handshake::{greeting, is_ssl_request, parse_response, HandshakeResponse},
     packet::PacketIo,
     protocol::{cap, com},
-    response::{eof_packet, err_packet, ok_packet, write_result_set},
+    response::{eof_packet, err_packet, ok_packet},
+    sink::WireSink,
     stream::{Prefixed, Stream},
     Shared,
 };
@@ -335,43 +336,14 @@ impl Conn {
     async fn query(&mut self, session: &mut Session, body: &[u8]) -> Result<(), ProtocolError> {
         let text = Session::decode_query(body);
         let multi = self.caps & cap::MULTI_STATEMENTS != 0;
-        // Statements may block (lock waits, fsync): keep them off the async workers' backs.
-        let results = tokio::task::block_in_place(|| session.execute_text(&text, multi));
         let deprecate_eof = self.caps & cap::DEPRECATE_EOF != 0;
-        let n = results.len();
-        for (i, r) in results.into_iter().enumerate() {
-            let mut status = session.status().0;
-            if i + 1 < n {
-                status |= ServerStatus::MORE_RESULTS_EXISTS;
-            }
-            let warnings = session.warning_count();
-            match r {
-                Ok(ExecResult::Rows(rs)) => {
-                    write_result_set(
-                        &mut self.io,
-                        &rs.columns,
-                        &rs.rows,
-                        deprecate_eof,
-                        status,
-                        warnings,
-                    )
-                    .await?
-                }
-                Ok(ExecResult::Ok(ok)) => self.io.write_packet(&ok_packet(
-                    0,
-                    ok.affected_rows,
-                    ok.last_insert_id,
-                    status,
-                    warnings,
-                    &ok.info,
-                )),
-                Err(e) => {
-                    if e.code == 1105 {
-                        warn!(conn_id = self.conn_id, error = %e, "internal error");
-                    }
-                    self.io.write_packet(&err_packet(&e));
-                }
-            }
+        let status = session.status().0;
+        let mut sink = WireSink::new(&mut self.io, deprecate_eof, status, self.conn_id);
+        // Statements may block (lock waits, fsync): keep them off the async workers' backs.
+        // Rows reach the socket while they are produced (see `sink`).
+        tokio::task::block_in_place(|| session.execute_text_to(&text, multi, &mut sink));
+        if let Some(e) = sink.error {
+            return Err(e);
         }
         self.io.flush().await
     }

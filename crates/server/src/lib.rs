@@ -15,6 +15,7 @@ mod handshake;
 mod packet;
 pub mod protocol;
 mod response;
+mod sink;
 mod stream;
 pub mod tls;
 

@@ -16,7 +16,7 @@ pub use status::ServerStatus;
 pub fn server_version() -> &'static str {
     sql::sysvar::SERVER_VERSION
 }
-pub use sql::{sysvar::GlobalVars, ExecResult, OkResult, ResultSet};
+pub use sql::{sysvar::GlobalVars, ExecResult, OkResult, ResultSet, RowSink};
 
 use std::sync::Arc;
 
@@ -72,6 +72,32 @@ pub struct Session {
     processes: Arc<ProcessList>,
 }
 
+/// Where the server sends a COM_QUERY's outcomes: rows as they are produced ([`RowSink`]),
+/// then each statement's outcome with the status flags and warning count its terminator
+/// carries (`more`: another result follows).
+pub trait ResultSink: RowSink {
+    /// One statement's outcome.
+    fn result(&mut self, r: Result<ExecResult>, status: ServerStatus, warnings: u16, more: bool);
+}
+
+/// Collects outcomes (no streaming): [`Session::execute_text`].
+struct Collect(Vec<Result<ExecResult>>);
+
+impl RowSink for Collect {
+    fn columns(&mut self, _: &[types::ResultColumn]) -> Result<()> {
+        Ok(())
+    }
+    fn rows(&mut self, _: &[Vec<types::Value>]) -> Result<()> {
+        Ok(())
+    }
+}
+
+impl ResultSink for Collect {
+    fn result(&mut self, r: Result<ExecResult>, _: ServerStatus, _: u16, _: bool) {
+        self.0.push(r);
+    }
+}
+
 impl Drop for Session {
     fn drop(&mut self) {
         self.processes.unregister(self.ctx.connection_id);
@@ -89,43 +115,65 @@ impl std::fmt::Debug for Session {
 
 impl Session {
     /// Runs every statement of a COM_QUERY text, in order, stopping after the first error
-    /// (as MySQL does for multi-statements). An empty text is error 1065. Without `multi`
-    /// (the client did not set CLIENT_MULTI_STATEMENTS), a second statement is a syntax error.
+    /// (as MySQL does for multi-statements), and collects each outcome. An empty text is error
+    /// 1065. Without `multi` (the client did not set CLIENT_MULTI_STATEMENTS), a second
+    /// statement is a syntax error.
     pub fn execute_text(&mut self, text: &str, multi: bool) -> Vec<Result<ExecResult>> {
+        let mut out = Collect(Vec::new());
+        self.run_text(text, multi, &mut out, false);
+        out.0
+    }
+
+    /// Like [`Self::execute_text`], but a SELECT's rows go to `sink` while its operators
+    /// run (the statement's outcome is then [`ExecResult::Streamed`]), and each statement's
+    /// outcome goes to [`ResultSink::result`] as soon as it is known, in order.
+    pub fn execute_text_to(&mut self, text: &str, multi: bool, sink: &mut dyn ResultSink) {
+        self.run_text(text, multi, sink, true);
+    }
+
+    fn run_text(&mut self, text: &str, multi: bool, sink: &mut dyn ResultSink, stream: bool) {
         let stmts = sql::split_statements(text);
-        if stmts.is_empty() {
-            let err = Error::fmt(errno::ER_EMPTY_QUERY, &[]);
-            self.record_error(&err);
-            return vec![Err(err)];
-        }
-        if !multi && stmts.len() > 1 {
+        let refused = if stmts.is_empty() {
+            Some(Error::fmt(errno::ER_EMPTY_QUERY, &[]))
+        } else if !multi && stmts.len() > 1 {
             let second = stmts[1];
             let offset = second.as_ptr() as usize - text.as_ptr() as usize;
             let near: String = text[offset.saturating_sub(1)..].chars().take(80).collect();
             let line = text[..offset].matches('\n').count() + 1;
-            let err = Error::fmt(errno::ER_PARSE, &[&near, &line]);
+            Some(Error::fmt(errno::ER_PARSE, &[&near, &line]))
+        } else {
+            None
+        };
+        if let Some(err) = refused {
             self.record_error(&err);
-            return vec![Err(err)];
+            let (status, warnings) = (self.status(), self.warning_count());
+            sink.result(Err(err), status, warnings, false);
+            return;
         }
-        let mut out = Vec::with_capacity(stmts.len());
-        for stmt in stmts {
-            let r = self.execute_sized(stmt);
+        let n = stmts.len();
+        for (i, stmt) in stmts.into_iter().enumerate() {
+            let rows: Option<&mut dyn RowSink> = if stream { Some(&mut *sink) } else { None };
+            let r = self.execute_sized(stmt, rows);
             let failed = r.is_err();
-            out.push(r);
+            let (status, warnings) = (self.status(), self.warning_count());
+            sink.result(r, status, warnings, !failed && i + 1 < n);
             if failed {
                 break;
             }
         }
-        out
     }
 
     /// Runs one statement; one whose expressions may nest deeply (a long `OR` or `+` chain)
     /// runs on a stack sized for it ([`sql::stack`]), so no statement can overflow the
     /// connection thread's stack and take the server down.
-    fn execute_sized(&mut self, text: &str) -> Result<ExecResult> {
+    fn execute_sized<'s>(
+        &mut self,
+        text: &str,
+        sink: Option<&mut (dyn RowSink + 's)>,
+    ) -> Result<ExecResult> {
         match sql::stack::stack_needed(text) {
-            Ok(None) => self.execute_one(text),
-            Ok(Some(bytes)) => stacker::grow(bytes, || self.execute_one(text)),
+            Ok(None) => self.execute_one(text, sink),
+            Ok(Some(bytes)) => stacker::grow(bytes, || self.execute_one(text, sink)),
             Err(e) => {
                 self.record_error(&e);
                 Err(e)
@@ -133,7 +181,11 @@ impl Session {
         }
     }
 
-    fn execute_one(&mut self, text: &str) -> Result<ExecResult> {
+    fn execute_one<'s>(
+        &mut self,
+        text: &str,
+        sink: Option<&mut (dyn RowSink + 's)>,
+    ) -> Result<ExecResult> {
         if let Some(special) = sql::special::recognize(text) {
             self.ctx.warnings.clear();
             self.ctx.start_statement();
@@ -172,7 +224,7 @@ impl Session {
         }
         let result = match TxnStmt::from_ast(&stmt) {
             Some(t) => self.txn.execute(&t, &self.ctx.vars),
-            None => self.run(&stmt, text),
+            None => self.run(&stmt, text, sink),
         };
         // Turning autocommit on commits the open transaction, as in MySQL.
         let result = match result {
@@ -188,11 +240,16 @@ impl Session {
     }
 
     /// Runs a non-transaction-control statement in the right transaction context.
-    fn run(&mut self, stmt: &sql::Statement, text: &str) -> Result<ExecResult> {
+    fn run<'s>(
+        &mut self,
+        stmt: &sql::Statement,
+        text: &str,
+        mut sink: Option<&mut (dyn RowSink + 's)>,
+    ) -> Result<ExecResult> {
         let catalog = self.catalog.clone();
         match sql::classify(stmt) {
             StmtClass::Session => sql::execute(
-                Env { session: &mut self.ctx, catalog: &catalog, txn: None },
+                Env { session: &mut self.ctx, catalog: &catalog, txn: None, sink: None },
                 stmt,
                 text,
             ),
@@ -202,7 +259,7 @@ impl Session {
                 self.txn.commit()?;
                 let _job = catalog.ddl_job();
                 sql::execute(
-                    Env { session: &mut self.ctx, catalog: &catalog, txn: None },
+                    Env { session: &mut self.ctx, catalog: &catalog, txn: None, sink: None },
                     stmt,
                     text,
                 )
@@ -213,8 +270,9 @@ impl Session {
                 // statements; nothing of the refused attempt was kept.
                 let mut attempts = 0;
                 loop {
-                    let r = self.run_data(stmt, text, &catalog);
+                    let r = self.run_data(stmt, text, &catalog, sink.as_deref_mut());
                     match r {
+                        // (A read-only SELECT, the only statement that streams, never gets 8028.)
                         Err(e) if e.code == errno::ER_INFO_SCHEMA_CHANGED.code && attempts < 3 => {
                             attempts += 1;
                             if self.txn.is_active() {
@@ -229,18 +287,20 @@ impl Session {
     }
 
     /// Runs a data statement in the open transaction, or in one of its own under autocommit.
-    fn run_data(
+    fn run_data<'s>(
         &mut self,
         stmt: &sql::Statement,
         text: &str,
         catalog: &Catalog,
+        sink: Option<&mut (dyn RowSink + 's)>,
     ) -> Result<ExecResult> {
         let autocommit = self.ctx.vars.bool("autocommit");
         let single = self.txn.ensure(&self.ctx.vars, autocommit)?;
         let schema = catalog.schema();
         let result = {
             let txn = self.txn.current()?;
-            sql::execute(Env { session: &mut self.ctx, catalog, txn: Some(txn) }, stmt, text)
+            let sink = sink.map(|s| s as &mut dyn RowSink);
+            sql::execute(Env { session: &mut self.ctx, catalog, txn: Some(txn), sink }, stmt, text)
         };
         if result.is_ok() {
             let written = std::mem::take(&mut self.ctx.written_tables);

@@ -122,9 +122,42 @@ impl From<String> for Failure {
     }
 }
 
+/// Runs `sql` as the server does — SELECT rows streamed through the sink while the operators
+/// run — and gathers each statement's outcome, streamed rows as a result set.
+#[derive(Default)]
+struct Capture {
+    streaming: Option<sql::ResultSet>,
+    results: Vec<errno::Result<ExecResult>>,
+}
+
+impl sql::RowSink for Capture {
+    fn columns(&mut self, columns: &[types::ResultColumn]) -> errno::Result<()> {
+        self.streaming = Some(sql::ResultSet { columns: columns.to_vec(), rows: Vec::new() });
+        Ok(())
+    }
+    fn rows(&mut self, rows: &[Vec<types::Value>]) -> errno::Result<()> {
+        if let Some(rs) = &mut self.streaming {
+            rs.rows.extend_from_slice(rows);
+        }
+        Ok(())
+    }
+}
+
+impl session::ResultSink for Capture {
+    fn result(&mut self, r: errno::Result<ExecResult>, _: session::ServerStatus, _: u16, _: bool) {
+        let streamed = self.streaming.take();
+        self.results.push(match (r, streamed) {
+            (Ok(ExecResult::Streamed { .. }), Some(rs)) => Ok(ExecResult::Rows(rs)),
+            (other, _) => other,
+        });
+    }
+}
+
 /// The failure of one record, or `None` when it passed.
 fn check(s: &mut Session, r: &Record) -> Option<Failure> {
-    let mut results = s.execute_text(&r.sql, true);
+    let mut capture = Capture::default();
+    s.execute_text_to(&r.sql, true, &mut capture);
+    let mut results = capture.results;
     match &r.kind {
         Kind::Ok => results
             .into_iter()
@@ -140,7 +173,9 @@ fn check(s: &mut Session, r: &Record) -> Option<Failure> {
         Kind::Query { types, sort } => {
             let rs = match results.drain(..).next() {
                 Some(Ok(ExecResult::Rows(rs))) => rs,
-                Some(Ok(ExecResult::Ok(_))) => sql::ResultSet::default(),
+                Some(Ok(ExecResult::Ok(_) | ExecResult::Streamed { .. })) => {
+                    sql::ResultSet::default()
+                }
                 Some(Err(e)) => {
                     return Some(format!("query failed ({}, {:?})", e.code, e.message).into())
                 }

@@ -31,7 +31,7 @@ pub use executor::{
     change_database, classify, execute, field_list, reads_diagnostics, Env, StmtClass,
 };
 pub use parser::parse_statement;
-pub use result::{ExecResult, OkResult, ResultSet};
+pub use result::{ExecResult, OkResult, ResultSet, RowSink};
 pub use split::split_statements;
 pub use sqlparser::ast::{KillType, Statement};
 pub use txn::TxnStmt;

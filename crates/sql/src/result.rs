@@ -9,6 +9,21 @@ pub enum ExecResult {
     Rows(ResultSet),
     /// No result set: affected rows, generated id, info text.
     Ok(OkResult),
+    /// A result set already sent, header and rows, through the statement's [`RowSink`]: only
+    /// its terminator remains.
+    Streamed {
+        /// Rows sent.
+        rows: u64,
+    },
+}
+
+/// Where a SELECT's result goes while its operators run (the server writes and flushes each
+/// batch to the client), instead of being collected first.
+pub trait RowSink {
+    /// The result set's columns, before any row.
+    fn columns(&mut self, columns: &[ResultColumn]) -> errno::Result<()>;
+    /// More rows. An error (the client went away) stops the statement.
+    fn rows(&mut self, rows: &[Vec<Value>]) -> errno::Result<()>;
 }
 
 /// Column metadata and rows of a result set.

@@ -92,19 +92,16 @@ pub fn execute_insert(
                         .collect::<Result<Vec<_>>>()?,
                     _ => {
                         let cell = RefCell::new(&mut *st);
-                        match query::execute_table_query(
+                        query::execute_table_query(
                             &query::QueryEnv::new(ctx, catalog, &cell),
                             source,
                             "",
                             None,
-                        )? {
-                            ExecResult::Rows(rs) => rs
-                                .rows
-                                .into_iter()
-                                .map(|r| r.into_iter().map(Some).collect())
-                                .collect(),
-                            ExecResult::Ok(_) => Vec::new(),
-                        }
+                        )?
+                        .rows
+                        .into_iter()
+                        .map(|r| r.into_iter().map(Some).collect())
+                        .collect()
                     }
                 };
                 (targets, tuples)

@@ -54,6 +54,8 @@ pub struct Env<'a> {
     pub catalog: &'a Catalog,
     /// The session's transaction, when the statement reads or writes table data.
     pub txn: Option<&'a mut dyn Transaction>,
+    /// Where a SELECT's rows go as they are produced (`None`: collect them into the result).
+    pub sink: Option<&'a mut dyn crate::result::RowSink>,
 }
 
 /// How a statement relates to transactions.
@@ -93,7 +95,7 @@ pub fn classify(stmt: &Statement) -> StmtClass {
 /// Executes one non-transaction-control statement. `text` is the statement's source, used to
 /// name result columns as MySQL does (by the expression's text).
 pub fn execute(env: Env<'_>, stmt: &Statement, text: &str) -> Result<ExecResult> {
-    let Env { session: ctx, catalog, txn } = env;
+    let Env { session: ctx, catalog, txn, sink } = env;
     let mut written = Vec::new();
     let result = match stmt {
         Statement::Query(q) if into_targets(q).is_some() => {
@@ -111,7 +113,8 @@ pub fn execute(env: Env<'_>, stmt: &Statement, text: &str) -> Result<ExecResult>
                         &plain,
                         text,
                         None,
-                    )?
+                    )
+                    .map(ExecResult::Rows)?
                 }
                 _ => select::execute_query(ctx, &plain, text)?,
             };
@@ -123,13 +126,20 @@ pub fn execute(env: Env<'_>, stmt: &Statement, text: &str) -> Result<ExecResult>
                     let mut st = StmtTxn::new(txn);
                     let cell = std::cell::RefCell::new(&mut st);
                     let env = query::QueryEnv::new(ctx, catalog, &cell).for_select(text);
-                    let r = query::execute_table_query(&env, q, text, None);
+                    let r = match sink {
+                        Some(sink) => query::stream_query(&env, q, text, sink),
+                        None => {
+                            query::execute_table_query(&env, q, text, None).map(ExecResult::Rows)
+                        }
+                    };
                     (r, env.calc_found_rows.get())
                 }
                 _ => (select::execute_query(ctx, q, text), None),
             };
-            if let Ok(ExecResult::Rows(rs)) = &r {
-                ctx.found_rows = calc.unwrap_or(rs.rows.len() as u64);
+            match &r {
+                Ok(ExecResult::Rows(rs)) => ctx.found_rows = calc.unwrap_or(rs.rows.len() as u64),
+                Ok(ExecResult::Streamed { rows }) => ctx.found_rows = calc.unwrap_or(*rows),
+                _ => {}
             }
             r
         }

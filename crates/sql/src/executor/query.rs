@@ -236,10 +236,7 @@ fn hint_max_execution_time(text: &str) -> Option<u64> {
 
 impl SubqueryRunner for QueryEnv<'_, '_, '_> {
     fn run(&self, query: &Query, outer: &OuterRow<'_>) -> Result<Vec<Vec<Value>>> {
-        match execute_table_query(self, query, "", Some(outer))? {
-            ExecResult::Rows(rs) => Ok(rs.rows),
-            ExecResult::Ok(_) => Ok(Vec::new()),
-        }
+        Ok(execute_table_query(self, query, "", Some(outer))?.rows)
     }
 }
 
@@ -249,7 +246,7 @@ pub fn execute_table_query(
     q: &Query,
     text: &str,
     outer: Option<&OuterRow<'_>>,
-) -> Result<ExecResult> {
+) -> Result<ResultSet> {
     if q.locks.iter().any(|l| l.nonblock.is_some()) {
         return Err(unsupported("FOR UPDATE NOWAIT / SKIP LOCKED"));
     }
@@ -259,11 +256,7 @@ pub fn execute_table_query(
             let rs = if with.recursive && refers_to(&cte.query, &cte.alias.name.value) {
                 recursive_cte(env, cte, outer)
             } else {
-                match execute_table_query(env, &cte.query, "", outer) {
-                    Ok(ExecResult::Rows(rs)) => Ok(rs),
-                    Ok(ExecResult::Ok(_)) => Ok(ResultSet::default()),
-                    Err(e) => Err(e),
-                }
+                execute_table_query(env, &cte.query, "", outer)
             };
             let mut rs = match rs {
                 Ok(rs) => rs,
@@ -309,7 +302,59 @@ pub fn execute_table_query(
             }
         })
         .collect();
-    Ok(ExecResult::Rows(ResultSet { columns, rows: out }))
+    Ok(ResultSet { columns, rows: out })
+}
+
+/// Executes a top-level SELECT, sending its rows to `sink` batch by batch as the operators
+/// produce them. Queries whose result must be complete before it is described (set operations,
+/// WITH, a scalar subquery column typed by its values) are collected and returned as usual.
+pub fn stream_query(
+    env: &QueryEnv<'_, '_, '_>,
+    q: &Query,
+    text: &str,
+    sink: &mut dyn crate::result::RowSink,
+) -> Result<ExecResult> {
+    let SetExpr::Select(select) = q.body.as_ref() else {
+        return execute_table_query(env, q, text, None).map(ExecResult::Rows);
+    };
+    if q.with.is_some() || q.locks.iter().any(|l| l.nonblock.is_some()) {
+        return execute_table_query(env, q, text, None).map(ExecResult::Rows);
+    }
+    let planned = crate::planner::plan_select(env, q, select, text, None)?;
+    if !planned.typed_by_values.is_empty() {
+        let eval = EvalCtx { session: env.ctx, subqueries: Some(env), outer: None };
+        let mut root = ops::build(planned.plan);
+        let out: Vec<Vec<Value>> = ops::collect(root.as_mut(), &ops::Cx { env, eval: &eval })?
+            .into_iter()
+            .map(|r| r.values)
+            .collect();
+        let columns = planned
+            .columns
+            .into_iter()
+            .enumerate()
+            .map(|(i, c)| match planned.typed_by_values.contains(&i) {
+                true => typed_by_values(c, out.iter().map(|r| &r[i])),
+                false => c,
+            })
+            .collect();
+        return Ok(ExecResult::Rows(ResultSet { columns, rows: out }));
+    }
+    let eval = EvalCtx { session: env.ctx, subqueries: Some(env), outer: None };
+    let cx = ops::Cx { env, eval: &eval };
+    let mut root = ops::build(planned.plan);
+    // The first batch comes before the header, so a statement that fails at once answers with
+    // an error instead of a header followed by one.
+    let first = root.next(&cx)?;
+    sink.columns(&planned.columns)?;
+    let mut sent = 0u64;
+    let mut batch = first;
+    while let Some(b) = batch {
+        let rows: Vec<Vec<Value>> = b.into_iter().map(|r| r.values).collect();
+        sent += rows.len() as u64;
+        sink.rows(&rows)?;
+        batch = root.next(&cx)?;
+    }
+    Ok(ExecResult::Streamed { rows: sent })
 }
 
 /// One table in FROM.
@@ -402,9 +447,7 @@ fn derived_source(
     outer: Option<&OuterRow<'_>>,
 ) -> Result<Source> {
     let alias = alias.ok_or_else(|| Error::fmt(errno::ER_DERIVED_MUST_HAVE_ALIAS, &[]))?;
-    let ExecResult::Rows(rs) = execute_table_query(env, subquery, "", outer)? else {
-        return Err(unsupported("a derived table without rows"));
-    };
+    let rs = execute_table_query(env, subquery, "", outer)?;
     let mut seen = std::collections::HashSet::new();
     for (i, rc) in rs.columns.iter().enumerate() {
         let name = alias.columns.get(i).map_or(rc.name.clone(), |c| c.name.value.clone());
@@ -566,10 +609,7 @@ fn side_rows(
             pipe_operators: Vec::new(),
         },
     };
-    match execute_table_query(env, &q, "", outer)? {
-        ExecResult::Rows(rs) => Ok(rs),
-        ExecResult::Ok(_) => Ok(ResultSet::default()),
-    }
+    execute_table_query(env, &q, "", outer)
 }
 
 fn datum_key(row: &[Value]) -> Vec<u8> {
@@ -646,7 +686,7 @@ fn execute_set_operation(
     env: &QueryEnv<'_, '_, '_>,
     q: &Query,
     outer: Option<&OuterRow<'_>>,
-) -> Result<ExecResult> {
+) -> Result<ResultSet> {
     fn combine(
         env: &QueryEnv<'_, '_, '_>,
         body: &SetExpr,
@@ -733,5 +773,5 @@ fn execute_set_operation(
         .into_iter()
         .map(|r| r.values)
         .collect();
-    Ok(ExecResult::Rows(rs))
+    Ok(rs)
 }

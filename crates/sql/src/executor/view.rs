@@ -107,10 +107,7 @@ fn derive_columns(
         execute_table_query(&QueryEnv::new(ctx, catalog, &cell), query, text, None)
     };
     txn.rollback()?;
-    let rs = match result? {
-        ExecResult::Rows(rs) => rs,
-        ExecResult::Ok(_) => ResultSet::default(),
-    };
+    let rs = result?;
     Ok(source_columns(&rs, &[]))
 }
 
@@ -165,10 +162,7 @@ pub fn expand(env: &QueryEnv<'_, '_, '_>, db: &str, t: &TableInfo) -> Result<Res
     env.view_depth.set(depth + 1);
     let result = execute_table_query(env, &query, &view.select, None);
     env.view_depth.set(depth);
-    let mut rs = match result? {
-        ExecResult::Rows(rs) => rs,
-        ExecResult::Ok(_) => ResultSet::default(),
-    };
+    let mut rs = result?;
     for (rc, c) in rs.columns.iter_mut().zip(&t.columns) {
         rc.name = c.name.clone();
     }
