@@ -8,7 +8,7 @@ use sqlparser::ast::{self, OrderByKind, Query, SetExpr, TableFactor};
 use types::{ColumnFlags, FieldType, ResultColumn, Value};
 
 use super::{join::JoinSpec, ops, select::limit_offset, table_name};
-use std::cell::RefCell;
+use std::{cell::RefCell, rc::Rc};
 
 use crate::{
     binder::{bind_expr, OuterRow, Scope, ScopeColumn},
@@ -167,7 +167,14 @@ pub struct QueryEnv<'a, 'b, 'c> {
     pub mem: std::rc::Rc<crate::memory::MemTracker>,
     /// When a SELECT must stop (`max_execution_time`, `MAX_EXECUTION_TIME(n)`): error 3024.
     pub deadline: Option<std::time::Instant>,
+    /// Subqueries in expressions, by address (with a copy to compare, since an address can be
+    /// reused once a plan is dropped): the rows of an uncorrelated one, computed once, or
+    /// `None` for one that needs the outer row (run per row).
+    subqueries: RefCell<std::collections::HashMap<usize, (Rc<Query>, Option<SubqueryRows>)>>,
 }
+
+/// An uncorrelated subquery's rows and the memory they are charged.
+type SubqueryRows = (Rc<Vec<Vec<Value>>>, Rc<crate::memory::Charge>);
 
 impl<'a, 'b, 'c> QueryEnv<'a, 'b, 'c> {
     /// An environment with no common table expressions.
@@ -188,6 +195,7 @@ impl<'a, 'b, 'c> QueryEnv<'a, 'b, 'c> {
                 ctx.connection_id,
             ),
             deadline: None,
+            subqueries: RefCell::new(std::collections::HashMap::new()),
         }
     }
 
@@ -234,9 +242,48 @@ fn hint_max_execution_time(text: &str) -> Option<u64> {
     args[..args.find(')')?].trim().parse().ok()
 }
 
+/// Whether `query` holds a subquery of its own (whose correlation planning it does not see).
+fn has_nested_query(query: &Query) -> bool {
+    use std::ops::ControlFlow;
+    let found = ast::visit_expressions(&*query.body, |e| match e {
+        ast::Expr::Subquery(_)
+        | ast::Expr::Exists { .. }
+        | ast::Expr::In { target: ast::InTarget::Subquery(_), .. } => ControlFlow::Break(()),
+        _ => ControlFlow::Continue(()),
+    });
+    found.is_break() || query.with.is_some()
+}
+
 impl SubqueryRunner for QueryEnv<'_, '_, '_> {
-    fn run(&self, query: &Query, outer: &OuterRow<'_>) -> Result<Vec<Vec<Value>>> {
-        Ok(execute_table_query(self, query, "", Some(outer))?.rows)
+    /// An uncorrelated subquery runs once per statement: the first time, it is planned without
+    /// the outer row; if that binds, its rows are kept and reused for every outer row. One that
+    /// names the outer row (or holds subqueries or WITH of its own, or runs where common table
+    /// expressions are in scope) runs per outer row.
+    fn run(&self, query: &Query, outer: &OuterRow<'_>) -> Result<Rc<Vec<Vec<Value>>>> {
+        let key = query as *const Query as usize;
+        let known = match self.subqueries.borrow().get(&key) {
+            Some((q, entry)) if **q == *query => Some(entry.clone()),
+            _ => None,
+        };
+        match known {
+            Some(Some((rows, _))) => return Ok(rows),
+            Some(None) => {}
+            None => {
+                let cacheable = self.ctes.borrow().is_empty() && !has_nested_query(query);
+                if let (true, Ok(rs)) = (cacheable, execute_table_query(self, query, "", None)) {
+                    let mut held = crate::memory::Charge::new(&self.mem);
+                    for r in &rs.rows {
+                        held.add_row(r)?;
+                    }
+                    let rows = Rc::new(rs.rows);
+                    let entry = Some((rows.clone(), Rc::new(held)));
+                    self.subqueries.borrow_mut().insert(key, (Rc::new(query.clone()), entry));
+                    return Ok(rows);
+                }
+                self.subqueries.borrow_mut().insert(key, (Rc::new(query.clone()), None));
+            }
+        }
+        Ok(Rc::new(execute_table_query(self, query, "", Some(outer))?.rows))
     }
 }
 

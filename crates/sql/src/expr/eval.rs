@@ -1,6 +1,6 @@
 //! Expression evaluation over one input row.
 
-use std::cmp::Ordering;
+use std::{cmp::Ordering, rc::Rc};
 
 use errno::{Error, Result, ER_DATA_OUT_OF_RANGE};
 use sqlparser::ast;
@@ -35,8 +35,9 @@ impl<'a> EvalCtx<'a> {
 
 /// Executes a subquery for one row of the enclosing query.
 pub trait SubqueryRunner {
-    /// The subquery's rows, with `outer` supplying the values of correlated references.
-    fn run(&self, query: &ast::Query, outer: &OuterRow<'_>) -> Result<Vec<Vec<Value>>>;
+    /// The subquery's rows, with `outer` supplying the values of correlated references
+    /// (shared: an uncorrelated subquery's rows are computed once and reused).
+    fn run(&self, query: &ast::Query, outer: &OuterRow<'_>) -> Result<Rc<Vec<Vec<Value>>>>;
 }
 
 fn subquery(
@@ -59,7 +60,7 @@ fn subquery(
             if rows.len() > 1 {
                 return Err(Error::fmt(errno::ER_SUBQUERY_NO_1_ROW, &[]));
             }
-            rows.into_iter().next().and_then(|r| r.into_iter().next()).unwrap_or(Value::Null)
+            rows.first().and_then(|r| r.first()).cloned().unwrap_or(Value::Null)
         }
         SubqueryKind::Exists { negated } => bool_value(Some(rows.is_empty() == *negated)),
         SubqueryKind::In { arg, negated } => {
@@ -71,7 +72,7 @@ fn subquery(
                 return Ok(Value::Null);
             }
             let mut saw_null = false;
-            for r in &rows {
+            for r in rows.iter() {
                 match compare(&v, &r[0]) {
                     Some(Ordering::Equal) => return Ok(bool_value(Some(!*negated))),
                     None => saw_null = true,
