@@ -170,8 +170,12 @@ pub struct QueryEnv<'a, 'b, 'c> {
     /// Subqueries in expressions, by address (with a copy to compare, since an address can be
     /// reused once a plan is dropped): the rows of an uncorrelated one, computed once, or
     /// `None` for one that needs the outer row (run per row).
-    subqueries: RefCell<std::collections::HashMap<usize, (Rc<Query>, Option<SubqueryRows>)>>,
+    subqueries: RefCell<std::collections::HashMap<usize, SubqueryEntry>>,
 }
+
+/// What is known of one subquery: a copy of it (to tell it from another planned at the same
+/// address later) and, when uncorrelated, its rows.
+type SubqueryEntry = (Rc<Query>, Option<SubqueryRows>);
 
 /// An uncorrelated subquery's rows and the memory they are charged.
 type SubqueryRows = (Rc<Vec<Vec<Value>>>, Rc<crate::memory::Charge>);
