@@ -392,57 +392,42 @@ pub fn plan_sources(
     plans
 }
 
-/// Joins all sources; `where_` is the statement's WHERE clause (applied by the caller after).
-pub fn join_rows(
+/// One source joined to the rows of the sources before it, one left row at a time: by key
+/// lookups into its table, through a hash table of its rows, or against all its rows. Its rows
+/// (and looked-up rows) are read on first use and charged to the statement's memory.
+pub struct JoinStep {
+    /// The source's position in FROM.
+    pub at: usize,
+    plan: SourcePlan,
+    /// RIGHT JOIN: every row of this source is kept, NULL-padded on the left.
+    pub right_join: bool,
+    left_join: bool,
+    on: Option<Expr>,
+    width_left: usize,
+    width_right: usize,
+    rows: Option<Vec<Vec<Value>>>,
+    buckets: HashMap<Vec<u8>, Vec<usize>>,
+    odd: Vec<usize>,
+    cache: HashMap<Vec<u8>, Option<Vec<Vec<Value>>>>,
+    prepared: bool,
+    held: Charge,
+}
+
+/// How every source joins the ones before it (`steps[i]` is source `i`; the first joins the
+/// single empty row), with ON bound over the sources up to it.
+pub fn join_steps(
     env: &QueryEnv<'_, '_, '_>,
     sources: &[Source],
     specs: &[JoinSpec],
     where_: Option<&ast::Expr>,
     outer: Option<&OuterRow<'_>>,
-    eval: &EvalCtx<'_>,
-) -> Result<Vec<Row>> {
-    let (st, ctx, mem) = (env.st, env.ctx, &env.mem);
+) -> Result<Vec<JoinStep>> {
+    let ctx = env.ctx;
     let plans = plan_sources(sources, specs, where_, ctx, outer);
-    let mut acc: Vec<Vec<Value>> = vec![Vec::new()];
-    // The rows joined so far and the ones being joined: both held at once, both charged.
-    let mut held_acc = Charge::new(mem);
-    let mut held_next = Charge::new(mem);
     let mut scope = Scope::default();
-    for ((src, spec), plan) in sources.iter().zip(specs).zip(plans) {
-        let (lookup, mut all_rows, hash) = match plan {
-            SourcePlan::Rows(hash) => (
-                None,
-                src.rows
-                    .as_ref()
-                    .map(|rows| rows.iter().map(|r| r.values.clone()).collect::<Vec<_>>()),
-                hash,
-            ),
-            SourcePlan::Lookup(lj) => (Some(*lj), None, None),
-            SourcePlan::Read(pred, hash) => {
-                let rows = access::fetch_rows(
-                    &mut st.borrow_mut(),
-                    &src.table,
-                    &src.alias,
-                    pred.as_deref(),
-                    Needs::AllColumns,
-                    ctx,
-                )?;
-                (None, Some(rows.into_iter().map(|r| r.values).collect()), hash)
-            }
-        };
-        // Hash join: this source's rows grouped by key; rows whose key is of another class are
-        // tried against every row of the sources before.
-        let mut buckets: HashMap<Vec<u8>, Vec<usize>> = HashMap::new();
-        let mut odd: Vec<usize> = Vec::new();
-        if let (Some(h), Some(rows)) = (&hash, &all_rows) {
-            for (i, r) in rows.iter().enumerate() {
-                match hash_key(&h.right.eval(r, eval)?, h.class) {
-                    HashKey::Null => {}
-                    HashKey::Key(k) => buckets.entry(k).or_default().push(i),
-                    HashKey::Other => odd.push(i),
-                }
-            }
-        }
+    let mut steps = Vec::with_capacity(sources.len());
+    for (at, ((src, spec), plan)) in sources.iter().zip(specs).zip(plans).enumerate() {
+        let width_left = scope.columns.len();
         scope.columns.extend(table_scope(&src.table, &src.alias).columns);
         let on = match spec {
             JoinSpec::Cross => None,
@@ -450,104 +435,236 @@ pub fn join_rows(
                 Some(bind_expr_in(e, &scope, ctx, "on clause", outer)?.0)
             }
         };
-        let width_left = acc.first().map_or(0, Vec::len);
-        let width_right = src.table.columns.len();
-        let matches = |l: &[Value], r: &[Value]| -> Result<Option<Vec<Value>>> {
-            let mut row = Vec::with_capacity(l.len() + r.len());
-            row.extend_from_slice(l);
-            row.extend_from_slice(r);
-            let ok = match &on {
-                Some(p) => p.eval(&row, eval)?.truth() == Some(true),
-                None => true,
-            };
-            Ok(ok.then_some(row))
-        };
-        let mut next = Vec::new();
-        let mut charged = 0;
-        if let JoinSpec::Right(_) = spec {
-            let right = all_rows.take().unwrap_or_default();
-            for r in &right {
-                env.check_interrupt()?;
-                let mut any = false;
-                for l in &acc {
-                    if let Some(row) = matches(l, r)? {
-                        next.push(row);
-                        any = true;
-                    }
-                }
-                if !any {
-                    let mut row = vec![Value::Null; width_left];
-                    row.extend_from_slice(r);
-                    next.push(row);
-                }
-                charge_new(&mut held_next, &next, &mut charged)?;
-            }
-            acc = next;
-            std::mem::swap(&mut held_acc, &mut held_next);
-            held_next.clear();
-            continue;
+        steps.push(JoinStep {
+            at,
+            plan,
+            right_join: matches!(spec, JoinSpec::Right(_)),
+            left_join: matches!(spec, JoinSpec::Left(_)),
+            on,
+            width_left,
+            width_right: src.table.columns.len(),
+            rows: None,
+            buckets: HashMap::new(),
+            odd: Vec::new(),
+            cache: HashMap::new(),
+            prepared: false,
+            held: Charge::new(&env.mem),
+        });
+    }
+    Ok(steps)
+}
+
+impl JoinStep {
+    /// How this source is read.
+    pub fn plan(&self) -> &SourcePlan {
+        &self.plan
+    }
+
+    /// Reads this source's rows (unless it is joined by lookups) and hashes them by join key.
+    fn prepare(
+        &mut self,
+        env: &QueryEnv<'_, '_, '_>,
+        eval: &EvalCtx<'_>,
+        src: &Source,
+    ) -> Result<()> {
+        if self.prepared {
+            return Ok(());
         }
-        let mut cache: HashMap<Vec<u8>, Option<Vec<Vec<Value>>>> = HashMap::new();
-        for l in &acc {
+        self.prepared = true;
+        let rows: Option<Vec<Vec<Value>>> = match &self.plan {
+            SourcePlan::Rows(_) => {
+                src.rows.as_ref().map(|rows| rows.iter().map(|r| r.values.clone()).collect())
+            }
+            SourcePlan::Lookup(_) => None,
+            SourcePlan::Read(pred, _) => {
+                let rows = access::fetch_rows(
+                    &mut env.st.borrow_mut(),
+                    &src.table,
+                    &src.alias,
+                    pred.as_deref(),
+                    Needs::AllColumns,
+                    env.ctx,
+                )?;
+                Some(rows.into_iter().map(|r| r.values).collect())
+            }
+        };
+        if let Some(rows) = &rows {
+            for r in rows {
+                self.held.add_row(r)?;
+            }
+        }
+        // Hash join: this source's rows grouped by key; rows whose key is of another class are
+        // tried against every row of the sources before.
+        if let (SourcePlan::Rows(Some(h)) | SourcePlan::Read(_, Some(h)), Some(rows)) =
+            (&self.plan, &rows)
+        {
+            for (i, r) in rows.iter().enumerate() {
+                match hash_key(&h.right.eval(r, eval)?, h.class) {
+                    HashKey::Null => {}
+                    HashKey::Key(k) => {
+                        self.held.add(k.len() + 32)?;
+                        self.buckets.entry(k).or_default().push(i)
+                    }
+                    HashKey::Other => self.odd.push(i),
+                }
+            }
+        }
+        self.rows = rows;
+        Ok(())
+    }
+
+    /// `l ++ r` if it satisfies ON.
+    fn pair(&self, l: &[Value], r: &[Value], eval: &EvalCtx<'_>) -> Result<Option<Vec<Value>>> {
+        let mut row = Vec::with_capacity(l.len() + r.len());
+        row.extend_from_slice(l);
+        row.extend_from_slice(r);
+        let ok = match &self.on {
+            Some(p) => p.eval(&row, eval)?.truth() == Some(true),
+            None => true,
+        };
+        Ok(ok.then_some(row))
+    }
+
+    /// Appends to `out` the joined rows of left row `l` (for a LEFT JOIN, `l` NULL-padded when
+    /// nothing pairs with it). Not for RIGHT JOIN (see [`join_all`]).
+    pub fn join_row(
+        &mut self,
+        env: &QueryEnv<'_, '_, '_>,
+        eval: &EvalCtx<'_>,
+        src: &Source,
+        l: &[Value],
+        out: &mut Vec<Vec<Value>>,
+    ) -> Result<()> {
+        self.prepare(env, eval, src)?;
+        let mut key = Vec::new();
+        let mut hashed = None;
+        let via_lookup = match &self.plan {
+            SourcePlan::Lookup(lj) => {
+                let v = lj.key.eval(l, eval)?;
+                tablecodec::datum::encode(&mut key, &v);
+                if !self.cache.contains_key(&key) {
+                    let found = lookup_rows(&mut env.st.borrow_mut(), &src.table, lj, &v)?;
+                    for r in found.iter().flatten() {
+                        self.held.add_row(r)?;
+                    }
+                    self.cache.insert(key.clone(), found);
+                }
+                if matches!(self.cache.get(&key), Some(None)) && self.rows.is_none() {
+                    // The key cannot be looked up (another type): compare with every row.
+                    let rows = table::scan_rows(&mut env.st.borrow_mut(), &src.table)?;
+                    let rows: Vec<Vec<Value>> = rows.into_iter().map(|r| r.values).collect();
+                    for r in &rows {
+                        self.held.add_row(r)?;
+                    }
+                    self.rows = Some(rows);
+                }
+                true
+            }
+            SourcePlan::Rows(Some(h)) | SourcePlan::Read(_, Some(h)) => {
+                hashed = Some(hash_key(&h.left.eval(l, eval)?, h.class));
+                false
+            }
+            _ => false,
+        };
+        let all = self.rows.as_deref().unwrap_or_default();
+        // The rows of this source that may pair with `l`: a whole slice, or picked ones.
+        let (every, picked): (&[Vec<Value>], Vec<&Vec<Value>>) = match (via_lookup, hashed) {
+            (true, _) => match self.cache.get(&key) {
+                Some(Some(rows)) => (&[], rows.iter().collect()),
+                _ => (all, Vec::new()),
+            },
+            (false, Some(HashKey::Null)) => (&[], self.odd.iter().map(|&i| &all[i]).collect()),
+            (false, Some(HashKey::Key(k))) => (
+                &[],
+                self.buckets
+                    .get(&k)
+                    .into_iter()
+                    .flatten()
+                    .chain(&self.odd)
+                    .map(|&i| &all[i])
+                    .collect(),
+            ),
+            (false, Some(HashKey::Other) | None) => (all, Vec::new()),
+        };
+        let mut any = false;
+        for r in every.iter().chain(picked) {
+            if let Some(row) = self.pair(l, r, eval)? {
+                out.push(row);
+                any = true;
+            }
+        }
+        if !any && self.left_join {
+            let mut row = l.to_vec();
+            row.extend(std::iter::repeat_n(Value::Null, self.width_right));
+            out.push(row);
+        }
+        Ok(())
+    }
+
+    /// RIGHT JOIN: every row of this source with the rows of `left` it pairs with, or
+    /// NULL-padded on the left.
+    fn join_right(
+        &mut self,
+        env: &QueryEnv<'_, '_, '_>,
+        eval: &EvalCtx<'_>,
+        src: &Source,
+        left: &[Vec<Value>],
+        out: &mut Vec<Vec<Value>>,
+        held: &mut Charge,
+    ) -> Result<()> {
+        self.prepare(env, eval, src)?;
+        let right = self.rows.take().unwrap_or_default();
+        for r in &right {
             env.check_interrupt()?;
-            // The rows of this source that may pair with `l`: a whole slice, or picked ones.
-            let (every, picked): (&[Vec<Value>], Vec<&Vec<Value>>) = match (&lookup, &hash) {
-                (Some(lj), _) => {
-                    let v = lj.key.eval(l, eval)?;
-                    let mut k = Vec::new();
-                    tablecodec::datum::encode(&mut k, &v);
-                    if !cache.contains_key(&k) {
-                        let found = lookup_rows(&mut st.borrow_mut(), &src.table, lj, &v)?;
-                        cache.insert(k.clone(), found);
-                    }
-                    match cache.get(&k) {
-                        Some(Some(rows)) => (&[], rows.iter().collect()),
-                        _ => {
-                            if all_rows.is_none() {
-                                let rows = table::scan_rows(&mut st.borrow_mut(), &src.table)?;
-                                all_rows = Some(rows.into_iter().map(|r| r.values).collect());
-                            }
-                            (all_rows.as_deref().unwrap_or_default(), Vec::new())
-                        }
-                    }
-                }
-                (None, Some(h)) => {
-                    let rows = all_rows.as_deref().unwrap_or_default();
-                    match hash_key(&h.left.eval(l, eval)?, h.class) {
-                        HashKey::Null => (&[], odd.iter().map(|&i| &rows[i]).collect()),
-                        HashKey::Key(k) => (
-                            &[],
-                            buckets
-                                .get(&k)
-                                .into_iter()
-                                .flatten()
-                                .chain(&odd)
-                                .map(|&i| &rows[i])
-                                .collect(),
-                        ),
-                        HashKey::Other => (rows, Vec::new()),
-                    }
-                }
-                (None, None) => (all_rows.as_deref().unwrap_or_default(), Vec::new()),
-            };
             let mut any = false;
-            for r in every.iter().chain(picked) {
-                if let Some(row) = matches(l, r)? {
-                    next.push(row);
+            for l in left {
+                if let Some(row) = self.pair(l, r, eval)? {
+                    held.add_row(&row)?;
+                    out.push(row);
                     any = true;
                 }
             }
-            if !any && matches!(spec, JoinSpec::Left(_)) {
-                let mut row = l.clone();
-                row.extend(std::iter::repeat_n(Value::Null, width_right));
-                next.push(row);
+            if !any {
+                let mut row = vec![Value::Null; self.width_left];
+                row.extend_from_slice(r);
+                held.add_row(&row)?;
+                out.push(row);
             }
-            charge_new(&mut held_next, &next, &mut charged)?;
+        }
+        self.rows = Some(right);
+        Ok(())
+    }
+}
+
+/// Joins all sources at once, holding each intermediate result (for FROM clauses with a RIGHT
+/// JOIN, whose left side must be complete); the WHERE clause is applied by the caller after.
+pub fn join_all(
+    env: &QueryEnv<'_, '_, '_>,
+    sources: &[Source],
+    steps: &mut [JoinStep],
+    eval: &EvalCtx<'_>,
+) -> Result<Vec<Row>> {
+    let mut acc: Vec<Vec<Value>> = vec![Vec::new()];
+    // The rows joined so far and the ones being joined: both held at once, both charged.
+    let mut held_acc = Charge::new(&env.mem);
+    for step in steps.iter_mut() {
+        let src = &sources[step.at];
+        let mut next = Vec::new();
+        let mut held_next = Charge::new(&env.mem);
+        if step.right_join {
+            step.join_right(env, eval, src, &acc, &mut next, &mut held_next)?;
+        } else {
+            let mut charged = 0;
+            for l in &acc {
+                env.check_interrupt()?;
+                step.join_row(env, eval, src, l, &mut next)?;
+                charge_new(&mut held_next, &next, &mut charged)?;
+            }
         }
         acc = next;
-        std::mem::swap(&mut held_acc, &mut held_next);
-        held_next.clear();
+        held_acc = held_next;
     }
+    drop(held_acc);
     Ok(acc.into_iter().map(|values| Row { handle: 0, values }).collect())
 }
 
