@@ -2,7 +2,7 @@
 //! transaction only if the statement succeeds, so a failed statement (a duplicate key in the
 //! third row of a multi-row INSERT, say) leaves no trace, as in MySQL.
 
-use std::collections::BTreeMap;
+use std::{collections::BTreeMap, ops::Bound};
 
 use errno::Result;
 use kv::{Key, KeyRange, KvPair, Transaction, Value};
@@ -68,30 +68,38 @@ impl<'a> StmtTxn<'a> {
         Ok(merged.into_iter().filter_map(|(k, v)| v.map(|v| (k, v))).collect())
     }
 
-    /// One page of `range`: up to `limit` pairs of the snapshot, with the statement's staged
-    /// writes merged in over the part of the range that page covers, and the start of the rest
-    /// (`None` when the range is done). Paging bounds what a scan holds at once.
+    /// One page of `range`: up to `limit` pairs of the snapshot (descending when `reverse`), with
+    /// the statement's staged writes merged in over the part of the range that page covers, and
+    /// the rest of the range (`None` when it is done). Paging bounds what a scan holds at once.
     pub fn scan_page(
         &mut self,
         range: &KeyRange,
         limit: usize,
-    ) -> Result<(Vec<KvPair>, Option<Key>)> {
-        let base = self.txn.scan(range, limit, false)?;
-        let resume = match base.last() {
-            Some((k, _)) if base.len() >= limit => {
+        reverse: bool,
+    ) -> Result<(Vec<KvPair>, Option<KeyRange>)> {
+        let base = self.txn.scan(range, limit, reverse)?;
+        // The part of the range this page covers, and what is left after it.
+        let (covered, rest) = match base.last() {
+            Some((k, _)) if base.len() >= limit && !reverse => {
                 let mut next = k.clone();
                 next.push(0);
-                Some(next)
+                let covered =
+                    KeyRange { start: range.start.clone(), end: Bound::Excluded(next.clone()) };
+                (covered, Some(KeyRange { start: Bound::Included(next), end: range.end.clone() }))
             }
-            _ => None,
+            Some((k, _)) if base.len() >= limit => {
+                let covered =
+                    KeyRange { start: Bound::Included(k.clone()), end: range.end.clone() };
+                (
+                    covered,
+                    Some(KeyRange { start: range.start.clone(), end: Bound::Excluded(k.clone()) }),
+                )
+            }
+            _ => (range.clone(), None),
         };
         if self.staged.is_empty() {
-            return Ok((base, resume));
+            return Ok((base, rest));
         }
-        let covered = KeyRange {
-            start: range.start.clone(),
-            end: resume.clone().map_or(range.end.clone(), std::ops::Bound::Excluded),
-        };
         let mut merged: BTreeMap<Key, Option<Value>> =
             base.into_iter().map(|(k, v)| (k, Some(v))).collect();
         // (BTreeMap::range panics on an inverted range.)
@@ -100,8 +108,9 @@ impl<'a> StmtTxn<'a> {
                 merged.insert(k.clone(), v.clone());
             }
         }
-        let page = merged.into_iter().filter_map(|(k, v)| v.map(|v| (k, v))).collect();
-        Ok((page, resume))
+        let visible = merged.into_iter().filter_map(|(k, v)| v.map(|v| (k, v)));
+        let page = if reverse { visible.rev().collect() } else { visible.collect() };
+        Ok((page, rest))
     }
 
     /// Stages a write.

@@ -269,10 +269,11 @@ fn sort_keys(keys: &[(crate::expr::Expr, bool)], names: &[String]) -> String {
         .join(", ")
 }
 
-/// Marks a table read's operators `keep order:true`.
-fn keep_order_true(n: &mut Node) {
-    n.info = n.info.replace("keep order:false", "keep order:true");
-    n.children.iter_mut().for_each(keep_order_true);
+/// Marks a table read's operators `keep order:true` (and `desc` when read backwards).
+fn keep_order_true(n: &mut Node, desc: bool) {
+    let to = if desc { "keep order:true, desc" } else { "keep order:true" };
+    n.info = n.info.replace("keep order:false", to);
+    n.children.iter_mut().for_each(|c| keep_order_true(c, desc));
 }
 
 /// A source's column as EXPLAIN names it: `db.alias.column` (no db for derived tables).
@@ -304,11 +305,11 @@ fn render(
                 node("MemTableScan", rows.len() as f64, object.clone(), String::new(), Vec::new());
             (n, names.clone())
         }
-        Plan::Table { table, db, alias, access, keep_order } => {
+        Plan::Table { table, db, alias, access, keep_order, desc } => {
             let object = object_of(table, alias);
             let mut n = render_access(&mut env.st.borrow_mut(), table, object, access.clone())?;
             if *keep_order {
-                keep_order_true(&mut n);
+                keep_order_true(&mut n, *desc);
             }
             let names = table.columns.iter().map(|c| format!("{db}.{alias}.{}", c.name)).collect();
             (n, names)

@@ -90,6 +90,7 @@ pub fn rows(
         alias: target.alias.clone(),
         access,
         keep_order: false,
+        desc: false,
     };
     if let Some(p) = &pred {
         plan = Plan::Filter { input: Box::new(plan), pred: p.clone() };

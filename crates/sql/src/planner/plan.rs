@@ -52,6 +52,8 @@ pub enum Plan {
         /// A Sort above was dropped because this read returns rows in its order (EXPLAIN's
         /// `keep order:true`).
         keep_order: bool,
+        /// Read in descending key order (for a descending ORDER BY).
+        desc: bool,
     },
     /// Several sources joined by the join executor (`executor::join`), which still reads the
     /// AST; it becomes hash/index/nested-loop join operators next.

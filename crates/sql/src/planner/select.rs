@@ -320,13 +320,13 @@ fn source_plan(
         }
         None => crate::executor::Access::FullScan,
     };
-    Ok(Plan::Table { table, db: src.db, alias: src.alias, access, keep_order: false })
+    Ok(Plan::Table { table, db: src.db, alias: src.alias, access, keep_order: false, desc: false })
 }
 
 /// When `plan` reads one table (under filters or a lock) along a path that returns rows in the
-/// order of `keys` — ascending handle order for a scan or handle range, the index's columns
-/// (then the handle) for index ranges — marks it `keep_order` and says so: the Sort is not
-/// needed. Only column types whose stored order is exactly the executor's comparison order
+/// order of `keys` — handle order for a scan or handle range, the index's columns (then the
+/// handle) for index ranges, all ascending or all descending (then read backwards) — marks it
+/// `keep_order` (and `desc`) and says so: the Sort is not needed. Only column types whose stored order is exactly the executor's comparison order
 /// qualify (integers, decimals, date-times, times, binary-collated strings).
 pub(super) fn keep_table_order(plan: &mut Plan, keys: &[(Expr, bool)]) -> bool {
     if keys.is_empty() {
@@ -336,7 +336,7 @@ pub(super) fn keep_table_order(plan: &mut Plan, keys: &[(Expr, bool)]) -> bool {
     while let Plan::Filter { input, .. } | Plan::Lock { input, .. } = p {
         p = input;
     }
-    let Plan::Table { table, access, keep_order, .. } = p else { return false };
+    let Plan::Table { table, access, keep_order, desc, .. } = p else { return false };
     let handle = table.handle_column().filter(|&h| !table.columns[h].ty.unsigned);
     let order: Vec<usize> = match access {
         Access::FullScan | Access::HandleRange { .. } => handle.into_iter().collect(),
@@ -362,13 +362,15 @@ pub(super) fn keep_table_order(plan: &mut Plan, keys: &[(Expr, bool)]) -> bool {
                     | K::Blob
             )
     };
+    let ascending = keys[0].1;
     let matches = keys.len() <= order.len()
         && keys
             .iter()
             .zip(&order)
-            .all(|((e, asc), &c)| *asc && *e == Expr::Column(c) && sortable(c));
+            .all(|((e, asc), &c)| *asc == ascending && *e == Expr::Column(c) && sortable(c));
     if matches {
         *keep_order = true;
+        *desc = !ascending;
     }
     matches
 }

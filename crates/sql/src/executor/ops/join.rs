@@ -75,12 +75,14 @@ impl Join {
                     env.ctx,
                     Some(&mut env.st.borrow_mut()),
                 )?;
-                Box::new(TableReader::new(src.table.clone(), access))
+                Box::new(TableReader::new(src.table.clone(), access, false))
             }
             // The first source is never looked up; read it whole if it were.
-            (SourcePlan::Lookup(_) | SourcePlan::Rows(_), None) => {
-                Box::new(TableReader::new(src.table.clone(), crate::executor::Access::FullScan))
-            }
+            (SourcePlan::Lookup(_) | SourcePlan::Rows(_), None) => Box::new(TableReader::new(
+                src.table.clone(),
+                crate::executor::Access::FullScan,
+                false,
+            )),
         };
         let pending = steps.iter().map(|_| VecDeque::new()).collect();
         self.state =

@@ -75,8 +75,8 @@ impl Builder {
         }
         let op: Box<dyn Operator> = match plan {
             Plan::Rows { rows, .. } => Box::new(values::Values::new(rows)),
-            Plan::Table { table, access, .. } => {
-                Box::new(table_reader::TableReader::new(table, access))
+            Plan::Table { table, access, desc, .. } => {
+                Box::new(table_reader::TableReader::new(table, access, desc))
             }
             Plan::Join { sources, specs, where_ } => {
                 Box::new(join::Join::new(sources, specs, where_))

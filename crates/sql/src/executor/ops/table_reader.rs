@@ -38,11 +38,13 @@ pub struct TableReader {
     /// Ranges still to read, current first.
     ranges: std::collections::VecDeque<KeyRange>,
     page: usize,
+    /// Read ranges (and keys within them) in descending order.
+    reverse: bool,
 }
 
 impl TableReader {
-    /// Reads `table` along `access`.
-    pub fn new(table: Arc<TableInfo>, access: Access) -> Self {
+    /// Reads `table` along `access`, in key order (descending when `reverse`).
+    pub fn new(table: Arc<TableInfo>, access: Access, reverse: bool) -> Self {
         let record_range = || KeyRange::prefix(&tablecodec::record_prefix(table.id));
         let (points, entries, ranges) = match access {
             Access::FullScan => (None, Entries::Records, vec![record_range()]),
@@ -54,7 +56,11 @@ impl TableReader {
                 (Some(points), Entries::Records, Vec::new())
             }
         };
-        TableReader { table, points, out: None, entries, ranges: ranges.into(), page: FIRST_PAGE }
+        let mut ranges: std::collections::VecDeque<KeyRange> = ranges.into();
+        if reverse {
+            ranges.make_contiguous().reverse();
+        }
+        TableReader { table, points, out: None, entries, ranges, page: FIRST_PAGE, reverse }
     }
 }
 
@@ -69,9 +75,9 @@ impl Operator for TableReader {
         }
         while let Some(range) = self.ranges.front_mut() {
             let mut st = cx.env.st.borrow_mut();
-            let (pairs, resume) = st.scan_page(range, self.page)?;
-            match resume {
-                Some(next) => range.start = std::ops::Bound::Included(next),
+            let (pairs, rest) = st.scan_page(range, self.page, self.reverse)?;
+            match rest {
+                Some(rest) => *range = rest,
                 None => {
                     self.ranges.pop_front();
                 }
