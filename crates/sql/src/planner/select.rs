@@ -254,6 +254,9 @@ pub fn plan_select(
     if grouped {
         let aggs: Vec<AggCall> = found.into_iter().map(|(_, c, _)| c).collect();
         let groups: Vec<Expr> = layout.groups.iter().map(|(_, e, _)| e.clone()).collect();
+        if groups.is_empty() {
+            plan = min_max_one_row(plan, &aggs);
+        }
         plan = Plan::Agg { input: Box::new(plan), groups, aggs };
     }
     if let Some(h) = having {
@@ -343,34 +346,81 @@ pub(super) fn keep_table_order(plan: &mut Plan, keys: &[(Expr, bool)]) -> bool {
         Access::IndexRanges { index, .. } => index.columns.iter().copied().chain(handle).collect(),
         Access::Handles(_) | Access::Unique { .. } => return false,
     };
-    let sortable = |c: usize| {
-        use types::TypeKind as K;
-        let ty = &table.columns[c].ty;
-        ty.is_integer()
-            || matches!(
-                ty.kind,
-                K::Decimal
-                    | K::Date
-                    | K::DateTime
-                    | K::Timestamp
-                    | K::Time
-                    | K::Char
-                    | K::VarChar
-                    | K::Text
-                    | K::Binary
-                    | K::VarBinary
-                    | K::Blob
-            )
-    };
     let ascending = keys[0].1;
     let matches = keys.len() <= order.len()
         && keys
             .iter()
             .zip(&order)
-            .all(|((e, asc), &c)| *asc == ascending && *e == Expr::Column(c) && sortable(c));
+            .all(|((e, asc), &c)| *asc == ascending && *e == Expr::Column(c) && sortable(table, c));
     if matches {
         *keep_order = true;
         *desc = !ascending;
     }
     matches
+}
+
+/// Whether rows stored in column `c`'s key order are in the executor's comparison order.
+fn sortable(table: &TableInfo, c: usize) -> bool {
+    use types::TypeKind as K;
+    let ty = &table.columns[c].ty;
+    ty.is_integer()
+        || matches!(
+            ty.kind,
+            K::Decimal
+                | K::Date
+                | K::DateTime
+                | K::Timestamp
+                | K::Time
+                | K::Char
+                | K::VarChar
+                | K::Text
+                | K::Binary
+                | K::VarBinary
+                | K::Blob
+        )
+}
+
+/// `MIN(c)` / `MAX(c)` alone, without GROUP BY, over a full scan of a table where `c` is the
+/// handle or leads an index: read in `c`'s order (skipping NULLs), and the first row is the
+/// answer — one key instead of the table (TiDB's max/min elimination).
+fn min_max_one_row(mut plan: Plan, aggs: &[AggCall]) -> Plan {
+    use crate::executor::aggregate::AggKind;
+    let [AggCall { kind: kind @ (AggKind::Min | AggKind::Max), arg: Some(Expr::Column(c)), .. }] =
+        aggs
+    else {
+        return plan;
+    };
+    let (c, asc) = (*c, *kind == AggKind::Min);
+    let mut p = &mut plan;
+    while let Plan::Filter { input, .. } = p {
+        p = input;
+    }
+    let Plan::Table { table, access: access @ Access::FullScan, .. } = p else { return plan };
+    if !sortable(table, c) {
+        return plan;
+    }
+    let handle = table.handle_column().filter(|&h| !table.columns[h].ty.unsigned);
+    if handle != Some(c) {
+        let Some(index) = table.readable_indexes().find(|i| i.columns.first() == Some(&c)) else {
+            return plan;
+        };
+        // Every entry but those whose first column is NULL (which sort first).
+        let prefix = tablecodec::index_prefix(table.id, index.id);
+        let mut null_key = prefix.clone();
+        tablecodec::datum::encode(&mut null_key, &types::Value::Null);
+        let (Some(start), Some(end)) = (kv::prefix_end(&null_key), kv::prefix_end(&prefix)) else {
+            return plan;
+        };
+        *access = Access::IndexRanges {
+            index: index.clone(),
+            ranges: vec![kv::KeyRange::new(start, end)],
+            shown: "(NULL,+inf]".into(),
+            covering: false,
+            est: None,
+        };
+    }
+    if !keep_table_order(&mut plan, &[(Expr::Column(c), asc)]) {
+        return plan;
+    }
+    Plan::Limit { input: Box::new(plan), limit: Some(1), offset: 0, count_all: false }
 }
