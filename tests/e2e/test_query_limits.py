@@ -143,13 +143,25 @@ def test_runaway_statements_under_an_address_space_limit(tmp_server):
 
 def test_results_stream_instead_of_being_held(server):
     """A plain SELECT sends its rows while the scan runs: a result far larger than the memory
-    quota arrives whole, while a sort of the same rows (which must hold them) is refused."""
+    quota arrives whole. A sort of the same rows must hold them: it spills sorted runs under
+    the data directory and merges them, or with spilling off fails with 8175."""
     with server.connect(autocommit=True) as c, c.cursor() as cur:
         setup_table(c, "wide", rows=5000)
         cur.execute("SET tidb_mem_quota_query = 200000")
         cur.execute("SELECT id, s FROM wide")
         rows = cur.fetchall()
         assert len(rows) == 5000 and rows[-1] == (4999, "x" * 60)
-        assert error_code(c, "SELECT id, s FROM wide ORDER BY s, id DESC") == 8175
+        cur.execute("SELECT id FROM wide ORDER BY v DESC, id")
+        got = [r[0] for r in cur.fetchall()]
+        assert got == sorted(range(5000), key=lambda i: (-(i % 97), i))
+        assert (server.data_dir / "tmp").is_dir()
+        cur.execute("EXPLAIN ANALYZE SELECT id FROM wide ORDER BY v DESC, id")
+        root = cur.fetchall()[0]
+        assert root[8] != "0 Bytes", root  # disk
+        cur.execute("SET GLOBAL tidb_enable_tmp_storage_on_oom = OFF")
+        try:
+            assert error_code(c, "SELECT id, s FROM wide ORDER BY s, id DESC") == 8175
+        finally:
+            cur.execute("SET GLOBAL tidb_enable_tmp_storage_on_oom = ON")
         cur.execute("SELECT id FROM wide ORDER BY id LIMIT 2")
         assert cur.fetchall() == ((0,), (1,))

@@ -18,6 +18,8 @@ pub struct MemTracker {
     quota: usize,
     used: Cell<usize>,
     peak: Cell<usize>,
+    /// Bytes written to disk instead (spilled sort runs).
+    disk: Cell<u64>,
     /// The connection, named in the error as TiDB does.
     conn: u64,
 }
@@ -29,6 +31,7 @@ impl MemTracker {
             quota: usize::try_from(quota).unwrap_or(0),
             used: Cell::new(0),
             peak: Cell::new(0),
+            disk: Cell::new(0),
             conn,
         })
     }
@@ -57,6 +60,16 @@ impl MemTracker {
     /// The most bytes held at once so far.
     pub fn peak(&self) -> usize {
         self.peak.get()
+    }
+
+    /// Records `bytes` spilled to disk.
+    pub fn spilled(&self, bytes: u64) {
+        self.disk.set(self.disk.get() + bytes);
+    }
+
+    /// Bytes spilled to disk so far.
+    pub fn disk(&self) -> u64 {
+        self.disk.get()
     }
 }
 

@@ -384,6 +384,8 @@ struct Measured<'a> {
     stats: &'a [OpStats],
     /// The statement's peak memory (shown on the root).
     peak: usize,
+    /// Bytes the statement spilled to disk (shown on the root).
+    disk: u64,
 }
 
 fn flatten(
@@ -408,9 +410,13 @@ fn flatten(
         row.push(Value::String(n.access.clone()));
         row.push(Value::String(format!("time:{:?}, loops:{}", s.time, s.loops)));
         row.push(Value::String(n.info.clone()));
-        let memory = if *next_id == 1 { format!("{} Bytes", m.peak) } else { "N/A".into() };
+        let (memory, disk) = if *next_id == 1 {
+            (format!("{} Bytes", m.peak), format!("{} Bytes", m.disk))
+        } else {
+            ("N/A".into(), "N/A".into())
+        };
         row.push(Value::String(memory));
-        row.push(Value::String("N/A".into()));
+        row.push(Value::String(disk));
     } else {
         row.push(Value::String("root".into()));
         row.push(Value::String(n.access.clone()));
@@ -463,9 +469,11 @@ pub fn explain(
         let stats = std::rc::Rc::new(RefCell::new(Vec::new()));
         let mut op = ops::build_analyzed(planned.plan, &stats);
         let eval = EvalCtx { session: ctx, subqueries: Some(&env), outer: None };
-        drop(ops::collect(op.as_mut(), &ops::Cx { env: &env, eval: &eval })?);
+        // The rows are counted, not kept.
+        let cx = ops::Cx { env: &env, eval: &eval };
+        while op.next(&cx)?.is_some() {}
         let stats = stats.borrow();
-        let measured = Measured { stats: &stats, peak: env.mem.peak() };
+        let measured = Measured { stats: &stats, peak: env.mem.peak(), disk: env.mem.disk() };
         flatten(&root, "", "", &mut 0, Some(&measured), None, &mut rows);
         &[
             "id",

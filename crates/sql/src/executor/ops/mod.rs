@@ -16,6 +16,7 @@ mod limit;
 mod lock;
 mod project;
 mod sort;
+mod spill;
 mod table_reader;
 mod top_n;
 mod values;

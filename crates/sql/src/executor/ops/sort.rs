@@ -1,15 +1,20 @@
 //! ORDER BY: reads all input, sorts it (NULLs first ascending, last descending, as MySQL),
-//! then emits it in batches.
+//! then emits it in batches. Past the memory quota it spills sorted runs to disk and merges
+//! them (see [`super::spill`]) when `tidb_enable_tmp_storage_on_oom` is on; else 8175.
 
 use std::cmp::Ordering;
 
 use errno::Result;
 use types::Value;
 
-use super::{Batch, Cx, Drain, Operator};
+use super::{
+    spill::{spill_dir, write_run, Merge},
+    Batch, Cx, Drain, Operator,
+};
 use crate::{
     expr::{compare, EvalCtx, Expr},
     memory::{row_bytes, Charge},
+    sysvar::VarScope,
     table::Row,
 };
 
@@ -17,8 +22,14 @@ use crate::{
 pub struct Sort {
     input: Box<dyn Operator>,
     keys: Vec<(Expr, bool)>,
-    out: Option<Drain>,
+    out: Option<Output>,
     held: Option<Charge>,
+}
+
+/// Sorted rows: all in memory, or merged from runs on disk.
+enum Output {
+    Memory(Drain),
+    Merge(Merge),
 }
 
 impl Sort {
@@ -26,24 +37,55 @@ impl Sort {
     pub fn new(input: Box<dyn Operator>, keys: Vec<(Expr, bool)>) -> Self {
         Sort { input, keys, out: None, held: None }
     }
+
+    fn read_all(&mut self, cx: &Cx<'_, '_, '_, '_>) -> Result<Output> {
+        let mut keyed = Vec::new();
+        let mut runs = Vec::new();
+        let held = self.held.insert(Charge::new(&cx.env.mem));
+        let vars = &cx.env.ctx.vars;
+        while let Some(batch) = self.input.next(cx)? {
+            for (k, r) in with_keys(batch, &self.keys, cx.eval)? {
+                let bytes = keyed_bytes(&k, &r);
+                if let Err(e) = held.add(bytes) {
+                    if keyed.is_empty() || !vars.bool("tidb_enable_tmp_storage_on_oom") {
+                        return Err(e);
+                    }
+                    sort_keyed(&mut keyed, &self.keys);
+                    let dir =
+                        spill_dir(&vars.get_text("datadir", VarScope::Global).unwrap_or_default());
+                    let run = write_run(&dir, &keyed)?;
+                    cx.env.mem.spilled(run.bytes);
+                    runs.push(run);
+                    keyed.clear();
+                    held.clear();
+                    held.add(bytes)?;
+                }
+                keyed.push((k, r));
+            }
+        }
+        sort_keyed(&mut keyed, &self.keys);
+        Ok(if runs.is_empty() {
+            Output::Memory(Drain::new(keyed.into_iter().map(|(_, r)| r).collect()))
+        } else {
+            Output::Merge(Merge::new(runs, keyed, self.keys.clone()))
+        })
+    }
 }
 
 impl Operator for Sort {
     fn next(&mut self, cx: &Cx<'_, '_, '_, '_>) -> Result<Option<Batch>> {
         if self.out.is_none() {
-            let mut keyed = Vec::new();
-            let held = self.held.insert(Charge::new(&cx.env.mem));
-            while let Some(batch) = self.input.next(cx)? {
-                let batch = with_keys(batch, &self.keys, cx.eval)?;
-                for (k, r) in &batch {
-                    held.add(keyed_bytes(k, r))?;
-                }
-                keyed.extend(batch);
-            }
-            sort_keyed(&mut keyed, &self.keys);
-            self.out = Some(Drain::new(keyed.into_iter().map(|(_, r)| r).collect()));
+            let out = self.read_all(cx)?;
+            self.out = Some(out);
         }
-        Ok(self.out.as_mut().and_then(Drain::next_batch))
+        match &mut self.out {
+            Some(Output::Memory(drain)) => Ok(drain.next_batch()),
+            Some(Output::Merge(merge)) => {
+                let rows = merge.next_rows(super::BATCH)?;
+                Ok((!rows.is_empty()).then_some(rows))
+            }
+            None => Ok(None),
+        }
     }
 }
 

@@ -1,0 +1,140 @@
+//! Spilling sorted runs to disk: when a sort would pass the statement's memory quota and
+//! `tidb_enable_tmp_storage_on_oom` is on (TiDB's default), the rows it holds are sorted and
+//! written to a temporary file under `<datadir>/tmp` (deleted when the statement ends), and
+//! the runs are merged back in order at the end.
+//!
+//! A run is a sequence of `[u32 length][row]` entries, each row in the table row format
+//! (`tablecodec::row`, self-describing values) holding the sort keys, then the row's values,
+//! then its handle.
+
+use std::{
+    fs::File,
+    io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write},
+    path::PathBuf,
+};
+
+use errno::{Error, Result};
+use types::Value;
+
+use super::sort::order;
+use crate::{expr::Expr, table::Row};
+
+fn io_error(e: std::io::Error) -> Error {
+    Error::msg(errno::ER_INTERNAL, format!("spilling to disk failed: {e}"))
+}
+
+/// Where a statement's spill files go: `<datadir>/tmp`, or the system's temporary directory.
+pub fn spill_dir(datadir: &str) -> PathBuf {
+    if datadir.is_empty() {
+        std::env::temp_dir()
+    } else {
+        PathBuf::from(datadir).join("tmp")
+    }
+}
+
+/// Writes sorted `(keys, row)` pairs as one run; the file is gone once dropped.
+pub fn write_run(dir: &std::path::Path, rows: &[(Vec<Value>, Row)]) -> Result<Run> {
+    std::fs::create_dir_all(dir).map_err(io_error)?;
+    let file = tempfile::tempfile_in(dir).map_err(io_error)?;
+    let mut w = BufWriter::new(file);
+    let mut bytes = 0u64;
+    for (keys, row) in rows {
+        let handle = Value::Int(row.handle);
+        let cols: Vec<(u32, &Value)> = keys
+            .iter()
+            .chain(&row.values)
+            .chain(std::iter::once(&handle))
+            .enumerate()
+            .map(|(i, v)| (i as u32, v))
+            .collect();
+        let enc = tablecodec::row::encode_row(&cols);
+        w.write_all(&(enc.len() as u32).to_le_bytes()).map_err(io_error)?;
+        w.write_all(&enc).map_err(io_error)?;
+        bytes += 4 + enc.len() as u64;
+    }
+    let mut file = w.into_inner().map_err(|e| io_error(e.into_error()))?;
+    file.seek(SeekFrom::Start(0)).map_err(io_error)?;
+    Ok(Run { reader: BufReader::new(file), nkeys: rows.first().map_or(0, |(k, _)| k.len()), bytes })
+}
+
+/// One sorted run on disk, read back in order.
+pub struct Run {
+    reader: BufReader<File>,
+    nkeys: usize,
+    /// Bytes written.
+    pub bytes: u64,
+}
+
+impl Run {
+    /// The next `(keys, row)` of the run.
+    fn next(&mut self) -> Result<Option<(Vec<Value>, Row)>> {
+        let mut len = [0u8; 4];
+        match self.reader.read_exact(&mut len) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(None),
+            Err(e) => return Err(io_error(e)),
+        }
+        let mut buf = vec![0u8; u32::from_le_bytes(len) as usize];
+        self.reader.read_exact(&mut buf).map_err(io_error)?;
+        let mut values: Vec<Value> = tablecodec::row::decode_row(&buf)
+            .ok_or_else(|| Error::msg(errno::ER_INTERNAL, "corrupt spill file"))?
+            .into_iter()
+            .map(|(_, v)| v)
+            .collect();
+        let handle = match values.pop() {
+            Some(Value::Int(h)) => h,
+            _ => 0,
+        };
+        let rest = values.split_off(self.nkeys.min(values.len()));
+        Ok(Some((values, Row { handle, values: rest })))
+    }
+}
+
+/// Merges sorted runs (earlier runs first among equal keys, so the sort stays stable) and a
+/// last sorted run held in memory.
+pub struct Merge {
+    runs: Vec<Run>,
+    heads: Vec<Option<(Vec<Value>, Row)>>,
+    memory: std::vec::IntoIter<(Vec<Value>, Row)>,
+    keys: Vec<(Expr, bool)>,
+    started: bool,
+}
+
+impl Merge {
+    /// Merges `runs` and then `memory` (sorted) by `keys`.
+    pub fn new(runs: Vec<Run>, memory: Vec<(Vec<Value>, Row)>, keys: Vec<(Expr, bool)>) -> Self {
+        Merge { runs, heads: Vec::new(), memory: memory.into_iter(), keys, started: false }
+    }
+
+    /// Up to `n` next rows in order (empty when done).
+    pub fn next_rows(&mut self, n: usize) -> Result<Vec<Row>> {
+        if !self.started {
+            self.started = true;
+            for r in &mut self.runs {
+                let head = r.next()?;
+                self.heads.push(head);
+            }
+            self.heads.push(self.memory.next());
+        }
+        let mut out = Vec::with_capacity(n);
+        while out.len() < n {
+            let mut best: Option<usize> = None;
+            for (i, h) in self.heads.iter().enumerate() {
+                let Some((k, _)) = h else { continue };
+                let better = match best.and_then(|b| self.heads[b].as_ref()) {
+                    Some((bk, _)) => order(k, bk, &self.keys) == std::cmp::Ordering::Less,
+                    None => true,
+                };
+                if better {
+                    best = Some(i);
+                }
+            }
+            let Some(i) = best else { break };
+            let next = if i < self.runs.len() { self.runs[i].next()? } else { self.memory.next() };
+            if let Some((_, row)) = std::mem::replace(&mut self.heads[i], next) {
+                out.push(row);
+            }
+        }
+        Ok(out)
+    }
+}
