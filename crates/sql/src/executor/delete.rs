@@ -13,13 +13,8 @@ use crate::{
     stmt_txn::StmtTxn,
 };
 
-/// Executes a single-table DELETE.
-pub fn execute_delete(
-    ctx: &mut SessionCtx,
-    catalog: &Catalog,
-    st: &mut StmtTxn<'_>,
-    del: &Delete,
-) -> Result<ExecResult> {
+/// The one table a DELETE removes rows from (1235 for multi-table forms).
+pub fn target(ctx: &SessionCtx, catalog: &Catalog, del: &Delete) -> Result<targets::Target> {
     let from = match &del.from {
         FromTable::WithFromKeyword(f) | FromTable::WithoutKeyword(f) => f,
     };
@@ -29,7 +24,17 @@ pub fn execute_delete(
     if !from.joins.is_empty() {
         return Err(Error::fmt(ER_NOT_SUPPORTED_YET, &[&"multi-table DELETE"]));
     }
-    let target = targets::resolve(ctx, catalog, &from.relation, "DELETE")?;
+    targets::resolve(ctx, catalog, &from.relation, "DELETE")
+}
+
+/// Executes a single-table DELETE.
+pub fn execute_delete(
+    ctx: &mut SessionCtx,
+    catalog: &Catalog,
+    st: &mut StmtTxn<'_>,
+    del: &Delete,
+) -> Result<ExecResult> {
+    let target = target(ctx, catalog, del)?;
     let t = target.table.clone();
     let rows = targets::rows(
         ctx,

@@ -8,7 +8,7 @@ use std::cell::RefCell;
 use catalog::Catalog;
 use errno::{Error, Result, ER_NOT_SUPPORTED_YET};
 use kv::KeyRange;
-use sqlparser::ast::{self, SetExpr};
+use sqlparser::ast::{self, Query, SetExpr};
 use types::{ResultColumn, Value};
 
 use super::{
@@ -440,34 +440,136 @@ fn flatten(
     }
 }
 
-/// `EXPLAIN [FORMAT=…] SELECT …`; with ANALYZE the query runs, and each operator shows the rows
-/// it returned, its calls and time, as TiDB's EXPLAIN ANALYZE does.
+/// A query's operator tree and, for a single SELECT block, the plan to run for ANALYZE.
+fn explain_query(env: &QueryEnv<'_, '_, '_>, q: &Query) -> Result<(Node, Option<Plan>)> {
+    if q.with.is_some() {
+        return Err(unsupported("EXPLAIN of WITH"));
+    }
+    match q.body.as_ref() {
+        SetExpr::Select(select) => {
+            let planned = plan_select(env, q, select, "", None)?;
+            let (root, _) = render(&planned.plan, env, &mut 0)?;
+            Ok((root, Some(planned.plan)))
+        }
+        SetExpr::Query(inner) if q.order_by.is_none() && q.limit_clause.is_none() => {
+            explain_query(env, inner)
+        }
+        body => {
+            let mut n = set_operation(env, body)?;
+            if let Some(ob) = &q.order_by {
+                let keys = ob.to_string();
+                let info = keys.trim_start_matches("ORDER BY ").to_string();
+                n = node("Sort", n.est, String::new(), info, vec![n]);
+            }
+            if q.limit_clause.is_some() {
+                let (limit, offset) =
+                    super::select::limit_offset(env.ctx, q.limit_clause.as_ref())?;
+                let est = limit.map_or(n.est, |l| n.est.min(l as f64));
+                let shown = limit.map_or("all".to_string(), |l| l.to_string());
+                let info = format!("offset:{offset}, count:{shown}");
+                n = node("Limit", est, String::new(), info, vec![n]);
+            }
+            Ok((n, None))
+        }
+    }
+}
+
+/// The operators of a set operation: each side planned as a query of its own, combined by
+/// `Union` (under a `HashAgg` removing duplicates unless ALL), `Intersect` or `Except`.
+fn set_operation(env: &QueryEnv<'_, '_, '_>, body: &SetExpr) -> Result<Node> {
+    let SetExpr::SetOperation { left, op, set_quantifier, right } = body else {
+        let q = Query {
+            with: None,
+            body: Box::new(body.clone()),
+            order_by: None,
+            limit_clause: None,
+            fetch: None,
+            locks: Vec::new(),
+            for_clause: None,
+            settings: None,
+            format_clause: None,
+            pipe_operators: Vec::new(),
+        };
+        return explain_query(env, &q).map(|(n, _)| n);
+    };
+    let (l, r) = (set_operation(env, left)?, set_operation(env, right)?);
+    let all = matches!(set_quantifier, ast::SetQuantifier::All);
+    Ok(match op {
+        ast::SetOperator::Union => {
+            let union = node("Union", l.est + r.est, String::new(), String::new(), vec![l, r]);
+            if all {
+                union
+            } else {
+                let est = union.est;
+                node("HashAgg", est, String::new(), "group by:all columns".into(), vec![union])
+            }
+        }
+        ast::SetOperator::Intersect => {
+            let info = if all { "all" } else { "distinct" }.to_string();
+            node("Intersect", l.est.min(r.est), String::new(), info, vec![l, r])
+        }
+        ast::SetOperator::Except => {
+            let info = if all { "all" } else { "distinct" }.to_string();
+            node("Except", l.est, String::new(), info, vec![l, r])
+        }
+        other => return Err(unsupported(&format!("EXPLAIN of {other}"))),
+    })
+}
+
+/// `EXPLAIN [ANALYZE] …` of a SELECT (set operations too), UPDATE, DELETE or INSERT: the plan
+/// the statement runs. With ANALYZE a SELECT block runs, and each operator shows the rows it
+/// returned, its calls and time, as TiDB's EXPLAIN ANALYZE does.
 pub fn explain(
     ctx: &SessionCtx,
     catalog: &Catalog,
     stmt: &ast::Statement,
     analyze: bool,
 ) -> Result<ExecResult> {
-    let ast::Statement::Query(q) = stmt else {
-        return Err(unsupported("EXPLAIN of statements other than SELECT"));
-    };
-    let SetExpr::Select(select) = q.body.as_ref() else {
-        return Err(unsupported("EXPLAIN of set operations"));
-    };
-    if q.with.is_some() {
-        return Err(unsupported("EXPLAIN of WITH"));
-    }
     // Row estimates count keys in the latest snapshot.
     let mut txn = catalog.begin_read()?;
     let mut st = StmtTxn::new(txn.as_mut());
     let cell = RefCell::new(&mut st);
     let env = QueryEnv::new(ctx, catalog, &cell);
-    let planned = plan_select(&env, q, select, "", None)?;
-    let (root, _) = render(&planned.plan, &env, &mut 0)?;
+    let dml = |name: &'static str, child: Option<Node>| {
+        node(name, 0.0, String::new(), "N/A".into(), child.into_iter().collect())
+    };
+    let target_plan = |target: &super::targets::Target, sel, order, limit| {
+        let plan = super::targets::plan(ctx, &mut env.st.borrow_mut(), target, sel, order, limit)?;
+        render(&plan, &env, &mut 0).map(|(n, _)| n)
+    };
+    let (root, plan) = match stmt {
+        ast::Statement::Query(q) => explain_query(&env, q)?,
+        _ if analyze => return Err(unsupported("EXPLAIN ANALYZE of INSERT, UPDATE or DELETE")),
+        ast::Statement::Update(up) => {
+            let target = super::update::target(ctx, catalog, up)?;
+            let n = target_plan(&target, up.selection.as_ref(), &up.order_by, up.limit.as_ref())?;
+            (dml("Update", Some(n)), None)
+        }
+        ast::Statement::Delete(del) => {
+            let target = super::delete::target(ctx, catalog, del)?;
+            let n =
+                target_plan(&target, del.selection.as_ref(), &del.order_by, del.limit.as_ref())?;
+            (dml("Delete", Some(n)), None)
+        }
+        ast::Statement::Insert(ins) => {
+            let child = match &ins.source {
+                Some(q) if !matches!(q.body.as_ref(), SetExpr::Values(_)) => {
+                    Some(explain_query(&env, q)?.0)
+                }
+                _ => None,
+            };
+            (dml("Insert", child), None)
+        }
+        _ => return Err(unsupported("EXPLAIN of this statement")),
+    };
+    let plan = match (analyze, plan) {
+        (true, None) => return Err(unsupported("EXPLAIN ANALYZE of set operations")),
+        (_, plan) => plan,
+    };
     let mut rows = Vec::new();
-    let names: &[&str] = if analyze {
+    let names: &[&str] = if let (true, Some(plan)) = (analyze, plan) {
         let stats = std::rc::Rc::new(RefCell::new(Vec::new()));
-        let mut op = ops::build_analyzed(planned.plan, &stats);
+        let mut op = ops::build_analyzed(plan, &stats);
         let eval = EvalCtx { session: ctx, subqueries: Some(&env), outer: None };
         // The rows are counted, not kept.
         let cx = ops::Cx { env: &env, eval: &eval };

@@ -53,17 +53,16 @@ pub fn resolve(
     Ok(Target { table, scope, db, alias })
 }
 
-/// The rows matching `selection`, locked and re-read at their newest version, ordered and
-/// limited as the statement asks: a plan of table read, filter, lock, sort or top-n, limit.
-pub fn rows(
+/// The plan finding the rows an UPDATE/DELETE changes: table read along the access path for
+/// `selection`, filter, lock (re-read at the newest version), sort or top-n, limit.
+pub fn plan(
     ctx: &SessionCtx,
-    catalog: &Catalog,
     st: &mut StmtTxn<'_>,
     target: &Target,
     selection: Option<&ast::Expr>,
     order_by: &[OrderByExpr],
     limit: Option<&ast::Expr>,
-) -> Result<Vec<Row>> {
+) -> Result<Plan> {
     let pred = selection
         .map(|w| bind_expr(w, &target.scope, ctx, "where clause"))
         .transpose()?
@@ -96,14 +95,28 @@ pub fn rows(
         plan = Plan::Filter { input: Box::new(plan), pred: p.clone() };
     }
     plan = Plan::Lock { input: Box::new(plan), table, pred };
-    plan = match (keys.is_empty(), limit) {
+    Ok(match (keys.is_empty(), limit) {
         (false, Some(limit)) => Plan::TopN { input: Box::new(plan), keys, limit, offset: 0 },
         (false, None) => Plan::Sort { input: Box::new(plan), keys },
         (true, Some(_)) => {
             Plan::Limit { input: Box::new(plan), limit, offset: 0, count_all: false }
         }
         (true, None) => plan,
-    };
+    })
+}
+
+/// The rows matching `selection`, locked and re-read at their newest version, ordered and
+/// limited as the statement asks (see [`plan`]).
+pub fn rows(
+    ctx: &SessionCtx,
+    catalog: &Catalog,
+    st: &mut StmtTxn<'_>,
+    target: &Target,
+    selection: Option<&ast::Expr>,
+    order_by: &[OrderByExpr],
+    limit: Option<&ast::Expr>,
+) -> Result<Vec<Row>> {
+    let plan = plan(ctx, st, target, selection, order_by, limit)?;
     let cell = std::cell::RefCell::new(st);
     let env = QueryEnv::new(ctx, catalog, &cell);
     let eval = EvalCtx::new(ctx);

@@ -18,6 +18,14 @@ use crate::{
     table::Row,
 };
 
+/// The one table an UPDATE changes (1235 for multi-table forms).
+pub fn target(ctx: &SessionCtx, catalog: &Catalog, up: &Update) -> Result<targets::Target> {
+    if !up.table.joins.is_empty() || up.from.is_some() {
+        return Err(Error::fmt(ER_NOT_SUPPORTED_YET, &[&"multi-table UPDATE"]));
+    }
+    targets::resolve(ctx, catalog, &up.table.relation, "UPDATE")
+}
+
 /// Executes an UPDATE of one table.
 pub fn execute_update(
     ctx: &mut SessionCtx,
@@ -25,10 +33,7 @@ pub fn execute_update(
     st: &mut StmtTxn<'_>,
     up: &Update,
 ) -> Result<ExecResult> {
-    if !up.table.joins.is_empty() || up.from.is_some() {
-        return Err(Error::fmt(ER_NOT_SUPPORTED_YET, &[&"multi-table UPDATE"]));
-    }
-    let target = targets::resolve(ctx, catalog, &up.table.relation, "UPDATE")?;
+    let target = target(ctx, catalog, up)?;
     let t = target.table.clone();
     let scope = &target.scope;
     let mut sets: Vec<(usize, Expr)> = Vec::with_capacity(up.assignments.len());
