@@ -15,6 +15,9 @@
 //! the unused rest of a batch, as TiDB does.
 
 mod model;
+mod stats;
+
+pub use stats::{Bucket, ColumnStats, TableStats};
 
 pub use model::{
     ColumnInfo, DbInfo, DefaultValue, FkAction, ForeignKeyInfo, IndexInfo, IndexState, TableInfo,
@@ -57,6 +60,10 @@ fn db_key(db_id: i64) -> Vec<u8> {
 
 fn table_key(db_id: i64, table_id: i64) -> Vec<u8> {
     meta_key(&[b"Tbl", &db_id.to_be_bytes(), &table_id.to_be_bytes()])
+}
+
+fn stats_key(table_id: i64) -> Vec<u8> {
+    meta_key(&[b"Stats", &table_id.to_be_bytes()])
 }
 
 fn auto_id_key(table_id: i64) -> Vec<u8> {
@@ -154,6 +161,8 @@ pub struct Catalog {
     gate: RwLock<()>,
     /// Held for a whole DDL statement: DDL runs one at a time, as TiDB's DDL job queue.
     jobs: Mutex<()>,
+    /// Statistics read or written so far, by table id (`None`: the table has none).
+    stats: Mutex<HashMap<i64, Option<Arc<TableStats>>>>,
 }
 
 impl Catalog {
@@ -165,6 +174,7 @@ impl Catalog {
             auto_ids: Mutex::new(HashMap::new()),
             gate: RwLock::new(()),
             jobs: Mutex::new(()),
+            stats: Mutex::new(HashMap::new()),
         };
         cat.reload()?;
         for name in BOOTSTRAP_DATABASES {
@@ -332,6 +342,7 @@ impl Catalog {
             delete_table_data(txn, t.id)?;
             txn.delete(table_key(t.db_id, t.id))?;
             txn.delete(auto_id_key(t.id))?;
+            self.drop_stats(txn, t.id)?;
             Ok(true)
         })?;
         self.auto_ids.lock().remove(&t.id);
@@ -362,9 +373,47 @@ impl Catalog {
         self.ddl(|txn, _| {
             delete_table_data(txn, t.id)?;
             txn.delete(auto_id_key(t.id))?;
+            self.drop_stats(txn, t.id)?;
             Ok(())
         })?;
         self.auto_ids.lock().remove(&t.id);
+        Ok(())
+    }
+
+    /// The statistics of table `table_id`, if it was analyzed.
+    pub fn stats(&self, table_id: i64) -> Option<Arc<TableStats>> {
+        if let Some(s) = self.stats.lock().get(&table_id) {
+            return s.clone();
+        }
+        let loaded = (|| -> Result<Option<Arc<TableStats>>> {
+            let mut txn = self.begin_read()?;
+            let raw = txn.get(&stats_key(table_id))?;
+            txn.rollback()?;
+            Ok(match raw {
+                Some(raw) => Some(Arc::new(serde_json::from_slice(&raw).map_err(internal)?)),
+                None => None,
+            })
+        })()
+        .ok()
+        .flatten();
+        self.stats.lock().insert(table_id, loaded.clone());
+        loaded
+    }
+
+    /// Stores the statistics of table `table_id` (durably, in a transaction of its own).
+    pub fn save_stats(&self, table_id: i64, stats: TableStats) -> Result<()> {
+        let raw = serde_json::to_vec(&stats).map_err(internal)?;
+        let mut txn = self.storage.begin(TxnOptions::default())?;
+        txn.put(stats_key(table_id), raw)?;
+        txn.commit()?;
+        self.stats.lock().insert(table_id, Some(Arc::new(stats)));
+        Ok(())
+    }
+
+    /// Forgets the statistics of table `table_id` (dropped or truncated).
+    fn drop_stats(&self, txn: &mut dyn Transaction, table_id: i64) -> Result<()> {
+        txn.delete(stats_key(table_id))?;
+        self.stats.lock().insert(table_id, None);
         Ok(())
     }
 

@@ -1,7 +1,8 @@
 //! Statements `sqlparser` has no syntax tree for, recognised from their tokens before parsing.
 //!
-//! Today that is `SHOW CREATE {DATABASE | SCHEMA} [IF NOT EXISTS] name` and `SHOW TABLE STATUS
-//! … LIKE 'pattern'` (sqlparser drops the pattern). Each is answered here from the catalog;
+//! Today that is `SHOW CREATE {DATABASE | SCHEMA} [IF NOT EXISTS] name`, and `SHOW TABLE STATUS
+//! … LIKE 'pattern'` and `SHOW STATS_META | STATS_HISTOGRAMS LIKE 'pattern'` (sqlparser drops
+//! the pattern). Each is answered here from the catalog;
 //! everything else goes to [`crate::parse_statement`].
 
 use catalog::Catalog;
@@ -33,6 +34,13 @@ pub enum Special {
         table: Vec<String>,
         /// The new comment.
         comment: String,
+    },
+    /// `SHOW STATS_META | STATS_HISTOGRAMS LIKE 'pattern'`.
+    ShowStatsLike {
+        /// STATS_HISTOGRAMS rather than STATS_META.
+        histograms: bool,
+        /// The LIKE pattern (on the table name).
+        pattern: String,
     },
     /// `SHOW TABLE STATUS [FROM|IN db] LIKE 'pattern'`.
     ShowTableStatusLike {
@@ -105,6 +113,23 @@ pub fn recognize(text: &str) -> Option<Special> {
     if !keyword("SHOW") {
         return None;
     }
+    let stats = if keyword("STATS_META") {
+        Some(false)
+    } else if keyword("STATS_HISTOGRAMS") {
+        Some(true)
+    } else {
+        None
+    };
+    if let Some(histograms) = stats {
+        if !keyword("LIKE") {
+            return None;
+        }
+        let pattern = match words.next() {
+            Some(Token::SingleQuotedString(p) | Token::DoubleQuotedString(p)) => p.clone(),
+            _ => return None,
+        };
+        return words.next().is_none().then_some(Special::ShowStatsLike { histograms, pattern });
+    }
     if keyword("TABLE") {
         if !keyword("STATUS") {
             return None;
@@ -164,6 +189,9 @@ pub fn execute(ctx: &SessionCtx, catalog: &Catalog, stmt: &Special) -> Result<Ex
                 Ok(())
             })?;
             Ok(ExecResult::ok())
+        }
+        Special::ShowStatsLike { histograms, pattern } => {
+            crate::executor::show_stats(catalog, *histograms, Some(pattern))
         }
         Special::ShowTableStatusLike { db, pattern } => {
             crate::executor::table_status(ctx, catalog, db.as_deref(), Some(pattern))

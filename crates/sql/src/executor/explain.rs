@@ -62,6 +62,7 @@ fn render_access(
     t: &catalog::TableInfo,
     object: String,
     access: Access,
+    catalog: &Catalog,
 ) -> Result<Node> {
     let counted = |st: &mut StmtTxn<'_>, est: &Option<usize>, ranges: &[KeyRange]| {
         if let Some(n) = est {
@@ -133,13 +134,24 @@ fn render_access(
                 node("IndexLookUp", est, String::new(), String::new(), vec![scan, probe])
             }
         }
-        Access::FullScan => node(
-            "TableFullScan",
-            PSEUDO_ROWS,
-            object,
-            "keep order:false, stats:pseudo".into(),
-            Vec::new(),
-        ),
+        // With statistics (ANALYZE TABLE) a full scan reads the analyzed row count; without,
+        // TiDB's pseudo estimate.
+        Access::FullScan => match catalog.stats(t.id) {
+            Some(s) => node(
+                "TableFullScan",
+                s.row_count as f64,
+                object,
+                "keep order:false".into(),
+                Vec::new(),
+            ),
+            None => node(
+                "TableFullScan",
+                PSEUDO_ROWS,
+                object,
+                "keep order:false, stats:pseudo".into(),
+                Vec::new(),
+            ),
+        },
     })
 }
 
@@ -147,6 +159,7 @@ fn render_access(
 /// once along its access path or looked up per row by its join key.
 fn join_plan(
     ctx: &SessionCtx,
+    catalog: &Catalog,
     st: &RefCell<&mut StmtTxn<'_>>,
     sources: &[Source],
     specs: &[JoinSpec],
@@ -170,7 +183,7 @@ fn join_plan(
                     ctx,
                     Some(&mut *cell.borrow_mut()),
                 )?;
-                render_access(&mut cell.borrow_mut(), &src.table, object, access)?
+                render_access(&mut cell.borrow_mut(), &src.table, object, access, catalog)?
             }
             SourcePlan::Lookup(lj) => {
                 let col = &src.table.columns[lj.column].name;
@@ -307,7 +320,13 @@ fn render(
         }
         Plan::Table { table, db, alias, access, keep_order, desc } => {
             let object = object_of(table, alias);
-            let mut n = render_access(&mut env.st.borrow_mut(), table, object, access.clone())?;
+            let mut n = render_access(
+                &mut env.st.borrow_mut(),
+                table,
+                object,
+                access.clone(),
+                env.catalog,
+            )?;
             if *keep_order {
                 keep_order_true(&mut n, *desc);
             }
@@ -315,7 +334,7 @@ fn render(
             (n, names)
         }
         Plan::Join { sources, specs, where_ } => {
-            let n = join_plan(env.ctx, env.st, sources, specs, where_.as_ref())?;
+            let n = join_plan(env.ctx, env.catalog, env.st, sources, specs, where_.as_ref())?;
             let names = sources
                 .iter()
                 .flat_map(|s| s.table.columns.iter().map(move |c| qualified(s, &c.name)))

@@ -1,6 +1,7 @@
 //! Statement execution: one module per statement family.
 
 mod access;
+mod analyze;
 pub(crate) use access::{choose_path, rows_by_index_prefix, used_columns, Access, Needs};
 pub(crate) mod aggregate;
 mod alter;
@@ -27,7 +28,7 @@ pub(crate) use select::{limit_offset, result_column, source_text};
 mod set;
 mod show;
 mod show_more;
-pub use show_more::table_status;
+pub use show_more::{show_stats, table_status};
 mod targets;
 mod update;
 mod view;
@@ -186,6 +187,13 @@ pub fn execute(env: Env<'_>, stmt: &Statement, text: &str) -> Result<ExecResult>
             }
             Ok(ExecResult::ok())
         }
+        Statement::Analyze(a) => match &a.table_name {
+            Some(name) => {
+                let (db, t) = table_name(ctx, name)?;
+                analyze::analyze_table(ctx, catalog, &db, &t)
+            }
+            None => Err(Error::fmt(errno::ER_PARSE, &[&"", &1])),
+        },
         Statement::Set(s) => set::execute_set(ctx, s),
         Statement::ShowVariables { filter, global, .. } => {
             show::show_variables(ctx, filter.as_ref(), *global)

@@ -85,6 +85,55 @@ pub fn show_collation(
 
 /// `SHOW ENGINES`, `SHOW INDEX|INDEXES|KEYS FROM t [FROM db]`, `SHOW TABLE STATUS [FROM db]`:
 /// the forms sqlparser leaves as a word list.
+/// `SHOW STATS_META` (or `SHOW STATS_HISTOGRAMS`) [`LIKE 'pattern'` on the table name].
+pub fn show_stats(
+    catalog: &Catalog,
+    histograms: bool,
+    pattern: Option<&str>,
+) -> Result<ExecResult> {
+    let text = |n: &str| ResultColumn::varchar(n, 64).not_null();
+    let int = |n: &str| ResultColumn::expr(n, FieldType::LongLong);
+    let (columns, all) = if histograms {
+        let columns = vec![
+            text("Db_name"),
+            text("Table_name"),
+            text("Partition_name"),
+            text("Column_name"),
+            int("Is_index"),
+            ResultColumn::expr("Update_time", FieldType::DateTime),
+            int("Distinct_count"),
+            int("Null_count"),
+            ResultColumn::expr("Avg_col_size", FieldType::Double),
+            ResultColumn::expr("Correlation", FieldType::Double),
+            text("Load_status"),
+            int("Total_mem_usage"),
+            int("Hist_mem_usage"),
+            int("Topn_mem_usage"),
+            int("Cms_mem_usage"),
+        ];
+        (columns, super::analyze::stats_histogram_rows(catalog))
+    } else {
+        let columns = vec![
+            text("Db_name"),
+            text("Table_name"),
+            text("Partition_name"),
+            ResultColumn::expr("Update_time", FieldType::DateTime),
+            int("Modify_count"),
+            int("Row_count"),
+        ];
+        (columns, super::analyze::stats_meta_rows(catalog))
+    };
+    let kept = all
+        .into_iter()
+        .filter(|r| match (pattern, &r[1]) {
+            (None, _) => true,
+            (Some(p), Value::String(t)) => crate::expr::like_match(t, p, '\\', false),
+            _ => false,
+        })
+        .collect();
+    Ok(rows(columns, kept))
+}
+
 pub fn show_words(
     ctx: &SessionCtx,
     catalog: &Catalog,
@@ -93,6 +142,8 @@ pub fn show_words(
     let upper: Vec<String> = words.iter().map(|w| w.value.to_ascii_uppercase()).collect();
     let up: Vec<&str> = upper.iter().map(String::as_str).collect();
     match up.as_slice() {
+        ["STATS_META"] => show_stats(catalog, false, None).map(Some),
+        ["STATS_HISTOGRAMS"] => show_stats(catalog, true, None).map(Some),
         ["ENGINES"] | ["STORAGE", "ENGINES"] => Ok(Some(rows(
             vec![
                 ResultColumn::varchar("Engine", 64).not_null(),
