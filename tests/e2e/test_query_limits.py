@@ -165,3 +165,21 @@ def test_results_stream_instead_of_being_held(server):
             cur.execute("SET GLOBAL tidb_enable_tmp_storage_on_oom = ON")
         cur.execute("SELECT id FROM wide ORDER BY id LIMIT 2")
         assert cur.fetchall() == ((0,), (1,))
+
+
+def test_server_memory_limit_cancels_the_largest_statement(tmp_server):
+    """Past tidb_server_memory_limit, the statement holding the most memory fails with 8176;
+    the others, and the server, go on."""
+    s = tmp_server()
+    with s.connect(autocommit=True) as c, c.cursor() as cur:
+        setup_table(c, "mem", rows=1000)
+        cur.execute("SELECT @@global.tidb_server_memory_limit")
+        assert cur.fetchone()[0] == "80%"
+        cur.execute("SET GLOBAL tidb_server_memory_limit = '8MB'")
+        cur.execute("SET GLOBAL tidb_enable_tmp_storage_on_oom = OFF")
+        assert error_code(c, "SELECT a.id, b.id FROM mem a, mem b ORDER BY a.s, b.v, a.id, b.id") == 8176
+        cur.execute("SELECT COUNT(*) FROM mem")
+        assert cur.fetchone()[0] == 1000
+        cur.execute("SET GLOBAL tidb_server_memory_limit = '80%'")
+        cur.execute("SELECT a.id FROM mem a, mem b ORDER BY a.s, b.v, a.id, b.id LIMIT 1")
+        assert cur.fetchone()[0] == 0

@@ -194,9 +194,14 @@ impl<'a, 'b, 'c> QueryEnv<'a, 'b, 'c> {
             ctes: RefCell::new(Vec::new()),
             view_depth: std::cell::Cell::new(0),
             calc_found_rows: std::cell::Cell::new(None),
-            mem: crate::memory::MemTracker::new(
+            mem: crate::memory::MemTracker::with_server_limit(
                 ctx.vars.int("tidb_mem_quota_query"),
                 ctx.connection_id,
+                ctx.vars
+                    .get_text("tidb_server_memory_limit", crate::sysvar::VarScope::Global)
+                    .ok()
+                    .and_then(|t| crate::memory::parse_server_limit(&t))
+                    .unwrap_or(0),
             ),
             deadline: None,
             subqueries: RefCell::new(std::collections::HashMap::new()),
@@ -215,8 +220,10 @@ impl<'a, 'b, 'c> QueryEnv<'a, 'b, 'c> {
         self
     }
 
-    /// Error 1317 when the statement was killed, 3024 when its time is up.
+    /// Error 1317 when the statement was killed, 3024 when its time is up, 8176 when the
+    /// server's memory limit cancelled it.
     pub fn check_interrupt(&self) -> Result<()> {
+        self.mem.check_cancelled()?;
         if self.ctx.kill.is_set() {
             return Err(Error::fmt(errno::ER_QUERY_INTERRUPTED, &[]));
         }
