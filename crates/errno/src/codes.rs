@@ -55,6 +55,7 @@ errors! {
     ER_NET_READ_ERROR = 1158, "08S01", "ErrNetReadError", "Got an error reading communication packets";
     ER_NET_READ_INTERRUPTED = 1159, "08S01", "ErrNetReadInterrupted", "Got timeout reading communication packets";
     ER_TOO_BIG_FIELDLENGTH = 1074, "42000", "ErrTooBigFieldlength", "Column length too big for column '%s' (max = %d); use BLOB or TEXT instead";
+    ER_WRONG_VALUE = 1525, "HY000", "ErrWrongValue", "Incorrect %s value: '%s'";
     ER_WRONG_VALUE_COUNT_ON_ROW = 1136, "21S01", "ErrWrongValueCountOnRow", "Column count doesn't match value count at row %d";
     ER_NO_SUCH_TABLE = 1146, "42S02", "ErrNoSuchTable", "Table '%s.%s' doesn't exist";
     ER_SYNTAX_ERROR = 1149, "42000", "ErrSyntax", "You have an error in your SQL syntax; check the manual that corresponds to your TiDB version for the right syntax to use";

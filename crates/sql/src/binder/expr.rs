@@ -141,6 +141,7 @@ impl Binder<'_> {
                 _ => Err(unsupported(format!("identifier {e}"))),
             },
             A::Value(v) => Ok(literal(&v.value)),
+            A::TypedString(ts) => typed_literal(ts),
             A::Nested(inner) => self.bind(inner),
             A::RLike { negated, expr, pattern, .. } => {
                 let (e, t) = self.call(Func::RegexpLike, &[expr, pattern])?;
@@ -690,6 +691,34 @@ pub(crate) fn value_type(v: &Value) -> FieldType {
         Value::Time(_) => FieldType::Time,
         Value::String(_) | Value::Bytes(_) => FieldType::VarString,
     }
+}
+
+/// `DATE '2024-01-31'`, `TIMESTAMP '…'` / `DATETIME '…'`, `TIME '…'`: a temporal constant, or
+/// 1525 when the text is not one.
+fn typed_literal(ts: &ast::TypedString) -> Result<(Expr, ExprType)> {
+    use types::{Duration, Temporal, TemporalKind};
+    let text = match &ts.value.value {
+        ast::Value::SingleQuotedString(s) | ast::Value::DoubleQuotedString(s) => s.clone(),
+        other => other.to_string(),
+    };
+    let bad = |kind: &str| Error::fmt(errno::ER_WRONG_VALUE, &[&kind, &text]);
+    let (value, ft) = match &ts.data_type {
+        DataType::Date => (
+            Value::Temporal(Temporal::parse(TemporalKind::Date, &text).ok_or_else(|| bad("DATE"))?),
+            FieldType::Date,
+        ),
+        DataType::Timestamp(..) | DataType::Datetime(_) => (
+            Value::Temporal(
+                Temporal::parse(TemporalKind::DateTime, &text).ok_or_else(|| bad("DATETIME"))?,
+            ),
+            FieldType::DateTime,
+        ),
+        DataType::Time(..) => {
+            (Value::Time(Duration::parse(&text).ok_or_else(|| bad("TIME"))?), FieldType::Time)
+        }
+        other => return Err(unsupported(format!("{other} literals"))),
+    };
+    Ok((Expr::Literal(value), ExprType::of(ft, false)))
 }
 
 fn literal(v: &ast::Value) -> (Expr, ExprType) {
