@@ -615,10 +615,19 @@ fn lookup_in(scope: &Scope, table: Option<&str>, name: &str) -> Vec<usize> {
 fn outer_value(outer: &OuterRow<'_>, table: Option<&str>, name: &str) -> Option<(Expr, ExprType)> {
     match lookup_in(outer.scope, table, name).as_slice() {
         [i] => {
+            if let Some(refs) = outer.refs {
+                refs.borrow_mut().columns.push(*i);
+            }
             let v = outer.row.get(*i).cloned().unwrap_or(Value::Null);
             Some((Expr::Literal(v), outer.scope.columns[*i].ty))
         }
-        _ => outer.parent.and_then(|p| outer_value(p, table, name)),
+        _ => {
+            let found = outer.parent.and_then(|p| outer_value(p, table, name));
+            if let (Some(refs), Some(_)) = (outer.refs, &found) {
+                refs.borrow_mut().deeper = true;
+            }
+            found
+        }
     }
 }
 

@@ -31,6 +31,18 @@ pub struct OuterRow<'a> {
     pub row: &'a [types::Value],
     /// The query enclosing that one, if any.
     pub parent: Option<&'a OuterRow<'a>>,
+    /// Where to record which of this row's columns were named (and whether a name went past
+    /// it to `parent`), when the subquery runner wants to know what a subquery depends on.
+    pub refs: Option<&'a std::cell::RefCell<OuterRefs>>,
+}
+
+/// The outer columns a subquery named, found while binding it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OuterRefs {
+    /// Positions in the outer row.
+    pub columns: Vec<usize>,
+    /// Some name resolved further out than this row.
+    pub deeper: bool,
 }
 
 /// The columns an expression may reference, in input-row order.

@@ -28,6 +28,7 @@ pub(crate) use select::{limit_offset, result_column, source_text};
 mod set;
 mod show;
 mod show_more;
+mod subquery;
 pub use show_more::{show_stats, table_status};
 mod targets;
 mod update;

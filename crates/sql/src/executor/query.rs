@@ -158,7 +158,7 @@ pub struct QueryEnv<'a, 'b, 'c> {
     /// The statement's transaction view.
     pub st: &'a RefCell<&'b mut StmtTxn<'c>>,
     /// `WITH` results visible to the query being executed (innermost last).
-    ctes: RefCell<Vec<(String, ResultSet)>>,
+    pub(super) ctes: RefCell<Vec<(String, ResultSet)>>,
     /// How many views are being expanded around the current query (bounds view recursion).
     pub(super) view_depth: std::cell::Cell<u32>,
     /// Rows before LIMIT of the SELECT that asked SQL_CALC_FOUND_ROWS.
@@ -167,18 +167,9 @@ pub struct QueryEnv<'a, 'b, 'c> {
     pub mem: std::rc::Rc<crate::memory::MemTracker>,
     /// When a SELECT must stop (`max_execution_time`, `MAX_EXECUTION_TIME(n)`): error 3024.
     pub deadline: Option<std::time::Instant>,
-    /// Subqueries in expressions, by address (with a copy to compare, since an address can be
-    /// reused once a plan is dropped): the rows of an uncorrelated one, computed once, or
-    /// `None` for one that needs the outer row (run per row).
-    subqueries: RefCell<std::collections::HashMap<usize, SubqueryEntry>>,
+    /// What is known of the statement's subqueries (see [`super::subquery`]).
+    pub(super) subqueries: super::subquery::Cache,
 }
-
-/// What is known of one subquery: a copy of it (to tell it from another planned at the same
-/// address later) and, when uncorrelated, its rows.
-type SubqueryEntry = (Rc<Query>, Option<SubqueryRows>);
-
-/// An uncorrelated subquery's rows and the memory they are charged.
-type SubqueryRows = (Rc<Vec<Vec<Value>>>, Rc<crate::memory::Charge>);
 
 impl<'a, 'b, 'c> QueryEnv<'a, 'b, 'c> {
     /// An environment with no common table expressions.
@@ -253,48 +244,11 @@ fn hint_max_execution_time(text: &str) -> Option<u64> {
     args[..args.find(')')?].trim().parse().ok()
 }
 
-/// Whether `query` holds a subquery of its own (whose correlation planning it does not see).
-fn has_nested_query(query: &Query) -> bool {
-    use std::ops::ControlFlow;
-    let found = ast::visit_expressions(&*query.body, |e| match e {
-        ast::Expr::Subquery(_)
-        | ast::Expr::Exists { .. }
-        | ast::Expr::In { target: ast::InTarget::Subquery(_), .. } => ControlFlow::Break(()),
-        _ => ControlFlow::Continue(()),
-    });
-    found.is_break() || query.with.is_some()
-}
-
 impl SubqueryRunner for QueryEnv<'_, '_, '_> {
-    /// An uncorrelated subquery runs once per statement: the first time, it is planned without
-    /// the outer row; if that binds, its rows are kept and reused for every outer row. One that
-    /// names the outer row (or holds subqueries or WITH of its own, or runs where common table
-    /// expressions are in scope) runs per outer row.
+    /// See [`super::subquery`]: once per statement when uncorrelated, once per distinct
+    /// correlated key otherwise.
     fn run(&self, query: &Query, outer: &OuterRow<'_>) -> Result<Rc<Vec<Vec<Value>>>> {
-        let key = query as *const Query as usize;
-        let known = match self.subqueries.borrow().get(&key) {
-            Some((q, entry)) if **q == *query => Some(entry.clone()),
-            _ => None,
-        };
-        match known {
-            Some(Some((rows, _))) => return Ok(rows),
-            Some(None) => {}
-            None => {
-                let cacheable = self.ctes.borrow().is_empty() && !has_nested_query(query);
-                if let (true, Ok(rs)) = (cacheable, execute_table_query(self, query, "", None)) {
-                    let mut held = crate::memory::Charge::new(&self.mem);
-                    for r in &rs.rows {
-                        held.add_row(r)?;
-                    }
-                    let rows = Rc::new(rs.rows);
-                    let entry = Some((rows.clone(), Rc::new(held)));
-                    self.subqueries.borrow_mut().insert(key, (Rc::new(query.clone()), entry));
-                    return Ok(rows);
-                }
-                self.subqueries.borrow_mut().insert(key, (Rc::new(query.clone()), None));
-            }
-        }
-        Ok(Rc::new(execute_table_query(self, query, "", Some(outer))?.rows))
+        super::subquery::run(self, query, outer)
     }
 }
 

@@ -1,0 +1,160 @@
+//! Running subqueries of expressions for each outer row, with as little repetition as the
+//! semantics allow (what TiDB's decorrelation and MariaDB's subquery cache achieve):
+//!
+//! - **Uncorrelated** (it plans without the outer row): run once per statement; its rows serve
+//!   every outer row.
+//! - **Correlated**: the first run records which columns of the outer row it names
+//!   (`binder::OuterRefs`); later rows with the same values of those columns reuse the rows
+//!   computed for them (an `Apply` with a per-key cache). One that names rows further out,
+//!   holds subqueries or WITH of its own, calls a non-deterministic function, or runs where
+//!   common table expressions are in scope, runs for every outer row.
+//!
+//! Cached rows are charged to the statement's memory; when the quota would be passed, rows are
+//! no longer cached (the subquery then runs each time).
+
+use std::{cell::RefCell, collections::HashMap, ops::ControlFlow, rc::Rc};
+
+use errno::Result;
+use sqlparser::ast::{self, Query};
+use types::Value;
+
+use super::query::{execute_table_query, QueryEnv};
+use crate::{
+    binder::{OuterRefs, OuterRow},
+    memory::Charge,
+};
+
+/// What is known of one subquery in a statement.
+pub(super) struct Entry {
+    /// A copy, to tell it from another subquery planned at the same address later.
+    query: Rc<Query>,
+    kind: Kind,
+    held: Option<Charge>,
+}
+
+enum Kind {
+    /// Uncorrelated: its rows.
+    Once(Rc<Vec<Vec<Value>>>),
+    /// Correlated, keyed by the values of these outer columns.
+    PerKey { columns: Vec<usize>, rows: HashMap<Vec<u8>, Rc<Vec<Vec<Value>>>> },
+    /// Runs for every outer row.
+    Always,
+}
+
+/// The subqueries of one statement, by address.
+pub(super) type Cache = RefCell<HashMap<usize, Entry>>;
+
+/// Whether `query` holds a subquery of its own, WITH, or a call whose result varies per call.
+fn runs_every_time(query: &Query) -> bool {
+    let found = ast::visit_expressions(&*query.body, |e| match e {
+        ast::Expr::Subquery(_)
+        | ast::Expr::Exists { .. }
+        | ast::Expr::In { target: ast::InTarget::Subquery(_), .. } => ControlFlow::Break(()),
+        ast::Expr::Function(f) => {
+            let name = f.name.to_string().to_ascii_uppercase();
+            if ["RAND", "UUID", "UUID_SHORT", "SLEEP", "NEXTVAL"].contains(&name.as_str()) {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        }
+        _ => ControlFlow::Continue(()),
+    });
+    found.is_break() || query.with.is_some()
+}
+
+fn key_of(row: &[Value], columns: &[usize]) -> Vec<u8> {
+    let mut k = Vec::new();
+    for &c in columns {
+        tablecodec::datum::encode(&mut k, row.get(c).unwrap_or(&Value::Null));
+    }
+    k
+}
+
+/// Charges `rows` to `held`; false (and nothing charged) when the quota would be passed.
+fn charge(env: &QueryEnv<'_, '_, '_>, held: &mut Option<Charge>, rows: &[Vec<Value>]) -> bool {
+    let bytes: usize = rows.iter().map(|r| crate::memory::row_bytes(r)).sum();
+    held.get_or_insert_with(|| Charge::new(&env.mem)).add(bytes).is_ok()
+}
+
+/// The rows of `query` for the outer row `outer` (see the module documentation).
+pub(super) fn run(
+    env: &QueryEnv<'_, '_, '_>,
+    query: &Query,
+    outer: &OuterRow<'_>,
+) -> Result<Rc<Vec<Vec<Value>>>> {
+    let addr = query as *const Query as usize;
+    let cache = &env.subqueries;
+    // A subquery met before: its rows, or how to find them.
+    let known = match cache.borrow().get(&addr) {
+        Some(e) if *e.query == *query => match &e.kind {
+            Kind::Once(rows) => return Ok(rows.clone()),
+            Kind::PerKey { columns, rows } => {
+                let key = key_of(outer.row, columns);
+                match rows.get(&key) {
+                    Some(rows) => return Ok(rows.clone()),
+                    None => Some(Some(key)),
+                }
+            }
+            Kind::Always => Some(None),
+        },
+        _ => None,
+    };
+    match known {
+        Some(Some(key)) => {
+            let rows = Rc::new(execute_table_query(env, query, "", Some(outer))?.rows);
+            let mut cache = cache.borrow_mut();
+            if let Some(e) = cache.get_mut(&addr) {
+                if charge(env, &mut e.held, &rows) {
+                    if let Kind::PerKey { rows: cached, .. } = &mut e.kind {
+                        cached.insert(key, rows.clone());
+                    }
+                }
+            }
+            Ok(rows)
+        }
+        Some(None) => Ok(Rc::new(execute_table_query(env, query, "", Some(outer))?.rows)),
+        None => first_run(env, query, outer, addr),
+    }
+}
+
+/// The first run of a subquery in this statement: tells uncorrelated from correlated, and
+/// records what a correlated one depends on.
+fn first_run(
+    env: &QueryEnv<'_, '_, '_>,
+    query: &Query,
+    outer: &OuterRow<'_>,
+    addr: usize,
+) -> Result<Rc<Vec<Vec<Value>>>> {
+    let cacheable = env.ctes.borrow().is_empty() && !runs_every_time(query);
+    let mut held = None;
+    if cacheable {
+        if let Ok(rs) = execute_table_query(env, query, "", None) {
+            let rows = Rc::new(rs.rows);
+            let kind =
+                if charge(env, &mut held, &rows) { Kind::Once(rows.clone()) } else { Kind::Always };
+            env.subqueries
+                .borrow_mut()
+                .insert(addr, Entry { query: Rc::new(query.clone()), kind, held });
+            return Ok(rows);
+        }
+    }
+    let refs = RefCell::new(OuterRefs::default());
+    let recorded = OuterRow { refs: Some(&refs), ..*outer };
+    let rows = Rc::new(execute_table_query(env, query, "", Some(&recorded))?.rows);
+    let refs = refs.into_inner();
+    let kind = if cacheable && !refs.deeper {
+        let mut columns = refs.columns;
+        columns.sort_unstable();
+        columns.dedup();
+        let mut cached = HashMap::new();
+        if charge(env, &mut held, &rows) {
+            cached.insert(key_of(outer.row, &columns), rows.clone());
+        }
+        Kind::PerKey { columns, rows: cached }
+    } else {
+        Kind::Always
+    };
+    env.subqueries.borrow_mut().insert(addr, Entry { query: Rc::new(query.clone()), kind, held });
+    Ok(rows)
+}
