@@ -94,10 +94,11 @@ pub fn choose_access(
     pred: Option<&ast::Expr>,
     needs: Needs<'_>,
     ctx: &SessionCtx,
+    outer: Option<&crate::binder::OuterRow<'_>>,
     st: Option<&mut StmtTxn<'_>>,
 ) -> Result<Access> {
     let Some(pred) = pred else { return Ok(Access::FullScan) };
-    choose_path(t, &column_conds_ast(pred, t, alias, ctx), needs, st)
+    choose_path(t, &column_conds_ast(pred, t, alias, ctx, outer), needs, st)
 }
 
 /// Chooses the access path for `t` given what the WHERE clause says about its columns. `st` is
@@ -352,8 +353,9 @@ pub fn fetch_rows(
     pred: Option<&ast::Expr>,
     needs: Needs<'_>,
     ctx: &SessionCtx,
+    outer: Option<&crate::binder::OuterRow<'_>>,
 ) -> Result<Vec<Row>> {
-    let access = choose_access(t, alias, pred, needs, ctx, Some(&mut *st))?;
+    let access = choose_access(t, alias, pred, needs, ctx, outer, Some(&mut *st))?;
     fetch(st, t, &access)
 }
 

@@ -181,6 +181,7 @@ fn join_plan(
                     p.as_deref(),
                     Needs::AllColumns,
                     ctx,
+                    None,
                     Some(&mut *cell.borrow_mut()),
                 )?;
                 render_access(&mut cell.borrow_mut(), &src.table, object, access, catalog)?

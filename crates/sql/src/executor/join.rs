@@ -69,7 +69,9 @@ pub struct LookupJoin {
     pub via: Lookup,
 }
 
-/// Whether `e` mentions only `src` (by qualified or unambiguous names) and no subquery.
+/// Whether `e` mentions `src` (by qualified or unambiguous names), no other source and no
+/// subquery. Names of no source at all (a correlated subquery's outer row) are allowed: bound
+/// with the outer row they are constants.
 fn only_source(e: &ast::Expr, src: &Source, all: &[Source]) -> bool {
     use std::ops::ControlFlow;
     let mut mentions = false;
@@ -79,16 +81,19 @@ fn only_source(e: &ast::Expr, src: &Source, all: &[Source]) -> bool {
             | ast::Expr::Exists { .. }
             | ast::Expr::In { target: ast::InTarget::Subquery(_), .. } => false,
             ast::Expr::Identifier(id) => {
-                mentions = true;
-                src.table.column(&id.value).is_some()
-                    && all.iter().filter(|s| s.table.column(&id.value).is_some()).count() == 1
+                let owners = all.iter().filter(|s| s.table.column(&id.value).is_some()).count();
+                let own = src.table.column(&id.value).is_some();
+                mentions |= own;
+                owners == 0 || (own && owners == 1)
             }
             ast::Expr::CompoundIdentifier(parts) => {
-                mentions = true;
                 let n = parts.len();
-                n >= 2
-                    && parts[n - 2].value.eq_ignore_ascii_case(&src.alias)
-                    && src.table.column(&parts[n - 1].value).is_some()
+                let qualifier = n.checked_sub(2).map(|i| parts[i].value.as_str());
+                let own = qualifier.is_some_and(|q| q.eq_ignore_ascii_case(&src.alias))
+                    && src.table.column(&parts[n - 1].value).is_some();
+                mentions |= own;
+                own || qualifier
+                    .is_some_and(|q| !all.iter().any(|s| s.alias.eq_ignore_ascii_case(q)))
             }
             _ => true,
         };
@@ -484,6 +489,7 @@ impl JoinStep {
                     pred.as_deref(),
                     Needs::AllColumns,
                     env.ctx,
+                    eval.outer,
                 )?;
                 Some(rows.into_iter().map(|r| r.values).collect())
             }

@@ -14,7 +14,7 @@ use sqlparser::ast;
 use types::{Decimal, Temporal, TemporalKind, TypeKind, Value};
 
 use crate::{
-    binder::bind_expr,
+    binder::{bind_expr_in, OuterRow},
     context::SessionCtx,
     expr::{compare, BinaryOp, EvalCtx, Expr},
 };
@@ -96,17 +96,19 @@ pub fn column_conds(pred: &Expr, t: &TableInfo, ctx: &SessionCtx) -> HashMap<usi
 }
 
 /// Per-column conditions from the conjuncts of an unbound `pred` that mention only table `t`
-/// (named `alias`) — for statements that still carry the AST (joins, UPDATE/DELETE targets).
+/// (named `alias`) and, in a correlated subquery, the outer row (whose values are constants
+/// here) — for the join planner, which still carries the AST.
 pub fn column_conds_ast(
     pred: &ast::Expr,
     t: &TableInfo,
     alias: &str,
     ctx: &SessionCtx,
+    outer: Option<&OuterRow<'_>>,
 ) -> HashMap<usize, Cond> {
     let scope = crate::executor::table_scope(t, alias);
     let bound: Vec<Expr> = conjuncts(pred)
         .into_iter()
-        .filter_map(|c| bind_expr(c, &scope, ctx, "where clause").ok().map(|(e, _)| e))
+        .filter_map(|c| bind_expr_in(c, &scope, ctx, "where clause", outer).ok().map(|(e, _)| e))
         .collect();
     conds_of(bound.iter().collect(), t, ctx)
 }

@@ -73,6 +73,7 @@ impl Join {
                     pred.as_deref(),
                     Needs::AllColumns,
                     env.ctx,
+                    cx.eval.outer,
                     Some(&mut env.st.borrow_mut()),
                 )?;
                 Box::new(TableReader::new(src.table.clone(), access, false))
