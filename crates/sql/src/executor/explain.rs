@@ -498,19 +498,7 @@ fn explain_query(env: &QueryEnv<'_, '_, '_>, q: &Query) -> Result<(Node, Option<
 /// `Union` (under a `HashAgg` removing duplicates unless ALL), `Intersect` or `Except`.
 fn set_operation(env: &QueryEnv<'_, '_, '_>, body: &SetExpr) -> Result<Node> {
     let SetExpr::SetOperation { left, op, set_quantifier, right } = body else {
-        let q = Query {
-            with: None,
-            body: Box::new(body.clone()),
-            order_by: None,
-            limit_clause: None,
-            fetch: None,
-            locks: Vec::new(),
-            for_clause: None,
-            settings: None,
-            format_clause: None,
-            pipe_operators: Vec::new(),
-        };
-        return explain_query(env, &q).map(|(n, _)| n);
+        return explain_query(env, &super::query::side_query(body)).map(|(n, _)| n);
     };
     let (l, r) = (set_operation(env, left)?, set_operation(env, right)?);
     let all = matches!(set_quantifier, ast::SetQuantifier::All);

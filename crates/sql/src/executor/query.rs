@@ -606,7 +606,12 @@ fn side_rows(
     body: &SetExpr,
     outer: Option<&OuterRow<'_>>,
 ) -> Result<ResultSet> {
-    let q = match body {
+    execute_table_query(env, &side_query(body), "", outer)
+}
+
+/// One side of a set operation as a query of its own.
+pub(super) fn side_query(body: &SetExpr) -> Query {
+    match body {
         SetExpr::Query(q) => (**q).clone(),
         other => Query {
             with: None,
@@ -620,8 +625,7 @@ fn side_rows(
             format_clause: None,
             pipe_operators: Vec::new(),
         },
-    };
-    execute_table_query(env, &q, "", outer)
+    }
 }
 
 fn datum_key(row: &[Value]) -> Vec<u8> {
