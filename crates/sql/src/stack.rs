@@ -12,9 +12,10 @@
 
 use errno::{Error, Result};
 
-/// Stack bytes assumed per level of expression nesting (debug builds use about 2–3 KiB in the
-/// binder and evaluator; the rest of the margin covers drop and clone of the syntax tree).
-pub const BYTES_PER_LEVEL: usize = 4096;
+/// Stack bytes assumed per level of expression nesting (debug builds use a few KiB per level in
+/// parsing, cloning and dropping the syntax tree; the stack is reserved, not touched, so the
+/// margin is cheap).
+pub const BYTES_PER_LEVEL: usize = 8192;
 /// Depth that runs on the connection thread's own stack.
 pub const SHALLOW: usize = 256;
 /// The largest stack a statement may get.

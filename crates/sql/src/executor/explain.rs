@@ -221,6 +221,17 @@ fn join_plan(
             None => inner,
             Some(outer) => {
                 let kind = match spec {
+                    // A comma join on a key (a lookup or a hash join) is an inner join.
+                    JoinSpec::Cross
+                        if matches!(
+                            plan,
+                            SourcePlan::Lookup(_)
+                                | SourcePlan::Read(_, Some(_))
+                                | SourcePlan::Rows(Some(_))
+                        ) =>
+                    {
+                        "inner join"
+                    }
                     JoinSpec::Cross => "CARTESIAN inner join",
                     JoinSpec::Inner(_) => "inner join",
                     JoinSpec::Left(_) => "left outer join",

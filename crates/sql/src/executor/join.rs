@@ -106,6 +106,87 @@ fn only_source(e: &ast::Expr, src: &Source, all: &[Source]) -> bool {
     mentions && flow.is_continue()
 }
 
+/// The sources `e` names (positions in `all`), or `None` for a subquery or an ambiguous name.
+/// Names of no source (a correlated subquery's outer row) are not counted.
+fn sources_of(e: &ast::Expr, all: &[Source]) -> Option<Vec<usize>> {
+    use std::ops::ControlFlow;
+    let mut found = Vec::new();
+    let flow = ast::visit_expressions(e, |x| {
+        match x {
+            ast::Expr::Subquery(_)
+            | ast::Expr::Exists { .. }
+            | ast::Expr::In { target: ast::InTarget::Subquery(_), .. } => {
+                return ControlFlow::Break(())
+            }
+            ast::Expr::Identifier(id) => {
+                let owners: Vec<usize> =
+                    (0..all.len()).filter(|&i| all[i].table.column(&id.value).is_some()).collect();
+                match owners.as_slice() {
+                    [] => {}
+                    [i] => found.push(*i),
+                    _ => return ControlFlow::Break(()),
+                }
+            }
+            ast::Expr::CompoundIdentifier(parts) if parts.len() >= 2 => {
+                let q = &parts[parts.len() - 2].value;
+                if let Some(i) = all.iter().position(|s| s.alias.eq_ignore_ascii_case(q)) {
+                    found.push(i);
+                }
+            }
+            _ => {}
+        }
+        ControlFlow::Continue(())
+    });
+    if flow.is_break() {
+        return None;
+    }
+    found.sort_unstable();
+    found.dedup();
+    Some(found)
+}
+
+/// For inner and comma joins of three or more sources: an order in which each source after
+/// the first is tied by an equality to the ones before it, when FROM's order would join a
+/// source with nothing (a cross product) while a later one could be joined by key. Keeps
+/// FROM's order otherwise. Returns the order (positions in FROM), or `None` to keep it.
+pub fn connected_order(
+    sources: &[Source],
+    specs: &[JoinSpec],
+    where_: Option<&ast::Expr>,
+) -> Option<Vec<usize>> {
+    if sources.len() < 3 || specs.iter().any(|s| !matches!(s, JoinSpec::Cross | JoinSpec::Inner(_)))
+    {
+        return None;
+    }
+    let mut equalities: Vec<(Vec<usize>, Vec<usize>)> = Vec::new();
+    let ons = specs.iter().filter_map(|s| match s {
+        JoinSpec::Inner(e) => Some(e),
+        _ => None,
+    });
+    for c in where_.into_iter().chain(ons).flat_map(conjuncts) {
+        if let ast::Expr::BinaryOp { left, op: ast::BinaryOperator::Eq, right } = c {
+            if let (Some(l), Some(r)) = (sources_of(left, sources), sources_of(right, sources)) {
+                if !l.is_empty() && !r.is_empty() {
+                    equalities.push((l, r));
+                }
+            }
+        }
+    }
+    let tied = |candidate: usize, chosen: &[usize]| {
+        equalities.iter().any(|(l, r)| {
+            let within = |side: &[usize]| side.iter().all(|i| chosen.contains(i));
+            (l == &[candidate] && within(r)) || (r == &[candidate] && within(l))
+        })
+    };
+    let mut order = vec![0];
+    let mut rest: Vec<usize> = (1..sources.len()).collect();
+    while !rest.is_empty() {
+        let pick = rest.iter().position(|&c| tied(c, &order)).unwrap_or(0);
+        order.push(rest.remove(pick));
+    }
+    order.windows(2).any(|w| w[0] > w[1]).then_some(order)
+}
+
 /// The column of `src` that `e` names, if it unambiguously names one.
 fn own_column(e: &ast::Expr, src: &Source, all: &[Source]) -> Option<usize> {
     match e {

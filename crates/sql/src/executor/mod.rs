@@ -15,7 +15,7 @@ mod index;
 mod infoschema;
 mod insert;
 mod join;
-pub(crate) use join::JoinSpec;
+pub(crate) use join::{connected_order, JoinSpec};
 mod ops;
 mod query;
 pub(crate) use query::{

@@ -64,6 +64,10 @@ pub fn plan_select(
         Some(other) => return Err(unsupported(other)),
     };
     let (sources, joins) = resolve_from(env, &select.from, outer)?;
+    let (sources, joins, combined, from_order) =
+        join_order(sources, joins, select.selection.as_ref(), ctx, outer);
+    // (Not cloned unless reordered: a WHERE clause may be 100 000 terms deep.)
+    let where_ = combined.as_ref().or(select.selection.as_ref());
     let scope = Scope {
         columns: sources
             .iter()
@@ -99,7 +103,11 @@ pub fn plan_select(
                         return Err(Error::fmt(errno::ER_BAD_TABLE, &[q]));
                     }
                 }
-                for (i, &(si, ci)) in origin.iter().enumerate() {
+                // `*` lists columns in FROM's order, whatever order the sources are joined in.
+                let mut in_from_order: Vec<usize> = (0..origin.len()).collect();
+                in_from_order.sort_by_key(|&i| (from_order[origin[i].0], origin[i].1));
+                for i in in_from_order {
+                    let (si, ci) = origin[i];
                     let src = &sources[si];
                     let keep = only.as_ref().is_none_or(|q| {
                         q.rsplit('.')
@@ -147,7 +155,7 @@ pub fn plan_select(
     let found = aggregate::collect(&agg_sources, &scope, ctx, outer)?;
     let grouped = !group_asts.is_empty() || !found.is_empty() || select.having.is_some();
 
-    let pred = select.selection.as_ref().map(|w| bind(w, "where clause")).transpose()?;
+    let pred = where_.as_ref().map(|w| bind(w, "where clause")).transpose()?;
     if !q.locks.is_empty() && sources.len() > 1 {
         return Err(unsupported("FOR UPDATE with joins"));
     }
@@ -243,7 +251,7 @@ pub fn plan_select(
         (false, [src @ Source { rows: None, .. }]) => Some(src.table.clone()),
         _ => None,
     };
-    let mut plan = source_plan(env, q, select, sources, joins, pred.as_ref().map(|(e, _)| e))?;
+    let mut plan = source_plan(env, q, where_, sources, joins, pred.as_ref().map(|(e, _)| e))?;
     let where_pred = pred.map(|(e, _)| e);
     if let Some(p) = &where_pred {
         plan = Plan::Filter { input: Box::new(plan), pred: p.clone() };
@@ -296,13 +304,13 @@ pub fn plan_select(
 fn source_plan(
     env: &QueryEnv<'_, '_, '_>,
     q: &Query,
-    select: &Select,
+    where_: Option<&ast::Expr>,
     mut sources: Vec<Source>,
     joins: Vec<JoinSpec>,
     pred: Option<&Expr>,
 ) -> Result<Plan> {
     if sources.len() > 1 {
-        return Ok(Plan::Join { sources, specs: joins, where_: select.selection.clone() });
+        return Ok(Plan::Join { sources, specs: joins, where_: where_.cloned() });
     }
     let Some(src) = sources.pop() else {
         let rows = vec![Row { handle: 0, values: Vec::new() }];
@@ -423,4 +431,47 @@ fn min_max_one_row(mut plan: Plan, aggs: &[AggCall]) -> Plan {
         return plan;
     }
     Plan::Limit { input: Box::new(plan), limit: Some(1), offset: 0, count_all: false }
+}
+
+/// FROM's sources in the order they are joined, their join specs, the WHERE clause for the join
+/// and the filter when it changed (`None`: the statement's own), and for each source its
+/// position in FROM. An inner join that FROM's order
+/// would make a cross product is reordered (`join::connected_order`); its ON conditions then
+/// join the WHERE clause, which means the same for inner joins. Unchanged when an ON condition
+/// does not bind (its error then names the ON clause, as it should).
+fn join_order(
+    sources: Vec<Source>,
+    joins: Vec<JoinSpec>,
+    where_: Option<&ast::Expr>,
+    ctx: &crate::context::SessionCtx,
+    outer: Option<&OuterRow<'_>>,
+) -> (Vec<Source>, Vec<JoinSpec>, Option<ast::Expr>, Vec<usize>) {
+    let identity: Vec<usize> = (0..sources.len()).collect();
+    let Some(order) = crate::executor::connected_order(&sources, &joins, where_) else {
+        return (sources, joins, None, identity);
+    };
+    let scope = Scope {
+        columns: sources.iter().flat_map(|s| table_scope(&s.table, &s.alias).columns).collect(),
+    };
+    let mut combined = where_.cloned();
+    for spec in &joins {
+        if let JoinSpec::Inner(on) = spec {
+            if bind_expr_in(on, &scope, ctx, "on clause", outer).is_err() {
+                return (sources, joins, None, identity);
+            }
+            let on = ast::Expr::Nested(Box::new(on.clone()));
+            combined = Some(match combined {
+                Some(w) => ast::Expr::BinaryOp {
+                    left: Box::new(ast::Expr::Nested(Box::new(w))),
+                    op: ast::BinaryOperator::And,
+                    right: Box::new(on),
+                },
+                None => on,
+            });
+        }
+    }
+    let mut slots: Vec<Option<Source>> = sources.into_iter().map(Some).collect();
+    let permuted: Vec<Source> = order.iter().filter_map(|&i| slots[i].take()).collect();
+    let specs = permuted.iter().map(|_| JoinSpec::Cross).collect();
+    (permuted, specs, combined, order)
 }
