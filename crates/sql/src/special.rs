@@ -87,11 +87,16 @@ fn alter_table_comment(tokens: &[Token]) -> Option<Special> {
     if words.peek() == Some(&&Token::Eq) {
         words.next();
     }
-    let comment = match words.next() {
-        Some(Token::SingleQuotedString(c) | Token::DoubleQuotedString(c)) => c.clone(),
-        _ => return None,
-    };
+    let comment = quoted(words.next())?;
     words.next().is_none().then_some(Special::AlterTableComment { table, comment })
+}
+
+/// The text of a quoted string token (a LIKE pattern, a comment).
+fn quoted(t: Option<&Token>) -> Option<String> {
+    match t {
+        Some(Token::SingleQuotedString(p) | Token::DoubleQuotedString(p)) => Some(p.clone()),
+        _ => None,
+    }
 }
 
 /// Recognises a special statement in `text`.
@@ -124,10 +129,7 @@ pub fn recognize(text: &str) -> Option<Special> {
         if !keyword("LIKE") {
             return None;
         }
-        let pattern = match words.next() {
-            Some(Token::SingleQuotedString(p) | Token::DoubleQuotedString(p)) => p.clone(),
-            _ => return None,
-        };
+        let pattern = quoted(words.next())?;
         return words.next().is_none().then_some(Special::ShowStatsLike { histograms, pattern });
     }
     if keyword("TABLE") {
@@ -152,10 +154,7 @@ pub fn recognize(text: &str) -> Option<Special> {
         if !keyword("LIKE") {
             return None;
         }
-        let pattern = match words.next() {
-            Some(Token::SingleQuotedString(p) | Token::DoubleQuotedString(p)) => p.clone(),
-            _ => return None,
-        };
+        let pattern = quoted(words.next())?;
         return words.next().is_none().then_some(Special::ShowTableStatusLike { db, pattern });
     }
     if !(keyword("CREATE") && (keyword("DATABASE") || keyword("SCHEMA"))) {
