@@ -48,6 +48,8 @@ class Raw:
 
     def __init__(self, port, host="127.0.0.1", timeout=10):
         self.sock = socket.create_connection((host, port), timeout=timeout)
+        # As real drivers do: a command with no reply (COM_STMT_CLOSE) must not hold back the next.
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.buf = b""
 
     def close(self):

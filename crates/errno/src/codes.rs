@@ -118,6 +118,8 @@ errors! {
     ER_VIEW_WRONG_LIST = 1353, "HY000", "ErrViewWrongList", "In definition of view, derived table or common table expression, SELECT list and column names list have different column counts";
     ER_NON_UPDATABLE_TABLE = 1288, "HY000", "ErrNonUpdatableTable", "The target table %s of the %s is not updatable";
     ER_NON_INSERTABLE_TABLE = 1471, "HY000", "ErrNonInsertableTable", "The target table %s of the %s is not insertable-into";
+    ER_MAX_PREPARED_STMT_COUNT_REACHED = 1461, "42000", "ErrMaxPreparedStmtCountReached", "Can't create more than max_prepared_stmt_count statements (current value: %d)";
+    ER_SP_CURSOR_NOT_OPEN = 1326, "24000", "ErrSpCursorNotOpen", "Cursor is not open";
     ER_UNSUPPORTED_PS = 1295, "HY000", "ErrUnsupportedPs", "This command is not supported in the prepared statement protocol yet";
     ER_TXN_RETRYABLE = 8002, "HY000", "ErrTxnRetryable", "[tikv:8002]can not retry select for update statement";
     ER_WRITE_CONFLICT = 9007, "HY000", "ErrWriteConflict", "Write conflict, txnStartTS=%d, conflictStartTS=%d, conflictCommitTS=%d, key=%s, primary=%s, reason=Optimistic [try again later]";

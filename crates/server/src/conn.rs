@@ -1,6 +1,8 @@
 //! One client connection: handshake, TLS upgrade, authentication, then the command loop.
 
-use std::{sync::Arc, time::Duration};
+mod stmt;
+
+use std::{collections::HashMap, sync::Arc, time::Duration};
 
 use errno::{
     Error, ER_ACCESS_DENIED, ER_CLIENT_INTERACTION_TIMEOUT, ER_HANDSHAKE_ERROR,
@@ -31,7 +33,8 @@ pub async fn serve_connection(shared: Arc<Shared>, tcp: TcpStream, conn_id: u32)
     // Nothing in a handshake is larger than 1 MiB.
     let io = PacketIo::new(Stream::Plain(tcp), 1 << 20);
     let killed = Arc::new(tokio::sync::Notify::new());
-    let mut conn = Conn { shared, io, caps: 0, conn_id, peer, killed: killed.clone() };
+    let mut conn =
+        Conn { shared, io, caps: 0, conn_id, peer, killed: killed.clone(), stmts: HashMap::new() };
     let result = match conn.handshake().await {
         Ok(Some(mut session)) => {
             session.set_kill_waker(Arc::new(move || killed.notify_one()));
@@ -58,6 +61,8 @@ struct Conn {
     peer: String,
     /// Notified when `KILL CONNECTION` (from another connection) closes this one.
     killed: Arc<tokio::sync::Notify>,
+    /// Prepared statements' protocol state, by statement id.
+    stmts: HashMap<u32, stmt::StmtState>,
 }
 
 impl Conn {
@@ -277,6 +282,7 @@ impl Conn {
                 }
                 com::RESET_CONNECTION => {
                     session.reset();
+                    self.stmts.clear();
                     self.ok(session).await?;
                 }
                 com::SET_OPTION => {
@@ -297,13 +303,18 @@ impl Conn {
                     self.io.flush().await?;
                 }
                 com::FIELD_LIST => self.field_list(session, body).await?,
-                // The binary protocol is not built yet: a statement error the client can report
-                // (1295, SQLSTATE HY000) rather than 1047's connection-level 08S01. CLOSE and
-                // SEND_LONG_DATA take no reply.
-                com::STMT_PREPARE | com::STMT_EXECUTE | com::STMT_RESET | com::STMT_FETCH => {
-                    self.send_code(errno::ER_UNSUPPORTED_PS).await?
+                com::STMT_PREPARE => self.stmt_prepare(session, body).await?,
+                com::STMT_EXECUTE => {
+                    self.stmt_execute(session, body).await?;
+                    if session.connection_killed() {
+                        return Ok(());
+                    }
                 }
-                com::STMT_CLOSE | com::STMT_SEND_LONG_DATA => {}
+                com::STMT_FETCH => self.stmt_fetch(session, body).await?,
+                com::STMT_RESET => self.stmt_reset(session, body).await?,
+                // CLOSE and SEND_LONG_DATA take no reply.
+                com::STMT_CLOSE => self.stmt_close(session, body),
+                com::STMT_SEND_LONG_DATA => self.stmt_send_long_data(body),
                 _ => self.send_code(ER_UNKNOWN_COM).await?,
             }
         }

@@ -8,6 +8,7 @@
 //! flags that break PyMySQL's autocommit detection, no max_allowed_packet check, …).
 
 mod auth;
+mod binary;
 mod codec;
 mod conn;
 mod error;

@@ -110,6 +110,7 @@ pub async fn write_result_set(
     deprecate_eof: bool,
     status: u16,
     warnings: u16,
+    binary: bool,
 ) -> Result<(), ProtocolError> {
     let mut p = Vec::with_capacity(9);
     put_lenenc_int(&mut p, columns.len() as u64);
@@ -122,7 +123,11 @@ pub async fn write_result_set(
     }
     let mut buf = Vec::with_capacity(256);
     for row in rows {
-        text_row(columns, row, &mut buf);
+        if binary {
+            crate::binary::binary_row(columns, row, &mut buf);
+        } else {
+            text_row(columns, row, &mut buf);
+        }
         io.write_packet(&buf);
         io.maybe_flush().await?;
     }

@@ -12,6 +12,7 @@ use tracing::warn;
 use types::{ResultColumn, Value};
 
 use crate::{
+    binary::binary_row,
     codec::put_lenenc_int,
     error::ProtocolError,
     packet::PacketIo,
@@ -29,6 +30,8 @@ pub struct WireSink<'a> {
     streaming: Option<Vec<ResultColumn>>,
     buf: Vec<u8>,
     conn_id: u32,
+    /// Rows in the binary protocol's format (COM_STMT_EXECUTE) rather than text.
+    binary: bool,
     /// The first write failure: the statement stops and the connection ends.
     pub error: Option<ProtocolError>,
 }
@@ -44,8 +47,15 @@ impl<'a> WireSink<'a> {
             streaming: None,
             buf: Vec::with_capacity(256),
             conn_id,
+            binary: false,
             error: None,
         }
+    }
+
+    /// The same sink writing rows in the binary protocol's format.
+    pub fn binary(mut self) -> Self {
+        self.binary = true;
+        self
     }
 
     fn check(&mut self, r: std::result::Result<(), ProtocolError>) -> Result<()> {
@@ -78,7 +88,11 @@ impl RowSink for WireSink<'_> {
     fn rows(&mut self, rows: &[Vec<Value>]) -> Result<()> {
         let columns = self.streaming.as_deref().unwrap_or_default();
         for row in rows {
-            text_row(columns, row, &mut self.buf);
+            if self.binary {
+                binary_row(columns, row, &mut self.buf);
+            } else {
+                text_row(columns, row, &mut self.buf);
+            }
             self.io.write_packet(&self.buf);
         }
         let flushed = self.handle.block_on(self.io.maybe_flush());
@@ -118,6 +132,7 @@ impl ResultSink for WireSink<'_> {
                 self.deprecate_eof,
                 status,
                 warnings,
+                self.binary,
             )),
             Ok(ExecResult::Ok(ok)) => {
                 self.io.write_packet(&ok_packet(

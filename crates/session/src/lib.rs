@@ -4,10 +4,12 @@
 //! parses each, carries out transaction control itself, runs everything else through the SQL
 //! layer, keeps `SHOW WARNINGS` diagnostics, and reports the status flags every OK/EOF carries.
 
+mod prepared;
 mod process;
 mod status;
 mod txn;
 
+pub use prepared::PrepareInfo;
 pub use process::{ProcessList, Waker};
 
 pub use status::ServerStatus;
@@ -23,11 +25,14 @@ use std::sync::Arc;
 use catalog::Catalog;
 use errno::{Error, Result};
 use kv::Storage;
+use prepared::PreparedStore;
+use sql::prepare::{PrepareSource, Prepared, SqlPrepare};
 use sql::{
     sysvar::SessionVars, Env, KillType as sqlparser_kill, Level, SessionCtx, StmtClass, TxnStmt,
     Warning,
 };
 use txn::TxnState;
+use types::Value;
 
 /// What every session of one server shares: global variables, the store and its catalog.
 #[derive(Clone)]
@@ -55,6 +60,7 @@ impl SessionManager {
             txn: TxnState::new(self.storage.clone(), self.catalog.clone()),
             catalog: self.catalog.clone(),
             processes: self.processes.clone(),
+            prepared: PreparedStore::new(self.globals.prepared_stmts().clone()),
         }
     }
 
@@ -70,6 +76,7 @@ pub struct Session {
     txn: TxnState,
     catalog: Arc<Catalog>,
     processes: Arc<ProcessList>,
+    prepared: PreparedStore,
 }
 
 /// Where the server sends a COM_QUERY's outcomes: rows as they are produced ([`RowSink`]),
@@ -186,6 +193,13 @@ impl Session {
         text: &str,
         sink: Option<&mut (dyn RowSink + 's)>,
     ) -> Result<ExecResult> {
+        if let Some(sql_prepare) = sql::prepare::recognize(text) {
+            let result = sql_prepare.and_then(|p| self.sql_prepare(p, sink));
+            if let Err(e) = &result {
+                self.record_error(e);
+            }
+            return result;
+        }
         if let Some(special) = sql::special::recognize(text) {
             self.ctx.warnings.clear();
             self.ctx.start_statement();
@@ -210,21 +224,31 @@ impl Session {
                 return Err(e);
             }
         };
-        if !sql::reads_diagnostics(&stmt) {
+        self.execute_parsed(&stmt, text, sink)
+    }
+
+    /// Runs a parsed statement whose source is `text`.
+    fn execute_parsed<'s>(
+        &mut self,
+        stmt: &sql::Statement,
+        text: &str,
+        sink: Option<&mut (dyn RowSink + 's)>,
+    ) -> Result<ExecResult> {
+        if !sql::reads_diagnostics(stmt) {
             self.ctx.warnings.clear();
         }
         self.ctx.start_statement();
         let autocommit_before = self.ctx.vars.bool("autocommit");
-        if let sql::Statement::Kill { modifier, id } = &stmt {
+        if let sql::Statement::Kill { modifier, id } = stmt {
             let result = self.kill(*id, matches!(modifier, Some(sqlparser_kill::Query)));
             if let Err(e) = &result {
                 self.record_error(e);
             }
             return result;
         }
-        let result = match TxnStmt::from_ast(&stmt) {
+        let result = match TxnStmt::from_ast(stmt) {
             Some(t) => self.txn.execute(&t, &self.ctx.vars),
-            None => self.run(&stmt, text, sink),
+            None => self.run(stmt, text, sink),
         };
         // Turning autocommit on commits the open transaction, as in MySQL.
         let result = match result {
@@ -237,6 +261,171 @@ impl Session {
             self.record_error(e);
         }
         result
+    }
+
+    /// Runs prepared statement `p` with `params` (from COM_STMT_EXECUTE or SQL `EXECUTE`).
+    fn execute_bound<'s>(
+        &mut self,
+        p: &Prepared,
+        params: &[Value],
+        sink: Option<&mut (dyn RowSink + 's)>,
+    ) -> Result<ExecResult> {
+        let bound = match p.bind(params) {
+            Ok(b) => b,
+            Err(e) => {
+                self.record_error(&e);
+                return Err(e);
+            }
+        };
+        let Some(stmt) = bound else {
+            return self.execute_one(p.text(), sink);
+        };
+        match sql::stack::stack_needed(p.text()) {
+            Ok(None) => self.execute_parsed(&stmt, p.text(), sink),
+            Ok(Some(bytes)) => stacker::grow(bytes, || self.execute_parsed(&stmt, p.text(), sink)),
+            Err(e) => {
+                self.record_error(&e);
+                Err(e)
+            }
+        }
+    }
+
+    /// `PREPARE`, `EXECUTE` and `DEALLOCATE PREPARE` in SQL.
+    fn sql_prepare<'s>(
+        &mut self,
+        p: SqlPrepare,
+        sink: Option<&mut (dyn RowSink + 's)>,
+    ) -> Result<ExecResult> {
+        match p {
+            SqlPrepare::Prepare { name, source } => {
+                self.ctx.warnings.clear();
+                let text = match source {
+                    PrepareSource::Text(t) => t,
+                    PrepareSource::Var(v) => match self.ctx.user_vars.get(&v) {
+                        Some(Value::Null) | None => {
+                            return Err(Error::fmt(errno::ER_PARSE, &[&"NULL", &1]))
+                        }
+                        Some(Value::Bytes(b)) => String::from_utf8_lossy(b).into_owned(),
+                        Some(v) => v.to_string(),
+                    },
+                };
+                let (prepared, _) = self.parse_and_describe(&text)?;
+                let max = self.ctx.vars.int("max_prepared_stmt_count");
+                self.prepared.add_named(&name, prepared, max)?;
+                Ok(ExecResult::Ok(sql::OkResult {
+                    info: "Statement prepared".into(),
+                    ..Default::default()
+                }))
+            }
+            SqlPrepare::Execute { name, using } => {
+                let Some(p) = self.prepared.get_named(&name) else {
+                    return Err(Error::fmt(errno::ER_UNKNOWN_STMT_HANDLER, &[&name, &"EXECUTE"]));
+                };
+                let params: Vec<Value> = using
+                    .iter()
+                    .map(|v| self.ctx.user_vars.get(v).cloned().unwrap_or(Value::Null))
+                    .collect();
+                self.execute_bound(&p, &params, sink)
+            }
+            SqlPrepare::Deallocate { name } => {
+                self.ctx.warnings.clear();
+                if !self.prepared.remove_named(&name) {
+                    return Err(Error::fmt(
+                        errno::ER_UNKNOWN_STMT_HANDLER,
+                        &[&name, &"DEALLOCATE PREPARE"],
+                    ));
+                }
+                Ok(ExecResult::ok())
+            }
+        }
+    }
+
+    /// COM_STMT_PREPARE: parses `text` once and keeps it; the answer names its parameters and
+    /// describes its result's columns (from the plan of a SELECT that reads tables).
+    pub fn prepare(&mut self, text: &str) -> Result<PrepareInfo> {
+        self.ctx.warnings.clear();
+        let result = self.prepare_inner(text);
+        if let Err(e) = &result {
+            self.record_error(e);
+        }
+        result
+    }
+
+    fn prepare_inner(&mut self, text: &str) -> Result<PrepareInfo> {
+        let (prepared, columns) = self.parse_and_describe(text)?;
+        let params = prepared.params();
+        let max = self.ctx.vars.int("max_prepared_stmt_count");
+        let id = self.prepared.add(prepared, max)?;
+        Ok(PrepareInfo { id, params, columns })
+    }
+
+    /// Parses a statement to prepare and describes its result (checking the names it uses).
+    fn parse_and_describe(&mut self, text: &str) -> Result<(Prepared, Vec<types::ResultColumn>)> {
+        let prepared = Prepared::new(text)?;
+        let columns = match prepared.statement() {
+            Some(stmt) if sql::classify(stmt) == StmtClass::Data => self.describe(stmt, text)?,
+            _ => Vec::new(),
+        };
+        Ok((prepared, columns))
+    }
+
+    /// The result columns of a prepared SELECT, planned in the open transaction (or a
+    /// throwaway one). Only naming errors (unknown table, column, database) fail the prepare;
+    /// anything else (a parameter's value matters) leaves the columns to the execution.
+    fn describe(&mut self, stmt: &sql::Statement, text: &str) -> Result<Vec<types::ResultColumn>> {
+        let autocommit = self.ctx.vars.bool("autocommit");
+        let single = self.txn.ensure(&self.ctx.vars, autocommit)?;
+        let catalog = self.catalog.clone();
+        let result = match self.txn.current() {
+            Ok(txn) => sql::describe(
+                Env { session: &mut self.ctx, catalog: &catalog, txn: Some(txn), sink: None },
+                stmt,
+                text,
+            ),
+            Err(e) => Err(e),
+        };
+        if single {
+            self.txn.rollback();
+        }
+        match result {
+            Ok(columns) => Ok(columns),
+            Err(e) if matches!(e.code, 1046 | 1049 | 1051 | 1052 | 1054 | 1146) => Err(e),
+            Err(_) => Ok(Vec::new()),
+        }
+    }
+
+    /// The number of parameters of prepared statement `id`, or `None` if there is none.
+    pub fn prepared_params(&self, id: u32) -> Option<usize> {
+        self.prepared.get(id).map(|p| p.params())
+    }
+
+    /// COM_STMT_EXECUTE: runs prepared statement `id` with `params`; its outcome (and its rows,
+    /// when `stream`) go to `sink` as for a COM_QUERY. Unknown `id`: error 1243.
+    pub fn execute_prepared_to(
+        &mut self,
+        id: u32,
+        params: &[Value],
+        sink: &mut dyn ResultSink,
+        stream: bool,
+    ) {
+        let r = match self.prepared.get(id) {
+            Some(p) => {
+                let rows: Option<&mut dyn RowSink> = if stream { Some(&mut *sink) } else { None };
+                self.execute_bound(&p, params, rows)
+            }
+            None => {
+                let e = Error::fmt(errno::ER_UNKNOWN_STMT_HANDLER, &[&id, &"stmt_execute"]);
+                self.record_error(&e);
+                Err(e)
+            }
+        };
+        let (status, warnings) = (self.status(), self.warning_count());
+        sink.result(r, status, warnings, false);
+    }
+
+    /// COM_STMT_CLOSE: forgets statement `id` (no answer either way).
+    pub fn close_prepared(&mut self, id: u32) {
+        self.prepared.remove(id);
     }
 
     /// Runs a non-transaction-control statement in the right transaction context.
@@ -407,6 +596,7 @@ impl Session {
     /// session variables from the globals; keeps the user and the current database.
     pub fn reset(&mut self) {
         self.txn.rollback();
+        self.prepared.clear();
         let globals = self.ctx.vars.globals().clone();
         let db = self.ctx.current_db.take();
         let conn_status = std::mem::take(&mut self.ctx.conn_status);

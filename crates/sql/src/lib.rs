@@ -16,6 +16,7 @@ pub mod fk;
 pub mod memory;
 pub mod parser;
 pub mod planner;
+pub mod prepare;
 pub mod result;
 pub mod special;
 pub mod split;
@@ -28,7 +29,7 @@ pub mod txn;
 
 pub use context::{KillFlag, Level, SessionCtx, Warning};
 pub use executor::{
-    change_database, classify, execute, field_list, reads_diagnostics, Env, StmtClass,
+    change_database, classify, describe, execute, field_list, reads_diagnostics, Env, StmtClass,
 };
 pub use parser::parse_statement;
 pub use result::{ExecResult, OkResult, ResultSet, RowSink};

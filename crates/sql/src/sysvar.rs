@@ -144,6 +144,7 @@ vars! {
     "max_allowed_packet", Both, Int { min: 1024, max: 1073741824 }, "67108864";
     "max_connections", Global, Int { min: 0, max: 100000 }, "0";
     "max_execution_time", Both, Int { min: 0, max: MAX_I64 }, "0";
+    "max_prepared_stmt_count", Global, Int { min: -1, max: 1048576 }, "-1";
     "net_buffer_length", Both, Int { min: 1024, max: 1048576 }, "16384";
     "net_read_timeout", Both, Int { min: 1, max: 31536000 }, "30";
     "net_write_timeout", Both, Int { min: 1, max: 31536000 }, "60";
@@ -207,6 +208,8 @@ fn alias_of(name: &str) -> Option<&'static str> {
 pub struct GlobalVars {
     values: Arc<RwLock<HashMap<&'static str, String>>>,
     started: std::time::Instant,
+    /// Prepared statements held by all sessions (`Prepared_stmt_count`).
+    prepared_stmts: Arc<std::sync::atomic::AtomicI64>,
 }
 
 impl GlobalVars {
@@ -219,7 +222,11 @@ impl GlobalVars {
                 values.insert(var.name, value.clone());
             }
         }
-        GlobalVars { values: Arc::new(RwLock::new(values)), started: std::time::Instant::now() }
+        GlobalVars {
+            values: Arc::new(RwLock::new(values)),
+            started: std::time::Instant::now(),
+            prepared_stmts: Arc::default(),
+        }
     }
 
     /// Whether new sessions start in autocommit mode (the handshake's status flag).
@@ -230,6 +237,12 @@ impl GlobalVars {
     /// Seconds since these globals were created (server start), for `SHOW STATUS LIKE 'Uptime'`.
     pub fn uptime_secs(&self) -> u64 {
         self.started.elapsed().as_secs()
+    }
+
+    /// The server's count of prepared statements, which sessions update as they prepare and
+    /// close them (checked against `max_prepared_stmt_count`).
+    pub fn prepared_stmts(&self) -> &Arc<std::sync::atomic::AtomicI64> {
+        &self.prepared_stmts
     }
 
     /// The global value of a variable in canonical text form.

@@ -94,6 +94,23 @@ pub fn classify(stmt: &Statement) -> StmtClass {
     }
 }
 
+/// The columns of the result `stmt` would return, from its plan alone (nothing is read): what
+/// COM_STMT_PREPARE describes. Empty for statements without a result and for queries whose
+/// columns are known only once they run (set operations, WITH, SELECT without tables).
+pub fn describe(env: Env<'_>, stmt: &Statement, text: &str) -> Result<Vec<types::ResultColumn>> {
+    let Env { session: ctx, catalog, txn, .. } = env;
+    match (stmt, txn) {
+        (Statement::Query(q), Some(txn))
+            if select::reads_tables(q) && into_targets(q).is_none() =>
+        {
+            let mut st = StmtTxn::new(txn);
+            let cell = std::cell::RefCell::new(&mut st);
+            query::describe_query(&query::QueryEnv::new(ctx, catalog, &cell), q, text)
+        }
+        _ => Ok(Vec::new()),
+    }
+}
+
 /// Executes one non-transaction-control statement. `text` is the statement's source, used to
 /// name result columns as MySQL does (by the expression's text).
 pub fn execute(env: Env<'_>, stmt: &Statement, text: &str) -> Result<ExecResult> {

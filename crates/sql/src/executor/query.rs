@@ -47,7 +47,12 @@ pub fn table_column(
     {
         flags |= ColumnFlags::NUM;
     }
-    if c.ty.is_binary() {
+    // Dates and times are binary-collated, as MySQL marks them.
+    let temporal = matches!(
+        c.ty.field_type(),
+        FieldType::Date | FieldType::DateTime | FieldType::Timestamp | FieldType::Time
+    );
+    if c.ty.is_binary() || temporal {
         flags |= ColumnFlags::BINARY;
     }
     if matches!(c.ty.field_type(), FieldType::Blob) {
@@ -85,6 +90,8 @@ pub fn table_column(
         decimals: match c.ty.field_type() {
             FieldType::Float | FieldType::Double => 31,
             FieldType::NewDecimal => c.ty.scale as u8,
+            // Fractional-second digits (clients read microseconds by them).
+            FieldType::DateTime | FieldType::Timestamp | FieldType::Time => c.ty.scale as u8,
             _ => 0,
         },
     }
@@ -315,6 +322,21 @@ pub fn execute_table_query(
         })
         .collect();
     Ok(ResultSet { columns, rows: out })
+}
+
+/// The result columns of a SELECT from its plan (nothing runs); empty for set operations and
+/// WITH, whose columns are known once they run.
+pub fn describe_query(
+    env: &QueryEnv<'_, '_, '_>,
+    q: &Query,
+    text: &str,
+) -> Result<Vec<ResultColumn>> {
+    match q.body.as_ref() {
+        SetExpr::Select(select) if q.with.is_none() => {
+            Ok(crate::planner::plan_select(env, q, select, text, None)?.columns)
+        }
+        _ => Ok(Vec::new()),
+    }
 }
 
 /// Executes a top-level SELECT, sending its rows to `sink` batch by batch as the operators

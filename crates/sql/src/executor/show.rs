@@ -130,8 +130,12 @@ pub fn show_status(
         ResultColumn::varchar("Variable_name", 64).not_null(),
         ResultColumn::varchar("Value", 1024),
     ];
-    let mut status: Vec<(String, String)> =
-        vec![("Uptime".into(), ctx.vars.globals().uptime_secs().to_string())];
+    let globals = ctx.vars.globals();
+    let prepared = globals.prepared_stmts().load(std::sync::atomic::Ordering::Relaxed);
+    let mut status: Vec<(String, String)> = vec![
+        ("Prepared_stmt_count".into(), prepared.to_string()),
+        ("Uptime".into(), globals.uptime_secs().to_string()),
+    ];
     if !global {
         status.extend(ctx.conn_status.iter().map(|(k, v)| (k.to_string(), v.clone())));
     }

@@ -1,0 +1,336 @@
+//! Prepared statements: a statement parsed once, its `?` placeholders numbered in text order,
+//! and the values each execution binds into them.
+//!
+//! Binding replaces every placeholder of a copy of the parsed tree with a literal of the
+//! parameter's type (a DOUBLE stays a DOUBLE, a byte string a byte string, a DATETIME a typed
+//! literal), so an execution skips tokenizing and parsing and then runs like any statement.
+//! Also recognises the SQL forms `PREPARE name FROM …`, `EXECUTE name [USING @v, …]` and
+//! `{DEALLOCATE | DROP} PREPARE name`, which the session carries out.
+
+use std::ops::ControlFlow;
+
+use errno::{Error, Result, ER_WRONG_ARGUMENTS};
+use sqlparser::{
+    ast::{self, visit_expressions, visit_expressions_mut, Expr, Statement},
+    dialect::MySqlDialect,
+    tokenizer::{Span, Token, Tokenizer},
+};
+use types::{TemporalKind, Value};
+
+/// A statement prepared once and executed many times.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    text: String,
+    /// The parsed statement with placeholders renamed `?0`, `?1`, … in text order; `None` for a
+    /// statement recognised from its tokens ([`crate::special`]), which is run from its text.
+    stmt: Option<Statement>,
+    params: usize,
+}
+
+impl Prepared {
+    /// Parses `text` (one statement) and numbers its placeholders.
+    pub fn new(text: &str) -> Result<Self> {
+        if crate::special::recognize(text).is_some() {
+            return Ok(Prepared { text: text.to_string(), stmt: None, params: 0 });
+        }
+        let mut stmt = crate::parse_statement(text)?;
+        let mut spans = Vec::new();
+        let _ = visit_expressions(&stmt, |e| {
+            if let Some(span) = placeholder(e) {
+                spans.push(span);
+            }
+            ControlFlow::<()>::Continue(())
+        });
+        // The visitor walks the tree, not the text: rank each placeholder by its position.
+        let mut order: Vec<usize> = (0..spans.len()).collect();
+        order.sort_by_key(|&i| (spans[i].start.line, spans[i].start.column));
+        let mut rank = vec![0; spans.len()];
+        for (r, &i) in order.iter().enumerate() {
+            rank[i] = r;
+        }
+        let mut seen = 0;
+        let _ = visit_expressions_mut(&mut stmt, |e| {
+            if let Expr::Value(v) = e {
+                if let ast::Value::Placeholder(p) = &mut v.value {
+                    *p = format!("?{}", rank[seen]);
+                    seen += 1;
+                }
+            }
+            ControlFlow::<()>::Continue(())
+        });
+        Ok(Prepared { text: text.to_string(), stmt: Some(stmt), params: spans.len() })
+    }
+
+    /// The statement's text as prepared.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// How many `?` parameters an execution supplies.
+    pub fn params(&self) -> usize {
+        self.params
+    }
+
+    /// The parsed statement, placeholders unbound (`None` when it runs from its text).
+    pub fn statement(&self) -> Option<&Statement> {
+        self.stmt.as_ref()
+    }
+
+    /// The statement with `values` in its placeholders (`None` when it runs from its text).
+    /// A wrong number of values is error 1210, as in MySQL.
+    pub fn bind(&self, values: &[Value]) -> Result<Option<Statement>> {
+        if values.len() != self.params {
+            return Err(Error::fmt(ER_WRONG_ARGUMENTS, &[&"EXECUTE"]));
+        }
+        let Some(stmt) = &self.stmt else { return Ok(None) };
+        let mut stmt = stmt.clone();
+        if values.is_empty() {
+            return Ok(Some(stmt));
+        }
+        let mut failed = None;
+        let _ = visit_expressions_mut(&mut stmt, |e| {
+            let Expr::Value(v) = e else { return ControlFlow::Continue(()) };
+            let ast::Value::Placeholder(p) = &v.value else { return ControlFlow::Continue(()) };
+            let Some(value) = p.strip_prefix('?').and_then(|i| i.parse::<usize>().ok()) else {
+                return ControlFlow::Continue(());
+            };
+            match values.get(value).map(|val| literal(val, v.span)) {
+                Some(Ok(lit)) => *e = lit,
+                Some(Err(err)) => {
+                    failed = Some(err);
+                    return ControlFlow::Break(());
+                }
+                None => {}
+            }
+            ControlFlow::Continue(())
+        });
+        match failed {
+            Some(e) => Err(e),
+            None => Ok(Some(stmt)),
+        }
+    }
+}
+
+fn placeholder(e: &Expr) -> Option<Span> {
+    match e {
+        Expr::Value(v) if matches!(v.value, ast::Value::Placeholder(_)) => Some(v.span),
+        _ => None,
+    }
+}
+
+/// A literal expression with `v`'s value and type.
+fn literal(v: &Value, span: Span) -> Result<Expr> {
+    let plain = |value: ast::Value| Expr::Value(ast::ValueWithSpan { value, span });
+    let typed = |data_type: ast::DataType, text: String| {
+        Expr::TypedString(ast::TypedString {
+            data_type,
+            value: ast::ValueWithSpan { value: ast::Value::SingleQuotedString(text), span },
+            uses_odbc_syntax: false,
+        })
+    };
+    Ok(match v {
+        Value::Null => plain(ast::Value::Null),
+        Value::Int(i) => plain(ast::Value::Number(i.to_string(), false)),
+        Value::UInt(u) => plain(ast::Value::Number(u.to_string(), false)),
+        Value::Decimal(d) => plain(ast::Value::Number(d.to_string(), false)),
+        // The exponent keeps it a DOUBLE (`1.5` alone would be an exact DECIMAL).
+        Value::Double(d) if d.is_finite() => plain(ast::Value::Number(format!("{d:e}"), false)),
+        Value::Double(_) => return Err(Error::fmt(ER_WRONG_ARGUMENTS, &[&"EXECUTE"])),
+        Value::String(s) => plain(ast::Value::SingleQuotedString(s.clone())),
+        Value::Bytes(b) => plain(ast::Value::HexStringLiteral(hex(b))),
+        Value::Temporal(t) => {
+            let ty = match t.kind {
+                TemporalKind::Date => ast::DataType::Date,
+                _ => ast::DataType::Datetime(None),
+            };
+            typed(ty, t.to_string())
+        }
+        Value::Time(d) => typed(ast::DataType::Time(None, ast::TimezoneInfo::None), d.to_string()),
+    })
+}
+
+fn hex(b: &[u8]) -> String {
+    use std::fmt::Write;
+    let mut s = String::with_capacity(b.len() * 2);
+    for byte in b {
+        let _ = write!(s, "{byte:02X}");
+    }
+    s
+}
+
+/// The SQL statements that manage prepared statements by name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SqlPrepare {
+    /// `PREPARE name FROM 'text'` or `PREPARE name FROM @var`.
+    Prepare {
+        /// The statement's name (case-insensitive: kept lowercase).
+        name: String,
+        /// Where its text comes from.
+        source: PrepareSource,
+    },
+    /// `EXECUTE name [USING @a, @b, …]`.
+    Execute {
+        /// The statement's name, lowercase.
+        name: String,
+        /// The user variables whose values fill the placeholders, in order.
+        using: Vec<String>,
+    },
+    /// `DEALLOCATE PREPARE name` / `DROP PREPARE name`.
+    Deallocate {
+        /// The statement's name, lowercase.
+        name: String,
+    },
+}
+
+/// The text of a `PREPARE`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PrepareSource {
+    /// A string literal.
+    Text(String),
+    /// A user variable holding the text (name lowercase, without `@`).
+    Var(String),
+}
+
+/// Recognises `PREPARE`, `EXECUTE` and `DEALLOCATE`/`DROP PREPARE`; `None` for anything else.
+/// A malformed one is a syntax error.
+pub fn recognize(text: &str) -> Option<Result<SqlPrepare>> {
+    let mut first = text.trim_start().split(|c: char| !c.is_ascii_alphabetic());
+    let head = first.next()?.to_ascii_uppercase();
+    if !matches!(head.as_str(), "PREPARE" | "EXECUTE" | "DEALLOCATE" | "DROP") {
+        return None;
+    }
+    let tokens = Tokenizer::new(&MySqlDialect {}, text).tokenize().ok()?;
+    let mut words = tokens
+        .into_iter()
+        .filter(|t| !matches!(t, Token::Whitespace(_) | Token::SemiColon | Token::EOF))
+        .peekable();
+    let word = |t: Option<&Token>| match t {
+        Some(Token::Word(w)) => Some(w.value.to_ascii_lowercase()),
+        _ => None,
+    };
+    let keyword = |t: Option<&Token>, k: &str| matches!(t, Some(Token::Word(w)) if w.quote_style.is_none() && w.value.eq_ignore_ascii_case(k));
+    let syntax = || Error::fmt(errno::ER_PARSE, &[&text.chars().take(80).collect::<String>(), &1]);
+    let first = words.next();
+    let parsed = if keyword(first.as_ref(), "PREPARE") {
+        let name = word(words.next().as_ref());
+        let from = keyword(words.next().as_ref(), "FROM");
+        let source = match words.next() {
+            Some(Token::SingleQuotedString(s) | Token::DoubleQuotedString(s)) => {
+                Some(PrepareSource::Text(s))
+            }
+            Some(Token::Word(w)) if w.value.starts_with('@') => {
+                Some(PrepareSource::Var(w.value[1..].to_ascii_lowercase()))
+            }
+            Some(Token::AtSign) => word(words.next().as_ref()).map(PrepareSource::Var),
+            _ => None,
+        };
+        match (name, from, source) {
+            (Some(name), true, Some(source)) => Some(SqlPrepare::Prepare { name, source }),
+            _ => None,
+        }
+    } else if keyword(first.as_ref(), "EXECUTE") {
+        let name = word(words.next().as_ref());
+        let mut using = Vec::new();
+        let mut ok = true;
+        if words.peek().is_some() {
+            ok = keyword(words.next().as_ref(), "USING");
+            while ok {
+                match words.next() {
+                    Some(Token::Word(w)) if w.value.starts_with('@') => {
+                        using.push(w.value[1..].to_ascii_lowercase())
+                    }
+                    Some(Token::AtSign) => match word(words.next().as_ref()) {
+                        Some(v) => using.push(v),
+                        None => ok = false,
+                    },
+                    _ => ok = false,
+                }
+                match words.next() {
+                    Some(Token::Comma) => {}
+                    None => break,
+                    _ => ok = false,
+                }
+            }
+        }
+        name.filter(|_| ok).map(|name| SqlPrepare::Execute { name, using })
+    } else if keyword(first.as_ref(), "DEALLOCATE") || keyword(first.as_ref(), "DROP") {
+        if !keyword(words.next().as_ref(), "PREPARE") {
+            return None;
+        }
+        word(words.next().as_ref()).map(|name| SqlPrepare::Deallocate { name })
+    } else {
+        return None;
+    };
+    if words.next().is_some() {
+        return Some(Err(syntax()));
+    }
+    Some(parsed.ok_or_else(syntax))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_are_numbered_in_text_order() {
+        let p = Prepared::new("UPDATE t SET a = ?, b = ? WHERE id = ? LIMIT ?").unwrap();
+        assert_eq!(p.params(), 4);
+        let s = p
+            .bind(&[Value::Int(1), Value::String("x'y".into()), Value::Int(-3), Value::UInt(2)])
+            .unwrap()
+            .unwrap();
+        assert_eq!(s.to_string(), "UPDATE t SET a = 1, b = 'x''y' WHERE id = -3 LIMIT 2");
+    }
+
+    #[test]
+    fn values_keep_their_types() {
+        let p = Prepared::new("SELECT ?, ?, ?, ?").unwrap();
+        let t = types::Temporal::parse(TemporalKind::DateTime, "2024-01-02 03:04:05").unwrap();
+        let s = p
+            .bind(&[
+                Value::Double(1.5),
+                Value::Bytes(vec![0, 255]),
+                Value::Temporal(t),
+                Value::Null,
+            ])
+            .unwrap()
+            .unwrap();
+        assert_eq!(s.to_string(), "SELECT 1.5e0, X'00FF', DATETIME '2024-01-02 03:04:05', NULL");
+    }
+
+    #[test]
+    fn wrong_count_is_1210() {
+        let p = Prepared::new("SELECT ? + ?").unwrap();
+        assert_eq!(p.bind(&[Value::Int(1)]).unwrap_err().code, 1210);
+    }
+
+    #[test]
+    fn sql_forms() {
+        assert_eq!(
+            recognize("PREPARE s1 FROM 'SELECT ?'").unwrap().unwrap(),
+            SqlPrepare::Prepare {
+                name: "s1".into(),
+                source: PrepareSource::Text("SELECT ?".into())
+            }
+        );
+        assert_eq!(
+            recognize("prepare S FROM @q").unwrap().unwrap(),
+            SqlPrepare::Prepare { name: "s".into(), source: PrepareSource::Var("q".into()) }
+        );
+        assert_eq!(
+            recognize("EXECUTE s USING @a, @B").unwrap().unwrap(),
+            SqlPrepare::Execute { name: "s".into(), using: vec!["a".into(), "b".into()] }
+        );
+        assert_eq!(
+            recognize("EXECUTE s").unwrap().unwrap(),
+            SqlPrepare::Execute { name: "s".into(), using: vec![] }
+        );
+        assert_eq!(
+            recognize("DROP PREPARE s;").unwrap().unwrap(),
+            SqlPrepare::Deallocate { name: "s".into() }
+        );
+        assert!(recognize("DROP TABLE t").is_none());
+        assert!(recognize("SELECT 1").is_none());
+        assert_eq!(recognize("EXECUTE s USING 1").unwrap().unwrap_err().code, 1064);
+    }
+}
