@@ -29,13 +29,16 @@ fn main() -> ExitCode {
     };
     let settings = Settings::resolve(cli, file);
     init_logging(&settings.log_level);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
-        Ok(r) => r,
-        Err(e) => {
-            error!("cannot start runtime: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
+    // The runtime only accepts connections and waits for signals: each connection runs on a
+    // thread of its own (see the server crate).
+    let runtime =
+        match tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build() {
+            Ok(r) => r,
+            Err(e) => {
+                error!("cannot start runtime: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
     let result = runtime.block_on(run(settings));
     // Tasks still alive after the drain (none in a clean shutdown) must not hold up the exit.
     runtime.shutdown_timeout(Duration::from_secs(5));

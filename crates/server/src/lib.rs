@@ -1,8 +1,9 @@
 //! FerroDB's MySQL wire-protocol server.
 //!
-//! The listener accepts TCP connections and runs each on its own task: greeting, optional TLS
-//! upgrade (SSLRequest), authentication, then the command loop that hands COM_QUERY text to a
-//! [`session::Session`] and encodes its results. Nothing here knows SQL or storage.
+//! The listener accepts TCP connections and runs each on its own thread with blocking I/O:
+//! greeting, optional TLS upgrade (SSLRequest), authentication, then the command loop that
+//! hands COM_QUERY text and prepared statements to a [`session::Session`] and encodes its
+//! results. Nothing here knows SQL or storage.
 //!
 //! Why not `opensrv-mysql`: see ARCHITECTURE.md (no caching_sha2 AuthMoreData, hard-coded status
 //! flags that break PyMySQL's autocommit detection, no max_allowed_packet check, …).
@@ -25,16 +26,22 @@ pub use error::ProtocolError;
 pub use session::{server_version, GlobalVars, SessionManager};
 
 use std::{
+    collections::HashMap,
     future::Future,
+    net::{Shutdown, TcpStream},
     sync::{
-        atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering},
-        Arc,
+        atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering},
+        Arc, Mutex,
     },
     time::{Duration, Instant},
 };
 
-use tokio::{net::TcpListener, sync::watch, task::JoinSet};
+use tokio::net::TcpListener;
 use tracing::{info, warn};
+
+/// Stack of a connection's thread: statements nested up to 256 levels run
+/// on it (deeper ones get a stack of their own: `sql::stack`); untouched pages cost no memory.
+const CONNECTION_STACK: usize = 4 << 20;
 
 /// How the server is set up.
 pub struct ServerConfig {
@@ -57,7 +64,10 @@ pub struct Shared {
     users: UserStore,
     tls: Option<tls::Tls>,
     require_secure_transport: bool,
-    shutdown: watch::Sender<bool>,
+    /// Set once the server stops: connections close after their statement.
+    shutting_down: AtomicBool,
+    /// Each open connection's socket, to wake its thread out of a read at shutdown.
+    sockets: Mutex<HashMap<u32, TcpStream>>,
     started: Instant,
     questions: AtomicU64,
     connected: AtomicUsize,
@@ -66,6 +76,15 @@ pub struct Shared {
 impl Shared {
     fn globals_autocommit(&self) -> bool {
         self.sessions.globals().autocommit()
+    }
+
+    fn is_shutting_down(&self) -> bool {
+        self.shutting_down.load(Ordering::Acquire)
+    }
+
+    fn sockets(&self) -> std::sync::MutexGuard<'_, HashMap<u32, TcpStream>> {
+        // Each update is one insert or remove: a poisoned map is still whole.
+        self.sockets.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     fn count_question(&self) {
@@ -94,7 +113,6 @@ pub struct Server {
 impl Server {
     /// A server with the given configuration.
     pub fn new(config: ServerConfig) -> Self {
-        let (shutdown, _) = watch::channel(false);
         Server {
             shared: Arc::new(Shared {
                 version: server_version().to_string(),
@@ -102,7 +120,8 @@ impl Server {
                 users: config.users,
                 tls: config.tls,
                 require_secure_transport: config.require_secure_transport,
-                shutdown,
+                shutting_down: AtomicBool::new(false),
+                sockets: Mutex::new(HashMap::new()),
                 started: Instant::now(),
                 questions: AtomicU64::new(0),
                 connected: AtomicUsize::new(0),
@@ -115,38 +134,70 @@ impl Server {
     /// Accepts connections until `shutdown` completes, then stops accepting, tells idle
     /// connections to close, and waits (up to the grace period) for statements in flight.
     pub async fn serve(&self, listener: TcpListener, shutdown: impl Future<Output = ()>) {
-        let mut conns = JoinSet::new();
         tokio::pin!(shutdown);
         loop {
             tokio::select! {
                 _ = &mut shutdown => break,
                 accepted = listener.accept() => match accepted {
-                    Ok((tcp, _)) => {
-                        let id = self.next_conn_id.fetch_add(1, Ordering::Relaxed);
-                        let shared = self.shared.clone();
-                        shared.connected.fetch_add(1, Ordering::Relaxed);
-                        conns.spawn(async move {
-                            conn::serve_connection(shared.clone(), tcp, id).await;
-                            shared.connected.fetch_sub(1, Ordering::Relaxed);
-                        });
-                    }
+                    Ok((tcp, _)) => self.spawn_connection(tcp),
                     Err(e) => {
                         // Out of file descriptors and the like: back off, keep serving.
                         warn!(error = %e, "accept failed");
                         tokio::time::sleep(Duration::from_millis(50)).await;
                     }
                 },
-                Some(_) = conns.join_next(), if !conns.is_empty() => {}
             }
         }
         drop(listener);
-        info!(connections = conns.len(), "shutting down: waiting for connections");
-        // send_replace stores the flag even when no connection is listening at this instant.
-        self.shared.shutdown.send_replace(true);
-        let drain = async { while conns.join_next().await.is_some() {} };
-        if tokio::time::timeout(self.grace, drain).await.is_err() {
-            warn!("shutdown grace period over; closing remaining connections");
-            conns.abort_all();
+        let open = self.shared.connected.load(Ordering::Relaxed);
+        info!(connections = open, "shutting down: waiting for connections");
+        self.shared.shutting_down.store(true, Ordering::Release);
+        // Wake every thread waiting for a command; one running a statement sees the flag when
+        // it next reads.
+        for tcp in self.shared.sockets().values() {
+            let _ = tcp.shutdown(Shutdown::Read);
+        }
+        let deadline = Instant::now() + self.grace;
+        while self.shared.connected.load(Ordering::Relaxed) > 0 {
+            if Instant::now() >= deadline {
+                warn!("shutdown grace period over; closing remaining connections");
+                for tcp in self.shared.sockets().values() {
+                    let _ = tcp.shutdown(Shutdown::Both);
+                }
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
+    /// Runs one accepted connection on a thread of its own.
+    fn spawn_connection(&self, tcp: tokio::net::TcpStream) {
+        let id = self.next_conn_id.fetch_add(1, Ordering::Relaxed);
+        let tcp = match tcp.into_std().and_then(|t| t.set_nonblocking(false).map(|()| t)) {
+            Ok(t) => t,
+            Err(e) => return warn!(error = %e, "cannot take over an accepted socket"),
+        };
+        let shared = self.shared.clone();
+        if let Ok(clone) = tcp.try_clone() {
+            shared.sockets().insert(id, clone);
+        }
+        shared.connected.fetch_add(1, Ordering::Relaxed);
+        let spawned = std::thread::Builder::new()
+            .name(format!("conn-{id}"))
+            .stack_size(CONNECTION_STACK)
+            .spawn({
+                let shared = shared.clone();
+                move || {
+                    conn::serve_connection(shared.clone(), tcp, id);
+                    shared.sockets().remove(&id);
+                    shared.connected.fetch_sub(1, Ordering::Relaxed);
+                }
+            });
+        if let Err(e) = spawned {
+            // Out of threads: the socket closes when the closure (and the stream) is dropped.
+            warn!(error = %e, "cannot start a connection thread");
+            shared.sockets().remove(&id);
+            shared.connected.fetch_sub(1, Ordering::Relaxed);
         }
     }
 }

@@ -4,7 +4,7 @@
 //! buffered, writes are batched into one buffer and flushed once per response.
 
 use bytes::{Buf, BytesMut};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use std::io::{Read, Write};
 
 use crate::{error::ProtocolError, stream::Stream};
 
@@ -68,13 +68,32 @@ impl PacketIo {
         self.stream.is_tls()
     }
 
-    async fn fill(&mut self, n: usize) -> Result<(), ProtocolError> {
+    /// The transport (for its TCP socket).
+    pub fn stream(&self) -> &Stream {
+        &self.stream
+    }
+
+    fn fill(&mut self, n: usize) -> Result<(), ProtocolError> {
+        let mut chunk = [0u8; 16 * 1024];
         while self.rbuf.len() < n {
-            self.rbuf.reserve(n - self.rbuf.len());
-            let read = self.stream.read_buf(&mut self.rbuf).await?;
+            let want = (n - self.rbuf.len()).max(4096).min(chunk.len());
+            let read = match self.stream.read(&mut chunk[..want]) {
+                Ok(r) => r,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                    ) =>
+                {
+                    return Err(ProtocolError::IdleTimeout)
+                }
+                Err(e) => return Err(e.into()),
+            };
             if read == 0 {
                 return Err(std::io::Error::from(std::io::ErrorKind::UnexpectedEof).into());
             }
+            self.rbuf.extend_from_slice(&chunk[..read]);
         }
         Ok(())
     }
@@ -82,10 +101,10 @@ impl PacketIo {
     /// Reads one logical packet (joining 16 MiB continuation frames).
     ///
     /// A payload over `max_packet` is refused before it is read into memory.
-    pub async fn read_packet(&mut self) -> Result<Vec<u8>, ProtocolError> {
+    pub fn read_packet(&mut self) -> Result<Vec<u8>, ProtocolError> {
         let mut payload = Vec::new();
         loop {
-            self.fill(4).await?;
+            self.fill(4)?;
             let len = usize::from(self.rbuf[0])
                 | usize::from(self.rbuf[1]) << 8
                 | usize::from(self.rbuf[2]) << 16;
@@ -98,7 +117,7 @@ impl PacketIo {
                 return Err(ProtocolError::TooLarge(payload.len() + len));
             }
             self.rbuf.advance(4);
-            self.fill(len).await?;
+            self.fill(len)?;
             payload.extend_from_slice(&self.rbuf[..len]);
             self.rbuf.advance(len);
             if len < MAX_FRAME {
@@ -130,26 +149,27 @@ impl PacketIo {
     }
 
     /// Writes queued packets if the buffer is large (bounded memory for big results).
-    pub async fn maybe_flush(&mut self) -> Result<(), ProtocolError> {
+    pub fn maybe_flush(&mut self) -> Result<(), ProtocolError> {
         if self.out.len() >= FLUSH_AT {
-            self.flush().await?;
+            self.flush()?;
         }
         Ok(())
     }
 
     /// Writes all queued packets to the socket.
-    pub async fn flush(&mut self) -> Result<(), ProtocolError> {
+    pub fn flush(&mut self) -> Result<(), ProtocolError> {
         if !self.out.is_empty() {
-            self.stream.write_all(&self.out).await?;
+            let r = self.stream.write_all(&self.out);
             self.out.clear();
+            r?;
         }
-        self.stream.flush().await?;
+        self.stream.flush()?;
         Ok(())
     }
 
     /// Flushes and shuts the transport down.
-    pub async fn shutdown(&mut self) {
-        let _ = self.flush().await;
-        let _ = self.stream.shutdown().await;
+    pub fn shutdown(&mut self) {
+        let _ = self.flush();
+        self.stream.shutdown();
     }
 }

@@ -103,7 +103,7 @@ pub fn text_row(columns: &[ResultColumn], row: &[Value], buf: &mut Vec<u8>) {
 
 /// Writes a whole text result set. `deprecate_eof` selects the OK terminator; `status` goes into
 /// the terminator (with MORE_RESULTS_EXISTS when another result follows).
-pub async fn write_result_set(
+pub fn write_result_set(
     io: &mut PacketIo,
     columns: &[ResultColumn],
     rows: &[Vec<Value>],
@@ -129,7 +129,7 @@ pub async fn write_result_set(
             text_row(columns, row, &mut buf);
         }
         io.write_packet(&buf);
-        io.maybe_flush().await?;
+        io.maybe_flush()?;
     }
     if deprecate_eof {
         io.write_packet(&ok_packet(0xfe, 0, 0, status, warnings, ""));

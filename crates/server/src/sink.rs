@@ -2,12 +2,10 @@
 //! batch by batch as the operators produce them (flushed whenever the buffer fills), and each
 //! statement's terminator, OK or ERR follows as soon as the session knows it.
 //!
-//! Statements run synchronously under `block_in_place`, so writes reach the socket through
-//! the runtime's handle (`Handle::block_on`), which is allowed on such a thread.
+//! Statements run on the connection's own thread, which writes to its socket directly.
 
 use errno::Result;
 use session::{ExecResult, ResultSink, RowSink, ServerStatus};
-use tokio::runtime::Handle;
 use tracing::warn;
 use types::{ResultColumn, Value};
 
@@ -22,7 +20,6 @@ use crate::{
 /// The wire side of [`ResultSink`] for one COM_QUERY.
 pub struct WireSink<'a> {
     io: &'a mut PacketIo,
-    handle: Handle,
     deprecate_eof: bool,
     /// Status flags for the EOF after column definitions (the final ones come with the result).
     status_hint: u16,
@@ -41,7 +38,6 @@ impl<'a> WireSink<'a> {
     pub fn new(io: &'a mut PacketIo, deprecate_eof: bool, status_hint: u16, conn_id: u32) -> Self {
         WireSink {
             io,
-            handle: Handle::current(),
             deprecate_eof,
             status_hint,
             streaming: None,
@@ -95,7 +91,7 @@ impl RowSink for WireSink<'_> {
             }
             self.io.write_packet(&self.buf);
         }
-        let flushed = self.handle.block_on(self.io.maybe_flush());
+        let flushed = self.io.maybe_flush();
         self.check(flushed)
     }
 }
@@ -125,7 +121,7 @@ impl ResultSink for WireSink<'_> {
                 self.io.write_packet(&err_packet(&e));
                 Ok(())
             }
-            Ok(ExecResult::Rows(rs)) => self.handle.block_on(write_result_set(
+            Ok(ExecResult::Rows(rs)) => write_result_set(
                 self.io,
                 &rs.columns,
                 &rs.rows,
@@ -133,7 +129,7 @@ impl ResultSink for WireSink<'_> {
                 status,
                 warnings,
                 self.binary,
-            )),
+            ),
             Ok(ExecResult::Ok(ok)) => {
                 self.io.write_packet(&ok_packet(
                     0,

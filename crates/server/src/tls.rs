@@ -1,4 +1,4 @@
-//! TLS: the rustls acceptor, from given PEM files or from a local CA generated on first start.
+//! TLS: the rustls server configuration, from given PEM files or from a local CA generated on first start.
 //!
 //! With no `--ssl-cert/--ssl-key`, the first start writes `tls/ca.pem`, `tls/ca-key.pem`,
 //! `tls/server.pem` and `tls/server-key.pem` into the data directory; later starts reuse them.
@@ -21,7 +21,6 @@ use rustls::{
     server::WebPkiClientVerifier,
     RootCertStore, ServerConfig,
 };
-use tokio_rustls::TlsAcceptor;
 
 /// Where certificates come from.
 #[derive(Debug, Clone, Default)]
@@ -34,11 +33,11 @@ pub struct TlsOptions {
     pub ca: Option<PathBuf>,
 }
 
-/// A ready TLS acceptor and the files it uses.
+/// A ready TLS configuration and the files it uses.
 #[derive(Clone)]
 pub struct Tls {
-    /// Accepts TLS on a connection after its SSLRequest.
-    pub acceptor: TlsAcceptor,
+    /// The rustls server configuration a connection's TLS session starts from.
+    pub config: Arc<rustls::ServerConfig>,
     /// The certificate file in use.
     pub cert_path: PathBuf,
     /// The key file in use.
@@ -73,7 +72,7 @@ fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> TlsError + '_ {
     move |source| TlsError::Io { path: path.to_path_buf(), source }
 }
 
-/// Builds the acceptor from `opts`, generating a local CA under `data_dir/tls` when no
+/// Builds the configuration from `opts`, generating a local CA under `data_dir/tls` when no
 /// certificate is given.
 pub fn setup(data_dir: &Path, opts: &TlsOptions) -> Result<Tls, TlsError> {
     let (cert_path, key_path, generated_ca) = match (&opts.cert, &opts.key) {
@@ -109,7 +108,7 @@ pub fn setup(data_dir: &Path, opts: &TlsOptions) -> Result<Tls, TlsError> {
     let config =
         builder.with_single_cert(certs, key).map_err(|e| TlsError::Config(e.to_string()))?;
     Ok(Tls {
-        acceptor: TlsAcceptor::from(Arc::new(config)),
+        config: Arc::new(config),
         cert_path,
         key_path,
         ca_path: generated_ca.or_else(|| opts.ca.clone()),

@@ -68,15 +68,15 @@ impl ResultSink for Collect {
 
 impl Conn {
     /// COM_STMT_PREPARE: the statement's id, its parameters and result columns.
-    pub(super) async fn stmt_prepare(
+    pub(super) fn stmt_prepare(
         &mut self,
         session: &mut Session,
         body: &[u8],
     ) -> Result<(), ProtocolError> {
         let text = Session::decode_query(body);
-        let info = match tokio::task::block_in_place(|| session.prepare(&text)) {
+        let info = match session.prepare(&text) {
             Ok(info) => info,
-            Err(e) => return self.send_error(&e).await,
+            Err(e) => return self.send_error(&e),
         };
         let deprecate_eof = self.caps & cap::DEPRECATE_EOF != 0;
         let status = session.status().0;
@@ -107,22 +107,22 @@ impl Conn {
             }
         }
         self.stmts.insert(info.id, StmtState { params: info.params, ..Default::default() });
-        self.io.flush().await
+        self.io.flush()
     }
 
     /// COM_STMT_EXECUTE: binds the parameters and runs the statement; rows come back in the
     /// binary format, or stay in a cursor when the client asks for one.
-    pub(super) async fn stmt_execute(
+    pub(super) fn stmt_execute(
         &mut self,
         session: &mut Session,
         body: &[u8],
     ) -> Result<(), ProtocolError> {
         let mut r = Reader::new(body);
         let (Ok(id), Ok(flags), Ok(_iterations)) = (r.u32(), r.u8(), r.u32()) else {
-            return self.send_code(errno::ER_MALFORMED_PACKET).await;
+            return self.send_code(errno::ER_MALFORMED_PACKET);
         };
         let Some(state) = self.stmts.get_mut(&id) else {
-            return self.send_error(&unknown_stmt(id, "stmt_execute")).await;
+            return self.send_error(&unknown_stmt(id, "stmt_execute"));
         };
         state.cursor = None;
         let decoded = decode_params(r.rest(), state.params, &mut state.types, &mut state.long_data);
@@ -130,35 +130,35 @@ impl Conn {
         state.long_data.clear();
         let params = match decoded {
             Ok(p) => p,
-            Err(e) => return self.send_error(&e).await,
+            Err(e) => return self.send_error(&e),
         };
         if flags & !CURSOR_READ_ONLY & 0x0f != 0 {
             let e = Error::msg(errno::ER_INTERNAL, format!("unsupported cursor flag: {flags:#x}"));
-            return self.send_error(&e).await;
+            return self.send_error(&e);
         }
         if flags & CURSOR_READ_ONLY != 0 {
-            return self.execute_with_cursor(session, id, &params).await;
+            return self.execute_with_cursor(session, id, &params);
         }
         let deprecate_eof = self.caps & cap::DEPRECATE_EOF != 0;
         let status = session.status().0;
         let mut sink = WireSink::new(&mut self.io, deprecate_eof, status, self.conn_id).binary();
-        tokio::task::block_in_place(|| session.execute_prepared_to(id, &params, &mut sink, true));
+        session.execute_prepared_to(id, &params, &mut sink, true);
         if let Some(e) = sink.error {
             return Err(e);
         }
-        self.io.flush().await
+        self.io.flush()
     }
 
     /// Runs the statement whole and keeps its rows for COM_STMT_FETCH; the answer is the
     /// column definitions and an EOF carrying CURSOR_EXISTS (as MySQL and TiDB send it).
-    async fn execute_with_cursor(
+    fn execute_with_cursor(
         &mut self,
         session: &mut Session,
         id: u32,
         params: &[Value],
     ) -> Result<(), ProtocolError> {
         let mut out = Collect(None, ServerStatus::default(), 0);
-        tokio::task::block_in_place(|| session.execute_prepared_to(id, params, &mut out, false));
+        session.execute_prepared_to(id, params, &mut out, false);
         let Collect(result, status, warnings) = out;
         let result = result.unwrap_or_else(|| Ok(ExecResult::ok()));
         match result {
@@ -173,45 +173,45 @@ impl Conn {
                 if let Some(state) = self.stmts.get_mut(&id) {
                     state.cursor = Some(Cursor { columns: rs.columns, rows: rs.rows.into_iter() });
                 }
-                self.io.flush().await
+                self.io.flush()
             }
             Ok(ExecResult::Ok(ok)) => {
                 let p =
                     ok_packet(0, ok.affected_rows, ok.last_insert_id, status.0, warnings, &ok.info);
                 self.io.write_packet(&p);
-                self.io.flush().await
+                self.io.flush()
             }
             Ok(ExecResult::Streamed { .. }) => {
                 let e = Error::msg(errno::ER_INTERNAL, "cursor result was streamed");
-                self.send_error(&e).await
+                self.send_error(&e)
             }
-            Err(e) => self.send_error(&e).await,
+            Err(e) => self.send_error(&e),
         }
     }
 
     /// COM_STMT_FETCH: up to n rows of the statement's open cursor.
-    pub(super) async fn stmt_fetch(
+    pub(super) fn stmt_fetch(
         &mut self,
         session: &mut Session,
         body: &[u8],
     ) -> Result<(), ProtocolError> {
         let mut r = Reader::new(body);
         let (Ok(id), Ok(count)) = (r.u32(), r.u32()) else {
-            return self.send_code(errno::ER_MALFORMED_PACKET).await;
+            return self.send_code(errno::ER_MALFORMED_PACKET);
         };
         let deprecate_eof = self.caps & cap::DEPRECATE_EOF != 0;
         let status = session.status().0 | CURSOR_EXISTS;
         let Some(state) = self.stmts.get_mut(&id) else {
-            return self.send_error(&unknown_stmt(id, "stmt_fetch")).await;
+            return self.send_error(&unknown_stmt(id, "stmt_fetch"));
         };
         let Some(cursor) = state.cursor.as_mut() else {
-            return self.send_code(errno::ER_SP_CURSOR_NOT_OPEN).await;
+            return self.send_code(errno::ER_SP_CURSOR_NOT_OPEN);
         };
         let mut buf = Vec::with_capacity(256);
         for row in cursor.rows.by_ref().take(count.max(1) as usize) {
             binary_row(&cursor.columns, &row, &mut buf);
             self.io.write_packet(&buf);
-            self.io.maybe_flush().await?;
+            self.io.maybe_flush()?;
         }
         let done = cursor.rows.len() == 0;
         let status = if done {
@@ -225,7 +225,7 @@ impl Conn {
         } else {
             self.io.write_packet(&eof_packet(0, status));
         }
-        self.io.flush().await
+        self.io.flush()
     }
 
     /// COM_STMT_SEND_LONG_DATA: appends to a parameter's value (no answer, even on error, as
@@ -241,21 +241,21 @@ impl Conn {
     }
 
     /// COM_STMT_RESET: drops long data and the open cursor.
-    pub(super) async fn stmt_reset(
+    pub(super) fn stmt_reset(
         &mut self,
         session: &mut Session,
         body: &[u8],
     ) -> Result<(), ProtocolError> {
         let Ok(id) = Reader::new(body).u32() else {
-            return self.send_code(errno::ER_MALFORMED_PACKET).await;
+            return self.send_code(errno::ER_MALFORMED_PACKET);
         };
         match self.stmts.get_mut(&id) {
             Some(state) => {
                 state.long_data.clear();
                 state.cursor = None;
-                self.ok(session).await
+                self.ok(session)
             }
-            None => self.send_error(&unknown_stmt(id, "stmt_reset")).await,
+            None => self.send_error(&unknown_stmt(id, "stmt_reset")),
         }
     }
 
