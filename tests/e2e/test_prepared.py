@@ -360,3 +360,39 @@ def test_sql_prepare_execute_deallocate(server):
             cur.execute("DEALLOCATE PREPARE s3")
     finally:
         c.close()
+
+
+def test_point_get_fast_path_follows_schema_and_types(cnx):
+    cur = cnx.cursor(prepared=True)
+    cur.execute("DROP TABLE IF EXISTS ps_point")
+    cur.execute("CREATE TABLE ps_point (id BIGINT PRIMARY KEY, k INT, c VARCHAR(10))")
+    cur.execute("INSERT INTO ps_point VALUES (%s, %s, %s)", (1, 10, "one"))
+    cur.execute("INSERT INTO ps_point VALUES (%s, %s, %s)", (-5, 20, "neg"))
+    cnx.commit()
+    by_id = "SELECT c, k FROM ps_point WHERE id = %s"
+    star = "SELECT * FROM ps_point p WHERE p.id = %s"
+    keys = [(1, ("one", 10)), (-5, ("neg", 20)), (2, None), (None, None), ("1", ("one", 10)),
+            (1.0, ("one", 10))]
+    if cnx.__class__.__name__ == "MySQLConnection":  # the C extension cannot send it
+        keys.append((2**63 + 1, None))
+    for key, want in keys:
+        cur.execute(by_id, (key,))
+        assert cur.fetchone() == want, key
+        cur.fetchall()
+    cur.execute(star, (1,))
+    assert cur.fetchall() == [(1, 10, "one")]
+    # Inside a transaction the read sees the transaction's own writes.
+    cnx.commit()  # (autocommit is off: the next statement opens a transaction)
+    cur.execute("UPDATE ps_point SET c = %s WHERE id = %s", ("uno", 1))
+    cur.execute(by_id, (1,))
+    assert cur.fetchall() == [("uno", 10)]
+    cnx.rollback()
+    cur.execute(by_id, (1,))
+    assert cur.fetchall() == [("one", 10)]
+    # A schema change: the kept plan is not used; the statement still answers for the new schema.
+    cur.execute("ALTER TABLE ps_point ADD COLUMN extra INT DEFAULT 7")
+    cur.execute(star, (1,))
+    assert cur.fetchall() == [(1, 10, "one", 7)]
+    cur.execute(by_id, (-5,))
+    assert cur.fetchall() == [("neg", 20)]
+    cur.close()

@@ -270,6 +270,13 @@ impl Session {
         params: &[Value],
         sink: Option<&mut (dyn RowSink + 's)>,
     ) -> Result<ExecResult> {
+        if let Some((plan, columns)) = p.point_get() {
+            if params.len() == p.params() && plan.schema_version == self.catalog.schema().version {
+                if let Some(handle) = sql::point_get_handle(plan, params) {
+                    return self.execute_point_get(plan, columns, handle, sink);
+                }
+            }
+        }
         let bound = match p.bind(params) {
             Ok(b) => b,
             Err(e) => {
@@ -288,6 +295,27 @@ impl Session {
                 Err(e)
             }
         }
+    }
+
+    /// A prepared point read by its cached plan: no binding, planning or operators.
+    fn execute_point_get<'s>(
+        &mut self,
+        plan: &sql::planner::PointGetPlan,
+        columns: &[types::ResultColumn],
+        handle: Option<i64>,
+        sink: Option<&mut (dyn RowSink + 's)>,
+    ) -> Result<ExecResult> {
+        self.ctx.warnings.clear();
+        self.ctx.start_statement();
+        let catalog = self.catalog.clone();
+        let result = self.run_in_txn(&catalog, |ctx, txn| {
+            let sink = sink.map(|s| s as &mut dyn RowSink);
+            sql::execute_point_get(ctx, txn, plan, columns, handle, sink)
+        });
+        if let Err(e) = &result {
+            self.record_error(e);
+        }
+        result
     }
 
     /// `PREPARE`, `EXECUTE` and `DEALLOCATE PREPARE` in SQL.
@@ -361,11 +389,20 @@ impl Session {
 
     /// Parses a statement to prepare and describes its result (checking the names it uses).
     fn parse_and_describe(&mut self, text: &str) -> Result<(Prepared, Vec<types::ResultColumn>)> {
-        let prepared = Prepared::new(text)?;
+        let mut prepared = Prepared::new(text)?;
         let columns = match prepared.statement() {
             Some(stmt) if sql::classify(stmt) == StmtClass::Data => self.describe(stmt, text)?,
             _ => Vec::new(),
         };
+        let point_get = match prepared.statement() {
+            Some(stmt) if !columns.is_empty() => {
+                sql::planner::try_point_get(&self.ctx, &self.catalog, stmt)
+            }
+            _ => None,
+        };
+        if let Some(plan) = point_get {
+            prepared.set_point_get(plan, columns.clone());
+        }
         Ok((prepared, columns))
     }
 
@@ -483,13 +520,25 @@ impl Session {
         catalog: &Catalog,
         sink: Option<&mut (dyn RowSink + 's)>,
     ) -> Result<ExecResult> {
+        self.run_in_txn(catalog, |ctx, txn| {
+            let sink = sink.map(|s| s as &mut dyn RowSink);
+            sql::execute(Env { session: ctx, catalog, txn: Some(txn), sink }, stmt, text)
+        })
+    }
+
+    /// Runs `f` in the open transaction, or in one of its own under autocommit (committed on
+    /// success, rolled back on error).
+    fn run_in_txn(
+        &mut self,
+        catalog: &Catalog,
+        f: impl FnOnce(&mut SessionCtx, &mut dyn kv::Transaction) -> Result<ExecResult>,
+    ) -> Result<ExecResult> {
         let autocommit = self.ctx.vars.bool("autocommit");
         let single = self.txn.ensure(&self.ctx.vars, autocommit)?;
         let schema = catalog.schema();
         let result = {
             let txn = self.txn.current()?;
-            let sink = sink.map(|s| s as &mut dyn RowSink);
-            sql::execute(Env { session: &mut self.ctx, catalog, txn: Some(txn), sink }, stmt, text)
+            f(&mut self.ctx, txn)
         };
         if result.is_ok() {
             let written = std::mem::take(&mut self.ctx.written_tables);

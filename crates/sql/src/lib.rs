@@ -29,7 +29,8 @@ pub mod txn;
 
 pub use context::{KillFlag, Level, SessionCtx, Warning};
 pub use executor::{
-    change_database, classify, describe, execute, field_list, reads_diagnostics, Env, StmtClass,
+    change_database, classify, describe, execute, execute_point_get, field_list, point_get_handle,
+    reads_diagnostics, Env, StmtClass,
 };
 pub use parser::parse_statement;
 pub use result::{ExecResult, OkResult, ResultSet, RowSink};

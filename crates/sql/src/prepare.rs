@@ -15,7 +15,9 @@ use sqlparser::{
     dialect::MySqlDialect,
     tokenizer::{Span, Token, Tokenizer},
 };
-use types::{TemporalKind, Value};
+use types::{ResultColumn, TemporalKind, Value};
+
+use crate::planner::PointGetPlan;
 
 /// A statement prepared once and executed many times.
 #[derive(Debug, Clone)]
@@ -25,13 +27,15 @@ pub struct Prepared {
     /// statement recognised from its tokens ([`crate::special`]), which is run from its text.
     stmt: Option<Statement>,
     params: usize,
+    /// The fast plan of a point read, with its result columns (see [`crate::planner::fast`]).
+    point_get: Option<(PointGetPlan, Vec<ResultColumn>)>,
 }
 
 impl Prepared {
     /// Parses `text` (one statement) and numbers its placeholders.
     pub fn new(text: &str) -> Result<Self> {
         if crate::special::recognize(text).is_some() {
-            return Ok(Prepared { text: text.to_string(), stmt: None, params: 0 });
+            return Ok(Prepared { text: text.to_string(), stmt: None, params: 0, point_get: None });
         }
         let mut stmt = crate::parse_statement(text)?;
         let mut spans = Vec::new();
@@ -58,7 +62,12 @@ impl Prepared {
             }
             ControlFlow::<()>::Continue(())
         });
-        Ok(Prepared { text: text.to_string(), stmt: Some(stmt), params: spans.len() })
+        Ok(Prepared {
+            text: text.to_string(),
+            stmt: Some(stmt),
+            params: spans.len(),
+            point_get: None,
+        })
     }
 
     /// The statement's text as prepared.
@@ -69,6 +78,16 @@ impl Prepared {
     /// How many `?` parameters an execution supplies.
     pub fn params(&self) -> usize {
         self.params
+    }
+
+    /// Keeps the point-read plan executions use while the schema version stays the plan's.
+    pub fn set_point_get(&mut self, plan: PointGetPlan, columns: Vec<ResultColumn>) {
+        self.point_get = Some((plan, columns));
+    }
+
+    /// The kept point-read plan and its result columns.
+    pub fn point_get(&self) -> Option<(&PointGetPlan, &[ResultColumn])> {
+        self.point_get.as_ref().map(|(p, c)| (p, c.as_slice()))
     }
 
     /// The parsed statement, placeholders unbound (`None` when it runs from its text).

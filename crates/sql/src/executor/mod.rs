@@ -17,6 +17,7 @@ mod insert;
 mod join;
 pub(crate) use join::{connected_order, JoinSpec};
 mod ops;
+mod point_get;
 mod query;
 pub(crate) use query::{
     order_keys_with, resolve_from, table_column, table_scope, QueryEnv, Source,
@@ -29,6 +30,7 @@ mod set;
 mod show;
 mod show_more;
 mod subquery;
+pub use point_get::{execute_point_get, point_get_handle};
 pub use show_more::{show_stats, table_status};
 mod targets;
 mod update;

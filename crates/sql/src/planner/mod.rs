@@ -8,8 +8,10 @@
 //! combine the rows of planned blocks; subqueries in expressions run per row). See
 //! ARCHITECTURE.md for what moves here next.
 
+mod fast;
 mod plan;
 mod select;
 
+pub use fast::{try_point_get, HandleSource, PointGetPlan};
 pub use plan::Plan;
 pub use select::{plan_select, SelectPlan};
