@@ -1,9 +1,12 @@
 //! The in-memory lock table: pessimistic row locks, prewrite locks, waits and deadlock detection.
 //!
 //! A key is locked by at most one transaction (identified by its `start_ts`). A pessimistic lock
-//! blocks other writers, not readers. At commit the owner marks its locks *prewritten*; from then
-//! until release, readers whose read timestamp is above the owner's `start_ts` wait, because the
-//! commit timestamp the owner is about to get may be below their read timestamp.
+//! blocks other writers, not readers. At commit the owner marks its locks *prewritten*, then
+//! takes its commit timestamp under this table's mutex. A reader waits (until release) only
+//! for a lock whose commit timestamp is already below its read timestamp: that write must be
+//! visible to it. A lock still without one will get a timestamp above every read timestamp
+//! already handed out, so the reader need not wait for it (as a TiKV reader pushes an async
+//! commit's `min_commit_ts` instead of waiting).
 //!
 //! Waiters record a wait-for edge (waiter → holder). A request whose holder already (transitively)
 //! waits for the requester would close a cycle: the requester fails with a deadlock instead.
@@ -22,6 +25,8 @@ use parking_lot::{Condvar, Mutex};
 struct LockInfo {
     owner: u64,
     prewritten: bool,
+    /// The owner's commit timestamp, once taken.
+    commit_ts: Option<u64>,
 }
 
 #[derive(Default)]
@@ -47,7 +52,10 @@ impl LockTable {
         loop {
             let holder = match inner.locks.get(key) {
                 None => {
-                    inner.locks.insert(key.to_vec(), LockInfo { owner, prewritten: false });
+                    inner.locks.insert(
+                        key.to_vec(),
+                        LockInfo { owner, prewritten: false, commit_ts: None },
+                    );
                     return Ok(());
                 }
                 Some(l) if l.owner == owner => return Ok(()),
@@ -77,6 +85,26 @@ impl LockTable {
         }
     }
 
+    /// Takes `owner`'s commit timestamp from `alloc` and records it on its locks on `keys`, under
+    /// the table's mutex: a reader either sees the timestamp or reads below it.
+    pub fn assign_commit_ts<'a>(
+        &self,
+        owner: u64,
+        keys: impl IntoIterator<Item = &'a Vec<u8>>,
+        alloc: impl FnOnce() -> Result<u64, kv::Error>,
+    ) -> Result<u64, kv::Error> {
+        let mut inner = self.inner.lock();
+        let ts = alloc()?;
+        for k in keys {
+            if let Some(l) = inner.locks.get_mut(k.as_slice()) {
+                if l.owner == owner {
+                    l.commit_ts = Some(ts);
+                }
+            }
+        }
+        Ok(ts)
+    }
+
     /// Releases `owner`'s locks on `keys` and wakes waiters.
     pub fn release<'a>(&self, owner: u64, keys: impl IntoIterator<Item = &'a Vec<u8>>) {
         let mut inner = self.inner.lock();
@@ -89,8 +117,8 @@ impl LockTable {
         self.released.notify_all();
     }
 
-    /// Waits until no lock prewritten by a transaction that started before `read_ts` covers a
-    /// key in `[start, end)`, so a read at `read_ts` cannot miss a commit in flight.
+    /// Waits until no lock of a commit in flight with a commit timestamp below `read_ts` covers
+    /// a key in `[start, end)`, so a read at `read_ts` cannot miss it.
     pub fn wait_for_commits(
         &self,
         start: Bound<&[u8]>,
@@ -103,7 +131,7 @@ impl LockTable {
             let blocked = inner
                 .locks
                 .range::<[u8], _>((start, end))
-                .any(|(_, l)| l.prewritten && l.owner < read_ts);
+                .any(|(_, l)| l.prewritten && l.commit_ts.is_some_and(|c| c < read_ts));
             if !blocked {
                 return Ok(());
             }
@@ -175,14 +203,21 @@ mod tests {
     }
 
     #[test]
-    fn readers_wait_only_for_prewritten_locks_of_older_txns() {
-        let t = LockTable::default();
-        t.acquire(10, b"k", soon(10)).expect("lock");
+    fn readers_wait_only_for_commits_below_their_timestamp() {
+        let t = Arc::new(LockTable::default());
+        let k = b"k".to_vec();
+        t.acquire(10, &k, soon(10)).expect("lock");
         let all = (Bound::Unbounded, Bound::Unbounded);
         t.wait_for_commits(all.0, all.1, 100).expect("pessimistic locks do not block reads");
-        t.mark_prewritten(10, [&b"k".to_vec()]);
-        t.wait_for_commits(all.0, all.1, 5).expect("reader older than the txn is not blocked");
-        t.release(10, [&b"k".to_vec()]);
-        t.wait_for_commits(all.0, all.1, 100).expect("released");
+        t.mark_prewritten(10, [&k]);
+        t.wait_for_commits(all.0, all.1, 100).expect("no commit timestamp yet: it will be above");
+        assert_eq!(t.assign_commit_ts(10, [&k], || Ok(50)), Ok(50));
+        t.wait_for_commits(all.0, all.1, 40).expect("a reader below the commit does not wait");
+        let t2 = t.clone();
+        let h = std::thread::spawn(move || t2.wait_for_commits(all.0, all.1, 100));
+        std::thread::sleep(Duration::from_millis(50));
+        assert!(!h.is_finished(), "a reader above the commit waits for it");
+        t.release(10, [&k]);
+        assert_eq!(h.join().expect("join"), Ok(()));
     }
 }

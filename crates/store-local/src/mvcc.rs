@@ -74,7 +74,10 @@ pub fn scan(
     let mut out = Vec::new();
     // Forward: a key's versions come newest first; the first one <= ts decides.
     // Reverse: they come oldest first; the last one <= ts before the key changes decides.
-    let mut current: Option<Vec<u8>> = None;
+    // Versions are told apart by their encoded key (the version key minus its 8-byte
+    // timestamp), which is decoded only for the versions returned.
+    let mut current: Vec<u8> = Vec::new();
+    let mut started = false;
     let mut decided = false;
     let mut pending: Option<WriteRecord> = None;
     for item in it {
@@ -82,17 +85,22 @@ pub fn scan(
             break;
         }
         let (k, v) = item.map_err(engine_err)?;
-        let (user_key, commit_ts) = split_version_key(&k).ok_or_else(|| corrupt("version key"))?;
-        if current.as_deref() != Some(user_key.as_slice()) {
-            if reverse {
-                if let (Some(prev), Some(rec)) = (current.take(), pending.take()) {
-                    push_visible(&mut out, prev, rec);
+        let split = k.len().checked_sub(8).ok_or_else(|| corrupt("version key"))?;
+        let (enc, ts_bytes) = k.split_at(split);
+        let commit_ts =
+            !u64::from_be_bytes(ts_bytes.try_into().map_err(|_| corrupt("version key"))?);
+        if !started || current.as_slice() != enc {
+            if reverse && started {
+                if let Some(rec) = pending.take() {
+                    push_visible(&mut out, &current, rec)?;
                     if out.len() >= limit {
                         break;
                     }
                 }
             }
-            current = Some(user_key.clone());
+            current.clear();
+            current.extend_from_slice(enc);
+            started = true;
             decided = false;
             pending = None;
         }
@@ -104,19 +112,21 @@ pub fn scan(
             pending = Some(rec);
         } else {
             decided = true;
-            push_visible(&mut out, user_key, rec);
+            push_visible(&mut out, &current, rec)?;
         }
     }
-    if reverse && out.len() < limit {
-        if let (Some(prev), Some(rec)) = (current, pending) {
-            push_visible(&mut out, prev, rec);
+    if reverse && out.len() < limit && started {
+        if let Some(rec) = pending {
+            push_visible(&mut out, &current, rec)?;
         }
     }
     Ok(out)
 }
 
-fn push_visible(out: &mut Vec<KvPair>, key: Vec<u8>, rec: WriteRecord) {
+fn push_visible(out: &mut Vec<KvPair>, encoded: &[u8], rec: WriteRecord) -> Result<(), kv::Error> {
     if let WriteKind::Put(v) = rec.kind {
+        let (key, _) = crate::keys::decode_key(encoded).ok_or_else(|| corrupt("version key"))?;
         out.push((key, v));
     }
+    Ok(())
 }

@@ -236,7 +236,11 @@ impl Transaction for LocalTxn {
         }
         self.writable()?;
         self.prewrite()?;
-        let commit_ts = self.inner.next_ts()?;
+        let inner = self.inner.clone();
+        let commit_ts =
+            self.inner
+                .locks
+                .assign_commit_ts(self.start_ts, self.buffer.keys(), || inner.next_ts())?;
         let ops = std::mem::take(&mut self.buffer)
             .into_iter()
             .map(|(k, v)| {
