@@ -61,6 +61,7 @@ impl SessionManager {
             catalog: self.catalog.clone(),
             processes: self.processes.clone(),
             prepared: PreparedStore::new(self.globals.prepared_stmts().clone()),
+            text_plans: std::collections::HashMap::new(),
         }
     }
 
@@ -77,7 +78,13 @@ pub struct Session {
     catalog: Arc<Catalog>,
     processes: Arc<ProcessList>,
     prepared: PreparedStore,
+    /// Point reads sent as text, by parameterized text: the kept plan, or `None` for a shape
+    /// that is not a point read (see [`Session::text_point_get`]).
+    text_plans: std::collections::HashMap<String, Option<Arc<Prepared>>>,
 }
+
+/// How many parameterized texts a session remembers (TiDB's `tidb_session_plan_cache_size`).
+const TEXT_PLANS: usize = 100;
 
 /// Where the server sends a COM_QUERY's outcomes: rows as they are produced ([`RowSink`]),
 /// then each statement's outcome with the status flags and warning count its terminator
@@ -193,6 +200,10 @@ impl Session {
         text: &str,
         sink: Option<&mut (dyn RowSink + 's)>,
     ) -> Result<ExecResult> {
+        let mut sink = sink;
+        if let Some(r) = self.text_point_get(text, sink.as_deref_mut()) {
+            return r;
+        }
         if let Some(sql_prepare) = sql::prepare::recognize(text) {
             let result = sql_prepare.and_then(|p| self.sql_prepare(p, sink));
             if let Err(e) = &result {
@@ -295,6 +306,45 @@ impl Session {
                 Err(e)
             }
         }
+    }
+
+    /// A point read sent as text (`SELECT c FROM t WHERE id = 42`), run by the plan kept for its
+    /// parameterized text: no tokenizing, parsing or planning (TiDB's fast plan, reached
+    /// without its parser). `None` sends the statement down the general path.
+    fn text_point_get<'s>(
+        &mut self,
+        text: &str,
+        sink: Option<&mut (dyn RowSink + 's)>,
+    ) -> Option<Result<ExecResult>> {
+        let head = text.trim_start().get(..6)?;
+        if !head.eq_ignore_ascii_case("select") {
+            return None;
+        }
+        let (shape, params) = sql::parameterize::parameterize(text)?;
+        // Unqualified names resolve in the current database: it is part of the key.
+        let key = format!("{}\0{shape}", self.ctx.current_db.as_deref().unwrap_or(""));
+        let kept = match self.text_plans.get(&key) {
+            Some(kept) => kept.clone(),
+            None => {
+                let kept = self
+                    .parse_and_describe(&shape)
+                    .ok()
+                    .filter(|(p, _)| p.point_get().is_some())
+                    .map(|(p, _)| Arc::new(p));
+                if self.text_plans.len() >= TEXT_PLANS {
+                    self.text_plans.clear();
+                }
+                self.text_plans.insert(key.clone(), kept.clone());
+                kept
+            }
+        }?;
+        let (plan, columns) = kept.point_get()?;
+        if plan.schema_version != self.catalog.schema().version {
+            self.text_plans.remove(&key);
+            return None;
+        }
+        let handle = sql::point_get_handle(plan, &params)?;
+        Some(self.execute_point_get(plan, columns, handle, sink))
     }
 
     /// A prepared point read by its cached plan: no binding, planning or operators.

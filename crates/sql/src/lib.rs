@@ -14,6 +14,7 @@ pub mod executor;
 pub mod expr;
 pub mod fk;
 pub mod memory;
+pub mod parameterize;
 pub mod parser;
 pub mod planner;
 pub mod prepare;
