@@ -62,6 +62,7 @@ impl SessionManager {
             processes: self.processes.clone(),
             prepared: PreparedStore::new(self.globals.prepared_stmts().clone()),
             text_plans: std::collections::HashMap::new(),
+            plan_from_cache: (false, false),
         }
     }
 
@@ -81,6 +82,9 @@ pub struct Session {
     /// Point reads sent as text, by parameterized text: the kept plan, or `None` for a shape
     /// that is not a point read (see [`Session::text_point_get`]).
     text_plans: std::collections::HashMap<String, Option<Arc<Prepared>>>,
+    /// Whether the running statement reuses a kept plan, and whether the last one did
+    /// (`@@last_plan_from_cache`).
+    plan_from_cache: (bool, bool),
 }
 
 /// How many parameterized texts a session remembers (TiDB's `tidb_session_plan_cache_size`).
@@ -185,6 +189,25 @@ impl Session {
         text: &str,
         sink: Option<&mut (dyn RowSink + 's)>,
     ) -> Result<ExecResult> {
+        let r = self.execute_sized_inner(text, sink);
+        self.statement_done();
+        r
+    }
+
+    /// Publishes whether the statement just run reused a kept plan (`@@last_plan_from_cache`).
+    fn statement_done(&mut self) {
+        let (now, last) = std::mem::take(&mut self.plan_from_cache);
+        if now != last {
+            self.ctx.vars.set_status("last_plan_from_cache", if now { "1" } else { "0" });
+        }
+        self.plan_from_cache = (false, now);
+    }
+
+    fn execute_sized_inner<'s>(
+        &mut self,
+        text: &str,
+        sink: Option<&mut (dyn RowSink + 's)>,
+    ) -> Result<ExecResult> {
         match sql::stack::stack_needed(text) {
             Ok(None) => self.execute_one(text, sink),
             Ok(Some(bytes)) => stacker::grow(bytes, || self.execute_one(text, sink)),
@@ -282,11 +305,20 @@ impl Session {
         sink: Option<&mut (dyn RowSink + 's)>,
     ) -> Result<ExecResult> {
         if let Some((plan, columns)) = p.point_get() {
-            if params.len() == p.params() && plan.schema_version == self.catalog.schema().version {
-                if let Some(handle) = sql::point_get_handle(plan, params) {
-                    return self.execute_point_get(plan, columns, handle, sink);
+            let version = self.catalog.schema().version;
+            let kept = if plan.schema_version == version {
+                self.plan_from_cache.0 = true;
+                Some((plan, columns))
+            } else {
+                // The schema changed: plan again (once) and keep the new plan.
+                self.replan_point_get(p, version)
+            };
+            if let Some((plan, columns)) = kept.filter(|_| params.len() == p.params()) {
+                if let Some(handle) = sql::point_get_handle(&plan, params) {
+                    return self.execute_point_get(&plan, &columns, handle, sink);
                 }
             }
+            self.plan_from_cache.0 = false;
         }
         let bound = match p.bind(params) {
             Ok(b) => b,
@@ -304,6 +336,29 @@ impl Session {
             Err(e) => {
                 self.record_error(&e);
                 Err(e)
+            }
+        }
+    }
+
+    /// Plans prepared statement `p`'s point read again for schema `version` and keeps the
+    /// result (or forgets the fast plan when the statement no longer has that shape).
+    fn replan_point_get(
+        &mut self,
+        p: &Prepared,
+        version: i64,
+    ) -> Option<(Arc<sql::planner::PointGetPlan>, Arc<[types::ResultColumn]>)> {
+        let stmt = p.statement()?;
+        let columns = self.describe(stmt, p.text()).unwrap_or_default();
+        let plan = sql::planner::try_point_get(&self.ctx, &self.catalog, stmt)
+            .filter(|plan| !columns.is_empty() && plan.schema_version == version);
+        match plan {
+            Some(plan) => {
+                p.set_point_get(plan, columns);
+                p.point_get()
+            }
+            None => {
+                p.clear_point_get();
+                None
             }
         }
     }
@@ -343,8 +398,8 @@ impl Session {
             self.text_plans.remove(&key);
             return None;
         }
-        let handle = sql::point_get_handle(plan, &params)?;
-        Some(self.execute_point_get(plan, columns, handle, sink))
+        let handle = sql::point_get_handle(&plan, &params)?;
+        Some(self.execute_point_get(&plan, &columns, handle, sink))
     }
 
     /// A prepared point read by its cached plan: no binding, planning or operators.
@@ -439,7 +494,7 @@ impl Session {
 
     /// Parses a statement to prepare and describes its result (checking the names it uses).
     fn parse_and_describe(&mut self, text: &str) -> Result<(Prepared, Vec<types::ResultColumn>)> {
-        let mut prepared = Prepared::new(text)?;
+        let prepared = Prepared::new(text)?;
         let columns = match prepared.statement() {
             Some(stmt) if sql::classify(stmt) == StmtClass::Data => self.describe(stmt, text)?,
             _ => Vec::new(),
@@ -506,6 +561,7 @@ impl Session {
                 Err(e)
             }
         };
+        self.statement_done();
         let (status, warnings) = (self.status(), self.warning_count());
         sink.result(r, status, warnings, false);
     }

@@ -7,7 +7,10 @@
 //! Also recognises the SQL forms `PREPARE name FROM …`, `EXECUTE name [USING @v, …]` and
 //! `{DEALLOCATE | DROP} PREPARE name`, which the session carries out.
 
-use std::ops::ControlFlow;
+use std::{
+    ops::ControlFlow,
+    sync::{Arc, Mutex},
+};
 
 use errno::{Error, Result, ER_WRONG_ARGUMENTS};
 use sqlparser::{
@@ -20,22 +23,42 @@ use types::{ResultColumn, TemporalKind, Value};
 use crate::planner::PointGetPlan;
 
 /// A statement prepared once and executed many times.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Prepared {
     text: String,
     /// The parsed statement with placeholders renamed `?0`, `?1`, … in text order; `None` for a
     /// statement recognised from its tokens ([`crate::special`]), which is run from its text.
     stmt: Option<Statement>,
     params: usize,
-    /// The fast plan of a point read, with its result columns (see [`crate::planner::fast`]).
-    point_get: Option<(PointGetPlan, Vec<ResultColumn>)>,
+    /// The fast plan of a point read, with its result columns (see [`crate::planner::fast`]);
+    /// replaced when the schema changes.
+    point_get: Mutex<Option<KeptPointGet>>,
+}
+
+/// A kept point-read plan and the result columns it returns.
+pub type KeptPointGet = (Arc<PointGetPlan>, Arc<[ResultColumn]>);
+
+impl Clone for Prepared {
+    fn clone(&self) -> Self {
+        Prepared {
+            text: self.text.clone(),
+            stmt: self.stmt.clone(),
+            params: self.params,
+            point_get: Mutex::new(self.point_get()),
+        }
+    }
 }
 
 impl Prepared {
     /// Parses `text` (one statement) and numbers its placeholders.
     pub fn new(text: &str) -> Result<Self> {
         if crate::special::recognize(text).is_some() {
-            return Ok(Prepared { text: text.to_string(), stmt: None, params: 0, point_get: None });
+            return Ok(Prepared {
+                text: text.to_string(),
+                stmt: None,
+                params: 0,
+                point_get: Mutex::new(None),
+            });
         }
         let mut stmt = crate::parse_statement(text)?;
         let mut spans = Vec::new();
@@ -66,7 +89,7 @@ impl Prepared {
             text: text.to_string(),
             stmt: Some(stmt),
             params: spans.len(),
-            point_get: None,
+            point_get: Mutex::new(None),
         })
     }
 
@@ -81,13 +104,23 @@ impl Prepared {
     }
 
     /// Keeps the point-read plan executions use while the schema version stays the plan's.
-    pub fn set_point_get(&mut self, plan: PointGetPlan, columns: Vec<ResultColumn>) {
-        self.point_get = Some((plan, columns));
+    pub fn set_point_get(&self, plan: PointGetPlan, columns: Vec<ResultColumn>) {
+        *self.kept() = Some((Arc::new(plan), columns.into()));
+    }
+
+    /// Forgets the kept point-read plan (the statement no longer has that shape).
+    pub fn clear_point_get(&self) {
+        *self.kept() = None;
     }
 
     /// The kept point-read plan and its result columns.
-    pub fn point_get(&self) -> Option<(&PointGetPlan, &[ResultColumn])> {
-        self.point_get.as_ref().map(|(p, c)| (p, c.as_slice()))
+    pub fn point_get(&self) -> Option<KeptPointGet> {
+        self.kept().clone()
+    }
+
+    fn kept(&self) -> std::sync::MutexGuard<'_, Option<KeptPointGet>> {
+        // Every update replaces the whole value: a poisoned lock still holds a whole one.
+        self.point_get.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// The parsed statement, placeholders unbound (`None` when it runs from its text).

@@ -139,6 +139,7 @@ vars! {
     "init_connect", Global, Str, "";
     "innodb_lock_wait_timeout", Both, Int { min: 1, max: 3600 }, "50";
     "interactive_timeout", Both, Int { min: 1, max: 31536000 }, "28800";
+    "last_plan_from_cache", ReadOnly, Int { min: 0, max: 1 }, "0";
     "license", ReadOnly, Str, "Apache License 2.0";
     "lower_case_table_names", ReadOnly, Int { min: 0, max: 2 }, "2";
     "max_allowed_packet", Both, Int { min: 1024, max: 1073741824 }, "67108864";
@@ -309,6 +310,12 @@ impl SessionVars {
             (VarScope::Global, _) => Ok(self.globals.get(var)),
             _ => Ok(self.session.get(var.name).cloned().unwrap_or_else(|| self.globals.get(var))),
         }
+    }
+
+    /// Sets this session's value of a read-only variable the server maintains
+    /// (`last_plan_from_cache`); users cannot set it.
+    pub fn set_status(&mut self, var: &'static str, value: &str) {
+        self.session.insert(var, value.to_string());
     }
 
     /// Reads a variable as `SELECT @@x` returns it: integers for boolean and integer kinds.
