@@ -186,41 +186,18 @@ pub fn binary_row(columns: &[ResultColumn], row: &[Value], buf: &mut Vec<u8>) {
     }
 }
 
-/// The integer a numeric column's value holds (values of other kinds are converted).
-fn as_i64(v: &Value) -> i64 {
-    match v {
-        Value::Int(i) => *i,
-        Value::UInt(u) => *u as i64,
-        Value::Double(d) => d.round() as i64,
-        Value::Decimal(d) => d.round_to_i128().clamp(i128::from(i64::MIN), u64::MAX as i128) as i64,
-        other => other.to_string().trim().parse::<f64>().map_or(0, |f| f.round() as i64),
-    }
-}
-
-fn as_f64(v: &Value) -> f64 {
-    match v {
-        Value::Int(i) => *i as f64,
-        Value::UInt(u) => *u as f64,
-        Value::Double(d) => *d,
-        Value::Decimal(d) => d.to_f64(),
-        Value::Temporal(t) => t.to_number(),
-        Value::Time(t) => t.to_number(),
-        other => other.to_string().trim().parse().unwrap_or(0.0),
-    }
-}
-
 fn put_value(ft: FieldType, v: &Value, buf: &mut Vec<u8>) {
     match ft {
-        FieldType::Tiny => buf.push(as_i64(v) as u8),
+        FieldType::Tiny => buf.push(v.to_i64() as u8),
         FieldType::Short | FieldType::Year => {
-            buf.extend_from_slice(&(as_i64(v) as u16).to_le_bytes())
+            buf.extend_from_slice(&(v.to_i64() as u16).to_le_bytes())
         }
         FieldType::Int24 | FieldType::Long => {
-            buf.extend_from_slice(&(as_i64(v) as u32).to_le_bytes())
+            buf.extend_from_slice(&(v.to_i64() as u32).to_le_bytes())
         }
-        FieldType::LongLong => buf.extend_from_slice(&(as_i64(v) as u64).to_le_bytes()),
-        FieldType::Float => buf.extend_from_slice(&(as_f64(v) as f32).to_le_bytes()),
-        FieldType::Double => buf.extend_from_slice(&as_f64(v).to_le_bytes()),
+        FieldType::LongLong => buf.extend_from_slice(&(v.to_i64() as u64).to_le_bytes()),
+        FieldType::Float => buf.extend_from_slice(&(v.to_f64() as f32).to_le_bytes()),
+        FieldType::Double => buf.extend_from_slice(&v.to_f64().to_le_bytes()),
         FieldType::Date | FieldType::DateTime | FieldType::Timestamp => {
             let kind =
                 if ft == FieldType::Date { TemporalKind::Date } else { TemporalKind::DateTime };

@@ -104,21 +104,6 @@ pub fn to_string(v: &Value) -> String {
     }
 }
 
-/// A value as a double, parsing the numeric prefix of strings as MySQL does (`'12ab'` → 12).
-pub fn to_f64(v: &Value) -> f64 {
-    match v {
-        Value::Null => 0.0,
-        Value::Int(i) => *i as f64,
-        Value::UInt(u) => *u as f64,
-        Value::Double(d) => *d,
-        Value::Decimal(d) => d.to_f64(),
-        Value::Temporal(t) => t.to_number(),
-        Value::Time(d) => d.to_number(),
-        Value::String(s) => parse_f64_prefix(s),
-        Value::Bytes(b) => parse_f64_prefix(&String::from_utf8_lossy(b)),
-    }
-}
-
 /// A value as an exact decimal (strings by their numeric prefix, doubles to 15 digits).
 pub fn to_decimal(v: &Value) -> Option<Decimal> {
     match v {
@@ -135,64 +120,26 @@ pub fn to_decimal(v: &Value) -> Option<Decimal> {
             Decimal::new(sign * mantissa, 6)?.rescale(u32::from(d.fsp()))
         }
         Value::String(s) => {
-            s.trim().parse().ok().or_else(|| Decimal::from_f64(parse_f64_prefix(s)))
+            s.trim().parse().ok().or_else(|| Decimal::from_f64(types::parse_f64_prefix(s)))
         }
         Value::Bytes(b) => String::from_utf8_lossy(b).trim().parse().ok(),
     }
 }
 
-/// A value as a signed integer (doubles round half away from zero, strings by numeric prefix).
-pub fn to_i64(v: &Value) -> i64 {
-    match v {
-        Value::Int(i) => *i,
-        Value::UInt(u) => *u as i64,
-        Value::Double(d) => d.round() as i64,
-        Value::Decimal(d) => {
-            d.round_to_i128().clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64
-        }
-        other => to_f64(other).round() as i64,
-    }
+/// A value as a double, parsing the numeric prefix of strings as MySQL does (`'12ab'` → 12).
+pub fn to_f64(v: &Value) -> f64 {
+    v.to_f64()
 }
 
-/// Parses the longest numeric prefix of `s` (after leading spaces), 0 when there is none.
-pub fn parse_f64_prefix(s: &str) -> f64 {
-    let t = s.trim_start();
-    let b = t.as_bytes();
-    let mut end = 0;
-    if end < b.len() && (b[end] == b'+' || b[end] == b'-') {
-        end += 1;
-    }
-    let digits_start = end;
-    while end < b.len() && b[end].is_ascii_digit() {
-        end += 1;
-    }
-    if end < b.len() && b[end] == b'.' {
-        end += 1;
-        while end < b.len() && b[end].is_ascii_digit() {
-            end += 1;
-        }
-    }
-    if end == digits_start {
-        return 0.0;
-    }
-    if end < b.len() && (b[end] == b'e' || b[end] == b'E') {
-        let mut e = end + 1;
-        if e < b.len() && (b[e] == b'+' || b[e] == b'-') {
-            e += 1;
-        }
-        if e < b.len() && b[e].is_ascii_digit() {
-            while e < b.len() && b[e].is_ascii_digit() {
-                e += 1;
-            }
-            end = e;
-        }
-    }
-    t[..end].parse().unwrap_or(0.0)
+/// A value as a signed integer (doubles round half away from zero, strings by numeric prefix).
+pub fn to_i64(v: &Value) -> i64 {
+    v.to_i64()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use types::parse_f64_prefix;
 
     #[test]
     fn numeric_prefix() {
