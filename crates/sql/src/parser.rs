@@ -79,6 +79,11 @@ fn without_table_lock(text: &str) -> Option<Statement> {
 /// characteristic: every FerroDB transaction reads one snapshot taken when it starts.
 fn rewrite_consistent_snapshot(text: &str) -> Option<String> {
     use sqlparser::tokenizer::Tokenizer;
+    // Every statement passes here: look at the first word before tokenizing.
+    let t = text.trim_start();
+    if !t.starts_with(['/', '-', '#']) && !t.get(..5)?.eq_ignore_ascii_case("START") {
+        return None;
+    }
     let tokens = Tokenizer::new(&MySqlDialect {}, text).tokenize().ok()?;
     let is = |t: &Token, w: &str| matches!(t, Token::Word(x) if x.quote_style.is_none() && x.value.eq_ignore_ascii_case(w));
     let words: Vec<(usize, &Token)> =
