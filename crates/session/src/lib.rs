@@ -26,7 +26,7 @@ use catalog::Catalog;
 use errno::{Error, Result};
 use kv::Storage;
 use prepared::PreparedStore;
-use sql::prepare::{PrepareSource, Prepared, SqlPrepare};
+use sql::prepare::{KeptPointGet, PrepareSource, Prepared, SqlPrepare};
 use sql::{
     sysvar::SessionVars, Env, KillType as sqlparser_kill, Level, SessionCtx, StmtClass, TxnStmt,
     Warning,
@@ -208,9 +208,19 @@ impl Session {
         text: &str,
         sink: Option<&mut (dyn RowSink + 's)>,
     ) -> Result<ExecResult> {
+        self.on_stack_for(text, |s| s.execute_one(text, sink))
+    }
+
+    /// Runs `f` on a stack large enough for the nesting of statement `text`
+    /// ([`sql::stack`]); a statement nested past every bound is error 1436.
+    fn on_stack_for(
+        &mut self,
+        text: &str,
+        f: impl FnOnce(&mut Self) -> Result<ExecResult>,
+    ) -> Result<ExecResult> {
         match sql::stack::stack_needed(text) {
-            Ok(None) => self.execute_one(text, sink),
-            Ok(Some(bytes)) => stacker::grow(bytes, || self.execute_one(text, sink)),
+            Ok(None) => f(self),
+            Ok(Some(bytes)) => stacker::grow(bytes, || f(self)),
             Err(e) => {
                 self.record_error(&e);
                 Err(e)
@@ -311,7 +321,7 @@ impl Session {
                 Some((plan, columns))
             } else {
                 // The schema changed: plan again (once) and keep the new plan.
-                self.replan_point_get(p, version)
+                self.keep_point_get(p, None)
             };
             if let Some((plan, columns)) = kept.filter(|_| params.len() == p.params()) {
                 if let Some(handle) = sql::point_get_handle(&plan, params) {
@@ -330,29 +340,27 @@ impl Session {
         let Some(stmt) = bound else {
             return self.execute_one(p.text(), sink);
         };
-        match sql::stack::stack_needed(p.text()) {
-            Ok(None) => self.execute_parsed(&stmt, p.text(), sink),
-            Ok(Some(bytes)) => stacker::grow(bytes, || self.execute_parsed(&stmt, p.text(), sink)),
-            Err(e) => {
-                self.record_error(&e);
-                Err(e)
-            }
-        }
+        self.on_stack_for(p.text(), |s| s.execute_parsed(&stmt, p.text(), sink))
     }
 
-    /// Plans prepared statement `p`'s point read again for schema `version` and keeps the
-    /// result (or forgets the fast plan when the statement no longer has that shape).
-    fn replan_point_get(
+    /// Keeps `p`'s point-read plan (TiDB's fast plan) if the statement has that shape, or forgets
+    /// the one it had. The shape is checked first, so other statements are never described;
+    /// `columns` are the statement's result columns when already known.
+    fn keep_point_get(
         &mut self,
         p: &Prepared,
-        version: i64,
-    ) -> Option<(Arc<sql::planner::PointGetPlan>, Arc<[types::ResultColumn]>)> {
-        let stmt = p.statement()?;
-        let columns = self.describe(stmt, p.text()).unwrap_or_default();
-        let plan = sql::planner::try_point_get(&self.ctx, &self.catalog, stmt)
-            .filter(|plan| !columns.is_empty() && plan.schema_version == version);
-        match plan {
-            Some(plan) => {
+        columns: Option<Vec<types::ResultColumn>>,
+    ) -> Option<KeptPointGet> {
+        let kept = p.statement().and_then(|stmt| {
+            let plan = sql::planner::try_point_get(&self.ctx, &self.catalog, stmt)?;
+            let columns = match columns {
+                Some(c) => c,
+                None => self.describe(stmt, p.text()).ok()?,
+            };
+            (!columns.is_empty()).then_some((plan, columns))
+        });
+        match kept {
+            Some((plan, columns)) => {
                 p.set_point_get(plan, columns);
                 p.point_get()
             }
@@ -381,11 +389,10 @@ impl Session {
         let kept = match self.text_plans.get(&key) {
             Some(kept) => kept.clone(),
             None => {
-                let kept = self
-                    .parse_and_describe(&shape)
-                    .ok()
-                    .filter(|(p, _)| p.point_get().is_some())
-                    .map(|(p, _)| Arc::new(p));
+                let kept = Prepared::new(&shape).ok().and_then(|p| {
+                    self.keep_point_get(&p, None)?;
+                    Some(Arc::new(p))
+                });
                 if self.text_plans.len() >= TEXT_PLANS {
                     self.text_plans.clear();
                 }
@@ -499,15 +506,7 @@ impl Session {
             Some(stmt) if sql::classify(stmt) == StmtClass::Data => self.describe(stmt, text)?,
             _ => Vec::new(),
         };
-        let point_get = match prepared.statement() {
-            Some(stmt) if !columns.is_empty() => {
-                sql::planner::try_point_get(&self.ctx, &self.catalog, stmt)
-            }
-            _ => None,
-        };
-        if let Some(plan) = point_get {
-            prepared.set_point_get(plan, columns.clone());
-        }
+        self.keep_point_get(&prepared, Some(columns.clone()));
         Ok((prepared, columns))
     }
 
@@ -534,11 +533,6 @@ impl Session {
             Err(e) if matches!(e.code, 1046 | 1049 | 1051 | 1052 | 1054 | 1146) => Err(e),
             Err(_) => Ok(Vec::new()),
         }
-    }
-
-    /// The number of parameters of prepared statement `id`, or `None` if there is none.
-    pub fn prepared_params(&self, id: u32) -> Option<usize> {
-        self.prepared.get(id).map(|p| p.params())
     }
 
     /// COM_STMT_EXECUTE: runs prepared statement `id` with `params`; its outcome (and its rows,
