@@ -38,10 +38,11 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 pub fn serve_connection(shared: Arc<Shared>, tcp: TcpStream, conn_id: u32) {
     let peer = tcp.peer_addr().map(|a| a.ip().to_string()).unwrap_or_else(|_| "unknown".into());
     let _ = tcp.set_nodelay(true);
-    let _ = tcp.set_read_timeout(Some(CONNECT_TIMEOUT));
     // Nothing in a handshake is larger than 1 MiB.
     let io = PacketIo::new(Stream::Plain(tcp), 1 << 20);
-    let mut conn = Conn { shared, io, caps: 0, conn_id, peer, stmts: HashMap::new() };
+    let mut conn =
+        Conn { shared, io, caps: 0, conn_id, peer, stmts: HashMap::new(), read_timeout: None };
+    conn.set_read_timeout(CONNECT_TIMEOUT);
     let result = match conn.handshake() {
         Ok(Some(mut session)) => {
             // KILL CONNECTION from another thread wakes this one out of its read.
@@ -73,6 +74,8 @@ struct Conn {
     peer: String,
     /// Prepared statements' protocol state, by statement id.
     stmts: HashMap<u32, stmt::StmtState>,
+    /// The socket's read timeout as last set (set again only when it changes: a system call).
+    read_timeout: Option<Duration>,
 }
 
 impl Conn {
@@ -232,6 +235,18 @@ impl Conn {
         Ok(true)
     }
 
+    /// Makes socket reads fail after `timeout` without data.
+    fn set_read_timeout(&mut self, timeout: Duration) {
+        if self.read_timeout == Some(timeout) {
+            return;
+        }
+        if let Some(tcp) = self.io.stream().tcp() {
+            if tcp.set_read_timeout(Some(timeout)).is_ok() {
+                self.read_timeout = Some(timeout);
+            }
+        }
+    }
+
     /// Reads the next command, closing idle connections after `idle_secs`. Server shutdown
     /// and `KILL CONNECTION` wake the read by shutting the socket's read side.
     fn read_command(
@@ -245,9 +260,7 @@ impl Conn {
             let _ = self.send_code(ER_SERVER_SHUTDOWN);
             return Err(aborted());
         }
-        if let Some(tcp) = self.io.stream().tcp() {
-            let _ = tcp.set_read_timeout(Some(Duration::from_secs(idle_secs.max(1))));
-        }
+        self.set_read_timeout(Duration::from_secs(idle_secs.max(1)));
         match self.io.read_packet() {
             Ok(p) => Ok(p),
             Err(_) if session.connection_killed() => Err(aborted()),

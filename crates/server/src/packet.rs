@@ -11,6 +11,9 @@ use crate::{error::ProtocolError, stream::Stream};
 /// Largest payload one packet frame carries; longer payloads continue in the next frame.
 pub const MAX_FRAME: usize = 0xff_ffff;
 
+/// Most bytes one socket read asks for.
+const READ_CHUNK: usize = 16 * 1024;
+
 /// Flush the write buffer once it holds this much, so huge result sets stream out.
 const FLUSH_AT: usize = 256 * 1024;
 
@@ -18,6 +21,8 @@ const FLUSH_AT: usize = 256 * 1024;
 pub struct PacketIo {
     stream: Stream,
     rbuf: BytesMut,
+    /// What each socket read lands in before it joins `rbuf` (allocated once).
+    scratch: Box<[u8]>,
     out: Vec<u8>,
     seq: u8,
     /// Largest payload accepted from the client (`max_allowed_packet`).
@@ -30,6 +35,7 @@ impl PacketIo {
         PacketIo {
             stream,
             rbuf: BytesMut::with_capacity(8192),
+            scratch: vec![0; READ_CHUNK].into_boxed_slice(),
             out: Vec::with_capacity(8192),
             seq: 0,
             max_packet,
@@ -74,10 +80,9 @@ impl PacketIo {
     }
 
     fn fill(&mut self, n: usize) -> Result<(), ProtocolError> {
-        let mut chunk = [0u8; 16 * 1024];
         while self.rbuf.len() < n {
-            let want = (n - self.rbuf.len()).max(4096).min(chunk.len());
-            let read = match self.stream.read(&mut chunk[..want]) {
+            let want = (n - self.rbuf.len()).clamp(4096, READ_CHUNK);
+            let read = match self.stream.read(&mut self.scratch[..want]) {
                 Ok(r) => r,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
                 Err(e)
@@ -93,7 +98,7 @@ impl PacketIo {
             if read == 0 {
                 return Err(std::io::Error::from(std::io::ErrorKind::UnexpectedEof).into());
             }
-            self.rbuf.extend_from_slice(&chunk[..read]);
+            self.rbuf.extend_from_slice(&self.scratch[..read]);
         }
         Ok(())
     }
