@@ -379,8 +379,7 @@ impl Session {
         text: &str,
         sink: Option<&mut (dyn RowSink + 's)>,
     ) -> Option<Result<ExecResult>> {
-        let head = text.trim_start().get(..6)?;
-        if !head.eq_ignore_ascii_case("select") {
+        if !sql::text::first_word(text).eq_ignore_ascii_case("SELECT") {
             return None;
         }
         let (shape, params) = sql::parameterize::parameterize(text)?;

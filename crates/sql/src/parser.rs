@@ -80,8 +80,7 @@ fn without_table_lock(text: &str) -> Option<Statement> {
 fn rewrite_consistent_snapshot(text: &str) -> Option<String> {
     use sqlparser::tokenizer::Tokenizer;
     // Every statement passes here: look at the first word before tokenizing.
-    let t = text.trim_start();
-    if !t.starts_with(['/', '-', '#']) && !t.get(..5)?.eq_ignore_ascii_case("START") {
+    if !crate::text::may_start_with(text, &["START"]) {
         return None;
     }
     let tokens = Tokenizer::new(&MySqlDialect {}, text).tokenize().ok()?;

@@ -246,9 +246,8 @@ pub enum PrepareSource {
 /// Recognises `PREPARE`, `EXECUTE` and `DEALLOCATE`/`DROP PREPARE`; `None` for anything else.
 /// A malformed one is a syntax error.
 pub fn recognize(text: &str) -> Option<Result<SqlPrepare>> {
-    let mut first = text.trim_start().split(|c: char| !c.is_ascii_alphabetic());
-    let head = first.next()?.to_ascii_uppercase();
-    if !matches!(head.as_str(), "PREPARE" | "EXECUTE" | "DEALLOCATE" | "DROP") {
+    let head = crate::text::first_word(text);
+    if !["PREPARE", "EXECUTE", "DEALLOCATE", "DROP"].iter().any(|k| head.eq_ignore_ascii_case(k)) {
         return None;
     }
     let tokens = Tokenizer::new(&MySqlDialect {}, text).tokenize().ok()?;

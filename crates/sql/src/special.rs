@@ -103,11 +103,7 @@ fn quoted(t: Option<&Token>) -> Option<String> {
 pub fn recognize(text: &str) -> Option<Special> {
     // Every statement passes here: only SHOW and ALTER can be special, so look at the first
     // word before tokenizing.
-    // (A leading comment still goes to the tokenizer.)
-    let t = text.trim_start();
-    let first = t.split(|c: char| !c.is_ascii_alphabetic()).next()?;
-    let commented = t.starts_with(['/', '-', '#']);
-    if !commented && !first.eq_ignore_ascii_case("SHOW") && !first.eq_ignore_ascii_case("ALTER") {
+    if !crate::text::may_start_with(text, &["SHOW", "ALTER"]) {
         return None;
     }
     let tokens = Tokenizer::new(&MySqlDialect {}, text).tokenize().ok()?;

@@ -7,6 +7,22 @@
 
 const BASE: u32 = 0x10_FF00;
 
+/// A statement's first word: the ASCII letters after leading whitespace (empty if none).
+/// Pre-dispatch checks look at it before paying for a tokenizer.
+pub fn first_word(text: &str) -> &str {
+    let t = text.trim_start();
+    let end = t.find(|c: char| !c.is_ascii_alphabetic()).unwrap_or(t.len());
+    &t[..end]
+}
+
+/// Whether a statement may begin with one of `keywords` (any case): its first word is one, or
+/// it starts with what may be a comment, which only the tokenizer can skip.
+pub fn may_start_with(text: &str, keywords: &[&str]) -> bool {
+    let word = first_word(text);
+    text.trim_start().starts_with(['/', '-', '#'])
+        || keywords.iter().any(|k| word.eq_ignore_ascii_case(k))
+}
+
 /// Decodes query bytes without losing any byte.
 pub fn decode_query(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len());
@@ -95,6 +111,17 @@ pub fn literal_bytes(s: &str) -> Option<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn first_words() {
+        assert_eq!(first_word("  select\n1"), "select");
+        assert_eq!(first_word("SHOW(1)"), "SHOW");
+        assert_eq!(first_word("/* c */ SHOW"), "");
+        assert!(may_start_with(" show tables", &["ALTER", "SHOW"]));
+        assert!(may_start_with("/* c */ SHOW tables", &["SHOW"]));
+        assert!(!may_start_with("SHOWX", &["SHOW"]));
+        assert!(!may_start_with("SELECT 1", &["SHOW"]));
+    }
 
     #[test]
     fn binary_literals_survive() {
