@@ -142,6 +142,12 @@ def read_until_eof(raw):
             raise parse_err(p)
 
 
+def error_code(raw):
+    """Reads the next packet, which must be an ERR, and returns its error code."""
+    _, p = raw.recv_packet()
+    return parse_err(p).code
+
+
 def prepare(raw, sql):
     command(raw, COM_STMT_PREPARE, sql.encode())
     _, p = raw.recv_packet()
@@ -226,8 +232,7 @@ def test_raw_cursor_fetch(server):
         assert [r[2] for r in got[:-1]] == [3, 4, 5]
         assert struct.unpack("<H", got[-1][3:5])[0] & 0x80, "LAST_ROW_SENT"
         command(raw, COM_STMT_FETCH, struct.pack("<II", sid, 1))
-        _, p = raw.recv_packet()
-        assert parse_err(p).code == 1326
+        assert error_code(raw) == 1326
     finally:
         raw.close()
 
@@ -263,19 +268,15 @@ def test_raw_bad_input(server):
         sid, _, _ = prepare(raw, "SELECT ? + ?")
         # Too short to hold a statement id.
         command(raw, COM_STMT_EXECUTE, b"\x01")
-        _, p = raw.recv_packet()
-        assert parse_err(p).code == 1835
+        assert error_code(raw) == 1835
         # Parameters missing or truncated: 1210.
         command(raw, COM_STMT_EXECUTE, struct.pack("<IBI", sid, 0, 1))
-        _, p = raw.recv_packet()
-        assert parse_err(p).code == 1210
+        assert error_code(raw) == 1210
         command(raw, COM_STMT_EXECUTE, struct.pack("<IBI", sid, 0, 1) + b"\x00\x01\x08\x00\x08\x00\x01")
-        _, p = raw.recv_packet()
-        assert parse_err(p).code == 1210
+        assert error_code(raw) == 1210
         # An unknown parameter type.
         command(raw, COM_STMT_EXECUTE, struct.pack("<IBI", sid, 0, 1) + b"\x00\x01\x42\x00\x42\x00")
-        _, p = raw.recv_packet()
-        assert parse_err(p).code == 1210
+        assert error_code(raw) == 1210
         # The types sent once are kept: the next execution may omit them.
         execute(raw, sid, [40, 2])
         read_until_eof(raw)
@@ -288,12 +289,10 @@ def test_raw_bad_input(server):
         for cmd, body in ((COM_STMT_RESET, struct.pack("<I", 999)),
                           (COM_STMT_FETCH, struct.pack("<II", 999, 1))):
             command(raw, cmd, body)
-            _, p = raw.recv_packet()
-            assert parse_err(p).code == 1243
+            assert error_code(raw) == 1243
         # The prepare of bad SQL fails; the connection still answers.
         command(raw, COM_STMT_PREPARE, b"SELECT FROM WHERE")
-        _, p = raw.recv_packet()
-        assert parse_err(p).code == 1064
+        assert error_code(raw) == 1064
         command(raw, 0x0E)  # COM_PING
         _, p = raw.recv_packet()
         assert p[0] == 0
