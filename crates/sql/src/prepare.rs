@@ -38,17 +38,6 @@ pub struct Prepared {
 /// A kept point-read plan and the result columns it returns.
 pub type KeptPointGet = (Arc<PointGetPlan>, Arc<[ResultColumn]>);
 
-impl Clone for Prepared {
-    fn clone(&self) -> Self {
-        Prepared {
-            text: self.text.clone(),
-            stmt: self.stmt.clone(),
-            params: self.params,
-            point_get: Mutex::new(self.point_get()),
-        }
-    }
-}
-
 impl Prepared {
     /// Parses `text` (one statement) and numbers its placeholders.
     pub fn new(text: &str) -> Result<Self> {
