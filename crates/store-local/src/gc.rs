@@ -61,12 +61,12 @@ pub fn gc_once(inner: &Inner) -> kv::Result<GcStats> {
                 continue;
             }
             if kept_one {
-                garbage.push(k);
+                garbage.push(k.to_vec());
                 continue;
             }
             kept_one = true;
             if matches!(WriteRecord::decode(&v).map(|r| r.kind), Some(WriteKind::Delete)) {
-                garbage.push(k);
+                garbage.push(k.to_vec());
             }
         }
     }

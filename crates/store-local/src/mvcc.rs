@@ -61,6 +61,13 @@ pub fn encoded_bounds(range: &KeyRange) -> (Bound<Vec<u8>>, Bound<Vec<u8>>) {
     (start, end)
 }
 
+/// Versions of one key walked before the scan seeks past the rest (TiKV's `SEEK_BOUND`).
+///
+/// A hot row updated thousands of times keeps thousands of versions until GC: walking them
+/// costs one engine step each, while a seek costs one new iterator. Past this many versions
+/// of one key the scan jumps instead of walking.
+pub const SEEK_BOUND: usize = 8;
+
 /// Up to `limit` visible pairs of `range` at `ts`, ascending or descending.
 pub fn scan(
     snap: &dyn EngineSnapshot,
@@ -70,57 +77,169 @@ pub fn scan(
     reverse: bool,
 ) -> Result<Vec<KvPair>, kv::Error> {
     let (start, end) = encoded_bounds(range);
-    let it = snap.range(Cf::Write, crate::as_ref(&start), crate::as_ref(&end), reverse);
     let mut out = Vec::new();
-    // Forward: a key's versions come newest first; the first one <= ts decides.
-    // Reverse: they come oldest first; the last one <= ts before the key changes decides.
-    // Versions are told apart by their encoded key (the version key minus its 8-byte
-    // timestamp), which is decoded only for the versions returned.
-    let mut current: Vec<u8> = Vec::new();
-    let mut started = false;
-    let mut decided = false;
-    let mut pending: Option<WriteRecord> = None;
-    for item in it {
-        if out.len() >= limit {
-            break;
-        }
-        let (k, v) = item.map_err(engine_err)?;
-        let split = k.len().checked_sub(8).ok_or_else(|| corrupt("version key"))?;
-        let (enc, ts_bytes) = k.split_at(split);
-        let commit_ts =
-            !u64::from_be_bytes(ts_bytes.try_into().map_err(|_| corrupt("version key"))?);
-        if !started || current.as_slice() != enc {
-            if reverse && started {
-                if let Some(rec) = pending.take() {
-                    push_visible(&mut out, &current, rec)?;
-                    if out.len() >= limit {
-                        break;
-                    }
-                }
-            }
-            current.clear();
-            current.extend_from_slice(enc);
-            started = true;
-            decided = false;
-            pending = None;
-        }
-        if commit_ts > ts || (decided && !reverse) {
-            continue;
-        }
-        let rec = WriteRecord::decode(&v).ok_or_else(|| corrupt("write record"))?;
-        if reverse {
-            pending = Some(rec);
-        } else {
-            decided = true;
-            push_visible(&mut out, &current, rec)?;
-        }
-    }
-    if reverse && out.len() < limit && started {
-        if let Some(rec) = pending {
-            push_visible(&mut out, &current, rec)?;
-        }
+    if reverse {
+        scan_reverse(snap, start, end, ts, limit, &mut out)?;
+    } else {
+        scan_forward(snap, start, end, ts, limit, &mut out)?;
     }
     Ok(out)
+}
+
+/// Splits a version key into its encoded user key and commit timestamp.
+fn split_encoded(k: &[u8]) -> Result<(&[u8], u64), kv::Error> {
+    let split = k.len().checked_sub(8).ok_or_else(|| corrupt("version key"))?;
+    let (enc, ts_bytes) = k.split_at(split);
+    let ts = u64::from_be_bytes(ts_bytes.try_into().map_err(|_| corrupt("version key"))?);
+    Ok((enc, !ts))
+}
+
+/// `enc ‖ !ts`: where the versions of `enc` visible at `ts` begin.
+fn version_of_encoded(enc: &[u8], ts: u64) -> Vec<u8> {
+    let mut k = Vec::with_capacity(enc.len() + 8);
+    k.extend_from_slice(enc);
+    k.extend_from_slice(&(!ts).to_be_bytes());
+    k
+}
+
+/// Forward: a key's versions come newest first; the first one `<= ts` decides, the rest are
+/// skipped — walked while few, jumped over by a new iterator once there are more than
+/// [`SEEK_BOUND`] (to the first version `<= ts` while undecided, past the key once decided).
+fn scan_forward(
+    snap: &dyn EngineSnapshot,
+    mut start: Bound<Vec<u8>>,
+    end: Bound<Vec<u8>>,
+    ts: u64,
+    limit: usize,
+    out: &mut Vec<KvPair>,
+) -> Result<(), kv::Error> {
+    let mut current: Vec<u8> = Vec::new();
+    loop {
+        let it = snap.range(Cf::Write, crate::as_ref(&start), crate::as_ref(&end), false);
+        let mut started = false;
+        let mut decided = false;
+        let mut walked = 0usize;
+        let mut seek: Option<Bound<Vec<u8>>> = None;
+        for item in it {
+            if out.len() >= limit {
+                return Ok(());
+            }
+            let (k, v) = item.map_err(engine_err)?;
+            let (enc, commit_ts) = split_encoded(&k)?;
+            if !started || current.as_slice() != enc {
+                current.clear();
+                current.extend_from_slice(enc);
+                started = true;
+                decided = false;
+                walked = 0;
+            }
+            walked += 1;
+            if commit_ts > ts || decided {
+                if walked > SEEK_BOUND {
+                    seek = Some(if decided {
+                        Bound::Excluded(version_of_encoded(&current, 0))
+                    } else {
+                        Bound::Included(version_of_encoded(&current, ts))
+                    });
+                    break;
+                }
+                continue;
+            }
+            let rec = WriteRecord::decode(&v).ok_or_else(|| corrupt("write record"))?;
+            decided = true;
+            push_visible(out, &current, rec)?;
+        }
+        match seek {
+            Some(next) => start = next,
+            None => return Ok(()),
+        }
+    }
+}
+
+/// Reverse: a key's versions come oldest first; the last one `<= ts` before the key changes
+/// decides. Past [`SEEK_BOUND`] versions of one key the visible one is read by a point seek
+/// and the scan resumes below the key.
+fn scan_reverse(
+    snap: &dyn EngineSnapshot,
+    start: Bound<Vec<u8>>,
+    mut end: Bound<Vec<u8>>,
+    ts: u64,
+    limit: usize,
+    out: &mut Vec<KvPair>,
+) -> Result<(), kv::Error> {
+    let mut current: Vec<u8> = Vec::new();
+    loop {
+        let it = snap.range(Cf::Write, crate::as_ref(&start), crate::as_ref(&end), true);
+        let mut started = false;
+        let mut walked = 0usize;
+        let mut pending: Option<WriteRecord> = None;
+        let mut jumped = false;
+        for item in it {
+            let (k, v) = item.map_err(engine_err)?;
+            let (enc, commit_ts) = split_encoded(&k)?;
+            if !started || current.as_slice() != enc {
+                if started {
+                    if let Some(rec) = pending.take() {
+                        push_visible(out, &current, rec)?;
+                    }
+                }
+                if out.len() >= limit {
+                    return Ok(());
+                }
+                current.clear();
+                current.extend_from_slice(enc);
+                started = true;
+                walked = 0;
+                pending = None;
+            }
+            walked += 1;
+            if walked > SEEK_BOUND {
+                // The rest of this key's versions lie below; the newest one `<= ts` is one
+                // seek away, bounded by the scan's own start.
+                let lower = Bound::Included(version_of_encoded(&current, ts));
+                let lower = tighter_start(lower, &start);
+                let upper = Bound::Included(version_of_encoded(&current, 0));
+                let mut one =
+                    snap.range(Cf::Write, crate::as_ref(&lower), crate::as_ref(&upper), false);
+                if let Some(item) = one.next() {
+                    let (_, v) = item.map_err(engine_err)?;
+                    let rec = WriteRecord::decode(&v).ok_or_else(|| corrupt("write record"))?;
+                    push_visible(out, &current, rec)?;
+                }
+                end = Bound::Excluded(current.clone());
+                jumped = true;
+                break;
+            }
+            if commit_ts <= ts {
+                pending = Some(WriteRecord::decode(&v).ok_or_else(|| corrupt("write record"))?);
+            }
+        }
+        if !jumped {
+            if let Some(rec) = pending {
+                if out.len() < limit {
+                    push_visible(out, &current, rec)?;
+                }
+            }
+            return Ok(());
+        }
+        if out.len() >= limit {
+            return Ok(());
+        }
+    }
+}
+
+/// The later of two lower bounds (`a` is a version key; `b` the scan's own start).
+fn tighter_start(a: Bound<Vec<u8>>, b: &Bound<Vec<u8>>) -> Bound<Vec<u8>> {
+    let a_key = match &a {
+        Bound::Included(k) | Bound::Excluded(k) => k.clone(),
+        Bound::Unbounded => return b.clone(),
+    };
+    match b {
+        Bound::Unbounded => a,
+        Bound::Included(k) if *k > a_key => b.clone(),
+        Bound::Excluded(k) if *k >= a_key => b.clone(),
+        _ => a,
+    }
 }
 
 fn push_visible(out: &mut Vec<KvPair>, encoded: &[u8], rec: WriteRecord) -> Result<(), kv::Error> {
@@ -129,4 +248,80 @@ fn push_visible(out: &mut Vec<KvPair>, encoded: &[u8], rec: WriteRecord) -> Resu
         out.push((key, v));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::engine::{Engine, FjallEngine, Op};
+
+    /// `(commit_ts, value or None for a delete)` of one key.
+    type Versions = Vec<(u64, Option<Vec<u8>>)>;
+
+    /// Keys with 1, SEEK_BOUND and many versions (puts and deletes), written straight to the
+    /// engine, against a model: the newest version `<= ts` of each key.
+    #[test]
+    fn scan_matches_model_with_many_versions() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let engine = FjallEngine::open(dir.path()).expect("open");
+        let mut model: BTreeMap<Vec<u8>, Versions> = BTreeMap::new();
+        let mut ops = Vec::new();
+        let counts = [1usize, 3, SEEK_BOUND, SEEK_BOUND + 1, 40, 2, 100, 1];
+        for (i, &n) in counts.iter().enumerate() {
+            let key = format!("key{i:02}").into_bytes();
+            for v in 0..n {
+                let commit_ts = 10 + (v as u64) * 10 + i as u64;
+                let value = (v % 5 != 4).then(|| format!("{i}-{v}").into_bytes());
+                let kind = match &value {
+                    Some(b) => WriteKind::Put(b.clone()),
+                    None => WriteKind::Delete,
+                };
+                let rec = WriteRecord { start_ts: commit_ts - 1, kind };
+                ops.push(Op::Put(Cf::Write, version_key(&key, commit_ts), rec.encode()));
+                model.entry(key.clone()).or_default().push((commit_ts, value));
+            }
+        }
+        engine.write(ops, false).expect("write");
+        let snap = engine.snapshot();
+        let visible = |ts: u64, range: &KeyRange| -> Vec<KvPair> {
+            model
+                .iter()
+                .filter(|(k, _)| range.contains(k))
+                .filter_map(|(k, versions)| {
+                    let newest = versions.iter().filter(|(c, _)| *c <= ts).max_by_key(|(c, _)| *c);
+                    newest.and_then(|(_, v)| v.clone()).map(|v| (k.clone(), v))
+                })
+                .collect()
+        };
+        let ranges = [
+            KeyRange { start: Bound::Unbounded, end: Bound::Unbounded },
+            KeyRange {
+                start: Bound::Included(b"key03".to_vec()),
+                end: Bound::Included(b"key06".to_vec()),
+            },
+            KeyRange {
+                start: Bound::Excluded(b"key04".to_vec()),
+                end: Bound::Excluded(b"key06".to_vec()),
+            },
+            KeyRange {
+                start: Bound::Included(b"key06".to_vec()),
+                end: Bound::Included(b"key06".to_vec()),
+            },
+        ];
+        for ts in [0, 15, 45, 95, 101, 404, 700, 1_100, u64::MAX] {
+            for range in &ranges {
+                let want = visible(ts, range);
+                for limit in [1, 2, 3, usize::MAX] {
+                    let fwd = scan(snap.as_ref(), range, ts, limit, false).expect("scan");
+                    let expect: Vec<KvPair> = want.iter().take(limit).cloned().collect();
+                    assert_eq!(fwd, expect, "forward ts={ts} limit={limit} {range:?}");
+                    let rev = scan(snap.as_ref(), range, ts, limit, true).expect("scan");
+                    let expect: Vec<KvPair> = want.iter().rev().take(limit).cloned().collect();
+                    assert_eq!(rev, expect, "reverse ts={ts} limit={limit} {range:?}");
+                }
+            }
+        }
+    }
 }

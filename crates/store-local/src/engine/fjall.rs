@@ -53,8 +53,7 @@ impl EngineSnapshot for FjallSnapshot<'_> {
         reverse: bool,
     ) -> EngineIter<'_> {
         let iter = self.snap.range::<&[u8], _>(self.engine.ks(cf), (start, end));
-        let map =
-            |g: fjall::Guard| g.into_inner().map(|(k, v)| (k.to_vec(), v.to_vec())).map_err(err);
+        let map = |g: fjall::Guard| g.into_inner().map_err(err);
         if reverse {
             Box::new(iter.rev().map(map))
         } else {

@@ -40,8 +40,12 @@ pub enum EngineError {
     Engine(String),
 }
 
+/// Immutable, reference-counted bytes handed out by iterators: fjall's own slice type, which
+/// walks versions without copying them (any engine can build one from a `&[u8]`).
+pub type Bytes = ::fjall::Slice;
+
 /// Iterator over `(key, value)` pairs of one column family.
-pub type EngineIter<'a> = Box<dyn Iterator<Item = Result<(Vec<u8>, Vec<u8>), EngineError>> + 'a>;
+pub type EngineIter<'a> = Box<dyn Iterator<Item = Result<(Bytes, Bytes), EngineError>> + 'a>;
 
 /// A consistent read view.
 pub trait EngineSnapshot: Send {

@@ -7,7 +7,7 @@ use rocksdb::{
     ColumnFamilyDescriptor, IteratorMode, Options, ReadOptions, WriteBatch, WriteOptions, DB,
 };
 
-use super::{Cf, Engine, EngineError, EngineIter, EngineSnapshot, Op};
+use super::{Bytes, Cf, Engine, EngineError, EngineIter, EngineSnapshot, Op};
 
 fn err(e: impl std::fmt::Display) -> EngineError {
     EngineError::Engine(e.to_string())
@@ -71,7 +71,7 @@ impl EngineSnapshot for RocksSnapshot<'_> {
         }
         let mode = if reverse { IteratorMode::End } else { IteratorMode::Start };
         let it = self.db.iterator_cf_opt(&handle, ro, mode);
-        Box::new(it.map(|r| r.map(|(k, v)| (k.to_vec(), v.to_vec())).map_err(err)))
+        Box::new(it.map(|r| r.map(|(k, v)| (Bytes::from(&*k), Bytes::from(&*v))).map_err(err)))
     }
 }
 
