@@ -114,6 +114,9 @@ fn scan_forward(
     out: &mut Vec<KvPair>,
 ) -> Result<(), kv::Error> {
     let mut current: Vec<u8> = Vec::new();
+    // Hot rows come in runs (one updated range of ids): after one key needed a jump, the next
+    // key's leftover versions are jumped over at the first sight of one.
+    let mut hot = false;
     loop {
         let it = snap.range(Cf::Write, crate::as_ref(&start), crate::as_ref(&end), false);
         let mut started = false;
@@ -127,6 +130,9 @@ fn scan_forward(
             let (k, v) = item.map_err(engine_err)?;
             let (enc, commit_ts) = split_encoded(&k)?;
             if !started || current.as_slice() != enc {
+                if started {
+                    hot = false;
+                }
                 current.clear();
                 current.extend_from_slice(enc);
                 started = true;
@@ -135,7 +141,8 @@ fn scan_forward(
             }
             walked += 1;
             if commit_ts > ts || decided {
-                if walked > SEEK_BOUND {
+                if walked > SEEK_BOUND || (hot && decided) {
+                    hot = true;
                     seek = Some(if decided {
                         Bound::Excluded(version_of_encoded(&current, 0))
                     } else {
