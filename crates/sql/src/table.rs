@@ -31,13 +31,18 @@ pub fn encode_row(table: &TableInfo, values: &[Value]) -> Vec<u8> {
 /// Decodes a stored row into column order; columns added after the row was written read as
 /// their default.
 pub fn decode_row(table: &TableInfo, handle: i64, raw: &[u8]) -> Result<Row> {
-    let stored = tablecodec::row::decode_row(raw).ok_or_else(|| {
+    let mut stored = tablecodec::row::decode_row(raw).ok_or_else(|| {
         Error::msg(errno::ER_INTERNAL, format!("corrupt row {handle} in table {}", table.name))
     })?;
     let mut values = Vec::with_capacity(table.columns.len());
-    for c in &table.columns {
-        let v = match stored.iter().find(|(id, _)| *id == c.id) {
-            Some((_, v)) => v.clone(),
+    for (i, c) in table.columns.iter().enumerate() {
+        // Stored columns are usually in column order: look there first, then search.
+        let at = match stored.get(i) {
+            Some((id, _)) if *id == c.id => Some(i),
+            _ => stored.iter().position(|(id, _)| *id == c.id),
+        };
+        let v = match at {
+            Some(at) => std::mem::replace(&mut stored[at].1, Value::Null),
             // A column added after the row was written: its default, or for NOT NULL columns
             // without one, the type's implicit default (0 / ''), as MySQL fills them.
             None => match &c.default {

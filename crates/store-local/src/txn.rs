@@ -157,6 +157,9 @@ impl Transaction for LocalTxn {
         let deletes = own.iter().filter(|(_, v)| v.is_none()).count();
         let committed =
             self.inner.scan(range, self.read_ts, limit.saturating_add(deletes), reverse)?;
+        if own.is_empty() {
+            return Ok(committed);
+        }
         let mut merged: BTreeMap<Key, Option<Value>> =
             committed.into_iter().map(|(k, v)| (k, Some(v))).collect();
         for (k, v) in own {

@@ -52,6 +52,9 @@ pub enum Access {
         shown: String,
         /// Counted rows, when an estimate was needed.
         est: Option<usize>,
+        /// At most this many rows can lie in the range (both ends bounded): the reader asks
+        /// for them in one page.
+        at_most: Option<u64>,
     },
     /// Rows through ranges of a secondary index.
     IndexRanges {
@@ -131,8 +134,9 @@ pub fn choose_path(
         }
     }
     let mut paths = Vec::new();
-    if let Some((range, shown)) = handle_col.and_then(|h| handle_range(t, conds.get(&h)?)) {
-        let access = Access::HandleRange { range: range.clone(), shown, est: None };
+    if let Some((range, shown, at_most)) = handle_col.and_then(|h| handle_range(t, conds.get(&h)?))
+    {
+        let access = Access::HandleRange { range: range.clone(), shown, est: None, at_most };
         paths.push(RangePath { access, ranges: vec![range], per_row: 1 });
     }
     for idx in t.readable_indexes() {
@@ -244,8 +248,9 @@ fn show_interval(prefix: &str, lo: &Bound<Value>, hi: &Bound<Value>) -> String {
     format!("{l}{prefix}{},{prefix}{}{h}", bound_text(lo, "-inf"), bound_text(hi, "+inf"))
 }
 
-/// The record-key range of an interval on the integer handle.
-fn handle_range(t: &TableInfo, cond: &Cond) -> Option<(KeyRange, String)> {
+/// The record-key range of an interval on the integer handle, and how many handles it can
+/// hold when both ends are bounded.
+fn handle_range(t: &TableInfo, cond: &Cond) -> Option<(KeyRange, String, Option<u64>)> {
     let Cond::Interval(lo, hi) = cond else { return None };
     let as_i64 = |v: &Value| match v {
         Value::Int(i) => Some(*i),
@@ -265,7 +270,14 @@ fn handle_range(t: &TableInfo, cond: &Cond) -> Option<(KeyRange, String)> {
         Bound::Included(v) => prefix_end(&key(as_i64(v)?))?,
         Bound::Excluded(v) => key(as_i64(v)?),
     };
-    Some((KeyRange::new(start, end), show_interval("", lo, hi)))
+    let at_most = match (lo, hi) {
+        (Bound::Included(a) | Bound::Excluded(a), Bound::Included(b) | Bound::Excluded(b)) => {
+            let (a, b) = (as_i64(a)?, as_i64(b)?);
+            Some(u64::try_from(i128::from(b) - i128::from(a) + 1).unwrap_or(0))
+        }
+        _ => None,
+    };
+    Some((KeyRange::new(start, end), show_interval("", lo, hi), at_most))
 }
 
 fn encode(prefix: &[u8], values: &[Value]) -> Vec<u8> {

@@ -104,7 +104,7 @@ fn render_access(
                 )
             }
         }
-        Access::HandleRange { range, shown, est } => {
+        Access::HandleRange { range, shown, est, .. } => {
             let est = counted(st, &est, std::slice::from_ref(&range))?;
             let scan = node(
                 "TableRangeScan",

@@ -16,9 +16,12 @@ use crate::{
     table,
 };
 
-/// The first page's size; each next page is four times larger, up to [`MAX_PAGE`].
+/// The first page's size (unless a handle range bounds its rows lower); each next page is four
+/// times larger, up to [`MAX_PAGE`].
 const FIRST_PAGE: usize = 64;
 const MAX_PAGE: usize = 4096;
+/// Handle ranges narrower than this are read in a single page.
+const ONE_PAGE_RANGE: u64 = 1024;
 
 /// What the paged ranges hold.
 enum Entries {
@@ -46,9 +49,17 @@ impl TableReader {
     /// Reads `table` along `access`, in key order (descending when `reverse`).
     pub fn new(table: Arc<TableInfo>, access: Access, reverse: bool) -> Self {
         let record_range = || KeyRange::prefix(&tablecodec::record_prefix(table.id));
+        let mut page = FIRST_PAGE;
         let (points, entries, ranges) = match access {
             Access::FullScan => (None, Entries::Records, vec![record_range()]),
-            Access::HandleRange { range, .. } => (None, Entries::Records, vec![range]),
+            Access::HandleRange { range, at_most, .. } => {
+                // A short range is read in one page of one more than can exist, so that page
+                // ends the scan (a long one still starts small, for `LIMIT`).
+                if let Some(n) = at_most.filter(|n| *n < ONE_PAGE_RANGE) {
+                    page = n as usize + 1;
+                }
+                (None, Entries::Records, vec![range])
+            }
             Access::IndexRanges { index, ranges, covering, .. } => {
                 (None, Entries::Index { index, covering }, ranges)
             }
@@ -60,7 +71,7 @@ impl TableReader {
         if reverse {
             ranges.make_contiguous().reverse();
         }
-        TableReader { table, points, out: None, entries, ranges, page: FIRST_PAGE, reverse }
+        TableReader { table, points, out: None, entries, ranges, page, reverse }
     }
 }
 
