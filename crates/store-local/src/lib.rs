@@ -5,14 +5,15 @@
 //!  LocalTxn ── reads ──▶ mvcc::{get,scan} at start_ts ──▶ Engine snapshot (write CF)
 //!     │  lock_keys ──▶ LockTable (pessimistic locks, waits, deadlock detection)
 //!     └─ commit: prewrite (mark locks) → commit_ts from Tso → Committer (group fsync) → release
+//!                                              commit log (wal) fsync → engine write (unsynced)
 //! ```
 //!
 //! * Versions live in one column family, keyed `enc(key) ‖ !commit_ts` (see [`keys`]), each
 //!   carrying its writer's `start_ts` and value.
-//! * A commit's versions are written in one atomic, fsync'd batch, so after a crash a
-//!   transaction is either wholly present or absent; locks are in memory and vanish with the
-//!   transactions that held them. Nothing half-done survives a restart, so recovery is the
-//!   engine's journal replay.
+//! * A commit's versions are written in one atomic group, synced in the commit log ([`wal`]), so
+//!   after a crash a transaction is either wholly present or absent; locks are in memory and
+//!   vanish with the transactions that held them. Nothing half-done survives a restart, so
+//!   recovery is the engine's journal replay plus the log's replay from the engine's checkpoint.
 //! * Readers wait only for commits in flight on the keys they read (prewritten locks older than
 //!   their read timestamp), never for pessimistic locks.
 
@@ -25,6 +26,7 @@ mod mvcc;
 mod record;
 mod tso;
 mod txn;
+mod wal;
 
 pub use gc::GcStats;
 
@@ -33,7 +35,13 @@ use std::{collections::BTreeMap, ops::Bound, path::Path, sync::Arc, thread, time
 use kv::{KeyRange, KvPair, Snapshot, Storage, Timestamp, Transaction, TxnOptions, Value};
 use parking_lot::{Condvar, Mutex};
 
-use crate::{committer::Committer, engine::Engine, locks::LockTable, tso::Tso};
+use crate::{
+    committer::{Committer, WAL_CHECKPOINT_KEY},
+    engine::{Cf, Engine},
+    locks::LockTable,
+    tso::Tso,
+    wal::Wal,
+};
 
 /// Tunables of the embedded store.
 #[derive(Debug, Clone)]
@@ -123,6 +131,24 @@ pub(crate) fn as_ref(b: &Bound<Vec<u8>>) -> Bound<&[u8]> {
     }
 }
 
+/// Replays the commit log in `dir` into `engine` from the engine's checkpoint, then
+/// checkpoints, so the engine holds every acknowledged commit durably again.
+fn recover_log(engine: &dyn Engine, dir: &Path) -> kv::Result<Wal> {
+    let engine_err = |e: engine::EngineError| kv::Error::Engine(e.to_string());
+    let from = engine
+        .snapshot()
+        .get(Cf::Meta, WAL_CHECKPOINT_KEY)
+        .map_err(engine_err)?
+        .and_then(|b| b.try_into().ok().map(u64::from_be_bytes))
+        .unwrap_or(0);
+    let mut wal =
+        Wal::recover(dir, from, |p| engine.write(wal::decode_ops(p)?, false).map_err(engine_err))?;
+    if wal.since_checkpoint() > 0 {
+        committer::checkpoint(engine, &mut wal).map_err(kv::Error::Engine)?;
+    }
+    Ok(wal)
+}
+
 /// The embedded store.
 pub struct LocalStorage {
     inner: Arc<Inner>,
@@ -130,18 +156,32 @@ pub struct LocalStorage {
 }
 
 impl LocalStorage {
-    /// Opens the store in `dir` (created if missing; recovered after a crash).
+    /// Opens the store in `dir` (created if missing; recovered after a crash): the engine in
+    /// `dir/engine`, the commit log in `dir/wal`.
     pub fn open(dir: &Path, opts: LocalOptions) -> kv::Result<Self> {
-        let engine: Arc<dyn Engine> =
-            Arc::new(engine::FjallEngine::open(dir).map_err(|e| kv::Error::Engine(e.to_string()))?);
-        Self::with_engine(engine, opts)
+        let engine: Arc<dyn Engine> = Arc::new(
+            engine::FjallEngine::open(&dir.join("engine"))
+                .map_err(|e| kv::Error::Engine(e.to_string()))?,
+        );
+        Self::with_engine_and_log(engine, Some(&dir.join("wal")), opts)
     }
 
-    /// Runs the store on a given engine.
+    /// Runs the store on a given engine, every commit synced in the engine itself.
     pub fn with_engine(engine: Arc<dyn Engine>, opts: LocalOptions) -> kv::Result<Self> {
+        Self::with_engine_and_log(engine, None, opts)
+    }
+
+    /// Runs the store on a given engine with commits synced in a commit log in `log_dir`
+    /// (replayed into the engine first, from the engine's last checkpoint).
+    pub fn with_engine_and_log(
+        engine: Arc<dyn Engine>,
+        log_dir: Option<&Path>,
+        opts: LocalOptions,
+    ) -> kv::Result<Self> {
+        let wal = log_dir.map(|dir| recover_log(engine.as_ref(), dir)).transpose()?;
         let tso = Tso::open(engine.as_ref())?;
         let inner = Arc::new(Inner {
-            committer: Committer::start(engine.clone()),
+            committer: Committer::start(engine.clone(), wal),
             engine,
             tso,
             locks: LockTable::default(),
