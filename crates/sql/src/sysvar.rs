@@ -188,8 +188,10 @@ vars! {
 
 /// Looks a variable up by name, case-insensitively.
 pub fn lookup(name: &str) -> Option<&'static SysVar> {
-    let lower = name.to_ascii_lowercase();
-    SYSVARS.binary_search_by(|v| v.name.cmp(lower.as_str())).ok().map(|i| &SYSVARS[i])
+    // Registry names are lowercase: compare against `name` lowercased byte by byte, without
+    // allocating (this runs several times per statement).
+    let lowered = name.bytes().map(|b| b.to_ascii_lowercase());
+    SYSVARS.binary_search_by(|v| v.name.bytes().cmp(lowered.clone())).ok().map(|i| &SYSVARS[i])
 }
 
 /// Pairs of names that are one variable (MySQL 5.7 name, MySQL 8 name): setting one sets both.
@@ -373,12 +375,23 @@ impl SessionVars {
 
     /// Convenience: a boolean variable's session value.
     pub fn bool(&self, name: &str) -> bool {
-        self.get_text(name, VarScope::Default).is_ok_and(|t| t == "ON")
+        self.with_value(name, |t| t == "ON")
     }
 
     /// Convenience: an integer variable's session value (0 when unknown).
     pub fn int(&self, name: &str) -> i64 {
-        self.get_text(name, VarScope::Default).ok().and_then(|t| t.parse().ok()).unwrap_or(0)
+        self.with_value(name, |t| t.parse().ok()).unwrap_or(0)
+    }
+
+    /// Applies `f` to a variable's `@@x` value without copying it (`f("")` when unknown).
+    fn with_value<T>(&self, name: &str, f: impl FnOnce(&str) -> T) -> T {
+        let Some(var) = lookup(name) else { return f("") };
+        if var.scope != Scope::Global {
+            if let Some(v) = self.session.get(var.name) {
+                return f(v);
+            }
+        }
+        f(&self.globals.get(var))
     }
 }
 
@@ -471,6 +484,15 @@ mod tests {
     #[test]
     fn registry_is_sorted_for_binary_search() {
         assert!(SYSVARS.windows(2).all(|w| w[0].name < w[1].name));
+        assert!(SYSVARS
+            .iter()
+            .all(|v| lookup(&v.name.to_ascii_uppercase()).map(|l| l.name) == Some(v.name)));
+        assert_eq!(lookup("AutoCommit").map(|v| v.name), Some("autocommit"));
+        assert!(lookup("autocommitx").is_none() && lookup("").is_none());
+        let mut v = vars();
+        v.set("autocommit", VarScope::Session, &Value::Int(0)).expect("set");
+        assert!(!v.bool("AUTOCOMMIT") && !v.bool("no_such_var"));
+        assert_eq!(v.int("max_prepared_stmt_count"), -1);
     }
 
     #[test]

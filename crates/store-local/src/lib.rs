@@ -10,7 +10,7 @@
 //!
 //! * Versions live in one column family, keyed `enc(key) ‖ !commit_ts` (see [`keys`]), each
 //!   carrying its writer's `start_ts` and value.
-//! * A commit's versions are written in one atomic group, synced in the commit log ([`wal`]), so
+//! * A commit's versions are written in one atomic group, synced in the commit log (`wal.rs`), so
 //!   after a crash a transaction is either wholly present or absent; locks are in memory and
 //!   vanish with the transactions that held them. Nothing half-done survives a restart, so
 //!   recovery is the engine's journal replay plus the log's replay from the engine's checkpoint.
