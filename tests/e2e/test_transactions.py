@@ -69,6 +69,28 @@ def test_repeatable_read_inside_a_transaction(server, table):
         assert rows(a, f"SELECT n FROM {table} WHERE id = 2") == ((9,),)
 
 
+def test_dml_by_key_matches_the_newest_committed_row(server, table):
+    """UPDATE and DELETE lock and read the newest committed version (a current read), as MySQL
+    and TiDB's pessimistic mode do: a row another transaction changed after this one's snapshot
+    is matched by its new values, not its snapshot ones."""
+    a = server.connect(autocommit=False)
+    b = server.connect(autocommit=True)
+    with a, b:
+        a.begin()
+        assert rows(a, f"SELECT n FROM {table} WHERE id = 1") == ((0,),)
+        with b.cursor() as cur:
+            cur.execute(f"UPDATE {table} SET n = 10 WHERE id IN (1, 2)")
+        with a.cursor() as cur:
+            cur.execute(f"UPDATE {table} SET tag = 'x' WHERE id = 1 AND n = 10")
+            assert cur.rowcount == 1
+            cur.execute(f"DELETE FROM {table} WHERE id IN (2, 3) AND n = 10")
+            assert cur.rowcount == 1
+            cur.execute(f"UPDATE {table} SET n = n + 1 WHERE id = 1 AND n = 0")
+            assert cur.rowcount == 0
+        a.commit()
+        assert rows(b, f"SELECT id, n, tag FROM {table} ORDER BY id") == ((1, 10, "x"),)
+
+
 def test_concurrent_increments_are_not_lost(server, table):
     errors = []
 

@@ -88,6 +88,10 @@ fn lock_data_dir(dir: &Path) -> Result<fs::File, String> {
 }
 
 async fn run(settings: Settings) -> Result<(), String> {
+    // Signal handlers first: a SIGINT/SIGTERM that arrives while storage opens or the catalog
+    // loads (the port may already accept connections) must stop the server gracefully, not
+    // kill it.
+    let shutdown = shutdown_signal()?;
     let _lock = lock_data_dir(&settings.data_dir)?;
     let kv_dir = settings.data_dir.join("kv");
     let storage = Arc::new(
@@ -139,7 +143,7 @@ async fn run(settings: Settings) -> Result<(), String> {
         shutdown_grace: Duration::from_secs(30),
     });
     info!(%bound, data_dir = %data_dir.display(), version = server::server_version(), "FerroDB is ready");
-    server.serve(listener, shutdown_signal()).await;
+    server.serve(listener, shutdown).await;
     // Every session is gone: finish queued commits and stop background work.
     drop(server);
     info!("connections closed; closing storage");
@@ -154,18 +158,16 @@ fn hostname() -> String {
         .unwrap_or_else(|_| "localhost".into())
 }
 
-/// Completes on SIGINT or SIGTERM.
-async fn shutdown_signal() {
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
+/// Installs the SIGINT and SIGTERM handlers now; the returned future completes on either.
+fn shutdown_signal() -> Result<impl std::future::Future<Output = ()>, String> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let install = |kind| signal(kind).map_err(|e| format!("cannot handle signals: {e}"));
+    let (mut int, mut term) =
+        (install(SignalKind::interrupt())?, install(SignalKind::terminate())?);
+    Ok(async move {
+        tokio::select! {
+            _ = int.recv() => info!("SIGINT received"),
+            _ = term.recv() => info!("SIGTERM received"),
         }
-    };
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => info!("SIGINT received"),
-        _ = term => info!("SIGTERM received"),
-    }
+    })
 }

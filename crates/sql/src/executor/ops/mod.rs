@@ -27,7 +27,7 @@ use errno::Result;
 pub use guard::OpStats;
 
 use super::query::QueryEnv;
-use crate::{expr::EvalCtx, memory::Charge, planner::Plan, table::Row};
+use crate::{executor::Access, expr::EvalCtx, memory::Charge, planner::Plan, table::Row};
 
 /// Rows passed between operators at a time (at most; the last batch may be shorter).
 pub const BATCH: usize = 1024;
@@ -61,6 +61,16 @@ pub fn build_analyzed(plan: Plan, stats: &Rc<RefCell<Vec<OpStats>>>) -> Box<dyn 
     Builder { stats: Some(stats.clone()), next_id: 0 }.build(plan)
 }
 
+/// The handles a lock's input reads by point get (optionally filtered), if that is all it does.
+fn point_handles(input: &Plan) -> Option<Vec<i64>> {
+    match input {
+        Plan::Filter { input, .. } => point_handles(input),
+        // In the order the table reader would return them.
+        Plan::Table { access: Access::Handles(handles), .. } => Some(handles.clone()),
+        _ => None,
+    }
+}
+
 struct Builder {
     stats: Option<Rc<RefCell<Vec<OpStats>>>>,
     next_id: usize,
@@ -83,9 +93,12 @@ impl Builder {
                 Box::new(join::Join::new(sources, specs, where_))
             }
             Plan::Filter { input, pred } => Box::new(filter::Filter::new(self.build(*input), pred)),
-            Plan::Lock { input, table, pred } => {
-                Box::new(lock::Lock::new(self.build(*input), table, pred))
-            }
+            Plan::Lock { input, table, pred } => match point_handles(&input) {
+                Some(handles) => {
+                    Box::new(lock::Lock::points(self.build(*input), table, pred, handles))
+                }
+                None => Box::new(lock::Lock::new(self.build(*input), table, pred)),
+            },
             Plan::Agg { input, groups, aggs } => {
                 Box::new(hash_agg::HashAgg::new(self.build(*input), groups, aggs))
             }
