@@ -314,7 +314,8 @@ impl Session {
         params: &[Value],
         sink: Option<&mut (dyn RowSink + 's)>,
     ) -> Result<ExecResult> {
-        if let Some((plan, columns)) = p.point_get() {
+        let cache = self.ctx.vars.bool("tidb_enable_prepared_plan_cache");
+        if let Some((plan, columns)) = p.point_get().filter(|_| cache) {
             let version = self.catalog.schema().version;
             let kept = if plan.schema_version == version {
                 self.plan_from_cache.0 = true;
@@ -379,12 +380,15 @@ impl Session {
         text: &str,
         sink: Option<&mut (dyn RowSink + 's)>,
     ) -> Option<Result<ExecResult>> {
-        if !sql::text::first_word(text).eq_ignore_ascii_case("SELECT") {
+        if !sql::text::first_word(text).eq_ignore_ascii_case("SELECT")
+            || !self.ctx.vars.bool("tidb_enable_non_prepared_plan_cache")
+        {
             return None;
         }
         let (shape, params) = sql::parameterize::parameterize(text)?;
         // Unqualified names resolve in the current database: it is part of the key.
         let key = format!("{}\0{shape}", self.ctx.current_db.as_deref().unwrap_or(""));
+        let hit = self.text_plans.contains_key(&key);
         let kept = match self.text_plans.get(&key) {
             Some(kept) => kept.clone(),
             None => {
@@ -405,6 +409,7 @@ impl Session {
             return None;
         }
         let handle = sql::point_get_handle(&plan, &params)?;
+        self.plan_from_cache.0 = hit;
         Some(self.execute_point_get(&plan, &columns, handle, sink))
     }
 

@@ -167,6 +167,8 @@ vars! {
     "ssl_key", ReadOnly, Str, "";
     "storage_engine", Both, Str, "InnoDB";
     "system_time_zone", ReadOnly, Str, "UTC";
+    "tidb_enable_non_prepared_plan_cache", Both, Bool, "ON";
+    "tidb_enable_prepared_plan_cache", Both, Bool, "ON";
     "tidb_enable_tmp_storage_on_oom", Global, Bool, "ON";
     "tidb_gc_life_time", Global, Str, "10m0s";
     "tidb_mem_quota_query", Both, Int { min: -1, max: MAX_I64 }, "1073741824";
