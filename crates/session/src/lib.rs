@@ -237,6 +237,9 @@ impl Session {
         if let Some(r) = self.text_point_get(text, sink.as_deref_mut()) {
             return r;
         }
+        if let Some(r) = self.text_dml(text, sink.as_deref_mut()) {
+            return r;
+        }
         if let Some(sql_prepare) = sql::prepare::recognize(text) {
             let result = sql_prepare.and_then(|p| self.sql_prepare(p, sink));
             if let Err(e) = &result {
@@ -411,6 +414,43 @@ impl Session {
         let handle = sql::point_get_handle(&plan, &params)?;
         self.plan_from_cache.0 = hit;
         Some(self.execute_point_get(&plan, &columns, handle, sink))
+    }
+
+    /// An INSERT/REPLACE/UPDATE/DELETE sent as text, run from the statement parsed once for
+    /// its parameterized text (`DELETE FROM t WHERE id = ?`) with this text's literals bound
+    /// in: no tokenizing or parsing (TiDB's non-prepared plan cache for DML). `None` sends the
+    /// statement down the general path (other statements, forms the parameterizer leaves
+    /// alone, shapes that do not parse).
+    fn text_dml<'s>(
+        &mut self,
+        text: &str,
+        sink: Option<&mut (dyn RowSink + 's)>,
+    ) -> Option<Result<ExecResult>> {
+        let word = sql::text::first_word(text);
+        if !["INSERT", "REPLACE", "UPDATE", "DELETE"].iter().any(|w| word.eq_ignore_ascii_case(w))
+            || !self.ctx.vars.bool("tidb_enable_non_prepared_plan_cache")
+            || !self.ctx.vars.bool("tidb_enable_non_prepared_plan_cache_for_dml")
+        {
+            return None;
+        }
+        let (shape, params) = sql::parameterize::parameterize(text)?;
+        // DML names resolve when it runs, so the shape alone is the key; the leading byte
+        // keeps these apart from the point reads' `db\0shape` keys.
+        let key = format!("\u{1}{shape}");
+        let parsed = match self.text_plans.get(&key) {
+            Some(p) => p.clone(),
+            None => {
+                let parsed = Prepared::new(&shape).ok().filter(|p| p.statement().is_some());
+                let parsed = parsed.map(Arc::new);
+                if self.text_plans.len() >= TEXT_PLANS {
+                    self.text_plans.clear();
+                }
+                self.text_plans.insert(key, parsed.clone());
+                parsed
+            }
+        }?;
+        let stmt = parsed.bind(&params).ok()??;
+        Some(self.execute_parsed(&stmt, text, sink))
     }
 
     /// A prepared point read by its cached plan: no binding, planning or operators.

@@ -168,6 +168,7 @@ vars! {
     "storage_engine", Both, Str, "InnoDB";
     "system_time_zone", ReadOnly, Str, "UTC";
     "tidb_enable_non_prepared_plan_cache", Both, Bool, "ON";
+    "tidb_enable_non_prepared_plan_cache_for_dml", Both, Bool, "ON";
     "tidb_enable_prepared_plan_cache", Both, Bool, "ON";
     "tidb_enable_tmp_storage_on_oom", Global, Bool, "ON";
     "tidb_gc_life_time", Global, Str, "10m0s";
