@@ -395,3 +395,29 @@ def test_point_get_fast_path_follows_schema_and_types(cnx):
     cur.execute(by_id, (-5,))
     assert cur.fetchall() == [("neg", 20)]
     cur.close()
+
+
+def test_text_statements_reuse_their_parsed_shape(server):
+    """Text SELECTs and DML that differ only in literals run from one parsed shape: each
+    text's own literals bound in, result names still taken from the text."""
+    c = server.connect(autocommit=True)
+    try:
+        cur = c.cursor()
+        cur.execute("DROP TABLE IF EXISTS shapes")
+        cur.execute("CREATE TABLE shapes (id INT PRIMARY KEY, name VARCHAR(10))")
+        for i in range(1, 6):
+            cur.execute(f"INSERT INTO shapes VALUES ({i}, 'n{i}')")
+        for lo, hi in [(1, 2), (2, 4), (5, 9)]:
+            cur.execute(f"SELECT name FROM shapes WHERE id BETWEEN {lo} AND {hi} ORDER BY id")
+            assert [r[0] for r in cur.fetchall()] == [f"n{i}" for i in range(lo, min(hi, 5) + 1)]
+        for lit in ["007", "7", "'x'"]:
+            cur.execute(f"SELECT {lit}, name FROM shapes WHERE id < 2")
+            assert [d[0] for d in cur.description] == [lit.strip("'"), "name"]
+        cur.execute("UPDATE shapes SET name = 'u' WHERE id = 3")
+        cur.execute("UPDATE shapes SET name = 'v' WHERE id = 4")
+        cur.execute("DELETE FROM shapes WHERE id = 5")
+        cur.execute("SELECT id, name FROM shapes WHERE id > 2 ORDER BY id")
+        assert cur.fetchall() == ((3, "u"), (4, "v"))
+        cur.execute("DROP TABLE shapes")
+    finally:
+        c.close()

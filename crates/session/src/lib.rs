@@ -377,7 +377,9 @@ impl Session {
 
     /// A point read sent as text (`SELECT c FROM t WHERE id = 42`), run by the plan kept for its
     /// parameterized text: no tokenizing, parsing or planning (TiDB's fast plan, reached
-    /// without its parser). `None` sends the statement down the general path.
+    /// without its parser). Other SELECTs whose result names do not come from their literals
+    /// run from the tree parsed once for their shape. `None` sends the statement down the
+    /// general path.
     fn text_point_get<'s>(
         &mut self,
         text: &str,
@@ -396,8 +398,9 @@ impl Session {
             Some(kept) => kept.clone(),
             None => {
                 let kept = Prepared::new(&shape).ok().and_then(|p| {
-                    self.keep_point_get(&p, None)?;
-                    Some(Arc::new(p))
+                    let keep =
+                        self.keep_point_get(&p, None).is_some() || p.select_names_survive_binding();
+                    keep.then(|| Arc::new(p))
                 });
                 if self.text_plans.len() >= TEXT_PLANS {
                     self.text_plans.clear();
@@ -406,7 +409,14 @@ impl Session {
                 kept
             }
         }?;
-        let (plan, columns) = kept.point_get()?;
+        let Some((plan, columns)) = kept.point_get() else {
+            // Not a point read: the parsed shape with this text's literals bound in.
+            if !kept.select_names_survive_binding() {
+                return None;
+            }
+            let stmt = kept.bind(&params).ok()??;
+            return Some(self.execute_parsed(&stmt, text, sink));
+        };
         if plan.schema_version != self.catalog.schema().version {
             self.text_plans.remove(&key);
             return None;

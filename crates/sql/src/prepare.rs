@@ -112,6 +112,34 @@ impl Prepared {
         self.point_get.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// Whether binding this text's literals back leaves a SELECT's result column names as the
+    /// original text gives them: one SELECT block over plain tables with no placeholder in its
+    /// select list (a literal there names its column by its own text: `SELECT 007` is `007`).
+    /// Such SELECTs sent as text may run from their parsed shape.
+    pub fn select_names_survive_binding(&self) -> bool {
+        let Some(Statement::Query(q)) = &self.stmt else { return false };
+        let ast::SetExpr::Select(select) = q.body.as_ref() else { return false };
+        let plain = |f: &ast::TableFactor| matches!(f, ast::TableFactor::Table { .. });
+        if q.with.is_some()
+            || !select
+                .from
+                .iter()
+                .all(|t| plain(&t.relation) && t.joins.iter().all(|j| plain(&j.relation)))
+        {
+            return false;
+        }
+        let mut found = false;
+        let _ = visit_expressions(&select.projection, |e| {
+            found = placeholder(e).is_some();
+            if found {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        });
+        !found
+    }
+
     /// The parsed statement, placeholders unbound (`None` when it runs from its text).
     pub fn statement(&self) -> Option<&Statement> {
         self.stmt.as_ref()

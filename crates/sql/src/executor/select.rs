@@ -99,8 +99,14 @@ pub fn result_column(name: &str, ty: &ExprType) -> ResultColumn {
     c
 }
 
-/// The expression's text as written, which MySQL uses as the column name.
+/// The expression's text as written, which MySQL uses as the column name — except a quoted
+/// string literal, which names its column by its contents (`SELECT 'x'` is column `x`).
 pub fn source_text(text: &str, e: &ast::Expr) -> String {
+    if let ast::Expr::Value(v) = e {
+        if let ast::Value::SingleQuotedString(s) | ast::Value::DoubleQuotedString(s) = &v.value {
+            return s.clone();
+        }
+    }
     let span = e.span();
     match (offset_of(text, span.start), offset_of(text, span.end)) {
         (Some(a), Some(b)) if a < b && b <= text.len() => {
