@@ -12,7 +12,8 @@ use sqlparser::{
 pub fn parse_statement(text: &str) -> Result<Statement> {
     let rewritten = rewrite_lock_in_share_mode(text)
         .or_else(|| rewrite_consistent_snapshot(text))
-        .or_else(|| rewrite_kill_tidb(text));
+        .or_else(|| rewrite_kill_tidb(text))
+        .or_else(|| rewrite_explain_format(text));
     let text = rewritten.as_deref().unwrap_or(text);
     let dialect = MySqlDialect {};
     let mut parser =
@@ -50,6 +51,46 @@ fn rewrite_kill_tidb(text: &str) -> Option<String> {
     }
     let tail = after.get(..4).filter(|k| k.eq_ignore_ascii_case("TIDB")).map(|_| &after[4..])?;
     tail.starts_with(char::is_whitespace).then(|| format!("KILL{tail}"))
+}
+
+/// TiDB's `EXPLAIN [ANALYZE] FORMAT = 'row' | 'brief' …` (quoted or bare): sqlparser knows only
+/// MySQL's format keywords. `'row'` is the default table and is dropped; `'brief'` (operator
+/// ids without their `_N` suffix) is carried as `FORMAT=TEXT`, a format TiDB does not have.
+fn rewrite_explain_format(text: &str) -> Option<String> {
+    let t = text.trim_start();
+    let word = crate::text::first_word(t);
+    if !["EXPLAIN", "DESC", "DESCRIBE"].iter().any(|w| word.eq_ignore_ascii_case(w)) {
+        return None;
+    }
+    let mut rest = t[word.len()..].trim_start();
+    let analyze = crate::text::first_word(rest);
+    if analyze.eq_ignore_ascii_case("ANALYZE") {
+        rest = rest[analyze.len()..].trim_start();
+    }
+    let format = crate::text::first_word(rest);
+    if !format.eq_ignore_ascii_case("FORMAT") {
+        return None;
+    }
+    let after = rest[format.len()..].trim_start().strip_prefix('=')?.trim_start();
+    let (value, tail) = match after.chars().next()? {
+        q @ ('\'' | '"') => {
+            let end = after[1..].find(q)? + 1;
+            (&after[1..end], &after[end + 1..])
+        }
+        _ => {
+            let w = crate::text::first_word(after);
+            (w, &after[w.len()..])
+        }
+    };
+    let replacement = if value.eq_ignore_ascii_case("row") {
+        ""
+    } else if value.eq_ignore_ascii_case("brief") {
+        "FORMAT=TEXT "
+    } else {
+        return None;
+    };
+    let prefix = &t[..t.len() - rest.len()];
+    Some(format!("{prefix}{replacement}{}", tail.trim_start()))
 }
 
 /// `SELECT 1 FOR UPDATE`: sqlparser reads a locking clause only after FROM. With no table

@@ -419,21 +419,31 @@ struct Measured<'a> {
     disk: u64,
 }
 
+/// How rows are printed: with EXPLAIN ANALYZE's measurements, and in TiDB's brief form.
+struct Style<'a> {
+    measured: Option<&'a Measured<'a>>,
+    brief: bool,
+}
+
 fn flatten(
     n: &Node,
     prefix: &str,
     child_prefix: &str,
     next_id: &mut usize,
-    measured: Option<&Measured<'_>>,
+    style: &Style<'_>,
     inherited: Option<usize>,
     out: &mut Vec<Vec<Value>>,
 ) {
+    let (measured, brief) = (style.measured, style.brief);
     *next_id += 1;
     let plan_id = n.plan_id.or(inherited);
-    let mut row = vec![
-        Value::String(format!("{prefix}{}_{}", n.name, next_id)),
-        Value::String(format!("{:.2}", n.est)),
-    ];
+    // `FORMAT='brief'` shows operator names without their `_N` ids.
+    let id = if brief {
+        format!("{prefix}{}", n.name)
+    } else {
+        format!("{prefix}{}_{}", n.name, next_id)
+    };
+    let mut row = vec![Value::String(id), Value::String(format!("{:.2}", n.est))];
     if let Some(m) = measured {
         let s = plan_id.and_then(|i| m.stats.get(i)).copied().unwrap_or_default();
         row.push(Value::String(s.rows.to_string()));
@@ -464,7 +474,7 @@ fn flatten(
             &format!("{child_prefix}{branch}"),
             &format!("{child_prefix}{cont}"),
             next_id,
-            measured,
+            style,
             plan_id,
             out,
         );
@@ -543,6 +553,7 @@ pub fn explain(
     catalog: &Catalog,
     stmt: &ast::Statement,
     analyze: bool,
+    brief: bool,
 ) -> Result<ExecResult> {
     // Row estimates count keys in the latest snapshot.
     let mut txn = catalog.begin_read()?;
@@ -595,7 +606,8 @@ pub fn explain(
         while op.next(&cx)?.is_some() {}
         let stats = stats.borrow();
         let measured = Measured { stats: &stats, peak: env.mem.peak(), disk: env.mem.disk() };
-        flatten(&root, "", "", &mut 0, Some(&measured), None, &mut rows);
+        let style = Style { measured: Some(&measured), brief };
+        flatten(&root, "", "", &mut 0, &style, None, &mut rows);
         &[
             "id",
             "estRows",
@@ -608,7 +620,7 @@ pub fn explain(
             "disk",
         ]
     } else {
-        flatten(&root, "", "", &mut 0, None, None, &mut rows);
+        flatten(&root, "", "", &mut 0, &Style { measured: None, brief }, None, &mut rows);
         &["id", "estRows", "task", "access object", "operator info"]
     };
     let columns = names.iter().map(|n| ResultColumn::varchar(*n, 256).not_null()).collect();

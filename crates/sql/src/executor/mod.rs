@@ -243,8 +243,19 @@ pub fn execute(env: Env<'_>, stmt: &Statement, text: &str) -> Result<ExecResult>
         }
         Statement::Use(u) => use_database(ctx, catalog, u),
         Statement::ExplainTable { table_name, .. } => describe::describe(ctx, catalog, table_name),
-        Statement::Explain { statement, analyze, .. } => {
-            explain::explain(ctx, catalog, statement, *analyze)
+        Statement::Explain { statement, analyze, format, .. } => {
+            // `FORMAT='brief'` arrives as FORMAT=TEXT (see the parser).
+            let brief = matches!(
+                format,
+                Some(
+                    sqlparser::ast::AnalyzeFormatKind::Assignment(
+                        sqlparser::ast::AnalyzeFormat::TEXT
+                    ) | sqlparser::ast::AnalyzeFormatKind::Keyword(
+                        sqlparser::ast::AnalyzeFormat::TEXT
+                    )
+                )
+            );
+            explain::explain(ctx, catalog, statement, *analyze, brief)
         }
         Statement::ShowColumns { show_options, full, .. } => {
             describe::show_columns(ctx, catalog, show_options, *full)
