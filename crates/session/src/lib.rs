@@ -87,9 +87,6 @@ pub struct Session {
     plan_from_cache: (bool, bool),
 }
 
-/// How many parameterized texts a session remembers (TiDB's `tidb_session_plan_cache_size`).
-const TEXT_PLANS: usize = 100;
-
 /// Where the server sends a COM_QUERY's outcomes: rows as they are produced ([`RowSink`]),
 /// then each statement's outcome with the status flags and warning count its terminator
 /// carries (`more`: another result follows).
@@ -402,7 +399,7 @@ impl Session {
                         self.keep_point_get(&p, None).is_some() || p.select_names_survive_binding();
                     keep.then(|| Arc::new(p))
                 });
-                if self.text_plans.len() >= TEXT_PLANS {
+                if self.text_plans.len() >= self.plan_cache_size() {
                     self.text_plans.clear();
                 }
                 self.text_plans.insert(key.clone(), kept.clone());
@@ -424,6 +421,12 @@ impl Session {
         let handle = sql::point_get_handle(&plan, &params)?;
         self.plan_from_cache.0 = hit;
         Some(self.execute_point_get(&plan, &columns, handle, sink))
+    }
+
+    /// How many parameterized texts this session remembers (TiDB's
+    /// `tidb_session_plan_cache_size`); the map starts over when full.
+    fn plan_cache_size(&self) -> usize {
+        usize::try_from(self.ctx.vars.int("tidb_session_plan_cache_size")).unwrap_or(1).max(1)
     }
 
     /// An INSERT/REPLACE/UPDATE/DELETE sent as text, run from the statement parsed once for
@@ -452,7 +455,7 @@ impl Session {
             None => {
                 let parsed = Prepared::new(&shape).ok().filter(|p| p.statement().is_some());
                 let parsed = parsed.map(Arc::new);
-                if self.text_plans.len() >= TEXT_PLANS {
+                if self.text_plans.len() >= self.plan_cache_size() {
                     self.text_plans.clear();
                 }
                 self.text_plans.insert(key, parsed.clone());

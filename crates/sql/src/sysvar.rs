@@ -174,6 +174,7 @@ vars! {
     "tidb_gc_life_time", Global, Str, "10m0s";
     "tidb_mem_quota_query", Both, Int { min: -1, max: MAX_I64 }, "1073741824";
     "tidb_server_memory_limit", Global, Str, "80%";
+    "tidb_session_plan_cache_size", Both, Int { min: 1, max: 100000 }, "100";
     "tidb_txn_mode", Both, Kind::Enum(&["PESSIMISTIC", "OPTIMISTIC", ""]), "PESSIMISTIC";
     "time_zone", Both, Str, "SYSTEM";
     "tls_version", ReadOnly, Str, "TLSv1.2,TLSv1.3";
