@@ -131,6 +131,25 @@ pub(crate) fn as_ref(b: &Bound<Vec<u8>>) -> Bound<&[u8]> {
     }
 }
 
+/// Data dirs written before the commit log held the engine directly in `dir`: move it to
+/// `dir/engine`, by two renames that a crash between them cannot undo (the next open finishes
+/// the second).
+fn migrate_engine_dir(dir: &Path) -> kv::Result<()> {
+    let io = |e: std::io::Error| kv::Error::Engine(format!("moving the engine to engine/: {e}"));
+    let staged = dir.with_extension("engine-move");
+    if dir.join("version").exists() && !dir.join("engine").exists() {
+        std::fs::rename(dir, &staged).map_err(io)?;
+    }
+    if staged.exists() {
+        std::fs::create_dir_all(dir).map_err(io)?;
+        std::fs::rename(&staged, dir.join("engine")).map_err(io)?;
+        for d in [Some(dir), dir.parent()].into_iter().flatten() {
+            std::fs::File::open(d).and_then(|f| f.sync_all()).map_err(io)?;
+        }
+    }
+    Ok(())
+}
+
 /// Replays the commit log in `dir` into `engine` from the engine's checkpoint, then
 /// checkpoints, so the engine holds every acknowledged commit durably again.
 fn recover_log(engine: &dyn Engine, dir: &Path) -> kv::Result<Wal> {
@@ -159,6 +178,7 @@ impl LocalStorage {
     /// Opens the store in `dir` (created if missing; recovered after a crash): the engine in
     /// `dir/engine`, the commit log in `dir/wal`.
     pub fn open(dir: &Path, opts: LocalOptions) -> kv::Result<Self> {
+        migrate_engine_dir(dir)?;
         let engine: Arc<dyn Engine> = Arc::new(
             engine::FjallEngine::open(&dir.join("engine"))
                 .map_err(|e| kv::Error::Engine(e.to_string()))?,

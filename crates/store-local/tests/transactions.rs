@@ -413,3 +413,32 @@ fn inverted_and_empty_ranges_scan_nothing() {
     let all = KeyRange::new(b"a".to_vec(), b"c".to_vec());
     assert_eq!(t.scan(&all, usize::MAX, false).expect("scan").len(), 1);
 }
+
+#[test]
+fn a_data_dir_from_before_the_commit_log_is_moved_into_place() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let kv = dir.path().join("kv");
+    {
+        // The old layout: the engine directly in the store's directory.
+        let engine = store_local::engine::FjallEngine::open(&kv).expect("engine");
+        let s = LocalStorage::with_engine(
+            Arc::new(engine),
+            LocalOptions { gc_interval: None, ..Default::default() },
+        )
+        .expect("store");
+        let mut t = s.begin(TxnOptions::default()).expect("begin");
+        t.put(b"old".to_vec(), b"kept".to_vec()).expect("put");
+        t.commit().expect("commit");
+    }
+    let s = open(&kv);
+    let snap = s.snapshot(None).expect("snapshot");
+    assert_eq!(snap.get(b"old").expect("get"), Some(b"kept".to_vec()));
+    assert!(kv.join("engine").join("version").exists() && kv.join("wal").exists());
+    drop((snap, s));
+    // Opening again changes nothing.
+    let s = open(&kv);
+    assert_eq!(
+        s.snapshot(None).expect("snapshot").get(b"old").expect("get"),
+        Some(b"kept".to_vec())
+    );
+}
