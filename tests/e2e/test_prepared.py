@@ -410,9 +410,9 @@ def test_text_statements_reuse_their_parsed_shape(server):
         for lo, hi in [(1, 2), (2, 4), (5, 9)]:
             cur.execute(f"SELECT name FROM shapes WHERE id BETWEEN {lo} AND {hi} ORDER BY id")
             assert [r[0] for r in cur.fetchall()] == [f"n{i}" for i in range(lo, min(hi, 5) + 1)]
-        for lit in ["007", "7", "'x'"]:
+        for lit, name in [("007", "007"), ("7", "7"), ("'x'", "x"), ("N'x'", "x")]:
             cur.execute(f"SELECT {lit}, name FROM shapes WHERE id < 2")
-            assert [d[0] for d in cur.description] == [lit.strip("'"), "name"]
+            assert [d[0] for d in cur.description] == [name, "name"]
         cur.execute("UPDATE shapes SET name = 'u' WHERE id = 3")
         cur.execute("UPDATE shapes SET name = 'v' WHERE id = 4")
         cur.execute("DELETE FROM shapes WHERE id = 5")

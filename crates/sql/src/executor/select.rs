@@ -100,10 +100,13 @@ pub fn result_column(name: &str, ty: &ExprType) -> ResultColumn {
 }
 
 /// The expression's text as written, which MySQL uses as the column name — except a quoted
-/// string literal, which names its column by its contents (`SELECT 'x'` is column `x`).
+/// string literal, which names its column by its contents (`SELECT 'x'` and `N'x'` are `x`).
 pub fn source_text(text: &str, e: &ast::Expr) -> String {
     if let ast::Expr::Value(v) = e {
-        if let ast::Value::SingleQuotedString(s) | ast::Value::DoubleQuotedString(s) = &v.value {
+        if let ast::Value::SingleQuotedString(s)
+        | ast::Value::DoubleQuotedString(s)
+        | ast::Value::NationalStringLiteral(s) = &v.value
+        {
             return s.clone();
         }
     }
