@@ -6,7 +6,7 @@ use kv::{KeyRange, KvPair};
 
 use crate::{
     engine::{Cf, EngineSnapshot},
-    keys::{encode_key, split_version_key, version_key},
+    keys::{encode_key, version_key},
     record::{WriteKind, WriteRecord},
 };
 
@@ -24,14 +24,23 @@ pub fn get_version(
     key: &[u8],
     ts: u64,
 ) -> Result<Option<(u64, WriteRecord)>, kv::Error> {
-    let start = version_key(key, ts);
-    let end = version_key(key, 0);
+    get_version_encoded(snap, &encode_key(key), ts)
+}
+
+/// [`get_version`] of an already encoded key: one seek to `enc ‖ !ts`.
+fn get_version_encoded(
+    snap: &dyn EngineSnapshot,
+    enc: &[u8],
+    ts: u64,
+) -> Result<Option<(u64, WriteRecord)>, kv::Error> {
+    let start = version_of_encoded(enc, ts);
+    let end = version_of_encoded(enc, 0);
     let mut it = snap.range(Cf::Write, Bound::Included(&start), Bound::Included(&end), false);
     match it.next() {
         None => Ok(None),
         Some(r) => {
             let (k, v) = r.map_err(engine_err)?;
-            let (_, commit_ts) = split_version_key(&k).ok_or_else(|| corrupt("version key"))?;
+            let (_, commit_ts) = split_encoded(&k)?;
             let rec = WriteRecord::decode(&v).ok_or_else(|| corrupt("write record"))?;
             Ok(Some((commit_ts, rec)))
         }
@@ -202,15 +211,8 @@ fn scan_reverse(
             walked += 1;
             if walked > SEEK_BOUND {
                 // The rest of this key's versions lie below; the newest one `<= ts` is one
-                // seek away, bounded by the scan's own start.
-                let lower = Bound::Included(version_of_encoded(&current, ts));
-                let lower = tighter_start(lower, &start);
-                let upper = Bound::Included(version_of_encoded(&current, 0));
-                let mut one =
-                    snap.range(Cf::Write, crate::as_ref(&lower), crate::as_ref(&upper), false);
-                if let Some(item) = one.next() {
-                    let (_, v) = item.map_err(engine_err)?;
-                    let rec = WriteRecord::decode(&v).ok_or_else(|| corrupt("write record"))?;
+                // seek away.
+                if let Some((_, rec)) = get_version_encoded(snap, &current, ts)? {
                     push_visible(out, &current, rec)?;
                 }
                 end = Bound::Excluded(current.clone());
@@ -232,20 +234,6 @@ fn scan_reverse(
         if out.len() >= limit {
             return Ok(());
         }
-    }
-}
-
-/// The later of two lower bounds (`a` is a version key; `b` the scan's own start).
-fn tighter_start(a: Bound<Vec<u8>>, b: &Bound<Vec<u8>>) -> Bound<Vec<u8>> {
-    let a_key = match &a {
-        Bound::Included(k) | Bound::Excluded(k) => k.clone(),
-        Bound::Unbounded => return b.clone(),
-    };
-    match b {
-        Bound::Unbounded => a,
-        Bound::Included(k) if *k > a_key => b.clone(),
-        Bound::Excluded(k) if *k >= a_key => b.clone(),
-        _ => a,
     }
 }
 

@@ -27,7 +27,7 @@ use std::{
     path::{Path, PathBuf},
 };
 
-use xxhash_rust::xxh3::xxh3_64;
+use xxhash_rust::xxh3::Xxh3;
 
 use crate::engine::{Cf, Op};
 
@@ -170,12 +170,13 @@ impl Wal {
     }
 }
 
+/// xxh3 of `lsn ‖ len ‖ payload`, streamed (the payload is not copied to be hashed).
 fn checksum(lsn: u64, payload: &[u8]) -> u64 {
-    let mut b = Vec::with_capacity(12 + payload.len());
-    b.extend_from_slice(&lsn.to_le_bytes());
-    b.extend_from_slice(&(payload.len() as u32).to_le_bytes());
-    b.extend_from_slice(payload);
-    xxh3_64(&b)
+    let mut h = Xxh3::new();
+    h.update(&lsn.to_le_bytes());
+    h.update(&(payload.len() as u32).to_le_bytes());
+    h.update(payload);
+    h.digest()
 }
 
 fn segment_path(dir: &Path, slot: usize) -> PathBuf {
