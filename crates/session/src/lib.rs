@@ -390,22 +390,12 @@ impl Session {
         let (shape, params) = sql::parameterize::parameterize(text)?;
         // Unqualified names resolve in the current database: it is part of the key.
         let key = format!("{}\0{shape}", self.ctx.current_db.as_deref().unwrap_or(""));
-        let hit = self.text_plans.contains_key(&key);
-        let kept = match self.text_plans.get(&key) {
-            Some(kept) => kept.clone(),
-            None => {
-                let kept = Prepared::new(&shape).ok().and_then(|p| {
-                    let keep =
-                        self.keep_point_get(&p, None).is_some() || p.select_names_survive_binding();
-                    keep.then(|| Arc::new(p))
-                });
-                if self.text_plans.len() >= self.plan_cache_size() {
-                    self.text_plans.clear();
-                }
-                self.text_plans.insert(key.clone(), kept.clone());
-                kept
-            }
-        }?;
+        let (kept, hit) = self.text_shape(&key, |s| {
+            let p = Prepared::new(&shape).ok()?;
+            let keep = s.keep_point_get(&p, None).is_some() || p.select_names_survive_binding();
+            keep.then(|| Arc::new(p))
+        });
+        let kept = kept?;
         let Some((plan, columns)) = kept.point_get() else {
             // Not a point read: the parsed shape with this text's literals bound in.
             if !kept.select_names_survive_binding() {
@@ -423,10 +413,24 @@ impl Session {
         Some(self.execute_point_get(&plan, &columns, handle, sink))
     }
 
-    /// How many parameterized texts this session remembers (TiDB's
-    /// `tidb_session_plan_cache_size`); the map starts over when full.
-    fn plan_cache_size(&self) -> usize {
-        usize::try_from(self.ctx.vars.int("tidb_session_plan_cache_size")).unwrap_or(1).max(1)
+    /// The entry kept for a parameterized text under `key` (`None`: a shape the text paths
+    /// leave to the general one), made by `make` on first sight, and whether it was already
+    /// there. The map holds `tidb_session_plan_cache_size` texts and starts over when full.
+    fn text_shape(
+        &mut self,
+        key: &str,
+        make: impl FnOnce(&mut Self) -> Option<Arc<Prepared>>,
+    ) -> (Option<Arc<Prepared>>, bool) {
+        if let Some(kept) = self.text_plans.get(key) {
+            return (kept.clone(), true);
+        }
+        let kept = make(self);
+        let size = self.ctx.vars.int("tidb_session_plan_cache_size");
+        if self.text_plans.len() >= usize::try_from(size).unwrap_or(1).max(1) {
+            self.text_plans.clear();
+        }
+        self.text_plans.insert(key.to_string(), kept.clone());
+        (kept, false)
     }
 
     /// An INSERT/REPLACE/UPDATE/DELETE sent as text, run from the statement parsed once for
@@ -450,18 +454,10 @@ impl Session {
         // DML names resolve when it runs, so the shape alone is the key; the leading byte
         // keeps these apart from the point reads' `db\0shape` keys.
         let key = format!("\u{1}{shape}");
-        let parsed = match self.text_plans.get(&key) {
-            Some(p) => p.clone(),
-            None => {
-                let parsed = Prepared::new(&shape).ok().filter(|p| p.statement().is_some());
-                let parsed = parsed.map(Arc::new);
-                if self.text_plans.len() >= self.plan_cache_size() {
-                    self.text_plans.clear();
-                }
-                self.text_plans.insert(key, parsed.clone());
-                parsed
-            }
-        }?;
+        let (parsed, _) = self.text_shape(&key, |_| {
+            Prepared::new(&shape).ok().filter(|p| p.statement().is_some()).map(Arc::new)
+        });
+        let parsed = parsed?;
         let stmt = parsed.bind(&params).ok()??;
         Some(self.execute_parsed(&stmt, text, sink))
     }

@@ -33,6 +33,8 @@ pub struct Prepared {
     /// The fast plan of a point read, with its result columns (see [`crate::planner::fast`]);
     /// replaced when the schema changes.
     point_get: Mutex<Option<KeptPointGet>>,
+    /// See [`Prepared::select_names_survive_binding`] (worked out once, at prepare).
+    names_survive_binding: bool,
 }
 
 /// A kept point-read plan and the result columns it returns.
@@ -47,6 +49,7 @@ impl Prepared {
                 stmt: None,
                 params: 0,
                 point_get: Mutex::new(None),
+                names_survive_binding: false,
             });
         }
         let mut stmt = crate::parse_statement(text)?;
@@ -76,6 +79,7 @@ impl Prepared {
         });
         Ok(Prepared {
             text: text.to_string(),
+            names_survive_binding: names_survive_binding(&stmt),
             stmt: Some(stmt),
             params: spans.len(),
             point_get: Mutex::new(None),
@@ -117,27 +121,7 @@ impl Prepared {
     /// select list (a literal there names its column by its own text: `SELECT 007` is `007`).
     /// Such SELECTs sent as text may run from their parsed shape.
     pub fn select_names_survive_binding(&self) -> bool {
-        let Some(Statement::Query(q)) = &self.stmt else { return false };
-        let ast::SetExpr::Select(select) = q.body.as_ref() else { return false };
-        let plain = |f: &ast::TableFactor| matches!(f, ast::TableFactor::Table { .. });
-        if q.with.is_some()
-            || !select
-                .from
-                .iter()
-                .all(|t| plain(&t.relation) && t.joins.iter().all(|j| plain(&j.relation)))
-        {
-            return false;
-        }
-        let mut found = false;
-        let _ = visit_expressions(&select.projection, |e| {
-            found = placeholder(e).is_some();
-            if found {
-                ControlFlow::Break(())
-            } else {
-                ControlFlow::Continue(())
-            }
-        });
-        !found
+        self.names_survive_binding
     }
 
     /// The parsed statement, placeholders unbound (`None` when it runs from its text).
@@ -178,6 +162,31 @@ impl Prepared {
             None => Ok(Some(stmt)),
         }
     }
+}
+
+/// See [`Prepared::select_names_survive_binding`].
+fn names_survive_binding(stmt: &Statement) -> bool {
+    let Statement::Query(q) = stmt else { return false };
+    let ast::SetExpr::Select(select) = q.body.as_ref() else { return false };
+    let plain = |f: &ast::TableFactor| matches!(f, ast::TableFactor::Table { .. });
+    if q.with.is_some()
+        || !select
+            .from
+            .iter()
+            .all(|t| plain(&t.relation) && t.joins.iter().all(|j| plain(&j.relation)))
+    {
+        return false;
+    }
+    let mut found = false;
+    let _ = visit_expressions(&select.projection, |e| {
+        found = placeholder(e).is_some();
+        if found {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
+        }
+    });
+    !found
 }
 
 fn placeholder(e: &Expr) -> Option<Span> {

@@ -314,7 +314,7 @@ impl SessionVars {
                 Err(Error::fmt(ER_INCORRECT_GLOBAL_LOCAL_VAR, &[&var.name, &"GLOBAL"]))
             }
             (VarScope::Global, _) => Ok(self.globals.get(var)),
-            _ => Ok(self.session.get(var.name).cloned().unwrap_or_else(|| self.globals.get(var))),
+            _ => Ok(self.with_var(var, str::to_string)),
         }
     }
 
@@ -389,13 +389,18 @@ impl SessionVars {
 
     /// Applies `f` to a variable's `@@x` value without copying it (`f("")` when unknown).
     fn with_value<T>(&self, name: &str, f: impl FnOnce(&str) -> T) -> T {
-        let Some(var) = lookup(name) else { return f("") };
-        if var.scope != Scope::Global {
-            if let Some(v) = self.session.get(var.name) {
-                return f(v);
-            }
+        match lookup(name) {
+            Some(var) => self.with_var(var, f),
+            None => f(""),
         }
-        f(&self.globals.get(var))
+    }
+
+    /// Applies `f` to `var`'s `@@x` value: this session's, else the global one.
+    fn with_var<T>(&self, var: &SysVar, f: impl FnOnce(&str) -> T) -> T {
+        match self.session.get(var.name) {
+            Some(v) => f(v),
+            None => f(&self.globals.get(var)),
+        }
     }
 }
 

@@ -245,16 +245,8 @@ pub fn execute(env: Env<'_>, stmt: &Statement, text: &str) -> Result<ExecResult>
         Statement::ExplainTable { table_name, .. } => describe::describe(ctx, catalog, table_name),
         Statement::Explain { statement, analyze, format, .. } => {
             // `FORMAT='brief'` arrives as FORMAT=TEXT (see the parser).
-            let brief = matches!(
-                format,
-                Some(
-                    sqlparser::ast::AnalyzeFormatKind::Assignment(
-                        sqlparser::ast::AnalyzeFormat::TEXT
-                    ) | sqlparser::ast::AnalyzeFormatKind::Keyword(
-                        sqlparser::ast::AnalyzeFormat::TEXT
-                    )
-                )
-            );
+            use sqlparser::ast::{AnalyzeFormat::TEXT, AnalyzeFormatKind as Kind};
+            let brief = matches!(format, Some(Kind::Assignment(TEXT) | Kind::Keyword(TEXT)));
             explain::explain(ctx, catalog, statement, *analyze, brief)
         }
         Statement::ShowColumns { show_options, full, .. } => {
