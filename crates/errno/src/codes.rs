@@ -35,6 +35,7 @@ errors! {
     ER_PARSE = 1064, "42000", "ErrParse", "You have an error in your SQL syntax; check the manual that corresponds to your TiDB version for the right syntax to use near '%s' at line %d";
     ER_EMPTY_QUERY = 1065, "42000", "ErrEmptyQuery", "Query was empty";
     ER_NONUNIQ_TABLE = 1066, "42000", "ErrNonuniqTable", "Not unique table/alias: '%s'";
+    ER_TOO_MANY_TABLES = 1116, "HY000", "ErrTooManyTables", "Too many tables; MySQL can only use %d tables in a join";
     ER_INVALID_DEFAULT = 1067, "42000", "ErrInvalidDefault", "Invalid default value for '%s'";
     ER_MULTIPLE_PRI_KEY = 1068, "42000", "ErrMultiplePriKey", "Multiple primary key defined";
     ER_TOO_LONG_KEY = 1071, "42000", "ErrTooLongKey", "Specified key was too long (%d bytes); max key length is %d bytes";

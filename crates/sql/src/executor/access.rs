@@ -18,9 +18,8 @@ use kv::{prefix_end, KeyRange};
 use sqlparser::ast;
 use types::{TypeKind, Value};
 
-use super::ranges::{column_conds_ast, Cond};
+use super::ranges::Cond;
 use crate::{
-    context::SessionCtx,
     stmt_txn::StmtTxn,
     table::{self, Row},
 };
@@ -87,21 +86,6 @@ struct RangePath {
     access: Access,
     ranges: Vec<KeyRange>,
     per_row: usize,
-}
-
-/// Chooses the access path for `t` (named `alias`) under an unbound `pred` (statements that
-/// still carry the AST: joins, UPDATE/DELETE targets, EXPLAIN). See [`choose_path`].
-pub fn choose_access(
-    t: &TableInfo,
-    alias: &str,
-    pred: Option<&ast::Expr>,
-    needs: Needs<'_>,
-    ctx: &SessionCtx,
-    outer: Option<&crate::binder::OuterRow<'_>>,
-    st: Option<&mut StmtTxn<'_>>,
-) -> Result<Access> {
-    let Some(pred) = pred else { return Ok(Access::FullScan) };
-    choose_path(t, &column_conds_ast(pred, t, alias, ctx, outer), needs, st)
 }
 
 /// Chooses the access path for `t` given what the WHERE clause says about its columns. `st` is
@@ -355,20 +339,6 @@ fn sep(s: &str) -> &'static str {
 
 fn corrupt(t: &TableInfo) -> Error {
     Error::msg(errno::ER_INTERNAL, format!("corrupt index entry in table {}", t.name))
-}
-
-/// Fetches candidate rows along the chosen access path.
-pub fn fetch_rows(
-    st: &mut StmtTxn<'_>,
-    t: &TableInfo,
-    alias: &str,
-    pred: Option<&ast::Expr>,
-    needs: Needs<'_>,
-    ctx: &SessionCtx,
-    outer: Option<&crate::binder::OuterRow<'_>>,
-) -> Result<Vec<Row>> {
-    let access = choose_access(t, alias, pred, needs, ctx, outer, Some(&mut *st))?;
-    fetch(st, t, &access)
 }
 
 /// Rows whose leading columns of readable index `index` equal `values` (converted to those

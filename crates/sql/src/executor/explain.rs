@@ -12,16 +12,16 @@ use sqlparser::ast::{self, Query, SetExpr};
 use types::{ResultColumn, Value};
 
 use super::{
-    access::{choose_access, Access, Needs},
+    access::Access,
     aggregate::{AggCall, AggKind},
-    join::{plan_sources, JoinSpec, Lookup, SourcePlan},
     ops::{self, OpStats},
     query::{QueryEnv, Source},
+    ranges::bound_conjuncts,
 };
 use crate::{
     context::SessionCtx,
     expr::{explain_expr, EvalCtx},
-    planner::{plan_select, Plan},
+    planner::{plan_select, JoinPlan, Lookup, Plan, Read, StepKind},
     result::{ExecResult, ResultSet},
     stmt_txn::StmtTxn,
 };
@@ -155,42 +155,52 @@ fn render_access(
     })
 }
 
-/// The join of the FROM clause as executed (`join::plan_sources`): left-deep, each table read
-/// once along its access path or looked up per row by its join key.
-fn join_plan(
-    ctx: &SessionCtx,
-    catalog: &Catalog,
-    st: &RefCell<&mut StmtTxn<'_>>,
-    sources: &[Source],
-    specs: &[JoinSpec],
-    pred: Option<&ast::Expr>,
-) -> Result<Node> {
-    let cell = st;
-    let plans = plan_sources(sources, specs, pred, ctx, None);
+/// The join as planned (`planner::join`): left-deep in join order, each source read once
+/// along its access path (then hashed or looped over) or looked up per row by its join key.
+/// Returns the tree and the names of the columns it outputs (FROM order).
+fn join_plan(env: &QueryEnv<'_, '_, '_>, join: &JoinPlan) -> Result<(Node, Vec<String>)> {
+    let sources = &join.sources;
+    let own_names =
+        |s: &Source| s.table.columns.iter().map(|c| qualified(s, &c.name)).collect::<Vec<_>>();
     let mut tree: Option<Node> = None;
-    for ((src, spec), plan) in sources.iter().zip(specs).zip(plans) {
+    let mut names: Vec<String> = Vec::new();
+    for step in &join.steps {
+        let src = &sources[step.at];
+        let own = own_names(src);
         let object = object_of(&src.table, &src.alias);
-        let inner = match &plan {
-            SourcePlan::Rows(_) => {
-                node("MemTableScan", PSEUDO_ROWS, object, String::new(), Vec::new())
+        let filtered = |n: Node, filter: &Option<crate::expr::Expr>| match filter {
+            Some(f) => {
+                let info = explain_expr(f, &own);
+                node("Selection", step.source_est, String::new(), info, vec![n])
             }
-            SourcePlan::Read(p, _) => {
-                let access = choose_access(
+            None => n,
+        };
+        let left_names = names.clone();
+        names.extend(own.iter().cloned());
+        let inner = match &step.read {
+            Read::Once { access: None, filter, .. } => {
+                let rows = src.rows.as_ref().map_or(0, Vec::len) as f64;
+                filtered(node("MemTableScan", rows, object, String::new(), Vec::new()), filter)
+            }
+            Read::Once { access: Some(a), filter, .. } => {
+                let n = render_access(
+                    &mut env.st.borrow_mut(),
                     &src.table,
-                    &src.alias,
-                    p.as_deref(),
-                    Needs::AllColumns,
-                    ctx,
-                    None,
-                    Some(&mut *cell.borrow_mut()),
+                    object,
+                    a.clone(),
+                    env.catalog,
                 )?;
-                render_access(&mut cell.borrow_mut(), &src.table, object, access, catalog)?
+                filtered(n, filter)
             }
-            SourcePlan::Lookup(lj) => {
-                let col = &src.table.columns[lj.column].name;
-                let range =
-                    format!("range: decided by [eq({col}, {})], keep order:false", lj.key_text);
-                match &lj.via {
+            Read::Lookup(lp) => {
+                let keys: Vec<String> = lp
+                    .columns
+                    .iter()
+                    .zip(&lp.left)
+                    .map(|(&c, k)| format!("eq({}, {})", own[c], explain_expr(k, &left_names)))
+                    .collect();
+                let range = format!("range: decided by [{}], keep order:false", keys.join(" "));
+                let n = match &lp.via {
                     Lookup::Handle => node("TableRangeScan", 1.0, object, range, Vec::new()),
                     Lookup::Index(idx) => {
                         let cols: Vec<&str> = idx
@@ -214,51 +224,62 @@ fn join_plan(
                         );
                         node("IndexLookUp", 1.0, String::new(), String::new(), vec![scan, probe])
                     }
-                }
+                };
+                filtered(n, &lp.filter)
             }
         };
         tree = Some(match tree {
             None => inner,
             Some(outer) => {
-                let kind = match spec {
-                    // A comma join on a key (a lookup or a hash join) is an inner join.
-                    JoinSpec::Cross
-                        if matches!(
-                            plan,
-                            SourcePlan::Lookup(_)
-                                | SourcePlan::Read(_, Some(_))
-                                | SourcePlan::Rows(Some(_))
-                        ) =>
-                    {
-                        "inner join"
+                let kind = match step.kind {
+                    StepKind::Inner if step.cond.is_none() => "CARTESIAN inner join",
+                    StepKind::Inner => "inner join",
+                    StepKind::Left => "left outer join",
+                    StepKind::Right => "right outer join",
+                };
+                let others: Vec<String> = step
+                    .cond
+                    .as_ref()
+                    .map(bound_conjuncts)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter(|c| !step.keys.contains(c))
+                    .map(|c| explain_expr(c, &names))
+                    .collect();
+                let other = if others.is_empty() {
+                    String::new()
+                } else {
+                    format!(", other cond:{}", others.join(", "))
+                };
+                let equal: Vec<String> =
+                    step.keys.iter().map(|k| explain_expr(k, &names)).collect();
+                let (name, info) = match &step.read {
+                    Read::Lookup(lp) => {
+                        let inner_key: Vec<&str> =
+                            lp.columns.iter().map(|&c| own[c].as_str()).collect();
+                        let outer_key: Vec<String> =
+                            lp.left.iter().map(|k| explain_expr(k, &left_names)).collect();
+                        (
+                            "IndexJoin",
+                            format!(
+                                "{kind}, inner key:{}, outer key:{}{other}",
+                                inner_key.join(", "),
+                                outer_key.join(", ")
+                            ),
+                        )
                     }
-                    JoinSpec::Cross => "CARTESIAN inner join",
-                    JoinSpec::Inner(_) => "inner join",
-                    JoinSpec::Left(_) => "left outer join",
-                    JoinSpec::Right(_) => "right outer join",
-                };
-                let (name, info) = match &plan {
-                    SourcePlan::Lookup(lj) => (
-                        "IndexJoin",
-                        format!(
-                            "{kind}, inner key:{}, outer key:{}",
-                            src.table.columns[lj.column].name, lj.key_text
-                        ),
-                    ),
-                    SourcePlan::Read(_, Some(h)) | SourcePlan::Rows(Some(h)) => {
-                        ("HashJoin", format!("{kind}, equal:[{}]", h.text))
+                    Read::Once { hash: Some(_), .. } => {
+                        ("HashJoin", format!("{kind}, equal:[{}]{other}", equal.join(" ")))
                     }
-                    _ => ("NestedLoopJoin", kind.to_string()),
+                    Read::Once { hash: None, .. } => ("NestedLoopJoin", format!("{kind}{other}")),
                 };
-                let est = match &plan {
-                    SourcePlan::Lookup(_) => outer.est,
-                    _ => outer.est * inner.est,
-                };
-                node(name, est, String::new(), info, vec![outer, inner])
+                node(name, step.est, String::new(), info, vec![outer, inner])
             }
         });
     }
-    tree.ok_or_else(|| unsupported("an empty FROM clause"))
+    let tree = tree.ok_or_else(|| unsupported("an empty FROM clause"))?;
+    let from_names = sources.iter().flat_map(own_names).collect();
+    Ok((tree, from_names))
 }
 
 /// TiDB's name of an aggregate call, e.g. `count(distinct test.t.a)`.
@@ -345,14 +366,7 @@ fn render(
             let names = table.columns.iter().map(|c| format!("{db}.{alias}.{}", c.name)).collect();
             (n, names)
         }
-        Plan::Join { sources, specs, where_ } => {
-            let n = join_plan(env.ctx, env.catalog, env.st, sources, specs, where_.as_ref())?;
-            let names = sources
-                .iter()
-                .flat_map(|s| s.table.columns.iter().map(move |c| qualified(s, &c.name)))
-                .collect();
-            (n, names)
-        }
+        Plan::Join { join } => join_plan(env, join)?,
         Plan::Filter { input, pred } => {
             let (child, names) = render(input, env, next_id)?;
             let info = explain_expr(pred, &names);

@@ -2,7 +2,9 @@
 
 mod access;
 mod analyze;
-pub(crate) use access::{choose_path, rows_by_index_prefix, used_columns, Access, Needs};
+pub(crate) use access::{
+    choose_path, rows_by_index_prefix, used_columns, Access, Needs, LOOKUP_COST,
+};
 pub(crate) mod aggregate;
 mod alter;
 mod ddl;
@@ -15,7 +17,7 @@ mod index;
 mod infoschema;
 mod insert;
 mod join;
-pub(crate) use join::{connected_order, JoinSpec};
+pub(crate) use join::JoinSpec;
 mod ops;
 mod point_get;
 mod query;
@@ -23,7 +25,7 @@ pub(crate) use query::{
     order_keys_with, resolve_from, table_column, table_scope, QueryEnv, Source,
 };
 mod ranges;
-pub(crate) use ranges::column_conds;
+pub(crate) use ranges::{bound_conjuncts, column_conds};
 mod select;
 pub(crate) use select::{limit_offset, result_column, source_text};
 mod set;

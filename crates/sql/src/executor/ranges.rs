@@ -10,11 +10,9 @@
 use std::{cmp::Ordering, collections::HashMap, ops::Bound};
 
 use catalog::{ColumnInfo, TableInfo};
-use sqlparser::ast;
 use types::{Decimal, Temporal, TemporalKind, TypeKind, Value};
 
 use crate::{
-    binder::{bind_expr_in, OuterRow},
     context::SessionCtx,
     expr::{compare, BinaryOp, EvalCtx, Expr},
 };
@@ -36,22 +34,6 @@ struct Placed {
     ge: Option<Value>,
     /// The constant itself is storable (then `le == ge ==` it).
     exact: bool,
-}
-
-/// Splits `a AND b AND …` into its conjuncts (iteratively: a long chain cannot overflow).
-pub fn conjuncts(e: &ast::Expr) -> Vec<&ast::Expr> {
-    let (mut out, mut todo) = (Vec::new(), vec![e]);
-    while let Some(e) = todo.pop() {
-        match e {
-            ast::Expr::BinaryOp { left, op: ast::BinaryOperator::And, right } => {
-                todo.push(right);
-                todo.push(left);
-            }
-            ast::Expr::Nested(inner) => todo.push(inner),
-            other => out.push(other),
-        }
-    }
-    out
 }
 
 /// Splits a bound `a AND b AND …` into its conjuncts (iteratively).
@@ -93,24 +75,6 @@ fn constant(e: &Expr, ctx: &SessionCtx) -> Option<Value> {
 /// (`Expr::Column(i)` is `t.columns[i]`).
 pub fn column_conds(pred: &Expr, t: &TableInfo, ctx: &SessionCtx) -> HashMap<usize, Cond> {
     conds_of(bound_conjuncts(pred), t, ctx)
-}
-
-/// Per-column conditions from the conjuncts of an unbound `pred` that mention only table `t`
-/// (named `alias`) and, in a correlated subquery, the outer row (whose values are constants
-/// here) — for the join planner, which still carries the AST.
-pub fn column_conds_ast(
-    pred: &ast::Expr,
-    t: &TableInfo,
-    alias: &str,
-    ctx: &SessionCtx,
-    outer: Option<&OuterRow<'_>>,
-) -> HashMap<usize, Cond> {
-    let scope = crate::executor::table_scope(t, alias);
-    let bound: Vec<Expr> = conjuncts(pred)
-        .into_iter()
-        .filter_map(|c| bind_expr_in(c, &scope, ctx, "where clause", outer).ok().map(|(e, _)| e))
-        .collect();
-    conds_of(bound.iter().collect(), t, ctx)
 }
 
 fn conds_of(conjuncts: Vec<&Expr>, t: &TableInfo, ctx: &SessionCtx) -> HashMap<usize, Cond> {

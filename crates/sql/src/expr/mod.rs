@@ -5,6 +5,7 @@
 
 mod cast;
 mod cmp;
+mod columns;
 mod eval;
 mod explain;
 mod func;

@@ -9,9 +9,11 @@
 //! ARCHITECTURE.md for what moves here next.
 
 mod fast;
+mod join;
 mod plan;
 mod select;
 
 pub use fast::{try_point_get, HandleSource, PointGetPlan};
+pub use join::{HashKeys, JoinPlan, Lookup, LookupPlan, Read, Step, StepKind};
 pub use plan::Plan;
 pub use select::{plan_select, SelectPlan};

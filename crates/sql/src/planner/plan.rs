@@ -12,15 +12,15 @@
 //!                        └─ Table | Rows | Join | Dual
 //! ```
 //!
-//! Every expression is bound ([`Expr::Column`] is a position in the child's row); no `ast::`
-//! type remains except in [`Plan::Join`], the join executor not yet split into operators.
+//! Every expression is bound ([`Expr::Column`] is a position in the child's row). The only
+//! `ast::` left is a subquery's own query inside an expression.
 
 use std::sync::Arc;
 
 use catalog::TableInfo;
 
 use crate::{
-    executor::{aggregate::AggCall, Access, JoinSpec, Source},
+    executor::{aggregate::AggCall, Access},
     expr::Expr,
     table::Row,
 };
@@ -55,15 +55,11 @@ pub enum Plan {
         /// Read in descending key order (for a descending ORDER BY).
         desc: bool,
     },
-    /// Several sources joined by the join executor (`executor::join`), which still reads the
-    /// AST; it becomes hash/index/nested-loop join operators next.
+    /// Several sources joined left-deep in a planned order (`planner::join`); rows leave in
+    /// FROM order.
     Join {
-        /// The sources in FROM order.
-        sources: Vec<Source>,
-        /// How each joins the ones before.
-        specs: Vec<JoinSpec>,
-        /// The WHERE clause, for pushing conjuncts into the sources.
-        where_: Option<sqlparser::ast::Expr>,
+        /// The sources, steps and column order.
+        join: Box<super::JoinPlan>,
     },
     /// Keeps the rows for which `pred` is true.
     Filter {

@@ -7,7 +7,10 @@ use errno::{Error, Result, ER_NOT_SUPPORTED_YET};
 use sqlparser::ast::{self, OrderByKind, Query, Select, SelectItem};
 use types::ResultColumn;
 
-use super::Plan;
+use super::{
+    join::{plan_join, JoinInput, StepKind},
+    Plan,
+};
 use crate::{
     binder::{bind_expr_in, bind_post_agg, OuterRow, PostAgg, Scope},
     executor::{
@@ -64,10 +67,7 @@ pub fn plan_select(
         Some(other) => return Err(unsupported(other)),
     };
     let (sources, joins) = resolve_from(env, &select.from, outer)?;
-    let (sources, joins, combined, from_order) =
-        join_order(sources, joins, select.selection.as_ref(), ctx, outer);
-    // (Not cloned unless reordered: a WHERE clause may be 100 000 terms deep.)
-    let where_ = combined.as_ref().or(select.selection.as_ref());
+    let where_ = select.selection.as_ref();
     let scope = Scope {
         columns: sources
             .iter()
@@ -103,11 +103,7 @@ pub fn plan_select(
                         return Err(Error::fmt(errno::ER_BAD_TABLE, &[q]));
                     }
                 }
-                // `*` lists columns in FROM's order, whatever order the sources are joined in.
-                let mut in_from_order: Vec<usize> = (0..origin.len()).collect();
-                in_from_order.sort_by_key(|&i| (from_order[origin[i].0], origin[i].1));
-                for i in in_from_order {
-                    let (si, ci) = origin[i];
+                for (i, &(si, ci)) in origin.iter().enumerate() {
                     let src = &sources[si];
                     let keep = only.as_ref().is_none_or(|q| {
                         q.rsplit('.')
@@ -251,10 +247,10 @@ pub fn plan_select(
         (false, [src @ Source { rows: None, .. }]) => Some(src.table.clone()),
         _ => None,
     };
-    let mut plan = source_plan(env, q, where_, sources, joins, pred.as_ref().map(|(e, _)| e))?;
     let where_pred = pred.map(|(e, _)| e);
-    if let Some(p) = &where_pred {
-        plan = Plan::Filter { input: Box::new(plan), pred: p.clone() };
+    let (mut plan, filter) = source_plan(env, q, sources, joins, where_pred.as_ref(), outer)?;
+    if let Some(p) = filter {
+        plan = Plan::Filter { input: Box::new(plan), pred: p };
     }
     if let Some(table) = lock_table {
         plan = Plan::Lock { input: Box::new(plan), table, pred: where_pred };
@@ -299,27 +295,32 @@ pub fn plan_select(
     Ok(SelectPlan { plan, columns, typed_by_values })
 }
 
-/// The plan reading FROM: nothing (one empty row), precomputed rows, one stored table along
-/// its access path for the bound WHERE clause `pred`, or a join.
+/// The plan reading FROM — nothing (one empty row), precomputed rows, one stored table along
+/// its access path for the bound WHERE clause `pred`, or a join (`planner::join`) — and what of
+/// `pred` remains to be checked above it.
 fn source_plan(
     env: &QueryEnv<'_, '_, '_>,
     q: &Query,
-    where_: Option<&ast::Expr>,
     mut sources: Vec<Source>,
     joins: Vec<JoinSpec>,
     pred: Option<&Expr>,
-) -> Result<Plan> {
+    outer: Option<&OuterRow<'_>>,
+) -> Result<(Plan, Option<Expr>)> {
     if sources.len() > 1 {
-        return Ok(Plan::Join { sources, specs: joins, where_: where_.cloned() });
+        let inputs = bind_joins(env, &sources, joins, outer)?;
+        let (join, residual) = plan_join(env, sources, inputs, pred)?;
+        return Ok((Plan::Join { join: Box::new(join) }, residual));
     }
+    let filter = pred.cloned();
     let Some(src) = sources.pop() else {
         let rows = vec![Row { handle: 0, values: Vec::new() }];
-        return Ok(Plan::Rows { rows, label: "Dual", names: Vec::new(), object: String::new() });
+        let plan = Plan::Rows { rows, label: "Dual", names: Vec::new(), object: String::new() };
+        return Ok((plan, filter));
     };
     if let Some(rows) = src.rows {
         let names = src.table.columns.iter().map(|c| format!("{}.{}", src.alias, c.name)).collect();
         let object = format!("table:{}", src.alias);
-        return Ok(Plan::Rows { rows, label: "Rows", names, object });
+        return Ok((Plan::Rows { rows, label: "Rows", names, object }, filter));
     }
     let table: std::sync::Arc<TableInfo> = src.table;
     let used = if q.locks.is_empty() { used_columns(&table, q) } else { None };
@@ -331,7 +332,36 @@ fn source_plan(
         }
         None => crate::executor::Access::FullScan,
     };
-    Ok(Plan::Table { table, db: src.db, alias: src.alias, access, keep_order: false, desc: false })
+    let plan =
+        Plan::Table { table, db: src.db, alias: src.alias, access, keep_order: false, desc: false };
+    Ok((plan, filter))
+}
+
+/// Each FROM source's join kind and ON condition, bound over the sources up to it (an ON
+/// clause may name only those, as in MySQL).
+fn bind_joins(
+    env: &QueryEnv<'_, '_, '_>,
+    sources: &[Source],
+    joins: Vec<JoinSpec>,
+    outer: Option<&OuterRow<'_>>,
+) -> Result<Vec<JoinInput>> {
+    let mut prefix = Scope::default();
+    let mut inputs = Vec::with_capacity(joins.len());
+    for (src, spec) in sources.iter().zip(joins) {
+        prefix.columns.extend(table_scope(&src.table, &src.alias).columns);
+        let (kind, on) = match spec {
+            JoinSpec::Cross => (StepKind::Inner, None),
+            JoinSpec::Inner(e) => (StepKind::Inner, Some(e)),
+            JoinSpec::Left(e) => (StepKind::Left, Some(e)),
+            JoinSpec::Right(e) => (StepKind::Right, Some(e)),
+        };
+        let on = match on {
+            Some(e) => Some(bind_expr_in(&e, &prefix, env.ctx, "on clause", outer)?.0),
+            None => None,
+        };
+        inputs.push(JoinInput { kind, on });
+    }
+    Ok(inputs)
 }
 
 /// When `plan` reads one table (under filters or a lock) along a path that returns rows in the
@@ -431,47 +461,4 @@ fn min_max_one_row(mut plan: Plan, aggs: &[AggCall]) -> Plan {
         return plan;
     }
     Plan::Limit { input: Box::new(plan), limit: Some(1), offset: 0, count_all: false }
-}
-
-/// FROM's sources in the order they are joined, their join specs, the WHERE clause for the join
-/// and the filter when it changed (`None`: the statement's own), and for each source its
-/// position in FROM. An inner join that FROM's order
-/// would make a cross product is reordered (`join::connected_order`); its ON conditions then
-/// join the WHERE clause, which means the same for inner joins. Unchanged when an ON condition
-/// does not bind (its error then names the ON clause, as it should).
-fn join_order(
-    sources: Vec<Source>,
-    joins: Vec<JoinSpec>,
-    where_: Option<&ast::Expr>,
-    ctx: &crate::context::SessionCtx,
-    outer: Option<&OuterRow<'_>>,
-) -> (Vec<Source>, Vec<JoinSpec>, Option<ast::Expr>, Vec<usize>) {
-    let identity: Vec<usize> = (0..sources.len()).collect();
-    let Some(order) = crate::executor::connected_order(&sources, &joins, where_) else {
-        return (sources, joins, None, identity);
-    };
-    let scope = Scope {
-        columns: sources.iter().flat_map(|s| table_scope(&s.table, &s.alias).columns).collect(),
-    };
-    let mut combined = where_.cloned();
-    for spec in &joins {
-        if let JoinSpec::Inner(on) = spec {
-            if bind_expr_in(on, &scope, ctx, "on clause", outer).is_err() {
-                return (sources, joins, None, identity);
-            }
-            let on = ast::Expr::Nested(Box::new(on.clone()));
-            combined = Some(match combined {
-                Some(w) => ast::Expr::BinaryOp {
-                    left: Box::new(ast::Expr::Nested(Box::new(w))),
-                    op: ast::BinaryOperator::And,
-                    right: Box::new(on),
-                },
-                None => on,
-            });
-        }
-    }
-    let mut slots: Vec<Option<Source>> = sources.into_iter().map(Some).collect();
-    let permuted: Vec<Source> = order.iter().filter_map(|&i| slots[i].take()).collect();
-    let specs = permuted.iter().map(|_| JoinSpec::Cross).collect();
-    (permuted, specs, combined, order)
 }

@@ -1,29 +1,31 @@
-//! Several FROM sources joined left-deep (`executor::join`: index lookup, hash and nested-loop
-//! joins), streamed: rows of the first source come from a table reader (or precomputed rows)
-//! a batch at a time, and each row goes down the join steps depth first, so what is held at
-//! once is the current rows' partners, not the whole join; a LIMIT above stops it early.
-//! A FROM clause with a RIGHT JOIN (whose left side must be complete) is joined at once.
+//! A planned join (`planner::join`), streamed: rows of the first source come from a table
+//! reader (or precomputed rows), filtered, a batch at a time, and each row goes down the join
+//! steps depth first, so what is held at once is the current rows' partners, not the whole
+//! join; a LIMIT above stops it early. A FROM clause with a RIGHT JOIN (whose left side must
+//! be complete) is joined at once. Rows leave in FROM order.
 
 use std::collections::VecDeque;
 
 use errno::Result;
 
-use super::{table_reader::TableReader, values::Values, Batch, Cx, Drain, Operator};
+use super::{
+    filter::Filter, table_reader::TableReader, values::Values, Batch, Cx, Drain, Operator,
+};
 use crate::{
     executor::{
-        access::{choose_access, Needs},
-        join::{join_all, join_steps, JoinStep, SourcePlan},
-        JoinSpec, Source,
+        join::{join_all, JoinStep},
+        Access, Source,
     },
     memory::{row_bytes, Charge},
+    planner::{JoinPlan, Read},
     table::Row,
 };
 
 /// The joined rows of several sources.
 pub struct Join {
+    plan: Option<Box<JoinPlan>>,
     sources: Vec<Source>,
-    specs: Vec<JoinSpec>,
-    where_: Option<sqlparser::ast::Expr>,
+    to_from: Option<Vec<usize>>,
     state: State,
 }
 
@@ -43,52 +45,57 @@ enum State {
 }
 
 impl Join {
-    /// Joins `sources` as `specs` say, pushing down conjuncts of `where_`.
-    pub fn new(
-        sources: Vec<Source>,
-        specs: Vec<JoinSpec>,
-        where_: Option<sqlparser::ast::Expr>,
-    ) -> Self {
-        Join { sources, specs, where_, state: State::New }
+    /// Runs `plan`.
+    pub fn new(plan: Box<JoinPlan>) -> Self {
+        Join { plan: Some(plan), sources: Vec::new(), to_from: None, state: State::New }
     }
 
     fn start(&mut self, cx: &Cx<'_, '_, '_, '_>) -> Result<()> {
         let env = cx.env;
-        let mut steps =
-            join_steps(env, &self.sources, &self.specs, self.where_.as_ref(), cx.eval.outer)?;
-        if steps.iter().any(|s| s.right_join) {
+        let Some(plan) = self.plan.take() else { return Ok(()) };
+        let JoinPlan { sources, steps: plan_steps, to_from, whole } = *plan;
+        let mut width_left = 0;
+        let mut steps: Vec<JoinStep> = Vec::with_capacity(plan_steps.len());
+        for s in plan_steps {
+            let width = sources[s.at].table.columns.len();
+            steps.push(JoinStep::new(s, width_left, width, env));
+            width_left += width;
+        }
+        self.sources = sources;
+        self.to_from = to_from;
+        if whole {
             let rows = join_all(env, &self.sources, &mut steps, cx.eval)?;
+            let rows = rows.into_iter().map(|r| self.reorder(r)).collect();
             self.state = State::Whole(Drain::new(rows));
             return Ok(());
         }
         // The first source is read directly (its step would join it to the one empty row).
-        let first_step = steps.remove(0);
-        let src = &self.sources[0];
-        let first: Box<dyn Operator> = match (first_step.plan(), &src.rows) {
-            (_, Some(rows)) => Box::new(Values::new(rows.clone())),
-            (SourcePlan::Read(pred, _), None) => {
-                let access = choose_access(
-                    &src.table,
-                    &src.alias,
-                    pred.as_deref(),
-                    Needs::AllColumns,
-                    env.ctx,
-                    cx.eval.outer,
-                    Some(&mut env.st.borrow_mut()),
-                )?;
-                Box::new(TableReader::new(src.table.clone(), access, false))
-            }
-            // The first source is never looked up; read it whole if it were.
-            (SourcePlan::Lookup(_) | SourcePlan::Rows(_), None) => Box::new(TableReader::new(
+        let first_step = steps.remove(0).step;
+        let src = &self.sources[first_step.at];
+        let (access, filter) = match first_step.read {
+            Read::Once { access, filter, .. } => (access, filter),
+            Read::Lookup(lp) => (None, lp.filter),
+        };
+        let mut first: Box<dyn Operator> = match &src.rows {
+            Some(rows) => Box::new(Values::new(rows.clone())),
+            None => Box::new(TableReader::new(
                 src.table.clone(),
-                crate::executor::Access::FullScan,
+                access.unwrap_or(Access::FullScan),
                 false,
             )),
         };
+        if let Some(f) = filter {
+            first = Box::new(Filter::new(first, f));
+        }
         let pending = steps.iter().map(|_| VecDeque::new()).collect();
         self.state =
             State::Streaming { first, steps, pending, held: Charge::new(&env.mem), done: false };
         Ok(())
+    }
+
+    /// A joined row (sources in join order) with its columns in FROM order.
+    fn reorder(&self, r: Row) -> Row {
+        in_from_order(&self.to_from, r.values)
     }
 }
 
@@ -98,11 +105,13 @@ impl Operator for Join {
             self.start(cx)?;
         }
         let sources = &self.sources;
+        let to_from = &self.to_from;
         match &mut self.state {
             State::New => Ok(None),
             State::Whole(drain) => Ok(drain.next_batch()),
             State::Streaming { first, steps, pending, held, done } => {
                 let mut out: Batch = Vec::new();
+                let emit = |values: Vec<types::Value>| in_from_order(to_from, values);
                 loop {
                     // Depth first: the deepest step with waiting rows goes on.
                     match (0..steps.len()).rev().find(|&i| !pending[i].is_empty()) {
@@ -112,11 +121,10 @@ impl Operator for Join {
                             cx.env.check_interrupt()?;
                             let step = &mut steps[i];
                             let mut joined = Vec::new();
-                            step.join_row(cx.env, cx.eval, &sources[step.at], &l, &mut joined)?;
+                            let src = &sources[step.step.at];
+                            step.join_row(cx.env, cx.eval, src, &l, &mut joined)?;
                             if i + 1 == steps.len() {
-                                out.extend(
-                                    joined.into_iter().map(|values| Row { handle: 0, values }),
-                                );
+                                out.extend(joined.into_iter().map(emit));
                                 if out.len() >= super::BATCH {
                                     return Ok(Some(out));
                                 }
@@ -143,5 +151,19 @@ impl Operator for Join {
                 }
             }
         }
+    }
+}
+
+/// A joined row's values (sources in join order) as a row with its columns in FROM order.
+fn in_from_order(to_from: &Option<Vec<usize>>, values: Vec<types::Value>) -> Row {
+    match to_from {
+        None => Row { handle: 0, values },
+        Some(map) => Row {
+            handle: 0,
+            values: map
+                .iter()
+                .map(|&i| values.get(i).cloned().unwrap_or(types::Value::Null))
+                .collect(),
+        },
     }
 }

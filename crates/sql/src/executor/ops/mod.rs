@@ -89,9 +89,7 @@ impl Builder {
             Plan::Table { table, access, desc, .. } => {
                 Box::new(table_reader::TableReader::new(table, access, desc))
             }
-            Plan::Join { sources, specs, where_ } => {
-                Box::new(join::Join::new(sources, specs, where_))
-            }
+            Plan::Join { join } => Box::new(join::Join::new(join)),
             Plan::Filter { input, pred } => Box::new(filter::Filter::new(self.build(*input), pred)),
             Plan::Lock { input, table, pred } => match point_handles(&input) {
                 Some(handles) => {

@@ -1,0 +1,164 @@
+//! Which input columns an expression reads, and the same expression over a rearranged row —
+//! what the join planner needs to push conjuncts to the step that can evaluate them.
+//!
+//! A subquery reads its enclosing row by name (through the scope it was bound with), so an
+//! expression holding one cannot be moved: both functions answer `None` for it.
+
+use super::Expr;
+
+impl Expr {
+    /// The row positions this expression reads, sorted and without repeats; `None` when it
+    /// holds a subquery.
+    pub fn columns(&self) -> Option<Vec<usize>> {
+        let mut out = Vec::new();
+        visit(self, &mut |c| out.push(c))?;
+        out.sort_unstable();
+        out.dedup();
+        Some(out)
+    }
+
+    /// This expression with every `Column(i)` replaced by `Column(map(i))`; `None` when it holds
+    /// a subquery (or `map` answers `None` for a column it reads).
+    pub fn map_columns(&self, map: &dyn Fn(usize) -> Option<usize>) -> Option<Expr> {
+        // Left-deep chains (`a OR b OR …`, 100 000 terms) go down in a loop, not recursion.
+        if let Expr::Binary { .. } = self {
+            let mut spine = Vec::new();
+            let mut e = self;
+            while let Expr::Binary { op, left, right } = e {
+                spine.push((*op, right.map_columns(map)?));
+                e = left;
+            }
+            let mut acc = e.map_columns(map)?;
+            while let Some((op, right)) = spine.pop() {
+                acc = Expr::Binary { op, left: Box::new(acc), right: Box::new(right) };
+            }
+            return Some(acc);
+        }
+        let m = |e: &Expr| e.map_columns(map).map(Box::new);
+        let all = |v: &[Expr]| v.iter().map(|e| e.map_columns(map)).collect::<Option<Vec<_>>>();
+        Some(match self {
+            Expr::Column(i) => Expr::Column(map(*i)?),
+            Expr::Literal(_) | Expr::SysVar { .. } | Expr::UserVar(_) => self.clone(),
+            Expr::Unary { op, arg } => Expr::Unary { op: *op, arg: m(arg)? },
+            Expr::Binary { .. } => return None,
+            Expr::IsNull { arg, negated } => Expr::IsNull { arg: m(arg)?, negated: *negated },
+            Expr::IsBool { arg, value, negated } => {
+                Expr::IsBool { arg: m(arg)?, value: *value, negated: *negated }
+            }
+            Expr::Like { arg, pattern, escape, negated } => Expr::Like {
+                arg: m(arg)?,
+                pattern: m(pattern)?,
+                escape: *escape,
+                negated: *negated,
+            },
+            Expr::InList { arg, list, negated } => {
+                Expr::InList { arg: m(arg)?, list: all(list)?, negated: *negated }
+            }
+            Expr::Between { arg, low, high, negated } => {
+                Expr::Between { arg: m(arg)?, low: m(low)?, high: m(high)?, negated: *negated }
+            }
+            Expr::Case { operand, whens, else_ } => Expr::Case {
+                operand: match operand {
+                    Some(o) => Some(m(o)?),
+                    None => None,
+                },
+                whens: whens
+                    .iter()
+                    .map(|(w, t)| Some((w.map_columns(map)?, t.map_columns(map)?)))
+                    .collect::<Option<Vec<_>>>()?,
+                else_: match else_ {
+                    Some(e) => Some(m(e)?),
+                    None => None,
+                },
+            },
+            Expr::Cast { arg, target } => Expr::Cast { arg: m(arg)?, target: *target },
+            Expr::Func { func, args } => Expr::Func { func: *func, args: all(args)? },
+            Expr::Subquery { .. } => return None,
+        })
+    }
+}
+
+/// Calls `f` for every column `e` reads; `None` at a subquery.
+fn visit(e: &Expr, f: &mut dyn FnMut(usize)) -> Option<()> {
+    let mut todo = vec![e];
+    while let Some(e) = todo.pop() {
+        match e {
+            Expr::Column(i) => f(*i),
+            Expr::Literal(_) | Expr::SysVar { .. } | Expr::UserVar(_) => {}
+            Expr::Unary { arg, .. }
+            | Expr::IsNull { arg, .. }
+            | Expr::IsBool { arg, .. }
+            | Expr::Cast { arg, .. } => todo.push(arg),
+            Expr::Binary { left, right, .. } | Expr::Like { arg: left, pattern: right, .. } => {
+                todo.push(left);
+                todo.push(right);
+            }
+            Expr::InList { arg, list, .. } => {
+                todo.push(arg);
+                todo.extend(list);
+            }
+            Expr::Between { arg, low, high, .. } => todo.extend([&**arg, &**low, &**high]),
+            Expr::Case { operand, whens, else_ } => {
+                todo.extend(operand.as_deref());
+                todo.extend(whens.iter().flat_map(|(w, t)| [w, t]));
+                todo.extend(else_.as_deref());
+            }
+            Expr::Func { args, .. } => todo.extend(args),
+            Expr::Subquery { .. } => return None,
+        }
+    }
+    Some(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::expr::BinaryOp;
+    use types::Value;
+
+    fn eq(a: Expr, b: Expr) -> Expr {
+        Expr::Binary { op: BinaryOp::Eq, left: Box::new(a), right: Box::new(b) }
+    }
+
+    #[test]
+    fn columns_are_listed_once_in_order() {
+        let e = eq(
+            Expr::Column(3),
+            Expr::Func {
+                func: crate::expr::Func::Abs,
+                args: vec![Expr::Column(1), Expr::Column(3)],
+            },
+        );
+        assert_eq!(e.columns(), Some(vec![1, 3]));
+        assert_eq!(Expr::Literal(Value::Int(1)).columns(), Some(vec![]));
+    }
+
+    #[test]
+    fn mapping_moves_every_column_and_keeps_the_rest() {
+        let e = eq(Expr::Column(0), Expr::Column(2));
+        let moved = e.map_columns(&|i| Some(i + 10)).expect("mapped");
+        assert_eq!(moved, eq(Expr::Column(10), Expr::Column(12)));
+        assert_eq!(e.map_columns(&|i| (i == 0).then_some(5)), None);
+    }
+
+    #[test]
+    fn long_chains_map_without_recursion() {
+        let mut e = Expr::Column(0);
+        for i in 0..100_000 {
+            e = Expr::Binary {
+                op: BinaryOp::Or,
+                left: Box::new(e),
+                right: Box::new(Expr::Column(i % 7)),
+            };
+        }
+        let moved = e.map_columns(&|i| Some(i + 1)).expect("mapped");
+        assert_eq!(moved.columns(), Some((1..8).collect()));
+        // Dropping a 100 000-deep tree recurses; let it go on a thread with room.
+        std::thread::Builder::new()
+            .stack_size(256 << 20)
+            .spawn(move || drop((e, moved)))
+            .expect("spawn")
+            .join()
+            .expect("join");
+    }
+}
