@@ -83,7 +83,7 @@ fn key_part(v: &Value, out: &mut Vec<u8>) -> Part {
 }
 
 /// What a row's keys hash to.
-enum HashKey {
+pub(super) enum KeyBytes {
     /// Some key is NULL: the row pairs with nothing.
     Null,
     /// The key's bytes and its classes' signature (the class tag of each part).
@@ -92,19 +92,29 @@ enum HashKey {
     Other,
 }
 
-fn hash_key(keys: &[Expr], row: &[Value], eval: &EvalCtx<'_>) -> Result<HashKey> {
+/// The hash key of several values (see [`key_part`]).
+pub(super) fn key_bytes<'v>(values: impl Iterator<Item = &'v Value>) -> KeyBytes {
     let mut bytes = Vec::new();
-    let mut classes = Vec::with_capacity(keys.len());
+    let mut classes = Vec::new();
     let mut other = false;
-    for k in keys {
+    for v in values {
         let at = bytes.len();
-        match key_part(&k.eval(row, eval)?, &mut bytes) {
-            Part::Null => return Ok(HashKey::Null),
+        match key_part(v, &mut bytes) {
+            Part::Null => return KeyBytes::Null,
             Part::Other => other = true,
             Part::Keyed => classes.push(bytes[at]),
         }
     }
-    Ok(if other { HashKey::Other } else { HashKey::Key(bytes, classes) })
+    if other {
+        KeyBytes::Other
+    } else {
+        KeyBytes::Key(bytes, classes)
+    }
+}
+
+fn hash_key(keys: &[Expr], row: &[Value], eval: &EvalCtx<'_>) -> Result<KeyBytes> {
+    let values = keys.iter().map(|k| k.eval(row, eval)).collect::<Result<Vec<_>>>()?;
+    Ok(key_bytes(values.iter()))
 }
 
 /// One step's state while running.
@@ -176,13 +186,13 @@ impl JoinStep {
         if let Some(h) = hash {
             for (i, r) in rows.iter().enumerate() {
                 match hash_key(&h.right, r, eval)? {
-                    HashKey::Null => {}
-                    HashKey::Key(k, classes) => {
+                    KeyBytes::Null => {}
+                    KeyBytes::Key(k, classes) => {
                         self.held.add(k.len() + 40)?;
                         self.buckets.entry(k).or_default().push(i);
                         self.classes.entry(classes).or_default().push(i);
                     }
-                    HashKey::Other => self.odd.push(i),
+                    KeyBytes::Other => self.odd.push(i),
                 }
             }
         }
@@ -273,9 +283,9 @@ impl JoinStep {
             Read::Once { hash: Some(h), .. } => {
                 let all = self.rows.as_deref().unwrap_or_default();
                 match hash_key(&h.left, l, eval)? {
-                    HashKey::Null => {}
-                    HashKey::Other => every = true,
-                    HashKey::Key(k, classes) => {
+                    KeyBytes::Null => {}
+                    KeyBytes::Other => every = true,
+                    KeyBytes::Key(k, classes) => {
                         let hits = self.buckets.get(&k).into_iter().flatten();
                         let others = self
                             .classes

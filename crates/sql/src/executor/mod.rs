@@ -8,6 +8,7 @@ pub(crate) use access::{
 pub(crate) mod aggregate;
 mod alter;
 mod ddl;
+mod decorrelate;
 
 pub use ddl::decimal_precision;
 mod delete;

@@ -254,8 +254,13 @@ fn hint_max_execution_time(text: &str) -> Option<u64> {
 impl SubqueryRunner for QueryEnv<'_, '_, '_> {
     /// See [`super::subquery`]: once per statement when uncorrelated, once per distinct
     /// correlated key otherwise.
-    fn run(&self, query: &Query, outer: &OuterRow<'_>) -> Result<Rc<Vec<Vec<Value>>>> {
-        super::subquery::run(self, query, outer)
+    fn run(
+        &self,
+        query: &Query,
+        outer: &OuterRow<'_>,
+        exists: bool,
+    ) -> Result<Rc<Vec<Vec<Value>>>> {
+        super::subquery::run(self, query, outer, exists)
     }
 }
 

@@ -3,11 +3,14 @@
 //!
 //! - **Uncorrelated** (it plans without the outer row): run once per statement; its rows serve
 //!   every outer row.
-//! - **Correlated**: the first run records which columns of the outer row it names
+//! - **Correlated by equalities only** (`inner = outer.col` in its WHERE): run once without
+//!   them, grouped by their inner sides, and looked up per outer row by key
+//!   ([`super::decorrelate`]: a hash join instead of a run per row).
+//! - **Otherwise correlated**: the first run records which columns of the outer row it names
 //!   (`binder::OuterRefs`); later rows with the same values of those columns reuse the rows
 //!   computed for them (an `Apply` with a per-key cache). One that names rows further out,
-//!   holds subqueries or WITH of its own, calls a non-deterministic function, or runs where
-//!   common table expressions are in scope, runs for every outer row.
+//!   holds subqueries of its own, calls a non-deterministic function, or runs where common
+//!   table expressions are in scope, runs for every outer row.
 //!
 //! Cached rows are charged to the statement's memory; when the quota would be passed, rows are
 //! no longer cached (the subquery then runs each time).
@@ -18,7 +21,10 @@ use errno::Result;
 use sqlparser::ast::{self, Query};
 use types::Value;
 
-use super::query::{execute_table_query, QueryEnv};
+use super::{
+    decorrelate::{self, Grouped},
+    query::{execute_table_query, QueryEnv},
+};
 use crate::{
     binder::{OuterRefs, OuterRow},
     memory::Charge,
@@ -35,6 +41,8 @@ pub(super) struct Entry {
 enum Kind {
     /// Uncorrelated: its rows.
     Once(Rc<Vec<Vec<Value>>>),
+    /// Decorrelated: run once, rows by key.
+    Grouped(Grouped),
     /// Correlated, keyed by the values of these outer columns.
     PerKey { columns: Vec<usize>, rows: HashMap<Vec<u8>, Rc<Vec<Vec<Value>>>> },
     /// Runs for every outer row.
@@ -44,12 +52,17 @@ enum Kind {
 /// The subqueries of one statement, by address.
 pub(super) type Cache = RefCell<HashMap<usize, Entry>>;
 
-/// Whether `query` holds a subquery of its own, WITH, or a call whose result varies per call.
-fn runs_every_time(query: &Query) -> bool {
+/// Whether `query` holds a subquery of its own (when `nested` is set), WITH, or a call whose
+/// result varies per call.
+fn runs_every_time(query: &Query, nested: bool) -> bool {
     let found = ast::visit_expressions(&*query.body, |e| match e {
         ast::Expr::Subquery(_)
         | ast::Expr::Exists { .. }
-        | ast::Expr::In { target: ast::InTarget::Subquery(_), .. } => ControlFlow::Break(()),
+        | ast::Expr::In { target: ast::InTarget::Subquery(_), .. }
+            if nested =>
+        {
+            ControlFlow::Break(())
+        }
         ast::Expr::Function(f) => {
             let name = f.name.to_string().to_ascii_uppercase();
             if ["RAND", "UUID", "UUID_SHORT", "SLEEP", "NEXTVAL"].contains(&name.as_str()) {
@@ -77,11 +90,13 @@ fn charge(env: &QueryEnv<'_, '_, '_>, held: &mut Option<Charge>, rows: &[Vec<Val
     held.get_or_insert_with(|| Charge::new(&env.mem)).add(bytes).is_ok()
 }
 
-/// The rows of `query` for the outer row `outer` (see the module documentation).
+/// The rows of `query` for the outer row `outer` (see the module documentation); for
+/// `EXISTS` only whether there are any.
 pub(super) fn run(
     env: &QueryEnv<'_, '_, '_>,
     query: &Query,
     outer: &OuterRow<'_>,
+    exists: bool,
 ) -> Result<Rc<Vec<Vec<Value>>>> {
     let addr = query as *const Query as usize;
     let cache = &env.subqueries;
@@ -89,6 +104,10 @@ pub(super) fn run(
     let known = match cache.borrow().get(&addr) {
         Some(e) if *e.query == *query => match &e.kind {
             Kind::Once(rows) => return Ok(rows.clone()),
+            Kind::Grouped(g) => match g.rows_for(outer.row) {
+                Some(rows) => return Ok(rows),
+                None => Some(None),
+            },
             Kind::PerKey { columns, rows } => {
                 let key = key_of(outer.row, columns);
                 match rows.get(&key) {
@@ -114,7 +133,7 @@ pub(super) fn run(
             Ok(rows)
         }
         Some(None) => Ok(Rc::new(execute_table_query(env, query, "", Some(outer))?.rows)),
-        None => first_run(env, query, outer, addr),
+        None => first_run(env, query, outer, addr, exists),
     }
 }
 
@@ -125,10 +144,14 @@ fn first_run(
     query: &Query,
     outer: &OuterRow<'_>,
     addr: usize,
+    exists: bool,
 ) -> Result<Rc<Vec<Vec<Value>>>> {
-    let cacheable = env.ctes.borrow().is_empty() && !runs_every_time(query);
+    // Run without the outer row (nested subqueries included: one naming the outer row fails
+    // to bind there, and one never reached cannot have changed the result).
+    let once = env.ctes.borrow().is_empty() && !runs_every_time(query, false);
+    let cacheable = once && !runs_every_time(query, true);
     let mut held = None;
-    if cacheable {
+    if once {
         if let Ok(rs) = execute_table_query(env, query, "", None) {
             let rows = Rc::new(rs.rows);
             let kind =
@@ -137,6 +160,17 @@ fn first_run(
                 .borrow_mut()
                 .insert(addr, Entry { query: Rc::new(query.clone()), kind, held });
             return Ok(rows);
+        }
+        if let Some(g) = decorrelate::group(env, query, outer, exists)? {
+            let found = g.rows_for(outer.row);
+            let kind = Kind::Grouped(g);
+            env.subqueries
+                .borrow_mut()
+                .insert(addr, Entry { query: Rc::new(query.clone()), kind, held: None });
+            if let Some(rows) = found {
+                return Ok(rows);
+            }
+            return Ok(Rc::new(execute_table_query(env, query, "", Some(outer))?.rows));
         }
     }
     let refs = RefCell::new(OuterRefs::default());

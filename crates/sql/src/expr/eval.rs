@@ -36,8 +36,14 @@ impl<'a> EvalCtx<'a> {
 /// Executes a subquery for one row of the enclosing query.
 pub trait SubqueryRunner {
     /// The subquery's rows, with `outer` supplying the values of correlated references
-    /// (shared: an uncorrelated subquery's rows are computed once and reused).
-    fn run(&self, query: &ast::Query, outer: &OuterRow<'_>) -> Result<Rc<Vec<Vec<Value>>>>;
+    /// (shared: an uncorrelated subquery's rows are computed once and reused). For `EXISTS`
+    /// only whether there are rows matters, not what they hold.
+    fn run(
+        &self,
+        query: &ast::Query,
+        outer: &OuterRow<'_>,
+        exists: bool,
+    ) -> Result<Rc<Vec<Vec<Value>>>>;
 }
 
 fn subquery(
@@ -51,7 +57,7 @@ fn subquery(
         .subqueries
         .ok_or_else(|| Error::fmt(errno::ER_NOT_SUPPORTED_YET, &[&"a subquery here"]))?;
     let outer = OuterRow { scope, row, parent: ctx.outer, refs: None };
-    let rows = runner.run(query, &outer)?;
+    let rows = runner.run(query, &outer, matches!(kind, SubqueryKind::Exists { .. }))?;
     if rows.first().is_some_and(|r| r.len() != 1) && !matches!(kind, SubqueryKind::Exists { .. }) {
         return Err(Error::fmt(errno::ER_OPERAND_COLUMNS, &[&1]));
     }
