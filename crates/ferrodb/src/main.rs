@@ -12,6 +12,12 @@ use server::{
 use store_local::{LocalOptions, LocalStorage};
 use tracing::{error, info};
 
+/// jemalloc (as TiKV) instead of glibc's malloc: query execution allocates and frees many
+/// small values per row, and glibc spent over half of a TPC-H scan's time in `malloc`/`free`
+/// and their consolidation (measured with perf; see ARCHITECTURE.md "Decisions").
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let file = match &cli.config {
