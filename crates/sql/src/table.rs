@@ -31,11 +31,34 @@ pub fn encode_row(table: &TableInfo, values: &[Value]) -> Vec<u8> {
 /// Decodes a stored row into column order; columns added after the row was written read as
 /// their default.
 pub fn decode_row(table: &TableInfo, handle: i64, raw: &[u8]) -> Result<Row> {
-    let mut stored = tablecodec::row::decode_row(raw).ok_or_else(|| {
+    decode_columns(table, handle, raw, None)
+}
+
+/// Like [`decode_row`], but with `needed` (by column position) only those columns are decoded;
+/// the others read as NULL.
+pub fn decode_columns(
+    table: &TableInfo,
+    handle: i64,
+    raw: &[u8],
+    needed: Option<&[bool]>,
+) -> Result<Row> {
+    let stored = match needed {
+        None => tablecodec::row::decode_row(raw),
+        Some(needed) => {
+            let ids: Vec<u32> =
+                table.columns.iter().zip(needed).filter(|(_, n)| **n).map(|(c, _)| c.id).collect();
+            tablecodec::row::decode_row_where(raw, &|id| ids.contains(&id))
+        }
+    };
+    let mut stored = stored.ok_or_else(|| {
         Error::msg(errno::ER_INTERNAL, format!("corrupt row {handle} in table {}", table.name))
     })?;
     let mut values = Vec::with_capacity(table.columns.len());
     for (i, c) in table.columns.iter().enumerate() {
+        if needed.is_some_and(|n| !n.get(i).copied().unwrap_or(true)) {
+            values.push(Value::Null);
+            continue;
+        }
         // Stored columns are usually in column order: look there first, then search.
         let at = match stored.get(i) {
             Some((id, _)) if *id == c.id => Some(i),
@@ -116,9 +139,19 @@ pub fn scan_range(st: &mut StmtTxn<'_>, table: &TableInfo, range: &KeyRange) -> 
 
 /// Decodes a stored record `t{id}_r{handle} → row`.
 pub fn decode_record(table: &TableInfo, key: &[u8], value: &[u8]) -> Result<Row> {
+    decode_record_columns(table, key, value, None)
+}
+
+/// Like [`decode_record`], decoding only the `needed` columns (see [`decode_columns`]).
+pub fn decode_record_columns(
+    table: &TableInfo,
+    key: &[u8],
+    value: &[u8],
+    needed: Option<&[bool]>,
+) -> Result<Row> {
     let handle = tablecodec::decode_record_key(key)
         .ok_or_else(|| Error::msg(errno::ER_INTERNAL, "corrupt row key"))?;
-    decode_row(table, handle, value)
+    decode_columns(table, handle, value, needed)
 }
 
 /// The handle a unique index maps `values` to, if any.

@@ -71,6 +71,12 @@ pub fn encode_row(cols: &[(u32, &Value)]) -> Vec<u8> {
 
 /// Decodes a row value into `(column id, value)` pairs; `None` if the bytes are not a row.
 pub fn decode_row(b: &[u8]) -> Option<Vec<(u32, Value)>> {
+    decode_row_where(b, &|_| true)
+}
+
+/// Like [`decode_row`], but only columns whose id `keep` accepts are decoded; the others are
+/// skipped over and read as NULL (no allocation for a string a query never looks at).
+pub fn decode_row_where(b: &[u8], keep: &dyn Fn(u32) -> bool) -> Option<Vec<(u32, Value)>> {
     let mut r = Cursor { b, pos: 0 };
     if r.take(1)?[0] != VERSION {
         return None;
@@ -80,6 +86,20 @@ pub fn decode_row(b: &[u8]) -> Option<Vec<(u32, Value)>> {
     for _ in 0..n {
         let id = u32::from_le_bytes(r.take(4)?.try_into().ok()?);
         let tag = r.take(1)?[0];
+        if !keep(id) {
+            let len = match tag {
+                0 => 0,
+                1..=3 => 8,
+                7 => 10,
+                8 => 9,
+                6 => 17,
+                4 | 5 => u32::from_le_bytes(r.take(4)?.try_into().ok()?) as usize,
+                _ => return None,
+            };
+            r.take(len)?;
+            out.push((id, Value::Null));
+            continue;
+        }
         let v = match tag {
             0 => Value::Null,
             1 => Value::Int(i64::from_le_bytes(r.take(8)?.try_into().ok()?)),
@@ -161,6 +181,15 @@ mod tests {
         let enc = encode_row(&cols);
         let dec = decode_row(&enc).expect("decode");
         assert_eq!(dec.len(), 9);
+        // Skipping any subset of columns leaves the others exactly as decoded whole.
+        for mask in 0u32..512 {
+            let part = decode_row_where(&enc, &|id| mask & 1 << (id - 1) != 0).expect("decode");
+            for (i, (id, v)) in part.iter().enumerate() {
+                assert_eq!(*id, i as u32 + 1);
+                let want = if mask & 1 << i != 0 { &vals[i] } else { &Value::Null };
+                assert_eq!(v, want, "mask {mask:b}");
+            }
+        }
         for (i, (id, v)) in dec.iter().enumerate() {
             assert_eq!(*id, i as u32 + 1);
             assert_eq!(v, &vals[i]);

@@ -351,7 +351,7 @@ fn render(
                 node("MemTableScan", rows.len() as f64, object.clone(), String::new(), Vec::new());
             (n, names.clone())
         }
-        Plan::Table { table, db, alias, access, keep_order, desc } => {
+        Plan::Table { table, db, alias, access, keep_order, desc, .. } => {
             let object = object_of(table, alias);
             let mut n = render_access(
                 &mut env.st.borrow_mut(),

@@ -134,9 +134,22 @@ pub struct JoinStep {
     cache: HashMap<Vec<u8>, Option<Vec<Vec<Value>>>>,
     prepared: bool,
     held: Charge,
+    /// Columns of the source the query reads (`None`: all).
+    needed: Option<Vec<bool>>,
 }
 
 impl JoinStep {
+    /// Decodes only `needed` columns (by position) of the source's rows read whole.
+    pub fn with_columns(mut self, needed: Option<Vec<bool>>) -> Self {
+        self.needed = needed;
+        self
+    }
+
+    /// The columns of the source the query reads (`None`: all).
+    pub fn columns(&self) -> Option<&[bool]> {
+        self.needed.as_deref()
+    }
+
     /// A step ready to run, joining rows of `width_left` columns with its source's
     /// `width_right`.
     pub fn new(
@@ -156,6 +169,7 @@ impl JoinStep {
             cache: HashMap::new(),
             prepared: false,
             held: Charge::new(&env.mem),
+            needed: None,
         }
     }
 
@@ -173,7 +187,12 @@ impl JoinStep {
         let Read::Once { access, filter, hash } = &self.step.read else { return Ok(()) };
         let raw: Vec<Row> = match (&src.rows, access) {
             (Some(rows), _) => rows.clone(),
-            (None, Some(a)) => access::fetch(&mut env.st.borrow_mut(), &src.table, a)?,
+            (None, Some(a)) => access::fetch_columns(
+                &mut env.st.borrow_mut(),
+                &src.table,
+                a,
+                self.needed.as_deref(),
+            )?,
             (None, None) => table::scan_rows(&mut env.st.borrow_mut(), &src.table)?,
         };
         let mut rows = Vec::with_capacity(raw.len());

@@ -90,6 +90,7 @@ pub fn plan(
         access,
         keep_order: false,
         desc: false,
+        columns: None,
     };
     if let Some(p) = &pred {
         plan = Plan::Filter { input: Box::new(plan), pred: p.clone() };

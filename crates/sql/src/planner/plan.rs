@@ -54,6 +54,8 @@ pub enum Plan {
         keep_order: bool,
         /// Read in descending key order (for a descending ORDER BY).
         desc: bool,
+        /// The columns the query reads (by position; `None`: all). Scans decode only these.
+        columns: Option<Vec<bool>>,
     },
     /// Several sources joined left-deep in a planned order (`planner::join`); rows leave in
     /// FROM order.

@@ -308,7 +308,11 @@ fn source_plan(
 ) -> Result<(Plan, Option<Expr>)> {
     if sources.len() > 1 {
         let inputs = bind_joins(env, &sources, joins, outer)?;
-        let (join, residual) = plan_join(env, sources, inputs, pred)?;
+        let columns = sources
+            .iter()
+            .map(|s| if s.rows.is_none() { used_columns(&s.table, q) } else { None })
+            .collect();
+        let (join, residual) = plan_join(env, sources, inputs, pred, columns)?;
         return Ok((Plan::Join { join: Box::new(join) }, residual));
     }
     let filter = pred.cloned();
@@ -332,8 +336,15 @@ fn source_plan(
         }
         None => crate::executor::Access::FullScan,
     };
-    let plan =
-        Plan::Table { table, db: src.db, alias: src.alias, access, keep_order: false, desc: false };
+    let plan = Plan::Table {
+        table,
+        db: src.db,
+        alias: src.alias,
+        access,
+        keep_order: false,
+        desc: false,
+        columns: used,
+    };
     Ok((plan, filter))
 }
 

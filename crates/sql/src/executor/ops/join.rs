@@ -53,12 +53,13 @@ impl Join {
     fn start(&mut self, cx: &Cx<'_, '_, '_, '_>) -> Result<()> {
         let env = cx.env;
         let Some(plan) = self.plan.take() else { return Ok(()) };
-        let JoinPlan { sources, steps: plan_steps, to_from, whole } = *plan;
+        let JoinPlan { sources, steps: plan_steps, to_from, whole, mut columns } = *plan;
         let mut width_left = 0;
         let mut steps: Vec<JoinStep> = Vec::with_capacity(plan_steps.len());
         for s in plan_steps {
             let width = sources[s.at].table.columns.len();
-            steps.push(JoinStep::new(s, width_left, width, env));
+            let needed = columns.get_mut(s.at).and_then(Option::take);
+            steps.push(JoinStep::new(s, width_left, width, env).with_columns(needed));
             width_left += width;
         }
         self.sources = sources;
@@ -70,7 +71,9 @@ impl Join {
             return Ok(());
         }
         // The first source is read directly (its step would join it to the one empty row).
-        let first_step = steps.remove(0).step;
+        let first = steps.remove(0);
+        let needed = first.columns().map(<[bool]>::to_vec);
+        let first_step = first.step;
         let src = &self.sources[first_step.at];
         let (access, filter) = match first_step.read {
             Read::Once { access, filter, .. } => (access, filter),
@@ -78,11 +81,10 @@ impl Join {
         };
         let mut first: Box<dyn Operator> = match &src.rows {
             Some(rows) => Box::new(Values::new(rows.clone())),
-            None => Box::new(TableReader::new(
-                src.table.clone(),
-                access.unwrap_or(Access::FullScan),
-                false,
-            )),
+            None => Box::new(
+                TableReader::new(src.table.clone(), access.unwrap_or(Access::FullScan), false)
+                    .with_columns(needed),
+            ),
         };
         if let Some(f) = filter {
             first = Box::new(Filter::new(first, f));

@@ -86,8 +86,8 @@ impl Builder {
         }
         let op: Box<dyn Operator> = match plan {
             Plan::Rows { rows, .. } => Box::new(values::Values::new(rows)),
-            Plan::Table { table, access, desc, .. } => {
-                Box::new(table_reader::TableReader::new(table, access, desc))
+            Plan::Table { table, access, desc, columns, .. } => {
+                Box::new(table_reader::TableReader::new(table, access, desc).with_columns(columns))
             }
             Plan::Join { join } => Box::new(join::Join::new(join)),
             Plan::Filter { input, pred } => Box::new(filter::Filter::new(self.build(*input), pred)),

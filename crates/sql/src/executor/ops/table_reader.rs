@@ -43,6 +43,8 @@ pub struct TableReader {
     page: usize,
     /// Read ranges (and keys within them) in descending order.
     reverse: bool,
+    /// Columns the query reads (by position); the others of scanned records are not decoded.
+    needed: Option<Vec<bool>>,
 }
 
 impl TableReader {
@@ -71,7 +73,14 @@ impl TableReader {
         if reverse {
             ranges.make_contiguous().reverse();
         }
-        TableReader { table, points, out: None, entries, ranges, page, reverse }
+        TableReader { table, points, out: None, entries, ranges, page, reverse, needed: None }
+    }
+
+    /// Decodes only the `needed` columns (by position) of scanned records; the others read as
+    /// NULL.
+    pub fn with_columns(mut self, needed: Option<Vec<bool>>) -> Self {
+        self.needed = needed;
+        self
     }
 }
 
@@ -98,7 +107,7 @@ impl Operator for TableReader {
             let rows = match &self.entries {
                 Entries::Records => pairs
                     .iter()
-                    .map(|(k, v)| table::decode_record(t, k, v))
+                    .map(|(k, v)| table::decode_record_columns(t, k, v, self.needed.as_deref()))
                     .collect::<Result<Vec<_>>>()?,
                 Entries::Index { index, covering } => {
                     access::index_entry_rows(&mut st, t, index, *covering, &pairs)?

@@ -68,6 +68,9 @@ pub struct JoinPlan {
     /// A RIGHT JOIN is present: joined whole, one step at a time (its left side must be
     /// complete before padding).
     pub whole: bool,
+    /// Per source (FROM order), the columns the query reads (`None`: all); reads of whole
+    /// tables decode only these.
+    pub columns: Vec<Option<Vec<bool>>>,
 }
 
 /// One source joined to the rows so far.
@@ -142,6 +145,7 @@ pub fn plan_join(
     sources: Vec<Source>,
     inputs: Vec<JoinInput>,
     where_: Option<&Expr>,
+    columns: Vec<Option<Vec<bool>>>,
 ) -> Result<(JoinPlan, Option<Expr>)> {
     if sources.len() > MAX_SOURCES {
         return Err(Error::fmt(errno::ER_TOO_MANY_TABLES, &[&MAX_SOURCES]));
@@ -171,7 +175,7 @@ pub fn plan_join(
     };
     let (steps, residual) = physical::steps(&sources, &layout, &order, &kinds, placed, ests)?;
     let to_from = layout.to_from(&order);
-    Ok((JoinPlan { sources, steps, to_from, whole }, residual))
+    Ok((JoinPlan { sources, steps, to_from, whole, columns }, residual))
 }
 
 /// Where each source's columns sit in the FROM-order row.
