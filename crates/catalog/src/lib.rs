@@ -163,6 +163,9 @@ pub struct Catalog {
     jobs: Mutex<()>,
     /// Statistics read or written so far, by table id (`None`: the table has none).
     stats: Mutex<HashMap<i64, Option<Arc<TableStats>>>>,
+    /// Rows changed by committed transactions since each table's last ANALYZE (TiDB's
+    /// `modify_count`; kept in memory, so a restart starts it again from zero).
+    modified: Mutex<HashMap<i64, u64>>,
 }
 
 impl Catalog {
@@ -175,6 +178,7 @@ impl Catalog {
             gate: RwLock::new(()),
             jobs: Mutex::new(()),
             stats: Mutex::new(HashMap::new()),
+            modified: Mutex::new(HashMap::new()),
         };
         cat.reload()?;
         for name in BOOTSTRAP_DATABASES {
@@ -400,14 +404,29 @@ impl Catalog {
         loaded
     }
 
-    /// Stores the statistics of table `table_id` (durably, in a transaction of its own).
+    /// Stores the statistics of table `table_id` (durably, in a transaction of its own); its
+    /// count of changed rows starts again.
     pub fn save_stats(&self, table_id: i64, stats: TableStats) -> Result<()> {
         let raw = serde_json::to_vec(&stats).map_err(internal)?;
         let mut txn = self.storage.begin(TxnOptions::default())?;
         txn.put(stats_key(table_id), raw)?;
         txn.commit()?;
         self.stats.lock().insert(table_id, Some(Arc::new(stats)));
+        self.modified.lock().remove(&table_id);
         Ok(())
+    }
+
+    /// Counts rows a committed transaction changed, per table id.
+    pub fn note_changes(&self, changes: impl IntoIterator<Item = (i64, u64)>) {
+        let mut modified = self.modified.lock();
+        for (id, n) in changes {
+            *modified.entry(id).or_default() += n;
+        }
+    }
+
+    /// Rows changed in table `table_id` since its last ANALYZE (or since start).
+    pub fn modified(&self, table_id: i64) -> u64 {
+        self.modified.lock().get(&table_id).copied().unwrap_or(0)
     }
 
     /// Forgets the statistics of table `table_id` (dropped or truncated).

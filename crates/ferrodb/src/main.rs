@@ -140,12 +140,14 @@ async fn run(settings: Settings) -> Result<(), String> {
             if settings.require_secure_transport { "ON" } else { "OFF" }.into(),
         ),
     ]);
+    let sessions = SessionManager::new(globals, storage.clone())
+        .map_err(|e| format!("cannot load the catalog: {e}"))?;
+    sessions.start_auto_analyze().map_err(|e| format!("cannot start auto-analyze: {e}"))?;
     let server = Server::new(ServerConfig {
         users: UserStore::new(accounts),
         tls: Some(tls),
         require_secure_transport: settings.require_secure_transport,
-        sessions: SessionManager::new(globals, storage.clone())
-            .map_err(|e| format!("cannot load the catalog: {e}"))?,
+        sessions,
         shutdown_grace: Duration::from_secs(30),
     });
     info!(%bound, data_dir = %data_dir.display(), version = server::server_version(), "FerroDB is ready");

@@ -34,6 +34,9 @@ use sql::{
 use txn::TxnState;
 use types::Value;
 
+/// How often auto-analyze looks for tables to analyze (TiDB's stats lease).
+pub const AUTO_ANALYZE_EVERY: std::time::Duration = std::time::Duration::from_secs(3);
+
 /// What every session of one server shares: global variables, the store and its catalog.
 #[derive(Clone)]
 pub struct SessionManager {
@@ -48,6 +51,29 @@ impl SessionManager {
     pub fn new(globals: GlobalVars, storage: Arc<dyn Storage>) -> Result<Self> {
         let catalog = Arc::new(Catalog::open(storage.clone())?);
         Ok(SessionManager { globals, storage, catalog, processes: Arc::default() })
+    }
+
+    /// The catalog the sessions share.
+    pub fn catalog(&self) -> &Arc<Catalog> {
+        &self.catalog
+    }
+
+    /// Starts auto-analyze (TiDB's): a thread that every [`AUTO_ANALYZE_EVERY`] analyzes the
+    /// tables whose rows changed enough since their last statistics (`sql::auto_analyze`). It
+    /// ends once the manager's catalog is gone.
+    pub fn start_auto_analyze(&self) -> std::io::Result<std::thread::JoinHandle<()>> {
+        let catalog = Arc::downgrade(&self.catalog);
+        let globals = self.globals.clone();
+        std::thread::Builder::new().name("auto-analyze".into()).spawn(move || loop {
+            std::thread::sleep(AUTO_ANALYZE_EVERY);
+            let Some(catalog) = catalog.upgrade() else { return };
+            for done in sql::auto_analyze(&catalog, &globals) {
+                match done {
+                    Ok(table) => tracing::info!(table, "auto-analyzed"),
+                    Err(e) => tracing::warn!(error = %e.message, "auto-analyze failed"),
+                }
+            }
+        })
     }
 
     /// A new session for an authenticated `user@host`.
@@ -695,7 +721,8 @@ impl Session {
         };
         if result.is_ok() {
             let written = std::mem::take(&mut self.ctx.written_tables);
-            self.txn.note_written(&written, &schema);
+            let changed = std::mem::take(&mut self.ctx.changed_rows);
+            self.txn.note_written(&written, &changed, &schema);
         }
         match (&result, single) {
             (Ok(_), true) => self.txn.commit().and(result),

@@ -21,6 +21,8 @@ struct Active {
     read_committed: bool,
     /// The definition of each table written, as the first statement writing it saw it.
     written: HashMap<i64, Arc<TableInfo>>,
+    /// Rows changed per table, counted into the catalog's auto-analyze counts at commit.
+    changed: HashMap<i64, u64>,
 }
 
 /// Whether a transaction is open, and its savepoints.
@@ -58,8 +60,16 @@ impl TxnState {
     }
 
     /// Remembers that the open transaction wrote tables `ids`, as defined in `schema`.
-    pub fn note_written(&mut self, ids: &[i64], schema: &catalog::InfoSchema) {
+    pub fn note_written(
+        &mut self,
+        ids: &[i64],
+        changed: &[(i64, u64)],
+        schema: &catalog::InfoSchema,
+    ) {
         if let Some(a) = &mut self.active {
+            for (id, n) in changed {
+                *a.changed.entry(*id).or_default() += n;
+            }
             for id in ids {
                 if let (false, Some(t)) = (a.written.contains_key(id), schema.table_by_id(*id)) {
                     a.written.insert(*id, t.clone());
@@ -125,6 +135,7 @@ impl TxnState {
             savepoints: Vec::new(),
             read_committed,
             written: HashMap::new(),
+            changed: HashMap::new(),
         });
         Ok(())
     }
@@ -174,17 +185,20 @@ impl TxnState {
         if a.written.is_empty() {
             return a.txn.commit().map(|_| ()).map_err(Error::from);
         }
+        let changed = a.changed;
         let _gate = self.catalog.commit_gate();
         let now = self.catalog.schema();
-        let changed = a.written.iter().any(|(id, seen)| match now.table_by_id(*id) {
+        let changed_schema = a.written.iter().any(|(id, seen)| match now.table_by_id(*id) {
             Some(cur) => !Arc::ptr_eq(cur, seen) && **cur != **seen,
             None => true,
         });
-        if changed {
+        if changed_schema {
             let _ = a.txn.rollback();
             return Err(Error::fmt(errno::ER_INFO_SCHEMA_CHANGED, &[]));
         }
-        a.txn.commit().map(|_| ()).map_err(Error::from)
+        a.txn.commit().map_err(Error::from)?;
+        self.catalog.note_changes(changed);
+        Ok(())
     }
 
     /// Ends the open transaction, discarding its effects.

@@ -99,6 +99,8 @@ pub struct SessionCtx {
     /// Ids of the tables the last data statement wrote (the session checks at commit that
     /// their definitions did not change meanwhile).
     pub written_tables: Vec<i64>,
+    /// Rows the last statement changed, per table id (for auto-analyze's counts).
+    pub changed_rows: Vec<(i64, u64)>,
     /// `LAST_INSERT_ID()`: the first auto-increment id of the last insert that generated one.
     pub last_insert_id: u64,
     /// `FOUND_ROWS()`: rows of the last SELECT (before its LIMIT with SQL_CALC_FOUND_ROWS).
@@ -125,6 +127,7 @@ impl SessionCtx {
             user_vars: HashMap::new(),
             warnings: Vec::new(),
             written_tables: Vec::new(),
+            changed_rows: Vec::new(),
             last_insert_id: 0,
             found_rows: 0,
             client_found_rows: false,

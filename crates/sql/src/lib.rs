@@ -30,8 +30,8 @@ pub mod txn;
 
 pub use context::{KillFlag, Level, SessionCtx, Warning};
 pub use executor::{
-    change_database, classify, describe, execute, execute_point_get, field_list, point_get_handle,
-    reads_diagnostics, Env, StmtClass,
+    auto_analyze, change_database, classify, describe, execute, execute_point_get, field_list,
+    point_get_handle, reads_diagnostics, Env, StmtClass,
 };
 pub use parser::parse_statement;
 pub use result::{ExecResult, OkResult, ResultSet, RowSink};

@@ -135,6 +135,22 @@ impl<'a> StmtTxn<'a> {
         ids
     }
 
+    /// Rows the staged writes change (record keys `t{id}_r…` put or deleted), per table id.
+    pub fn changed_rows(&self) -> Vec<(i64, u64)> {
+        let mut out: Vec<(i64, u64)> = Vec::new();
+        for k in self.staged.keys() {
+            if tablecodec::decode_record_key(k).is_none() {
+                continue;
+            }
+            let Some(id) = k.get(1..).and_then(tablecodec::datum::get_i64) else { continue };
+            match out.last_mut() {
+                Some((last, n)) if *last == id => *n += 1,
+                _ => out.push((id, 1)),
+            }
+        }
+        out
+    }
+
     /// Hands the staged writes to the transaction (the statement succeeded).
     pub fn flush(self) -> Result<()> {
         for (k, v) in self.staged {

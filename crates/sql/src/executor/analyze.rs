@@ -34,6 +34,45 @@ pub fn analyze_table(
     Ok(ExecResult::ok())
 }
 
+/// A table never analyzed is analyzed once this many of its rows changed (TiDB's
+/// `AutoAnalyzeMinCnt`).
+pub const AUTO_ANALYZE_MIN_ROWS: u64 = 1000;
+
+/// One round of auto-analyze, as TiDB's: with `tidb_enable_auto_analyze` on, analyzes every
+/// table whose changed rows since its last ANALYZE exceed `tidb_auto_analyze_ratio` of its
+/// analyzed rows — or, never analyzed, number at least [`AUTO_ANALYZE_MIN_ROWS`]. Returns the
+/// tables analyzed (`db.table`) and the errors met.
+pub fn auto_analyze(catalog: &Catalog, globals: &crate::sysvar::GlobalVars) -> Vec<Result<String>> {
+    let var = |name| crate::sysvar::lookup(name).map(|v| globals.get(v)).unwrap_or_default();
+    if var("tidb_enable_auto_analyze") != "ON" {
+        return Vec::new();
+    }
+    let ratio: f64 = var("tidb_auto_analyze_ratio").trim().parse().unwrap_or(0.5);
+    let schema = catalog.schema();
+    let mut out = Vec::new();
+    for db in schema.databases() {
+        for t in schema.tables(&db.name) {
+            let changed = catalog.modified(t.id);
+            if t.view.is_some() || changed == 0 {
+                continue;
+            }
+            let due = match catalog.stats(t.id) {
+                Some(s) => changed as f64 > ratio * (s.row_count.max(1)) as f64,
+                None => changed >= AUTO_ANALYZE_MIN_ROWS,
+            };
+            if !due {
+                continue;
+            }
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_micros() as i64);
+            let done = collect(catalog, &t, now).and_then(|stats| catalog.save_stats(t.id, stats));
+            out.push(done.map(|()| format!("{}.{}", db.name, t.name)));
+        }
+    }
+    out
+}
+
 /// A deterministic generator for reservoir sampling (the same table gives the same stats).
 struct Lcg(u64);
 
@@ -172,7 +211,7 @@ pub fn stats_meta_rows(catalog: &Catalog) -> Vec<Vec<Value>> {
                     Value::String(t.name.clone()),
                     Value::String(String::new()),
                     updated(&s),
-                    Value::UInt(s.modify_count),
+                    Value::UInt(s.modify_count + catalog.modified(t.id)),
                     Value::UInt(s.row_count),
                 ]);
             }

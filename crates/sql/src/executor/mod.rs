@@ -10,6 +10,7 @@ mod alter;
 mod ddl;
 mod decorrelate;
 
+pub use analyze::auto_analyze;
 pub use ddl::decimal_precision;
 mod delete;
 mod describe;
@@ -120,7 +121,7 @@ pub fn describe(env: Env<'_>, stmt: &Statement, text: &str) -> Result<Vec<types:
 /// name result columns as MySQL does (by the expression's text).
 pub fn execute(env: Env<'_>, stmt: &Statement, text: &str) -> Result<ExecResult> {
     let Env { session: ctx, catalog, txn, sink } = env;
-    let mut written = Vec::new();
+    let mut written = Written::default();
     let result = match stmt {
         Statement::Query(q) if into_targets(q).is_some() => {
             let targets = into_targets(q).unwrap_or_default();
@@ -263,8 +264,16 @@ pub fn execute(env: Env<'_>, stmt: &Statement, text: &str) -> Result<ExecResult>
         }
         other => Err(Error::fmt(ER_NOT_SUPPORTED_YET, &[&statement_kind(other)])),
     };
-    ctx.written_tables = written;
+    ctx.written_tables = written.tables;
+    ctx.changed_rows = written.rows;
     result
+}
+
+/// What a data statement wrote: the tables, and rows changed per table.
+#[derive(Default)]
+struct Written {
+    tables: Vec<i64>,
+    rows: Vec<(i64, u64)>,
 }
 
 /// The user variables of `SELECT … INTO @a, @b`, if the query has that clause.
@@ -314,13 +323,14 @@ fn no_returning(returning: &Option<Vec<sqlparser::ast::SelectItem>>) -> Result<(
 
 fn with_txn(
     txn: Option<&mut dyn Transaction>,
-    written: &mut Vec<i64>,
+    written: &mut Written,
     f: impl FnOnce(&mut StmtTxn<'_>) -> Result<ExecResult>,
 ) -> Result<ExecResult> {
     let txn = txn.ok_or_else(|| Error::msg(errno::ER_INTERNAL, "statement needs a transaction"))?;
     let mut st = StmtTxn::new(txn);
     let r = f(&mut st)?;
-    *written = st.written_tables();
+    written.tables = st.written_tables();
+    written.rows = st.changed_rows();
     st.flush()?;
     Ok(r)
 }
