@@ -281,11 +281,28 @@ impl<'p> Aggregator<'p> {
         Aggregator { groups, aggs, table }
     }
 
-    /// Adds one input row to its group; returns the bytes a new group took (0 for a group
-    /// seen before), for memory accounting.
-    pub fn add(&mut self, r: &[Value], eval: &EvalCtx<'_>) -> Result<usize> {
+    /// Row `r`'s group key (memcomparable) and group values.
+    pub fn key_of(&self, r: &[Value], eval: &EvalCtx<'_>) -> Result<(Vec<u8>, Vec<Value>)> {
         let gv = self.groups.iter().map(|g| g.eval(r, eval)).collect::<Result<Vec<_>>>()?;
         let k: Vec<u8> = gv.iter().flat_map(key).collect();
+        Ok((k, gv))
+    }
+
+    /// Whether the group with key `k` is held.
+    pub fn holds(&self, k: &[u8]) -> bool {
+        self.table.contains_key(k)
+    }
+
+    /// Adds row `r` to the group with key `k` and values `gv` (see [`Self::key_of`]), making
+    /// it when new; returns the bytes a new group took (0 for a group seen before), for
+    /// memory accounting.
+    pub fn add_keyed(
+        &mut self,
+        k: Vec<u8>,
+        gv: Vec<Value>,
+        r: &[Value],
+        eval: &EvalCtx<'_>,
+    ) -> Result<usize> {
         let n = self.aggs.len();
         let mut grew = 0;
         let entry = self.table.entry(k).or_insert_with_key(|k| {

@@ -1,16 +1,34 @@
 //! GROUP BY and aggregates: accumulates every input row into its group, then emits one row per
-//! group (`[group values…, aggregate values…]`, in group-key order). Without GROUP BY there is
-//! exactly one output row, even for no input.
+//! group (`[group values…, aggregate values…]`). Without GROUP BY there is exactly one output
+//! row, even for no input.
+//!
+//! **Spilling** (`tidb_enable_tmp_storage_on_oom`, TiDB's default): once the groups would pass
+//! the statement's memory quota, the groups held so far keep aggregating their rows, and the
+//! rows of any other group go to one of [`PARTITIONS`] files by a hash of their group key —
+//! so each file holds whole groups. The groups in memory are emitted first, then each file is
+//! aggregated the same way (spilling again, with another hash, up to [`MAX_DEPTH`] levels).
+
+use std::hash::{Hash, Hasher};
 
 use errno::Result;
+use types::Value;
 
-use super::{Batch, Cx, Drain, Operator};
+use super::{
+    spill::{spill_dir, RowFile, RowReader},
+    Batch, Cx, Drain, Operator,
+};
 use crate::{
     executor::aggregate::{AggCall, Aggregator},
     expr::Expr,
     memory::Charge,
+    sysvar::VarScope,
     table::Row,
 };
+
+/// Files one spilling pass splits its remaining groups into.
+pub const PARTITIONS: usize = 16;
+/// Most times a partition is split again.
+pub const MAX_DEPTH: u32 = 3;
 
 /// Hash (by memcomparable group key) aggregation.
 pub struct HashAgg {
@@ -18,28 +36,104 @@ pub struct HashAgg {
     groups: Vec<Expr>,
     aggs: Vec<AggCall>,
     out: Option<Drain>,
+    /// Spilled partitions still to aggregate, with their depth.
+    pending: Spilled,
 }
 
 impl HashAgg {
     /// Aggregates `input`.
     pub fn new(input: Box<dyn Operator>, groups: Vec<Expr>, aggs: Vec<AggCall>) -> Self {
-        HashAgg { input, groups, aggs, out: None }
+        HashAgg { input, groups, aggs, out: None, pending: Vec::new() }
     }
+}
+
+/// Spilled partitions and the depth each is aggregated at.
+type Spilled = Vec<(RowFile, u32)>;
+
+/// Where one pass reads its rows from.
+type Source<'s> = dyn FnMut(&Cx<'_, '_, '_, '_>) -> Result<Option<Vec<Vec<Value>>>> + 's;
+
+/// One pass of aggregating `groups` and `aggs` over `source`: the rows of the groups kept in
+/// memory, and the partitions spilled (to aggregate at `depth + 1`).
+fn pass(
+    groups: &[Expr],
+    aggs: &[AggCall],
+    cx: &Cx<'_, '_, '_, '_>,
+    source: &mut Source<'_>,
+    depth: u32,
+) -> Result<(Vec<Row>, Spilled)> {
+    let mut agg = Aggregator::new(groups, aggs);
+    let mut held = Charge::new(&cx.env.mem);
+    let vars = &cx.env.ctx.vars;
+    let mut parts: Option<Vec<Option<RowFile>>> = None;
+    while let Some(batch) = source(cx)? {
+        cx.env.check_interrupt()?;
+        for values in batch {
+            let (k, gv) = agg.key_of(&values, cx.eval)?;
+            if let Some(files) = &mut parts {
+                if !agg.holds(&k) {
+                    let slot = &mut files[partition(&k, depth)];
+                    if slot.is_none() {
+                        let dir = spill_dir(
+                            &vars.get_text("datadir", VarScope::Global).unwrap_or_default(),
+                        );
+                        *slot = Some(RowFile::create(&dir)?);
+                    }
+                    if let Some(f) = slot {
+                        f.push(&values)?;
+                    }
+                    continue;
+                }
+            }
+            let grew = agg.add_keyed(k, gv, &values, cx.eval)?;
+            if let Err(e) = held.add(grew) {
+                let spill = !groups.is_empty()
+                    && depth < MAX_DEPTH
+                    && vars.bool("tidb_enable_tmp_storage_on_oom");
+                if !spill || parts.is_some() {
+                    return Err(e);
+                }
+                parts = Some((0..PARTITIONS).map(|_| None).collect());
+            }
+        }
+    }
+    let rows = agg.finish().into_iter().map(|values| Row { handle: 0, values }).collect();
+    let spilled: Spilled = parts.into_iter().flatten().flatten().map(|f| (f, depth + 1)).collect();
+    for (f, _) in &spilled {
+        cx.env.mem.spilled(f.bytes);
+    }
+    Ok((rows, spilled))
+}
+
+/// The partition of group key `k` at `depth` (a different hash at each depth).
+fn partition(k: &[u8], depth: u32) -> usize {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    depth.hash(&mut h);
+    k.hash(&mut h);
+    (h.finish() % PARTITIONS as u64) as usize
 }
 
 impl Operator for HashAgg {
     fn next(&mut self, cx: &Cx<'_, '_, '_, '_>) -> Result<Option<Batch>> {
         if self.out.is_none() {
-            let mut agg = Aggregator::new(&self.groups, &self.aggs);
-            let mut held = Charge::new(&cx.env.mem);
-            while let Some(batch) = self.input.next(cx)? {
-                for r in &batch {
-                    held.add(agg.add(&r.values, cx.eval)?)?;
-                }
-            }
-            let rows = agg.finish().into_iter().map(|values| Row { handle: 0, values }).collect();
+            let input = &mut self.input;
+            let mut source = |cx: &Cx<'_, '_, '_, '_>| {
+                Ok(input.next(cx)?.map(|b| b.into_iter().map(|r| r.values).collect()))
+            };
+            let (rows, spilled) = pass(&self.groups, &self.aggs, cx, &mut source, 0)?;
             self.out = Some(Drain::new(rows));
+            self.pending = spilled;
         }
-        Ok(self.out.as_mut().and_then(Drain::next_batch))
+        loop {
+            if let Some(batch) = self.out.as_mut().and_then(Drain::next_batch) {
+                return Ok(Some(batch));
+            }
+            let Some((file, depth)) = self.pending.pop() else { return Ok(None) };
+            let mut reader: RowReader = file.into_reader()?;
+            let mut source = |_: &Cx<'_, '_, '_, '_>| reader.next_rows(super::BATCH);
+            let (rows, spilled) = pass(&self.groups, &self.aggs, cx, &mut source, depth)?;
+            self.out = Some(Drain::new(rows));
+            self.pending.extend(spilled);
+        }
     }
 }

@@ -3,6 +3,9 @@
 //! written to a temporary file under `<datadir>/tmp` (deleted when the statement ends), and
 //! the runs are merged back in order at the end.
 //!
+//! Hash aggregation spills the input rows of groups it has no room for into partition files
+//! ([`RowFile`]) and aggregates each partition after the groups in memory.
+//!
 //! A run is a sequence of `[u32 length][row]` entries, each row in the table row format
 //! (`tablecodec::row`, self-describing values) holding the sort keys, then the row's values,
 //! then its handle.
@@ -136,5 +139,68 @@ impl Merge {
             }
         }
         Ok(out)
+    }
+}
+
+/// Rows appended to a temporary file, then read back in order; the file is gone once dropped.
+pub struct RowFile {
+    writer: BufWriter<File>,
+    /// Bytes written.
+    pub bytes: u64,
+}
+
+impl RowFile {
+    /// An empty file under `dir`.
+    pub fn create(dir: &std::path::Path) -> Result<Self> {
+        std::fs::create_dir_all(dir).map_err(io_error)?;
+        let file = tempfile::tempfile_in(dir).map_err(io_error)?;
+        Ok(RowFile { writer: BufWriter::new(file), bytes: 0 })
+    }
+
+    /// Appends one row.
+    pub fn push(&mut self, values: &[Value]) -> Result<()> {
+        let cols: Vec<(u32, &Value)> =
+            values.iter().enumerate().map(|(i, v)| (i as u32, v)).collect();
+        let enc = tablecodec::row::encode_row(&cols);
+        self.writer.write_all(&(enc.len() as u32).to_le_bytes()).map_err(io_error)?;
+        self.writer.write_all(&enc).map_err(io_error)?;
+        self.bytes += 4 + enc.len() as u64;
+        Ok(())
+    }
+
+    /// The rows written, from the first.
+    pub fn into_reader(self) -> Result<RowReader> {
+        let mut file = self.writer.into_inner().map_err(|e| io_error(e.into_error()))?;
+        file.seek(SeekFrom::Start(0)).map_err(io_error)?;
+        Ok(RowReader { reader: BufReader::new(file) })
+    }
+}
+
+/// Reads back a [`RowFile`].
+pub struct RowReader {
+    reader: BufReader<File>,
+}
+
+impl RowReader {
+    /// Up to `n` next rows (`None` at the end).
+    pub fn next_rows(&mut self, n: usize) -> Result<Option<Vec<Vec<Value>>>> {
+        let mut out = Vec::new();
+        while out.len() < n {
+            let mut len = [0u8; 4];
+            match self.reader.read_exact(&mut len) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => break,
+                Err(e) => return Err(io_error(e)),
+            }
+            let mut buf = vec![0u8; u32::from_le_bytes(len) as usize];
+            self.reader.read_exact(&mut buf).map_err(io_error)?;
+            let values = tablecodec::row::decode_row(&buf)
+                .ok_or_else(|| Error::msg(errno::ER_INTERNAL, "corrupt spill file"))?
+                .into_iter()
+                .map(|(_, v)| v)
+                .collect();
+            out.push(values);
+        }
+        Ok((!out.is_empty()).then_some(out))
     }
 }
