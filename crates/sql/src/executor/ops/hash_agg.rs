@@ -8,13 +8,11 @@
 //! so each file holds whole groups. The groups in memory are emitted first, then each file is
 //! aggregated the same way (spilling again, with another hash, up to [`MAX_DEPTH`] levels).
 
-use std::hash::{Hash, Hasher};
-
 use errno::Result;
 use types::Value;
 
 use super::{
-    spill::{spill_dir, RowFile, RowReader},
+    spill::{partition, spill_dir, RowFile, RowReader, MAX_DEPTH, PARTITIONS},
     Batch, Cx, Drain, Operator,
 };
 use crate::{
@@ -24,11 +22,6 @@ use crate::{
     sysvar::VarScope,
     table::Row,
 };
-
-/// Files one spilling pass splits its remaining groups into.
-pub const PARTITIONS: usize = 16;
-/// Most times a partition is split again.
-pub const MAX_DEPTH: u32 = 3;
 
 /// Hash (by memcomparable group key) aggregation.
 pub struct HashAgg {
@@ -103,14 +96,6 @@ fn pass(
         cx.env.mem.spilled(f.bytes);
     }
     Ok((rows, spilled))
-}
-
-/// The partition of group key `k` at `depth` (a different hash at each depth).
-fn partition(k: &[u8], depth: u32) -> usize {
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    depth.hash(&mut h);
-    k.hash(&mut h);
-    (h.finish() % PARTITIONS as u64) as usize
 }
 
 impl Operator for HashAgg {

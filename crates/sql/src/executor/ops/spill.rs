@@ -204,3 +204,17 @@ impl RowReader {
         Ok((!out.is_empty()).then_some(out))
     }
 }
+
+/// Files one spilling pass of a hash aggregation or DISTINCT splits its remaining keys into.
+pub const PARTITIONS: usize = 16;
+/// Most times a partition is split again.
+pub const MAX_DEPTH: u32 = 3;
+
+/// The partition of key `k` at `depth` (a different hash at each depth).
+pub fn partition(k: &[u8], depth: u32) -> usize {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    depth.hash(&mut h);
+    k.hash(&mut h);
+    (h.finish() % PARTITIONS as u64) as usize
+}
