@@ -1,20 +1,14 @@
 //! Auto-analyze (`sql::auto_analyze`, run by `SessionManager::start_auto_analyze` every few
 //! seconds): which tables it analyzes, counted from committed changes only.
 
+mod common;
+
 use session::{Session, SessionManager};
-use sql::{sysvar::GlobalVars, ExecResult};
+use sql::ExecResult;
 use types::Value;
 
 fn setup() -> (SessionManager, Session) {
-    let dir = tempfile::tempdir().expect("temporary directory");
-    let store = store_local::LocalStorage::open(
-        dir.path(),
-        store_local::LocalOptions { gc_interval: None, ..Default::default() },
-    )
-    .expect("store");
-    std::mem::forget(dir);
-    let mgr =
-        SessionManager::new(GlobalVars::new(&[]), std::sync::Arc::new(store)).expect("catalog");
+    let mgr = common::manager();
     let mut s = mgr.new_session("root", "127.0.0.1", 1);
     run(&mut s, "CREATE DATABASE aa");
     run(&mut s, "USE aa");

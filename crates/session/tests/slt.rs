@@ -9,9 +9,10 @@
 use std::path::{Path, PathBuf};
 
 use libtest_mimic::{Arguments, Failed, Trial};
-use session::{Session, SessionManager};
-use sql::{sysvar::GlobalVars, ExecResult};
+use session::Session;
+use sql::ExecResult;
 
+mod common;
 mod pymysql;
 
 /// One record of a `.slt` file.
@@ -97,17 +98,7 @@ fn parse(text: &str) -> Result<Vec<Record>, String> {
 }
 
 fn session() -> Session {
-    let dir = tempfile::tempdir().expect("temporary directory");
-    let store = store_local::LocalStorage::open(
-        dir.path(),
-        store_local::LocalOptions { gc_interval: None, ..Default::default() },
-    )
-    .expect("store");
-    // The store keeps its files open; the directory goes when the test process ends.
-    std::mem::forget(dir);
-    let mgr =
-        SessionManager::new(GlobalVars::new(&[]), std::sync::Arc::new(store)).expect("catalog");
-    mgr.new_session("root", "127.0.0.1", 1)
+    common::manager().new_session("root", "127.0.0.1", 1)
 }
 
 /// A record that failed: why, and for a query that ran, the result it printed.

@@ -38,10 +38,16 @@ struct Placed {
 
 /// Splits a bound `a AND b AND …` into its conjuncts (iteratively).
 pub fn bound_conjuncts(e: &Expr) -> Vec<&Expr> {
+    bound_chain(e, BinaryOp::And)
+}
+
+/// The operands of a chain of `op` (`a op b op …`, nested either way), found iteratively so a
+/// long chain cannot overflow the stack.
+pub fn bound_chain(e: &Expr, op: BinaryOp) -> Vec<&Expr> {
     let (mut out, mut todo) = (Vec::new(), vec![e]);
     while let Some(e) = todo.pop() {
         match e {
-            Expr::Binary { op: BinaryOp::And, left, right } => {
+            Expr::Binary { op: o, left, right } if *o == op => {
                 todo.push(right);
                 todo.push(left);
             }

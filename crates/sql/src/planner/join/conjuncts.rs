@@ -3,7 +3,7 @@
 
 use super::{Layout, StepKind};
 use crate::{
-    executor::bound_conjuncts,
+    executor::{bound_chain, bound_conjuncts},
     expr::{BinaryOp, Expr},
 };
 
@@ -93,17 +93,7 @@ pub(super) fn implied(all: &[Conjunct], layout: &Layout) -> Vec<Conjunct> {
 
 /// The branches of an OR (one branch when `e` is no OR).
 fn or_branches(e: &Expr) -> Vec<&Expr> {
-    let (mut out, mut todo) = (Vec::new(), vec![e]);
-    while let Some(e) = todo.pop() {
-        match e {
-            Expr::Binary { op: BinaryOp::Or, left, right } => {
-                todo.push(right);
-                todo.push(left);
-            }
-            other => out.push(other),
-        }
-    }
-    out
+    bound_chain(e, BinaryOp::Or)
 }
 
 fn binary(op: BinaryOp, a: Expr, b: Expr) -> Expr {
