@@ -1,8 +1,8 @@
 //! Statements `sqlparser` has no syntax tree for, recognised from their tokens before parsing.
 //!
-//! Today that is `SHOW CREATE {DATABASE | SCHEMA} [IF NOT EXISTS] name`, and `SHOW TABLE STATUS
+//! Today that is `SHOW CREATE {DATABASE | SCHEMA} [IF NOT EXISTS] name`, `SHOW TABLE STATUS
 //! … LIKE 'pattern'` and `SHOW STATS_META | STATS_HISTOGRAMS LIKE 'pattern'` (sqlparser drops
-//! the pattern). Each is answered here from the catalog;
+//! the pattern), and `ANALYZE TABLE t1, t2, …` (sqlparser takes one table). Each is answered here from the catalog;
 //! everything else goes to [`crate::parse_statement`].
 
 use catalog::Catalog;
@@ -41,6 +41,11 @@ pub enum Special {
         histograms: bool,
         /// The LIKE pattern (on the table name).
         pattern: String,
+    },
+    /// `ANALYZE [NO_WRITE_TO_BINLOG | LOCAL] TABLE t1, t2, …` (two or more tables).
+    AnalyzeTables {
+        /// Each table's name, possibly qualified.
+        tables: Vec<Vec<String>>,
     },
     /// `SHOW TABLE STATUS [FROM|IN db] LIKE 'pattern'`.
     ShowTableStatusLike {
@@ -91,6 +96,36 @@ fn alter_table_comment(tokens: &[Token]) -> Option<Special> {
     words.next().is_none().then_some(Special::AlterTableComment { table, comment })
 }
 
+/// `ANALYZE [NO_WRITE_TO_BINLOG | LOCAL] TABLE a, b[, …]` with two or more plain names.
+fn analyze_tables(tokens: &[Token]) -> Option<Special> {
+    let mut words = tokens
+        .iter()
+        .filter(|t| !matches!(t, Token::Whitespace(_) | Token::SemiColon | Token::EOF))
+        .peekable();
+    let is = |t: Option<&&Token>, k: &str| matches!(t, Some(Token::Word(w)) if w.quote_style.is_none() && w.value.eq_ignore_ascii_case(k));
+    if !is(words.next().as_ref(), "ANALYZE") {
+        return None;
+    }
+    if is(words.peek(), "NO_WRITE_TO_BINLOG") || is(words.peek(), "LOCAL") {
+        words.next();
+    }
+    if !is(words.next().as_ref(), "TABLE") {
+        return None;
+    }
+    let mut tables = vec![Vec::new()];
+    loop {
+        let Some(Token::Word(w)) = words.next() else { return None };
+        tables.last_mut()?.push(w.value.clone());
+        match words.next() {
+            None => break,
+            Some(Token::Period) => {}
+            Some(Token::Comma) => tables.push(Vec::new()),
+            Some(_) => return None,
+        }
+    }
+    (tables.len() > 1).then_some(Special::AnalyzeTables { tables })
+}
+
 /// The text of a quoted string token (a LIKE pattern, a comment).
 fn quoted(t: Option<&Token>) -> Option<String> {
     match t {
@@ -103,11 +138,11 @@ fn quoted(t: Option<&Token>) -> Option<String> {
 pub fn recognize(text: &str) -> Option<Special> {
     // Every statement passes here: only SHOW and ALTER can be special, so look at the first
     // word before tokenizing.
-    if !crate::text::may_start_with(text, &["SHOW", "ALTER"]) {
+    if !crate::text::may_start_with(text, &["SHOW", "ALTER", "ANALYZE"]) {
         return None;
     }
     let tokens = Tokenizer::new(&MySqlDialect {}, text).tokenize().ok()?;
-    if let Some(s) = alter_table_comment(&tokens) {
+    if let Some(s) = alter_table_comment(&tokens).or_else(|| analyze_tables(&tokens)) {
         return Some(s);
     }
     let mut words = tokens
@@ -192,6 +227,20 @@ pub fn execute(ctx: &SessionCtx, catalog: &Catalog, stmt: &Special) -> Result<Ex
                 t.comment = comment.clone();
                 Ok(())
             })?;
+            Ok(ExecResult::ok())
+        }
+        Special::AnalyzeTables { tables } => {
+            for table in tables {
+                let (db, name) = match table.as_slice() {
+                    [db, t] => (db.clone(), t.clone()),
+                    [t] => (
+                        ctx.current_db.clone().ok_or_else(|| Error::fmt(errno::ER_NO_DB, &[]))?,
+                        t.clone(),
+                    ),
+                    _ => return Err(Error::fmt(errno::ER_PARSE, &[&table.join("."), &1])),
+                };
+                crate::executor::analyze_table(ctx, catalog, &db, &name)?;
+            }
             Ok(ExecResult::ok())
         }
         Special::ShowStatsLike { histograms, pattern } => {

@@ -10,6 +10,7 @@ mod alter;
 mod ddl;
 mod decorrelate;
 
+pub(crate) use analyze::analyze_table;
 pub use analyze::auto_analyze;
 pub use ddl::decimal_precision;
 mod delete;
