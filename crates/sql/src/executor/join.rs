@@ -20,7 +20,10 @@ use crate::{
 
 /// How a FROM source joins the ones before it, as written (bound by the planner).
 pub enum JoinSpec {
-    /// Comma or CROSS JOIN (or INNER JOIN without ON).
+    /// The first source after a comma (or the very first): starts a group of joins that binds
+    /// tighter than the comma, as in MySQL (`a, b RIGHT JOIN c ON …` is `a, (b RIGHT JOIN c)`).
+    Comma,
+    /// CROSS JOIN (or INNER JOIN without ON).
     Cross,
     /// INNER JOIN … ON.
     Inner(ast::Expr),
@@ -408,6 +411,9 @@ fn lookup_rows(
 
 /// Joins all steps at once, holding each intermediate result (for FROM clauses with a RIGHT
 /// JOIN, whose left side must be complete); the residual WHERE is applied by the caller.
+/// Each comma-separated group of joins is joined on its own — its rows prefixed with NULLs in
+/// the columns of the groups before, so its conditions see their usual positions — and the
+/// groups are then crossed: a RIGHT JOIN pads only its own group's left side.
 pub fn join_all(
     env: &QueryEnv<'_, '_, '_>,
     sources: &[Source],
@@ -415,6 +421,43 @@ pub fn join_all(
     eval: &EvalCtx<'_>,
 ) -> Result<Vec<Row>> {
     let mut acc: Vec<Vec<Value>> = vec![Vec::new()];
+    let mut held_acc = Charge::new(&env.mem);
+    let mut start = 0;
+    while start < steps.len() {
+        let end =
+            (start + 1..steps.len()).find(|&i| steps[i].step.starts_group).unwrap_or(steps.len());
+        let prefix = steps[start].width_left;
+        let group = join_group(env, sources, &mut steps[start..end], eval, prefix)?;
+        // Cross the groups so far with this one.
+        let mut next = Vec::with_capacity(acc.len() * group.len());
+        let mut held_next = Charge::new(&env.mem);
+        for a in &acc {
+            env.check_interrupt()?;
+            for g in &group {
+                let mut row = Vec::with_capacity(a.len() + g.len() - prefix);
+                row.extend_from_slice(a);
+                row.extend_from_slice(g.get(prefix..).unwrap_or_default());
+                held_next.add_row(&row)?;
+                next.push(row);
+            }
+        }
+        acc = next;
+        held_acc = held_next;
+        start = end;
+    }
+    drop(held_acc);
+    Ok(acc.into_iter().map(|values| Row { handle: 0, values }).collect())
+}
+
+/// The rows of one comma group's joins, each starting with `prefix` NULLs.
+fn join_group(
+    env: &QueryEnv<'_, '_, '_>,
+    sources: &[Source],
+    steps: &mut [JoinStep],
+    eval: &EvalCtx<'_>,
+    prefix: usize,
+) -> Result<Vec<Vec<Value>>> {
+    let mut acc: Vec<Vec<Value>> = vec![vec![Value::Null; prefix]];
     // The rows joined so far and the ones being joined: both held at once, both charged.
     let mut held_acc = Charge::new(&env.mem);
     for step in steps.iter_mut() {
@@ -438,7 +481,7 @@ pub fn join_all(
         held_acc = held_next;
     }
     drop(held_acc);
-    Ok(acc.into_iter().map(|values| Row { handle: 0, values }).collect())
+    Ok(acc)
 }
 
 #[cfg(test)]

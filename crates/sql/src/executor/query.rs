@@ -597,7 +597,7 @@ pub(crate) fn resolve_from(
     for twj in from {
         if let Some(src) = resolve_source(env, &twj.relation, outer)? {
             sources.push(src);
-            specs.push(JoinSpec::Cross);
+            specs.push(JoinSpec::Comma);
         }
         for j in &twj.joins {
             use ast::{JoinConstraint as C, JoinOperator as O};

@@ -348,8 +348,9 @@ fn source_plan(
     Ok((plan, filter))
 }
 
-/// Each FROM source's join kind and ON condition, bound over the sources up to it (an ON
-/// clause may name only those, as in MySQL).
+/// Each FROM source's join kind and ON condition, bound over the sources of its comma group up
+/// to it: an ON clause may name only those, as in MySQL (`a, b JOIN c ON a.x = c.x` is 1054).
+/// The other sources' columns keep their places in the scope but cannot be named.
 fn bind_joins(
     env: &QueryEnv<'_, '_, '_>,
     sources: &[Source],
@@ -359,18 +360,25 @@ fn bind_joins(
     let mut prefix = Scope::default();
     let mut inputs = Vec::with_capacity(joins.len());
     for (src, spec) in sources.iter().zip(joins) {
+        if matches!(spec, JoinSpec::Comma) {
+            for c in &mut prefix.columns {
+                c.table = None;
+                c.name.clear();
+            }
+        }
         prefix.columns.extend(table_scope(&src.table, &src.alias).columns);
-        let (kind, on) = match spec {
-            JoinSpec::Cross => (StepKind::Inner, None),
-            JoinSpec::Inner(e) => (StepKind::Inner, Some(e)),
-            JoinSpec::Left(e) => (StepKind::Left, Some(e)),
-            JoinSpec::Right(e) => (StepKind::Right, Some(e)),
+        let (kind, on, starts_group) = match spec {
+            JoinSpec::Comma => (StepKind::Inner, None, true),
+            JoinSpec::Cross => (StepKind::Inner, None, false),
+            JoinSpec::Inner(e) => (StepKind::Inner, Some(e), false),
+            JoinSpec::Left(e) => (StepKind::Left, Some(e), false),
+            JoinSpec::Right(e) => (StepKind::Right, Some(e), false),
         };
         let on = match on {
             Some(e) => Some(bind_expr_in(&e, &prefix, env.ctx, "on clause", outer)?.0),
             None => None,
         };
-        inputs.push(JoinInput { kind, on });
+        inputs.push(JoinInput { kind, on, starts_group });
     }
     Ok(inputs)
 }

@@ -52,6 +52,8 @@ pub enum StepKind {
 pub struct JoinInput {
     /// Inner, left or right.
     pub kind: StepKind,
+    /// The first source after a comma (the comma binds looser than JOIN, as in MySQL).
+    pub starts_group: bool,
     /// The ON condition, if any.
     pub on: Option<Expr>,
 }
@@ -90,6 +92,8 @@ pub struct Step {
     pub est: f64,
     /// Estimated rows of this source alone, after its filter.
     pub source_est: f64,
+    /// Starts a comma group (matters where a RIGHT JOIN is joined whole, group by group).
+    pub starts_group: bool,
 }
 
 /// How one step finds its source's rows.
@@ -166,6 +170,7 @@ pub fn plan_join(
     let implied = conjuncts::implied(&all, &layout);
     all.extend(implied);
     let kinds: Vec<StepKind> = inputs.iter().map(|i| i.kind).collect();
+    let groups: Vec<bool> = inputs.iter().map(|i| i.starts_group).collect();
     let placed = conjuncts::place(all, &kinds, outer_joins, whole);
     let ests = estimate::sources(env, &sources, &layout, &placed.local)?;
     let order = if outer_joins {
@@ -173,7 +178,10 @@ pub fn plan_join(
     } else {
         order::best(&sources, &layout, &placed.joining, &ests)
     };
-    let (steps, residual) = physical::steps(&sources, &layout, &order, &kinds, placed, ests)?;
+    let (mut steps, residual) = physical::steps(&sources, &layout, &order, &kinds, placed, ests)?;
+    for s in &mut steps {
+        s.starts_group = groups.get(s.at).copied().unwrap_or(false);
+    }
     let to_from = layout.to_from(&order);
     Ok((JoinPlan { sources, steps, to_from, whole, columns }, residual))
 }

@@ -238,7 +238,7 @@ pub(super) fn steps(
         if p == 0 {
             est = source_est;
         }
-        steps.push(Step { at: s, kind, read, keys, cond, est, source_est });
+        steps.push(Step { at: s, kind, read, keys, cond, est, source_est, starts_group: false });
         joined |= 1 << s;
     }
     Ok((steps, residual.into_iter().reduce(and)))
