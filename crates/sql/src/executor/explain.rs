@@ -497,8 +497,12 @@ fn flatten(
 
 /// A query's operator tree and, for a single SELECT block, the plan to run for ANALYZE.
 fn explain_query(env: &QueryEnv<'_, '_, '_>, q: &Query) -> Result<(Node, Option<Plan>)> {
-    if q.with.is_some() {
-        return Err(unsupported("EXPLAIN of WITH"));
+    if let Some(with) = &q.with {
+        // The common table expressions are computed (as the query would), then read as rows.
+        let mut inner = q.clone();
+        inner.with = None;
+        let (n, _) = super::query::with_ctes(env, with, None, || explain_query(env, &inner))?;
+        return Ok((n, None));
     }
     match q.body.as_ref() {
         SetExpr::Select(select) => {
@@ -607,7 +611,7 @@ pub fn explain(
         _ => return Err(unsupported("EXPLAIN of this statement")),
     };
     let plan = match (analyze, plan) {
-        (true, None) => return Err(unsupported("EXPLAIN ANALYZE of set operations")),
+        (true, None) => return Err(unsupported("EXPLAIN ANALYZE of set operations or WITH")),
         (_, plan) => plan,
     };
     let mut rows = Vec::new();

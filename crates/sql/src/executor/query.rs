@@ -275,30 +275,9 @@ pub fn execute_table_query(
         return Err(unsupported("FOR UPDATE NOWAIT / SKIP LOCKED"));
     }
     if let Some(with) = &q.with {
-        let base = env.ctes.borrow().len();
-        for cte in &with.cte_tables {
-            let rs = if with.recursive && refers_to(&cte.query, &cte.alias.name.value) {
-                recursive_cte(env, cte, outer)
-            } else {
-                execute_table_query(env, &cte.query, "", outer)
-            };
-            let mut rs = match rs {
-                Ok(rs) => rs,
-                Err(e) => {
-                    env.ctes.borrow_mut().truncate(base);
-                    return Err(e);
-                }
-            };
-            for (c, alias) in rs.columns.iter_mut().zip(&cte.alias.columns) {
-                c.name = alias.name.value.clone();
-            }
-            env.ctes.borrow_mut().push((cte.alias.name.value.clone(), rs));
-        }
         let mut inner = q.clone();
         inner.with = None;
-        let r = execute_table_query(env, &inner, text, outer);
-        env.ctes.borrow_mut().truncate(base);
-        return r;
+        return with_ctes(env, with, outer, || execute_table_query(env, &inner, text, outer));
     }
     let SetExpr::Select(select) = q.body.as_ref() else {
         return match q.body.as_ref() {
@@ -327,6 +306,34 @@ pub fn execute_table_query(
         })
         .collect();
     Ok(ResultSet { columns, rows: out })
+}
+
+/// Computes the common table expressions of `with` (in order, each seeing those before it),
+/// runs `f` while they are visible by name, then forgets them.
+pub(super) fn with_ctes<T>(
+    env: &QueryEnv<'_, '_, '_>,
+    with: &ast::With,
+    outer: Option<&OuterRow<'_>>,
+    f: impl FnOnce() -> Result<T>,
+) -> Result<T> {
+    let base = env.ctes.borrow().len();
+    let run = || -> Result<T> {
+        for cte in &with.cte_tables {
+            let mut rs = if with.recursive && refers_to(&cte.query, &cte.alias.name.value) {
+                recursive_cte(env, cte, outer)?
+            } else {
+                execute_table_query(env, &cte.query, "", outer)?
+            };
+            for (c, alias) in rs.columns.iter_mut().zip(&cte.alias.columns) {
+                c.name = alias.name.value.clone();
+            }
+            env.ctes.borrow_mut().push((cte.alias.name.value.clone(), rs));
+        }
+        f()
+    };
+    let r = run();
+    env.ctes.borrow_mut().truncate(base);
+    r
 }
 
 /// The result columns of a SELECT from its plan (nothing runs); empty for set operations and
