@@ -28,7 +28,7 @@ pub(crate) use query::{
     order_keys_with, resolve_from, table_column, table_scope, QueryEnv, Source,
 };
 mod ranges;
-pub(crate) use ranges::{bound_chain, bound_conjuncts, column_conds};
+pub(crate) use ranges::{bound_chain, bound_conjuncts, column_conds, Cond};
 mod select;
 pub(crate) use select::{limit_offset, result_column, source_text};
 mod set;
