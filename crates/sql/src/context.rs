@@ -140,9 +140,7 @@ impl SessionCtx {
     /// Marks the start of a statement: `NOW()` is this instant throughout it.
     pub fn start_statement(&mut self) {
         self.kill.statement_started();
-        self.stmt_time = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_micros() as i64);
+        self.stmt_time = now_micros();
     }
 
     /// Adds a warning to the current statement's diagnostics.
@@ -154,4 +152,11 @@ impl SessionCtx {
     pub fn warning_count(&self) -> u16 {
         u16::try_from(self.warnings.len()).unwrap_or(u16::MAX)
     }
+}
+
+/// Microseconds since the Unix epoch, now.
+pub fn now_micros() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_micros() as i64)
 }

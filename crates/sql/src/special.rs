@@ -208,18 +208,23 @@ pub fn recognize(text: &str) -> Option<Special> {
     words.next().is_none().then_some(Special::ShowCreateDatabase { name, if_not_exists })
 }
 
+/// A table name as written (`t` or `db.t`) as database and table; 1046 without a current
+/// database.
+fn db_and_table(ctx: &SessionCtx, parts: &[String]) -> Result<(String, String)> {
+    match parts {
+        [db, t] => Ok((db.clone(), t.clone())),
+        [t] => {
+            Ok((ctx.current_db.clone().ok_or_else(|| Error::fmt(errno::ER_NO_DB, &[]))?, t.clone()))
+        }
+        _ => Err(Error::fmt(errno::ER_PARSE, &[&parts.join("."), &1])),
+    }
+}
+
 /// Runs a special statement.
 pub fn execute(ctx: &SessionCtx, catalog: &Catalog, stmt: &Special) -> Result<ExecResult> {
     match stmt {
         Special::AlterTableComment { table, comment } => {
-            let (db, name) = match table.as_slice() {
-                [db, t] => (db.clone(), t.clone()),
-                [t] => (
-                    ctx.current_db.clone().ok_or_else(|| Error::fmt(errno::ER_NO_DB, &[]))?,
-                    t.clone(),
-                ),
-                _ => return Err(Error::fmt(errno::ER_PARSE, &[&table.join("."), &1])),
-            };
+            let (db, name) = db_and_table(ctx, table)?;
             catalog.alter_table(&db, &name, |_, t| {
                 if t.view.is_some() {
                     return Err(Error::fmt(errno::ER_WRONG_OBJECT, &[&db, &name, &"BASE TABLE"]));
@@ -231,14 +236,7 @@ pub fn execute(ctx: &SessionCtx, catalog: &Catalog, stmt: &Special) -> Result<Ex
         }
         Special::AnalyzeTables { tables } => {
             for table in tables {
-                let (db, name) = match table.as_slice() {
-                    [db, t] => (db.clone(), t.clone()),
-                    [t] => (
-                        ctx.current_db.clone().ok_or_else(|| Error::fmt(errno::ER_NO_DB, &[]))?,
-                        t.clone(),
-                    ),
-                    _ => return Err(Error::fmt(errno::ER_PARSE, &[&table.join("."), &1])),
-                };
+                let (db, name) = db_and_table(ctx, table)?;
                 crate::executor::analyze_table(ctx, catalog, &db, &name)?;
             }
             Ok(ExecResult::ok())

@@ -63,10 +63,8 @@ pub fn auto_analyze(catalog: &Catalog, globals: &crate::sysvar::GlobalVars) -> V
             if !due {
                 continue;
             }
-            let now = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_micros() as i64);
-            let done = collect(catalog, &t, now).and_then(|stats| catalog.save_stats(t.id, stats));
+            let done = collect(catalog, &t, crate::context::now_micros())
+                .and_then(|stats| catalog.save_stats(t.id, stats));
             out.push(done.map(|()| format!("{}.{}", db.name, t.name)));
         }
     }

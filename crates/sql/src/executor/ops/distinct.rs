@@ -2,19 +2,19 @@
 //! equal values of one type are equal rows).
 //!
 //! **Spilling** (`tidb_enable_tmp_storage_on_oom`): once the keys seen would pass the
-//! statement's memory quota, rows whose key is not held go to one of `spill::PARTITIONS`
-//! files by a hash of the key (so equal rows share a file), and each file is deduplicated
-//! after the input ends, with fresh memory (split again if needed, up to `spill::MAX_DEPTH`).
+//! statement's memory quota, rows whose key is not held go to partition files by a hash of
+//! the key (`spill::Partitions`: equal rows share a file), and each file is deduplicated
+//! after the input ends, with fresh memory (split again if needed, a few levels deep).
 
 use std::collections::HashSet;
 
 use errno::Result;
 
 use super::{
-    spill::{partition, spill_dir, RowFile, RowReader, MAX_DEPTH, PARTITIONS},
+    spill::{Partitions, RowFile, RowReader},
     Batch, Cx, Operator,
 };
-use crate::{memory::Charge, sysvar::VarScope, table::Row};
+use crate::{memory::Charge, table::Row};
 
 /// Returns each distinct row once (in first-seen order, unless it spilled).
 pub struct Distinct {
@@ -23,8 +23,8 @@ pub struct Distinct {
     held: Option<Charge>,
     /// The pass's depth (0: the input; n: a partition split n times).
     depth: u32,
-    /// Spilling this pass: a file per partition, made on first use.
-    parts: Option<Vec<Option<RowFile>>>,
+    /// Spilling this pass: where rows whose key is not held go.
+    parts: Option<Partitions>,
     /// The partition this pass reads (after the input has ended).
     reading: Option<RowReader>,
     input_done: bool,
@@ -86,10 +86,8 @@ impl Distinct {
     fn end_pass(&mut self, cx: &Cx<'_, '_, '_, '_>) {
         self.seen = HashSet::new();
         self.held = None;
-        let depth = self.depth + 1;
-        for f in self.parts.take().into_iter().flatten().flatten() {
-            cx.env.mem.spilled(f.bytes);
-            self.pending.push((f, depth));
+        if let Some(parts) = self.parts.take() {
+            self.pending.extend(parts.finish(&cx.env.mem));
         }
     }
 }
@@ -108,16 +106,7 @@ impl Operator for Distinct {
                     continue;
                 }
                 if let Some(files) = &mut self.parts {
-                    let slot = &mut files[partition(&k, self.depth)];
-                    if slot.is_none() {
-                        let dir = spill_dir(
-                            &vars.get_text("datadir", VarScope::Global).unwrap_or_default(),
-                        );
-                        *slot = Some(RowFile::create(&dir)?);
-                    }
-                    if let Some(f) = slot {
-                        f.push(&r.values)?;
-                    }
+                    files.push(&k, &r.values)?;
                     continue;
                 }
                 let bytes = k.len() + std::mem::size_of::<Vec<u8>>();
@@ -125,10 +114,7 @@ impl Operator for Distinct {
                 out.push(r);
                 let held = self.held.get_or_insert_with(|| Charge::new(&cx.env.mem));
                 if let Err(e) = held.add(bytes) {
-                    if self.depth >= MAX_DEPTH || !vars.bool("tidb_enable_tmp_storage_on_oom") {
-                        return Err(e);
-                    }
-                    self.parts = Some((0..PARTITIONS).map(|_| None).collect());
+                    self.parts = Some(Partitions::start(vars, self.depth).ok_or(e)?);
                 }
             }
             if !out.is_empty() {

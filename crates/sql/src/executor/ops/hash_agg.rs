@@ -4,22 +4,22 @@
 //!
 //! **Spilling** (`tidb_enable_tmp_storage_on_oom`, TiDB's default): once the groups would pass
 //! the statement's memory quota, the groups held so far keep aggregating their rows, and the
-//! rows of any other group go to one of [`PARTITIONS`] files by a hash of their group key —
-//! so each file holds whole groups. The groups in memory are emitted first, then each file is
-//! aggregated the same way (spilling again, with another hash, up to [`MAX_DEPTH`] levels).
+//! rows of any other group go to partition files by a hash of their group key
+//! ([`Partitions`]) — so each file holds whole groups. The groups in memory are emitted first,
+//! then each file is aggregated the same way (spilling again, with another hash, a few levels
+//! deep).
 
 use errno::Result;
 use types::Value;
 
 use super::{
-    spill::{partition, spill_dir, RowFile, RowReader, MAX_DEPTH, PARTITIONS},
+    spill::{Partitions, RowFile, RowReader},
     Batch, Cx, Drain, Operator,
 };
 use crate::{
     executor::aggregate::{AggCall, Aggregator},
     expr::Expr,
     memory::Charge,
-    sysvar::VarScope,
     table::Row,
 };
 
@@ -58,43 +58,29 @@ fn pass(
     let mut agg = Aggregator::new(groups, aggs);
     let mut held = Charge::new(&cx.env.mem);
     let vars = &cx.env.ctx.vars;
-    let mut parts: Option<Vec<Option<RowFile>>> = None;
+    let mut parts: Option<Partitions> = None;
     while let Some(batch) = source(cx)? {
         cx.env.check_interrupt()?;
         for values in batch {
             let (k, gv) = agg.key_of(&values, cx.eval)?;
             if let Some(files) = &mut parts {
                 if !agg.holds(&k) {
-                    let slot = &mut files[partition(&k, depth)];
-                    if slot.is_none() {
-                        let dir = spill_dir(
-                            &vars.get_text("datadir", VarScope::Global).unwrap_or_default(),
-                        );
-                        *slot = Some(RowFile::create(&dir)?);
-                    }
-                    if let Some(f) = slot {
-                        f.push(&values)?;
-                    }
+                    files.push(&k, &values)?;
                     continue;
                 }
             }
             let grew = agg.add_keyed(k, gv, &values, cx.eval)?;
             if let Err(e) = held.add(grew) {
-                let spill = !groups.is_empty()
-                    && depth < MAX_DEPTH
-                    && vars.bool("tidb_enable_tmp_storage_on_oom");
-                if !spill || parts.is_some() {
+                // Without GROUP BY there is one group: nothing to spill.
+                if groups.is_empty() || parts.is_some() {
                     return Err(e);
                 }
-                parts = Some((0..PARTITIONS).map(|_| None).collect());
+                parts = Some(Partitions::start(vars, depth).ok_or(e)?);
             }
         }
     }
     let rows = agg.finish().into_iter().map(|values| Row { handle: 0, values }).collect();
-    let spilled: Spilled = parts.into_iter().flatten().flatten().map(|f| (f, depth + 1)).collect();
-    for (f, _) in &spilled {
-        cx.env.mem.spilled(f.bytes);
-    }
+    let spilled = parts.map_or_else(Vec::new, |p| p.finish(&cx.env.mem));
     Ok((rows, spilled))
 }
 

@@ -14,7 +14,6 @@ use super::{
 use crate::{
     expr::{compare, EvalCtx, Expr},
     memory::{row_bytes, Charge},
-    sysvar::VarScope,
     table::Row,
 };
 
@@ -51,9 +50,7 @@ impl Sort {
                         return Err(e);
                     }
                     sort_keyed(&mut keyed, &self.keys);
-                    let dir =
-                        spill_dir(&vars.get_text("datadir", VarScope::Global).unwrap_or_default());
-                    let run = write_run(&dir, &keyed)?;
+                    let run = write_run(&spill_dir(vars), &keyed)?;
                     cx.env.mem.spilled(run.bytes);
                     runs.push(run);
                     keyed.clear();

@@ -20,14 +20,20 @@ use errno::{Error, Result};
 use types::Value;
 
 use super::sort::order;
-use crate::{expr::Expr, table::Row};
+use crate::{
+    expr::Expr,
+    memory::MemTracker,
+    sysvar::{SessionVars, VarScope},
+    table::Row,
+};
 
 fn io_error(e: std::io::Error) -> Error {
     Error::msg(errno::ER_INTERNAL, format!("spilling to disk failed: {e}"))
 }
 
 /// Where a statement's spill files go: `<datadir>/tmp`, or the system's temporary directory.
-pub fn spill_dir(datadir: &str) -> PathBuf {
+pub fn spill_dir(vars: &SessionVars) -> PathBuf {
+    let datadir = vars.get_text("datadir", VarScope::Global).unwrap_or_default();
     if datadir.is_empty() {
         std::env::temp_dir()
     } else {
@@ -206,15 +212,51 @@ impl RowReader {
 }
 
 /// Files one spilling pass of a hash aggregation or DISTINCT splits its remaining keys into.
-pub const PARTITIONS: usize = 16;
+const PARTITIONS: usize = 16;
 /// Most times a partition is split again.
-pub const MAX_DEPTH: u32 = 3;
+const MAX_DEPTH: u32 = 3;
 
-/// The partition of key `k` at `depth` (a different hash at each depth).
-pub fn partition(k: &[u8], depth: u32) -> usize {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    depth.hash(&mut h);
-    k.hash(&mut h);
-    (h.finish() % PARTITIONS as u64) as usize
+/// The partition files of one spilling pass (each made on first use): rows go to a file by a
+/// hash of their key — a different hash at each depth — so equal keys share a file.
+pub struct Partitions {
+    dir: PathBuf,
+    depth: u32,
+    files: Vec<Option<RowFile>>,
+}
+
+impl Partitions {
+    /// Partitions for a pass at `depth`, or `None` when it may not spill: spilling is off
+    /// (`tidb_enable_tmp_storage_on_oom`) or partitions were split [`MAX_DEPTH`] times.
+    pub fn start(vars: &SessionVars, depth: u32) -> Option<Self> {
+        (depth < MAX_DEPTH && vars.bool("tidb_enable_tmp_storage_on_oom")).then(|| Partitions {
+            dir: spill_dir(vars),
+            depth,
+            files: (0..PARTITIONS).map(|_| None).collect(),
+        })
+    }
+
+    /// Appends a row with key `key` to its partition.
+    pub fn push(&mut self, key: &[u8], values: &[Value]) -> Result<()> {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        self.depth.hash(&mut h);
+        key.hash(&mut h);
+        let slot = &mut self.files[(h.finish() % PARTITIONS as u64) as usize];
+        let file = match slot {
+            Some(f) => f,
+            None => slot.insert(RowFile::create(&self.dir)?),
+        };
+        file.push(values)
+    }
+
+    /// The files written, each with the depth it is read at, their bytes counted as spilled.
+    pub fn finish(self, mem: &MemTracker) -> Vec<(RowFile, u32)> {
+        let depth = self.depth + 1;
+        let files: Vec<(RowFile, u32)> =
+            self.files.into_iter().flatten().map(|f| (f, depth)).collect();
+        for (f, _) in &files {
+            mem.spilled(f.bytes);
+        }
+        files
+    }
 }

@@ -10,7 +10,7 @@
 
 use std::sync::Arc;
 
-use catalog::{TableInfo, TableStats};
+use catalog::{ColumnStats, TableInfo, TableStats};
 use errno::Result;
 use kv::KeyRange;
 
@@ -124,9 +124,14 @@ impl SourceEst {
     }
 }
 
-fn column_ndv(st: &TableStats, table: &TableInfo, c: usize) -> Option<f64> {
+/// The statistics of column `c` (by position in `table`), if it was analyzed.
+fn column_stats<'s>(st: &'s TableStats, table: &TableInfo, c: usize) -> Option<&'s ColumnStats> {
     let id = table.columns.get(c)?.id;
-    st.columns.iter().find(|cs| cs.column_id == id).map(|cs| cs.ndv as f64)
+    st.columns.iter().find(|cs| cs.column_id == id)
+}
+
+fn column_ndv(st: &TableStats, table: &TableInfo, c: usize) -> Option<f64> {
+    column_stats(st, table, c).map(|cs| cs.ndv as f64)
 }
 
 /// The share of a source's rows (`rows` of them) that `e`, over its own row, keeps.
@@ -167,11 +172,7 @@ pub(super) fn selectivity(e: &Expr, t: &TableInfo, stats: Option<&TableStats>, r
         Expr::IsNull { arg, negated } => {
             let nulls = match (column(arg), stats) {
                 (Some(c), Some(st)) => {
-                    let id = t.columns.get(c).map(|col| col.id);
-                    st.columns
-                        .iter()
-                        .find(|cs| Some(cs.column_id) == id)
-                        .map_or(0.1, |cs| cs.null_count as f64 / rows.max(1.0))
+                    column_stats(st, t, c).map_or(0.1, |cs| cs.null_count as f64 / rows.max(1.0))
                 }
                 _ => 0.1,
             };
@@ -203,8 +204,7 @@ fn range_share(
     use std::ops::Bound;
     let conds = column_conds(c, t, env.ctx);
     let [(col, Cond::Interval(lo, hi))] = conds.iter().collect::<Vec<_>>()[..] else { return None };
-    let id = t.columns.get(*col)?.id;
-    let cs = st.columns.iter().find(|cs| cs.column_id == id)?;
+    let cs = column_stats(st, t, *col)?;
     if st.row_count == 0 {
         return None;
     }
