@@ -21,7 +21,7 @@ use super::{
 use crate::{
     context::SessionCtx,
     expr::{explain_expr, EvalCtx},
-    planner::{plan_select, JoinPlan, Lookup, Plan, Read, StepKind},
+    planner::{plan_query, JoinPlan, Lookup, Plan, Read, StepKind},
     result::{ExecResult, ResultSet},
     stmt_txn::StmtTxn,
 };
@@ -179,8 +179,11 @@ fn join_plan(env: &QueryEnv<'_, '_, '_>, join: &JoinPlan) -> Result<(Node, Vec<S
         names.extend(own.iter().cloned());
         let inner = match &step.read {
             Read::Once { access: None, filter, .. } => {
-                let rows = src.rows.as_ref().map_or(0, Vec::len) as f64;
-                filtered(node("MemTableScan", rows, object, String::new(), Vec::new()), filter)
+                let n = match &src.computed {
+                    Some(plan) => render(plan, env, &mut { UNNUMBERED })?.0,
+                    None => node("MemTableScan", 0.0, object, String::new(), Vec::new()),
+                };
+                filtered(n, filter)
             }
             Read::Once { access: Some(a), filter, .. } => {
                 let n = render_access(
@@ -331,6 +334,16 @@ fn qualified(s: &Source, column: &str) -> String {
     }
 }
 
+/// The rows `plan` is estimated to return (as EXPLAIN would show them).
+pub(crate) fn estimated_rows(env: &QueryEnv<'_, '_, '_>, plan: &Plan) -> Result<f64> {
+    Ok(render(plan, env, &mut { UNNUMBERED })?.0.est)
+}
+
+/// Where plans rendered outside the statement's numbering (a join's computed sources, which
+/// its operator runs itself) start counting: far past any real node, so EXPLAIN ANALYZE finds
+/// no measurements for them rather than another node's.
+const UNNUMBERED: usize = usize::MAX / 2;
+
 /// The operator tree of `plan`, and the names of the columns it outputs.
 /// Plan nodes are numbered in pre-order from `*next_id`, as `ops::build` numbers operators.
 fn render(
@@ -342,6 +355,11 @@ fn render(
     *next_id += 1;
     let one = |name, est, info, child: Node| node(name, est, String::new(), info, vec![child]);
     let (mut n, names) = match plan {
+        // A pass-through (see `ops::build`): its input's operators under the outer names.
+        Plan::Derived { input, names } => {
+            let (n, _) = render(input, env, next_id)?;
+            return Ok((n, names.clone()));
+        }
         Plan::Rows { rows, label: "Dual", .. } => {
             let info = format!("rows:{}", rows.len());
             (node("TableDual", rows.len() as f64, String::new(), info, Vec::new()), Vec::new())
@@ -412,6 +430,29 @@ fn render(
             let by: Vec<&str> = names.iter().map(String::as_str).collect();
             let info = format!("group by:{}", by.join(", "));
             (one("HashAgg", child.est, info, child), names)
+        }
+        Plan::Union { inputs } => {
+            let mut children = Vec::with_capacity(inputs.len());
+            let mut names = Vec::new();
+            for (i, input) in inputs.iter().enumerate() {
+                let (child, child_names) = render(input, env, next_id)?;
+                if i == 0 {
+                    names = child_names;
+                }
+                children.push(child);
+            }
+            let est = children.iter().map(|c| c.est).sum();
+            (node("Union", est, String::new(), String::new(), children), names)
+        }
+        Plan::SetOp { left, right, intersect, all } => {
+            let (l, names) = render(left, env, next_id)?;
+            let (r, _) = render(right, env, next_id)?;
+            let (name, est) = match intersect {
+                true => ("Intersect", l.est.min(r.est)),
+                false => ("Except", l.est),
+            };
+            let info = if *all { "all" } else { "distinct" }.to_string();
+            (node(name, est, String::new(), info, vec![l, r]), names)
         }
         Plan::Limit { input, limit, offset, .. } => {
             let (child, names) = render(input, env, next_id)?;
@@ -495,72 +536,11 @@ fn flatten(
     }
 }
 
-/// A query's operator tree and, for a single SELECT block, the plan to run for ANALYZE.
-fn explain_query(env: &QueryEnv<'_, '_, '_>, q: &Query) -> Result<(Node, Option<Plan>)> {
-    if let Some(with) = &q.with {
-        // The common table expressions are computed (as the query would), then read as rows.
-        let mut inner = q.clone();
-        inner.with = None;
-        let (n, _) = super::query::with_ctes(env, with, None, || explain_query(env, &inner))?;
-        return Ok((n, None));
-    }
-    match q.body.as_ref() {
-        SetExpr::Select(select) => {
-            let planned = plan_select(env, q, select, "", None)?;
-            let (root, _) = render(&planned.plan, env, &mut 0)?;
-            Ok((root, Some(planned.plan)))
-        }
-        SetExpr::Query(inner) if q.order_by.is_none() && q.limit_clause.is_none() => {
-            explain_query(env, inner)
-        }
-        body => {
-            let mut n = set_operation(env, body)?;
-            if let Some(ob) = &q.order_by {
-                let keys = ob.to_string();
-                let info = keys.trim_start_matches("ORDER BY ").to_string();
-                n = node("Sort", n.est, String::new(), info, vec![n]);
-            }
-            if q.limit_clause.is_some() {
-                let (limit, offset) =
-                    super::select::limit_offset(env.ctx, q.limit_clause.as_ref())?;
-                let est = limit.map_or(n.est, |l| n.est.min(l as f64));
-                let shown = limit.map_or("all".to_string(), |l| l.to_string());
-                let info = format!("offset:{offset}, count:{shown}");
-                n = node("Limit", est, String::new(), info, vec![n]);
-            }
-            Ok((n, None))
-        }
-    }
-}
-
-/// The operators of a set operation: each side planned as a query of its own, combined by
-/// `Union` (under a `HashAgg` removing duplicates unless ALL), `Intersect` or `Except`.
-fn set_operation(env: &QueryEnv<'_, '_, '_>, body: &SetExpr) -> Result<Node> {
-    let SetExpr::SetOperation { left, op, set_quantifier, right } = body else {
-        return explain_query(env, &super::query::side_query(body)).map(|(n, _)| n);
-    };
-    let (l, r) = (set_operation(env, left)?, set_operation(env, right)?);
-    let all = matches!(set_quantifier, ast::SetQuantifier::All);
-    Ok(match op {
-        ast::SetOperator::Union => {
-            let union = node("Union", l.est + r.est, String::new(), String::new(), vec![l, r]);
-            if all {
-                union
-            } else {
-                let est = union.est;
-                node("HashAgg", est, String::new(), "group by:all columns".into(), vec![union])
-            }
-        }
-        ast::SetOperator::Intersect => {
-            let info = if all { "all" } else { "distinct" }.to_string();
-            node("Intersect", l.est.min(r.est), String::new(), info, vec![l, r])
-        }
-        ast::SetOperator::Except => {
-            let info = if all { "all" } else { "distinct" }.to_string();
-            node("Except", l.est, String::new(), info, vec![l, r])
-        }
-        other => return Err(unsupported(&format!("EXPLAIN of {other}"))),
-    })
+/// A query's operator tree and the plan it runs (`q` without WITH: see `query::with_scope`).
+fn explain_query(env: &QueryEnv<'_, '_, '_>, q: &Query) -> Result<(Node, Plan)> {
+    let planned = plan_query(env, q, "", None)?;
+    let (root, _) = render(&planned.plan, env, &mut 0)?;
+    Ok((root, planned.plan))
 }
 
 /// `EXPLAIN [ANALYZE] …` of a SELECT (set operations too), UPDATE, DELETE or INSERT: the plan
@@ -585,8 +565,14 @@ pub fn explain(
         let plan = super::targets::plan(ctx, &mut env.st.borrow_mut(), target, sel, order, limit)?;
         render(&plan, &env, &mut 0).map(|(n, _)| n)
     };
+    if let ast::Statement::Query(q) = stmt {
+        // Inside the WITH clause's scope: ANALYZE runs the plan, which may read its CTEs.
+        return super::query::with_scope(&env, q, None, |q| {
+            let (root, plan) = explain_query(&env, q)?;
+            explain_rows(&env, ctx, root, analyze.then_some(plan), brief)
+        });
+    }
     let (root, plan) = match stmt {
-        ast::Statement::Query(q) => explain_query(&env, q)?,
         _ if analyze => return Err(unsupported("EXPLAIN ANALYZE of INSERT, UPDATE or DELETE")),
         ast::Statement::Update(up) => {
             let target = super::update::target(ctx, catalog, up)?;
@@ -602,7 +588,7 @@ pub fn explain(
         ast::Statement::Insert(ins) => {
             let child = match &ins.source {
                 Some(q) if !matches!(q.body.as_ref(), SetExpr::Values(_)) => {
-                    Some(explain_query(&env, q)?.0)
+                    Some(super::query::with_scope(&env, q, None, |q| explain_query(&env, q))?.0)
                 }
                 _ => None,
             };
@@ -610,17 +596,24 @@ pub fn explain(
         }
         _ => return Err(unsupported("EXPLAIN of this statement")),
     };
-    let plan = match (analyze, plan) {
-        (true, None) => return Err(unsupported("EXPLAIN ANALYZE of set operations or WITH")),
-        (_, plan) => plan,
-    };
+    explain_rows(&env, ctx, root, plan, brief)
+}
+
+/// EXPLAIN's rows for the operator tree `root`; with `plan` (ANALYZE), after running it.
+fn explain_rows(
+    env: &QueryEnv<'_, '_, '_>,
+    ctx: &SessionCtx,
+    root: Node,
+    plan: Option<Plan>,
+    brief: bool,
+) -> Result<ExecResult> {
     let mut rows = Vec::new();
-    let names: &[&str] = if let (true, Some(plan)) = (analyze, plan) {
+    let names: &[&str] = if let Some(plan) = plan {
         let stats = std::rc::Rc::new(RefCell::new(Vec::new()));
         let mut op = ops::build_analyzed(plan, &stats);
-        let eval = EvalCtx { session: ctx, subqueries: Some(&env), outer: None };
+        let eval = EvalCtx { session: ctx, subqueries: Some(env), outer: None };
         // The rows are counted, not kept.
-        let cx = ops::Cx { env: &env, eval: &eval };
+        let cx = ops::Cx { env, eval: &eval };
         while op.next(&cx)?.is_some() {}
         let stats = stats.borrow();
         let measured = Measured { stats: &stats, peak: env.mem.peak(), disk: env.mem.disk() };

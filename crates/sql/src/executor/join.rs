@@ -139,12 +139,20 @@ pub struct JoinStep {
     held: Charge,
     /// Columns of the source the query reads (`None`: all).
     needed: Option<Vec<bool>>,
+    /// A computed source's rows (its plan already run), taken when the step prepares.
+    computed: Option<Vec<Row>>,
 }
 
 impl JoinStep {
     /// Decodes only `needed` columns (by position) of the source's rows read whole.
     pub fn with_columns(mut self, needed: Option<Vec<bool>>) -> Self {
         self.needed = needed;
+        self
+    }
+
+    /// The rows of a computed source (a derived table, view, CTE …), read instead of storage.
+    pub fn with_computed(mut self, rows: Vec<Row>) -> Self {
+        self.computed = Some(rows);
         self
     }
 
@@ -173,6 +181,7 @@ impl JoinStep {
             prepared: false,
             held: Charge::new(&env.mem),
             needed: None,
+            computed: None,
         }
     }
 
@@ -188,8 +197,8 @@ impl JoinStep {
         }
         self.prepared = true;
         let Read::Once { access, filter, hash } = &self.step.read else { return Ok(()) };
-        let raw: Vec<Row> = match (&src.rows, access) {
-            (Some(rows), _) => rows.clone(),
+        let raw: Vec<Row> = match (self.computed.take(), access) {
+            (Some(rows), _) => rows,
             (None, Some(a)) => access::fetch_columns(
                 &mut env.st.borrow_mut(),
                 &src.table,

@@ -16,6 +16,7 @@ pub use ddl::decimal_precision;
 mod delete;
 mod describe;
 mod explain;
+pub(crate) use explain::estimated_rows;
 mod index;
 mod infoschema;
 mod insert;
@@ -25,7 +26,8 @@ mod ops;
 mod point_get;
 mod query;
 pub(crate) use query::{
-    order_keys_with, resolve_from, table_column, table_scope, QueryEnv, Source,
+    execute_table_query, order_keys_with, resolve_from, side_query, table_column, table_scope,
+    QueryEnv, Source,
 };
 mod ranges;
 pub(crate) use ranges::{bound_chain, bound_conjuncts, column_conds, Cond};

@@ -7,11 +7,11 @@ use errno::{Error, Result, ER_NOT_SUPPORTED_YET};
 use sqlparser::ast::{self, OrderByKind, Query, SetExpr, TableFactor};
 use types::{ColumnFlags, FieldType, ResultColumn, Value};
 
-use super::{join::JoinSpec, ops, select::limit_offset, table_name};
+use super::{join::JoinSpec, ops, table_name};
 use std::{cell::RefCell, rc::Rc};
 
 use crate::{
-    binder::{bind_expr, OuterRow, Scope, ScopeColumn},
+    binder::{OuterRow, Scope, ScopeColumn},
     context::SessionCtx,
     expr::{EvalCtx, Expr, ExprType, SubqueryRunner},
     planner::Plan,
@@ -264,7 +264,8 @@ impl SubqueryRunner for QueryEnv<'_, '_, '_> {
     }
 }
 
-/// Executes a SELECT over one table (or none: `FROM DUAL`), possibly as a subquery of `outer`.
+/// Executes a query (a SELECT block, a set operation, with or without WITH), possibly as a
+/// subquery of `outer`, and returns all its rows.
 pub fn execute_table_query(
     env: &QueryEnv<'_, '_, '_>,
     q: &Query,
@@ -274,38 +275,46 @@ pub fn execute_table_query(
     if q.locks.iter().any(|l| l.nonblock.is_some()) {
         return Err(unsupported("FOR UPDATE NOWAIT / SKIP LOCKED"));
     }
-    if let Some(with) = &q.with {
-        let mut inner = q.clone();
-        inner.with = None;
-        return with_ctes(env, with, outer, || execute_table_query(env, &inner, text, outer));
-    }
-    let SetExpr::Select(select) = q.body.as_ref() else {
-        return match q.body.as_ref() {
-            SetExpr::SetOperation { .. } | SetExpr::Query(_) => {
-                execute_set_operation(env, q, outer)
-            }
-            _ => Err(unsupported("this query form")),
-        };
-    };
-    let planned = crate::planner::plan_select(env, q, select, text, outer)?;
-    let eval = EvalCtx { session: env.ctx, subqueries: Some(env), outer };
-    let cx = ops::Cx { env, eval: &eval };
-    let mut root = ops::build(planned.plan);
-    let out: Vec<Vec<Value>> =
-        ops::collect(root.as_mut(), &cx)?.into_iter().map(|r| r.values).collect();
-    let columns = planned
-        .columns
+    with_scope(env, q, outer, |q| {
+        let planned = crate::planner::plan_query(env, q, text, outer)?;
+        let eval = EvalCtx { session: env.ctx, subqueries: Some(env), outer };
+        let cx = ops::Cx { env, eval: &eval };
+        let mut root = ops::build(planned.plan);
+        let out: Vec<Vec<Value>> =
+            ops::collect(root.as_mut(), &cx)?.into_iter().map(|r| r.values).collect();
+        let columns = typed_columns(planned.columns, &planned.typed_by_values, &out);
+        Ok(ResultSet { columns, rows: out })
+    })
+}
+
+/// Result columns, those in `by_values` typed by the values computed for them.
+fn typed_columns(
+    columns: Vec<ResultColumn>,
+    by_values: &[usize],
+    rows: &[Vec<Value>],
+) -> Vec<ResultColumn> {
+    columns
         .into_iter()
         .enumerate()
-        .map(|(i, c)| {
-            if planned.typed_by_values.contains(&i) {
-                typed_by_values(c, out.iter().map(|r| &r[i]))
-            } else {
-                c
-            }
+        .map(|(i, c)| match by_values.contains(&i) {
+            true => typed_by_values(c, rows.iter().map(|r| &r[i])),
+            false => c,
         })
-        .collect();
-    Ok(ResultSet { columns, rows: out })
+        .collect()
+}
+
+/// Runs `f` on `q` without its WITH clause while that clause's common table expressions are
+/// visible by name (to the plan and to every subquery it runs); on `q` itself without one.
+pub(super) fn with_scope<T>(
+    env: &QueryEnv<'_, '_, '_>,
+    q: &Query,
+    outer: Option<&OuterRow<'_>>,
+    f: impl FnOnce(&Query) -> Result<T>,
+) -> Result<T> {
+    let Some(with) = &q.with else { return f(q) };
+    let mut inner = q.clone();
+    inner.with = None;
+    with_ctes(env, with, outer, || f(&inner))
 }
 
 /// Computes the common table expressions of `with` (in order, each seeing those before it),
@@ -336,71 +345,56 @@ pub(super) fn with_ctes<T>(
     r
 }
 
-/// The result columns of a SELECT from its plan (nothing runs); empty for set operations and
-/// WITH, whose columns are known once they run.
+/// The result columns of a query from its plan (nothing runs); empty for WITH, whose common
+/// table expressions would have to run first.
 pub fn describe_query(
     env: &QueryEnv<'_, '_, '_>,
     q: &Query,
     text: &str,
 ) -> Result<Vec<ResultColumn>> {
-    match q.body.as_ref() {
-        SetExpr::Select(select) if q.with.is_none() => {
-            Ok(crate::planner::plan_select(env, q, select, text, None)?.columns)
-        }
-        _ => Ok(Vec::new()),
+    if q.with.is_some() {
+        return Ok(Vec::new());
     }
+    Ok(crate::planner::plan_query(env, q, text, None)?.columns)
 }
 
-/// Executes a top-level SELECT, sending its rows to `sink` batch by batch as the operators
-/// produce them. Queries whose result must be complete before it is described (set operations,
-/// WITH, a scalar subquery column typed by its values) are collected and returned as usual.
+/// Executes a top-level query, sending its rows to `sink` batch by batch as the operators
+/// produce them. A query with a scalar subquery column (typed by its values) is collected and
+/// returned as usual.
 pub fn stream_query(
     env: &QueryEnv<'_, '_, '_>,
     q: &Query,
     text: &str,
     sink: &mut dyn crate::result::RowSink,
 ) -> Result<ExecResult> {
-    let SetExpr::Select(select) = q.body.as_ref() else {
-        return execute_table_query(env, q, text, None).map(ExecResult::Rows);
-    };
-    if q.with.is_some() || q.locks.iter().any(|l| l.nonblock.is_some()) {
-        return execute_table_query(env, q, text, None).map(ExecResult::Rows);
+    if q.locks.iter().any(|l| l.nonblock.is_some()) {
+        return Err(unsupported("FOR UPDATE NOWAIT / SKIP LOCKED"));
     }
-    let planned = crate::planner::plan_select(env, q, select, text, None)?;
-    if !planned.typed_by_values.is_empty() {
+    with_scope(env, q, None, |q| {
+        let planned = crate::planner::plan_query(env, q, text, None)?;
         let eval = EvalCtx { session: env.ctx, subqueries: Some(env), outer: None };
+        let cx = ops::Cx { env, eval: &eval };
         let mut root = ops::build(planned.plan);
-        let out: Vec<Vec<Value>> = ops::collect(root.as_mut(), &ops::Cx { env, eval: &eval })?
-            .into_iter()
-            .map(|r| r.values)
-            .collect();
-        let columns = planned
-            .columns
-            .into_iter()
-            .enumerate()
-            .map(|(i, c)| match planned.typed_by_values.contains(&i) {
-                true => typed_by_values(c, out.iter().map(|r| &r[i])),
-                false => c,
-            })
-            .collect();
-        return Ok(ExecResult::Rows(ResultSet { columns, rows: out }));
-    }
-    let eval = EvalCtx { session: env.ctx, subqueries: Some(env), outer: None };
-    let cx = ops::Cx { env, eval: &eval };
-    let mut root = ops::build(planned.plan);
-    // The first batch comes before the header, so a statement that fails at once answers with
-    // an error instead of a header followed by one.
-    let first = root.next(&cx)?;
-    sink.columns(&planned.columns)?;
-    let mut sent = 0u64;
-    let mut batch = first;
-    while let Some(b) = batch {
-        let rows: Vec<Vec<Value>> = b.into_iter().map(|r| r.values).collect();
-        sent += rows.len() as u64;
-        sink.rows(&rows)?;
-        batch = root.next(&cx)?;
-    }
-    Ok(ExecResult::Streamed { rows: sent })
+        if !planned.typed_by_values.is_empty() {
+            let out: Vec<Vec<Value>> =
+                ops::collect(root.as_mut(), &cx)?.into_iter().map(|r| r.values).collect();
+            let columns = typed_columns(planned.columns, &planned.typed_by_values, &out);
+            return Ok(ExecResult::Rows(ResultSet { columns, rows: out }));
+        }
+        // The first batch comes before the header, so a statement that fails at once answers
+        // with an error instead of a header followed by one.
+        let first = root.next(&cx)?;
+        sink.columns(&planned.columns)?;
+        let mut sent = 0u64;
+        let mut batch = first;
+        while let Some(b) = batch {
+            let rows: Vec<Vec<Value>> = b.into_iter().map(|r| r.values).collect();
+            sent += rows.len() as u64;
+            sink.rows(&rows)?;
+            batch = root.next(&cx)?;
+        }
+        Ok(ExecResult::Streamed { rows: sent })
+    })
 }
 
 /// One table in FROM.
@@ -411,8 +405,9 @@ pub struct Source {
     pub(crate) alias: String,
     /// Its columns (a stored table's definition, or one describing computed rows).
     pub(crate) table: std::sync::Arc<TableInfo>,
-    /// Rows of a virtual table (information_schema), instead of reading storage.
-    pub(crate) rows: Option<Vec<Row>>,
+    /// The plan computing a source that is not a stored table (a derived table or view's
+    /// query, the rows of a common table expression or an information_schema table).
+    pub(crate) computed: Option<Plan>,
 }
 
 /// A scalar subquery's column takes the type of the subquery's column, which binding does not
@@ -485,7 +480,7 @@ fn column_type_of(rc: &ResultColumn) -> types::ColumnType {
     ty
 }
 
-/// A derived table `(SELECT …) AS alias`: the subquery runs once and its rows are the source.
+/// A derived table `(SELECT …) AS alias`: its query planned as the source's input.
 fn derived_source(
     env: &QueryEnv<'_, '_, '_>,
     subquery: &Query,
@@ -493,24 +488,24 @@ fn derived_source(
     outer: Option<&OuterRow<'_>>,
 ) -> Result<Source> {
     let alias = alias.ok_or_else(|| Error::fmt(errno::ER_DERIVED_MUST_HAVE_ALIAS, &[]))?;
-    let rs = execute_table_query(env, subquery, "", outer)?;
+    let planned = crate::planner::plan_query(env, subquery, "", outer)?;
     let mut seen = std::collections::HashSet::new();
-    for (i, rc) in rs.columns.iter().enumerate() {
+    for (i, rc) in planned.columns.iter().enumerate() {
         let name = alias.columns.get(i).map_or(rc.name.clone(), |c| c.name.value.clone());
         if !seen.insert(name.to_lowercase()) {
             return Err(Error::fmt(errno::ER_DUP_FIELDNAME, &[&name]));
         }
     }
-    Ok(source_of_rows(rs, &alias.name.value, &alias.columns))
+    Ok(source_of_plan(planned, &alias.name.value, &alias.columns))
 }
 
 /// Column definitions describing a computed result (`column_aliases` rename them in order).
 pub(super) fn source_columns(
-    rs: &ResultSet,
+    result: &[ResultColumn],
     column_aliases: &[ast::TableAliasColumnDef],
 ) -> Vec<ColumnInfo> {
-    let mut columns = Vec::with_capacity(rs.columns.len());
-    for (i, rc) in rs.columns.iter().enumerate() {
+    let mut columns = Vec::with_capacity(result.len());
+    for (i, rc) in result.iter().enumerate() {
         let name = column_aliases.get(i).map_or(rc.name.clone(), |c| c.name.value.clone());
         columns.push(ColumnInfo {
             id: i as u32 + 1,
@@ -526,20 +521,33 @@ pub(super) fn source_columns(
     columns
 }
 
-/// A source over already computed rows (derived tables, common table expressions).
-fn source_of_rows(
-    rs: ResultSet,
-    name: &str,
-    column_aliases: &[ast::TableAliasColumnDef],
-) -> Source {
-    let columns = source_columns(&rs, column_aliases);
-    let table = TableInfo::with_columns(name, columns);
+/// A source over rows computed before planning (common table expressions, information_schema).
+fn source_of_rows(rs: ResultSet, name: &str) -> Source {
+    let table = TableInfo::with_columns(name, source_columns(&rs.columns, &[]));
     let rows = rs.rows.into_iter().map(|values| Row { handle: 0, values }).collect();
+    let names = table.columns.iter().map(|c| format!("{name}.{}", c.name)).collect();
+    let object = format!("table:{name}");
     Source {
         db: String::new(),
         alias: name.to_string(),
         table: std::sync::Arc::new(table),
-        rows: Some(rows),
+        computed: Some(Plan::Rows { rows, label: "Rows", names, object }),
+    }
+}
+
+/// A source computed by a planned query (derived tables, views).
+fn source_of_plan(
+    planned: crate::planner::SelectPlan,
+    name: &str,
+    column_aliases: &[ast::TableAliasColumnDef],
+) -> Source {
+    let table = TableInfo::with_columns(name, source_columns(&planned.columns, column_aliases));
+    let names = table.columns.iter().map(|c| format!("{name}.{}", c.name)).collect();
+    Source {
+        db: String::new(),
+        alias: name.to_string(),
+        table: std::sync::Arc::new(table),
+        computed: Some(Plan::Derived { input: Box::new(planned.plan), names }),
     }
 }
 
@@ -564,7 +572,7 @@ fn resolve_source(
         let cte_name = part.as_ident().map_or_else(|| part.to_string(), |i| i.value.clone());
         if let Some(rs) = env.cte(&cte_name) {
             let alias_name = alias.as_ref().map_or(cte_name.clone(), |a| a.name.value.clone());
-            return Ok(Some(source_of_rows(rs, &alias_name, &[])));
+            return Ok(Some(source_of_rows(rs, &alias_name)));
         }
     }
     if name.to_string().eq_ignore_ascii_case("dual") {
@@ -576,22 +584,24 @@ fn resolve_source(
             .ok_or_else(|| Error::fmt(errno::ER_NO_SUCH_TABLE, &[&db, &tname]))?;
         let alias = alias.as_ref().map_or(tname.clone(), |a| a.name.value.clone());
         let rows = rows.into_iter().map(|values| Row { handle: 0, values }).collect();
+        let names = t.columns.iter().map(|c| format!("{alias}.{}", c.name)).collect();
+        let object = format!("table:{alias}");
         return Ok(Some(Source {
             db: "information_schema".into(),
             alias,
             table: std::sync::Arc::new(t),
-            rows: Some(rows),
+            computed: Some(Plan::Rows { rows, label: "Rows", names, object }),
         }));
     }
     let table = catalog.schema().table(&db, &tname)?.clone();
     let alias = alias.as_ref().map_or(table.name.clone(), |a| a.name.value.clone());
     if table.view.is_some() {
-        let rs = super::view::expand(env, &db, &table)?;
-        let mut src = source_of_rows(rs, &alias, &[]);
+        let planned = super::view::expand(env, &db, &table)?;
+        let mut src = source_of_plan(planned, &alias, &[]);
         src.db = db;
         return Ok(Some(src));
     }
-    Ok(Some(Source { db, alias, table, rows: None }))
+    Ok(Some(Source { db, alias, table, computed: None }))
 }
 
 /// The FROM clause as sources in order, each with how it joins the ones before.
@@ -644,7 +654,7 @@ fn side_rows(
 }
 
 /// One side of a set operation as a query of its own.
-pub(super) fn side_query(body: &SetExpr) -> Query {
+pub(crate) fn side_query(body: &SetExpr) -> Query {
     match body {
         SetExpr::Query(q) => (**q).clone(),
         other => Query {
@@ -728,100 +738,4 @@ fn recursive_cte(
         frontier = step.rows;
     }
     Ok(all)
-}
-
-/// `a UNION|INTERSECT|EXCEPT [ALL|DISTINCT] b …` with the query's ORDER BY and LIMIT applied to
-/// the result.
-fn execute_set_operation(
-    env: &QueryEnv<'_, '_, '_>,
-    q: &Query,
-    outer: Option<&OuterRow<'_>>,
-) -> Result<ResultSet> {
-    fn combine(
-        env: &QueryEnv<'_, '_, '_>,
-        body: &SetExpr,
-        outer: Option<&OuterRow<'_>>,
-    ) -> Result<ResultSet> {
-        let SetExpr::SetOperation { left, op, set_quantifier, right } = body else {
-            return side_rows(env, body, outer);
-        };
-        use ast::SetOperator as Op;
-        if !matches!(op, Op::Union | Op::Intersect | Op::Except) {
-            return Err(unsupported(format!("{op}")));
-        }
-        let mut l = combine(env, left, outer)?;
-        let r = combine(env, right, outer)?;
-        if !l.columns.is_empty() && !r.columns.is_empty() && l.columns.len() != r.columns.len() {
-            return Err(Error::fmt(errno::ER_WRONG_NUMBER_OF_COLUMNS_IN_SELECT, &[]));
-        }
-        let all = matches!(set_quantifier, ast::SetQuantifier::All);
-        if *op == Op::Union {
-            l.rows.extend(r.rows);
-            if !all {
-                let mut seen = std::collections::HashSet::new();
-                l.rows.retain(|row| seen.insert(datum_key(row)));
-            }
-            return Ok(l);
-        }
-        // INTERSECT / EXCEPT: rows compare as set members (NULLs equal); ALL keeps multiplicity.
-        let mut right_counts: std::collections::HashMap<Vec<u8>, usize> =
-            std::collections::HashMap::new();
-        for row in &r.rows {
-            *right_counts.entry(datum_key(row)).or_default() += 1;
-        }
-        let intersect = *op == Op::Intersect;
-        let mut seen = std::collections::HashSet::new();
-        l.rows.retain(|row| {
-            let key = datum_key(row);
-            if all {
-                match right_counts.get_mut(&key) {
-                    Some(n) if *n > 0 => {
-                        *n -= 1;
-                        intersect
-                    }
-                    _ => !intersect,
-                }
-            } else {
-                right_counts.contains_key(&key) == intersect && seen.insert(key)
-            }
-        });
-        Ok(l)
-    }
-    let ctx = env.ctx;
-    let mut rs = combine(env, q.body.as_ref(), outer)?;
-    // ORDER BY names or positions of the result's columns.
-    let scope = Scope {
-        columns: rs
-            .columns
-            .iter()
-            .map(|c| ScopeColumn {
-                table: None,
-                name: c.name.clone(),
-                ty: ExprType { field_type: c.field_type, nullable: true, length: 0 },
-            })
-            .collect(),
-    };
-    let aliases: Vec<(String, Option<Expr>)> = rs
-        .columns
-        .iter()
-        .enumerate()
-        .map(|(i, c)| (c.name.clone(), Some(Expr::Column(i))))
-        .collect();
-    let keys = order_keys_with(q, &aliases, |e| Ok(bind_expr(e, &scope, ctx, "order clause")?.0))?;
-    let (limit, offset) = limit_offset(ctx, q.limit_clause.as_ref())?;
-    let rows = rs.rows.drain(..).map(|values| Row { handle: 0, values }).collect();
-    let mut plan = Plan::Rows { rows, label: "Rows", names: Vec::new(), object: String::new() };
-    if !keys.is_empty() {
-        plan = Plan::Sort { input: Box::new(plan), keys };
-    }
-    if limit.is_some() || offset > 0 {
-        plan = Plan::Limit { input: Box::new(plan), limit, offset, count_all: false };
-    }
-    let eval = EvalCtx::new(ctx);
-    let mut root = ops::build(plan);
-    rs.rows = ops::collect(root.as_mut(), &ops::Cx { env, eval: &eval })?
-        .into_iter()
-        .map(|r| r.values)
-        .collect();
-    Ok(rs)
 }

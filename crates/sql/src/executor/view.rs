@@ -15,7 +15,7 @@ use types::{ResultColumn, Value};
 
 use super::{
     object_parts,
-    query::{execute_table_query, source_columns, QueryEnv},
+    query::{source_columns, QueryEnv},
     table_name,
 };
 use crate::{
@@ -104,11 +104,13 @@ fn derive_columns(
     let result = {
         let mut st = StmtTxn::new(txn.as_mut());
         let cell = RefCell::new(&mut st);
-        execute_table_query(&QueryEnv::new(ctx, catalog, &cell), query, text, None)
+        let env = QueryEnv::new(ctx, catalog, &cell);
+        super::query::with_scope(&env, query, None, |q| {
+            crate::planner::plan_query(&env, q, text, None)
+        })
     };
     txn.rollback()?;
-    let rs = result?;
-    Ok(source_columns(&rs, &[]))
+    Ok(source_columns(&result?.columns, &[]))
 }
 
 /// Prefixes every one-part table name in `query` that is not a common table expression with
@@ -146,9 +148,13 @@ fn collect_cte_names(query: &Query, out: &mut HashSet<String>) {
     let _ = ast::Visit::visit(query, &mut Collect(out));
 }
 
-/// The rows of view `t` (in database `db`) for a query that names it, with the view's column
+/// The plan of view `t` (in database `db`) for a query that names it, with the view's column
 /// names.
-pub fn expand(env: &QueryEnv<'_, '_, '_>, db: &str, t: &TableInfo) -> Result<ResultSet> {
+pub fn expand(
+    env: &QueryEnv<'_, '_, '_>,
+    db: &str,
+    t: &TableInfo,
+) -> Result<crate::planner::SelectPlan> {
     let Some(view) = &t.view else {
         return Err(Error::msg(errno::ER_INTERNAL, "not a view"));
     };
@@ -160,13 +166,13 @@ pub fn expand(env: &QueryEnv<'_, '_, '_>, db: &str, t: &TableInfo) -> Result<Res
         return Err(Error::msg(errno::ER_INTERNAL, "a view's definition is not a query"));
     };
     env.view_depth.set(depth + 1);
-    let result = execute_table_query(env, &query, &view.select, None);
+    let result = crate::planner::plan_query(env, &query, &view.select, None);
     env.view_depth.set(depth);
-    let mut rs = result?;
-    for (rc, c) in rs.columns.iter_mut().zip(&t.columns) {
+    let mut planned = result?;
+    for (rc, c) in planned.columns.iter_mut().zip(&t.columns) {
         rc.name = c.name.clone();
     }
-    Ok(rs)
+    Ok(planned)
 }
 
 /// `DROP VIEW [IF EXISTS] v, …`: 1051 for missing names, 1347 for base tables.

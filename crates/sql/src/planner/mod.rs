@@ -4,16 +4,19 @@
 //!   ast::Query ──bind + lower (select.rs)──▶ Plan ──ops::build──▶ operators ──next()──▶ rows
 //! ```
 //!
-//! Today one `SELECT` block is planned at a time (set operations and common table expressions
-//! combine the rows of planned blocks; subqueries in expressions run per row). See
+//! A query body — one `SELECT` block or a set operation over planned sides (`query.rs`) — is
+//! one plan. Common table expressions, derived tables and views are computed before planning
+//! and read as rows; subqueries in expressions run through the subquery runner. See
 //! ARCHITECTURE.md for what moves here next.
 
 mod fast;
 mod join;
 mod plan;
+mod query;
 mod select;
 
 pub use fast::{try_point_get, HandleSource, PointGetPlan};
 pub use join::{HashKeys, JoinPlan, Lookup, LookupPlan, Read, Step, StepKind};
 pub use plan::Plan;
+pub use query::plan_query;
 pub use select::{plan_select, SelectPlan};

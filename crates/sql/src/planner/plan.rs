@@ -10,6 +10,8 @@
 //!                  └─ Lock     SELECT … FOR UPDATE: lock, re-read, re-check
 //!                     └─ Filter            WHERE
 //!                        └─ Table | Rows | Join | Dual
+//!
+//!   Union | SetOp              set operations, over planned query blocks (`query.rs`)
 //! ```
 //!
 //! Every expression is bound ([`Expr::Column`] is a position in the child's row). The only
@@ -28,7 +30,7 @@ use crate::{
 /// One node of a physical plan.
 pub enum Plan {
     /// Rows computed before execution: the single empty row of a SELECT without FROM, or a
-    /// virtual source (information_schema, derived table, common table expression, view).
+    /// virtual source (information_schema, common table expression).
     Rows {
         /// The rows.
         rows: Vec<Row>,
@@ -38,6 +40,14 @@ pub enum Plan {
         names: Vec<String>,
         /// EXPLAIN's access object (`table:alias`).
         object: String,
+    },
+    /// A derived table or view: its query's plan, whose columns the outer query names
+    /// `alias.column` (a pass-through: no operator of its own).
+    Derived {
+        /// The query's plan.
+        input: Box<Plan>,
+        /// Qualified names of its columns (for EXPLAIN).
+        names: Vec<String>,
     },
     /// A stored table read along an access path; pages through ranges (see `ops::table_reader`).
     Table {
@@ -119,6 +129,24 @@ pub enum Plan {
     Distinct {
         /// Input.
         input: Box<Plan>,
+    },
+    /// `UNION ALL`: each input's rows in turn (a `UNION` is a [`Plan::Distinct`] above).
+    Union {
+        /// The sides, in query order.
+        inputs: Vec<Plan>,
+    },
+    /// `INTERSECT` / `EXCEPT` `[ALL]`: rows of `left` kept by whether `right` has them
+    /// (compared as set members: NULLs are equal); ALL keeps multiplicity, otherwise each
+    /// distinct row once.
+    SetOp {
+        /// Rows returned from here.
+        left: Box<Plan>,
+        /// Rows held as a counted set.
+        right: Box<Plan>,
+        /// INTERSECT (else EXCEPT).
+        intersect: bool,
+        /// ALL (else DISTINCT).
+        all: bool,
     },
     /// Skips `offset` rows, returns at most `limit`, then stops reading its input — unless
     /// `count_all` (SQL_CALC_FOUND_ROWS) asks it to count the rest.

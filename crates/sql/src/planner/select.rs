@@ -244,7 +244,7 @@ pub fn plan_select(
 
     // The plan, leaves first.
     let lock_table = match (q.locks.is_empty(), sources.as_slice()) {
-        (false, [src @ Source { rows: None, .. }]) => Some(src.table.clone()),
+        (false, [src @ Source { computed: None, .. }]) => Some(src.table.clone()),
         _ => None,
     };
     let where_pred = pred.map(|(e, _)| e);
@@ -310,7 +310,7 @@ fn source_plan(
         let inputs = bind_joins(env, &sources, joins, outer)?;
         let columns = sources
             .iter()
-            .map(|s| if s.rows.is_none() { used_columns(&s.table, q) } else { None })
+            .map(|s| if s.computed.is_none() { used_columns(&s.table, q) } else { None })
             .collect();
         let (join, residual) = plan_join(env, sources, inputs, pred, columns)?;
         return Ok((Plan::Join { join: Box::new(join) }, residual));
@@ -321,10 +321,8 @@ fn source_plan(
         let plan = Plan::Rows { rows, label: "Dual", names: Vec::new(), object: String::new() };
         return Ok((plan, filter));
     };
-    if let Some(rows) = src.rows {
-        let names = src.table.columns.iter().map(|c| format!("{}.{}", src.alias, c.name)).collect();
-        let object = format!("table:{}", src.alias);
-        return Ok((Plan::Rows { rows, label: "Rows", names, object }, filter));
+    if let Some(plan) = src.computed {
+        return Ok((plan, filter));
     }
     let table: std::sync::Arc<TableInfo> = src.table;
     let used = if q.locks.is_empty() { used_columns(&table, q) } else { None };

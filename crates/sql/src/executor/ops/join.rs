@@ -8,16 +8,14 @@ use std::collections::VecDeque;
 
 use errno::Result;
 
-use super::{
-    filter::Filter, table_reader::TableReader, values::Values, Batch, Cx, Drain, Operator,
-};
+use super::{filter::Filter, table_reader::TableReader, Batch, Cx, Drain, Operator};
 use crate::{
     executor::{
         join::{join_all, JoinStep},
         Access, Source,
     },
     memory::{row_bytes, Charge},
-    planner::{JoinPlan, Read},
+    planner::{JoinPlan, Plan, Read},
     table::Row,
 };
 
@@ -53,13 +51,24 @@ impl Join {
     fn start(&mut self, cx: &Cx<'_, '_, '_, '_>) -> Result<()> {
         let env = cx.env;
         let Some(plan) = self.plan.take() else { return Ok(()) };
-        let JoinPlan { sources, steps: plan_steps, to_from, whole, mut columns } = *plan;
+        let JoinPlan { mut sources, steps: plan_steps, to_from, whole, mut columns } = *plan;
+        // Computed sources' plans: the first source's streams (unless joined whole), the
+        // others' rows are read before joining, as a stored source's are.
+        let mut computed: Vec<Option<Plan>> =
+            sources.iter_mut().map(|s| s.computed.take()).collect();
         let mut width_left = 0;
         let mut steps: Vec<JoinStep> = Vec::with_capacity(plan_steps.len());
-        for s in plan_steps {
-            let width = sources[s.at].table.columns.len();
-            let needed = columns.get_mut(s.at).and_then(Option::take);
-            steps.push(JoinStep::new(s, width_left, width, env).with_columns(needed));
+        for (i, s) in plan_steps.into_iter().enumerate() {
+            let at = s.at;
+            let width = sources[at].table.columns.len();
+            let needed = columns.get_mut(at).and_then(Option::take);
+            let mut step = JoinStep::new(s, width_left, width, env).with_columns(needed);
+            if i > 0 || whole {
+                if let Some(p) = computed.get_mut(at).and_then(Option::take) {
+                    step = step.with_computed(super::collect(super::build(p).as_mut(), cx)?);
+                }
+            }
+            steps.push(step);
             width_left += width;
         }
         self.sources = sources;
@@ -79,13 +88,14 @@ impl Join {
             Read::Once { access, filter, .. } => (access, filter),
             Read::Lookup(lp) => (None, lp.filter),
         };
-        let mut first: Box<dyn Operator> = match &src.rows {
-            Some(rows) => Box::new(Values::new(rows.clone())),
-            None => Box::new(
-                TableReader::new(src.table.clone(), access.unwrap_or(Access::FullScan), false)
-                    .with_columns(needed),
-            ),
-        };
+        let mut first: Box<dyn Operator> =
+            match computed.get_mut(first_step.at).and_then(Option::take) {
+                Some(p) => super::build(p),
+                None => Box::new(
+                    TableReader::new(src.table.clone(), access.unwrap_or(Access::FullScan), false)
+                        .with_columns(needed),
+                ),
+            };
         if let Some(f) = filter {
             first = Box::new(Filter::new(first, f));
         }

@@ -15,10 +15,12 @@ mod join;
 mod limit;
 mod lock;
 mod project;
+mod set_op;
 mod sort;
 mod spill;
 mod table_reader;
 mod top_n;
+mod union;
 mod values;
 
 use std::{cell::RefCell, rc::Rc};
@@ -86,6 +88,8 @@ impl Builder {
         }
         let op: Box<dyn Operator> = match plan {
             Plan::Rows { rows, .. } => Box::new(values::Values::new(rows)),
+            // A pass-through: its id is skipped, and EXPLAIN shows its input's operators.
+            Plan::Derived { input, .. } => return self.build(*input),
             Plan::Table { table, access, desc, columns, .. } => {
                 Box::new(table_reader::TableReader::new(table, access, desc).with_columns(columns))
             }
@@ -108,6 +112,14 @@ impl Builder {
                 Box::new(project::Project::new(self.build(*input), exprs))
             }
             Plan::Distinct { input } => Box::new(distinct::Distinct::new(self.build(*input))),
+            Plan::Union { inputs } => {
+                let inputs = inputs.into_iter().map(|p| self.build(p)).collect();
+                Box::new(union::Union::new(inputs))
+            }
+            Plan::SetOp { left, right, intersect, all } => {
+                let left = self.build(*left);
+                Box::new(set_op::SetOp::new(left, self.build(*right), intersect, all))
+            }
             Plan::Limit { input, limit, offset, count_all } => {
                 Box::new(limit::Limit::new(self.build(*input), limit, offset, count_all))
             }

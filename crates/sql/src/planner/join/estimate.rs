@@ -50,8 +50,8 @@ pub(super) fn sources(
     for (s, src) in sources.iter().enumerate() {
         let own: Vec<Expr> =
             local[s].iter().filter_map(|e| e.map_columns(&layout.own(s))).collect();
-        if let Some(rows) = &src.rows {
-            let n = (rows.len() as f64).max(1.0);
+        if let Some(plan) = &src.computed {
+            let n = crate::executor::estimated_rows(env, plan)?.max(1.0);
             let keep: f64 = own.iter().map(|e| selectivity(e, &src.table, None, n)).product();
             out.push(SourceEst { rows: n, filtered: n * keep, read: n, access: None, stats: None });
             continue;

@@ -127,7 +127,7 @@ pub(super) fn method(
         best = (Method::Hash, hash);
     }
     let src = &sources[s];
-    if src.rows.is_none() {
+    if src.computed.is_none() {
         if let Some((via, chosen, unique)) = lookup_path(&src.table, &pairs) {
             let per_key = if unique {
                 1.0
