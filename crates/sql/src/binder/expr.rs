@@ -14,14 +14,16 @@ use crate::{
     sysvar::{self, Kind, VarScope},
 };
 
-/// Binds `e` against `scope`; `ctx` supplies user-variable types and the clause name for errors.
+/// Binds `e` against `scope` (constant subtrees folded: `expr::fold`); `ctx` supplies
+/// user-variable types and the clause name for errors.
 pub fn bind_expr(
     e: &ast::Expr,
     scope: &Scope,
     ctx: &SessionCtx,
     clause: &str,
 ) -> Result<(Expr, ExprType)> {
-    Binder { scope, ctx, clause, post_agg: None, outer: None }.bind(e)
+    let (e, ty) = Binder { scope, ctx, clause, post_agg: None, outer: None }.bind(e)?;
+    Ok((e.folded(ctx), ty))
 }
 
 /// Binds `e` inside a subquery: names not in `scope` resolve against `outer` rows.
@@ -32,7 +34,8 @@ pub fn bind_expr_in(
     clause: &str,
     outer: Option<&OuterRow<'_>>,
 ) -> Result<(Expr, ExprType)> {
-    Binder { scope, ctx, clause, post_agg: None, outer }.bind(e)
+    let (e, ty) = Binder { scope, ctx, clause, post_agg: None, outer }.bind(e)?;
+    Ok((e.folded(ctx), ty))
 }
 
 /// Binds `e` over the output of an aggregation: group-by expressions and aggregate calls become
@@ -46,7 +49,8 @@ pub fn bind_post_agg(
     layout: &PostAgg,
     outer: Option<&OuterRow<'_>>,
 ) -> Result<(Expr, ExprType)> {
-    Binder { scope: input, ctx, clause, post_agg: Some(layout), outer }.bind(e)
+    let (e, ty) = Binder { scope: input, ctx, clause, post_agg: Some(layout), outer }.bind(e)?;
+    Ok((e.folded(ctx), ty))
 }
 
 /// The layout of an aggregated row: group-by values first, then aggregate results.

@@ -35,10 +35,10 @@ mod select;
 pub(crate) use select::{limit_offset, result_column, source_text};
 mod set;
 mod show;
-mod show_more;
+mod show_catalog;
 mod subquery;
 pub use point_get::{execute_point_get, point_get_handle};
-pub use show_more::{show_stats, table_status};
+pub use show_catalog::{show_stats, table_status};
 mod targets;
 mod update;
 mod view;
@@ -232,13 +232,13 @@ pub fn execute(env: Env<'_>, stmt: &Statement, text: &str) -> Result<ExecResult>
             show::show_diagnostics(ctx, variable)
         }
         Statement::ShowVariable { variable } => {
-            match show_more::show_words(ctx, catalog, variable)? {
+            match show_catalog::show_words(ctx, catalog, variable)? {
                 Some(r) => Ok(r),
                 None => Err(Error::fmt(ER_NOT_SUPPORTED_YET, &[&statement_kind(stmt)])),
             }
         }
-        Statement::ShowCharset(cs) => show_more::show_charset(ctx, cs.filter.as_ref()),
-        Statement::ShowCollation { filter } => show_more::show_collation(ctx, filter.as_ref()),
+        Statement::ShowCharset(cs) => show_catalog::show_charset(ctx, cs.filter.as_ref()),
+        Statement::ShowCollation { filter } => show_catalog::show_collation(ctx, filter.as_ref()),
         Statement::ShowSchemas { show_options, .. } => {
             show::show_databases(ctx, catalog, show_filter(show_options))
         }

@@ -419,9 +419,9 @@ impl Func {
 }
 
 impl Func {
-    /// The functions of `func_more`; `None` for the others.
+    /// The functions of `func_string_math`; `None` for the others.
     fn call_more(self, args: &[Value], any_null: bool) -> Option<Value> {
-        use super::func_more as m;
+        use super::func_string_math as m;
         use Func::*;
         let s = |i: usize| args.get(i).map(m::text).unwrap_or_default();
         let n = |i: usize| args.get(i).map(to_i64).unwrap_or(0);

@@ -9,7 +9,7 @@ use errno::{Error, Result, ER_REGEXP_ILLEGAL_ARGUMENT};
 use regex::{Regex, RegexBuilder};
 use types::Value;
 
-use super::{cast::to_i64, func::Func, func_more::text};
+use super::{cast::to_i64, func::Func, func_string_math::text};
 
 thread_local! {
     /// The last pattern compiled on this thread: a statement usually applies one pattern to

@@ -8,10 +8,11 @@ mod cmp;
 mod columns;
 mod eval;
 mod explain;
+mod fold;
 mod func;
 mod func_duration;
-mod func_more;
 mod func_regex;
+mod func_string_math;
 pub(crate) mod func_time;
 
 pub use cast::{to_decimal, to_f64, to_i64, to_string, CastType};
