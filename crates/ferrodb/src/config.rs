@@ -36,6 +36,10 @@ pub struct Cli {
     /// Refuse connections that do not use TLS (error 3159).
     #[arg(long)]
     pub require_secure_transport: bool,
+    /// Storage block cache in MiB: decoded data blocks kept in memory (filled only as data is
+    /// read) [default: 256].
+    #[arg(long)]
+    pub block_cache_mb: Option<u64>,
 }
 
 /// One account from the config file.
@@ -76,6 +80,8 @@ pub struct FileConfig {
     pub ssl_ca: Option<PathBuf>,
     /// See [`Cli::require_secure_transport`].
     pub require_secure_transport: Option<bool>,
+    /// See [`Cli::block_cache_mb`].
+    pub block_cache_mb: Option<u64>,
     /// Accounts. Without any, `root` with an empty password exists (TiDB's playground default).
     #[serde(default)]
     pub users: Vec<UserConfig>,
@@ -100,6 +106,8 @@ pub struct Settings {
     pub ssl_ca: Option<PathBuf>,
     /// Whether plain connections are refused.
     pub require_secure_transport: bool,
+    /// Storage block cache, MiB.
+    pub block_cache_mb: u64,
     /// Accounts.
     pub users: Vec<UserConfig>,
 }
@@ -126,6 +134,7 @@ impl Settings {
             ssl_ca: cli.ssl_ca.or(file.ssl_ca),
             require_secure_transport: cli.require_secure_transport
                 || file.require_secure_transport.unwrap_or(false),
+            block_cache_mb: cli.block_cache_mb.or(file.block_cache_mb).unwrap_or(256),
             users,
         }
     }

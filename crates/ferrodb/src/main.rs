@@ -101,8 +101,11 @@ async fn run(settings: Settings) -> Result<(), String> {
     let _lock = lock_data_dir(&settings.data_dir)?;
     let kv_dir = settings.data_dir.join("kv");
     let storage = Arc::new(
-        LocalStorage::open(&kv_dir, LocalOptions::default())
-            .map_err(|e| format!("cannot open storage in {}: {e}", kv_dir.display()))?,
+        LocalStorage::open(
+            &kv_dir,
+            LocalOptions { block_cache_bytes: settings.block_cache_mb << 20, ..Default::default() },
+        )
+        .map_err(|e| format!("cannot open storage in {}: {e}", kv_dir.display()))?,
     );
     let tls = tls::setup(
         &settings.data_dir,

@@ -55,6 +55,8 @@ pub struct LocalOptions {
     pub max_key_size: usize,
     /// Largest key + value accepted (TiDB's `txn-entry-size-limit`).
     pub max_entry_size: usize,
+    /// The engine's block cache: decoded data blocks kept in memory, filled as they are read.
+    pub block_cache_bytes: u64,
 }
 
 impl Default for LocalOptions {
@@ -64,6 +66,7 @@ impl Default for LocalOptions {
             gc_interval: Some(Duration::from_secs(60)),
             max_key_size: 8 * 1024,
             max_entry_size: 6 * 1024 * 1024,
+            block_cache_bytes: engine::DEFAULT_CACHE_BYTES,
         }
     }
 }
@@ -180,7 +183,7 @@ impl LocalStorage {
     pub fn open(dir: &Path, opts: LocalOptions) -> kv::Result<Self> {
         migrate_engine_dir(dir)?;
         let engine: Arc<dyn Engine> = Arc::new(
-            engine::FjallEngine::open(&dir.join("engine"))
+            engine::FjallEngine::open_with_cache(&dir.join("engine"), opts.block_cache_bytes)
                 .map_err(|e| kv::Error::Engine(e.to_string()))?,
         );
         Self::with_engine_and_log(engine, Some(&dir.join("wal")), opts)

@@ -9,7 +9,7 @@ use types::{FieldType, Value};
 use crate::{
     binder::{bind_expr_in, is_aggregate, OuterRow, Scope},
     context::SessionCtx,
-    expr::{compare, to_f64, to_i64, EvalCtx, Expr, ExprType},
+    expr::{compare, to_f64, EvalCtx, Expr, ExprType},
 };
 
 /// Which aggregate.
@@ -192,37 +192,42 @@ impl Acc {
         Acc { all_int: true, dec_sum: Some(types::Decimal::from_i128(0)), ..Default::default() }
     }
 
-    fn add(&mut self, call: &AggCall, v: Value) {
+    fn add(&mut self, call: &AggCall, v: &Value) {
         if call.kind == AggKind::CountStar {
             self.count += 1;
             return;
         }
-        if v.is_null() || (call.distinct && !self.seen.insert(key(&v))) {
+        if v.is_null() || (call.distinct && !self.seen.insert(key(v))) {
             return;
         }
         self.count += 1;
         match call.kind {
-            AggKind::Sum | AggKind::Avg => {
-                match (&v, crate::expr::to_decimal(&v)) {
-                    (Value::Int(_) | Value::UInt(_) | Value::Decimal(_), Some(d)) => {
-                        self.dec_sum = self.dec_sum.and_then(|s| s.checked_add(&d));
+            AggKind::Sum | AggKind::Avg => match v {
+                // Exact values sum exactly (into `float_sum` only past DECIMAL's range).
+                Value::Int(_) | Value::UInt(_) | Value::Decimal(_) => {
+                    match v {
+                        Value::Int(i) => self.int_sum += i128::from(*i),
+                        Value::UInt(u) => self.int_sum += i128::from(*u),
+                        _ => self.all_int = false,
                     }
-                    _ => self.any_float = true,
+                    let d = crate::expr::to_decimal(v);
+                    match (self.dec_sum, d) {
+                        (Some(s), Some(d)) => match s.checked_add(&d) {
+                            Some(sum) => self.dec_sum = Some(sum),
+                            None => {
+                                self.float_sum += to_f64(&Value::Decimal(s)) + to_f64(v);
+                                self.dec_sum = None;
+                            }
+                        },
+                        _ => self.float_sum += to_f64(v),
+                    }
                 }
-                match &v {
-                    Value::Int(_) | Value::UInt(_) => {
-                        self.int_sum += match v {
-                            Value::UInt(u) => i128::from(u),
-                            ref other => i128::from(to_i64(other)),
-                        };
-                        self.float_sum += to_f64(&v);
-                    }
-                    other => {
-                        self.all_int = false;
-                        self.float_sum += to_f64(other);
-                    }
+                other => {
+                    self.all_int = false;
+                    self.any_float = true;
+                    self.float_sum += to_f64(other);
                 }
-            }
+            },
             AggKind::Min | AggKind::Max => {
                 let want = if call.kind == AggKind::Min {
                     std::cmp::Ordering::Less
@@ -231,14 +236,19 @@ impl Acc {
                 };
                 let replace = match &self.best {
                     None => true,
-                    Some(b) => compare(&v, b) == Some(want),
+                    Some(b) => compare(v, b) == Some(want),
                 };
                 if replace {
-                    self.best = Some(v);
+                    self.best = Some(v.clone());
                 }
             }
             AggKind::Count | AggKind::CountStar => {}
         }
+    }
+
+    /// The sum as a double: the inexact part plus the exact part.
+    fn float_total(&self) -> f64 {
+        self.float_sum + self.dec_sum.map_or(0.0, |d| to_f64(&Value::Decimal(d)))
     }
 
     fn finish(&self, call: &AggCall) -> Value {
@@ -248,14 +258,14 @@ impl Acc {
             AggKind::Sum if self.all_int => Value::String(self.int_sum.to_string()),
             AggKind::Sum => match (self.any_float, self.dec_sum) {
                 (false, Some(d)) => Value::Decimal(d),
-                _ => Value::Double(self.float_sum),
+                _ => Value::Double(self.float_total()),
             },
             // AVG of exact values is a DECIMAL with 4 more digits, as in MySQL.
             AggKind::Avg => match (self.any_float, self.dec_sum) {
                 (false, Some(d)) => d
                     .checked_div(&types::Decimal::from_i128(i128::from(self.count)), 4)
                     .map_or(Value::Null, Value::Decimal),
-                _ => Value::Double(self.float_sum / self.count as f64),
+                _ => Value::Double(self.float_total() / self.count as f64),
             },
             AggKind::Min | AggKind::Max => self.best.clone().unwrap_or(Value::Null),
         }
@@ -281,11 +291,13 @@ impl<'p> Aggregator<'p> {
         Aggregator { groups, aggs, table }
     }
 
-    /// Row `r`'s group key (memcomparable) and group values.
-    pub fn key_of(&self, r: &[Value], eval: &EvalCtx<'_>) -> Result<(Vec<u8>, Vec<Value>)> {
-        let gv = self.groups.iter().map(|g| g.eval(r, eval)).collect::<Result<Vec<_>>>()?;
-        let k: Vec<u8> = gv.iter().flat_map(key).collect();
-        Ok((k, gv))
+    /// Row `r`'s group key (memcomparable), written into `key` (cleared first).
+    pub fn key_into(&self, r: &[Value], eval: &EvalCtx<'_>, key: &mut Vec<u8>) -> Result<()> {
+        key.clear();
+        for g in self.groups {
+            tablecodec::datum::encode(key, &*g.operand(r, eval)?);
+        }
+        Ok(())
     }
 
     /// Whether the group with key `k` is held.
@@ -293,31 +305,25 @@ impl<'p> Aggregator<'p> {
         self.table.contains_key(k)
     }
 
-    /// Adds row `r` to the group with key `k` and values `gv` (see [`Self::key_of`]), making
-    /// it when new; returns the bytes a new group took (0 for a group seen before), for
-    /// memory accounting.
-    pub fn add_keyed(
-        &mut self,
-        k: Vec<u8>,
-        gv: Vec<Value>,
-        r: &[Value],
-        eval: &EvalCtx<'_>,
-    ) -> Result<usize> {
-        let n = self.aggs.len();
+    /// Adds row `r` to the group with key `k` (see [`Self::key_into`]), making it when new;
+    /// returns the bytes a new group took (0 for a group seen before), for memory accounting.
+    pub fn add_keyed(&mut self, k: &[u8], r: &[Value], eval: &EvalCtx<'_>) -> Result<usize> {
         let mut grew = 0;
-        let entry = self.table.entry(k).or_insert_with_key(|k| {
+        if !self.table.contains_key(k) {
+            let gv = self.groups.iter().map(|g| g.eval(r, eval)).collect::<Result<Vec<_>>>()?;
+            let n = self.aggs.len();
             grew = k.len()
                 + crate::memory::row_bytes(&gv)
                 + n * std::mem::size_of::<Acc>()
                 + std::mem::size_of::<(Vec<u8>, Vec<Value>, Vec<Acc>)>();
-            (gv, vec![Acc::new(); n])
-        });
+            self.table.insert(k.to_vec(), (gv, vec![Acc::new(); n]));
+        }
+        let Some(entry) = self.table.get_mut(k) else { return Ok(grew) };
         for (acc, call) in entry.1.iter_mut().zip(self.aggs) {
-            let v = match &call.arg {
-                Some(a) => a.eval(r, eval)?,
-                None => Value::Null,
-            };
-            acc.add(call, v);
+            match &call.arg {
+                Some(a) => acc.add(call, &*a.operand(r, eval)?),
+                None => acc.add(call, &Value::Null),
+            }
         }
         Ok(grew)
     }

@@ -1,6 +1,6 @@
 //! Expression evaluation over one input row.
 
-use std::{cmp::Ordering, rc::Rc};
+use std::{borrow::Cow, cmp::Ordering, rc::Rc};
 
 use errno::{Error, Result, ER_DATA_OUT_OF_RANGE};
 use sqlparser::ast;
@@ -120,6 +120,16 @@ fn bool_value(b: Option<bool>) -> Value {
 }
 
 impl Expr {
+    /// Evaluates the expression as an operand: a column or literal borrowed (no copy of a
+    /// string per row), anything else computed.
+    pub fn operand<'r>(&'r self, row: &'r [Value], ctx: &EvalCtx<'_>) -> Result<Cow<'r, Value>> {
+        match self {
+            Expr::Literal(v) => Ok(Cow::Borrowed(v)),
+            Expr::Column(i) => Ok(row.get(*i).map_or(Cow::Owned(Value::Null), Cow::Borrowed)),
+            other => other.eval(row, ctx).map(Cow::Owned),
+        }
+    }
+
     /// Evaluates the expression against `row`.
     pub fn eval(&self, row: &[Value], ctx: &EvalCtx<'_>) -> Result<Value> {
         match self {
@@ -131,6 +141,10 @@ impl Expr {
             }
             Expr::Unary { op, arg } => unary(*op, arg.eval(row, ctx)?),
             Expr::Binary { op, left, right } => {
+                if !matches!(**left, Expr::Binary { .. }) {
+                    let a = left.operand(row, ctx)?;
+                    return binary(*op, a, right, row, ctx);
+                }
                 // A left-deep chain ((x op1 y1) op2 y2) … is a left fold, evaluated in a loop:
                 // a chain of 100 000 terms must not recurse 100 000 frames deep.
                 let mut spine: Vec<(BinaryOp, &Expr)> = vec![(*op, right)];
@@ -139,21 +153,21 @@ impl Expr {
                     spine.push((*op, right));
                     leaf = left;
                 }
-                let mut acc = leaf.eval(row, ctx)?;
+                let mut acc = leaf.operand(row, ctx)?;
                 for (op, r) in spine.into_iter().rev() {
-                    acc = binary(op, acc, r, row, ctx)?;
+                    acc = Cow::Owned(binary(op, acc, r, row, ctx)?);
                 }
-                Ok(acc)
+                Ok(acc.into_owned())
             }
             Expr::IsNull { arg, negated } => {
-                Ok(bool_value(Some(arg.eval(row, ctx)?.is_null() != *negated)))
+                Ok(bool_value(Some(arg.operand(row, ctx)?.is_null() != *negated)))
             }
             Expr::IsBool { arg, value, negated } => {
                 let t = arg.eval(row, ctx)?.truth();
                 Ok(bool_value(Some((t == Some(*value)) != *negated)))
             }
             Expr::Like { arg, pattern, escape, negated } => {
-                let (v, p) = (arg.eval(row, ctx)?, pattern.eval(row, ctx)?);
+                let (v, p) = (arg.operand(row, ctx)?, pattern.operand(row, ctx)?);
                 if v.is_null() || p.is_null() {
                     return Ok(Value::Null);
                 }
@@ -161,13 +175,13 @@ impl Expr {
                 Ok(bool_value(Some(m != *negated)))
             }
             Expr::InList { arg, list, negated } => {
-                let v = arg.eval(row, ctx)?;
+                let v = arg.operand(row, ctx)?;
                 if v.is_null() {
                     return Ok(Value::Null);
                 }
                 let mut saw_null = false;
                 for item in list {
-                    match compare(&v, &item.eval(row, ctx)?) {
+                    match compare(&v, &*item.operand(row, ctx)?) {
                         Some(Ordering::Equal) => return Ok(bool_value(Some(!*negated))),
                         None => saw_null = true,
                         _ => {}
@@ -176,9 +190,9 @@ impl Expr {
                 Ok(if saw_null { Value::Null } else { bool_value(Some(*negated)) })
             }
             Expr::Between { arg, low, high, negated } => {
-                let v = arg.eval(row, ctx)?;
-                let ge = compare(&v, &low.eval(row, ctx)?).map(|o| o != Ordering::Less);
-                let le = compare(&v, &high.eval(row, ctx)?).map(|o| o != Ordering::Greater);
+                let v = arg.operand(row, ctx)?;
+                let ge = compare(&v, &*low.operand(row, ctx)?).map(|o| o != Ordering::Less);
+                let le = compare(&v, &*high.operand(row, ctx)?).map(|o| o != Ordering::Greater);
                 let inside = and3(ge, le);
                 Ok(bool_value(inside.map(|b| b != *negated)))
             }
@@ -248,7 +262,13 @@ fn out_of_range(ty: &str, expr: &str) -> Error {
 }
 
 /// `a op r` for the value `a` of the left operand.
-fn binary(op: BinaryOp, a: Value, r: &Expr, row: &[Value], ctx: &EvalCtx<'_>) -> Result<Value> {
+fn binary(
+    op: BinaryOp,
+    a: Cow<'_, Value>,
+    r: &Expr,
+    row: &[Value],
+    ctx: &EvalCtx<'_>,
+) -> Result<Value> {
     use BinaryOp::*;
     // AND/OR short-circuit on a decisive left side, as MySQL does.
     if matches!(op, And | Or) {
@@ -256,10 +276,10 @@ fn binary(op: BinaryOp, a: Value, r: &Expr, row: &[Value], ctx: &EvalCtx<'_>) ->
         if (op == And && a == Some(false)) || (op == Or && a == Some(true)) {
             return Ok(bool_value(a));
         }
-        let b = r.eval(row, ctx)?.truth();
+        let b = r.operand(row, ctx)?.truth();
         return Ok(bool_value(if op == And { and3(a, b) } else { or3(a, b) }));
     }
-    let b = r.eval(row, ctx)?;
+    let b = r.operand(row, ctx)?;
     if op == NullSafeEq {
         return Ok(bool_value(Some(match (a.is_null(), b.is_null()) {
             (true, true) => true,

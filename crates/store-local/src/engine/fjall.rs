@@ -19,9 +19,14 @@ pub struct FjallEngine {
 }
 
 impl FjallEngine {
-    /// Opens (or creates, or recovers) the engine in `dir`.
+    /// Opens (or creates, or recovers) the engine in `dir`, with the default block cache.
     pub fn open(dir: &Path) -> Result<Self, EngineError> {
-        let db = Database::builder(dir).open().map_err(err)?;
+        Self::open_with_cache(dir, super::DEFAULT_CACHE_BYTES)
+    }
+
+    /// Opens the engine in `dir` with a block cache of `cache_bytes`.
+    pub fn open_with_cache(dir: &Path, cache_bytes: u64) -> Result<Self, EngineError> {
+        let db = Database::builder(dir).cache_size(cache_bytes).open().map_err(err)?;
         let write = db.keyspace("write", KeyspaceCreateOptions::default).map_err(err)?;
         let meta = db.keyspace("meta", KeyspaceCreateOptions::default).map_err(err)?;
         Ok(FjallEngine { db, write, meta })

@@ -59,17 +59,18 @@ fn pass(
     let mut held = Charge::new(&cx.env.mem);
     let vars = &cx.env.ctx.vars;
     let mut parts: Option<Partitions> = None;
+    let mut k = Vec::new();
     while let Some(batch) = source(cx)? {
         cx.env.check_interrupt()?;
         for values in batch {
-            let (k, gv) = agg.key_of(&values, cx.eval)?;
+            agg.key_into(&values, cx.eval, &mut k)?;
             if let Some(files) = &mut parts {
                 if !agg.holds(&k) {
                     files.push(&k, &values)?;
                     continue;
                 }
             }
-            let grew = agg.add_keyed(k, gv, &values, cx.eval)?;
+            let grew = agg.add_keyed(&k, &values, cx.eval)?;
             if let Err(e) = held.add(grew) {
                 // Without GROUP BY there is one group: nothing to spill.
                 if groups.is_empty() || parts.is_some() {
