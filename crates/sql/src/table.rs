@@ -79,6 +79,50 @@ pub fn decode_columns(
     Ok(Row { handle, values })
 }
 
+/// Decodes many rows of one table into the `needed` columns, with each stored column id's
+/// position worked out once (a table reader keeps one for its scan).
+pub struct RowDecoder {
+    /// Position of each column id (`None`: not read).
+    slots: Vec<Option<usize>>,
+    /// Columns read.
+    wanted: usize,
+    needed: Option<Vec<bool>>,
+}
+
+impl RowDecoder {
+    /// A decoder of `table`'s rows into the `needed` columns (`None`: all).
+    pub fn new(table: &TableInfo, needed: Option<&[bool]>) -> Self {
+        let top = table.columns.iter().map(|c| c.id as usize).max().unwrap_or(0);
+        let mut slots = vec![None; top + 1];
+        let mut wanted = 0;
+        for (i, c) in table.columns.iter().enumerate() {
+            if needed.is_none_or(|n| n.get(i).copied().unwrap_or(true)) {
+                slots[c.id as usize] = Some(i);
+                wanted += 1;
+            }
+        }
+        RowDecoder { slots, wanted, needed: needed.map(<[bool]>::to_vec) }
+    }
+
+    /// Row `handle` of `table` from its stored bytes. A row missing a column (added after it
+    /// was written) takes the general path, which fills defaults.
+    pub fn decode(&self, table: &TableInfo, handle: i64, raw: &[u8]) -> Result<Row> {
+        let mut values = vec![Value::Null; table.columns.len()];
+        let slot_of = |id: u32| self.slots.get(id as usize).copied().flatten();
+        match tablecodec::row::decode_row_into(raw, slot_of, &mut values) {
+            Some(n) if n == self.wanted => Ok(Row { handle, values }),
+            _ => decode_columns(table, handle, raw, self.needed.as_deref()),
+        }
+    }
+
+    /// Decodes a stored record `t{id}_r{handle} → row`.
+    pub fn decode_record(&self, table: &TableInfo, key: &[u8], value: &[u8]) -> Result<Row> {
+        let handle = tablecodec::decode_record_key(key)
+            .ok_or_else(|| Error::msg(errno::ER_INTERNAL, "corrupt row key"))?;
+        self.decode(table, handle, value)
+    }
+}
+
 /// MySQL's implicit default of a NOT NULL column without DEFAULT.
 pub fn implicit_default(c: &catalog::ColumnInfo) -> Value {
     match c.ty.kind {

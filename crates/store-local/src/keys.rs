@@ -35,7 +35,7 @@ pub fn encode_key(key: &[u8]) -> Vec<u8> {
 
 /// Decodes a memcomparable key; returns the key and the number of bytes consumed.
 pub fn decode_key(enc: &[u8]) -> Option<(Vec<u8>, usize)> {
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(enc.len());
     let mut pos = 0;
     loop {
         let group = enc.get(pos..pos + GROUP + 1)?;

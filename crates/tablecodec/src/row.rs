@@ -77,12 +77,50 @@ pub fn decode_row(b: &[u8]) -> Option<Vec<(u32, Value)>> {
 /// Like [`decode_row`], but only columns whose id `keep` accepts are decoded; the others are
 /// skipped over and read as NULL (no allocation for a string a query never looks at).
 pub fn decode_row_where(b: &[u8], keep: &dyn Fn(u32) -> bool) -> Option<Vec<(u32, Value)>> {
+    let mut out = Vec::new();
+    walk_row(b, keep, |id, v| out.push((id, v.unwrap_or(Value::Null))))?;
+    Some(out)
+}
+
+/// Decodes the columns `slot_of` gives a position into `out[position]` (the others are skipped
+/// over); returns how many were stored. For a reader that decodes many rows of one table, with
+/// positions computed once.
+pub fn decode_row_into(
+    b: &[u8],
+    slot_of: impl Fn(u32) -> Option<usize>,
+    out: &mut [Value],
+) -> Option<usize> {
+    let mut filled = 0;
+    let mut ok = true;
+    walk_row(
+        b,
+        |id| slot_of(id).is_some(),
+        |id, v| {
+            let Some(v) = v else { return };
+            match slot_of(id).and_then(|s| out.get_mut(s)) {
+                Some(dst) => {
+                    *dst = v;
+                    filled += 1;
+                }
+                None => ok = false,
+            }
+        },
+    )?;
+    ok.then_some(filled)
+}
+
+/// Walks a row's columns: `keep(id)` decides whether a column is decoded; `visit` sees each
+/// column, with its value when decoded and `None` when skipped. `None` for a malformed row.
+fn walk_row(
+    b: &[u8],
+    keep: impl Fn(u32) -> bool,
+    mut visit: impl FnMut(u32, Option<Value>),
+) -> Option<()> {
     let mut r = Cursor { b, pos: 0 };
     if r.take(1)?[0] != VERSION {
         return None;
     }
     let n = u16::from_le_bytes(r.take(2)?.try_into().ok()?);
-    let mut out = Vec::with_capacity(usize::from(n));
     for _ in 0..n {
         let id = u32::from_le_bytes(r.take(4)?.try_into().ok()?);
         let tag = r.take(1)?[0];
@@ -97,7 +135,7 @@ pub fn decode_row_where(b: &[u8], keep: &dyn Fn(u32) -> bool) -> Option<Vec<(u32
                 _ => return None,
             };
             r.take(len)?;
-            out.push((id, Value::Null));
+            visit(id, None);
             continue;
         }
         let v = match tag {
@@ -138,9 +176,9 @@ pub fn decode_row_where(b: &[u8], keep: &dyn Fn(u32) -> bool) -> Option<Vec<(u32
             }
             _ => return None,
         };
-        out.push((id, v));
+        visit(id, Some(v));
     }
-    Some(out)
+    Some(())
 }
 
 struct Cursor<'a> {
@@ -196,6 +234,18 @@ mod tests {
         }
         for n in 0..enc.len() {
             assert!(decode_row(&enc[..n]).is_none());
+            assert!(decode_row_into(&enc[..n], |_| Some(0), &mut [Value::Null]).is_none());
         }
+        // Into slots: ids 2 and 5 land reversed in two slots; an id without a slot is skipped.
+        let mut out = vec![Value::Null, Value::Null];
+        let slot = |id: u32| match id {
+            2 => Some(1),
+            5 => Some(0),
+            _ => None,
+        };
+        assert_eq!(decode_row_into(&enc, slot, &mut out), Some(2));
+        assert_eq!(out, vec![vals[4].clone(), vals[1].clone()]);
+        // A slot past the output is an error, not a panic.
+        assert_eq!(decode_row_into(&enc, |_| Some(7), &mut out), None);
     }
 }

@@ -45,6 +45,8 @@ pub struct TableReader {
     reverse: bool,
     /// Columns the query reads (by position); the others of scanned records are not decoded.
     needed: Option<Vec<bool>>,
+    /// Decodes records into the needed columns (made at the first page).
+    decoder: Option<table::RowDecoder>,
 }
 
 impl TableReader {
@@ -73,7 +75,17 @@ impl TableReader {
         if reverse {
             ranges.make_contiguous().reverse();
         }
-        TableReader { table, points, out: None, entries, ranges, page, reverse, needed: None }
+        TableReader {
+            table,
+            points,
+            out: None,
+            entries,
+            ranges,
+            page,
+            reverse,
+            needed: None,
+            decoder: None,
+        }
     }
 
     /// Decodes only the `needed` columns (by position) of scanned records; the others read as
@@ -105,10 +117,15 @@ impl Operator for TableReader {
             self.page = (self.page * 4).min(MAX_PAGE);
             let t = &self.table;
             let rows = match &self.entries {
-                Entries::Records => pairs
-                    .iter()
-                    .map(|(k, v)| table::decode_record_columns(t, k, v, self.needed.as_deref()))
-                    .collect::<Result<Vec<_>>>()?,
+                Entries::Records => {
+                    let needed = self.needed.as_deref();
+                    let decoder =
+                        self.decoder.get_or_insert_with(|| table::RowDecoder::new(t, needed));
+                    pairs
+                        .iter()
+                        .map(|(k, v)| decoder.decode_record(t, k, v))
+                        .collect::<Result<Vec<_>>>()?
+                }
                 Entries::Index { index, covering } => {
                     access::index_entry_rows(&mut st, t, index, *covering, &pairs)?
                 }
