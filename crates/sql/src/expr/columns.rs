@@ -2,9 +2,14 @@
 //! what the join planner needs to push conjuncts to the step that can evaluate them.
 //!
 //! A subquery reads its enclosing row by name (through the scope it was bound with), so an
-//! expression holding one cannot be moved: both functions answer `None` for it.
+//! expression holding one cannot be moved: both functions answer `None` for it — unless the
+//! planner found it uncorrelated and gave it an empty scope ([`Expr::mark_uncorrelated`]): then
+//! it reads no column of the row but its IN operand's.
 
-use super::Expr;
+use sqlparser::ast;
+
+use super::{Expr, SubqueryKind};
+use crate::binder::Scope;
 
 impl Expr {
     /// The row positions this expression reads, sorted and without repeats; `None` when it
@@ -73,8 +78,58 @@ impl Expr {
             },
             Expr::Cast { arg, target } => Expr::Cast { arg: m(arg)?, target: *target },
             Expr::Func { func, args } => Expr::Func { func: *func, args: all(args)? },
+            Expr::Subquery { query, kind, scope } if scope.columns.is_empty() => {
+                let kind = match kind {
+                    SubqueryKind::In { arg, negated } => {
+                        SubqueryKind::In { arg: m(arg)?, negated: *negated }
+                    }
+                    other => other.clone(),
+                };
+                Expr::Subquery { query: query.clone(), kind, scope: scope.clone() }
+            }
             Expr::Subquery { .. } => return None,
         })
+    }
+
+    /// Gives every subquery in this expression that `uncorrelated` accepts (one naming no
+    /// column of an enclosing query) an empty scope, so that [`Expr::columns`] and
+    /// [`Expr::map_columns`] may move the expression like any other.
+    pub fn mark_uncorrelated(&mut self, uncorrelated: &dyn Fn(&ast::Query) -> bool) {
+        let mut todo: Vec<&mut Expr> = vec![self];
+        while let Some(e) = todo.pop() {
+            match e {
+                Expr::Column(_) | Expr::Literal(_) | Expr::SysVar { .. } | Expr::UserVar(_) => {}
+                Expr::Unary { arg, .. }
+                | Expr::IsNull { arg, .. }
+                | Expr::IsBool { arg, .. }
+                | Expr::Cast { arg, .. } => todo.push(arg),
+                Expr::Binary { left, right, .. } | Expr::Like { arg: left, pattern: right, .. } => {
+                    todo.push(left);
+                    todo.push(right);
+                }
+                Expr::InList { arg, list, .. } => {
+                    todo.push(arg);
+                    todo.extend(list.iter_mut());
+                }
+                Expr::Between { arg, low, high, .. } => {
+                    todo.extend([&mut **arg, &mut **low, &mut **high])
+                }
+                Expr::Case { operand, whens, else_ } => {
+                    todo.extend(operand.as_deref_mut());
+                    todo.extend(whens.iter_mut().flat_map(|(w, t)| [w, t]));
+                    todo.extend(else_.as_deref_mut());
+                }
+                Expr::Func { args, .. } => todo.extend(args.iter_mut()),
+                Expr::Subquery { query, kind, scope } => {
+                    if !scope.columns.is_empty() && uncorrelated(query) {
+                        *scope = Scope::default();
+                    }
+                    if let SubqueryKind::In { arg, .. } = kind {
+                        todo.push(arg);
+                    }
+                }
+            }
+        }
     }
 }
 
@@ -104,6 +159,11 @@ fn visit(e: &Expr, f: &mut dyn FnMut(usize)) -> Option<()> {
                 todo.extend(else_.as_deref());
             }
             Expr::Func { args, .. } => todo.extend(args),
+            Expr::Subquery { kind, scope, .. } if scope.columns.is_empty() => {
+                if let SubqueryKind::In { arg, .. } = kind {
+                    todo.push(arg);
+                }
+            }
             Expr::Subquery { .. } => return None,
         }
     }

@@ -26,6 +26,7 @@ mod physical;
 
 use catalog::IndexInfo;
 use errno::{Error, Result};
+use sqlparser::ast;
 
 use crate::{
     executor::{Access, QueryEnv, Source},
@@ -155,6 +156,15 @@ pub fn plan_join(
         return Err(Error::fmt(errno::ER_TOO_MANY_TABLES, &[&MAX_SOURCES]));
     }
     let layout = Layout::new(&sources);
+    // A subquery that names nothing of an enclosing query filters like any expression: it
+    // may be placed at the source whose columns the rest of its conjunct reads.
+    let uncorrelated =
+        |q: &ast::Query| q.with.is_none() && crate::planner::plan_query(env, q, "", None).is_ok();
+    let mut where_ = where_.cloned();
+    if let Some(w) = &mut where_ {
+        w.mark_uncorrelated(&uncorrelated);
+    }
+    let where_ = where_.as_ref();
     let outer_joins = inputs.iter().any(|i| i.kind != StepKind::Inner);
     let whole = inputs.iter().any(|i| i.kind == StepKind::Right);
     let mut all: Vec<Conjunct> = Vec::new();
