@@ -17,6 +17,8 @@ mod delete;
 mod describe;
 mod explain;
 pub(crate) use explain::estimated_rows;
+mod in_set;
+pub(crate) use in_set::contains_linear;
 mod index;
 mod infoschema;
 mod insert;

@@ -176,6 +176,9 @@ pub struct QueryEnv<'a, 'b, 'c> {
     pub deadline: Option<std::time::Instant>,
     /// What is known of the statement's subqueries (see [`super::subquery`]).
     pub(super) subqueries: super::subquery::Cache,
+    /// Hash indexes of kept subquery results for `IN`, by the address of their rows (each
+    /// holds its rows, so the address stays theirs).
+    pub(super) in_sets: RefCell<std::collections::HashMap<usize, Rc<super::in_set::InSet>>>,
 }
 
 impl<'a, 'b, 'c> QueryEnv<'a, 'b, 'c> {
@@ -203,6 +206,7 @@ impl<'a, 'b, 'c> QueryEnv<'a, 'b, 'c> {
             ),
             deadline: None,
             subqueries: RefCell::new(std::collections::HashMap::new()),
+            in_sets: RefCell::new(std::collections::HashMap::new()),
         }
     }
 
@@ -261,6 +265,27 @@ impl SubqueryRunner for QueryEnv<'_, '_, '_> {
         exists: bool,
     ) -> Result<Rc<Vec<Vec<Value>>>> {
         super::subquery::run(self, query, outer, exists)
+    }
+
+    /// Results the statement keeps (an uncorrelated subquery's, or a correlated one's per
+    /// key: `rows` is shared with the cache) and that are large get a hash index, built once;
+    /// others are searched directly.
+    fn contains(&self, rows: &Rc<Vec<Vec<Value>>>, v: &Value) -> Result<Option<bool>> {
+        if rows.len() < super::in_set::MIN_ROWS || Rc::strong_count(rows) < 2 {
+            return Ok(super::in_set::contains_linear(rows, v));
+        }
+        let addr = Rc::as_ptr(rows) as usize;
+        let known = self.in_sets.borrow().get(&addr).cloned();
+        let set = match known {
+            Some(set) => set,
+            None => {
+                let held = crate::memory::Charge::new(&self.mem);
+                let set = Rc::new(super::in_set::InSet::new(rows.clone(), held)?);
+                self.in_sets.borrow_mut().insert(addr, set.clone());
+                set
+            }
+        };
+        Ok(set.contains(v))
     }
 }
 

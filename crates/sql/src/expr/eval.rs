@@ -44,6 +44,13 @@ pub trait SubqueryRunner {
         outer: &OuterRow<'_>,
         exists: bool,
     ) -> Result<Rc<Vec<Vec<Value>>>>;
+
+    /// Whether `v` (not NULL) is among the first column of `rows` (a result `run` returned):
+    /// `Some(true)`, `Some(false)`, or `None` when unknown (no match, but a NULL row or one
+    /// that does not compare). Compares with each row unless the runner indexes them.
+    fn contains(&self, rows: &Rc<Vec<Vec<Value>>>, v: &Value) -> Result<Option<bool>> {
+        Ok(crate::executor::contains_linear(rows, v))
+    }
 }
 
 fn subquery(
@@ -77,19 +84,7 @@ fn subquery(
             if v.is_null() {
                 return Ok(Value::Null);
             }
-            let mut saw_null = false;
-            for r in rows.iter() {
-                match compare(&v, &r[0]) {
-                    Some(Ordering::Equal) => return Ok(bool_value(Some(!*negated))),
-                    None => saw_null = true,
-                    _ => {}
-                }
-            }
-            if saw_null {
-                Value::Null
-            } else {
-                bool_value(Some(*negated))
-            }
+            bool_value(runner.contains(&rows, &v)?.map(|found| found != *negated))
         }
     })
 }

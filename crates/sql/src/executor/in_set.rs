@@ -1,0 +1,165 @@
+//! `v IN (SELECT …)` against a subquery's rows without comparing `v` with every row: the rows'
+//! values are hashed by comparison class (`join::key_bytes`: equal values within a class have
+//! equal bytes), and only values of another class than `v`'s — rare — are compared one by one,
+//! so MySQL's cross-type comparisons still decide those.
+
+use std::{
+    cmp::Ordering,
+    collections::{HashMap, HashSet},
+    rc::Rc,
+};
+
+use types::Value;
+
+use super::join::{key_bytes, KeyBytes};
+use crate::{expr::compare, memory::Charge};
+
+/// Below this many rows a subquery's result is searched directly.
+pub const MIN_ROWS: usize = 16;
+
+/// The first column of a subquery's rows, indexed for membership tests.
+pub struct InSet {
+    /// Keys of hashable values, per class signature.
+    keyed: HashMap<Vec<u8>, HashSet<Vec<u8>>>,
+    /// Rows by class signature (for values of another class than the probe's).
+    by_class: HashMap<Vec<u8>, Vec<usize>>,
+    /// Rows that cannot be hashed (doubles): compared with every probe.
+    other: Vec<usize>,
+    /// Some row is NULL.
+    has_null: bool,
+    rows: Rc<Vec<Vec<Value>>>,
+    /// What the index holds, charged to the statement.
+    _held: Charge,
+}
+
+/// Whether `v` (not NULL) is among the first column of `rows`, compared one by one (see
+/// [`InSet::contains`] for the answer's form).
+pub fn contains_linear(rows: &[Vec<Value>], v: &Value) -> Option<bool> {
+    let mut unknown = false;
+    for r in rows {
+        match r.first().map(|x| compare(v, x)) {
+            Some(Some(Ordering::Equal)) => return Some(true),
+            Some(None) => unknown = true,
+            _ => {}
+        }
+    }
+    if unknown {
+        None
+    } else {
+        Some(false)
+    }
+}
+
+impl InSet {
+    /// Indexes `rows` (charging `held` for what the index holds).
+    pub fn new(rows: Rc<Vec<Vec<Value>>>, mut held: Charge) -> errno::Result<Self> {
+        let mut keyed: HashMap<Vec<u8>, HashSet<Vec<u8>>> = HashMap::new();
+        let mut by_class: HashMap<Vec<u8>, Vec<usize>> = HashMap::new();
+        let (mut other, mut has_null) = (Vec::new(), false);
+        for (i, r) in rows.iter().enumerate() {
+            match key_bytes(r.first().into_iter()) {
+                KeyBytes::Null => has_null = true,
+                KeyBytes::Other => other.push(i),
+                KeyBytes::Key(k, classes) => {
+                    held.add(k.len() + 48)?;
+                    by_class.entry(classes.clone()).or_default().push(i);
+                    keyed.entry(classes).or_default().insert(k);
+                }
+            }
+        }
+        Ok(InSet { keyed, by_class, other, has_null, rows, _held: held })
+    }
+
+    /// Whether `v` (not NULL) equals some row's value: `Some(true)`, `Some(false)`, or `None`
+    /// (unknown: no match but a NULL or incomparable row).
+    pub fn contains(&self, v: &Value) -> Option<bool> {
+        let mut unknown = self.has_null;
+        let mut check = |i: usize| match self.rows[i].first().map(|r| compare(v, r)) {
+            Some(Some(Ordering::Equal)) => Some(true),
+            Some(None) => {
+                unknown = true;
+                None
+            }
+            _ => None,
+        };
+        match key_bytes(std::iter::once(v)) {
+            KeyBytes::Key(k, classes) => {
+                if self.keyed.get(&classes).is_some_and(|s| s.contains(&k)) {
+                    return Some(true);
+                }
+                let others = self.by_class.iter().filter(|(c, _)| **c != classes);
+                let candidates = others.flat_map(|(_, rows)| rows.iter().copied());
+                for i in candidates.chain(self.other.iter().copied()) {
+                    if check(i) == Some(true) {
+                        return Some(true);
+                    }
+                }
+            }
+            KeyBytes::Null => return None,
+            KeyBytes::Other => {
+                for i in 0..self.rows.len() {
+                    if check(i) == Some(true) {
+                        return Some(true);
+                    }
+                }
+            }
+        }
+        if unknown {
+            None
+        } else {
+            Some(false)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::memory::MemTracker;
+
+    fn values() -> Vec<Value> {
+        vec![
+            Value::Int(1),
+            Value::Int(-7),
+            Value::UInt(u64::MAX),
+            Value::Decimal("2.50".parse().expect("decimal")),
+            Value::Decimal("3".parse().expect("decimal")),
+            Value::Double(4.0),
+            Value::String("5".into()),
+            Value::String("abc".into()),
+            Value::Bytes(b"xyz".to_vec()),
+            Value::Null,
+        ]
+    }
+
+    /// The index answers exactly what comparing with every row answers, for probes of every
+    /// class against rows of every class, with and without a NULL row.
+    #[test]
+    fn answers_as_row_by_row_comparison() {
+        let probes: Vec<Value> = values()
+            .into_iter()
+            .chain([
+                Value::Int(3),
+                Value::Int(4),
+                Value::Int(5),
+                Value::Double(2.5),
+                Value::String("1".into()),
+                Value::String("2.5".into()),
+                Value::String("ABC".into()),
+                Value::Int(99),
+            ])
+            .filter(|v| !v.is_null())
+            .collect();
+        let all = values();
+        for with_null in [true, false] {
+            let rows: Vec<Vec<Value>> =
+                all.iter().filter(|v| with_null || !v.is_null()).map(|v| vec![v.clone()]).collect();
+            let rows = Rc::new(rows);
+            let tracker = MemTracker::new(0, 0);
+            let set = InSet::new(rows.clone(), Charge::new(&tracker)).expect("index");
+            for p in &probes {
+                assert_eq!(set.contains(p), contains_linear(&rows, p), "probe {p:?}");
+            }
+        }
+    }
+}
