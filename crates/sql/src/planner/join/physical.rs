@@ -121,10 +121,13 @@ pub(super) fn method(
     if pairs.is_empty() {
         return best;
     }
-    // Building the hash table is part of reading the source once.
+    // A hash join reads the source once; it is preferred to a nested loop whenever it costs no
+    // more. Its cost also counts inserting each kept row into the table (hashing the key,
+    // holding the row): what decides against a per-row lookup and, in the join order, which
+    // side is built.
     let hash = e.read + cur + out;
     if hash <= best.1 {
-        best = (Method::Hash, hash);
+        best = (Method::Hash, hash + filtered * HASH_BUILD_COST);
     }
     let src = &sources[s];
     if src.computed.is_none() {
@@ -146,6 +149,9 @@ pub(super) fn method(
     }
     best
 }
+
+/// What inserting one row into a hash join's table costs, in rows read.
+const HASH_BUILD_COST: f64 = 2.0;
 
 fn internal(what: &str) -> Error {
     Error::msg(errno::ER_INTERNAL, format!("join planning: {what}"))
