@@ -369,22 +369,6 @@ pub(crate) fn rows_by_index_prefix(
     fetch(st, t, &access).map(Some)
 }
 
-/// Reads rows along an access path, decoding only the `needed` columns (by position) of rows
-/// a scan or handle range reads; the others read as NULL.
-pub fn fetch_columns(
-    st: &mut StmtTxn<'_>,
-    t: &TableInfo,
-    access: &Access,
-    needed: Option<&[bool]>,
-) -> Result<Vec<Row>> {
-    let range = match access {
-        Access::FullScan => KeyRange::prefix(&tablecodec::record_prefix(t.id)),
-        Access::HandleRange { range, .. } => range.clone(),
-        _ => return fetch(st, t, access),
-    };
-    st.scan(&range)?.iter().map(|(k, v)| table::decode_record_columns(t, k, v, needed)).collect()
-}
-
 /// Reads rows along an access path.
 pub fn fetch(st: &mut StmtTxn<'_>, t: &TableInfo, access: &Access) -> Result<Vec<Row>> {
     match access {

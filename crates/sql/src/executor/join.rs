@@ -10,7 +10,13 @@ use errno::Result;
 use sqlparser::ast;
 use types::Value;
 
-use super::{access, query::QueryEnv, ranges::point, Source};
+use super::{
+    access,
+    ops::{Cx, Operator, TableReader},
+    query::QueryEnv,
+    ranges::point,
+    Access, Source,
+};
 use crate::{
     expr::{EvalCtx, Expr, Truth},
     memory::Charge,
@@ -197,21 +203,33 @@ impl JoinStep {
         }
         self.prepared = true;
         let Read::Once { access, filter, hash } = &self.step.read else { return Ok(()) };
-        let raw: Vec<Row> = match (self.computed.take(), access) {
-            (Some(rows), _) => rows,
-            (None, Some(a)) => access::fetch_columns(
-                &mut env.st.borrow_mut(),
-                &src.table,
-                a,
-                self.needed.as_deref(),
-            )?,
-            (None, None) => table::scan_rows(&mut env.st.borrow_mut(), &src.table)?,
-        };
-        let mut rows = Vec::with_capacity(raw.len());
-        for r in raw {
+        // A stored source is read a page at a time through a table reader and filtered as it
+        // comes, so only the rows kept are ever held (and charged).
+        let mut rows = Vec::new();
+        let mut keep = |r: Row, held: &mut Charge| -> Result<()> {
             if passes(filter.as_ref(), &r.values, eval)? {
-                self.held.add_row(&r.values)?;
+                held.add_row(&r.values)?;
                 rows.push(r.values);
+            }
+            Ok(())
+        };
+        match self.computed.take() {
+            Some(computed) => {
+                for r in computed {
+                    keep(r, &mut self.held)?;
+                }
+            }
+            None => {
+                let access = access.clone().unwrap_or(Access::FullScan);
+                let mut reader = TableReader::new(src.table.clone(), access, false)
+                    .with_columns(self.needed.clone());
+                let cx = Cx { env, eval };
+                while let Some(batch) = reader.next(&cx)? {
+                    env.check_interrupt()?;
+                    for r in batch {
+                        keep(r, &mut self.held)?;
+                    }
+                }
             }
         }
         if let Some(h) = hash {

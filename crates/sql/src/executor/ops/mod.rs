@@ -27,6 +27,7 @@ use std::{cell::RefCell, rc::Rc};
 
 use errno::Result;
 pub use guard::OpStats;
+pub(crate) use table_reader::TableReader;
 
 use super::query::QueryEnv;
 use crate::{executor::Access, expr::EvalCtx, memory::Charge, planner::Plan, table::Row};
