@@ -119,6 +119,19 @@ pub(super) fn run(
         },
         _ => None,
     };
+    // The same uncorrelated subquery under another address (the planner copies expressions
+    // it moves, and may have run it to estimate a join): its rows, kept under this one too.
+    if known.is_none() {
+        let twin = cache.borrow().values().find_map(|e| match &e.kind {
+            Kind::Once(rows) if *e.query == *query => Some((e.query.clone(), rows.clone())),
+            _ => None,
+        });
+        if let Some((query, rows)) = twin {
+            let entry = Entry { query, kind: Kind::Once(rows.clone()), held: None };
+            cache.borrow_mut().insert(addr, entry);
+            return Ok(rows);
+        }
+    }
     match known {
         Some(Some(key)) => {
             let rows = Rc::new(execute_table_query(env, query, "", Some(outer))?.rows);
