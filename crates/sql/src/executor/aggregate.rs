@@ -1,6 +1,6 @@
 //! Aggregation: collecting aggregate calls from a query, grouping rows, accumulating.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{HashMap, HashSet};
 
 use errno::{Error, Result, ER_INVALID_GROUP_FUNC_USE, ER_NOT_SUPPORTED_YET};
 use sqlparser::ast::{self, FunctionArg, FunctionArgExpr, FunctionArguments};
@@ -278,13 +278,14 @@ impl Acc {
 pub struct Aggregator<'p> {
     groups: &'p [Expr],
     aggs: &'p [AggCall],
-    table: BTreeMap<Vec<u8>, (Vec<Value>, Vec<Acc>)>,
+    /// Groups by key, hashed; sorted by key once, when finished.
+    table: HashMap<Vec<u8>, (Vec<Value>, Vec<Acc>)>,
 }
 
 impl<'p> Aggregator<'p> {
     /// No rows added yet.
     pub fn new(groups: &'p [Expr], aggs: &'p [AggCall]) -> Self {
-        let mut table = BTreeMap::new();
+        let mut table = HashMap::new();
         if groups.is_empty() {
             table.insert(Vec::new(), (Vec::new(), vec![Acc::new(); aggs.len()]));
         }
@@ -331,9 +332,11 @@ impl<'p> Aggregator<'p> {
     /// One row per group.
     pub fn finish(self) -> Vec<Vec<Value>> {
         let aggs = self.aggs;
-        self.table
-            .into_values()
-            .map(|(mut gv, accs)| {
+        let mut groups: Vec<_> = self.table.into_iter().collect();
+        groups.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        groups
+            .into_iter()
+            .map(|(_, (mut gv, accs))| {
                 gv.extend(accs.iter().zip(aggs).map(|(a, c)| a.finish(c)));
                 gv
             })
