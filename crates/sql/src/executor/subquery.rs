@@ -121,7 +121,8 @@ pub(super) fn run(
     };
     // The same uncorrelated subquery under another address (the planner copies expressions
     // it moves, and may have run it to estimate a join): its rows, kept under this one too.
-    if known.is_none() {
+    // Not inside a WITH, where the same text may name a common table expression instead.
+    if known.is_none() && env.ctes.borrow().is_empty() {
         let twin = cache.borrow().values().find_map(|e| match &e.kind {
             Kind::Once(rows) if *e.query == *query => Some((e.query.clone(), rows.clone())),
             _ => None,
