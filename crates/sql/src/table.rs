@@ -117,9 +117,7 @@ impl RowDecoder {
 
     /// Decodes a stored record `t{id}_r{handle} → row`.
     pub fn decode_record(&self, table: &TableInfo, key: &[u8], value: &[u8]) -> Result<Row> {
-        let handle = tablecodec::decode_record_key(key)
-            .ok_or_else(|| Error::msg(errno::ER_INTERNAL, "corrupt row key"))?;
-        self.decode(table, handle, value)
+        self.decode(table, record_handle(key)?, value)
     }
 }
 
@@ -183,19 +181,13 @@ pub fn scan_range(st: &mut StmtTxn<'_>, table: &TableInfo, range: &KeyRange) -> 
 
 /// Decodes a stored record `t{id}_r{handle} → row`.
 pub fn decode_record(table: &TableInfo, key: &[u8], value: &[u8]) -> Result<Row> {
-    decode_record_columns(table, key, value, None)
+    decode_columns(table, record_handle(key)?, value, None)
 }
 
-/// Like [`decode_record`], decoding only the `needed` columns (see [`decode_columns`]).
-pub fn decode_record_columns(
-    table: &TableInfo,
-    key: &[u8],
-    value: &[u8],
-    needed: Option<&[bool]>,
-) -> Result<Row> {
-    let handle = tablecodec::decode_record_key(key)
-        .ok_or_else(|| Error::msg(errno::ER_INTERNAL, "corrupt row key"))?;
-    decode_columns(table, handle, value, needed)
+/// The handle in a record key.
+fn record_handle(key: &[u8]) -> Result<i64> {
+    tablecodec::decode_record_key(key)
+        .ok_or_else(|| Error::msg(errno::ER_INTERNAL, "corrupt row key"))
 }
 
 /// The handle a unique index maps `values` to, if any.

@@ -145,8 +145,8 @@ pub struct JoinStep {
     held: Charge,
     /// Columns of the source the query reads (`None`: all).
     needed: Option<Vec<bool>>,
-    /// A computed source's rows (its plan already run), taken when the step prepares.
-    computed: Option<Vec<Row>>,
+    /// A computed source's operators (its plan built), read when the step prepares.
+    computed: Option<Box<dyn Operator>>,
 }
 
 impl JoinStep {
@@ -156,9 +156,10 @@ impl JoinStep {
         self
     }
 
-    /// The rows of a computed source (a derived table, view, CTE …), read instead of storage.
-    pub fn with_computed(mut self, rows: Vec<Row>) -> Self {
-        self.computed = Some(rows);
+    /// The operators of a computed source (a derived table, view, CTE …), read instead of
+    /// storage.
+    pub fn with_computed(mut self, source: Box<dyn Operator>) -> Self {
+        self.computed = Some(source);
         self
     }
 
@@ -203,32 +204,26 @@ impl JoinStep {
         }
         self.prepared = true;
         let Read::Once { access, filter, hash } = &self.step.read else { return Ok(()) };
-        // A stored source is read a page at a time through a table reader and filtered as it
-        // comes, so only the rows kept are ever held (and charged).
-        let mut rows = Vec::new();
-        let mut keep = |r: Row, held: &mut Charge| -> Result<()> {
-            if passes(filter.as_ref(), &r.values, eval)? {
-                held.add_row(&r.values)?;
-                rows.push(r.values);
-            }
-            Ok(())
-        };
-        match self.computed.take() {
-            Some(computed) => {
-                for r in computed {
-                    keep(r, &mut self.held)?;
-                }
-            }
+        // The source is read a batch at a time (a stored one through a table reader, by page)
+        // and filtered as it comes, so only the rows kept are ever held (and charged).
+        let mut source: Box<dyn Operator> = match self.computed.take() {
+            Some(computed) => computed,
             None => {
                 let access = access.clone().unwrap_or(Access::FullScan);
-                let mut reader = TableReader::new(src.table.clone(), access, false)
-                    .with_columns(self.needed.clone());
-                let cx = Cx { env, eval };
-                while let Some(batch) = reader.next(&cx)? {
-                    env.check_interrupt()?;
-                    for r in batch {
-                        keep(r, &mut self.held)?;
-                    }
+                Box::new(
+                    TableReader::new(src.table.clone(), access, false)
+                        .with_columns(self.needed.clone()),
+                )
+            }
+        };
+        let cx = Cx { env, eval };
+        let mut rows = Vec::new();
+        while let Some(batch) = source.next(&cx)? {
+            env.check_interrupt()?;
+            for r in batch {
+                if passes(filter.as_ref(), &r.values, eval)? {
+                    self.held.add_row(&r.values)?;
+                    rows.push(r.values);
                 }
             }
         }

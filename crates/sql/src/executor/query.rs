@@ -303,29 +303,34 @@ pub fn execute_table_query(
     with_scope(env, q, outer, |q| {
         let planned = crate::planner::plan_query(env, q, text, outer)?;
         let eval = EvalCtx { session: env.ctx, subqueries: Some(env), outer };
-        let cx = ops::Cx { env, eval: &eval };
         let mut root = ops::build(planned.plan);
-        let out: Vec<Vec<Value>> =
-            ops::collect(root.as_mut(), &cx)?.into_iter().map(|r| r.values).collect();
-        let columns = typed_columns(planned.columns, &planned.typed_by_values, &out);
-        Ok(ResultSet { columns, rows: out })
+        collected(
+            root.as_mut(),
+            &ops::Cx { env, eval: &eval },
+            planned.columns,
+            &planned.typed_by_values,
+        )
     })
 }
 
-/// Result columns, those in `by_values` typed by the values computed for them.
-fn typed_columns(
+/// Every row `root` returns, with the result columns — those in `by_values` typed by the
+/// values computed for them.
+fn collected(
+    root: &mut dyn ops::Operator,
+    cx: &ops::Cx<'_, '_, '_, '_>,
     columns: Vec<ResultColumn>,
     by_values: &[usize],
-    rows: &[Vec<Value>],
-) -> Vec<ResultColumn> {
-    columns
+) -> Result<ResultSet> {
+    let rows: Vec<Vec<Value>> = ops::collect(root, cx)?.into_iter().map(|r| r.values).collect();
+    let columns = columns
         .into_iter()
         .enumerate()
         .map(|(i, c)| match by_values.contains(&i) {
             true => typed_by_values(c, rows.iter().map(|r| &r[i])),
             false => c,
         })
-        .collect()
+        .collect();
+    Ok(ResultSet { columns, rows })
 }
 
 /// Runs `f` on `q` without its WITH clause while that clause's common table expressions are
@@ -401,10 +406,8 @@ pub fn stream_query(
         let cx = ops::Cx { env, eval: &eval };
         let mut root = ops::build(planned.plan);
         if !planned.typed_by_values.is_empty() {
-            let out: Vec<Vec<Value>> =
-                ops::collect(root.as_mut(), &cx)?.into_iter().map(|r| r.values).collect();
-            let columns = typed_columns(planned.columns, &planned.typed_by_values, &out);
-            return Ok(ExecResult::Rows(ResultSet { columns, rows: out }));
+            let by_values = &planned.typed_by_values;
+            return collected(root.as_mut(), &cx, planned.columns, by_values).map(ExecResult::Rows);
         }
         // The first batch comes before the header, so a statement that fails at once answers
         // with an error instead of a header followed by one.

@@ -53,7 +53,7 @@ impl Join {
         let Some(plan) = self.plan.take() else { return Ok(()) };
         let JoinPlan { mut sources, steps: plan_steps, to_from, whole, mut columns } = *plan;
         // Computed sources' plans: the first source's streams (unless joined whole), the
-        // others' rows are read before joining, as a stored source's are.
+        // others' rows are read by their step, as a stored source's are.
         let mut computed: Vec<Option<Plan>> =
             sources.iter_mut().map(|s| s.computed.take()).collect();
         let mut width_left = 0;
@@ -65,7 +65,7 @@ impl Join {
             let mut step = JoinStep::new(s, width_left, width, env).with_columns(needed);
             if i > 0 || whole {
                 if let Some(p) = computed.get_mut(at).and_then(Option::take) {
-                    step = step.with_computed(super::collect(super::build(p).as_mut(), cx)?);
+                    step = step.with_computed(super::build(p));
                 }
             }
             steps.push(step);
