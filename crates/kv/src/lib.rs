@@ -153,6 +153,21 @@ pub trait Snapshot: Send + Sync {
 
     /// Up to `limit` pairs in `range`, ascending (or descending when `reverse`).
     fn scan(&self, range: &KeyRange, limit: usize, reverse: bool) -> Result<Vec<KvPair>>;
+
+    /// Hands up to `limit` pairs of `range`, ascending, to `f` as they are read, borrowed (a
+    /// store that can avoids copying them); returns how many.
+    fn scan_each(
+        &self,
+        range: &KeyRange,
+        limit: usize,
+        f: &mut dyn FnMut(&[u8], &[u8]),
+    ) -> Result<usize> {
+        let pairs = self.scan(range, limit, false)?;
+        for (k, v) in &pairs {
+            f(k, v);
+        }
+        Ok(pairs.len())
+    }
 }
 
 /// A transaction. Reads see the transaction's own buffered writes.
@@ -170,6 +185,11 @@ pub trait Transaction: Send + Sync {
 
     /// Snapshot scan at `start_ts` merged with own writes.
     fn scan(&mut self, range: &KeyRange, limit: usize, reverse: bool) -> Result<Vec<KvPair>>;
+
+    /// The committed data at the read timestamp, without this transaction's buffered writes, as
+    /// a snapshot other threads may read: parallel scans read through it (TiDB sends its
+    /// coprocessor requests at the read timestamp and merges buffered writes above them).
+    fn read_snapshot(&self) -> Result<Box<dyn Snapshot>>;
 
     /// Locks `keys` for this transaction (pessimistic mode), waiting for other holders up to the
     /// lock-wait timeout, and returns their latest committed values ("current read").

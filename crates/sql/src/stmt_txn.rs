@@ -48,6 +48,15 @@ impl<'a> StmtTxn<'a> {
         Ok(self.txn.scan(range, cap, false)?.len())
     }
 
+    /// A snapshot other threads may scan, when it reads what this statement would: nothing is
+    /// staged and the transaction has buffered no writes (else `None`).
+    pub fn shared_snapshot(&self) -> Result<Option<Box<dyn kv::Snapshot>>> {
+        if !self.staged.is_empty() || self.txn.is_dirty() {
+            return Ok(None);
+        }
+        Ok(Some(self.txn.read_snapshot()?))
+    }
+
     /// Locks `keys` (pessimistic) and returns their newest values, staged writes first.
     pub fn lock(&mut self, keys: &[Key]) -> Result<Vec<Option<Value>>> {
         let latest = self.txn.lock_keys(keys)?;

@@ -168,6 +168,7 @@ vars! {
     "storage_engine", Both, Str, "InnoDB";
     "system_time_zone", ReadOnly, Str, "UTC";
     "tidb_auto_analyze_ratio", Global, Str, "0.5";
+    "tidb_distsql_scan_concurrency", Both, Int { min: 1, max: 256 }, "15";
     "tidb_enable_auto_analyze", Global, Bool, "ON";
     "tidb_enable_non_prepared_plan_cache", Both, Bool, "ON";
     "tidb_enable_non_prepared_plan_cache_for_dml", Both, Bool, "ON";

@@ -81,6 +81,7 @@ pub fn decode_columns(
 
 /// Decodes many rows of one table into the `needed` columns, with each stored column id's
 /// position worked out once (a table reader keeps one for its scan).
+#[derive(Debug, Clone)]
 pub struct RowDecoder {
     /// Position of each column id (`None`: not read).
     slots: Vec<Option<usize>>,

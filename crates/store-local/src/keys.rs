@@ -36,6 +36,13 @@ pub fn encode_key(key: &[u8]) -> Vec<u8> {
 /// Decodes a memcomparable key; returns the key and the number of bytes consumed.
 pub fn decode_key(enc: &[u8]) -> Option<(Vec<u8>, usize)> {
     let mut out = Vec::with_capacity(enc.len());
+    let used = decode_key_into(enc, &mut out)?;
+    Some((out, used))
+}
+
+/// Decodes a memcomparable key into `out` (cleared first); returns the bytes consumed.
+pub fn decode_key_into(enc: &[u8], out: &mut Vec<u8>) -> Option<usize> {
+    out.clear();
     let mut pos = 0;
     loop {
         let group = enc.get(pos..pos + GROUP + 1)?;
@@ -47,7 +54,7 @@ pub fn decode_key(enc: &[u8]) -> Option<(Vec<u8>, usize)> {
         out.extend_from_slice(&group[..GROUP - pad]);
         pos += GROUP + 1;
         if pad > 0 {
-            return Some((out, pos));
+            return Some(pos);
         }
     }
 }

@@ -123,6 +123,21 @@ impl Inner {
         self.locks.wait_for_commits(as_ref(&range.start), as_ref(&range.end), ts)?;
         mvcc::scan(self.engine.snapshot().as_ref(), range, ts, limit, reverse)
     }
+
+    /// [`Inner::scan`] ascending, handing each pair to `f` without copying it.
+    pub fn scan_each(
+        &self,
+        range: &KeyRange,
+        ts: u64,
+        limit: usize,
+        f: &mut dyn FnMut(&[u8], &[u8]),
+    ) -> kv::Result<usize> {
+        if range.is_empty() {
+            return Ok(0);
+        }
+        self.locks.wait_for_commits(as_ref(&range.start), as_ref(&range.end), ts)?;
+        mvcc::scan_each(self.engine.snapshot().as_ref(), range, ts, limit, f)
+    }
 }
 
 /// Borrows the key inside a bound.
@@ -270,8 +285,7 @@ impl Storage for LocalStorage {
             Some(ts) => ts,
             None => self.inner.next_ts()?,
         };
-        self.inner.register(ts);
-        Ok(Box::new(LocalSnapshot { inner: self.inner.clone(), ts }))
+        Ok(Box::new(LocalSnapshot::at(self.inner.clone(), ts)))
     }
 
     fn current_ts(&self) -> kv::Result<Timestamp> {
@@ -280,9 +294,17 @@ impl Storage for LocalStorage {
 }
 
 /// A read-only view at one timestamp.
-struct LocalSnapshot {
+pub(crate) struct LocalSnapshot {
     inner: Arc<Inner>,
     ts: u64,
+}
+
+impl LocalSnapshot {
+    /// A view at `ts`, which holds back GC of the versions it reads until dropped.
+    pub(crate) fn at(inner: Arc<Inner>, ts: u64) -> Self {
+        inner.register(ts);
+        LocalSnapshot { inner, ts }
+    }
 }
 
 impl Drop for LocalSnapshot {
@@ -302,5 +324,14 @@ impl Snapshot for LocalSnapshot {
 
     fn scan(&self, range: &KeyRange, limit: usize, reverse: bool) -> kv::Result<Vec<KvPair>> {
         self.inner.scan(range, self.ts, limit, reverse)
+    }
+
+    fn scan_each(
+        &self,
+        range: &KeyRange,
+        limit: usize,
+        f: &mut dyn FnMut(&[u8], &[u8]),
+    ) -> kv::Result<usize> {
+        self.inner.scan_each(range, self.ts, limit, f)
     }
 }

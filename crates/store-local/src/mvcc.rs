@@ -5,7 +5,7 @@ use std::ops::Bound;
 use kv::{KeyRange, KvPair};
 
 use crate::{
-    engine::{Cf, EngineSnapshot},
+    engine::{Bytes, Cf, EngineSnapshot},
     keys::{encode_key, version_key},
     record::{WriteKind, WriteRecord},
 };
@@ -85,14 +85,73 @@ pub fn scan(
     limit: usize,
     reverse: bool,
 ) -> Result<Vec<KvPair>, kv::Error> {
-    let (start, end) = encoded_bounds(range);
     let mut out = Vec::new();
-    if reverse {
-        scan_reverse(snap, start, end, ts, limit, &mut out)?;
-    } else {
-        scan_forward(snap, start, end, ts, limit, &mut out)?;
-    }
+    let mut sink = |encoded: &[u8], value: &[u8]| -> Result<(), kv::Error> {
+        let (key, _) = crate::keys::decode_key(encoded).ok_or_else(|| corrupt("version key"))?;
+        out.push((key, value.to_vec()));
+        Ok(())
+    };
+    scan_into(snap, range, ts, limit, reverse, &mut sink)?;
     Ok(out)
+}
+
+/// Hands up to `limit` visible pairs of `range` at `ts`, ascending, to `f` as they are read —
+/// key and value borrowed, nothing copied; returns how many.
+pub fn scan_each(
+    snap: &dyn EngineSnapshot,
+    range: &KeyRange,
+    ts: u64,
+    limit: usize,
+    f: &mut dyn FnMut(&[u8], &[u8]),
+) -> Result<usize, kv::Error> {
+    let mut key = Vec::new();
+    let mut sink = |encoded: &[u8], value: &[u8]| -> Result<(), kv::Error> {
+        crate::keys::decode_key_into(encoded, &mut key).ok_or_else(|| corrupt("version key"))?;
+        f(&key, value);
+        Ok(())
+    };
+    scan_into(snap, range, ts, limit, false, &mut sink)
+}
+
+/// Where a scan puts each visible pair: its encoded key and its value.
+type Sink<'a> = dyn FnMut(&[u8], &[u8]) -> Result<(), kv::Error> + 'a;
+
+/// Up to `limit` visible pairs of `range` into `sink`; returns how many.
+fn scan_into(
+    snap: &dyn EngineSnapshot,
+    range: &KeyRange,
+    ts: u64,
+    limit: usize,
+    reverse: bool,
+    sink: &mut Sink<'_>,
+) -> Result<usize, kv::Error> {
+    let (start, end) = encoded_bounds(range);
+    let mut taken = Taken { sink, n: 0 };
+    if reverse {
+        scan_reverse(snap, start, end, ts, limit, &mut taken)?;
+    } else {
+        scan_forward(snap, start, end, ts, limit, &mut taken)?;
+    }
+    Ok(taken.n)
+}
+
+/// A sink and how many pairs it took.
+struct Taken<'s, 'a> {
+    sink: &'s mut Sink<'a>,
+    n: usize,
+}
+
+impl Taken<'_, '_> {
+    /// Passes on the version `record` of `encoded` when it is a put.
+    fn push(&mut self, encoded: &[u8], record: &[u8]) -> Result<(), kv::Error> {
+        if let Some(value) =
+            WriteRecord::put_value(record).ok_or_else(|| corrupt("write record"))?
+        {
+            (self.sink)(encoded, value)?;
+            self.n += 1;
+        }
+        Ok(())
+    }
 }
 
 /// Splits a version key into its encoded user key and commit timestamp.
@@ -120,7 +179,7 @@ fn scan_forward(
     end: Bound<Vec<u8>>,
     ts: u64,
     limit: usize,
-    out: &mut Vec<KvPair>,
+    out: &mut Taken<'_, '_>,
 ) -> Result<(), kv::Error> {
     let mut current: Vec<u8> = Vec::new();
     // Hot rows come in runs (one updated range of ids): after one key needed a jump, the next
@@ -133,7 +192,7 @@ fn scan_forward(
         let mut walked = 0usize;
         let mut seek: Option<Bound<Vec<u8>>> = None;
         for item in it {
-            if out.len() >= limit {
+            if out.n >= limit {
                 return Ok(());
             }
             let (k, v) = item.map_err(engine_err)?;
@@ -161,9 +220,8 @@ fn scan_forward(
                 }
                 continue;
             }
-            let rec = WriteRecord::decode(&v).ok_or_else(|| corrupt("write record"))?;
             decided = true;
-            push_visible(out, &current, rec)?;
+            out.push(&current, &v)?;
         }
         match seek {
             Some(next) => start = next,
@@ -181,14 +239,14 @@ fn scan_reverse(
     mut end: Bound<Vec<u8>>,
     ts: u64,
     limit: usize,
-    out: &mut Vec<KvPair>,
+    out: &mut Taken<'_, '_>,
 ) -> Result<(), kv::Error> {
     let mut current: Vec<u8> = Vec::new();
     loop {
         let it = snap.range(Cf::Write, crate::as_ref(&start), crate::as_ref(&end), true);
         let mut started = false;
         let mut walked = 0usize;
-        let mut pending: Option<WriteRecord> = None;
+        let mut pending: Option<Bytes> = None;
         let mut jumped = false;
         for item in it {
             let (k, v) = item.map_err(engine_err)?;
@@ -196,10 +254,10 @@ fn scan_reverse(
             if !started || current.as_slice() != enc {
                 if started {
                     if let Some(rec) = pending.take() {
-                        push_visible(out, &current, rec)?;
+                        out.push(&current, &rec)?;
                     }
                 }
-                if out.len() >= limit {
+                if out.n >= limit {
                     return Ok(());
                 }
                 current.clear();
@@ -213,36 +271,31 @@ fn scan_reverse(
                 // The rest of this key's versions lie below; the newest one `<= ts` is one
                 // seek away.
                 if let Some((_, rec)) = get_version_encoded(snap, &current, ts)? {
-                    push_visible(out, &current, rec)?;
+                    if let WriteKind::Put(value) = rec.kind {
+                        (out.sink)(&current, &value)?;
+                        out.n += 1;
+                    }
                 }
                 end = Bound::Excluded(current.clone());
                 jumped = true;
                 break;
             }
             if commit_ts <= ts {
-                pending = Some(WriteRecord::decode(&v).ok_or_else(|| corrupt("write record"))?);
+                pending = Some(v);
             }
         }
         if !jumped {
             if let Some(rec) = pending {
-                if out.len() < limit {
-                    push_visible(out, &current, rec)?;
+                if out.n < limit {
+                    out.push(&current, &rec)?;
                 }
             }
             return Ok(());
         }
-        if out.len() >= limit {
+        if out.n >= limit {
             return Ok(());
         }
     }
-}
-
-fn push_visible(out: &mut Vec<KvPair>, encoded: &[u8], rec: WriteRecord) -> Result<(), kv::Error> {
-    if let WriteKind::Put(v) = rec.kind {
-        let (key, _) = crate::keys::decode_key(encoded).ok_or_else(|| corrupt("version key"))?;
-        out.push((key, v));
-    }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -312,6 +365,12 @@ mod tests {
                     let fwd = scan(snap.as_ref(), range, ts, limit, false).expect("scan");
                     let expect: Vec<KvPair> = want.iter().take(limit).cloned().collect();
                     assert_eq!(fwd, expect, "forward ts={ts} limit={limit} {range:?}");
+                    let mut each = Vec::new();
+                    let n = scan_each(snap.as_ref(), range, ts, limit, &mut |k, v| {
+                        each.push((k.to_vec(), v.to_vec()))
+                    })
+                    .expect("scan_each");
+                    assert_eq!((n, each), (expect.len(), expect), "each ts={ts} limit={limit}");
                     let rev = scan(snap.as_ref(), range, ts, limit, true).expect("scan");
                     let expect: Vec<KvPair> = want.iter().rev().take(limit).cloned().collect();
                     assert_eq!(rev, expect, "reverse ts={ts} limit={limit} {range:?}");

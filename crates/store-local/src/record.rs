@@ -35,6 +35,16 @@ impl WriteRecord {
         out
     }
 
+    /// The value a record's bytes put (`Some(None)` for a delete), borrowed; `None` if the bytes
+    /// are not a record.
+    pub fn put_value(bytes: &[u8]) -> Option<Option<&[u8]>> {
+        match bytes.split_first()? {
+            (&PUT, rest) if rest.len() >= 8 => Some(Some(&rest[8..])),
+            (&DELETE, rest) if rest.len() == 8 => Some(None),
+            _ => None,
+        }
+    }
+
     /// Decodes a record; `None` if the bytes are not one.
     pub fn decode(bytes: &[u8]) -> Option<Self> {
         let (&tag, rest) = bytes.split_first()?;
@@ -59,9 +69,17 @@ mod tests {
             WriteRecord { start_ts: 9, kind: WriteKind::Put(Vec::new()) },
             WriteRecord { start_ts: u64::MAX, kind: WriteKind::Delete },
         ] {
-            assert_eq!(WriteRecord::decode(&r.encode()), Some(r));
+            let bytes = r.encode();
+            let value = match &r.kind {
+                WriteKind::Put(v) => Some(v.as_slice()),
+                WriteKind::Delete => None,
+            };
+            assert_eq!(WriteRecord::put_value(&bytes), Some(value));
+            assert_eq!(WriteRecord::decode(&bytes), Some(r));
         }
         assert_eq!(WriteRecord::decode(b"X12345678"), None);
         assert_eq!(WriteRecord::decode(b"P123"), None);
+        assert_eq!(WriteRecord::put_value(b"P123"), None);
+        assert_eq!(WriteRecord::put_value(b"D123456789"), None);
     }
 }

@@ -173,6 +173,10 @@ impl Transaction for LocalTxn {
         })
     }
 
+    fn read_snapshot(&self) -> kv::Result<Box<dyn kv::Snapshot>> {
+        Ok(Box::new(crate::LocalSnapshot::at(self.inner.clone(), self.read_ts)))
+    }
+
     fn lock_keys(&mut self, keys: &[Key]) -> kv::Result<Vec<Option<Value>>> {
         if self.opts.mode == TxnMode::Optimistic {
             return keys.iter().map(|k| self.get(k)).collect();

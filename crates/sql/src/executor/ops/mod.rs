@@ -14,6 +14,7 @@ mod hash_agg;
 mod join;
 mod limit;
 mod lock;
+mod parallel_scan;
 mod project;
 mod set_op;
 mod sort;

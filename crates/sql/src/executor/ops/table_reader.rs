@@ -10,7 +10,7 @@ use catalog::{IndexInfo, TableInfo};
 use errno::Result;
 use kv::KeyRange;
 
-use super::{Batch, Cx, Drain, Operator};
+use super::{parallel_scan::ParallelScan, Batch, Cx, Drain, Operator};
 use crate::{
     executor::{access, Access},
     table,
@@ -47,6 +47,10 @@ pub struct TableReader {
     needed: Option<Vec<bool>>,
     /// Decodes records into the needed columns (made at the first page).
     decoder: Option<table::RowDecoder>,
+    /// Workers reading the rest of the current range, once it proved long.
+    parallel: Option<ParallelScan>,
+    /// Whether going parallel was considered (once per reader).
+    tried_parallel: bool,
 }
 
 impl TableReader {
@@ -85,6 +89,8 @@ impl TableReader {
             reverse,
             needed: None,
             decoder: None,
+            parallel: None,
+            tried_parallel: false,
         }
     }
 
@@ -105,7 +111,31 @@ impl Operator for TableReader {
         if let Some(out) = &mut self.out {
             return Ok(out.next_batch());
         }
-        while let Some(range) = self.ranges.front_mut() {
+        loop {
+            if let Some(p) = &mut self.parallel {
+                if let Some(rows) = p.next_batch()? {
+                    return Ok(Some(rows));
+                }
+                self.parallel = None;
+                self.ranges.pop_front();
+            }
+            let Some(range) = self.ranges.front_mut() else { return Ok(None) };
+            // A scan still going after its first pages is long: the rest of its range is read
+            // by workers (not backwards, not index entries: records only).
+            if self.page == MAX_PAGE
+                && !self.tried_parallel
+                && !self.reverse
+                && matches!(self.entries, Entries::Records)
+            {
+                self.tried_parallel = true;
+                let t = &self.table;
+                let needed = self.needed.as_deref();
+                let decoder = self.decoder.get_or_insert_with(|| table::RowDecoder::new(t, needed));
+                self.parallel = go_parallel(cx, t, decoder, range)?;
+                if self.parallel.is_some() {
+                    continue;
+                }
+            }
             let mut st = cx.env.st.borrow_mut();
             let (pairs, rest) = st.scan_page(range, self.page, self.reverse)?;
             match rest {
@@ -134,6 +164,35 @@ impl Operator for TableReader {
                 return Ok(Some(rows));
             }
         }
-        Ok(None)
     }
+}
+
+/// Workers for the rest of `range`, when the statement reads what the store holds at its read
+/// timestamp (nothing of its own is staged or buffered), the session allows more than one
+/// (`tidb_distsql_scan_concurrency`, at most the machine's cores) and the range is long.
+fn go_parallel(
+    cx: &Cx<'_, '_, '_, '_>,
+    table: &Arc<TableInfo>,
+    decoder: &table::RowDecoder,
+    range: &KeyRange,
+) -> Result<Option<ParallelScan>> {
+    let threads = usize::try_from(cx.env.ctx.vars.int("tidb_distsql_scan_concurrency"))
+        .unwrap_or(1)
+        .min(cores());
+    if threads < 2 {
+        return Ok(None);
+    }
+    let Some(snapshot) = cx.env.st.borrow_mut().shared_snapshot()? else { return Ok(None) };
+    let handle = |reverse| -> Result<Option<i64>> {
+        let pair = snapshot.scan(range, 1, reverse)?;
+        Ok(pair.first().and_then(|(k, _)| tablecodec::decode_record_key(k)))
+    };
+    let (Some(lo), Some(hi)) = (handle(false)?, handle(true)?) else { return Ok(None) };
+    Ok(ParallelScan::start(snapshot, table.clone(), decoder.clone(), range, (lo, hi), threads))
+}
+
+/// The machine's cores (worked out once).
+fn cores() -> usize {
+    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, usize::from))
 }
