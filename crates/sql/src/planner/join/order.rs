@@ -26,8 +26,28 @@ impl<'a> Cards<'a> {
         joining: &[Joining],
         ests: &'a [SourceEst],
     ) -> Self {
-        let shares =
-            joining.iter().map(|j| (j.mask, share(sources, layout, ests, &j.expr))).collect();
+        let mut shares = Vec::with_capacity(joining.len());
+        // Column equalities between the same two sources, one column list per side.
+        let mut keys: Vec<(u64, Vec<usize>, Vec<usize>)> = Vec::new();
+        for j in joining {
+            match column_eq(&j.expr).filter(|_| j.mask.count_ones() == 2) {
+                Some((a, b)) => {
+                    let (a, b) = if layout.owner[a] < layout.owner[b] { (a, b) } else { (b, a) };
+                    match keys.iter_mut().find(|(m, ..)| *m == j.mask) {
+                        Some((_, xs, ys)) => {
+                            xs.push(a);
+                            ys.push(b);
+                        }
+                        None => keys.push((j.mask, vec![a], vec![b])),
+                    }
+                }
+                None => shares.push((j.mask, share(sources, layout, ests, &j.expr))),
+            }
+        }
+        // Equalities between two sources make one key.
+        for (mask, xs, ys) in keys {
+            shares.push((mask, key_share(sources, layout, ests, &xs, &ys)));
+        }
         Cards { ests, shares, memo: HashMap::new() }
     }
 
@@ -50,20 +70,69 @@ impl<'a> Cards<'a> {
     }
 }
 
-/// The share of pairs a joining conjunct keeps: 1/max(NDV) for an equality of two columns.
-fn share(sources: &[Source], layout: &Layout, ests: &[SourceEst], e: &crate::expr::Expr) -> f64 {
+/// The two columns of `a = b`, if that is what `e` is.
+fn column_eq(e: &crate::expr::Expr) -> Option<(usize, usize)> {
     use crate::expr::{BinaryOp, Expr};
-    let ndv = |c: usize| {
-        let s = layout.owner[c];
-        ests[s].ndv(&sources[s].table, c - layout.offsets[s])
-    };
     match e {
         Expr::Binary { op: BinaryOp::Eq, left, right } => match (&**left, &**right) {
-            (Expr::Column(a), Expr::Column(b)) => 1.0 / ndv(*a).max(ndv(*b)),
-            _ => 0.8,
+            (Expr::Column(a), Expr::Column(b)) => Some((*a, *b)),
+            _ => None,
         },
-        _ => 0.8,
+        _ => None,
     }
+}
+
+/// The share of pairs a joining conjunct other than a column equality keeps.
+fn share(sources: &[Source], layout: &Layout, ests: &[SourceEst], e: &crate::expr::Expr) -> f64 {
+    match column_eq(e) {
+        Some((a, b)) => key_share(sources, layout, ests, &[a], &[b]),
+        None => 0.8,
+    }
+}
+
+/// The share of pairs kept by `xs = ys` (columns of two sources, pairwise equal):
+/// 1/max(distinct keys of either side). A side whose columns include a unique key of its
+/// table has as many keys as rows. The distinct keys of several columns are not known (their
+/// product only bounds them): when the other side is keyed they are taken to be among its
+/// keys (a foreign key meeting a composite primary key, TPC-H's lineitem ⋈ partsupp).
+fn key_share(
+    sources: &[Source],
+    layout: &Layout,
+    ests: &[SourceEst],
+    xs: &[usize],
+    ys: &[usize],
+) -> f64 {
+    let (dx, kx) = key_ndv(sources, layout, ests, xs);
+    let (dy, ky) = key_ndv(sources, layout, ests, ys);
+    let composite = xs.len() > 1;
+    let dx = ky.filter(|_| composite).map_or(dx, |all| dx.min(all));
+    let dy = kx.filter(|_| composite).map_or(dy, |all| dy.min(all));
+    1.0 / dx.max(dy).max(1.0)
+}
+
+/// Distinct values of the columns `cols` (of one source, FROM-order positions) taken
+/// together after the source's filter — its rows when they include a unique key, else the
+/// product of each column's distinct values, at most its rows — and, when they include a
+/// unique key, the table's rows before the filter.
+fn key_ndv(
+    sources: &[Source],
+    layout: &Layout,
+    ests: &[SourceEst],
+    cols: &[usize],
+) -> (f64, Option<f64>) {
+    let Some(&first) = cols.first() else { return (1.0, None) };
+    let s = layout.owner[first];
+    let table = &sources[s].table;
+    let local: Vec<usize> = cols.iter().map(|c| c - layout.offsets[s]).collect();
+    let rows = ests[s].filtered.max(1.0);
+    let keyed = table.handle_column().is_some_and(|h| local.contains(&h))
+        || table.readable_indexes().any(|i| {
+            i.unique && !i.columns.is_empty() && i.columns.iter().all(|c| local.contains(c))
+        });
+    if keyed {
+        return (rows, Some(ests[s].rows.max(1.0)));
+    }
+    (local.iter().map(|&c| ests[s].ndv(table, c)).product::<f64>().min(rows), None)
 }
 
 /// The join order (FROM positions) of least estimated cost.
