@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Differential join testing against MariaDB: random tables (NULLs, indexes of several kinds)
 and random SELECTs over 2-4 of them — comma, inner, LEFT and RIGHT joins, ON and WHERE
-predicates with ORs, IN, IS NULL, EXISTS / NOT EXISTS and correlated COUNT subqueries — run on
+predicates with ORs, IN, IS NULL, [NOT] EXISTS / [NOT] IN and correlated COUNT subqueries — run on
 both servers; any difference in the (sorted) rows is printed. A start on issue 16's
 differential oracle; it found the comma/RIGHT JOIN precedence bug fixed in joins.slt.
 
@@ -72,6 +72,16 @@ def query():
     if random.random() < 0.15:
         u = random.choice(tables); o = random.choice(ts)
         where += (" AND " if where else " WHERE ") + f"{o}.x {random.choice(['<','>','=','<>'])} (SELECT COUNT(*) FROM {u} WHERE {u}.y = {o}.y)"
+    if random.random() < 0.2:
+        # Correlated [NOT] IN and EXISTS with a non-equality tie (semi/anti joins).
+        u = random.choice(tables); o = random.choice(ts)
+        tie = f"{u}.y {random.choice(['=', '<', '>=', '<>'])} {o}.{random.choice(['x', 'y', 'id'])}"
+        if random.random() < 0.5:
+            sub = f"SELECT {u}.{random.choice(['x', 'id', 's'])} FROM {u} WHERE {tie}"
+            cond = f"{o}.{random.choice(['x', 'y', 's'])} {random.choice(['', 'NOT '])}IN ({sub})"
+        else:
+            cond = f"{random.choice(['', 'NOT '])}EXISTS (SELECT * FROM {u} WHERE {tie} AND {pred([u])})"
+        where += (" AND " if where else " WHERE ") + cond
     sel = ", ".join(col(ts) for _ in range(random.randint(1, 3)))
     if random.random() < 0.2: sel = "COUNT(*)"
     return f"SELECT {sel} FROM {frm}{where}"

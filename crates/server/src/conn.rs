@@ -51,7 +51,23 @@ pub fn serve_connection(shared: Arc<Shared>, tcp: TcpStream, conn_id: u32) {
                     let _ = tcp.shutdown(std::net::Shutdown::Read);
                 }));
             }
-            let r = conn.command_loop(&mut session);
+            // A bug that panics while a statement runs ends this connection with an error
+            // packet (its transaction rolled back), never the server, and never leaves the
+            // client waiting.
+            let run = std::panic::AssertUnwindSafe(|| conn.command_loop(&mut session));
+            let r = std::panic::catch_unwind(run).unwrap_or_else(|panic| {
+                let what = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_default();
+                tracing::error!(conn_id, panic = %what, "statement failed unexpectedly");
+                let e = Error::msg(
+                    errno::ER_INTERNAL,
+                    "Internal error: the statement failed unexpectedly; the connection is closed",
+                );
+                conn.send_error(&e)
+            });
             session.close();
             r
         }

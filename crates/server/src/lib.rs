@@ -172,6 +172,18 @@ impl Server {
 
     /// Runs one accepted connection on a thread of its own.
     fn spawn_connection(&self, tcp: tokio::net::TcpStream) {
+        /// Removes a connection from the server's books when dropped.
+        struct Registered {
+            shared: Arc<Shared>,
+            id: u32,
+        }
+        impl Drop for Registered {
+            fn drop(&mut self) {
+                self.shared.sockets().remove(&self.id);
+                self.shared.connected.fetch_sub(1, Ordering::Relaxed);
+            }
+        }
+
         let id = self.next_conn_id.fetch_add(1, Ordering::Relaxed);
         let tcp = match tcp.into_std().and_then(|t| t.set_nonblocking(false).map(|()| t)) {
             Ok(t) => t,
@@ -188,9 +200,10 @@ impl Server {
             .spawn({
                 let shared = shared.clone();
                 move || {
-                    conn::serve_connection(shared.clone(), tcp, id);
-                    shared.sockets().remove(&id);
-                    shared.connected.fetch_sub(1, Ordering::Relaxed);
+                    // Unregistered however the connection ends (a panic included), so the
+                    // socket's registered clone does not keep the client waiting.
+                    let _registered = Registered { shared: shared.clone(), id };
+                    conn::serve_connection(shared, tcp, id);
                 }
             });
         if let Err(e) = spawned {

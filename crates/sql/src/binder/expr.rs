@@ -622,8 +622,12 @@ fn outer_value(outer: &OuterRow<'_>, table: Option<&str>, name: &str) -> Option<
             if let Some(refs) = outer.refs {
                 refs.borrow_mut().columns.push(*i);
             }
+            let ty = outer.scope.columns[*i].ty;
+            if let Some(at) = outer.columns_at {
+                return Some((Expr::Column(at + i), ty));
+            }
             let v = outer.row.get(*i).cloned().unwrap_or(Value::Null);
-            Some((Expr::Literal(v), outer.scope.columns[*i].ty))
+            Some((Expr::Literal(v), ty))
         }
         _ => {
             let found = outer.parent.and_then(|p| outer_value(p, table, name));

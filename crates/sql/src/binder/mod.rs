@@ -34,6 +34,9 @@ pub struct OuterRow<'a> {
     /// Where to record which of this row's columns were named (and whether a name went past
     /// it to `parent`), when the subquery runner wants to know what a subquery depends on.
     pub refs: Option<&'a std::cell::RefCell<OuterRefs>>,
+    /// Bind this row's columns as columns of one combined row, from this position on, instead
+    /// of as their values (a subquery flattened into its enclosing query's join).
+    pub columns_at: Option<usize>,
 }
 
 /// The outer columns a subquery named, found while binding it.

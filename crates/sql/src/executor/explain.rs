@@ -239,6 +239,8 @@ fn join_plan(env: &QueryEnv<'_, '_, '_>, join: &JoinPlan) -> Result<(Node, Vec<S
                     StepKind::Inner => "inner join",
                     StepKind::Left => "left outer join",
                     StepKind::Right => "right outer join",
+                    StepKind::Semi => "semi join",
+                    StepKind::Anti => "anti semi join",
                 };
                 let others: Vec<String> = step
                     .cond

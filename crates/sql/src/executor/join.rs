@@ -278,7 +278,9 @@ impl JoinStep {
         if found.is_none() && self.rows.is_none() {
             // The key cannot be looked up (another type): compare with every row.
             let mut rows = Vec::new();
-            for r in table::scan_rows(&mut env.st.borrow_mut(), &src.table)? {
+            // (Read first: the filter may run a subquery, which reads the transaction too.)
+            let all = table::scan_rows(&mut env.st.borrow_mut(), &src.table)?;
+            for r in all {
                 if passes(lp.filter.as_ref(), &r.values, eval)? {
                     self.held.add_row(&r.values)?;
                     rows.push(r.values);
@@ -343,14 +345,23 @@ impl JoinStep {
             Read::Once { hash: None, .. } => every = true,
         }
         let all: &[Vec<Value>] = if every { self.rows.as_deref().unwrap_or_default() } else { &[] };
+        let kind = self.step.kind;
         let mut any = false;
         for r in all.iter().chain(picked) {
             if let Some(row) = self.pair(l, r, eval)? {
-                out.push(row);
                 any = true;
+                if kind.filters_only() {
+                    break;
+                }
+                out.push(row);
             }
         }
-        if !any && self.step.kind == StepKind::Left {
+        let keep = match kind {
+            StepKind::Semi => any,
+            StepKind::Anti => !any,
+            _ => false,
+        };
+        if keep || (!any && kind == StepKind::Left) {
             let mut row = l.to_vec();
             row.extend(std::iter::repeat_n(Value::Null, self.width_right));
             out.push(row);

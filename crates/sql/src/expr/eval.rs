@@ -63,7 +63,7 @@ fn subquery(
     let runner = ctx
         .subqueries
         .ok_or_else(|| Error::fmt(errno::ER_NOT_SUPPORTED_YET, &[&"a subquery here"]))?;
-    let outer = OuterRow { scope, row, parent: ctx.outer, refs: None };
+    let outer = OuterRow { scope, row, parent: ctx.outer, refs: None, columns_at: None };
     let rows = runner.run(query, &outer, matches!(kind, SubqueryKind::Exists { .. }))?;
     if rows.first().is_some_and(|r| r.len() != 1) && !matches!(kind, SubqueryKind::Exists { .. }) {
         return Err(Error::fmt(errno::ER_OPERAND_COLUMNS, &[&1]));

@@ -14,6 +14,7 @@ mod join;
 mod plan;
 mod query;
 mod select;
+mod semi;
 
 pub use fast::{try_point_get, HandleSource, PointGetPlan};
 pub use join::{HashKeys, JoinPlan, Lookup, LookupPlan, Read, Step, StepKind};

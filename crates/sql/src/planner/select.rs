@@ -306,12 +306,26 @@ fn source_plan(
     pred: Option<&Expr>,
     outer: Option<&OuterRow<'_>>,
 ) -> Result<(Plan, Option<Expr>)> {
-    if sources.len() > 1 {
-        let inputs = bind_joins(env, &sources, joins, outer)?;
-        let columns = sources
+    // Correlated EXISTS / NOT EXISTS / IN conjuncts become semi and anti joins (not under a
+    // RIGHT JOIN, whose sources are joined group by group, nor with FOR UPDATE).
+    let right_join = joins.iter().any(|j| matches!(j, JoinSpec::Right(_)));
+    let (flat, rest) = if right_join || !q.locks.is_empty() {
+        (Vec::new(), pred.cloned())
+    } else {
+        super::semi::flatten(env, &sources, pred, outer)?
+    };
+    let pred = rest.as_ref();
+    if sources.len() + flat.len() > 1 {
+        let mut inputs = bind_joins(env, &sources, joins, outer)?;
+        let mut columns: Vec<_> = sources
             .iter()
             .map(|s| if s.computed.is_none() { used_columns(&s.table, q) } else { None })
             .collect();
+        for f in flat {
+            sources.push(f.source);
+            inputs.push(f.input);
+            columns.push(f.columns);
+        }
         let (join, residual) = plan_join(env, sources, inputs, pred, columns)?;
         return Ok((Plan::Join { join: Box::new(join) }, residual));
     }

@@ -156,7 +156,7 @@ fn in_subquery_share(
     if !scope.columns.is_empty() {
         return None;
     }
-    let outer = OuterRow { scope, row: &[], parent: None, refs: None };
+    let outer = OuterRow { scope, row: &[], parent: None, refs: None, columns_at: None };
     let found = env.run(query, &outer, false).ok()?.len() as f64;
     // Without statistics the column is taken as distinct.
     let ndv = stats.and_then(|st| column_stats(st, t, c)).map_or(rows, |cs| cs.ndv as f64);

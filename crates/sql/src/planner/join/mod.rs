@@ -46,6 +46,19 @@ pub enum StepKind {
     Left,
     /// RIGHT JOIN: rows of this source with no partner are kept, NULL-padded on the left.
     Right,
+    /// `EXISTS`/`IN (SELECT …)` flattened (`planner::semi`): each row so far is kept once if
+    /// some row of this source pairs with it (this source's columns NULL).
+    Semi,
+    /// `NOT EXISTS` flattened: each row so far is kept (this source's columns NULL) if no row
+    /// of this source pairs with it.
+    Anti,
+}
+
+impl StepKind {
+    /// Semi or anti: the source only decides which rows so far are kept.
+    pub fn filters_only(self) -> bool {
+        matches!(self, StepKind::Semi | StepKind::Anti)
+    }
 }
 
 /// One FROM source's join, bound: its kind and ON condition (over the FROM-order row of the
@@ -165,12 +178,17 @@ pub fn plan_join(
         w.mark_uncorrelated(&uncorrelated);
     }
     let where_ = where_.as_ref();
-    let outer_joins = inputs.iter().any(|i| i.kind != StepKind::Inner);
+    let outer_joins = inputs.iter().any(|i| matches!(i.kind, StepKind::Left | StepKind::Right));
     let whole = inputs.iter().any(|i| i.kind == StepKind::Right);
     let mut all: Vec<Conjunct> = Vec::new();
     for (i, input) in inputs.iter().enumerate() {
         if let Some(on) = &input.on {
-            let origin = if outer_joins { Origin::On(i) } else { Origin::Where };
+            // A semi or anti join's condition is checked at its own step, whole.
+            let origin = if outer_joins || input.kind.filters_only() {
+                Origin::On(i)
+            } else {
+                Origin::Where
+            };
             all.extend(conjuncts::split(on, &layout, origin));
         }
     }
@@ -183,10 +201,13 @@ pub fn plan_join(
     let groups: Vec<bool> = inputs.iter().map(|i| i.starts_group).collect();
     let placed = conjuncts::place(all, &kinds, outer_joins, whole);
     let ests = estimate::sources(env, &sources, &layout, &placed.local)?;
+    // Semi and anti joins come last (after every source their conditions may name), in FROM
+    // order; the others are ordered by cost unless an outer join fixes FROM's order.
+    let tail: Vec<usize> = (0..sources.len()).filter(|&s| kinds[s].filters_only()).collect();
     let order = if outer_joins {
         (0..sources.len()).collect()
     } else {
-        order::best(&sources, &layout, &placed.joining, &ests)
+        order::best(&sources, &layout, &placed.joining, &ests, &tail)
     };
     let (mut steps, residual) = physical::steps(&sources, &layout, &order, &kinds, placed, ests)?;
     for s in &mut steps {

@@ -135,14 +135,30 @@ fn key_ndv(
     (local.iter().map(|&c| ests[s].ndv(table, c)).product::<f64>().min(rows), None)
 }
 
-/// The join order (FROM positions) of least estimated cost.
+/// The join order (FROM positions) of least estimated cost, the `tail` sources (semi and
+/// anti joins) last in the order given.
 pub(super) fn best(
     sources: &[Source],
     layout: &Layout,
     joining: &[Joining],
     ests: &[SourceEst],
+    tail: &[usize],
+) -> Vec<usize> {
+    let mut order = ordered(sources, layout, joining, ests, tail);
+    order.extend_from_slice(tail);
+    order
+}
+
+/// The order of least estimated cost of the sources not in `tail`.
+fn ordered(
+    sources: &[Source],
+    layout: &Layout,
+    joining: &[Joining],
+    ests: &[SourceEst],
+    tail: &[usize],
 ) -> Vec<usize> {
     let n = sources.len();
+    let last = tail.iter().fold(0u64, |m, &s| m | 1 << s);
     let mut cards = Cards::new(sources, layout, joining, ests);
     let step = |cards: &mut Cards<'_>, joined: u64, s: usize| {
         let cur = cards.rows(joined);
@@ -150,16 +166,16 @@ pub(super) fn best(
         physical::method(sources, layout, joining, ests, joined, s, cur, out).1
     };
     if n > DP_MAX {
-        return greedy(n, ests, &mut cards, step);
+        return greedy(n, last, ests, &mut cards, step);
     }
     // best[mask] = (cost, last source, previous mask)
-    let full = (1u64 << n) - 1;
+    let full = ((1u64 << n) - 1) & !last;
     let mut best: Vec<Option<(f64, usize)>> = vec![None; 1 << n];
-    for s in 0..n {
+    for s in (0..n).filter(|s| last & 1 << s == 0) {
         best[1 << s] = Some((ests[s].read, s));
     }
     for mask in 1..=full {
-        if mask.count_ones() < 2 {
+        if mask.count_ones() < 2 || mask & last != 0 {
             continue;
         }
         let mut choice: Option<(f64, usize)> = None;
@@ -182,8 +198,8 @@ pub(super) fn best(
         mask &= !(1 << s);
     }
     order.reverse();
-    if order.len() != n {
-        return (0..n).collect();
+    if order.len() != n - tail.len() {
+        return (0..n).filter(|s| last & 1 << s == 0).collect();
     }
     order
 }
@@ -192,12 +208,17 @@ pub(super) fn best(
 /// whose step costs least.
 fn greedy(
     n: usize,
+    last: u64,
     ests: &[SourceEst],
     cards: &mut Cards<'_>,
     step: impl Fn(&mut Cards<'_>, u64, usize) -> f64,
 ) -> Vec<usize> {
-    let mut rest: Vec<usize> = (0..n).collect();
-    let first = (0..n).min_by(|&a, &b| ests[a].filtered.total_cmp(&ests[b].filtered)).unwrap_or(0);
+    let mut rest: Vec<usize> = (0..n).filter(|s| last & 1 << s == 0).collect();
+    let first = rest
+        .iter()
+        .copied()
+        .min_by(|&a, &b| ests[a].filtered.total_cmp(&ests[b].filtered))
+        .unwrap_or(0);
     rest.retain(|&s| s != first);
     let mut order = vec![first];
     let mut joined = 1u64 << first;

@@ -240,6 +240,9 @@ pub(super) fn steps(
             StepKind::Inner => out,
             StepKind::Left => out.max(est),
             StepKind::Right => out.max(source_est),
+            // Each row so far kept at most once (TiDB's estimate: the rows with a partner).
+            StepKind::Semi => out.min(est),
+            StepKind::Anti => (est - out.min(est)).max(est * 0.1),
         };
         if p == 0 {
             est = source_est;
