@@ -138,9 +138,17 @@ impl Transaction for LocalTxn {
     }
 
     fn batch_get(&mut self, keys: &[Key]) -> kv::Result<Vec<KvPair>> {
+        // Own writes first; the rest read together.
+        let unbuffered: Vec<&[u8]> =
+            keys.iter().filter(|k| !self.buffer.contains_key(*k)).map(Vec::as_slice).collect();
+        let mut read = self.inner.read_many(&unbuffered, self.read_ts)?.into_iter();
         let mut out = Vec::with_capacity(keys.len());
         for k in keys {
-            if let Some(v) = self.get(k)? {
+            let v = match self.buffer.get(k) {
+                Some(v) => v.clone(),
+                None => read.next().flatten(),
+            };
+            if let Some(v) = v {
                 out.push((k.clone(), v));
             }
         }
