@@ -369,6 +369,61 @@ pub(crate) fn rows_by_index_prefix(
     fetch(st, t, &access).map(Some)
 }
 
+/// [`rows_by_index_prefix`] for several keys at once: each key's entries found by its own
+/// scan, then the rows of all of them read in one batch (neighbouring handles read together,
+/// see `kv::Transaction::batch_get`), decoded by `decoder`. Per key, `None` when its values
+/// cannot be looked up.
+pub(crate) fn rows_by_index_prefixes(
+    st: &mut StmtTxn<'_>,
+    t: &TableInfo,
+    index: &IndexInfo,
+    keys: &[Vec<Value>],
+    decoder: &table::RowDecoder,
+) -> Result<Vec<Option<Vec<Row>>>> {
+    let mut handles: Vec<Option<Vec<i64>>> = Vec::with_capacity(keys.len());
+    'keys: for values in keys {
+        let mut key = Vec::with_capacity(values.len());
+        for (&c, v) in index.columns.iter().zip(values) {
+            match super::ranges::point(&t.columns[c], v) {
+                None => {
+                    handles.push(None);
+                    continue 'keys;
+                }
+                Some(None) => {
+                    handles.push(Some(Vec::new()));
+                    continue 'keys;
+                }
+                Some(Some(k)) => key.push(k),
+            }
+        }
+        let prefix = tablecodec::index_key(t.id, index.id, &key, None);
+        let entries = st.scan(&KeyRange::prefix(&prefix))?;
+        let found = entries
+            .iter()
+            .map(|(k, v)| entry_handle(k, v).ok_or_else(|| corrupt(t)))
+            .collect::<Result<Vec<_>>>()?;
+        handles.push(Some(found));
+    }
+    let all: Vec<i64> = handles.iter().flatten().flatten().copied().collect();
+    let record_keys: Vec<Vec<u8>> = all.iter().map(|&h| table::row_key(t, h)).collect();
+    let mut raw = st.batch_get(&record_keys)?.into_iter();
+    let mut out = Vec::with_capacity(keys.len());
+    for found in handles {
+        let Some(found) = found else {
+            out.push(None);
+            continue;
+        };
+        let mut rows = Vec::with_capacity(found.len());
+        for h in found {
+            if let Some(bytes) = raw.next().flatten() {
+                rows.push(decoder.decode(t, h, &bytes)?);
+            }
+        }
+        out.push(Some(rows));
+    }
+    Ok(out)
+}
+
 /// Reads rows along an access path.
 pub fn fetch(st: &mut StmtTxn<'_>, t: &TableInfo, access: &Access) -> Result<Vec<Row>> {
     match access {

@@ -147,7 +147,14 @@ pub struct JoinStep {
     needed: Option<Vec<bool>>,
     /// A computed source's operators (its plan built), read when the step prepares.
     computed: Option<Box<dyn Operator>>,
+    /// Rows still waiting in this step's queue that the last prefetch looked ahead for.
+    covered: usize,
+    /// Decodes looked-up records into the needed columns (made at the first prefetch).
+    decoder: Option<table::RowDecoder>,
 }
+
+/// Waiting rows whose keys one prefetch looks up together.
+const PREFETCH: usize = 1024;
 
 impl JoinStep {
     /// Decodes only `needed` columns (by position) of the source's rows read whole.
@@ -189,7 +196,77 @@ impl JoinStep {
             held: Charge::new(&env.mem),
             needed: None,
             computed: None,
+            covered: 0,
+            decoder: None,
         }
+    }
+
+    /// Whether the next row waiting for this step should have its key looked up together with
+    /// the rows after it ([`JoinStep::prefetch`]).
+    pub fn wants_prefetch(&self) -> bool {
+        self.covered == 0 && matches!(self.step.read, Read::Lookup(_))
+    }
+
+    /// Looks up in one batch the keys of the next rows waiting for this step (`queue`) that
+    /// are not cached yet — TiDB's index lookup join takes its outer rows in batches too — so
+    /// the records of neighbouring keys are read by one scan instead of a seek each.
+    pub fn prefetch<'r>(
+        &mut self,
+        env: &QueryEnv<'_, '_, '_>,
+        eval: &EvalCtx<'_>,
+        src: &Source,
+        queue: impl Iterator<Item = &'r Vec<Value>>,
+    ) -> Result<()> {
+        let Read::Lookup(lp) = &self.step.read else { return Ok(()) };
+        let mut keys: Vec<Vec<u8>> = Vec::new();
+        let mut values: Vec<Vec<Value>> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        self.covered = 0;
+        for l in queue.take(PREFETCH) {
+            self.covered += 1;
+            let vals = lp.left.iter().map(|k| k.eval(l, eval)).collect::<Result<Vec<_>>>()?;
+            if vals.iter().any(Value::is_null) {
+                continue;
+            }
+            let mut key = Vec::new();
+            for v in &vals {
+                tablecodec::datum::encode(&mut key, v);
+            }
+            if !self.cache.contains_key(&key) && seen.insert(key.clone()) {
+                keys.push(key);
+                values.push(vals);
+            }
+        }
+        if keys.len() < 2 {
+            return Ok(());
+        }
+        let t = &src.table;
+        let decoder =
+            self.decoder.get_or_insert_with(|| table::RowDecoder::new(t, self.needed.as_deref()));
+        let found = match &lp.via {
+            Lookup::Index(idx) => {
+                let st = &mut env.st.borrow_mut();
+                access::rows_by_index_prefixes(st, t, idx, &values, decoder)?
+            }
+            Lookup::Handle => {
+                let st = &mut env.st.borrow_mut();
+                rows_by_handles(st, t, lp, &values, decoder)?
+            }
+        };
+        for (key, rows) in keys.into_iter().zip(found) {
+            // A key that cannot be looked up is left to the per-row path.
+            let Some(rows) = rows else { continue };
+            let mut kept = Vec::new();
+            for r in rows {
+                if passes(lp.filter.as_ref(), &r.values, eval)? {
+                    self.held.add_row(&r.values)?;
+                    kept.push(r.values);
+                }
+            }
+            self.held.add(key.len() + 48)?;
+            self.cache.insert(key, Some(kept));
+        }
+        Ok(())
     }
 
     /// Reads the source's rows (unless it is looked up), filters them and hashes them by key.
@@ -312,6 +389,7 @@ impl JoinStep {
         out: &mut Vec<Vec<Value>>,
     ) -> Result<()> {
         self.prepare(env, eval, src)?;
+        self.covered = self.covered.saturating_sub(1);
         // The rows of this source that may pair with `l`: all of them, or picked ones.
         let mut picked: Vec<&Vec<Value>> = Vec::new();
         let mut every = false;
@@ -440,6 +518,43 @@ fn lookup_rows(
         },
     };
     Ok(Some(rows.into_iter().map(|r| r.values).collect()))
+}
+
+/// The rows of several handle keys (`values`: one handle value each), read in one batch; per
+/// key `None` when its value cannot be a handle.
+fn rows_by_handles(
+    st: &mut crate::stmt_txn::StmtTxn<'_>,
+    t: &catalog::TableInfo,
+    lp: &LookupPlan,
+    values: &[Vec<Value>],
+    decoder: &table::RowDecoder,
+) -> Result<Vec<Option<Vec<Row>>>> {
+    let Some(&c) = lp.columns.first() else { return Ok(values.iter().map(|_| None).collect()) };
+    let handles: Vec<Option<Option<i64>>> = values
+        .iter()
+        .map(|v| match v.first().and_then(|v| point(&t.columns[c], v)) {
+            None => None,
+            Some(None) => Some(None),
+            Some(Some(Value::Int(h))) => Some(Some(h)),
+            Some(Some(Value::UInt(u))) => Some(Some(u as i64)),
+            Some(Some(_)) => None,
+        })
+        .collect();
+    let keys: Vec<Vec<u8>> =
+        handles.iter().flatten().flatten().map(|&h| table::row_key(t, h)).collect();
+    let mut raw = st.batch_get(&keys)?.into_iter();
+    let mut out = Vec::with_capacity(values.len());
+    for h in handles {
+        out.push(match h {
+            None => None,
+            Some(None) => Some(Vec::new()),
+            Some(Some(h)) => match raw.next().flatten() {
+                Some(bytes) => Some(vec![decoder.decode(t, h, &bytes)?]),
+                None => Some(Vec::new()),
+            },
+        });
+    }
+    Ok(out)
 }
 
 /// Joins all steps at once, holding each intermediate result (for FROM clauses with a RIGHT

@@ -125,26 +125,36 @@ impl Operator for Join {
                 let mut out: Batch = Vec::new();
                 let emit = |values: Vec<types::Value>| in_from_order(to_from, values);
                 loop {
-                    // Depth first: the deepest step with waiting rows goes on.
+                    // Depth first: the deepest step with waiting rows goes on, through its
+                    // queue until it has passed a batch on (so a lookup step sees its rows'
+                    // keys a batch at a time, and one row's many partners still stream).
                     match (0..steps.len()).rev().find(|&i| !pending[i].is_empty()) {
                         Some(i) => {
-                            let Some(l) = pending[i].pop_front() else { continue };
-                            held.sub(row_bytes(&l));
-                            cx.env.check_interrupt()?;
+                            let last = i + 1 == steps.len();
                             let step = &mut steps[i];
-                            let mut joined = Vec::new();
                             let src = &sources[step.step.at];
-                            step.join_row(cx.env, cx.eval, src, &l, &mut joined)?;
-                            if i + 1 == steps.len() {
-                                out.extend(joined.into_iter().map(emit));
-                                if out.len() >= super::BATCH {
-                                    return Ok(Some(out));
+                            let mut passed = 0;
+                            while passed < super::BATCH {
+                                if step.wants_prefetch() {
+                                    step.prefetch(cx.env, cx.eval, src, pending[i].iter())?;
                                 }
-                            } else {
-                                for r in &joined {
-                                    held.add_row(r)?;
+                                let Some(l) = pending[i].pop_front() else { break };
+                                held.sub(row_bytes(&l));
+                                cx.env.check_interrupt()?;
+                                let mut joined = Vec::new();
+                                step.join_row(cx.env, cx.eval, src, &l, &mut joined)?;
+                                passed += joined.len();
+                                if last {
+                                    out.extend(joined.into_iter().map(emit));
+                                } else {
+                                    for r in &joined {
+                                        held.add_row(r)?;
+                                    }
+                                    pending[i + 1].extend(joined);
                                 }
-                                pending[i + 1].extend(joined);
+                            }
+                            if last && out.len() >= super::BATCH {
+                                return Ok(Some(out));
                             }
                         }
                         None if *done => return Ok((!out.is_empty()).then_some(out)),
