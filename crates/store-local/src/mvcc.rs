@@ -144,12 +144,16 @@ struct Taken<'s, 'a> {
 impl Taken<'_, '_> {
     /// Passes on the version `record` of `encoded` when it is a put.
     fn push(&mut self, encoded: &[u8], record: &[u8]) -> Result<(), kv::Error> {
-        if let Some(value) =
-            WriteRecord::put_value(record).ok_or_else(|| corrupt("write record"))?
-        {
-            (self.sink)(encoded, value)?;
-            self.n += 1;
+        match WriteRecord::put_value(record).ok_or_else(|| corrupt("write record"))? {
+            Some(value) => self.put(encoded, value),
+            None => Ok(()),
         }
+    }
+
+    /// Passes on `value` as the visible value of `encoded`.
+    fn put(&mut self, encoded: &[u8], value: &[u8]) -> Result<(), kv::Error> {
+        (self.sink)(encoded, value)?;
+        self.n += 1;
         Ok(())
     }
 }
@@ -272,8 +276,7 @@ fn scan_reverse(
                 // seek away.
                 if let Some((_, rec)) = get_version_encoded(snap, &current, ts)? {
                     if let WriteKind::Put(value) = rec.kind {
-                        (out.sink)(&current, &value)?;
-                        out.n += 1;
+                        out.put(&current, &value)?;
                     }
                 }
                 end = Bound::Excluded(current.clone());

@@ -350,15 +350,11 @@ pub(crate) fn rows_by_index_prefix(
     index: &IndexInfo,
     values: &[Value],
 ) -> Result<Option<Vec<Row>>> {
-    let mut key = Vec::with_capacity(values.len());
-    for (&c, v) in index.columns.iter().zip(values) {
-        match super::ranges::point(&t.columns[c], v) {
-            None => return Ok(None),
-            Some(None) => return Ok(Some(Vec::new())),
-            Some(Some(k)) => key.push(k),
-        }
-    }
-    let prefix = tablecodec::index_key(t.id, index.id, &key, None);
+    let prefix = match index_prefix_of(t, index, values) {
+        None => return Ok(None),
+        Some(None) => return Ok(Some(Vec::new())),
+        Some(Some(prefix)) => prefix,
+    };
     let access = Access::IndexRanges {
         index: index.clone(),
         ranges: vec![KeyRange::prefix(&prefix)],
@@ -367,6 +363,19 @@ pub(crate) fn rows_by_index_prefix(
         est: None,
     };
     fetch(st, t, &access).map(Some)
+}
+
+/// The index key prefix of `values` (the index's leading columns): `None` when a value cannot
+/// be compared by key, `Some(None)` when one matches nothing (NULL, out of range).
+fn index_prefix_of(t: &TableInfo, index: &IndexInfo, values: &[Value]) -> Option<Option<Vec<u8>>> {
+    let mut key = Vec::with_capacity(values.len());
+    for (&c, v) in index.columns.iter().zip(values) {
+        match super::ranges::point(&t.columns[c], v)? {
+            None => return Some(None),
+            Some(k) => key.push(k),
+        }
+    }
+    Some(Some(tablecodec::index_key(t.id, index.id, &key, None)))
 }
 
 /// [`rows_by_index_prefix`] for several keys at once: each key's entries found by its own
@@ -381,22 +390,18 @@ pub(crate) fn rows_by_index_prefixes(
     decoder: &table::RowDecoder,
 ) -> Result<Vec<Option<Vec<Row>>>> {
     let mut handles: Vec<Option<Vec<i64>>> = Vec::with_capacity(keys.len());
-    'keys: for values in keys {
-        let mut key = Vec::with_capacity(values.len());
-        for (&c, v) in index.columns.iter().zip(values) {
-            match super::ranges::point(&t.columns[c], v) {
-                None => {
-                    handles.push(None);
-                    continue 'keys;
-                }
-                Some(None) => {
-                    handles.push(Some(Vec::new()));
-                    continue 'keys;
-                }
-                Some(Some(k)) => key.push(k),
+    for values in keys {
+        let prefix = match index_prefix_of(t, index, values) {
+            None => {
+                handles.push(None);
+                continue;
             }
-        }
-        let prefix = tablecodec::index_key(t.id, index.id, &key, None);
+            Some(None) => {
+                handles.push(Some(Vec::new()));
+                continue;
+            }
+            Some(Some(prefix)) => prefix,
+        };
         let entries = st.scan(&KeyRange::prefix(&prefix))?;
         let found = entries
             .iter()

@@ -228,10 +228,7 @@ impl JoinStep {
             if vals.iter().any(Value::is_null) {
                 continue;
             }
-            let mut key = Vec::new();
-            for v in &vals {
-                tablecodec::datum::encode(&mut key, v);
-            }
+            let key = lookup_key(&vals);
             if !self.cache.contains_key(&key) && seen.insert(key.clone()) {
                 keys.push(key);
                 values.push(vals);
@@ -240,32 +237,53 @@ impl JoinStep {
         if keys.len() < 2 {
             return Ok(());
         }
+        let found = self.fetch(env, src, &values)?;
+        for (key, rows) in keys.into_iter().zip(found) {
+            // A key that cannot be looked up is left to the per-row path.
+            if let Some(rows) = rows {
+                self.keep(eval, key, Some(rows))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The rows of the source whose lookup columns equal each of `values` (one batch read);
+    /// per key `None` when its values cannot be compared by key.
+    fn fetch(
+        &mut self,
+        env: &QueryEnv<'_, '_, '_>,
+        src: &Source,
+        values: &[Vec<Value>],
+    ) -> Result<Vec<Option<Vec<Row>>>> {
+        let Read::Lookup(lp) = &self.step.read else { return Ok(Vec::new()) };
         let t = &src.table;
         let decoder =
             self.decoder.get_or_insert_with(|| table::RowDecoder::new(t, self.needed.as_deref()));
-        let found = match &lp.via {
-            Lookup::Index(idx) => {
-                let st = &mut env.st.borrow_mut();
-                access::rows_by_index_prefixes(st, t, idx, &values, decoder)?
-            }
-            Lookup::Handle => {
-                let st = &mut env.st.borrow_mut();
-                rows_by_handles(st, t, lp, &values, decoder)?
-            }
-        };
-        for (key, rows) in keys.into_iter().zip(found) {
-            // A key that cannot be looked up is left to the per-row path.
-            let Some(rows) = rows else { continue };
-            let mut kept = Vec::new();
-            for r in rows {
-                if passes(lp.filter.as_ref(), &r.values, eval)? {
-                    self.held.add_row(&r.values)?;
-                    kept.push(r.values);
-                }
-            }
-            self.held.add(key.len() + 48)?;
-            self.cache.insert(key, Some(kept));
+        let st = &mut env.st.borrow_mut();
+        match &lp.via {
+            Lookup::Index(idx) => access::rows_by_index_prefixes(st, t, idx, values, decoder),
+            Lookup::Handle => rows_by_handles(st, t, lp, values, decoder),
         }
+    }
+
+    /// Caches under `key` the `found` rows that pass the lookup's filter (charged).
+    fn keep(&mut self, eval: &EvalCtx<'_>, key: Vec<u8>, found: Option<Vec<Row>>) -> Result<()> {
+        let Read::Lookup(lp) = &self.step.read else { return Ok(()) };
+        let found = match found {
+            Some(rows) => {
+                let mut kept = Vec::new();
+                for r in rows {
+                    if passes(lp.filter.as_ref(), &r.values, eval)? {
+                        self.held.add_row(&r.values)?;
+                        kept.push(r.values);
+                    }
+                }
+                Some(kept)
+            }
+            None => None,
+        };
+        self.held.add(key.len() + 48)?;
+        self.cache.insert(key, found);
         Ok(())
     }
 
@@ -331,42 +349,26 @@ impl JoinStep {
         values: &[Value],
     ) -> Result<Vec<u8>> {
         let Read::Lookup(lp) = &self.step.read else { return Ok(Vec::new()) };
-        let mut key = Vec::new();
-        for v in values {
-            tablecodec::datum::encode(&mut key, v);
-        }
+        let filter = lp.filter.clone();
+        let key = lookup_key(values);
         if self.cache.contains_key(&key) {
             return Ok(key);
         }
-        let found = lookup_rows(env, src, lp, values)?;
-        let found = match found {
-            Some(rows) => {
-                let mut kept = Vec::new();
-                for r in rows {
-                    if passes(lp.filter.as_ref(), &r, eval)? {
-                        self.held.add_row(&r)?;
-                        kept.push(r);
-                    }
-                }
-                Some(kept)
-            }
-            None => None,
-        };
+        let found = self.fetch(env, src, &[values.to_vec()])?.pop().flatten();
         if found.is_none() && self.rows.is_none() {
             // The key cannot be looked up (another type): compare with every row.
             let mut rows = Vec::new();
             // (Read first: the filter may run a subquery, which reads the transaction too.)
             let all = table::scan_rows(&mut env.st.borrow_mut(), &src.table)?;
             for r in all {
-                if passes(lp.filter.as_ref(), &r.values, eval)? {
+                if passes(filter.as_ref(), &r.values, eval)? {
                     self.held.add_row(&r.values)?;
                     rows.push(r.values);
                 }
             }
             self.rows = Some(rows);
         }
-        self.held.add(key.len() + 48)?;
-        self.cache.insert(key.clone(), found);
+        self.keep(eval, key.clone(), found)?;
         Ok(key)
     }
 
@@ -490,34 +492,13 @@ fn passes(pred: Option<&Expr>, row: &[Value], eval: &EvalCtx<'_>) -> Result<bool
     })
 }
 
-/// The rows of the source whose key columns equal `values`; `None` when a value cannot be
-/// compared by key (the caller then compares with every row).
-fn lookup_rows(
-    env: &QueryEnv<'_, '_, '_>,
-    src: &Source,
-    lp: &LookupPlan,
-    values: &[Value],
-) -> Result<Option<Vec<Vec<Value>>>> {
-    let t = &src.table;
-    let st = &mut env.st.borrow_mut();
-    let rows = match &lp.via {
-        Lookup::Handle => {
-            let (Some(&c), Some(v)) = (lp.columns.first(), values.first()) else { return Ok(None) };
-            let h = match point(&t.columns[c], v) {
-                None => return Ok(None),
-                Some(None) => return Ok(Some(Vec::new())),
-                Some(Some(Value::Int(h))) => h,
-                Some(Some(Value::UInt(u))) => u as i64,
-                Some(Some(_)) => return Ok(None),
-            };
-            table::get_row(st, t, h)?.into_iter().collect()
-        }
-        Lookup::Index(idx) => match access::rows_by_index_prefix(st, t, idx, values)? {
-            Some(rows) => rows,
-            None => return Ok(None),
-        },
-    };
-    Ok(Some(rows.into_iter().map(|r| r.values).collect()))
+/// The cache key of lookup values.
+fn lookup_key(values: &[Value]) -> Vec<u8> {
+    let mut key = Vec::new();
+    for v in values {
+        tablecodec::datum::encode(&mut key, v);
+    }
+    key
 }
 
 /// The rows of several handle keys (`values`: one handle value each), read in one batch; per

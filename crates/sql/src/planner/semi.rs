@@ -15,7 +15,7 @@ use std::ops::ControlFlow;
 use errno::Result;
 use sqlparser::ast;
 
-use super::join::{JoinInput, StepKind};
+use super::join::{and, JoinInput, StepKind};
 use crate::{
     binder::{bind_expr_in, OuterRefs, OuterRow, Scope},
     executor::{bound_conjuncts, resolve_from, table_scope, used_columns, QueryEnv, Source},
@@ -62,12 +62,7 @@ pub(super) fn flatten(
             None => rest.push(c.clone()),
         }
     }
-    let rest = rest.into_iter().reduce(|a, b| Expr::Binary {
-        op: BinaryOp::And,
-        left: Box::new(a),
-        right: Box::new(b),
-    });
-    Ok((out, rest))
+    Ok((out, rest.into_iter().reduce(and)))
 }
 
 /// `c` as a semi or anti join source whose columns start at `width`, if it can be one.
@@ -130,16 +125,9 @@ fn flatten_one(
     }
     // Into the joined row: the enclosing row first, this source after `width` columns.
     let to_joined = |i: usize| Some(if i < own_width { width + i } else { i - own_width });
-    let mut on = None;
-    for e in conds {
-        let Some(e) = e.map_columns(&to_joined) else { return Ok(None) };
-        on = Some(match on {
-            None => e,
-            Some(prev) => {
-                Expr::Binary { op: BinaryOp::And, left: Box::new(prev), right: Box::new(e) }
-            }
-        });
-    }
+    let on = conds.into_iter().map(|e| e.map_columns(&to_joined)).collect::<Option<Vec<_>>>();
+    let Some(on) = on else { return Ok(None) };
+    let on = on.into_iter().reduce(and);
     let columns = used_columns(&source.table, query);
     Ok(Some(Flattened { source, input: JoinInput { kind, starts_group: false, on }, columns }))
 }

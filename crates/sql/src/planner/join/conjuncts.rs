@@ -101,7 +101,7 @@ fn binary(op: BinaryOp, a: Expr, b: Expr) -> Expr {
 }
 
 /// `a AND b`.
-pub(super) fn and(a: Expr, b: Expr) -> Expr {
+pub(in crate::planner) fn and(a: Expr, b: Expr) -> Expr {
     binary(BinaryOp::And, a, b)
 }
 

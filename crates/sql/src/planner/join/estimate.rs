@@ -274,5 +274,13 @@ fn range_share(
 
 /// Whether column `c` alone is the handle or a unique index.
 pub(super) fn unique(t: &TableInfo, c: usize) -> bool {
-    t.handle_column() == Some(c) || t.readable_indexes().any(|i| i.unique && i.columns == [c])
+    holds_unique_key(t, &[c])
+}
+
+/// Whether the columns `cols` (positions) include the handle or every column of a unique index.
+pub(super) fn holds_unique_key(t: &TableInfo, cols: &[usize]) -> bool {
+    t.handle_column().is_some_and(|h| cols.contains(&h))
+        || t.readable_indexes().any(|i| {
+            i.unique && !i.columns.is_empty() && i.columns.iter().all(|c| cols.contains(c))
+        })
 }

@@ -32,6 +32,7 @@ use crate::{
     executor::{Access, QueryEnv, Source},
     expr::Expr,
 };
+pub(super) use conjuncts::and;
 use conjuncts::{Conjunct, Origin};
 
 /// Most sources one join may have (MySQL's limit, error 1116).

@@ -125,11 +125,7 @@ fn key_ndv(
     let table = &sources[s].table;
     let local: Vec<usize> = cols.iter().map(|c| c - layout.offsets[s]).collect();
     let rows = ests[s].filtered.max(1.0);
-    let keyed = table.handle_column().is_some_and(|h| local.contains(&h))
-        || table.readable_indexes().any(|i| {
-            i.unique && !i.columns.is_empty() && i.columns.iter().all(|c| local.contains(c))
-        });
-    if keyed {
+    if super::estimate::holds_unique_key(table, &local) {
         return (rows, Some(ests[s].rows.max(1.0)));
     }
     (local.iter().map(|&c| ests[s].ndv(table, c)).product::<f64>().min(rows), None)
