@@ -84,3 +84,42 @@ fn union_all_under_order_and_limit_is_a_top_n() {
     assert_eq!(rows[0], ("TopN".to_string(), 3));
     assert_eq!(rows[1], ("Union".to_string(), 10));
 }
+
+/// The root row's `disk` column: bytes the statement spilled.
+fn spilled_bytes(s: &mut Session, sql: &str) -> u64 {
+    let ExecResult::Rows(rs) = run(s, &format!("EXPLAIN ANALYZE {sql}")) else { return 0 };
+    let disk = match rs.rows.first().and_then(|r| r.get(8)) {
+        Some(Value::String(d)) => d.clone(),
+        _ => String::new(),
+    };
+    disk.trim_end_matches(" Bytes").parse().expect("a byte count")
+}
+
+#[test]
+fn a_hash_join_past_the_quota_spills_its_build_side() {
+    let mut s = setup();
+    run(&mut s, "CREATE TABLE w (id INT PRIMARY KEY, s VARCHAR(200), g INT)");
+    run(
+        &mut s,
+        "INSERT INTO w SELECT a.id * 10000 + b.id * 1000 + c.id * 100 + d.id * 10 + e.id, \
+         CONCAT(a.id, b.id, c.id, d.id, e.id, REPEAT('x', 150)), a.g \
+         FROM t a, t b, t c, t d, t e",
+    );
+    let join = "SELECT COUNT(*), SUM(a.id - b.id), COUNT(DISTINCT b.g) \
+                FROM w a JOIN w b ON a.s = b.s";
+    let count = |s: &mut Session| match run(s, join) {
+        ExecResult::Rows(rs) => rs.rows[0].clone(),
+        _ => Vec::new(),
+    };
+    let in_memory = count(&mut s);
+    assert_eq!(in_memory[0], Value::Int(3125));
+    assert_eq!(spilled_bytes(&mut s, join), 0, "room to spare: nothing spilled");
+    // ~780 000 bytes of rows to build from, under a 600 000-byte quota.
+    run(&mut s, "SET tidb_mem_quota_query = 600000");
+    assert!(spilled_bytes(&mut s, join) > 780_000, "the build and probe rows went to disk");
+    assert_eq!(count(&mut s), in_memory);
+    run(&mut s, "SET GLOBAL tidb_enable_tmp_storage_on_oom = OFF");
+    let err = s.execute_text(join, false).pop().expect("one result").expect_err("over quota");
+    run(&mut s, "SET GLOBAL tidb_enable_tmp_storage_on_oom = ON");
+    assert_eq!(err.code, 8175);
+}

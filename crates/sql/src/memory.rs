@@ -167,6 +167,11 @@ impl MemTracker {
         SERVER_USED.fetch_sub(n, Ordering::Relaxed);
     }
 
+    /// Bytes the statement may still take before its quota (`None`: no quota).
+    pub fn headroom(&self) -> Option<usize> {
+        (self.quota > 0).then(|| self.quota.saturating_sub(self.used.get()))
+    }
+
     /// Bytes held now.
     pub fn used(&self) -> usize {
         self.used.get()

@@ -12,6 +12,7 @@ use types::Value;
 
 use super::{
     access,
+    join_spill::{padded, Probe, SpilledBuild},
     ops::{Cx, Operator, TableReader},
     query::QueryEnv,
     ranges::point,
@@ -121,7 +122,8 @@ pub(super) fn key_bytes<'v>(values: impl Iterator<Item = &'v Value>) -> KeyBytes
     }
 }
 
-fn hash_key(keys: &[Expr], row: &[Value], eval: &EvalCtx<'_>) -> Result<KeyBytes> {
+/// The hash key of `keys` evaluated over `row`.
+pub(super) fn hash_key(keys: &[Expr], row: &[Value], eval: &EvalCtx<'_>) -> Result<KeyBytes> {
     let values = keys.iter().map(|k| k.eval(row, eval)).collect::<Result<Vec<_>>>()?;
     Ok(key_bytes(values.iter()))
 }
@@ -151,6 +153,10 @@ pub struct JoinStep {
     covered: usize,
     /// Decodes looked-up records into the needed columns (made at the first prefetch).
     decoder: Option<table::RowDecoder>,
+    /// The source's rows may go to disk when they would pass the memory quota.
+    may_spill: bool,
+    /// The source's rows on disk (a grace hash join), once they did.
+    spilled: Option<SpilledBuild>,
 }
 
 /// Waiting rows whose keys one prefetch looks up together.
@@ -198,7 +204,39 @@ impl JoinStep {
             computed: None,
             covered: 0,
             decoder: None,
+            may_spill: false,
+            spilled: None,
         }
+    }
+
+    /// Lets the source's rows spill to disk past the memory quota (a streamed join, whose
+    /// rows may come out in any order).
+    pub fn with_spill(mut self, may: bool) -> Self {
+        self.may_spill = may;
+        self
+    }
+
+    /// Whether the step joined its rows on disk and still has joined rows to give.
+    pub fn spill_pending(&self) -> bool {
+        self.spilled.as_ref().is_some_and(SpilledBuild::pending)
+    }
+
+    /// Once every row to join has been given: appends joined rows of the rows on disk to `out`,
+    /// until it holds `max` or none are left ([`JoinStep::spill_pending`]).
+    pub fn drain_spilled(
+        &mut self,
+        env: &QueryEnv<'_, '_, '_>,
+        eval: &EvalCtx<'_>,
+        out: &mut Vec<Vec<Value>>,
+        max: usize,
+    ) -> Result<()> {
+        let Some(sp) = self.spilled.as_mut() else { return Ok(()) };
+        let hash = match &self.step.read {
+            Read::Once { hash, .. } => hash.as_ref(),
+            Read::Lookup(_) => None,
+        };
+        let (kind, cond) = (self.step.kind, self.step.cond.as_ref());
+        sp.drain(env, eval, kind, cond, hash, self.width_right, out, max)
     }
 
     /// Whether the next row waiting for this step should have its key looked up together with
@@ -316,11 +354,30 @@ impl JoinStep {
         while let Some(batch) = source.next(&cx)? {
             env.check_interrupt()?;
             for r in batch {
-                if passes(filter.as_ref(), &r.values, eval)? {
-                    self.held.add_row(&r.values)?;
-                    rows.push(r.values);
+                if !passes(filter.as_ref(), &r.values, eval)? {
+                    continue;
                 }
+                if let Some(sp) = &mut self.spilled {
+                    sp.add_build(hash.as_ref(), &r.values, eval)?;
+                    continue;
+                }
+                if let Err(e) = self.held.add_row(&r.values) {
+                    // Past the quota: every row so far, and the rest, go to disk.
+                    let spill = self.may_spill && e.code == errno::ER_MEM_EXCEED_THRESHOLD.code;
+                    let mut sp = spill.then(|| SpilledBuild::start(env)).flatten().ok_or(e)?;
+                    for held in rows.drain(..).chain(std::iter::once(r.values)) {
+                        sp.add_build(hash.as_ref(), &held, eval)?;
+                    }
+                    self.held.clear();
+                    self.spilled = Some(sp);
+                    continue;
+                }
+                rows.push(r.values);
             }
+        }
+        if self.spilled.is_some() {
+            self.rows = Some(Vec::new());
+            return Ok(());
         }
         if let Some(h) = hash {
             for (i, r) in rows.iter().enumerate() {
@@ -374,10 +431,7 @@ impl JoinStep {
 
     /// `l ++ r` if it satisfies the step's condition.
     fn pair(&self, l: &[Value], r: &[Value], eval: &EvalCtx<'_>) -> Result<Option<Vec<Value>>> {
-        let mut row = Vec::with_capacity(l.len() + r.len());
-        row.extend_from_slice(l);
-        row.extend_from_slice(r);
-        Ok(passes(self.step.cond.as_ref(), &row, eval)?.then_some(row))
+        pair(self.step.cond.as_ref(), l, r, eval)
     }
 
     /// Appends to `out` the joined rows of left row `l` (for a LEFT JOIN, `l` NULL-padded when
@@ -391,6 +445,18 @@ impl JoinStep {
         out: &mut Vec<Vec<Value>>,
     ) -> Result<()> {
         self.prepare(env, eval, src)?;
+        if let Some(sp) = &mut self.spilled {
+            let hash = match &self.step.read {
+                Read::Once { hash, .. } => hash.as_ref(),
+                Read::Lookup(_) => None,
+            };
+            if let Probe::Unpaired = sp.add_probe(hash, l, eval)? {
+                if matches!(self.step.kind, StepKind::Left | StepKind::Anti) {
+                    out.push(padded(l, self.width_right));
+                }
+            }
+            return Ok(());
+        }
         self.covered = self.covered.saturating_sub(1);
         // The rows of this source that may pair with `l`: all of them, or picked ones.
         let mut picked: Vec<&Vec<Value>> = Vec::new();
@@ -442,9 +508,7 @@ impl JoinStep {
             _ => false,
         };
         if keep || (!any && kind == StepKind::Left) {
-            let mut row = l.to_vec();
-            row.extend(std::iter::repeat_n(Value::Null, self.width_right));
-            out.push(row);
+            out.push(padded(l, self.width_right));
         }
         Ok(())
     }
@@ -482,6 +546,19 @@ impl JoinStep {
         self.rows = Some(right);
         Ok(())
     }
+}
+
+/// `l ++ r` if it satisfies `cond`.
+pub(super) fn pair(
+    cond: Option<&Expr>,
+    l: &[Value],
+    r: &[Value],
+    eval: &EvalCtx<'_>,
+) -> Result<Option<Vec<Value>>> {
+    let mut row = Vec::with_capacity(l.len() + r.len());
+    row.extend_from_slice(l);
+    row.extend_from_slice(r);
+    Ok(passes(cond, &row, eval)?.then_some(row))
 }
 
 /// Whether `row` satisfies `pred` (no predicate: yes).

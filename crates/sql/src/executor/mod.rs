@@ -23,6 +23,7 @@ mod index;
 mod infoschema;
 mod insert;
 mod join;
+mod join_spill;
 pub(crate) use join::JoinSpec;
 mod ops;
 mod point_get;

@@ -1,8 +1,10 @@
 //! A planned join (`planner::join`), streamed: rows of the first source come from a table
 //! reader (or precomputed rows), filtered, a batch at a time, and each row goes down the join
 //! steps depth first, so what is held at once is the current rows' partners, not the whole
-//! join; a LIMIT above stops it early. A FROM clause with a RIGHT JOIN (whose left side must
-//! be complete) is joined at once. Rows leave in FROM order.
+//! join; a LIMIT above stops it early. A step whose source went to disk (a grace hash join,
+//! `executor::join_spill`) joins it once every row has passed it, first step first. A FROM
+//! clause with a RIGHT JOIN (whose left side must be complete) is joined at once. Columns
+//! leave in FROM order.
 
 use std::collections::VecDeque;
 
@@ -62,7 +64,8 @@ impl Join {
             let at = s.at;
             let width = sources[at].table.columns.len();
             let needed = columns.get_mut(at).and_then(Option::take);
-            let mut step = JoinStep::new(s, width_left, width, env).with_columns(needed);
+            let mut step =
+                JoinStep::new(s, width_left, width, env).with_columns(needed).with_spill(!whole);
             if i > 0 || whole {
                 if let Some(p) = computed.get_mut(at).and_then(Option::take) {
                     step = step.with_computed(super::build(p));
@@ -157,7 +160,26 @@ impl Operator for Join {
                                 return Ok(Some(out));
                             }
                         }
-                        None if *done => return Ok((!out.is_empty()).then_some(out)),
+                        // Every row has been through every step: the steps whose source went
+                        // to disk join it now, the first one first (its rows go on down).
+                        None if *done => {
+                            let Some(i) = steps.iter().position(JoinStep::spill_pending) else {
+                                return Ok((!out.is_empty()).then_some(out));
+                            };
+                            let mut joined = Vec::new();
+                            steps[i].drain_spilled(cx.env, cx.eval, &mut joined, super::BATCH)?;
+                            if i + 1 == steps.len() {
+                                out.extend(joined.into_iter().map(emit));
+                                if out.len() >= super::BATCH {
+                                    return Ok(Some(out));
+                                }
+                            } else {
+                                for r in &joined {
+                                    held.add_row(r)?;
+                                }
+                                pending[i + 1].extend(joined);
+                            }
+                        }
                         None => match first.next(cx)? {
                             Some(batch) => {
                                 for r in &batch {

@@ -18,7 +18,7 @@ mod parallel_scan;
 mod project;
 mod set_op;
 mod sort;
-mod spill;
+pub(super) mod spill;
 mod table_reader;
 mod top_n;
 mod union;

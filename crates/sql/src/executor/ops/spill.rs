@@ -174,6 +174,16 @@ impl RowFile {
         Ok(())
     }
 
+    /// The rows written so far, from the first, by a reader that shares the file's position
+    /// (write nothing and read no other reader of this file while it is in use); the file
+    /// stays, so it may be read again.
+    pub fn reread(&mut self) -> Result<RowReader> {
+        self.writer.flush().map_err(io_error)?;
+        let mut file = self.writer.get_ref().try_clone().map_err(io_error)?;
+        file.seek(SeekFrom::Start(0)).map_err(io_error)?;
+        Ok(RowReader { reader: BufReader::new(file) })
+    }
+
     /// The rows written, from the first.
     pub fn into_reader(self) -> Result<RowReader> {
         let mut file = self.writer.into_inner().map_err(|e| io_error(e.into_error()))?;
