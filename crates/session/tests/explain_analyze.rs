@@ -123,3 +123,24 @@ fn a_hash_join_past_the_quota_spills_its_build_side() {
     run(&mut s, "SET GLOBAL tidb_enable_tmp_storage_on_oom = ON");
     assert_eq!(err.code, 8175);
 }
+
+#[test]
+fn parallel_scan_workers_apply_the_filter_above_them() {
+    let mut s = setup();
+    run(&mut s, "CREATE TABLE big (id INT PRIMARY KEY, v INT)");
+    run(
+        &mut s,
+        "INSERT INTO big SELECT a.id * 10000 + b.id * 1000 + c.id * 100 + d.id * 10 + e.id, \
+         a.g + b.g FROM t a, t b, t c, t d, t e",
+    );
+    let rows = analyzed(&mut s, "SELECT COUNT(*) FROM big WHERE v = 6");
+    let scan = rows.iter().find(|(n, _)| n == "TableFullScan").map(|(_, r)| *r);
+    let filtered = rows.iter().find(|(n, _)| n == "Selection").map(|(_, r)| *r);
+    assert_eq!(filtered, Some(125), "{rows:?}");
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    if cores >= 2 {
+        // The first pages are read serially and filtered above; past them, workers send only
+        // the rows the filter keeps.
+        assert!(scan.is_some_and(|n| n < 3125 / 2), "{rows:?}");
+    }
+}

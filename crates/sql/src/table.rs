@@ -109,8 +109,11 @@ impl RowDecoder {
     /// was written) takes the general path, which fills defaults.
     pub fn decode(&self, table: &TableInfo, handle: i64, raw: &[u8]) -> Result<Row> {
         let mut values = vec![Value::Null; table.columns.len()];
+        if self.wanted == 0 {
+            return Ok(Row { handle, values });
+        }
         let slot_of = |id: u32| self.slots.get(id as usize).copied().flatten();
-        match tablecodec::row::decode_row_into(raw, slot_of, &mut values) {
+        match tablecodec::row::decode_row_into(raw, slot_of, &mut values, self.wanted) {
             Some(n) if n == self.wanted => Ok(Row { handle, values }),
             _ => decode_columns(table, handle, raw, self.needed.as_deref()),
         }

@@ -78,17 +78,21 @@ pub fn decode_row(b: &[u8]) -> Option<Vec<(u32, Value)>> {
 /// skipped over and read as NULL (no allocation for a string a query never looks at).
 pub fn decode_row_where(b: &[u8], keep: &dyn Fn(u32) -> bool) -> Option<Vec<(u32, Value)>> {
     let mut out = Vec::new();
-    walk_row(b, keep, |id, v| out.push((id, v.unwrap_or(Value::Null))))?;
+    walk_row(b, keep, |id, v| {
+        out.push((id, v.unwrap_or(Value::Null)));
+        true
+    })?;
     Some(out)
 }
 
 /// Decodes the columns `slot_of` gives a position into `out[position]` (the others are skipped
-/// over); returns how many were stored. For a reader that decodes many rows of one table, with
-/// positions computed once.
+/// over), stopping once `want` of them are stored; returns how many were stored. For a reader
+/// that decodes many rows of one table, with positions computed once.
 pub fn decode_row_into(
     b: &[u8],
     slot_of: impl Fn(u32) -> Option<usize>,
     out: &mut [Value],
+    want: usize,
 ) -> Option<usize> {
     let mut filled = 0;
     let mut ok = true;
@@ -96,7 +100,7 @@ pub fn decode_row_into(
         b,
         |id| slot_of(id).is_some(),
         |id, v| {
-            let Some(v) = v else { return };
+            let Some(v) = v else { return true };
             match slot_of(id).and_then(|s| out.get_mut(s)) {
                 Some(dst) => {
                     *dst = v;
@@ -104,17 +108,19 @@ pub fn decode_row_into(
                 }
                 None => ok = false,
             }
+            filled < want
         },
     )?;
     ok.then_some(filled)
 }
 
 /// Walks a row's columns: `keep(id)` decides whether a column is decoded; `visit` sees each
-/// column, with its value when decoded and `None` when skipped. `None` for a malformed row.
+/// column, with its value when decoded and `None` when skipped, and says whether to go on.
+/// `None` for a malformed row.
 fn walk_row(
     b: &[u8],
     keep: impl Fn(u32) -> bool,
-    mut visit: impl FnMut(u32, Option<Value>),
+    mut visit: impl FnMut(u32, Option<Value>) -> bool,
 ) -> Option<()> {
     let mut r = Cursor { b, pos: 0 };
     if r.take(1)?[0] != VERSION {
@@ -135,7 +141,9 @@ fn walk_row(
                 _ => return None,
             };
             r.take(len)?;
-            visit(id, None);
+            if !visit(id, None) {
+                break;
+            }
             continue;
         }
         let v = match tag {
@@ -176,7 +184,9 @@ fn walk_row(
             }
             _ => return None,
         };
-        visit(id, Some(v));
+        if !visit(id, Some(v)) {
+            break;
+        }
     }
     Some(())
 }
@@ -234,7 +244,9 @@ mod tests {
         }
         for n in 0..enc.len() {
             assert!(decode_row(&enc[..n]).is_none());
-            assert!(decode_row_into(&enc[..n], |_| Some(0), &mut [Value::Null]).is_none());
+            assert!(
+                decode_row_into(&enc[..n], |_| Some(0), &mut [Value::Null], usize::MAX).is_none()
+            );
         }
         // Into slots: ids 2 and 5 land reversed in two slots; an id without a slot is skipped.
         let mut out = vec![Value::Null, Value::Null];
@@ -243,9 +255,15 @@ mod tests {
             5 => Some(0),
             _ => None,
         };
-        assert_eq!(decode_row_into(&enc, slot, &mut out), Some(2));
+        assert_eq!(decode_row_into(&enc, slot, &mut out, 2), Some(2));
         assert_eq!(out, vec![vals[4].clone(), vals[1].clone()]);
         // A slot past the output is an error, not a panic.
-        assert_eq!(decode_row_into(&enc, |_| Some(7), &mut out), None);
+        assert_eq!(decode_row_into(&enc, |_| Some(7), &mut out, usize::MAX), None);
+        // It stops once it has what it wants: the rest of the row is never read.
+        let mut one = vec![Value::Null];
+        let first = |id: u32| (id == 2).then_some(0);
+        let cut = enc.len() - 1;
+        assert_eq!(decode_row_into(&enc[..cut], first, &mut one, 1), Some(1));
+        assert_eq!(one, vec![vals[1].clone()]);
     }
 }

@@ -310,17 +310,19 @@ impl<'p> Aggregator<'p> {
     /// returns the bytes a new group took (0 for a group seen before), for memory accounting.
     pub fn add_keyed(&mut self, k: &[u8], r: &[Value], eval: &EvalCtx<'_>) -> Result<usize> {
         let mut grew = 0;
-        if !self.table.contains_key(k) {
-            let gv = self.groups.iter().map(|g| g.eval(r, eval)).collect::<Result<Vec<_>>>()?;
-            let n = self.aggs.len();
-            grew = k.len()
-                + crate::memory::row_bytes(&gv)
-                + n * std::mem::size_of::<Acc>()
-                + std::mem::size_of::<(Vec<u8>, Vec<Value>, Vec<Acc>)>();
-            self.table.insert(k.to_vec(), (gv, vec![Acc::new(); n]));
-        }
-        let Some(entry) = self.table.get_mut(k) else { return Ok(grew) };
-        for (acc, call) in entry.1.iter_mut().zip(self.aggs) {
+        let accs = match self.table.get_mut(k) {
+            Some(entry) => &mut entry.1,
+            None => {
+                let gv = self.groups.iter().map(|g| g.eval(r, eval)).collect::<Result<Vec<_>>>()?;
+                let n = self.aggs.len();
+                grew = k.len()
+                    + crate::memory::row_bytes(&gv)
+                    + n * std::mem::size_of::<Acc>()
+                    + std::mem::size_of::<(Vec<u8>, Vec<Value>, Vec<Acc>)>();
+                &mut self.table.entry(k.to_vec()).or_insert((gv, vec![Acc::new(); n])).1
+            }
+        };
+        for (acc, call) in accs.iter_mut().zip(self.aggs) {
             match &call.arg {
                 Some(a) => acc.add(call, &*a.operand(r, eval)?),
                 None => acc.add(call, &Value::Null),

@@ -345,7 +345,8 @@ impl JoinStep {
                 let access = access.clone().unwrap_or(Access::FullScan);
                 Box::new(
                     TableReader::new(src.table.clone(), access, false)
-                        .with_columns(self.needed.clone()),
+                        .with_columns(self.needed.clone())
+                        .with_prefilter(filter.as_ref()),
                 )
             }
         };

@@ -96,7 +96,8 @@ impl Join {
                 Some(p) => super::build(p),
                 None => Box::new(
                     TableReader::new(src.table.clone(), access.unwrap_or(Access::FullScan), false)
-                        .with_columns(needed),
+                        .with_columns(needed)
+                        .with_prefilter(filter.as_ref()),
                 ),
             };
         if let Some(f) = filter {

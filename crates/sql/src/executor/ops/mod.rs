@@ -56,13 +56,13 @@ pub trait Operator {
 
 /// The operator tree for `plan`.
 pub fn build(plan: Plan) -> Box<dyn Operator> {
-    Builder { stats: None, next_id: 0 }.build(plan)
+    Builder { stats: None, next_id: 0, prefilter: None }.build(plan)
 }
 
 /// The operator tree for `plan`, recording each operator's rows, calls and time in `stats`
 /// (indexed by the plan node's pre-order position) for EXPLAIN ANALYZE.
 pub fn build_analyzed(plan: Plan, stats: &Rc<RefCell<Vec<OpStats>>>) -> Box<dyn Operator> {
-    Builder { stats: Some(stats.clone()), next_id: 0 }.build(plan)
+    Builder { stats: Some(stats.clone()), next_id: 0, prefilter: None }.build(plan)
 }
 
 /// The handles a lock's input reads by point get (optionally filtered), if that is all it does.
@@ -78,6 +78,8 @@ fn point_handles(input: &Plan) -> Option<Vec<i64>> {
 struct Builder {
     stats: Option<Rc<RefCell<Vec<OpStats>>>>,
     next_id: usize,
+    /// The filter of the table reader built next (its parent's predicate).
+    prefilter: Option<crate::expr::Expr>,
 }
 
 impl Builder {
@@ -92,11 +94,18 @@ impl Builder {
             Plan::Rows { rows, .. } => Box::new(values::Values::new(rows)),
             // A pass-through: its id is skipped, and EXPLAIN shows its input's operators.
             Plan::Derived { input, .. } => return self.build(*input),
-            Plan::Table { table, access, desc, columns, .. } => {
-                Box::new(table_reader::TableReader::new(table, access, desc).with_columns(columns))
-            }
+            Plan::Table { table, access, desc, columns, .. } => Box::new(
+                table_reader::TableReader::new(table, access, desc)
+                    .with_columns(columns)
+                    .with_prefilter(self.prefilter.take().as_ref()),
+            ),
             Plan::Join { join } => Box::new(join::Join::new(join)),
-            Plan::Filter { input, pred } => Box::new(filter::Filter::new(self.build(*input), pred)),
+            Plan::Filter { input, pred } => {
+                if let Plan::Table { .. } = *input {
+                    self.prefilter = Some(pred.clone());
+                }
+                Box::new(filter::Filter::new(self.build(*input), pred))
+            }
             Plan::Lock { input, table, pred } => match point_handles(&input) {
                 Some(handles) => {
                     Box::new(lock::Lock::points(self.build(*input), table, pred, handles))

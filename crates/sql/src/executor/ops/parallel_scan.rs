@@ -8,6 +8,11 @@
 //! ahead of the reader blocks once its chunk's channel is full, which bounds what is in flight;
 //! the chunk the reader waits for was claimed first, so it always makes progress. Dropping the
 //! scan (LIMIT reached, an error, KILL) stops the workers and waits for them.
+//!
+//! Given the filter above the scan ([`Prefilter`], a portable predicate), workers drop the rows
+//! it rejects before sending them — TiDB pushes a Selection into its coprocessor tasks — so
+//! filtering runs on every worker. The filter still runs above: a row whose evaluation failed
+//! in a worker is sent on, and fails (or passes) there with the statement's own context.
 
 use std::{
     ops::Bound,
@@ -26,7 +31,7 @@ use kv::{KeyRange, Snapshot};
 use super::Batch;
 use crate::table::RowDecoder;
 
-/// Records read per page by a worker (and rows per batch it sends).
+/// Records read per page by a worker (and the most rows per batch it sends).
 const PAGE: usize = 1024;
 /// Batches a chunk's channel holds before its worker waits for the reader.
 const IN_FLIGHT: usize = 4;
@@ -45,11 +50,29 @@ enum Msg {
     Failed(Error),
 }
 
+/// A filter workers apply to the rows they read, evaluated with a copy of the session.
+pub(super) struct Prefilter {
+    /// A portable predicate (`Expr::is_portable`) over the scanned row.
+    pub pred: crate::expr::Expr,
+    /// The session, as the statement sees it.
+    pub session: crate::context::SessionCtx,
+}
+
+impl Prefilter {
+    /// Whether `row` may pass: the predicate is TRUE, or evaluating it failed (the filter above
+    /// decides, and reports the error).
+    fn keeps(&self, row: &[types::Value]) -> bool {
+        let cx = crate::expr::EvalCtx::new(&self.session);
+        self.pred.eval(row, &cx).map_or(true, |v| crate::expr::Truth::truth(&v) == Some(true))
+    }
+}
+
 /// What the workers share.
 struct Work {
     snapshot: Box<dyn Snapshot>,
     table: Arc<TableInfo>,
     decoder: RowDecoder,
+    prefilter: Option<Prefilter>,
     chunks: Vec<KeyRange>,
     /// Each chunk's sender, taken by the worker that claims the chunk.
     senders: Vec<Mutex<Option<SyncSender<Msg>>>>,
@@ -75,6 +98,7 @@ impl ParallelScan {
         snapshot: Box<dyn Snapshot>,
         table: Arc<TableInfo>,
         decoder: RowDecoder,
+        prefilter: Option<Prefilter>,
         range: &KeyRange,
         (lo, hi): (i64, i64),
         threads: usize,
@@ -95,6 +119,7 @@ impl ParallelScan {
             snapshot,
             table,
             decoder,
+            prefilter,
             chunks,
             senders,
             next: AtomicUsize::new(0),
@@ -201,7 +226,10 @@ fn read_chunk(work: &Work, chunk: &KeyRange, tx: &SyncSender<Msg>) -> Result<boo
                 last.clear();
                 last.extend_from_slice(k);
                 match work.decoder.decode_record(&work.table, k, v) {
-                    Ok(row) => rows.push(row),
+                    Ok(row) if work.prefilter.as_ref().is_none_or(|f| f.keeps(&row.values)) => {
+                        rows.push(row)
+                    }
+                    Ok(_) => {}
                     Err(e) => failed = Some(e),
                 }
             }

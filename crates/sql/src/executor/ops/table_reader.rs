@@ -10,7 +10,10 @@ use catalog::{IndexInfo, TableInfo};
 use errno::Result;
 use kv::KeyRange;
 
-use super::{parallel_scan::ParallelScan, Batch, Cx, Drain, Operator};
+use super::{
+    parallel_scan::{ParallelScan, Prefilter},
+    Batch, Cx, Drain, Operator,
+};
 use crate::{
     executor::{access, Access},
     table,
@@ -51,6 +54,8 @@ pub struct TableReader {
     parallel: Option<ParallelScan>,
     /// Whether going parallel was considered (once per reader).
     tried_parallel: bool,
+    /// The (portable) filter above this reader, which parallel workers apply ahead of it.
+    prefilter: Option<crate::expr::Expr>,
 }
 
 impl TableReader {
@@ -91,7 +96,15 @@ impl TableReader {
             decoder: None,
             parallel: None,
             tried_parallel: false,
+            prefilter: None,
         }
+    }
+
+    /// The filter applied to this reader's rows above it, if portable
+    /// (`Expr::is_portable`): parallel workers drop the rows it rejects before sending them.
+    pub fn with_prefilter(mut self, pred: Option<&crate::expr::Expr>) -> Self {
+        self.prefilter = pred.filter(|p| p.is_portable()).cloned();
+        self
     }
 
     /// Decodes only the `needed` columns (by position) of scanned records; the others read as
@@ -131,7 +144,8 @@ impl Operator for TableReader {
                 let t = &self.table;
                 let needed = self.needed.as_deref();
                 let decoder = self.decoder.get_or_insert_with(|| table::RowDecoder::new(t, needed));
-                self.parallel = go_parallel(cx, t, decoder, range)?;
+                let prefilter = self.prefilter.take();
+                self.parallel = go_parallel(cx, t, decoder, prefilter, range)?;
                 if self.parallel.is_some() {
                     continue;
                 }
@@ -174,6 +188,7 @@ fn go_parallel(
     cx: &Cx<'_, '_, '_, '_>,
     table: &Arc<TableInfo>,
     decoder: &table::RowDecoder,
+    prefilter: Option<crate::expr::Expr>,
     range: &KeyRange,
 ) -> Result<Option<ParallelScan>> {
     let threads = usize::try_from(cx.env.ctx.vars.int("tidb_distsql_scan_concurrency"))
@@ -188,7 +203,9 @@ fn go_parallel(
         Ok(pair.first().and_then(|(k, _)| tablecodec::decode_record_key(k)))
     };
     let (Some(lo), Some(hi)) = (handle(false)?, handle(true)?) else { return Ok(None) };
-    Ok(ParallelScan::start(snapshot, table.clone(), decoder.clone(), range, (lo, hi), threads))
+    let prefilter = prefilter.map(|pred| Prefilter { pred, session: cx.eval.session.clone() });
+    let (table, decoder) = (table.clone(), decoder.clone());
+    Ok(ParallelScan::start(snapshot, table, decoder, prefilter, range, (lo, hi), threads))
 }
 
 /// The machine's cores (worked out once).
