@@ -144,3 +144,35 @@ fn parallel_scan_workers_apply_the_filter_above_them() {
         assert!(scan.is_some_and(|n| n < 3125 / 2), "{rows:?}");
     }
 }
+
+#[test]
+fn dml_runs_and_shows_the_rows_its_operators_read() {
+    let mut s = setup();
+    let count = |s: &mut Session, sql: &str| match run(s, sql) {
+        ExecResult::Rows(rs) => rs.rows[0][0].clone(),
+        _ => Value::Null,
+    };
+    let rows = analyzed(&mut s, "UPDATE t SET g = g + 10 WHERE g = 2");
+    assert_eq!(rows[0], ("Update".to_string(), 0), "{rows:?}");
+    assert!(rows.iter().any(|(n, r)| n == "Selection" && *r == 2), "{rows:?}");
+    assert!(rows.iter().any(|(n, r)| n == "TableFullScan" && *r == 5), "{rows:?}");
+    // The statement ran: its change is there.
+    assert_eq!(count(&mut s, "SELECT COUNT(*) FROM t WHERE g = 12"), Value::Int(2));
+    let rows = analyzed(&mut s, "DELETE FROM t WHERE id IN (1, 5)");
+    // The rows named by key are locked and read in one step.
+    assert_eq!(rows[0].0, "Delete");
+    assert_eq!(rows.last(), Some(&("Batch_Point_Get".to_string(), 2)), "{rows:?}");
+    assert_eq!(count(&mut s, "SELECT COUNT(*) FROM t"), Value::Int(3));
+    let rows = analyzed(&mut s, "INSERT INTO t SELECT id + 100, g FROM t WHERE g > 10");
+    assert_eq!(rows[0].0, "Insert");
+    assert!(rows.iter().any(|(n, r)| n == "Selection" && *r == 2), "{rows:?}");
+    assert_eq!(count(&mut s, "SELECT COUNT(*) FROM t"), Value::Int(5));
+    let rows = analyzed(&mut s, "INSERT INTO t VALUES (50, 5)");
+    assert_eq!(rows, vec![("Insert".to_string(), 0)]);
+    // Inside a transaction its changes roll back with it.
+    run(&mut s, "BEGIN");
+    analyzed(&mut s, "DELETE FROM t");
+    assert_eq!(count(&mut s, "SELECT COUNT(*) FROM t"), Value::Int(0));
+    run(&mut s, "ROLLBACK");
+    assert_eq!(count(&mut s, "SELECT COUNT(*) FROM t"), Value::Int(6));
+}

@@ -33,18 +33,13 @@ pub fn execute_delete(
     catalog: &Catalog,
     st: &mut StmtTxn<'_>,
     del: &Delete,
+    analysis: Option<&super::explain::Analysis>,
 ) -> Result<ExecResult> {
     let target = target(ctx, catalog, del)?;
     let t = target.table.clone();
-    let rows = targets::rows(
-        ctx,
-        catalog,
-        st,
-        &target,
-        del.selection.as_ref(),
-        &del.order_by,
-        del.limit.as_ref(),
-    )?;
+    let plan =
+        targets::plan(ctx, st, &target, del.selection.as_ref(), &del.order_by, del.limit.as_ref())?;
+    let rows = targets::rows(ctx, catalog, st, plan, analysis)?;
     for r in &rows {
         fk::on_statement_delete(st, catalog, ctx, &t, r)?;
         delete_row(st, &t, r);

@@ -392,6 +392,13 @@ fn render(
             let info = explain_expr(pred, &names);
             (one("Selection", child.est, info, child), names)
         }
+        // Rows named by handle are locked and read in one step (TiDB's point get with lock):
+        // the lock's measurements are the point reads'.
+        Plan::Lock { input, .. } if ops::point_handles(input).is_some() => {
+            let (mut child, names) = render(input, env, next_id)?;
+            locked_points(&mut child, id);
+            (child, names)
+        }
         Plan::Lock { input, .. } => {
             let (child, names) = render(input, env, next_id)?;
             (one("SelectLock", child.est, "for update 0".into(), child), names)
@@ -465,6 +472,18 @@ fn render(
     };
     n.plan_id = Some(id);
     Ok((n, names))
+}
+
+/// Marks the point reads under a lock that reads them itself (`ops::point_handles`): `lock`
+/// on the point get, and every node measured as the lock (plan node `lock`).
+fn locked_points(n: &mut Node, lock: usize) {
+    n.plan_id = Some(lock);
+    if n.children.is_empty() {
+        n.info = if n.info.is_empty() { "lock".into() } else { format!("{}, lock", n.info) };
+    }
+    for c in &mut n.children {
+        locked_points(c, lock);
+    }
 }
 
 /// What EXPLAIN ANALYZE measured, per plan node.
@@ -575,7 +594,6 @@ pub fn explain(
         });
     }
     let (root, plan) = match stmt {
-        _ if analyze => return Err(unsupported("EXPLAIN ANALYZE of INSERT, UPDATE or DELETE")),
         ast::Statement::Update(up) => {
             let target = super::update::target(ctx, catalog, up)?;
             let n = target_plan(&target, up.selection.as_ref(), &up.order_by, up.limit.as_ref())?;
@@ -609,33 +627,98 @@ fn explain_rows(
     plan: Option<Plan>,
     brief: bool,
 ) -> Result<ExecResult> {
-    let mut rows = Vec::new();
-    let names: &[&str] = if let Some(plan) = plan {
-        let stats = std::rc::Rc::new(RefCell::new(Vec::new()));
-        let mut op = ops::build_analyzed(plan, &stats);
-        let eval = EvalCtx { session: ctx, subqueries: Some(env), outer: None };
-        // The rows are counted, not kept.
-        let cx = ops::Cx { env, eval: &eval };
-        while op.next(&cx)?.is_some() {}
-        let stats = stats.borrow();
-        let measured = Measured { stats: &stats, peak: env.mem.peak(), disk: env.mem.disk() };
-        let style = Style { measured: Some(&measured), brief };
-        flatten(&root, "", "", &mut 0, &style, None, &mut rows);
-        &[
-            "id",
-            "estRows",
-            "actRows",
-            "task",
-            "access object",
-            "execution info",
-            "operator info",
-            "memory",
-            "disk",
-        ]
-    } else {
+    let Some(plan) = plan else {
+        let mut rows = Vec::new();
         flatten(&root, "", "", &mut 0, &Style { measured: None, brief }, None, &mut rows);
-        &["id", "estRows", "task", "access object", "operator info"]
+        let names = ["id", "estRows", "task", "access object", "operator info"];
+        let columns = names.iter().map(|n| ResultColumn::varchar(*n, 256).not_null()).collect();
+        return Ok(ExecResult::Rows(ResultSet { columns, rows }));
     };
+    let stats = std::rc::Rc::new(RefCell::new(Vec::new()));
+    let mut op = ops::build_analyzed(plan, &stats);
+    let eval = EvalCtx { session: ctx, subqueries: Some(env), outer: None };
+    // The rows are counted, not kept.
+    let cx = ops::Cx { env, eval: &eval };
+    while op.next(&cx)?.is_some() {}
+    let stats = stats.borrow();
+    Ok(analyzed_rows(
+        &root,
+        &Measured { stats: &stats, peak: env.mem.peak(), disk: env.mem.disk() },
+        brief,
+    ))
+}
+
+/// EXPLAIN ANALYZE's rows for the operator tree `root`, as `measured`.
+fn analyzed_rows(root: &Node, measured: &Measured<'_>, brief: bool) -> ExecResult {
+    let mut rows = Vec::new();
+    let style = Style { measured: Some(measured), brief };
+    flatten(root, "", "", &mut 0, &style, None, &mut rows);
+    let names = [
+        "id",
+        "estRows",
+        "actRows",
+        "task",
+        "access object",
+        "execution info",
+        "operator info",
+        "memory",
+        "disk",
+    ];
     let columns = names.iter().map(|n| ResultColumn::varchar(*n, 256).not_null()).collect();
-    Ok(ExecResult::Rows(ResultSet { columns, rows }))
+    ExecResult::Rows(ResultSet { columns, rows })
+}
+
+/// What EXPLAIN ANALYZE of an INSERT, UPDATE or DELETE learns while the statement runs: the
+/// operator tree of the rows it reads (rendered when built) and each operator's measurements.
+#[derive(Default)]
+pub struct Analysis {
+    tree: RefCell<Option<Node>>,
+    stats: std::rc::Rc<RefCell<Vec<OpStats>>>,
+    mem: RefCell<Option<std::rc::Rc<crate::memory::MemTracker>>>,
+}
+
+impl Analysis {
+    /// The measured operators of `plan` (the statement's row source), its tree kept to print.
+    pub fn build(&self, plan: Plan, env: &QueryEnv<'_, '_, '_>) -> Result<Box<dyn ops::Operator>> {
+        let (tree, _) = render(&plan, env, &mut 0)?;
+        *self.tree.borrow_mut() = Some(tree);
+        *self.mem.borrow_mut() = Some(env.mem.clone());
+        Ok(ops::build_analyzed(plan, &self.stats))
+    }
+}
+
+/// `EXPLAIN ANALYZE` of an INSERT, UPDATE or DELETE: runs the statement in the session's
+/// transaction (its changes are kept, as TiDB's are) and prints its plan with what each
+/// operator did; the statement's own operator shows its whole time.
+pub fn analyze_dml(
+    ctx: &mut SessionCtx,
+    catalog: &Catalog,
+    st: &mut StmtTxn<'_>,
+    stmt: &ast::Statement,
+    brief: bool,
+) -> Result<ExecResult> {
+    let analysis = Analysis::default();
+    let started = std::time::Instant::now();
+    let name = match stmt {
+        ast::Statement::Update(up) => {
+            super::update::execute_update(ctx, catalog, st, up, Some(&analysis))?;
+            "Update"
+        }
+        ast::Statement::Delete(del) => {
+            super::delete::execute_delete(ctx, catalog, st, del, Some(&analysis))?;
+            "Delete"
+        }
+        ast::Statement::Insert(ins) => {
+            super::insert::execute_insert(ctx, catalog, st, ins, Some(&analysis))?;
+            "Insert"
+        }
+        _ => return Err(unsupported("EXPLAIN ANALYZE of this statement")),
+    };
+    let mut stats = analysis.stats.borrow().clone();
+    stats.push(OpStats { rows: 0, loops: 1, time: started.elapsed() });
+    let child = analysis.tree.borrow_mut().take();
+    let mut root = node(name, 0.0, String::new(), "N/A".into(), child.into_iter().collect());
+    root.plan_id = Some(stats.len() - 1);
+    let (peak, disk) = analysis.mem.borrow().as_ref().map_or((0, 0), |m| (m.peak(), m.disk()));
+    Ok(analyzed_rows(&root, &Measured { stats: &stats, peak, disk }, brief))
 }

@@ -50,6 +50,7 @@ pub fn execute_insert(
     catalog: &Catalog,
     st: &mut StmtTxn<'_>,
     ins: &Insert,
+    analysis: Option<&super::explain::Analysis>,
 ) -> Result<ExecResult> {
     let TableObject::TableName(name) = &ins.table else {
         return Err(unsupported("INSERT INTO TABLE FUNCTION"));
@@ -92,11 +93,10 @@ pub fn execute_insert(
                         .collect::<Result<Vec<_>>>()?,
                     _ => {
                         let cell = RefCell::new(&mut *st);
-                        query::execute_table_query(
+                        query::execute_table_query_measured(
                             &query::QueryEnv::new(ctx, catalog, &cell),
                             source,
-                            "",
-                            None,
+                            analysis,
                         )?
                         .rows
                         .into_iter()

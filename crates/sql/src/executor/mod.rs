@@ -15,7 +15,7 @@ pub use analyze::auto_analyze;
 pub use ddl::decimal_precision;
 mod delete;
 mod describe;
-mod explain;
+pub(crate) mod explain;
 pub(crate) use explain::estimated_rows;
 mod in_set;
 pub(crate) use in_set::contains_linear;
@@ -83,6 +83,11 @@ pub enum StmtClass {
     Ddl,
 }
 
+/// INSERT, UPDATE or DELETE.
+fn is_dml(stmt: &Statement) -> bool {
+    matches!(stmt, Statement::Insert(_) | Statement::Update(_) | Statement::Delete(_))
+}
+
 /// Classifies a statement.
 pub fn classify(stmt: &Statement) -> StmtClass {
     match stmt {
@@ -94,6 +99,8 @@ pub fn classify(stmt: &Statement) -> StmtClass {
             }
         }
         Statement::Insert(_) | Statement::Update(_) | Statement::Delete(_) => StmtClass::Data,
+        // EXPLAIN ANALYZE runs the statement it explains.
+        Statement::Explain { statement, analyze: true, .. } if is_dml(statement) => StmtClass::Data,
         Statement::CreateTable(_)
         | Statement::CreateView(_)
         | Statement::CreateDatabase { .. }
@@ -176,15 +183,15 @@ pub fn execute(env: Env<'_>, stmt: &Statement, text: &str) -> Result<ExecResult>
         }
         Statement::Insert(ins) => {
             no_returning(&ins.returning)?;
-            with_txn(txn, &mut written, |st| insert::execute_insert(ctx, catalog, st, ins))
+            with_txn(txn, &mut written, |st| insert::execute_insert(ctx, catalog, st, ins, None))
         }
         Statement::Update(up) => {
             no_returning(&up.returning)?;
-            with_txn(txn, &mut written, |st| update::execute_update(ctx, catalog, st, up))
+            with_txn(txn, &mut written, |st| update::execute_update(ctx, catalog, st, up, None))
         }
         Statement::Delete(del) => {
             no_returning(&del.returning)?;
-            with_txn(txn, &mut written, |st| delete::execute_delete(ctx, catalog, st, del))
+            with_txn(txn, &mut written, |st| delete::execute_delete(ctx, catalog, st, del, None))
         }
         Statement::CreateTable(ct) => ddl::create_table(ctx, catalog, ct),
         Statement::CreateView(cv) => view::create_view(ctx, catalog, cv, text),
@@ -257,7 +264,13 @@ pub fn execute(env: Env<'_>, stmt: &Statement, text: &str) -> Result<ExecResult>
             // `FORMAT='brief'` arrives as FORMAT=TEXT (see the parser).
             use sqlparser::ast::{AnalyzeFormat::TEXT, AnalyzeFormatKind as Kind};
             let brief = matches!(format, Some(Kind::Assignment(TEXT) | Kind::Keyword(TEXT)));
-            explain::explain(ctx, catalog, statement, *analyze, brief)
+            if *analyze && is_dml(statement) {
+                with_txn(txn, &mut written, |st| {
+                    explain::analyze_dml(ctx, catalog, st, statement, brief)
+                })
+            } else {
+                explain::explain(ctx, catalog, statement, *analyze, brief)
+            }
         }
         Statement::ShowColumns { show_options, full, .. } => {
             describe::show_columns(ctx, catalog, show_options, *full)

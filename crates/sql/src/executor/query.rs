@@ -313,6 +313,27 @@ pub fn execute_table_query(
     })
 }
 
+/// [`execute_table_query`] of a statement's own query (no enclosing row), its operators
+/// measured into `analysis` under EXPLAIN ANALYZE.
+pub fn execute_table_query_measured(
+    env: &QueryEnv<'_, '_, '_>,
+    q: &Query,
+    analysis: Option<&super::explain::Analysis>,
+) -> Result<ResultSet> {
+    let Some(analysis) = analysis else { return execute_table_query(env, q, "", None) };
+    with_scope(env, q, None, |q| {
+        let planned = crate::planner::plan_query(env, q, "", None)?;
+        let eval = EvalCtx { session: env.ctx, subqueries: Some(env), outer: None };
+        let mut root = analysis.build(planned.plan, env)?;
+        collected(
+            root.as_mut(),
+            &ops::Cx { env, eval: &eval },
+            planned.columns,
+            &planned.typed_by_values,
+        )
+    })
+}
+
 /// Every row `root` returns, with the result columns — those in `by_values` typed by the
 /// values computed for them.
 fn collected(

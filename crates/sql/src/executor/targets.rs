@@ -106,21 +106,21 @@ pub fn plan(
     })
 }
 
-/// The rows matching `selection`, locked and re-read at their newest version, ordered and
-/// limited as the statement asks (see [`plan`]).
+/// The rows [`plan`] finds — locked and re-read at their newest version, ordered and limited
+/// as the statement asks; measured into `analysis` under EXPLAIN ANALYZE.
 pub fn rows(
     ctx: &SessionCtx,
     catalog: &Catalog,
     st: &mut StmtTxn<'_>,
-    target: &Target,
-    selection: Option<&ast::Expr>,
-    order_by: &[OrderByExpr],
-    limit: Option<&ast::Expr>,
+    plan: Plan,
+    analysis: Option<&super::explain::Analysis>,
 ) -> Result<Vec<Row>> {
-    let plan = plan(ctx, st, target, selection, order_by, limit)?;
     let cell = std::cell::RefCell::new(st);
     let env = QueryEnv::new(ctx, catalog, &cell);
     let eval = EvalCtx::new(ctx);
-    let mut root = ops::build(plan);
+    let mut root = match analysis {
+        Some(a) => a.build(plan, &env)?,
+        None => ops::build(plan),
+    };
     ops::collect(root.as_mut(), &ops::Cx { env: &env, eval: &eval })
 }

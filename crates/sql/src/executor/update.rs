@@ -32,6 +32,7 @@ pub fn execute_update(
     catalog: &Catalog,
     st: &mut StmtTxn<'_>,
     up: &Update,
+    analysis: Option<&super::explain::Analysis>,
 ) -> Result<ExecResult> {
     let target = target(ctx, catalog, up)?;
     let t = target.table.clone();
@@ -48,15 +49,9 @@ pub fn execute_update(
         let (e, _) = bind_expr(&a.value, scope, ctx, "field list")?;
         sets.push((ci, e));
     }
-    let rows = targets::rows(
-        ctx,
-        catalog,
-        st,
-        &target,
-        up.selection.as_ref(),
-        &up.order_by,
-        up.limit.as_ref(),
-    )?;
+    let plan =
+        targets::plan(ctx, st, &target, up.selection.as_ref(), &up.order_by, up.limit.as_ref())?;
+    let rows = targets::rows(ctx, catalog, st, plan, analysis)?;
     let eval = EvalCtx::new(ctx);
     let (mut matched, mut changed) = (0u64, 0u64);
     for (i, old) in rows.iter().enumerate() {

@@ -66,7 +66,7 @@ pub fn build_analyzed(plan: Plan, stats: &Rc<RefCell<Vec<OpStats>>>) -> Box<dyn 
 }
 
 /// The handles a lock's input reads by point get (optionally filtered), if that is all it does.
-fn point_handles(input: &Plan) -> Option<Vec<i64>> {
+pub(crate) fn point_handles(input: &Plan) -> Option<Vec<i64>> {
     match input {
         Plan::Filter { input, .. } => point_handles(input),
         // In the order the table reader would return them.
