@@ -3,7 +3,8 @@
 //! steps depth first, so what is held at once is the current rows' partners, not the whole
 //! join; a LIMIT above stops it early. A step whose source went to disk (a grace hash join,
 //! `executor::join_spill`) joins it once every row has passed it, first step first. A FROM
-//! clause with a RIGHT JOIN (whose left side must be complete) is joined at once. Columns
+//! clause with a RIGHT JOIN the planner left as one (its left side several sources, which
+//! must be complete) is joined at once. Columns
 //! leave in FROM order.
 
 use std::collections::VecDeque;

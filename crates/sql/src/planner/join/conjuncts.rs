@@ -127,7 +127,8 @@ pub(super) struct Placed {
 }
 
 /// Sorts conjuncts by where they may be checked. With only inner joins, anywhere their sources
-/// are present. With outer joins (sources then join in FROM order): an ON conjunct at its own
+/// are present. With outer joins (sources then join in FROM order, `rank` giving each one's
+/// place, a RIGHT JOIN turned LEFT swapping two): an ON conjunct at its own
 /// step, or filtering its own source when it reads only that one (not for RIGHT JOIN, whose
 /// rows are all kept); a WHERE conjunct at the step of the last source it reads unless that
 /// step is a LEFT JOIN (the NULL-padded rows must reach WHERE) and never inside a join with a
@@ -135,6 +136,7 @@ pub(super) struct Placed {
 pub(super) fn place(
     all: Vec<Conjunct>,
     kinds: &[StepKind],
+    rank: &[usize],
     outer_joins: bool,
     whole: bool,
 ) -> Placed {
@@ -151,7 +153,11 @@ pub(super) fn place(
             }
             continue;
         };
-        let last = (u64::BITS - mask.leading_zeros()).saturating_sub(1) as usize;
+        // The source joined last among those it reads (outer joins keep their order).
+        let last = (0..kinds.len())
+            .filter(|&s| mask & 1 << s != 0)
+            .max_by_key(|&s| rank.get(s).copied().unwrap_or(s))
+            .unwrap_or(0);
         let at = match c.origin {
             Origin::On(i) => i,
             Origin::Where if !outer_joins => {

@@ -179,6 +179,7 @@ pub fn plan_join(
         w.mark_uncorrelated(&uncorrelated);
     }
     let where_ = where_.as_ref();
+    let (inputs, from_order) = right_joins_as_left(inputs);
     let outer_joins = inputs.iter().any(|i| matches!(i.kind, StepKind::Left | StepKind::Right));
     let whole = inputs.iter().any(|i| i.kind == StepKind::Right);
     let mut all: Vec<Conjunct> = Vec::new();
@@ -200,13 +201,17 @@ pub fn plan_join(
     all.extend(implied);
     let kinds: Vec<StepKind> = inputs.iter().map(|i| i.kind).collect();
     let groups: Vec<bool> = inputs.iter().map(|i| i.starts_group).collect();
-    let placed = conjuncts::place(all, &kinds, outer_joins, whole);
+    let mut rank = vec![0; from_order.len()];
+    for (r, &s) in from_order.iter().enumerate() {
+        rank[s] = r;
+    }
+    let placed = conjuncts::place(all, &kinds, &rank, outer_joins, whole);
     let ests = estimate::sources(env, &sources, &layout, &placed.local)?;
     // Semi and anti joins come last (after every source their conditions may name), in FROM
     // order; the others are ordered by cost unless an outer join fixes FROM's order.
     let tail: Vec<usize> = (0..sources.len()).filter(|&s| kinds[s].filters_only()).collect();
     let order = if outer_joins {
-        (0..sources.len()).collect()
+        from_order
     } else {
         order::best(&sources, &layout, &placed.joining, &ests, &tail)
     };
@@ -216,6 +221,34 @@ pub fn plan_join(
     }
     let to_from = layout.to_from(&order);
     Ok((JoinPlan { sources, steps, to_from, whole, columns }, residual))
+}
+
+/// A RIGHT JOIN whose left side is one source (the first of its comma group) is that source
+/// LEFT JOINed to the right one, the two swapped in join order — TiDB turns RIGHT joins into
+/// LEFT joins too — so the join streams instead of being joined whole. Done only when every
+/// RIGHT JOIN of the FROM clause can be. Returns the inputs and the order the sources join in
+/// (FROM order but for the swaps).
+fn right_joins_as_left(mut inputs: Vec<JoinInput>) -> (Vec<JoinInput>, Vec<usize>) {
+    let mut order: Vec<usize> = (0..inputs.len()).collect();
+    let rights: Vec<usize> =
+        (0..inputs.len()).filter(|&i| inputs[i].kind == StepKind::Right).collect();
+    let swappable = |i: usize| {
+        i >= 1
+            && inputs[i - 1].starts_group
+            && inputs[i - 1].kind == StepKind::Inner
+            && inputs[i - 1].on.is_none()
+    };
+    if rights.is_empty() || !rights.iter().all(|&i| swappable(i)) {
+        return (inputs, order);
+    }
+    for &i in &rights {
+        let on = inputs[i].on.take();
+        inputs[i].kind = StepKind::Inner;
+        inputs[i - 1].kind = StepKind::Left;
+        inputs[i - 1].on = on;
+        order.swap(i - 1, i);
+    }
+    (inputs, order)
 }
 
 /// Where each source's columns sit in the FROM-order row.
