@@ -217,10 +217,12 @@ fn place(column: &ColumnInfo, v: &Value) -> Option<Placed> {
                     let floor = if frac && d.mantissa() < 0 { t - 1 } else { t };
                     (floor, if frac { floor + 1 } else { floor })
                 }
-                Value::Double(f) if f.is_finite() => {
-                    // Beyond 2^53 a double no longer tells neighbouring integers apart, and the
-                    // executor compares integers with doubles as doubles.
-                    if f.abs() >= 9_007_199_254_740_992.0 {
+                // The executor compares integers with doubles and strings as doubles (a string by
+                // its leading number, as MySQL: '12abc' = 12).
+                Value::Double(_) | Value::String(_) | Value::Bytes(_) => {
+                    let f = crate::expr::to_f64(v);
+                    // Beyond 2^53 a double no longer tells neighbouring integers apart.
+                    if !f.is_finite() || f.abs() >= 9_007_199_254_740_992.0 {
                         return None;
                     }
                     (f.floor() as i128, f.ceil() as i128)
@@ -458,7 +460,17 @@ mod tests {
             cond(&uint, B::Gt, Value::Int(-1)),
             Cond::Interval(Bound::Included(Value::UInt(0)), Bound::Unbounded)
         );
-        assert!(compare_cond(&int, B::Eq, &Value::String("1".into())).is_none());
+        // A string compares with integers as a double, by its leading number ('2x' = 2).
+        assert_eq!(
+            cond(&int, B::Eq, Value::String("2x".into())),
+            Cond::Points(vec![Value::Int(2)])
+        );
+        assert_eq!(cond(&int, B::Eq, Value::String("2.5".into())), Cond::Points(vec![]));
+        assert_eq!(
+            cond(&int, B::GtEq, Value::String("2.5".into())),
+            Cond::Interval(Bound::Included(Value::Int(3)), Bound::Unbounded)
+        );
+        assert!(compare_cond(&int, B::Eq, &Value::String("1e300".into())).is_none());
     }
 
     #[test]
