@@ -85,6 +85,13 @@ fn union_all_under_order_and_limit_is_a_top_n() {
     assert_eq!(rows[1], ("Union".to_string(), 10));
 }
 
+/// Fills `table` with 3 125 rows: `t` crossed with itself five times (`a` … `e`), an id made
+/// of the five ids, then `columns` (over `a` … `e`).
+fn fill(s: &mut Session, table: &str, columns: &str) {
+    let id = "a.id * 10000 + b.id * 1000 + c.id * 100 + d.id * 10 + e.id";
+    run(s, &format!("INSERT INTO {table} SELECT {id}, {columns} FROM t a, t b, t c, t d, t e"));
+}
+
 /// The root row's `disk` column: bytes the statement spilled.
 fn spilled_bytes(s: &mut Session, sql: &str) -> u64 {
     let ExecResult::Rows(rs) = run(s, &format!("EXPLAIN ANALYZE {sql}")) else { return 0 };
@@ -99,12 +106,7 @@ fn spilled_bytes(s: &mut Session, sql: &str) -> u64 {
 fn a_hash_join_past_the_quota_spills_its_build_side() {
     let mut s = setup();
     run(&mut s, "CREATE TABLE w (id INT PRIMARY KEY, s VARCHAR(200), g INT)");
-    run(
-        &mut s,
-        "INSERT INTO w SELECT a.id * 10000 + b.id * 1000 + c.id * 100 + d.id * 10 + e.id, \
-         CONCAT(a.id, b.id, c.id, d.id, e.id, REPEAT('x', 150)), a.g \
-         FROM t a, t b, t c, t d, t e",
-    );
+    fill(&mut s, "w", "CONCAT(a.id, b.id, c.id, d.id, e.id, REPEAT('x', 150)), a.g");
     let join = "SELECT COUNT(*), SUM(a.id - b.id), COUNT(DISTINCT b.g) \
                 FROM w a JOIN w b ON a.s = b.s";
     let count = |s: &mut Session| match run(s, join) {
@@ -128,11 +130,7 @@ fn a_hash_join_past_the_quota_spills_its_build_side() {
 fn parallel_scan_workers_apply_the_filter_above_them() {
     let mut s = setup();
     run(&mut s, "CREATE TABLE big (id INT PRIMARY KEY, v INT)");
-    run(
-        &mut s,
-        "INSERT INTO big SELECT a.id * 10000 + b.id * 1000 + c.id * 100 + d.id * 10 + e.id, \
-         a.g + b.g FROM t a, t b, t c, t d, t e",
-    );
+    fill(&mut s, "big", "a.g + b.g");
     let rows = analyzed(&mut s, "SELECT COUNT(*) FROM big WHERE v = 6");
     let scan = rows.iter().find(|(n, _)| n == "TableFullScan").map(|(_, r)| *r);
     let filtered = rows.iter().find(|(n, _)| n == "Selection").map(|(_, r)| *r);

@@ -133,13 +133,16 @@ impl Expr {
     }
 }
 
-/// Calls `f` for every column `e` reads; `None` at a subquery.
-fn visit(e: &Expr, f: &mut dyn FnMut(usize)) -> Option<()> {
-    let mut todo = vec![e];
-    while let Some(e) = todo.pop() {
-        match e {
-            Expr::Column(i) => f(*i),
-            Expr::Literal(_) | Expr::SysVar { .. } | Expr::UserVar(_) => {}
+impl Expr {
+    /// Pushes this expression's operands onto `todo` (none for a subquery, whose expressions
+    /// are not bound into the enclosing row): the one step of every walk over a tree.
+    pub(crate) fn push_operands<'e>(&'e self, todo: &mut Vec<&'e Expr>) {
+        match self {
+            Expr::Literal(_)
+            | Expr::Column(_)
+            | Expr::SysVar { .. }
+            | Expr::UserVar(_)
+            | Expr::Subquery { .. } => {}
             Expr::Unary { arg, .. }
             | Expr::IsNull { arg, .. }
             | Expr::IsBool { arg, .. }
@@ -159,12 +162,23 @@ fn visit(e: &Expr, f: &mut dyn FnMut(usize)) -> Option<()> {
                 todo.extend(else_.as_deref());
             }
             Expr::Func { args, .. } => todo.extend(args),
+        }
+    }
+}
+
+/// Calls `f` for every column `e` reads; `None` at a subquery.
+fn visit(e: &Expr, f: &mut dyn FnMut(usize)) -> Option<()> {
+    let mut todo = vec![e];
+    while let Some(e) = todo.pop() {
+        match e {
+            Expr::Column(i) => f(*i),
             Expr::Subquery { kind, scope, .. } if scope.columns.is_empty() => {
                 if let SubqueryKind::In { arg, .. } = kind {
                     todo.push(arg);
                 }
             }
             Expr::Subquery { .. } => return None,
+            other => other.push_operands(&mut todo),
         }
     }
     Some(())

@@ -40,27 +40,9 @@ impl Expr {
         let mut todo = vec![self];
         while let Some(e) = todo.pop() {
             match e {
-                Expr::Literal(_) | Expr::Column(_) | Expr::SysVar { .. } | Expr::UserVar(_) => {}
                 Expr::Subquery { .. } => return false,
                 Expr::Func { func, .. } if !func.is_pure() => return false,
-                Expr::Func { args, .. } => todo.extend(args),
-                Expr::Unary { arg, .. }
-                | Expr::IsNull { arg, .. }
-                | Expr::IsBool { arg, .. }
-                | Expr::Cast { arg, .. } => todo.push(arg),
-                Expr::Binary { left, right, .. } | Expr::Like { arg: left, pattern: right, .. } => {
-                    todo.extend([&**left, &**right])
-                }
-                Expr::InList { arg, list, .. } => {
-                    todo.push(arg);
-                    todo.extend(list);
-                }
-                Expr::Between { arg, low, high, .. } => todo.extend([&**arg, &**low, &**high]),
-                Expr::Case { operand, whens, else_ } => {
-                    todo.extend(operand.as_deref());
-                    todo.extend(whens.iter().flat_map(|(w, t)| [w, t]));
-                    todo.extend(else_.as_deref());
-                }
+                other => other.push_operands(&mut todo),
             }
         }
         true
