@@ -201,3 +201,31 @@ def test_committed_rows_survive_sigkill(tmp_server):
             cur.execute("INSERT INTO durable (v) VALUES ('after restart')")
             assert cur.lastrowid > 50
         c.commit()
+
+
+def test_a_transaction_past_txn_total_size_limit_is_refused_whole(tmp_server):
+    # TiDB's txn-total-size-limit: a transaction may buffer this many bytes of writes; the
+    # statement that would pass it fails with 8004, the connection goes on, and nothing of
+    # that statement (or, after ROLLBACK, of the transaction) is kept.
+    s = tmp_server("--txn-total-size-limit", "200000")
+    conn = s.connect(autocommit=True)
+    with conn.cursor() as cur:
+        cur.execute("CREATE TABLE tsz (id INT PRIMARY KEY, pad VARCHAR(1000))")
+        cur.execute("BEGIN")
+        cur.execute("INSERT INTO tsz VALUES (1, REPEAT('a', 1000)), (2, REPEAT('b', 1000))")
+        rows = ", ".join(f"({i}, REPEAT('x', 1000))" for i in range(10, 310))
+        with pytest.raises(pymysql.err.MySQLError) as err:
+            cur.execute(f"INSERT INTO tsz VALUES {rows}")
+        assert err.value.args[0] == 8004, err.value.args
+        assert "Transaction is too large" in err.value.args[1]
+        cur.execute("SELECT COUNT(*) FROM tsz")
+        assert cur.fetchone() == (2,), "the refused statement left nothing"
+        cur.execute("COMMIT")
+        cur.execute("SELECT COUNT(*) FROM tsz")
+        assert cur.fetchone() == (2,)
+        # Under autocommit, a statement that alone passes the limit is refused the same way.
+        with pytest.raises(pymysql.err.MySQLError) as err:
+            cur.execute(f"INSERT INTO tsz VALUES {rows}")
+        assert err.value.args[0] == 8004
+        cur.execute("SELECT COUNT(*) FROM tsz")
+        assert cur.fetchone() == (2,)

@@ -122,6 +122,7 @@ errors! {
     ER_MAX_PREPARED_STMT_COUNT_REACHED = 1461, "42000", "ErrMaxPreparedStmtCountReached", "Can't create more than max_prepared_stmt_count statements (current value: %d)";
     ER_SP_CURSOR_NOT_OPEN = 1326, "24000", "ErrSpCursorNotOpen", "Cursor is not open";
     ER_UNSUPPORTED_PS = 1295, "HY000", "ErrUnsupportedPs", "This command is not supported in the prepared statement protocol yet";
+    ER_TXN_TOO_LARGE = 8004, "HY000", "ErrTxnTooLarge", "Transaction is too large, size: %d";
     ER_TXN_RETRYABLE = 8002, "HY000", "ErrTxnRetryable", "[tikv:8002]can not retry select for update statement";
     ER_WRITE_CONFLICT = 9007, "HY000", "ErrWriteConflict", "Write conflict, txnStartTS=%d, conflictStartTS=%d, conflictCommitTS=%d, key=%s, primary=%s, reason=Optimistic [try again later]";
     ER_TIKV_STORE_LIMIT = 9008, "HY000", "ErrTiKVStoreLimit", "Store token is up to the limit, store id = %d";

@@ -40,6 +40,10 @@ pub struct Cli {
     /// read) [default: 256].
     #[arg(long)]
     pub block_cache_mb: Option<u64>,
+    /// Most bytes of writes one transaction may buffer (TiDB's `txn-total-size-limit`; past it
+    /// error 8004; 0: no limit) [default: 104857600].
+    #[arg(long)]
+    pub txn_total_size_limit: Option<u64>,
 }
 
 /// One account from the config file.
@@ -82,6 +86,8 @@ pub struct FileConfig {
     pub require_secure_transport: Option<bool>,
     /// See [`Cli::block_cache_mb`].
     pub block_cache_mb: Option<u64>,
+    /// See [`Cli::txn_total_size_limit`].
+    pub txn_total_size_limit: Option<u64>,
     /// Accounts. Without any, `root` with an empty password exists (TiDB's playground default).
     #[serde(default)]
     pub users: Vec<UserConfig>,
@@ -108,6 +114,8 @@ pub struct Settings {
     pub require_secure_transport: bool,
     /// Storage block cache, MiB.
     pub block_cache_mb: u64,
+    /// Most bytes of writes one transaction may buffer (0: no limit).
+    pub txn_total_size_limit: u64,
     /// Accounts.
     pub users: Vec<UserConfig>,
 }
@@ -135,6 +143,10 @@ impl Settings {
             require_secure_transport: cli.require_secure_transport
                 || file.require_secure_transport.unwrap_or(false),
             block_cache_mb: cli.block_cache_mb.or(file.block_cache_mb).unwrap_or(256),
+            txn_total_size_limit: cli
+                .txn_total_size_limit
+                .or(file.txn_total_size_limit)
+                .unwrap_or(100 << 20),
             users,
         }
     }

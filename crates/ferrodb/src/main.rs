@@ -103,7 +103,11 @@ async fn run(settings: Settings) -> Result<(), String> {
     let storage = Arc::new(
         LocalStorage::open(
             &kv_dir,
-            LocalOptions { block_cache_bytes: settings.block_cache_mb << 20, ..Default::default() },
+            LocalOptions {
+                block_cache_bytes: settings.block_cache_mb << 20,
+                max_txn_size: usize::try_from(settings.txn_total_size_limit).unwrap_or(usize::MAX),
+                ..Default::default()
+            },
         )
         .map_err(|e| format!("cannot open storage in {}: {e}", kv_dir.display()))?,
     );

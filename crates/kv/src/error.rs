@@ -33,6 +33,13 @@ pub enum Error {
         /// The offending size.
         size: usize,
     },
+    /// The transaction's buffered writes would pass the configured total; the write was
+    /// refused.
+    #[error("transaction too large: {size} bytes")]
+    TxnTooLarge {
+        /// The size the write would have brought the transaction to.
+        size: usize,
+    },
     /// Write attempted in a read-only transaction.
     #[error("transaction is read-only")]
     ReadOnlyTxn,
@@ -76,6 +83,7 @@ impl From<Error> for errno::Error {
             Error::EntryTooLarge { limit, size } => {
                 errno::Error::fmt(ER_ENTRY_TOO_LARGE, &[&limit, &size])
             }
+            Error::TxnTooLarge { size } => errno::Error::fmt(errno::ER_TXN_TOO_LARGE, &[&size]),
             Error::ReadOnlyTxn => {
                 errno::Error::fmt(errno::ER_CANT_EXECUTE_IN_READ_ONLY_TRANSACTION, &[])
             }

@@ -160,12 +160,19 @@ impl<'a> StmtTxn<'a> {
         out
     }
 
-    /// Hands the staged writes to the transaction (the statement succeeded).
+    /// Hands the staged writes to the transaction (the statement succeeded) — all of them or,
+    /// when the transaction refuses one (an entry or the transaction too large, a store gone
+    /// read-only), none: the statement fails whole, as a statement must.
     pub fn flush(self) -> Result<()> {
+        let mark = self.txn.savepoint();
         for (k, v) in self.staged {
-            match v {
-                Some(v) => self.txn.put(k, v)?,
-                None => self.txn.delete(k)?,
+            let r = match v {
+                Some(v) => self.txn.put(k, v),
+                None => self.txn.delete(k),
+            };
+            if let Err(e) = r {
+                self.txn.rollback_to_savepoint(mark);
+                return Err(e.into());
             }
         }
         Ok(())

@@ -55,6 +55,9 @@ pub struct LocalOptions {
     pub max_key_size: usize,
     /// Largest key + value accepted (TiDB's `txn-entry-size-limit`).
     pub max_entry_size: usize,
+    /// Most bytes of writes one transaction may buffer, keys and values (TiDB's
+    /// `txn-total-size-limit`; `0`: no limit).
+    pub max_txn_size: usize,
     /// The engine's block cache: decoded data blocks kept in memory, filled as they are read.
     pub block_cache_bytes: u64,
 }
@@ -66,6 +69,7 @@ impl Default for LocalOptions {
             gc_interval: Some(Duration::from_secs(60)),
             max_key_size: 8 * 1024,
             max_entry_size: 6 * 1024 * 1024,
+            max_txn_size: 100 * 1024 * 1024,
             block_cache_bytes: engine::DEFAULT_CACHE_BYTES,
         }
     }

@@ -28,6 +28,8 @@ pub struct LocalTxn {
     locked: HashSet<Key>,
     /// Undo log for savepoints: each write's key and its previous buffer entry.
     undo: Vec<(Key, Option<Option<Value>>)>,
+    /// Bytes of `buffer`, keys and values (against `LocalOptions::max_txn_size`).
+    size: usize,
     finished: bool,
 }
 
@@ -44,6 +46,7 @@ impl LocalTxn {
             buffer: BTreeMap::new(),
             locked: HashSet::new(),
             undo: Vec::new(),
+            size: 0,
             finished: false,
         })
     }
@@ -59,6 +62,21 @@ impl LocalTxn {
                 size: key.len() + value,
             });
         }
+        Ok(())
+    }
+
+    /// Buffers `value` (`None`: a delete) under `key`, unless the transaction would then hold
+    /// more than `max_txn_size` bytes of writes (TiDB's 8004).
+    fn buffer_write(&mut self, key: Key, value: Option<Value>) -> kv::Result<()> {
+        let old = self.buffer.get(&key).map_or(0, |v| entry_bytes(&key, v));
+        let size = self.size - old + entry_bytes(&key, &value);
+        let limit = self.inner.opts.max_txn_size;
+        if limit > 0 && size > limit {
+            return Err(kv::Error::TxnTooLarge { size });
+        }
+        self.size = size;
+        let prev = self.buffer.insert(key.clone(), value);
+        self.undo.push((key, prev));
         Ok(())
     }
 
@@ -213,17 +231,13 @@ impl Transaction for LocalTxn {
     fn put(&mut self, key: Key, value: Value) -> kv::Result<()> {
         self.writable()?;
         self.check_size(&key, value.len())?;
-        let prev = self.buffer.insert(key.clone(), Some(value));
-        self.undo.push((key, prev));
-        Ok(())
+        self.buffer_write(key, Some(value))
     }
 
     fn delete(&mut self, key: Key) -> kv::Result<()> {
         self.writable()?;
         self.check_size(&key, 0)?;
-        let prev = self.buffer.insert(key.clone(), None);
-        self.undo.push((key, prev));
-        Ok(())
+        self.buffer_write(key, None)
     }
 
     fn is_dirty(&self) -> bool {
@@ -237,6 +251,9 @@ impl Transaction for LocalTxn {
     fn rollback_to_savepoint(&mut self, mark: usize) {
         while self.undo.len() > mark {
             let Some((key, prev)) = self.undo.pop() else { break };
+            let now = self.buffer.get(&key).map_or(0, |v| entry_bytes(&key, v));
+            let before = prev.as_ref().map_or(0, |v| entry_bytes(&key, v));
+            self.size = self.size - now + before;
             match prev {
                 Some(v) => self.buffer.insert(key, v),
                 None => self.buffer.remove(&key),
@@ -274,4 +291,9 @@ impl Transaction for LocalTxn {
         self.finish();
         Ok(())
     }
+}
+
+/// Bytes a buffered write takes: its key and value (`None`: a delete).
+fn entry_bytes(key: &[u8], value: &Option<Value>) -> usize {
+    key.len() + value.as_ref().map_or(0, Vec::len)
 }

@@ -241,6 +241,35 @@ fn oversized_entries_are_refused_and_nothing_is_written() {
     assert_eq!(s.version_count().expect("count"), 1);
 }
 
+/// A transaction buffers at most `max_txn_size` bytes of writes (TiDB's
+/// `txn-total-size-limit`): past it a write is refused (8004) and nothing of it kept; rewriting
+/// a key counts its new size only, and rolling back to a savepoint gives the bytes back.
+#[test]
+fn transactions_past_their_total_size_are_refused() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let s = LocalStorage::open(
+        dir.path(),
+        LocalOptions { gc_interval: None, max_txn_size: 100, ..Default::default() },
+    )
+    .expect("open");
+    let mut t = s.begin(pess()).expect("begin");
+    t.put(b"a".to_vec(), vec![0; 39]).expect("40 bytes");
+    t.put(b"b".to_vec(), vec![0; 39]).expect("80 bytes");
+    t.put(b"a".to_vec(), vec![1; 49]).expect("a rewritten: 90 bytes");
+    let err = t.put(b"c".to_vec(), vec![0; 19]).expect_err("110 bytes");
+    assert!(matches!(err, kv::Error::TxnTooLarge { size: 110 }), "{err:?}");
+    assert_eq!(errno::Error::from(err).code, 8004);
+    assert_eq!(t.get(b"c").expect("get"), None, "the refused write is not kept");
+    let mark = t.savepoint();
+    t.put(b"c".to_vec(), vec![0; 9]).expect("100 bytes");
+    t.rollback_to_savepoint(mark);
+    t.put(b"d".to_vec(), vec![0; 9]).expect("100 bytes again after the rollback");
+    t.delete(b"b".to_vec()).expect("a delete keeps only its key: 61 bytes");
+    t.put(b"e".to_vec(), vec![0; 38]).expect("100 bytes");
+    t.commit().expect("commit");
+    assert_eq!(get(&s, "a").map(|v| v.len()), Some(49));
+}
+
 #[test]
 fn read_only_transactions_refuse_writes() {
     let dir = tempfile::tempdir().expect("tmp");
