@@ -426,6 +426,22 @@ fn wrong_value(var: &SysVar, value: &Value) -> Error {
     Error::fmt(ER_WRONG_VALUE_FOR_VAR, &[&var.name, value])
 }
 
+/// Whether setting variable `name` to `value` is clamped into its range (an integer out of
+/// bounds), which MySQL reports with warning 1292.
+pub fn clamps(name: &str, value: &Value) -> bool {
+    let Some(Kind::Int { min, max }) = lookup(name).map(|v| v.kind) else { return false };
+    let n = match value {
+        Value::Int(i) => i128::from(*i),
+        Value::UInt(u) => i128::from(*u),
+        Value::String(s) => match s.trim().parse::<i128>() {
+            Ok(n) => n,
+            Err(_) => return false,
+        },
+        _ => return false,
+    };
+    n < i128::from(min) || n > i128::from(max)
+}
+
 /// Validates `value` against the variable's kind and returns its canonical text.
 fn normalise(var: &SysVar, value: &Value) -> Result<String> {
     match var.kind {

@@ -131,7 +131,14 @@ fn assign(
         }
         other => other,
     };
-    ctx.vars.set(&var_name, var_scope, &v)
+    let clamped = crate::sysvar::clamps(&var_name, &v);
+    ctx.vars.set(&var_name, var_scope, &v)?;
+    if clamped {
+        // Out of range: set to the nearest bound, with MySQL's warning.
+        let e = Error::fmt(errno::ER_TRUNCATED_WRONG_VALUE, &[&var_name, &v]);
+        ctx.warn(e.code, e.message);
+    }
+    Ok(())
 }
 
 fn eval_constant(ctx: &SessionCtx, value: &AstExpr) -> Result<Value> {
