@@ -429,17 +429,21 @@ fn wrong_value(var: &SysVar, value: &Value) -> Error {
 /// Whether setting variable `name` to `value` is clamped into its range (an integer out of
 /// bounds), which MySQL reports with warning 1292.
 pub fn clamps(name: &str, value: &Value) -> bool {
-    let Some(Kind::Int { min, max }) = lookup(name).map(|v| v.kind) else { return false };
-    let n = match value {
-        Value::Int(i) => i128::from(*i),
-        Value::UInt(u) => i128::from(*u),
-        Value::String(s) => match s.trim().parse::<i128>() {
-            Ok(n) => n,
-            Err(_) => return false,
-        },
-        _ => return false,
-    };
-    n < i128::from(min) || n > i128::from(max)
+    let Some(var) = lookup(name) else { return false };
+    let Kind::Int { min, max } = var.kind else { return false };
+    requested_int(var, value).is_ok_and(|n| n < i128::from(min) || n > i128::from(max))
+}
+
+/// The integer `value` asks an integer variable for, before it is clamped to its range.
+fn requested_int(var: &SysVar, value: &Value) -> Result<i128> {
+    match value {
+        Value::Int(i) => Ok(i128::from(*i)),
+        Value::UInt(u) => Ok(i128::from(*u)),
+        Value::String(s) => {
+            s.trim().parse().map_err(|_| Error::fmt(ER_WRONG_TYPE_FOR_VAR, &[&var.name]))
+        }
+        _ => Err(Error::fmt(ER_WRONG_TYPE_FOR_VAR, &[&var.name])),
+    }
 }
 
 /// Validates `value` against the variable's kind and returns its canonical text.
@@ -457,14 +461,7 @@ fn normalise(var: &SysVar, value: &Value) -> Result<String> {
             _ => Err(wrong_value(var, value)),
         },
         Kind::Int { min, max } => {
-            let n: i128 = match value {
-                Value::Int(i) => i128::from(*i),
-                Value::UInt(u) => i128::from(*u),
-                Value::String(s) => {
-                    s.trim().parse().map_err(|_| Error::fmt(ER_WRONG_TYPE_FOR_VAR, &[&var.name]))?
-                }
-                _ => return Err(Error::fmt(ER_WRONG_TYPE_FOR_VAR, &[&var.name])),
-            };
+            let n = requested_int(var, value)?;
             Ok(n.clamp(i128::from(min), i128::from(max)).to_string())
         }
         Kind::Enum(words) => {

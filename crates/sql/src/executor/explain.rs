@@ -678,8 +678,20 @@ pub struct Analysis {
 }
 
 impl Analysis {
+    /// The operators of `plan`: measured into `analysis` when there is one, else plain.
+    pub fn operators(
+        analysis: Option<&Self>,
+        plan: Plan,
+        env: &QueryEnv<'_, '_, '_>,
+    ) -> Result<Box<dyn ops::Operator>> {
+        match analysis {
+            Some(a) => a.build(plan, env),
+            None => Ok(ops::build(plan)),
+        }
+    }
+
     /// The measured operators of `plan` (the statement's row source), its tree kept to print.
-    pub fn build(&self, plan: Plan, env: &QueryEnv<'_, '_, '_>) -> Result<Box<dyn ops::Operator>> {
+    fn build(&self, plan: Plan, env: &QueryEnv<'_, '_, '_>) -> Result<Box<dyn ops::Operator>> {
         let (tree, _) = render(&plan, env, &mut 0)?;
         *self.tree.borrow_mut() = Some(tree);
         *self.mem.borrow_mut() = Some(env.mem.clone());

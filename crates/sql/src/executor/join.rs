@@ -21,7 +21,7 @@ use super::{
 use crate::{
     expr::{EvalCtx, Expr, Truth},
     memory::Charge,
-    planner::{Lookup, LookupPlan, Read, Step, StepKind},
+    planner::{HashKeys, Lookup, LookupPlan, Read, Step, StepKind},
     table::{self, Row},
 };
 
@@ -231,12 +231,8 @@ impl JoinStep {
         max: usize,
     ) -> Result<()> {
         let Some(sp) = self.spilled.as_mut() else { return Ok(()) };
-        let hash = match &self.step.read {
-            Read::Once { hash, .. } => hash.as_ref(),
-            Read::Lookup(_) => None,
-        };
         let (kind, cond) = (self.step.kind, self.step.cond.as_ref());
-        sp.drain(env, eval, kind, cond, hash, self.width_right, out, max)
+        sp.drain(env, eval, kind, cond, hash_keys(&self.step.read), self.width_right, out, max)
     }
 
     /// Whether the next row waiting for this step should have its key looked up together with
@@ -447,11 +443,7 @@ impl JoinStep {
     ) -> Result<()> {
         self.prepare(env, eval, src)?;
         if let Some(sp) = &mut self.spilled {
-            let hash = match &self.step.read {
-                Read::Once { hash, .. } => hash.as_ref(),
-                Read::Lookup(_) => None,
-            };
-            if let Probe::Unpaired = sp.add_probe(hash, l, eval)? {
+            if let Probe::Unpaired = sp.add_probe(hash_keys(&self.step.read), l, eval)? {
                 if matches!(self.step.kind, StepKind::Left | StepKind::Anti) {
                     out.push(padded(l, self.width_right));
                 }
@@ -546,6 +538,14 @@ impl JoinStep {
         }
         self.rows = Some(right);
         Ok(())
+    }
+}
+
+/// A hash join's keys (`None` for other reads).
+fn hash_keys(read: &Read) -> Option<&HashKeys> {
+    match read {
+        Read::Once { hash, .. } => hash.as_ref(),
+        Read::Lookup(_) => None,
     }
 }
 

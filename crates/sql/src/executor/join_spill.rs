@@ -11,17 +11,14 @@
 //! (`'1' = 1` compares as doubles), and every probe row of a join without hash keys, are
 //! compared with every build row the same way — chunk by chunk over all partitions.
 
-use std::{
-    collections::{HashMap, VecDeque},
-    hash::{Hash, Hasher},
-};
+use std::collections::{HashMap, VecDeque};
 
 use errno::Result;
 use types::Value;
 
 use super::{
     join::{hash_key, pair, KeyBytes},
-    ops::spill::{spill_dir, RowFile, RowReader},
+    ops::spill::{partition_of, spill_dir, RowFile, RowReader, PARTITIONS},
     query::QueryEnv,
 };
 use crate::{
@@ -30,16 +27,8 @@ use crate::{
     planner::{HashKeys, StepKind},
 };
 
-/// Partitions of a spilled build side.
-const PARTITIONS: usize = 16;
 /// Rows read from a file at a time.
 const READ: usize = 256;
-
-fn partition_of(key: &[u8]) -> usize {
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    key.hash(&mut h);
-    (h.finish() % PARTITIONS as u64) as usize
-}
 
 /// Where a probe row went.
 pub(super) enum Probe {
@@ -107,13 +96,6 @@ impl SpilledBuild {
         })
     }
 
-    fn file<'f>(dir: &std::path::Path, slot: &'f mut Option<RowFile>) -> Result<&'f mut RowFile> {
-        Ok(match slot {
-            Some(f) => f,
-            None => slot.insert(RowFile::create(dir)?),
-        })
-    }
-
     /// Adds one build row (`hash`: the step's keys, if any).
     pub fn add_build(
         &mut self,
@@ -134,11 +116,11 @@ impl SpilledBuild {
                     if !self.classes.contains(&classes) {
                         self.classes.push(classes);
                     }
-                    partition_of(&k)
+                    partition_of(&k, 0)
                 }
             },
         };
-        Self::file(&self.dir, &mut self.build[part])?.push(row)
+        RowFile::in_slot(&self.dir, &mut self.build[part])?.push(row)
     }
 
     /// Takes one probe row (every build row must have been added).
@@ -159,14 +141,14 @@ impl SpilledBuild {
                 {
                     None
                 }
-                KeyBytes::Key(k, _) => Some(partition_of(&k)),
+                KeyBytes::Key(k, _) => Some(partition_of(&k, 0)),
             },
         };
         let file = match slot {
             Some(p) => &mut self.probe[p],
             None => &mut self.every,
         };
-        Self::file(&self.dir, file)?.push(row)?;
+        RowFile::in_slot(&self.dir, file)?.push(row)?;
         Ok(Probe::Written)
     }
 
@@ -363,14 +345,16 @@ impl Active {
         }
         let done_before = kind.filters_only() && self.matched[j];
         if !done_before {
-            let picked: Vec<usize> = match (self.keyed, hash) {
-                (true, Some(h)) => match hash_key(&h.left, &l, eval)? {
-                    KeyBytes::Key(k, _) => self.buckets.get(&k).cloned().unwrap_or_default(),
-                    _ => Vec::new(),
-                },
-                _ => (0..self.chunk.len()).collect(),
+            // By key: the rows of its bucket; otherwise every row in memory.
+            let bucket: Option<&[usize]> = match (self.keyed, hash) {
+                (true, Some(h)) => Some(match hash_key(&h.left, &l, eval)? {
+                    KeyBytes::Key(k, _) => self.buckets.get(&k).map_or(&[][..], Vec::as_slice),
+                    _ => &[],
+                }),
+                _ => None,
             };
-            for i in picked {
+            let every = 0..if bucket.is_some() { 0 } else { self.chunk.len() };
+            for i in bucket.unwrap_or_default().iter().copied().chain(every) {
                 let Some(row) = pair(cond, &l, &self.chunk[i], eval)? else { continue };
                 self.matched[j] = true;
                 match kind {

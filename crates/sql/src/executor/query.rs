@@ -297,20 +297,7 @@ pub fn execute_table_query(
     text: &str,
     outer: Option<&OuterRow<'_>>,
 ) -> Result<ResultSet> {
-    if q.locks.iter().any(|l| l.nonblock.is_some()) {
-        return Err(unsupported("FOR UPDATE NOWAIT / SKIP LOCKED"));
-    }
-    with_scope(env, q, outer, |q| {
-        let planned = crate::planner::plan_query(env, q, text, outer)?;
-        let eval = EvalCtx { session: env.ctx, subqueries: Some(env), outer };
-        let mut root = ops::build(planned.plan);
-        collected(
-            root.as_mut(),
-            &ops::Cx { env, eval: &eval },
-            planned.columns,
-            &planned.typed_by_values,
-        )
-    })
+    run_collected(env, q, text, outer, None)
 }
 
 /// [`execute_table_query`] of a statement's own query (no enclosing row), its operators
@@ -320,11 +307,24 @@ pub fn execute_table_query_measured(
     q: &Query,
     analysis: Option<&super::explain::Analysis>,
 ) -> Result<ResultSet> {
-    let Some(analysis) = analysis else { return execute_table_query(env, q, "", None) };
-    with_scope(env, q, None, |q| {
-        let planned = crate::planner::plan_query(env, q, "", None)?;
-        let eval = EvalCtx { session: env.ctx, subqueries: Some(env), outer: None };
-        let mut root = analysis.build(planned.plan, env)?;
+    run_collected(env, q, "", None, analysis)
+}
+
+/// Plans `q`, runs it (measured into `analysis`, if given) and collects its rows.
+fn run_collected(
+    env: &QueryEnv<'_, '_, '_>,
+    q: &Query,
+    text: &str,
+    outer: Option<&OuterRow<'_>>,
+    analysis: Option<&super::explain::Analysis>,
+) -> Result<ResultSet> {
+    if q.locks.iter().any(|l| l.nonblock.is_some()) {
+        return Err(unsupported("FOR UPDATE NOWAIT / SKIP LOCKED"));
+    }
+    with_scope(env, q, outer, |q| {
+        let planned = crate::planner::plan_query(env, q, text, outer)?;
+        let eval = EvalCtx { session: env.ctx, subqueries: Some(env), outer };
+        let mut root = super::explain::Analysis::operators(analysis, planned.plan, env)?;
         collected(
             root.as_mut(),
             &ops::Cx { env, eval: &eval },

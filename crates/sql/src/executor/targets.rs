@@ -118,9 +118,6 @@ pub fn rows(
     let cell = std::cell::RefCell::new(st);
     let env = QueryEnv::new(ctx, catalog, &cell);
     let eval = EvalCtx::new(ctx);
-    let mut root = match analysis {
-        Some(a) => a.build(plan, &env)?,
-        None => ops::build(plan),
-    };
+    let mut root = super::explain::Analysis::operators(analysis, plan, &env)?;
     ops::collect(root.as_mut(), &ops::Cx { env: &env, eval: &eval })
 }

@@ -4,8 +4,7 @@
 //! join; a LIMIT above stops it early. A step whose source went to disk (a grace hash join,
 //! `executor::join_spill`) joins it once every row has passed it, first step first. A FROM
 //! clause with a RIGHT JOIN the planner left as one (its left side several sources, which
-//! must be complete) is joined at once. Columns
-//! leave in FROM order.
+//! must be complete) is joined at once. Columns leave in FROM order.
 
 use std::collections::VecDeque;
 
@@ -128,7 +127,6 @@ impl Operator for Join {
             State::Whole(drain) => Ok(drain.next_batch()),
             State::Streaming { first, steps, pending, held, done } => {
                 let mut out: Batch = Vec::new();
-                let emit = |values: Vec<types::Value>| in_from_order(to_from, values);
                 loop {
                     // Depth first: the deepest step with waiting rows goes on, through its
                     // queue until it has passed a batch on (so a lookup step sees its rows'
@@ -149,14 +147,7 @@ impl Operator for Join {
                                 let mut joined = Vec::new();
                                 step.join_row(cx.env, cx.eval, src, &l, &mut joined)?;
                                 passed += joined.len();
-                                if last {
-                                    out.extend(joined.into_iter().map(emit));
-                                } else {
-                                    for r in &joined {
-                                        held.add_row(r)?;
-                                    }
-                                    pending[i + 1].extend(joined);
-                                }
+                                pass_on(joined, pending.get_mut(i + 1), held, &mut out, to_from)?;
                             }
                             if last && out.len() >= super::BATCH {
                                 return Ok(Some(out));
@@ -170,16 +161,9 @@ impl Operator for Join {
                             };
                             let mut joined = Vec::new();
                             steps[i].drain_spilled(cx.env, cx.eval, &mut joined, super::BATCH)?;
-                            if i + 1 == steps.len() {
-                                out.extend(joined.into_iter().map(emit));
-                                if out.len() >= super::BATCH {
-                                    return Ok(Some(out));
-                                }
-                            } else {
-                                for r in &joined {
-                                    held.add_row(r)?;
-                                }
-                                pending[i + 1].extend(joined);
+                            pass_on(joined, pending.get_mut(i + 1), held, &mut out, to_from)?;
+                            if out.len() >= super::BATCH {
+                                return Ok(Some(out));
                             }
                         }
                         None => match first.next(cx)? {
@@ -198,6 +182,27 @@ impl Operator for Join {
             }
         }
     }
+}
+
+/// Hands on the rows a step joined: to the next step's queue (charged to `held`), or, after
+/// the last step, to `out` with their columns in FROM order.
+fn pass_on(
+    joined: Vec<Vec<types::Value>>,
+    next: Option<&mut VecDeque<Vec<types::Value>>>,
+    held: &mut Charge,
+    out: &mut Batch,
+    to_from: &Option<Vec<usize>>,
+) -> Result<()> {
+    match next {
+        Some(queue) => {
+            for r in &joined {
+                held.add_row(r)?;
+            }
+            queue.extend(joined);
+        }
+        None => out.extend(joined.into_iter().map(|values| in_from_order(to_from, values))),
+    }
+    Ok(())
 }
 
 /// A joined row's values (sources in join order) as a row with its columns in FROM order.

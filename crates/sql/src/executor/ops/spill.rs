@@ -163,6 +163,17 @@ impl RowFile {
         Ok(RowFile { writer: BufWriter::new(file), bytes: 0 })
     }
 
+    /// The file in `slot`, made under `dir` if there is none yet.
+    pub fn in_slot<'f>(
+        dir: &std::path::Path,
+        slot: &'f mut Option<RowFile>,
+    ) -> Result<&'f mut Self> {
+        Ok(match slot {
+            Some(f) => f,
+            None => slot.insert(RowFile::create(dir)?),
+        })
+    }
+
     /// Appends one row.
     pub fn push(&mut self, values: &[Value]) -> Result<()> {
         let cols: Vec<(u32, &Value)> =
@@ -221,8 +232,19 @@ impl RowReader {
     }
 }
 
-/// Files one spilling pass of a hash aggregation or DISTINCT splits its remaining keys into.
-const PARTITIONS: usize = 16;
+/// Files one spilling pass (of a hash aggregation, DISTINCT, or a hash join's build side)
+/// splits its rows into.
+pub const PARTITIONS: usize = 16;
+
+/// The partition (of [`PARTITIONS`]) of a row with key `key` in a pass at `depth`: a different
+/// hash at each depth, so a partition split again spreads.
+pub fn partition_of(key: &[u8], depth: u32) -> usize {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    depth.hash(&mut h);
+    key.hash(&mut h);
+    (h.finish() % PARTITIONS as u64) as usize
+}
 /// Most times a partition is split again.
 const MAX_DEPTH: u32 = 3;
 
@@ -247,16 +269,8 @@ impl Partitions {
 
     /// Appends a row with key `key` to its partition.
     pub fn push(&mut self, key: &[u8], values: &[Value]) -> Result<()> {
-        use std::hash::{Hash, Hasher};
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        self.depth.hash(&mut h);
-        key.hash(&mut h);
-        let slot = &mut self.files[(h.finish() % PARTITIONS as u64) as usize];
-        let file = match slot {
-            Some(f) => f,
-            None => slot.insert(RowFile::create(&self.dir)?),
-        };
-        file.push(values)
+        let slot = &mut self.files[partition_of(key, self.depth)];
+        RowFile::in_slot(&self.dir, slot)?.push(values)
     }
 
     /// The files written, each with the depth it is read at, their bytes counted as spilled.
