@@ -626,6 +626,9 @@ fn outer_value(outer: &OuterRow<'_>, table: Option<&str>, name: &str) -> Option<
             if let Some(at) = outer.columns_at {
                 return Some((Expr::Column(at + i), ty));
             }
+            if outer.as_params {
+                return Some((Expr::Param(*i), ty));
+            }
             let v = outer.row.get(*i).cloned().unwrap_or(Value::Null);
             Some((Expr::Literal(v), ty))
         }

@@ -37,6 +37,9 @@ pub struct OuterRow<'a> {
     /// Bind this row's columns as columns of one combined row, from this position on, instead
     /// of as their values (a subquery flattened into its enclosing query's join).
     pub columns_at: Option<usize>,
+    /// Bind this row's columns as parameters ([`crate::expr::Expr::Param`] `i` for column
+    /// `i`) instead of as their values, so the plan can run again for another row.
+    pub as_params: bool,
 }
 
 /// The outer columns a subquery named, found while binding it.

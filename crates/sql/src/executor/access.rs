@@ -178,6 +178,69 @@ pub fn choose_path(
     Ok(access)
 }
 
+/// The path `chosen` takes for other values of the same conditions — a kept plan's ranges
+/// rebuilt for the values its parameters have now (TiDB rebuilds a cached plan's ranges the
+/// same way). The path stays the one chosen, so rows keep its order; where `conds` no longer
+/// narrow it, it reads the whole table or index instead (the caller still filters every row).
+pub fn rebuild(t: &TableInfo, chosen: &Access, conds: &HashMap<usize, Cond>) -> Access {
+    let handle = t.handle_column().and_then(|h| conds.get(&h));
+    let whole_index = |index: &IndexInfo, covering: bool| {
+        let range = KeyRange::prefix(&tablecodec::index_prefix(t.id, index.id));
+        Access::IndexRanges {
+            index: index.clone(),
+            ranges: vec![range],
+            shown: "[NULL,+inf]".into(),
+            covering,
+            est: None,
+        }
+    };
+    match chosen {
+        Access::FullScan => Access::FullScan,
+        Access::Handles(_) => match handle {
+            Some(Cond::Points(points)) => Access::Handles(
+                points
+                    .iter()
+                    .filter_map(|p| match p {
+                        Value::Int(h) => Some(*h),
+                        Value::UInt(h) => Some(*h as i64),
+                        _ => None,
+                    })
+                    .collect(),
+            ),
+            _ => Access::FullScan,
+        },
+        Access::HandleRange { .. } => match handle.and_then(|c| handle_range(t, c)) {
+            Some((range, shown, at_most)) => {
+                Access::HandleRange { range, shown, est: None, at_most }
+            }
+            None => Access::FullScan,
+        },
+        Access::Unique { index, .. } => match unique_points(index, conds) {
+            Some(keys) => Access::Unique { index: index.clone(), keys },
+            None => match index_ranges(t, index, conds) {
+                Some((ranges, shown)) => Access::IndexRanges {
+                    index: index.clone(),
+                    ranges,
+                    shown,
+                    covering: false,
+                    est: None,
+                },
+                None => whole_index(index, false),
+            },
+        },
+        Access::IndexRanges { index, covering, .. } => match index_ranges(t, index, conds) {
+            Some((ranges, shown)) => Access::IndexRanges {
+                index: index.clone(),
+                ranges,
+                shown,
+                covering: *covering,
+                est: None,
+            },
+            None => whole_index(index, *covering),
+        },
+    }
+}
+
 fn set_est(a: &mut Access, n: usize) {
     if let Access::HandleRange { est, .. } | Access::IndexRanges { est, .. } = a {
         *est = Some(n);

@@ -636,7 +636,7 @@ fn explain_rows(
     };
     let stats = std::rc::Rc::new(RefCell::new(Vec::new()));
     let mut op = ops::build_analyzed(plan, &stats);
-    let eval = EvalCtx { session: ctx, subqueries: Some(env), outer: None };
+    let eval = EvalCtx { session: ctx, subqueries: Some(env), outer: None, params: &[] };
     // The rows are counted, not kept.
     let cx = ops::Cx { env, eval: &eval };
     while op.next(&cx)?.is_some() {}

@@ -339,9 +339,11 @@ impl JoinStep {
             Some(computed) => computed,
             None => {
                 let access = access.clone().unwrap_or(Access::FullScan);
+                let from = super::ops::ranges_from(filter.as_ref(), &access);
                 Box::new(
                     TableReader::new(src.table.clone(), access, false)
                         .with_columns(self.needed.clone())
+                        .with_ranges_from(from)
                         .with_prefilter(filter.as_ref()),
                 )
             }

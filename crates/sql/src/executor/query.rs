@@ -179,6 +179,10 @@ pub struct QueryEnv<'a, 'b, 'c> {
     /// Hash indexes of kept subquery results for `IN`, by the address of their rows (each
     /// holds its rows, so the address stays theirs).
     pub(super) in_sets: RefCell<std::collections::HashMap<usize, Rc<super::in_set::InSet>>>,
+    /// The values of [`crate::expr::Expr::Param`] slots while a plan holding them is made
+    /// (a correlated subquery's plan kept across outer rows: the enclosing row), so access
+    /// paths are chosen for real values.
+    pub(super) params: RefCell<Vec<Value>>,
 }
 
 impl<'a, 'b, 'c> QueryEnv<'a, 'b, 'c> {
@@ -207,6 +211,7 @@ impl<'a, 'b, 'c> QueryEnv<'a, 'b, 'c> {
             deadline: None,
             subqueries: RefCell::new(std::collections::HashMap::new()),
             in_sets: RefCell::new(std::collections::HashMap::new()),
+            params: RefCell::new(Vec::new()),
         }
     }
 
@@ -233,6 +238,18 @@ impl<'a, 'b, 'c> QueryEnv<'a, 'b, 'c> {
             return Err(Error::fmt(errno::ER_QUERY_TIMEOUT, &[]));
         }
         Ok(())
+    }
+
+    /// What `pred` (over `t`'s columns) says about each column, parameters at the values
+    /// they have while the plan is made.
+    pub(crate) fn column_conds(
+        &self,
+        pred: &Expr,
+        t: &TableInfo,
+    ) -> std::collections::HashMap<usize, super::Cond> {
+        let params = self.params.borrow();
+        let cx = EvalCtx { session: self.ctx, subqueries: None, outer: None, params: &params };
+        super::column_conds(pred, t, &cx)
     }
 
     fn cte(&self, name: &str) -> Option<ResultSet> {
@@ -323,7 +340,7 @@ fn run_collected(
     }
     with_scope(env, q, outer, |q| {
         let planned = crate::planner::plan_query(env, q, text, outer)?;
-        let eval = EvalCtx { session: env.ctx, subqueries: Some(env), outer };
+        let eval = EvalCtx { session: env.ctx, subqueries: Some(env), outer, params: &[] };
         let mut root = super::explain::Analysis::operators(analysis, planned.plan, env)?;
         collected(
             root.as_mut(),
@@ -332,6 +349,36 @@ fn run_collected(
             &planned.typed_by_values,
         )
     })
+}
+
+/// Plans `q` — a subquery without WITH, FOR UPDATE or subqueries of its own — once for the
+/// enclosing row `outer`, whose columns it binds as parameters (`Expr::Param(i)` is column
+/// `i`), so that [`run_kept`] can run the plan again for another row (the `Apply` of TiDB's
+/// plans). Access paths are chosen for `outer`'s values; each run rebuilds their ranges.
+pub(super) fn plan_kept(
+    env: &QueryEnv<'_, '_, '_>,
+    q: &Query,
+    outer: &OuterRow<'_>,
+) -> Result<Plan> {
+    let saved = env.params.replace(outer.row.to_vec());
+    let kept = OuterRow { as_params: true, ..*outer };
+    let planned = crate::planner::plan_query(env, q, "", Some(&kept));
+    *env.params.borrow_mut() = saved;
+    Ok(planned?.plan)
+}
+
+/// The rows of a plan made by [`plan_kept`], for the enclosing row `row`.
+pub(super) fn run_kept(
+    env: &QueryEnv<'_, '_, '_>,
+    plan: &Plan,
+    row: &[Value],
+) -> Result<Vec<Vec<Value>>> {
+    let eval = EvalCtx { session: env.ctx, subqueries: Some(env), outer: None, params: row };
+    let mut root = ops::build(plan.clone());
+    Ok(ops::collect(root.as_mut(), &ops::Cx { env, eval: &eval })?
+        .into_iter()
+        .map(|r| r.values)
+        .collect())
 }
 
 /// Every row `root` returns, with the result columns — those in `by_values` typed by the
@@ -423,7 +470,7 @@ pub fn stream_query(
     }
     with_scope(env, q, None, |q| {
         let planned = crate::planner::plan_query(env, q, text, None)?;
-        let eval = EvalCtx { session: env.ctx, subqueries: Some(env), outer: None };
+        let eval = EvalCtx { session: env.ctx, subqueries: Some(env), outer: None, params: &[] };
         let cx = ops::Cx { env, eval: &eval };
         let mut root = ops::build(planned.plan);
         if !planned.typed_by_values.is_empty() {
@@ -447,6 +494,7 @@ pub fn stream_query(
 }
 
 /// One table in FROM.
+#[derive(Clone)]
 pub struct Source {
     /// Its database (empty for derived tables and common table expressions).
     pub(crate) db: String,

@@ -12,10 +12,7 @@ use std::{cmp::Ordering, collections::HashMap, ops::Bound};
 use catalog::{ColumnInfo, TableInfo};
 use types::{Decimal, Temporal, TemporalKind, TypeKind, Value};
 
-use crate::{
-    context::SessionCtx,
-    expr::{compare, BinaryOp, EvalCtx, Expr},
-};
+use crate::expr::{compare, BinaryOp, EvalCtx, Expr};
 
 /// Values one column may take: listed points, or an interval that excludes NULL.
 #[derive(Debug, Clone, PartialEq)]
@@ -58,11 +55,12 @@ pub fn bound_chain(e: &Expr, op: BinaryOp) -> Vec<&Expr> {
 }
 
 /// Whether a bound expression is a constant that is safe to evaluate once (no columns,
-/// variables, subqueries or functions such as RAND()).
+/// variables, subqueries or functions such as RAND()); parameters count as constants, their
+/// values are known when ranges are built.
 fn foldable(mut e: &Expr) -> bool {
     loop {
         match e {
-            Expr::Literal(_) => return true,
+            Expr::Literal(_) | Expr::Param(_) => return true,
             Expr::Unary { arg, .. } | Expr::Cast { arg, .. } => e = arg,
             Expr::Binary { left, right, .. } if foldable(right) => e = left,
             _ => return false,
@@ -70,20 +68,20 @@ fn foldable(mut e: &Expr) -> bool {
     }
 }
 
-fn constant(e: &Expr, ctx: &SessionCtx) -> Option<Value> {
+fn constant(e: &Expr, ctx: &EvalCtx<'_>) -> Option<Value> {
     if !foldable(e) {
         return None;
     }
-    e.eval(&[], &EvalCtx::new(ctx)).ok()
+    e.eval(&[], ctx).ok()
 }
 
 /// Per-column conditions implied by the conjuncts of `pred`, bound over the columns of `t`
-/// (`Expr::Column(i)` is `t.columns[i]`).
-pub fn column_conds(pred: &Expr, t: &TableInfo, ctx: &SessionCtx) -> HashMap<usize, Cond> {
+/// (`Expr::Column(i)` is `t.columns[i]`); `ctx` gives the values of parameters.
+pub fn column_conds(pred: &Expr, t: &TableInfo, ctx: &EvalCtx<'_>) -> HashMap<usize, Cond> {
     conds_of(bound_conjuncts(pred), t, ctx)
 }
 
-fn conds_of(conjuncts: Vec<&Expr>, t: &TableInfo, ctx: &SessionCtx) -> HashMap<usize, Cond> {
+fn conds_of(conjuncts: Vec<&Expr>, t: &TableInfo, ctx: &EvalCtx<'_>) -> HashMap<usize, Cond> {
     let mut out: HashMap<usize, Cond> = HashMap::new();
     for c in conjuncts {
         if let Some((col, cond)) = conjunct_cond(c, t, ctx) {
@@ -105,7 +103,7 @@ fn column_of(e: &Expr, t: &TableInfo) -> Option<usize> {
     }
 }
 
-fn conjunct_cond(c: &Expr, t: &TableInfo, ctx: &SessionCtx) -> Option<(usize, Cond)> {
+fn conjunct_cond(c: &Expr, t: &TableInfo, ctx: &EvalCtx<'_>) -> Option<(usize, Cond)> {
     use BinaryOp as B;
     match c {
         Expr::Binary { left, op, right }

@@ -6,11 +6,14 @@
 //! - **Correlated by equalities only** (`inner = outer.col` in its WHERE): run once without
 //!   them, grouped by their inner sides, and looked up per outer row by key
 //!   ([`super::decorrelate`]: a hash join instead of a run per row).
-//! - **Otherwise correlated**: the first run records which columns of the outer row it names
-//!   (`binder::OuterRefs`); later rows with the same values of those columns reuse the rows
-//!   computed for them (an `Apply` with a per-key cache). One that names rows further out,
-//!   holds subqueries of its own, calls a non-deterministic function, or runs where common
-//!   table expressions are in scope, runs for every outer row.
+//! - **Otherwise correlated**: it is planned once, the outer row's columns bound as
+//!   parameters (`Expr::Param`), and that plan runs for each outer row with the row as its
+//!   parameters — access paths rebuilt for the values when the plan's readers open (an
+//!   `Apply`, TiDB's plan for what it cannot decorrelate). Planning records which columns of
+//!   the outer row it names (`binder::OuterRefs`); later rows with the same values of those
+//!   columns reuse the rows computed for them (a per-key cache). One that names rows further
+//!   out, holds subqueries of its own, calls a non-deterministic function, or runs where
+//!   common table expressions are in scope, is planned and run for every outer row.
 //!
 //! Cached rows are charged to the statement's memory; when the quota would be passed, rows are
 //! no longer cached (the subquery then runs each time).
@@ -23,11 +26,12 @@ use types::Value;
 
 use super::{
     decorrelate::{self, Grouped},
-    query::{execute_table_query, QueryEnv},
+    query::{execute_table_query, plan_kept, run_kept, QueryEnv},
 };
 use crate::{
     binder::{OuterRefs, OuterRow},
     memory::Charge,
+    planner::Plan,
 };
 
 /// What is known of one subquery in a statement.
@@ -43,8 +47,9 @@ enum Kind {
     Once(Rc<Vec<Vec<Value>>>),
     /// Decorrelated: run once, rows by key.
     Grouped(Grouped),
-    /// Correlated, keyed by the values of these outer columns.
-    PerKey { columns: Vec<usize>, rows: HashMap<Vec<u8>, Rc<Vec<Vec<Value>>>> },
+    /// Correlated: its plan, run with the outer row as parameters; rows kept by the values
+    /// of the outer columns it names.
+    Kept { plan: Rc<Plan>, columns: Vec<usize>, rows: HashMap<Vec<u8>, Rc<Vec<Vec<Value>>>> },
     /// Runs for every outer row.
     Always,
 }
@@ -108,11 +113,11 @@ pub(super) fn run(
                 Some(rows) => return Ok(rows),
                 None => Some(None),
             },
-            Kind::PerKey { columns, rows } => {
+            Kind::Kept { plan, columns, rows } => {
                 let key = key_of(outer.row, columns);
                 match rows.get(&key) {
                     Some(rows) => return Ok(rows.clone()),
-                    None => Some(Some(key)),
+                    None => Some(Some((plan.clone(), key))),
                 }
             }
             Kind::Always => Some(None),
@@ -134,12 +139,12 @@ pub(super) fn run(
         }
     }
     match known {
-        Some(Some(key)) => {
-            let rows = Rc::new(execute_table_query(env, query, "", Some(outer))?.rows);
+        Some(Some((plan, key))) => {
+            let rows = Rc::new(run_kept(env, &plan, outer.row)?);
             let mut cache = cache.borrow_mut();
             if let Some(e) = cache.get_mut(&addr) {
                 if charge(env, &mut e.held, &rows) {
-                    if let Kind::PerKey { rows: cached, .. } = &mut e.kind {
+                    if let Kind::Kept { rows: cached, .. } = &mut e.kind {
                         cached.insert(key, rows.clone());
                     }
                 }
@@ -189,9 +194,20 @@ fn first_run(
     }
     let refs = RefCell::new(OuterRefs::default());
     let recorded = OuterRow { refs: Some(&refs), ..*outer };
-    let rows = Rc::new(execute_table_query(env, query, "", Some(&recorded))?.rows);
+    // A locking read locks the rows its plan's point reads name when it is built.
+    if !cacheable || !query.locks.is_empty() {
+        let rows = Rc::new(execute_table_query(env, query, "", Some(&recorded))?.rows);
+        let entry = Entry { query: Rc::new(query.clone()), kind: Kind::Always, held };
+        env.subqueries.borrow_mut().insert(addr, entry);
+        return Ok(rows);
+    }
+    let plan = plan_kept(env, query, &recorded)?;
+    let rows = Rc::new(run_kept(env, &plan, outer.row)?);
     let refs = refs.into_inner();
-    let kind = if cacheable && !refs.deeper {
+    // A name bound further out was bound to that row's value: the plan is this row's only.
+    let kind = if refs.deeper {
+        Kind::Always
+    } else {
         let mut columns = refs.columns;
         columns.sort_unstable();
         columns.dedup();
@@ -199,9 +215,7 @@ fn first_run(
         if charge(env, &mut held, &rows) {
             cached.insert(key_of(outer.row, &columns), rows.clone());
         }
-        Kind::PerKey { columns, rows: cached }
-    } else {
-        Kind::Always
+        Kind::Kept { plan: Rc::new(plan), columns, rows: cached }
     };
     env.subqueries.borrow_mut().insert(addr, Entry { query: Rc::new(query.clone()), kind, held });
     Ok(rows)

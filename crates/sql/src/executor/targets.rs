@@ -80,7 +80,10 @@ pub fn plan(
     };
     let table = target.table.clone();
     let access = match &pred {
-        Some(p) => choose_path(&table, &column_conds(p, &table, ctx), Needs::AllColumns, Some(st))?,
+        Some(p) => {
+            let conds = column_conds(p, &table, &crate::expr::EvalCtx::new(ctx));
+            choose_path(&table, &conds, Needs::AllColumns, Some(st))?
+        }
         None => Access::FullScan,
     };
     let mut plan = Plan::Table {

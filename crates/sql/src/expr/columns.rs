@@ -43,7 +43,9 @@ impl Expr {
         let all = |v: &[Expr]| v.iter().map(|e| e.map_columns(map)).collect::<Option<Vec<_>>>();
         Some(match self {
             Expr::Column(i) => Expr::Column(map(*i)?),
-            Expr::Literal(_) | Expr::SysVar { .. } | Expr::UserVar(_) => self.clone(),
+            Expr::Literal(_) | Expr::Param(_) | Expr::SysVar { .. } | Expr::UserVar(_) => {
+                self.clone()
+            }
             Expr::Unary { op, arg } => Expr::Unary { op: *op, arg: m(arg)? },
             Expr::Binary { .. } => return None,
             Expr::IsNull { arg, negated } => Expr::IsNull { arg: m(arg)?, negated: *negated },
@@ -98,7 +100,11 @@ impl Expr {
         let mut todo: Vec<&mut Expr> = vec![self];
         while let Some(e) = todo.pop() {
             match e {
-                Expr::Column(_) | Expr::Literal(_) | Expr::SysVar { .. } | Expr::UserVar(_) => {}
+                Expr::Column(_)
+                | Expr::Literal(_)
+                | Expr::Param(_)
+                | Expr::SysVar { .. }
+                | Expr::UserVar(_) => {}
                 Expr::Unary { arg, .. }
                 | Expr::IsNull { arg, .. }
                 | Expr::IsBool { arg, .. }
@@ -140,6 +146,7 @@ impl Expr {
         match self {
             Expr::Literal(_)
             | Expr::Column(_)
+            | Expr::Param(_)
             | Expr::SysVar { .. }
             | Expr::UserVar(_)
             | Expr::Subquery { .. } => {}

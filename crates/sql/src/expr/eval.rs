@@ -24,12 +24,14 @@ pub struct EvalCtx<'a> {
     pub subqueries: Option<&'a dyn SubqueryRunner>,
     /// The enclosing query's current row, for correlated subqueries nested further down.
     pub outer: Option<&'a OuterRow<'a>>,
+    /// The values of [`Expr::Param`] slots.
+    pub params: &'a [Value],
 }
 
 impl<'a> EvalCtx<'a> {
     /// Evaluation with only the session (no subqueries).
     pub fn new(session: &'a SessionCtx) -> Self {
-        EvalCtx { session, subqueries: None, outer: None }
+        EvalCtx { session, subqueries: None, outer: None, params: &[] }
     }
 }
 
@@ -63,7 +65,8 @@ fn subquery(
     let runner = ctx
         .subqueries
         .ok_or_else(|| Error::fmt(errno::ER_NOT_SUPPORTED_YET, &[&"a subquery here"]))?;
-    let outer = OuterRow { scope, row, parent: ctx.outer, refs: None, columns_at: None };
+    let outer =
+        OuterRow { scope, row, parent: ctx.outer, refs: None, columns_at: None, as_params: false };
     let rows = runner.run(query, &outer, matches!(kind, SubqueryKind::Exists { .. }))?;
     if rows.first().is_some_and(|r| r.len() != 1) && !matches!(kind, SubqueryKind::Exists { .. }) {
         return Err(Error::fmt(errno::ER_OPERAND_COLUMNS, &[&1]));
@@ -130,6 +133,9 @@ impl Expr {
         match self {
             Expr::Literal(v) => Ok(v.clone()),
             Expr::Column(i) => Ok(row.get(*i).cloned().unwrap_or(Value::Null)),
+            Expr::Param(i) => ctx.params.get(*i).cloned().ok_or_else(|| {
+                errno::Error::msg(errno::ER_INTERNAL, format!("parameter {i} has no value"))
+            }),
             Expr::SysVar { name, scope } => ctx.session.vars.get(name, *scope),
             Expr::UserVar(name) => {
                 Ok(ctx.session.user_vars.get(name).cloned().unwrap_or(Value::Null))

@@ -70,6 +70,9 @@ pub fn write_expr(e: &Expr, names: &[String], out: &mut String) {
                 let _ = write!(out, "Column#{i}");
             }
         },
+        Expr::Param(i) => {
+            let _ = write!(out, "?{i}");
+        }
         Expr::SysVar { name, .. } => {
             let _ = write!(out, "@@{name}");
         }

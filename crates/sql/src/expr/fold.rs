@@ -34,18 +34,30 @@ impl Func {
 
 impl Expr {
     /// Whether this expression evaluates the same on any thread given a copy of the session:
-    /// it holds no subquery and calls only pure functions (a parallel scan's workers filter
+    /// it holds no subquery or parameter and calls only pure functions (a parallel scan's workers filter
     /// rows by such a predicate before sending them).
     pub fn is_portable(&self) -> bool {
         let mut todo = vec![self];
         while let Some(e) = todo.pop() {
             match e {
-                Expr::Subquery { .. } => return false,
+                Expr::Subquery { .. } | Expr::Param(_) => return false,
                 Expr::Func { func, .. } if !func.is_pure() => return false,
                 other => other.push_operands(&mut todo),
             }
         }
         true
+    }
+
+    /// Whether the expression reads a parameter slot ([`Expr::Param`]).
+    pub fn has_params(&self) -> bool {
+        let mut todo = vec![self];
+        while let Some(e) = todo.pop() {
+            match e {
+                Expr::Param(_) => return true,
+                other => other.push_operands(&mut todo),
+            }
+        }
+        false
     }
 
     /// This expression with its constant subtrees evaluated (see the module doc).
@@ -137,10 +149,11 @@ fn fold(e: Expr, cx: &EvalCtx<'_>) -> Expr {
             let constant = func.is_pure() && args.iter().all(lit);
             maybe(Expr::Func { func, args }, constant, cx)
         }
-        // Leaves, and what is never constant: columns, variables (`:=` may change them
+        // Leaves, and what is never constant: columns, parameters, variables (`:=` may change them
         // mid-statement), subqueries.
         e @ (Expr::Literal(_)
         | Expr::Column(_)
+        | Expr::Param(_)
         | Expr::SysVar { .. }
         | Expr::UserVar(_)
         | Expr::Subquery { .. }) => e,

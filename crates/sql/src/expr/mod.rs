@@ -35,6 +35,10 @@ pub enum Expr {
     Literal(Value),
     /// The value at this position of the input row.
     Column(usize),
+    /// The value of parameter slot `i`, supplied when the plan runs ([`EvalCtx::params`]):
+    /// column `i` of the enclosing row, in a correlated subquery's plan kept across the
+    /// enclosing query's rows.
+    Param(usize),
     /// `@@[scope.]name`.
     SysVar { name: String, scope: VarScope },
     /// `@name`.
@@ -187,7 +191,7 @@ impl Expr {
         }
         match self {
             Expr::Literal(_) => true,
-            Expr::Column(_) => false,
+            Expr::Column(_) | Expr::Param(_) => false,
             Expr::SysVar { .. } | Expr::UserVar(_) => true,
             Expr::Unary { arg, .. } | Expr::IsNull { arg, .. } | Expr::IsBool { arg, .. } => {
                 arg.is_constant()

@@ -28,6 +28,7 @@ use crate::{
 };
 
 /// One node of a physical plan.
+#[derive(Clone)]
 pub enum Plan {
     /// Rows computed before execution: the single empty row of a SELECT without FROM, or a
     /// virtual source (information_schema, common table expression).

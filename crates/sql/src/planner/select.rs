@@ -15,9 +15,8 @@ use crate::{
     binder::{bind_expr_in, bind_post_agg, OuterRow, PostAgg, Scope},
     executor::{
         aggregate::{self, AggCall},
-        choose_path, column_conds, limit_offset, order_keys_with, resolve_from, result_column,
-        source_text, table_column, table_scope, used_columns, Access, JoinSpec, Needs, QueryEnv,
-        Source,
+        choose_path, limit_offset, order_keys_with, resolve_from, result_column, source_text,
+        table_column, table_scope, used_columns, Access, JoinSpec, Needs, QueryEnv, Source,
     },
     expr::{Expr, SubqueryKind},
     table::Row,
@@ -343,7 +342,7 @@ fn source_plan(
     let needs = used.as_deref().map_or(Needs::AllColumns, Needs::Columns);
     let access = match pred {
         Some(p) => {
-            let conds = column_conds(p, &table, env.ctx);
+            let conds = env.column_conds(p, &table);
             choose_path(&table, &conds, needs, Some(&mut env.st.borrow_mut()))?
         }
         None => crate::executor::Access::FullScan,

@@ -100,8 +100,14 @@ fn flatten_one(
     // Bound over [the subquery's columns, then the enclosing row's]; names resolve to the
     // subquery's own table first, as in a subquery.
     let refs = std::cell::RefCell::new(OuterRefs::default());
-    let row =
-        OuterRow { scope, row: &[], parent: outer, refs: Some(&refs), columns_at: Some(own_width) };
+    let row = OuterRow {
+        scope,
+        row: &[],
+        parent: outer,
+        refs: Some(&refs),
+        columns_at: Some(own_width),
+        as_params: false,
+    };
     let bind = |e: &ast::Expr, clause: &str| -> Result<Option<Expr>> {
         Ok(bind_expr_in(e, &own, env.ctx, clause, Some(&row)).ok().map(|(e, _)| e))
     };

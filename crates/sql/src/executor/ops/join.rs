@@ -10,7 +10,11 @@ use std::collections::VecDeque;
 
 use errno::Result;
 
-use super::{filter::Filter, table_reader::TableReader, Batch, Cx, Drain, Operator};
+use super::{
+    filter::Filter,
+    table_reader::{ranges_from, TableReader},
+    Batch, Cx, Drain, Operator,
+};
 use crate::{
     executor::{
         join::{join_all, JoinStep},
@@ -94,11 +98,16 @@ impl Join {
         let mut first: Box<dyn Operator> =
             match computed.get_mut(first_step.at).and_then(Option::take) {
                 Some(p) => super::build(p),
-                None => Box::new(
-                    TableReader::new(src.table.clone(), access.unwrap_or(Access::FullScan), false)
-                        .with_columns(needed)
-                        .with_prefilter(filter.as_ref()),
-                ),
+                None => {
+                    let access = access.unwrap_or(Access::FullScan);
+                    let from = ranges_from(filter.as_ref(), &access);
+                    Box::new(
+                        TableReader::new(src.table.clone(), access, false)
+                            .with_columns(needed)
+                            .with_ranges_from(from)
+                            .with_prefilter(filter.as_ref()),
+                    )
+                }
             };
         if let Some(f) = filter {
             first = Box::new(Filter::new(first, f));

@@ -28,7 +28,7 @@ use std::{cell::RefCell, rc::Rc};
 
 use errno::Result;
 pub use guard::OpStats;
-pub(crate) use table_reader::TableReader;
+pub(crate) use table_reader::{ranges_from, TableReader};
 
 use super::query::QueryEnv;
 use crate::{executor::Access, expr::EvalCtx, memory::Charge, planner::Plan, table::Row};
@@ -78,7 +78,8 @@ pub(crate) fn point_handles(input: &Plan) -> Option<Vec<i64>> {
 struct Builder {
     stats: Option<Rc<RefCell<Vec<OpStats>>>>,
     next_id: usize,
-    /// The filter of the table reader built next (its parent's predicate).
+    /// The filter of the table reader built next (its parent's predicate): its parallel
+    /// workers' prefilter, and where its ranges come from when it holds parameters.
     prefilter: Option<crate::expr::Expr>,
 }
 
@@ -94,11 +95,16 @@ impl Builder {
             Plan::Rows { rows, .. } => Box::new(values::Values::new(rows)),
             // A pass-through: its id is skipped, and EXPLAIN shows its input's operators.
             Plan::Derived { input, .. } => return self.build(*input),
-            Plan::Table { table, access, desc, columns, .. } => Box::new(
-                table_reader::TableReader::new(table, access, desc)
-                    .with_columns(columns)
-                    .with_prefilter(self.prefilter.take().as_ref()),
-            ),
+            Plan::Table { table, access, desc, columns, .. } => {
+                let filter = self.prefilter.take();
+                let from = ranges_from(filter.as_ref(), &access);
+                Box::new(
+                    table_reader::TableReader::new(table, access, desc)
+                        .with_columns(columns)
+                        .with_ranges_from(from)
+                        .with_prefilter(filter.as_ref()),
+                )
+            }
             Plan::Join { join } => Box::new(join::Join::new(join)),
             Plan::Filter { input, pred } => {
                 if let Plan::Table { .. } = *input {

@@ -56,20 +56,44 @@ pub struct TableReader {
     tried_parallel: bool,
     /// The (portable) filter above this reader, which parallel workers apply ahead of it.
     prefilter: Option<crate::expr::Expr>,
+    /// A filter holding parameters and the path chosen for it: the ranges to rebuild when
+    /// the reader opens.
+    ranges_from: Option<(crate::expr::Expr, Access)>,
 }
 
 impl TableReader {
     /// Reads `table` along `access`, in key order (descending when `reverse`).
     pub fn new(table: Arc<TableInfo>, access: Access, reverse: bool) -> Self {
-        let record_range = || KeyRange::prefix(&tablecodec::record_prefix(table.id));
-        let mut page = FIRST_PAGE;
+        let mut reader = TableReader {
+            table,
+            points: None,
+            out: None,
+            entries: Entries::Records,
+            ranges: Default::default(),
+            page: FIRST_PAGE,
+            reverse,
+            needed: None,
+            decoder: None,
+            parallel: None,
+            tried_parallel: false,
+            prefilter: None,
+            ranges_from: None,
+        };
+        reader.set_access(access);
+        reader
+    }
+
+    /// Reads along `access` from the start.
+    fn set_access(&mut self, access: Access) {
+        let record_range = || KeyRange::prefix(&tablecodec::record_prefix(self.table.id));
+        self.page = FIRST_PAGE;
         let (points, entries, ranges) = match access {
             Access::FullScan => (None, Entries::Records, vec![record_range()]),
             Access::HandleRange { range, at_most, .. } => {
                 // A short range is read in one page of one more than can exist, so that page
                 // ends the scan (a long one still starts small, for `LIMIT`).
                 if let Some(n) = at_most.filter(|n| *n < ONE_PAGE_RANGE) {
-                    page = n as usize + 1;
+                    self.page = n as usize + 1;
                 }
                 (None, Entries::Records, vec![range])
             }
@@ -81,23 +105,17 @@ impl TableReader {
             }
         };
         let mut ranges: std::collections::VecDeque<KeyRange> = ranges.into();
-        if reverse {
+        if self.reverse {
             ranges.make_contiguous().reverse();
         }
-        TableReader {
-            table,
-            points,
-            out: None,
-            entries,
-            ranges,
-            page,
-            reverse,
-            needed: None,
-            decoder: None,
-            parallel: None,
-            tried_parallel: false,
-            prefilter: None,
-        }
+        (self.points, self.entries, self.ranges) = (points, entries, ranges);
+    }
+
+    /// Rebuilds the access path's ranges from `from` (see [`ranges_from`]) when the reader
+    /// opens.
+    pub fn with_ranges_from(mut self, from: Option<(crate::expr::Expr, Access)>) -> Self {
+        self.ranges_from = from;
+        self
     }
 
     /// The filter applied to this reader's rows above it, if portable
@@ -117,6 +135,10 @@ impl TableReader {
 
 impl Operator for TableReader {
     fn next(&mut self, cx: &Cx<'_, '_, '_, '_>) -> Result<Option<Batch>> {
+        if let Some((pred, chosen)) = self.ranges_from.take() {
+            let conds = crate::executor::column_conds(&pred, &self.table, cx.eval);
+            self.set_access(access::rebuild(&self.table, &chosen, &conds));
+        }
         if let Some(points) = self.points.take() {
             let rows = access::fetch(&mut cx.env.st.borrow_mut(), &self.table, &points)?;
             self.out = Some(Drain::new(rows));
@@ -179,6 +201,16 @@ impl Operator for TableReader {
             }
         }
     }
+}
+
+/// When `pred` (the filter the access path `chosen` was chosen for) holds parameters: it and
+/// the path, so that a reader rebuilds the path's ranges for the parameters' values when it
+/// opens — a kept plan reads the keys of each run's values ([`access::rebuild`]).
+pub fn ranges_from(
+    pred: Option<&crate::expr::Expr>,
+    chosen: &Access,
+) -> Option<(crate::expr::Expr, Access)> {
+    pred.filter(|p| p.has_params()).map(|p| (p.clone(), chosen.clone()))
 }
 
 /// Workers for the rest of `range`, when the statement reads what the store holds at its read

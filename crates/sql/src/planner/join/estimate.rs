@@ -16,7 +16,7 @@ use kv::KeyRange;
 
 use super::Layout;
 use crate::{
-    executor::{bound_conjuncts, choose_path, column_conds, Access, Cond, Needs, QueryEnv, Source},
+    executor::{bound_conjuncts, choose_path, Access, Cond, Needs, QueryEnv, Source},
     expr::{BinaryOp, Expr, SubqueryKind, UnaryOp},
 };
 
@@ -69,7 +69,7 @@ pub(super) fn sources(
         let filter = own.into_iter().reduce(super::conjuncts::and);
         let access = match &filter {
             Some(f) => {
-                let conds = column_conds(f, &src.table, env.ctx);
+                let conds = env.column_conds(f, &src.table);
                 choose_path(&src.table, &conds, Needs::AllColumns, Some(&mut env.st.borrow_mut()))?
             }
             None => Access::FullScan,
@@ -156,7 +156,8 @@ fn in_subquery_share(
     if !scope.columns.is_empty() {
         return None;
     }
-    let outer = OuterRow { scope, row: &[], parent: None, refs: None, columns_at: None };
+    let outer =
+        OuterRow { scope, row: &[], parent: None, refs: None, columns_at: None, as_params: false };
     let found = env.run(query, &outer, false).ok()?.len() as f64;
     // Without statistics the column is taken as distinct.
     let ndv = stats.and_then(|st| column_stats(st, t, c)).map_or(rows, |cs| cs.ndv as f64);
@@ -231,7 +232,7 @@ fn range_share(
     env: &QueryEnv<'_, '_, '_>,
 ) -> Option<f64> {
     use std::ops::Bound;
-    let conds = column_conds(c, t, env.ctx);
+    let conds = env.column_conds(c, t);
     let [(col, Cond::Interval(lo, hi))] = conds.iter().collect::<Vec<_>>()[..] else { return None };
     let cs = column_stats(st, t, *col)?;
     if st.row_count == 0 {

@@ -74,6 +74,7 @@ pub struct JoinInput {
 }
 
 /// A planned join: the sources, the steps that join them, and the column order fix-up.
+#[derive(Clone)]
 pub struct JoinPlan {
     /// The sources in FROM order.
     pub sources: Vec<Source>,
@@ -91,6 +92,7 @@ pub struct JoinPlan {
 }
 
 /// One source joined to the rows so far.
+#[derive(Clone)]
 pub struct Step {
     /// The source's position in FROM.
     pub at: usize,
@@ -112,6 +114,7 @@ pub struct Step {
 }
 
 /// How one step finds its source's rows.
+#[derive(Clone)]
 pub enum Read {
     /// Read once (along `access` for a stored table; a computed source's rows otherwise),
     /// filtered, then matched by hash keys or against every row.
@@ -128,6 +131,7 @@ pub enum Read {
 }
 
 /// Equi-join keys: the rows so far look up `left`'s values among this source's `right` values.
+#[derive(Clone)]
 pub struct HashKeys {
     /// Over the rows so far.
     pub left: Vec<Expr>,
@@ -136,6 +140,7 @@ pub struct HashKeys {
 }
 
 /// Per-row key lookups into a stored table.
+#[derive(Clone)]
 pub struct LookupPlan {
     /// By handle or through an index.
     pub via: Lookup,
