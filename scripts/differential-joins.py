@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Differential join testing against MariaDB: random tables (NULLs, indexes of several kinds)
 and random SELECTs over 2-4 of them — comma, inner, LEFT and RIGHT joins, ON and WHERE
-predicates with ORs, IN, IS NULL, [NOT] EXISTS / [NOT] IN and correlated COUNT subqueries — run on
+predicates with ORs, IN, IS NULL, [NOT] EXISTS / [NOT] IN, correlated COUNT subqueries and
+correlated scalar subqueries in the select list — run on
 both servers; any difference in the (sorted) rows is printed. A start on issue 16's
 differential oracle; it found the comma/RIGHT JOIN precedence bug fixed in joins.slt.
 
@@ -84,6 +85,19 @@ def query():
         where += (" AND " if where else " WHERE ") + cond
     sel = ", ".join(col(ts) for _ in range(random.randint(1, 3)))
     if random.random() < 0.2: sel = "COUNT(*)"
+    elif random.random() < 0.3:
+        # A correlated scalar subquery in the select list: planned once, run per outer row
+        # with its ranges rebuilt for the row's values (ties on keys, ranges, IN lists).
+        u = random.choice(tables); o = random.choice(ts); oc = f"{o}.{random.choice(['x', 'y', 'id', 's'])}"
+        tie = random.choice([f"{u}.{{c}} {random.choice(['=', '<', '>=', '<>'])} {oc}",
+                             f"{u}.{{c}} BETWEEN {oc} AND {oc} + 1", f"{u}.{{c}} IN ({oc}, {o}.y)"])
+        tie = tie.format(c=random.choice(['x', 'id', 'y']))
+        if random.random() < 0.3: tie += f" AND {pred([u])}"
+        if random.random() < 0.5:
+            sub = f"SELECT {random.choice(['MIN', 'MAX', 'COUNT', 'SUM'])}({u}.{random.choice(['x', 'y', 'id'])}) FROM {u} WHERE {tie}"
+        else:
+            sub = f"SELECT {u}.id FROM {u} WHERE {tie} ORDER BY {u}.{random.choice(['x', 'id'])} {random.choice(['', 'DESC'])}, {u}.id LIMIT 1"
+        sel += f", ({sub})"
     return f"SELECT {sel} FROM {frm}{where}"
 bad = 0
 for i in range(int(sys.argv[4]) if len(sys.argv) > 4 else 500):

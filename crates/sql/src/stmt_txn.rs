@@ -31,13 +31,14 @@ impl<'a> StmtTxn<'a> {
     pub fn batch_get(&mut self, keys: &[Key]) -> Result<Vec<Option<Value>>> {
         let unstaged: Vec<Key> =
             keys.iter().filter(|k| !self.staged.contains_key(*k)).cloned().collect();
-        let mut found: std::collections::HashMap<Key, Value> =
+        let found: std::collections::HashMap<Key, Value> =
             self.txn.batch_get(&unstaged)?.into_iter().collect();
+        // A key asked twice is answered twice (a join looks up `'a'` and `'b'` both as 0).
         Ok(keys
             .iter()
             .map(|k| match self.staged.get(k) {
                 Some(v) => v.clone(),
-                None => found.remove(k),
+                None => found.get(k).cloned(),
             })
             .collect())
     }

@@ -176,7 +176,8 @@ impl Expr {
         Expr::Literal(v)
     }
 
-    /// Whether the expression references no column (and so can be folded at bind time if pure).
+    /// Whether the expression references no column of its row (a parameter counts as a
+    /// constant: it has one value per run).
     pub fn is_constant(&self) -> bool {
         if let Expr::Binary { .. } = self {
             // Down a left-deep chain in a loop (chains may be 100 000 terms long).
@@ -190,8 +191,8 @@ impl Expr {
             return e.is_constant();
         }
         match self {
-            Expr::Literal(_) => true,
-            Expr::Column(_) | Expr::Param(_) => false,
+            Expr::Literal(_) | Expr::Param(_) => true,
+            Expr::Column(_) => false,
             Expr::SysVar { .. } | Expr::UserVar(_) => true,
             Expr::Unary { arg, .. } | Expr::IsNull { arg, .. } | Expr::IsBool { arg, .. } => {
                 arg.is_constant()
