@@ -255,7 +255,9 @@ impl Acc {
         match call.kind {
             AggKind::CountStar | AggKind::Count => Value::Int(self.count),
             _ if self.count == 0 => Value::Null,
-            AggKind::Sum if self.all_int => Value::String(self.int_sum.to_string()),
+            // An exact DECIMAL, as MySQL's SUM of integers (the text form it had read as a
+            // string where the value is used, in a subquery or an expression).
+            AggKind::Sum if self.all_int => Value::Decimal(types::Decimal::from_i128(self.int_sum)),
             AggKind::Sum => match (self.any_float, self.dec_sum) {
                 (false, Some(d)) => Value::Decimal(d),
                 _ => Value::Double(self.float_total()),
