@@ -94,6 +94,7 @@ pub fn plan(
         keep_order: false,
         desc: false,
         columns: None,
+        ranges_from: None,
     };
     if let Some(p) = &pred {
         plan = Plan::Filter { input: Box::new(plan), pred: p.clone() };

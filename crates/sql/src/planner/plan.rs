@@ -67,6 +67,9 @@ pub enum Plan {
         desc: bool,
         /// The columns the query reads (by position; `None`: all). Scans decode only these.
         columns: Option<Vec<bool>>,
+        /// The filter `access` was chosen for, when it holds parameters: the reader rebuilds
+        /// the path's ranges from it for the parameters' values when it opens.
+        ranges_from: Option<Expr>,
     },
     /// Several sources joined left-deep in a planned order (`planner::join`); rows leave in
     /// FROM order.

@@ -355,6 +355,7 @@ fn source_plan(
         keep_order: false,
         desc: false,
         columns: used,
+        ranges_from: pred.filter(|p| p.has_params()).cloned(),
     };
     Ok((plan, filter))
 }
@@ -463,7 +464,9 @@ fn min_max_one_row(mut plan: Plan, aggs: &[AggCall]) -> Plan {
     while let Plan::Filter { input, .. } = p {
         p = input;
     }
-    let Plan::Table { table, access: access @ Access::FullScan, .. } = p else { return plan };
+    let Plan::Table { table, access: access @ Access::FullScan, ranges_from, .. } = p else {
+        return plan;
+    };
     if !sortable(table, c) {
         return plan;
     }
@@ -486,6 +489,8 @@ fn min_max_one_row(mut plan: Plan, aggs: &[AggCall]) -> Plan {
             covering: false,
             est: None,
         };
+        // Not a path the filter chose: nothing to rebuild.
+        *ranges_from = None;
     }
     if !keep_table_order(&mut plan, &[(Expr::Column(c), asc)]) {
         return plan;

@@ -79,7 +79,7 @@ struct Builder {
     stats: Option<Rc<RefCell<Vec<OpStats>>>>,
     next_id: usize,
     /// The filter of the table reader built next (its parent's predicate): its parallel
-    /// workers' prefilter, and where its ranges come from when it holds parameters.
+    /// workers' prefilter.
     prefilter: Option<crate::expr::Expr>,
 }
 
@@ -95,9 +95,9 @@ impl Builder {
             Plan::Rows { rows, .. } => Box::new(values::Values::new(rows)),
             // A pass-through: its id is skipped, and EXPLAIN shows its input's operators.
             Plan::Derived { input, .. } => return self.build(*input),
-            Plan::Table { table, access, desc, columns, .. } => {
+            Plan::Table { table, access, desc, columns, ranges_from, .. } => {
                 let filter = self.prefilter.take();
-                let from = ranges_from(filter.as_ref(), &access);
+                let from = ranges_from.map(|pred| (pred, access.clone()));
                 Box::new(
                     table_reader::TableReader::new(table, access, desc)
                         .with_columns(columns)
