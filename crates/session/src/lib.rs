@@ -357,6 +357,11 @@ impl Session {
             }
             self.plan_from_cache.0 = false;
         }
+        if let (Some(plan), Some(stmt), true) = (p.plan_slot(), p.statement(), cache) {
+            if params.len() == p.params() {
+                return self.execute_unbound(stmt, p.text(), plan, params, sink);
+            }
+        }
         let bound = match p.bind(params) {
             Ok(b) => b,
             Err(e) => {
@@ -368,6 +373,25 @@ impl Session {
             return self.execute_one(p.text(), sink);
         };
         self.on_stack_for(p.text(), |s| s.execute_parsed(&stmt, p.text(), sink))
+    }
+
+    /// Runs a prepared SELECT with its placeholders unbound: `?i` is parameter `i`, and the
+    /// plan is the one the statement keeps in `plan` (made by the first execution; see
+    /// `sql::prepare::PlanSlot`).
+    fn execute_unbound<'s>(
+        &mut self,
+        stmt: &sql::Statement,
+        text: &str,
+        plan: Arc<sql::prepare::PlanSlot>,
+        params: &[Value],
+        sink: Option<&mut (dyn RowSink + 's)>,
+    ) -> Result<ExecResult> {
+        let run = sql::PreparedRun { params: params.to_vec(), plan, hit: Default::default() };
+        self.ctx.prepared = Some(run);
+        let result = self.on_stack_for(text, |s| s.execute_parsed(stmt, text, sink));
+        let hit = |run: sql::PreparedRun| run.hit.load(std::sync::atomic::Ordering::Relaxed);
+        self.plan_from_cache.0 = self.ctx.prepared.take().is_some_and(hit);
+        result
     }
 
     /// Keeps `p`'s point-read plan (TiDB's fast plan) if the statement has that shape, or forgets
@@ -423,9 +447,15 @@ impl Session {
         });
         let kept = kept?;
         let Some((plan, columns)) = kept.point_get() else {
-            // Not a point read: the parsed shape with this text's literals bound in.
+            // Not a point read: the plan the shape keeps, with this text's literals as its
+            // parameters; or the parsed shape with them bound in.
             if !kept.select_names_survive_binding() {
                 return None;
+            }
+            if let (Some(plan), Some(stmt)) = (kept.plan_slot(), kept.statement()) {
+                if params.len() == kept.params() {
+                    return Some(self.execute_unbound(stmt, text, plan, &params, sink));
+                }
             }
             let stmt = kept.bind(&params).ok()??;
             return Some(self.execute_parsed(&stmt, text, sink));

@@ -113,6 +113,21 @@ pub struct SessionCtx {
     pub conn_status: Vec<(&'static str, String)>,
     /// Set by `KILL` from another connection; checked by the running statement's operators.
     pub kill: Arc<KillFlag>,
+    /// The prepared statement being executed with its placeholders unbound, while it runs:
+    /// its parameters' values and where its plan is kept (see [`crate::prepare`]).
+    pub prepared: Option<PreparedRun>,
+}
+
+/// An execution of a prepared SELECT that keeps its plan: `?i` binds as
+/// [`crate::expr::Expr::Param`] `i`, whose value is `params[i]`.
+#[derive(Debug, Clone)]
+pub struct PreparedRun {
+    /// The parameters' values.
+    pub params: Vec<Value>,
+    /// The statement's kept plan.
+    pub plan: Arc<crate::prepare::PlanSlot>,
+    /// Set when the execution used the kept plan (`@@last_plan_from_cache`).
+    pub hit: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl SessionCtx {
@@ -134,6 +149,7 @@ impl SessionCtx {
             stmt_time: 0,
             conn_status: Vec::new(),
             kill: Arc::new(KillFlag::default()),
+            prepared: None,
         }
     }
 

@@ -28,7 +28,7 @@ pub mod table;
 pub mod text;
 pub mod txn;
 
-pub use context::{KillFlag, Level, SessionCtx, Warning};
+pub use context::{KillFlag, Level, PreparedRun, SessionCtx, Warning};
 pub use executor::{
     auto_analyze, change_database, classify, describe, execute, execute_point_get, field_list,
     point_get_handle, reads_diagnostics, Env, StmtClass,

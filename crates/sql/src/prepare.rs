@@ -20,7 +20,7 @@ use sqlparser::{
 };
 use types::{ResultColumn, TemporalKind, Value};
 
-use crate::planner::PointGetPlan;
+use crate::planner::{PointGetPlan, SelectPlan};
 
 /// A statement prepared once and executed many times.
 #[derive(Debug)]
@@ -35,6 +35,61 @@ pub struct Prepared {
     point_get: Mutex<Option<KeptPointGet>>,
     /// See [`Prepared::select_names_survive_binding`] (worked out once, at prepare).
     names_survive_binding: bool,
+    /// Where a SELECT that can keep its plan keeps it (`None`: it cannot, see
+    /// [`keeps_plan`]).
+    plan: Option<Arc<PlanSlot>>,
+}
+
+/// The general plan a prepared SELECT keeps (TiDB's prepared plan cache): made by the first
+/// execution with its parameters as `Expr::Param` slots (access paths chosen for that
+/// execution's values, their ranges rebuilt for each later one's when the readers open), and
+/// reused while the schema version and the parameters' types stay those it was made for.
+#[derive(Default)]
+pub struct PlanSlot(Mutex<Option<KeptSelect>>);
+
+struct KeptSelect {
+    version: i64,
+    kinds: Vec<u8>,
+    plan: SelectPlan,
+}
+
+impl std::fmt::Debug for PlanSlot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PlanSlot")
+    }
+}
+
+/// What about the parameters' values a kept plan depends on: their types.
+fn kinds(params: &[Value]) -> Vec<u8> {
+    params
+        .iter()
+        .map(|v| match v {
+            Value::Null => 0,
+            Value::Int(_) => 1,
+            Value::UInt(_) => 2,
+            Value::Double(_) => 3,
+            Value::Decimal(_) => 4,
+            Value::String(_) => 5,
+            Value::Bytes(_) => 6,
+            Value::Temporal(t) => 7 + t.kind as u8,
+            Value::Time(_) => 15,
+        })
+        .collect()
+}
+
+impl PlanSlot {
+    /// A copy of the plan kept for schema `version` and parameters of the types of `params`.
+    pub fn get(&self, version: i64, params: &[Value]) -> Option<SelectPlan> {
+        let kept = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let k = kept.as_ref().filter(|k| k.version == version && k.kinds == kinds(params))?;
+        Some(k.plan.clone())
+    }
+
+    /// Keeps `plan`, made under schema `version` for `params`.
+    pub fn keep(&self, version: i64, params: &[Value], plan: &SelectPlan) {
+        let kept = KeptSelect { version, kinds: kinds(params), plan: plan.clone() };
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = Some(kept);
+    }
 }
 
 /// A kept point-read plan and the result columns it returns.
@@ -50,6 +105,7 @@ impl Prepared {
                 params: 0,
                 point_get: Mutex::new(None),
                 names_survive_binding: false,
+                plan: None,
             });
         }
         let mut stmt = crate::parse_statement(text)?;
@@ -80,6 +136,7 @@ impl Prepared {
         Ok(Prepared {
             text: text.to_string(),
             names_survive_binding: names_survive_binding(&stmt),
+            plan: keeps_plan(&stmt).then(Arc::default),
             stmt: Some(stmt),
             params: spans.len(),
             point_get: Mutex::new(None),
@@ -122,6 +179,12 @@ impl Prepared {
     /// Such SELECTs sent as text may run from their parsed shape.
     pub fn select_names_survive_binding(&self) -> bool {
         self.names_survive_binding
+    }
+
+    /// Where the statement keeps its plan, when it is a SELECT that can run with its
+    /// placeholders unbound (see [`PlanSlot`]).
+    pub fn plan_slot(&self) -> Option<Arc<PlanSlot>> {
+        self.plan.clone()
     }
 
     /// The parsed statement, placeholders unbound (`None` when it runs from its text).
@@ -187,6 +250,63 @@ fn names_survive_binding(stmt: &Statement) -> bool {
         }
     });
     !found
+}
+
+/// Whether a statement can run with its placeholders unbound and keep its plan: one SELECT
+/// block over stored tables whose select list names its columns without placeholders (see
+/// [`names_survive_binding`]), with no subquery (its plan is made when it runs, without the
+/// parameters), no placeholder in LIMIT/OFFSET (a plan's limit is a number), no INTO and no
+/// locking read (which locks the rows its plan's point reads name when it is built); and
+/// where every placeholder is compared with something directly (`c = ?`, `c BETWEEN ? AND ?`,
+/// `c IN (?, ?)`, `c LIKE ?`), as a bound literal would be — not inside a computation such as
+/// `DATE_ADD(?, INTERVAL 1 DAY)`, which a literal would let the planner fold once.
+fn keeps_plan(stmt: &Statement) -> bool {
+    let Statement::Query(q) = stmt else { return false };
+    if !names_survive_binding(stmt) || !q.locks.is_empty() {
+        return false;
+    }
+    let ast::SetExpr::Select(select) = q.body.as_ref() else { return false };
+    if select.into.is_some() {
+        return false;
+    }
+    if let Some(limit) = &q.limit_clause {
+        if visit_expressions(limit, |e| match placeholder(e) {
+            Some(_) => ControlFlow::Break(()),
+            None => ControlFlow::Continue(()),
+        })
+        .is_break()
+        {
+            return false;
+        }
+    }
+    let (mut all, mut direct) = (0, 0);
+    let is = |e: &Expr| placeholder(e).is_some();
+    let found = visit_expressions(q.as_ref(), |e| {
+        match e {
+            Expr::Subquery(_)
+            | Expr::Exists { .. }
+            | Expr::In { target: ast::InTarget::Subquery(_), .. } => return ControlFlow::Break(()),
+            Expr::BinaryOp { left, op, right } if comparison(op) => {
+                direct += usize::from(is(left)) + usize::from(is(right));
+            }
+            Expr::Between { low, high, .. } => {
+                direct += usize::from(is(low)) + usize::from(is(high))
+            }
+            Expr::In { target: ast::InTarget::List(list), .. } => {
+                direct += list.iter().filter(|e| is(e)).count()
+            }
+            Expr::Like { pattern, .. } => direct += usize::from(is(pattern)),
+            e if is(e) => all += 1,
+            _ => {}
+        }
+        ControlFlow::Continue(())
+    });
+    found.is_continue() && all == direct
+}
+
+fn comparison(op: &ast::BinaryOperator) -> bool {
+    use ast::BinaryOperator as B;
+    matches!(op, B::Eq | B::NotEq | B::Lt | B::LtEq | B::Gt | B::GtEq | B::Spaceship)
 }
 
 fn placeholder(e: &Expr) -> Option<Span> {

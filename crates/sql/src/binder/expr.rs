@@ -144,6 +144,9 @@ impl Binder<'_> {
                 [_db, table, col] => self.bind_name(Some(&table.value), &col.value, true),
                 _ => Err(unsupported(format!("identifier {e}"))),
             },
+            A::Value(ast::ValueWithSpan { value: ast::Value::Placeholder(p), .. }) => {
+                self.parameter(p)
+            }
             A::Value(v) => Ok(literal(&v.value)),
             A::TypedString(ts) => typed_literal(ts),
             A::Nested(inner) => self.bind(inner),
@@ -362,6 +365,17 @@ impl Binder<'_> {
     fn subquery(&self, q: &ast::Query, kind: SubqueryKind) -> Expr {
         let scope = if self.post_agg.is_some() { Scope::default() } else { self.scope.clone() };
         Expr::Subquery { query: Box::new(q.clone()), kind, scope }
+    }
+
+    /// A prepared statement's placeholder `?i`: parameter `i` when the statement runs with
+    /// its placeholders unbound (typed by the value it has in this execution), else the text.
+    fn parameter(&self, p: &str) -> Result<(Expr, ExprType)> {
+        let slot = p.strip_prefix('?').and_then(|i| i.parse::<usize>().ok());
+        let run = self.ctx.prepared.as_ref();
+        match slot.and_then(|i| Some((i, run?.params.get(i)?))) {
+            Some((i, v)) => Ok((Expr::Param(i), ExprType::of(value_type(v), true))),
+            None => Ok(literal(&ast::Value::Placeholder(p.to_string()))),
+        }
     }
 
     fn lookup(&self, table: Option<&str>, name: &str) -> Vec<usize> {

@@ -166,9 +166,7 @@ pub fn execute(env: Env<'_>, stmt: &Statement, text: &str) -> Result<ExecResult>
                     let env = query::QueryEnv::new(ctx, catalog, &cell).for_select(text);
                     let r = match sink {
                         Some(sink) => query::stream_query(&env, q, text, sink),
-                        None => {
-                            query::execute_table_query(&env, q, text, None).map(ExecResult::Rows)
-                        }
+                        None => query::execute_top_query(&env, q, text).map(ExecResult::Rows),
                     };
                     (r, env.calc_found_rows.get())
                 }

@@ -14,7 +14,7 @@ use crate::{
     binder::{OuterRow, Scope, ScopeColumn},
     context::SessionCtx,
     expr::{EvalCtx, Expr, ExprType, SubqueryRunner},
-    planner::Plan,
+    planner::{Plan, SelectPlan},
     result::{ExecResult, ResultSet},
     stmt_txn::StmtTxn,
     table::Row,
@@ -456,6 +456,40 @@ pub fn describe_query(
     Ok(crate::planner::plan_query(env, q, text, None)?.columns)
 }
 
+/// The plan of a statement's own query: planned now, or — for a prepared statement running
+/// with its placeholders unbound (`SessionCtx::prepared`) — the plan it keeps, made now with
+/// its parameters' values if it has none for this schema and these parameter types.
+fn planned_top(env: &QueryEnv<'_, '_, '_>, q: &Query, text: &str) -> Result<SelectPlan> {
+    let Some(run) = &env.ctx.prepared else {
+        return crate::planner::plan_query(env, q, text, None);
+    };
+    let version = env.catalog.schema().version;
+    if let Some(kept) = run.plan.get(version, &run.params) {
+        run.hit.store(true, std::sync::atomic::Ordering::Relaxed);
+        return Ok(kept);
+    }
+    let saved = env.params.replace(run.params.clone());
+    let planned = crate::planner::plan_query(env, q, text, None);
+    *env.params.borrow_mut() = saved;
+    let planned = planned?;
+    run.plan.keep(version, &run.params, &planned);
+    Ok(planned)
+}
+
+/// [`execute_table_query`] of a statement's own query, with its plan as [`stream_query`]
+/// finds it (a prepared statement's kept plan).
+pub fn execute_top_query(env: &QueryEnv<'_, '_, '_>, q: &Query, text: &str) -> Result<ResultSet> {
+    if env.ctx.prepared.is_none() {
+        return execute_table_query(env, q, text, None);
+    }
+    let planned = planned_top(env, q, text)?;
+    let params = env.ctx.prepared.as_ref().map_or(&[][..], |run| &run.params[..]);
+    let eval = EvalCtx { session: env.ctx, subqueries: Some(env), outer: None, params };
+    let mut root = ops::build(planned.plan);
+    let cx = ops::Cx { env, eval: &eval };
+    collected(root.as_mut(), &cx, planned.columns, &planned.typed_by_values)
+}
+
 /// Executes a top-level query, sending its rows to `sink` batch by batch as the operators
 /// produce them. A query with a scalar subquery column (typed by its values) is collected and
 /// returned as usual.
@@ -469,8 +503,9 @@ pub fn stream_query(
         return Err(unsupported("FOR UPDATE NOWAIT / SKIP LOCKED"));
     }
     with_scope(env, q, None, |q| {
-        let planned = crate::planner::plan_query(env, q, text, None)?;
-        let eval = EvalCtx { session: env.ctx, subqueries: Some(env), outer: None, params: &[] };
+        let planned = planned_top(env, q, text)?;
+        let params = env.ctx.prepared.as_ref().map_or(&[][..], |run| &run.params[..]);
+        let eval = EvalCtx { session: env.ctx, subqueries: Some(env), outer: None, params };
         let cx = ops::Cx { env, eval: &eval };
         let mut root = ops::build(planned.plan);
         if !planned.typed_by_values.is_empty() {

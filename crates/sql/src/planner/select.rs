@@ -27,6 +27,7 @@ fn unsupported(what: impl std::fmt::Display) -> Error {
 }
 
 /// A SELECT block's plan and what its result looks like.
+#[derive(Clone)]
 pub struct SelectPlan {
     /// The operators' plan.
     pub plan: Plan,
