@@ -472,7 +472,9 @@ fn planned_top(env: &QueryEnv<'_, '_, '_>, q: &Query, text: &str) -> Result<Sele
     let planned = crate::planner::plan_query(env, q, text, None);
     *env.params.borrow_mut() = saved;
     let planned = planned?;
-    run.plan.keep(version, &run.params, &planned);
+    if !planned.plan.holds_computed_rows() {
+        run.plan.keep(version, &run.params, &planned);
+    }
     Ok(planned)
 }
 

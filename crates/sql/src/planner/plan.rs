@@ -165,3 +165,40 @@ pub enum Plan {
         count_all: bool,
     },
 }
+
+impl Plan {
+    /// Whether the plan holds rows computed when it was made (information_schema, a common
+    /// table expression; not `Dual`): such a plan answers for that moment only, so it is not
+    /// kept for later executions.
+    pub fn holds_computed_rows(&self) -> bool {
+        let mut todo = vec![self];
+        while let Some(p) = todo.pop() {
+            match p {
+                Plan::Rows { label, .. } => {
+                    if *label != "Dual" {
+                        return true;
+                    }
+                }
+                Plan::Table { .. } => {}
+                Plan::Join { join } => {
+                    todo.extend(join.sources.iter().filter_map(|s| s.computed.as_ref()))
+                }
+                Plan::Derived { input, .. }
+                | Plan::Filter { input, .. }
+                | Plan::Lock { input, .. }
+                | Plan::Agg { input, .. }
+                | Plan::Sort { input, .. }
+                | Plan::TopN { input, .. }
+                | Plan::Project { input, .. }
+                | Plan::Distinct { input }
+                | Plan::Limit { input, .. } => todo.push(input),
+                Plan::Union { inputs } => todo.extend(inputs),
+                Plan::SetOp { left, right, .. } => {
+                    todo.push(left);
+                    todo.push(right);
+                }
+            }
+        }
+        false
+    }
+}
