@@ -362,6 +362,12 @@ fn render(
             let (n, _) = render(input, env, next_id)?;
             return Ok((n, names.clone()));
         }
+        // Its query's plan below it, run by the scan itself (once per statement).
+        Plan::Cte { id, name, input } => {
+            let (child, names) = render(input, env, &mut { UNNUMBERED })?;
+            let info = format!("data:CTE_{id}");
+            (node("CTEFullScan", child.est, format!("table:{name}"), info, vec![child]), names)
+        }
         Plan::Rows { rows, label: "Dual", .. } => {
             let info = format!("rows:{}", rows.len());
             (node("TableDual", rows.len() as f64, String::new(), info, Vec::new()), Vec::new())

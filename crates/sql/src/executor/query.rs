@@ -164,8 +164,15 @@ pub struct QueryEnv<'a, 'b, 'c> {
     pub catalog: &'a Catalog,
     /// The statement's transaction view.
     pub st: &'a RefCell<&'b mut StmtTxn<'c>>,
-    /// `WITH` results visible to the query being executed (innermost last).
-    pub(super) ctes: RefCell<Vec<(String, ResultSet)>>,
+    /// Common table expressions visible to the query being planned (innermost last).
+    pub(super) ctes: RefCell<Vec<(String, CteDef)>>,
+    /// How many of `ctes` are visible (a CTE's own query sees only those before it).
+    cte_visible: std::cell::Cell<usize>,
+    /// Ids handed to common table expressions planned as `Plan::Cte`.
+    next_cte: std::cell::Cell<usize>,
+    /// The rows of each `Plan::Cte` id computed so far in the statement (and what they hold
+    /// of its memory).
+    pub(super) cte_rows: RefCell<std::collections::HashMap<usize, CteRows>>,
     /// How many views are being expanded around the current query (bounds view recursion).
     pub(super) view_depth: std::cell::Cell<u32>,
     /// Rows before LIMIT of the SELECT that asked SQL_CALC_FOUND_ROWS.
@@ -197,6 +204,9 @@ impl<'a, 'b, 'c> QueryEnv<'a, 'b, 'c> {
             catalog,
             st,
             ctes: RefCell::new(Vec::new()),
+            cte_visible: std::cell::Cell::new(usize::MAX),
+            next_cte: std::cell::Cell::new(0),
+            cte_rows: RefCell::new(std::collections::HashMap::new()),
             view_depth: std::cell::Cell::new(0),
             calc_found_rows: std::cell::Cell::new(None),
             mem: crate::memory::MemTracker::with_server_limit(
@@ -252,13 +262,14 @@ impl<'a, 'b, 'c> QueryEnv<'a, 'b, 'c> {
         super::column_conds(pred, t, &cx)
     }
 
-    fn cte(&self, name: &str) -> Option<ResultSet> {
-        self.ctes
-            .borrow()
+    fn cte(&self, name: &str) -> Option<CteDef> {
+        let ctes = self.ctes.borrow();
+        let visible = self.cte_visible.get().min(ctes.len());
+        ctes[..visible]
             .iter()
             .rev()
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, rs)| rs.clone())
+            .map(|(_, d)| d.clone())
     }
 }
 
@@ -415,8 +426,33 @@ pub(super) fn with_scope<T>(
     with_ctes(env, with, outer, || f(&inner))
 }
 
-/// Computes the common table expressions of `with` (in order, each seeing those before it),
-/// runs `f` while they are visible by name, then forgets them.
+/// A common table expression's computed rows, and what they hold of the statement's memory.
+pub(super) type CteRows = (Rc<Vec<Row>>, crate::memory::Charge);
+
+/// A common table expression in scope.
+#[derive(Clone)]
+pub(super) enum CteDef {
+    /// Rows computed when its WITH was entered: a recursive one (`recursive_cte`), one whose
+    /// WITH sits in a correlated subquery, a recursive step's working rows.
+    Rows(ResultSet),
+    /// A query planned where it is read, as a `Plan::Cte`: its rows are computed once per
+    /// statement, by the first reader that runs (TiDB's materialized CTE), and nothing runs
+    /// while the statement is planned or EXPLAINed.
+    Query {
+        /// Its query.
+        query: Rc<Query>,
+        /// Its column names, if the WITH gives them.
+        columns: Vec<ast::TableAliasColumnDef>,
+        /// Its `Plan::Cte` id.
+        id: usize,
+        /// How many CTEs its query sees (those before it).
+        visible: usize,
+    },
+}
+
+/// Makes the common table expressions of `with` visible by name (in order, each seeing those
+/// before it), runs `f`, then forgets them. A recursive one is computed now; the others are
+/// planned where they are read (see [`CteDef`]).
 pub(super) fn with_ctes<T>(
     env: &QueryEnv<'_, '_, '_>,
     with: &ast::With,
@@ -426,7 +462,18 @@ pub(super) fn with_ctes<T>(
     let base = env.ctes.borrow().len();
     let run = || -> Result<T> {
         for cte in &with.cte_tables {
-            let mut rs = if with.recursive && refers_to(&cte.query, &cte.alias.name.value) {
+            let name = cte.alias.name.value.clone();
+            let recursive = with.recursive && refers_to(&cte.query, &name);
+            if !recursive && outer.is_none() {
+                let id = env.next_cte.get();
+                env.next_cte.set(id + 1);
+                let visible = env.ctes.borrow().len();
+                let query = Rc::new((*cte.query).clone());
+                let columns = cte.alias.columns.clone();
+                env.ctes.borrow_mut().push((name, CteDef::Query { query, columns, id, visible }));
+                continue;
+            }
+            let mut rs = if recursive {
                 recursive_cte(env, cte, outer)?
             } else {
                 execute_table_query(env, &cte.query, "", outer)?
@@ -434,7 +481,7 @@ pub(super) fn with_ctes<T>(
             for (c, alias) in rs.columns.iter_mut().zip(&cte.alias.columns) {
                 c.name = alias.name.value.clone();
             }
-            env.ctes.borrow_mut().push((cte.alias.name.value.clone(), rs));
+            env.ctes.borrow_mut().push((name, CteDef::Rows(rs)));
         }
         f()
     };
@@ -633,6 +680,32 @@ fn derived_source(
     Ok(source_of_plan(planned, &alias.name.value, &alias.columns))
 }
 
+/// A common table expression read as `alias`: its query planned (seeing the CTEs before it)
+/// under a `Plan::Cte`, which computes its rows once per statement.
+fn cte_source(
+    env: &QueryEnv<'_, '_, '_>,
+    query: &Query,
+    columns: &[ast::TableAliasColumnDef],
+    id: usize,
+    visible: usize,
+    name: &str,
+    alias: &str,
+) -> Result<Source> {
+    let saved = env.cte_visible.replace(visible);
+    let planned = crate::planner::plan_query(env, query, "", None);
+    env.cte_visible.set(saved);
+    let planned = planned?;
+    if !columns.is_empty() && columns.len() != planned.columns.len() {
+        return Err(Error::fmt(errno::ER_VIEW_WRONG_LIST, &[]));
+    }
+    let mut src = source_of_plan(planned, alias, columns);
+    if let Some(input) = src.computed.take() {
+        let input = Box::new(input);
+        src.computed = Some(Plan::Cte { id, name: name.to_string(), input });
+    }
+    Ok(src)
+}
+
 /// Column definitions describing a computed result (`column_aliases` rename them in order).
 pub(super) fn source_columns(
     result: &[ResultColumn],
@@ -704,9 +777,14 @@ fn resolve_source(
     };
     if let [part] = name.0.as_slice() {
         let cte_name = part.as_ident().map_or_else(|| part.to_string(), |i| i.value.clone());
-        if let Some(rs) = env.cte(&cte_name) {
+        if let Some(def) = env.cte(&cte_name) {
             let alias_name = alias.as_ref().map_or(cte_name.clone(), |a| a.name.value.clone());
-            return Ok(Some(source_of_rows(rs, &alias_name)));
+            return match def {
+                CteDef::Rows(rs) => Ok(Some(source_of_rows(rs, &alias_name))),
+                CteDef::Query { query, columns, id, visible } => {
+                    cte_source(env, &query, &columns, id, visible, &cte_name, &alias_name).map(Some)
+                }
+            };
         }
     }
     if name.to_string().eq_ignore_ascii_case("dual") {
@@ -858,7 +936,7 @@ fn recursive_cte(
         }
         let base = env.ctes.borrow().len();
         let working = ResultSet { columns: all.columns.clone(), rows: frontier };
-        env.ctes.borrow_mut().push((name.clone(), working));
+        env.ctes.borrow_mut().push((name.clone(), CteDef::Rows(working)));
         let step = side_rows(env, right, outer);
         env.ctes.borrow_mut().truncate(base);
         let mut step = step?;

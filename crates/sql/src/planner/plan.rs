@@ -50,6 +50,16 @@ pub enum Plan {
         /// Qualified names of its columns (for EXPLAIN).
         names: Vec<String>,
     },
+    /// A common table expression's rows: computed by `input` the first time a reader of
+    /// this `id` runs in the statement, then read from there by every reader.
+    Cte {
+        /// The CTE's id in the statement.
+        id: usize,
+        /// Its name.
+        name: String,
+        /// Its query's plan.
+        input: Box<Plan>,
+    },
     /// A stored table read along an access path; pages through ranges (see `ops::table_reader`).
     Table {
         /// The table.
@@ -184,6 +194,7 @@ impl Plan {
                     todo.extend(join.sources.iter().filter_map(|s| s.computed.as_ref()))
                 }
                 Plan::Derived { input, .. }
+                | Plan::Cte { input, .. }
                 | Plan::Filter { input, .. }
                 | Plan::Lock { input, .. }
                 | Plan::Agg { input, .. }

@@ -7,6 +7,7 @@
 //! session and subquery runner come in through [`Cx`] on every call, so operators own only
 //! their bound expressions and their state.
 
+mod cte;
 mod distinct;
 mod filter;
 mod guard;
@@ -95,6 +96,7 @@ impl Builder {
             Plan::Rows { rows, .. } => Box::new(values::Values::new(rows)),
             // A pass-through: its id is skipped, and EXPLAIN shows its input's operators.
             Plan::Derived { input, .. } => return self.build(*input),
+            Plan::Cte { id, input, .. } => Box::new(cte::CteScan::new(id, *input)),
             Plan::Table { table, access, desc, columns, ranges_from, .. } => {
                 let filter = self.prefilter.take();
                 let from = ranges_from.map(|pred| (pred, access.clone()));
