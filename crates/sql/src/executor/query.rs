@@ -173,6 +173,9 @@ pub struct QueryEnv<'a, 'b, 'c> {
     /// The rows of each `Plan::Cte` id computed so far in the statement (and what they hold
     /// of its memory).
     pub(super) cte_rows: RefCell<std::collections::HashMap<usize, CteRows>>,
+    /// The `Plan::Cte` ids being computed (a subquery in a CTE's query that names the CTE
+    /// itself must not compute it again).
+    pub(super) cte_running: RefCell<std::collections::HashSet<usize>>,
     /// How many views are being expanded around the current query (bounds view recursion).
     pub(super) view_depth: std::cell::Cell<u32>,
     /// Rows before LIMIT of the SELECT that asked SQL_CALC_FOUND_ROWS.
@@ -207,6 +210,7 @@ impl<'a, 'b, 'c> QueryEnv<'a, 'b, 'c> {
             cte_visible: std::cell::Cell::new(usize::MAX),
             next_cte: std::cell::Cell::new(0),
             cte_rows: RefCell::new(std::collections::HashMap::new()),
+            cte_running: RefCell::new(std::collections::HashSet::new()),
             view_depth: std::cell::Cell::new(0),
             calc_found_rows: std::cell::Cell::new(None),
             mem: crate::memory::MemTracker::with_server_limit(

@@ -13,6 +13,7 @@ use crate::{memory::Charge, planner::Plan, table::Row};
 /// Reads one common table expression's rows.
 pub struct CteScan {
     id: usize,
+    name: String,
     /// Its query's plan, until the rows are found or computed.
     input: Option<Plan>,
     rows: Option<Rc<Vec<Row>>>,
@@ -20,9 +21,9 @@ pub struct CteScan {
 }
 
 impl CteScan {
-    /// Reads CTE `id`, computing it with `input` if no reader has yet.
-    pub fn new(id: usize, input: Plan) -> Self {
-        CteScan { id, input: Some(input), rows: None, at: 0 }
+    /// Reads CTE `id` (named `name`), computing it with `input` if no reader has yet.
+    pub fn new(id: usize, name: String, input: Plan) -> Self {
+        CteScan { id, name, input: Some(input), rows: None, at: 0 }
     }
 
     /// The CTE's rows: those a reader computed already, or computed now.
@@ -37,15 +38,16 @@ impl CteScan {
                 let plan = self.input.take().ok_or_else(|| {
                     errno::Error::msg(errno::ER_INTERNAL, "common table expression read twice")
                 })?;
-                let mut op = super::build(plan);
-                let mut held = Charge::new(&cx.env.mem);
-                let mut rows = Vec::new();
-                while let Some(batch) = op.next(cx)? {
-                    for r in &batch {
-                        held.add_row(&r.values)?;
-                    }
-                    rows.extend(batch);
+                // A subquery of the CTE's own query naming the CTE (planned as it runs, when
+                // every CTE of the WITH is in scope) meant a table of that name, as MySQL reads
+                // it: there is none.
+                if !cx.env.cte_running.borrow_mut().insert(self.id) {
+                    let db = cx.env.ctx.current_db.clone().unwrap_or_default();
+                    return Err(errno::Error::fmt(errno::ER_NO_SUCH_TABLE, &[&db, &self.name]));
                 }
+                let computed = compute(plan, cx);
+                cx.env.cte_running.borrow_mut().remove(&self.id);
+                let (rows, held) = computed?;
                 let rows = Rc::new(rows);
                 cx.env.cte_rows.borrow_mut().insert(self.id, (rows.clone(), held));
                 rows
@@ -67,4 +69,18 @@ impl Operator for CteScan {
         self.at = end;
         Ok(Some(batch))
     }
+}
+
+/// Every row `plan` returns, charged to the statement.
+fn compute(plan: Plan, cx: &Cx<'_, '_, '_, '_>) -> Result<(Vec<Row>, Charge)> {
+    let mut op = super::build(plan);
+    let mut held = Charge::new(&cx.env.mem);
+    let mut rows = Vec::new();
+    while let Some(batch) = op.next(cx)? {
+        for r in &batch {
+            held.add_row(&r.values)?;
+        }
+        rows.extend(batch);
+    }
+    Ok((rows, held))
 }

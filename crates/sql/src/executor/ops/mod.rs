@@ -96,7 +96,7 @@ impl Builder {
             Plan::Rows { rows, .. } => Box::new(values::Values::new(rows)),
             // A pass-through: its id is skipped, and EXPLAIN shows its input's operators.
             Plan::Derived { input, .. } => return self.build(*input),
-            Plan::Cte { id, input, .. } => Box::new(cte::CteScan::new(id, *input)),
+            Plan::Cte { id, name, input } => Box::new(cte::CteScan::new(id, name, *input)),
             Plan::Table { table, access, desc, columns, ranges_from, .. } => {
                 let filter = self.prefilter.take();
                 let from = ranges_from.map(|pred| (pred, access.clone()));
