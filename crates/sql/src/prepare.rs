@@ -266,7 +266,12 @@ fn keeps_plan(stmt: &Statement) -> bool {
         return false;
     }
     let ast::SetExpr::Select(select) = q.body.as_ref() else { return false };
-    if select.into.is_some() {
+    // `FROM dual` reads no table: such a SELECT is evaluated outside the plan's operators.
+    let dual = |f: &ast::TableFactor| matches!(f, ast::TableFactor::Table { name, .. } if name.to_string().eq_ignore_ascii_case("dual"));
+    if select.into.is_some()
+        || select.from.is_empty()
+        || select.from.iter().any(|t| dual(&t.relation))
+    {
         return false;
     }
     if let Some(limit) = &q.limit_clause {
