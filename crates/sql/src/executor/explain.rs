@@ -368,6 +368,26 @@ fn render(
             let info = format!("data:CTE_{id}");
             (node("CTEFullScan", child.est, format!("table:{name}"), info, vec![child]), names)
         }
+        Plan::RecursiveUnion { seed, step, .. } => {
+            let (seed, names) = render(seed, env, &mut { UNNUMBERED })?;
+            let (step, _) = render(step, env, &mut { UNNUMBERED })?;
+            let est = seed.est;
+            (
+                node(
+                    "RecursiveCTE",
+                    est,
+                    String::new(),
+                    "seed, recursive".into(),
+                    vec![seed, step],
+                ),
+                names,
+            )
+        }
+        Plan::WorkTable { name, .. } => {
+            let n =
+                node("CTETable", 1.0, format!("table:{name}"), "working rows".into(), Vec::new());
+            (n, Vec::new())
+        }
         Plan::Rows { rows, label: "Dual", .. } => {
             let info = format!("rows:{}", rows.len());
             (node("TableDual", rows.len() as f64, String::new(), info, Vec::new()), Vec::new())

@@ -176,6 +176,11 @@ pub struct QueryEnv<'a, 'b, 'c> {
     /// The `Plan::Cte` ids being computed (a subquery in a CTE's query that names the CTE
     /// itself must not compute it again).
     pub(super) cte_running: RefCell<std::collections::HashSet<usize>>,
+    /// Recursive CTEs whose recursive part is being planned: their name reads their working
+    /// rows (innermost last).
+    cte_working: RefCell<Vec<(String, usize, std::sync::Arc<TableInfo>)>>,
+    /// The rows the last round of each recursive CTE added (`Plan::WorkTable`).
+    pub(super) cte_work: RefCell<std::collections::HashMap<usize, Rc<Vec<Row>>>>,
     /// How many views are being expanded around the current query (bounds view recursion).
     pub(super) view_depth: std::cell::Cell<u32>,
     /// Rows before LIMIT of the SELECT that asked SQL_CALC_FOUND_ROWS.
@@ -211,6 +216,8 @@ impl<'a, 'b, 'c> QueryEnv<'a, 'b, 'c> {
             next_cte: std::cell::Cell::new(0),
             cte_rows: RefCell::new(std::collections::HashMap::new()),
             cte_running: RefCell::new(std::collections::HashSet::new()),
+            cte_working: RefCell::new(Vec::new()),
+            cte_work: RefCell::new(std::collections::HashMap::new()),
             view_depth: std::cell::Cell::new(0),
             calc_found_rows: std::cell::Cell::new(None),
             mem: crate::memory::MemTracker::with_server_limit(
@@ -267,6 +274,12 @@ impl<'a, 'b, 'c> QueryEnv<'a, 'b, 'c> {
     }
 
     fn cte(&self, name: &str) -> Option<CteDef> {
+        let working = self.cte_working.borrow();
+        if let Some((_, id, table)) =
+            working.iter().rev().find(|(n, ..)| n.eq_ignore_ascii_case(name))
+        {
+            return Some(CteDef::Working { id: *id, table: table.clone() });
+        }
         let ctes = self.ctes.borrow();
         let visible = self.cte_visible.get().min(ctes.len());
         ctes[..visible]
@@ -452,6 +465,23 @@ pub(super) enum CteDef {
         /// How many CTEs its query sees (those before it).
         visible: usize,
     },
+    /// A recursive one, planned where it is read as a `Plan::RecursiveUnion` under a
+    /// `Plan::Cte`.
+    Recursive {
+        /// Its definition.
+        cte: Rc<ast::Cte>,
+        /// Its `Plan::Cte` id.
+        id: usize,
+        /// How many CTEs its query sees besides itself (those before it).
+        visible: usize,
+    },
+    /// A recursive one read by its own recursive part: the rows the last round added.
+    Working {
+        /// Its id.
+        id: usize,
+        /// Its columns.
+        table: std::sync::Arc<TableInfo>,
+    },
 }
 
 /// Makes the common table expressions of `with` visible by name (in order, each seeing those
@@ -468,13 +498,18 @@ pub(super) fn with_ctes<T>(
         for cte in &with.cte_tables {
             let name = cte.alias.name.value.clone();
             let recursive = with.recursive && refers_to(&cte.query, &name);
-            if !recursive && outer.is_none() {
+            if outer.is_none() {
                 let id = env.next_cte.get();
                 env.next_cte.set(id + 1);
                 let visible = env.ctes.borrow().len();
-                let query = Rc::new((*cte.query).clone());
-                let columns = cte.alias.columns.clone();
-                env.ctes.borrow_mut().push((name, CteDef::Query { query, columns, id, visible }));
+                let def = if recursive {
+                    CteDef::Recursive { cte: Rc::new(cte.clone()), id, visible }
+                } else {
+                    let query = Rc::new((*cte.query).clone());
+                    let columns = cte.alias.columns.clone();
+                    CteDef::Query { query, columns, id, visible }
+                };
+                env.ctes.borrow_mut().push((name, def));
                 continue;
             }
             let mut rs = if recursive {
@@ -710,6 +745,49 @@ fn cte_source(
     Ok(src)
 }
 
+/// A recursive common table expression read as `alias`: its seed planned, then its recursive
+/// part with the CTE's name reading the working rows, under a `Plan::Cte` (computed once per
+/// statement when the first reader runs).
+fn recursive_source(
+    env: &QueryEnv<'_, '_, '_>,
+    cte: &ast::Cte,
+    id: usize,
+    visible: usize,
+    alias: &str,
+) -> Result<Source> {
+    let name = &cte.alias.name.value;
+    let SetExpr::SetOperation { left, op: ast::SetOperator::Union, set_quantifier, right } =
+        cte.query.body.as_ref()
+    else {
+        return Err(Error::fmt(errno::ER_CTE_RECURSIVE_REQUIRES_UNION, &[name]));
+    };
+    let distinct = !matches!(set_quantifier, ast::SetQuantifier::All);
+    let saved = env.cte_visible.replace(visible);
+    let planned = (|| {
+        let seed = crate::planner::plan_query(env, &side_query(left), "", None)?;
+        let columns = source_columns(&seed.columns, &cte.alias.columns);
+        let table = std::sync::Arc::new(TableInfo::with_columns(name, columns));
+        env.cte_working.borrow_mut().push((name.clone(), id, table));
+        let step = crate::planner::plan_query(env, &side_query(right), "", None);
+        env.cte_working.borrow_mut().pop();
+        Ok::<_, Error>((seed, step?))
+    })();
+    env.cte_visible.set(saved);
+    let (seed, step) = planned?;
+    if step.columns.len() != seed.columns.len() {
+        return Err(Error::fmt(errno::ER_WRONG_NUMBER_OF_COLUMNS_IN_SELECT, &[]));
+    }
+    let union =
+        Plan::RecursiveUnion { id, seed: Box::new(seed.plan), step: Box::new(step.plan), distinct };
+    let planned = SelectPlan { plan: union, columns: seed.columns, typed_by_values: Vec::new() };
+    let mut src = source_of_plan(planned, alias, &cte.alias.columns);
+    if let Some(input) = src.computed.take() {
+        let input = Box::new(input);
+        src.computed = Some(Plan::Cte { id, name: name.clone(), input });
+    }
+    Ok(src)
+}
+
 /// Column definitions describing a computed result (`column_aliases` rename them in order).
 pub(super) fn source_columns(
     result: &[ResultColumn],
@@ -787,6 +865,23 @@ fn resolve_source(
                 CteDef::Rows(rs) => Ok(Some(source_of_rows(rs, &alias_name))),
                 CteDef::Query { query, columns, id, visible } => {
                     cte_source(env, &query, &columns, id, visible, &cte_name, &alias_name).map(Some)
+                }
+                CteDef::Recursive { cte, id, visible } => {
+                    recursive_source(env, &cte, id, visible, &alias_name).map(Some)
+                }
+                CteDef::Working { id, table } => {
+                    let names = table.columns.iter().map(|c| format!("{alias_name}.{}", c.name));
+                    let work = Plan::WorkTable { id, name: cte_name.clone() };
+                    let derived = Plan::Derived { input: Box::new(work), names: names.collect() };
+                    Ok(Some(Source {
+                        db: String::new(),
+                        alias: alias_name,
+                        table: std::sync::Arc::new(TableInfo::with_columns(
+                            &cte_name,
+                            table.columns.clone(),
+                        )),
+                        computed: Some(derived),
+                    }))
                 }
             };
         }

@@ -60,6 +60,26 @@ pub enum Plan {
         /// Its query's plan.
         input: Box<Plan>,
     },
+    /// `WITH RECURSIVE`'s union: `seed`'s rows, then `step` run on the rows the previous
+    /// round added (its [`Plan::WorkTable`] `id`) until a round adds none; `distinct`
+    /// (UNION) drops rows seen before. More than `cte_max_recursion_depth` rounds: 3636.
+    RecursiveUnion {
+        /// The CTE's id.
+        id: usize,
+        /// The non-recursive part.
+        seed: Box<Plan>,
+        /// The recursive part.
+        step: Box<Plan>,
+        /// UNION (else UNION ALL).
+        distinct: bool,
+    },
+    /// The rows the last round of recursive CTE `id` added, read by its recursive part.
+    WorkTable {
+        /// The CTE's id.
+        id: usize,
+        /// The CTE's name.
+        name: String,
+    },
     /// A stored table read along an access path; pages through ranges (see `ops::table_reader`).
     Table {
         /// The table.
@@ -189,7 +209,11 @@ impl Plan {
                         return true;
                     }
                 }
-                Plan::Table { .. } => {}
+                Plan::Table { .. } | Plan::WorkTable { .. } => {}
+                Plan::RecursiveUnion { seed, step, .. } => {
+                    todo.push(seed);
+                    todo.push(step);
+                }
                 Plan::Join { join } => {
                     todo.extend(join.sources.iter().filter_map(|s| s.computed.as_ref()))
                 }

@@ -17,6 +17,7 @@ mod limit;
 mod lock;
 mod parallel_scan;
 mod project;
+mod recursive_union;
 mod set_op;
 mod sort;
 pub(super) mod spill;
@@ -24,6 +25,7 @@ mod table_reader;
 mod top_n;
 mod union;
 mod values;
+mod work_table;
 
 use std::{cell::RefCell, rc::Rc};
 
@@ -97,6 +99,10 @@ impl Builder {
             // A pass-through: its id is skipped, and EXPLAIN shows its input's operators.
             Plan::Derived { input, .. } => return self.build(*input),
             Plan::Cte { id, name, input } => Box::new(cte::CteScan::new(id, name, *input)),
+            Plan::RecursiveUnion { id, seed, step, distinct } => {
+                Box::new(recursive_union::RecursiveUnion::new(id, *seed, *step, distinct))
+            }
+            Plan::WorkTable { id, .. } => Box::new(work_table::WorkTable::new(id)),
             Plan::Table { table, access, desc, columns, ranges_from, .. } => {
                 let filter = self.prefilter.take();
                 let from = ranges_from.map(|pred| (pred, access.clone()));
