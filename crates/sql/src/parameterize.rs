@@ -56,8 +56,13 @@ pub fn parameterize(text: &str) -> Option<(String, Vec<Value>)> {
                 if b.get(j).is_some_and(|&n| ident_char(n)) {
                     return None; // 1.5, 1e3, 0x1F, 1abc
                 }
-                values.push(Value::Int(text[i..j].parse().ok()?));
-                out.push('?');
+                if counts_rows(&out) {
+                    // A LIMIT / OFFSET count stays in the shape (a plan's limit is a number).
+                    out.push_str(&text[i..j]);
+                } else {
+                    values.push(Value::Int(text[i..j].parse().ok()?));
+                    out.push('?');
+                }
                 i = j;
             }
             b'`' => {
@@ -87,6 +92,28 @@ pub fn parameterize(text: &str) -> Option<(String, Vec<Value>)> {
     Some((out, values))
 }
 
+/// Whether a number following `out` is a row count: right after the word LIMIT or OFFSET, or
+/// after `LIMIT n,`.
+fn counts_rows(out: &str) -> bool {
+    let after_word = |s: &str, word: &str| {
+        let s = s.trim_end();
+        s.len() >= word.len()
+            && s.is_char_boundary(s.len() - word.len())
+            && s[s.len() - word.len()..].eq_ignore_ascii_case(word)
+            && !s[..s.len() - word.len()].bytes().next_back().is_some_and(|c| {
+                c.is_ascii_alphanumeric() || matches!(c, b'_' | b'$' | b'@' | b'.' | b'`')
+            })
+    };
+    if after_word(out, "LIMIT") || after_word(out, "OFFSET") {
+        return true;
+    }
+    // `LIMIT 5, 10`: the offset went into the shape as digits.
+    let Some(rest) = out.trim_end().strip_suffix(',') else { return false };
+    let rest = rest.trim_end();
+    let digits = rest.trim_end_matches(|c: char| c.is_ascii_digit());
+    digits.len() < rest.len() && after_word(digits, "LIMIT")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -101,6 +128,21 @@ mod tests {
         assert_eq!(v, vec![Value::String("héllo".into()), Value::Int(7)]);
         let (t, _) = parameterize("SELECT * FROM t WHERE id = -5").unwrap();
         assert_eq!(t, "SELECT * FROM t WHERE id = -?");
+    }
+
+    #[test]
+    fn row_counts_stay() {
+        let (t, v) = parameterize("SELECT c FROM t WHERE k = 3 ORDER BY id LIMIT 10").unwrap();
+        assert_eq!(t, "SELECT c FROM t WHERE k = ? ORDER BY id LIMIT 10");
+        assert_eq!(v, vec![Value::Int(3)]);
+        let (t, v) = parameterize("select c from t where k = 3 limit 5, 10").unwrap();
+        assert_eq!(t, "select c from t where k = ? limit 5, 10");
+        assert_eq!(v, vec![Value::Int(3)]);
+        let (t, _) = parameterize("SELECT c FROM t LIMIT 2 OFFSET 4").unwrap();
+        assert_eq!(t, "SELECT c FROM t LIMIT 2 OFFSET 4");
+        // Not the keyword: a column named `xlimit`, a value after `IN (1,`.
+        let (t, _) = parameterize("SELECT c FROM t WHERE xlimit = 1 AND k IN (1, 2)").unwrap();
+        assert_eq!(t, "SELECT c FROM t WHERE xlimit = ? AND k IN (?, ?)");
     }
 
     #[test]
