@@ -77,8 +77,8 @@ pub(super) fn sources(
         let keep: f64 = filter
             .as_ref()
             .map(|f| {
-                bound_conjuncts(f)
-                    .into_iter()
+                ranges_combined(env, bound_conjuncts(f), &src.table, stats.is_some())
+                    .iter()
                     .map(|c| {
                         stats
                             .as_deref()
@@ -271,6 +271,40 @@ fn range_share(
         };
     }
     Some((rows / st.row_count as f64).clamp(0.0, 1.0))
+}
+
+/// `conjuncts` with those that bound one column (`d >= '1995-09-01'`, `d < '1995-10-01'`)
+/// joined into one conjunct per column when the table has statistics, so the histogram is
+/// asked for the share of the whole interval rather than each bound's share multiplied.
+fn ranges_combined(
+    env: &QueryEnv<'_, '_, '_>,
+    conjuncts: Vec<&Expr>,
+    t: &TableInfo,
+    analyzed: bool,
+) -> Vec<Expr> {
+    let mut out: Vec<Expr> = Vec::with_capacity(conjuncts.len());
+    let mut by_column: Vec<(usize, usize)> = Vec::new(); // (column, position in out)
+    for c in conjuncts {
+        let column = analyzed.then(|| env.column_conds(c, t)).and_then(|conds| {
+            match conds.into_iter().collect::<Vec<_>>()[..] {
+                [(col, Cond::Interval(..))] => Some(col),
+                _ => None,
+            }
+        });
+        match column.and_then(|col| by_column.iter().find(|(c, _)| *c == col)) {
+            Some(&(_, at)) => {
+                let prev = std::mem::replace(&mut out[at], Expr::Literal(types::Value::Null));
+                out[at] = super::conjuncts::and(prev, c.clone());
+            }
+            None => {
+                if let Some(col) = column {
+                    by_column.push((col, out.len()));
+                }
+                out.push(c.clone());
+            }
+        }
+    }
+    out
 }
 
 /// Whether column `c` alone is the handle or a unique index.
