@@ -756,12 +756,7 @@ fn recursive_source(
     alias: &str,
 ) -> Result<Source> {
     let name = &cte.alias.name.value;
-    let SetExpr::SetOperation { left, op: ast::SetOperator::Union, set_quantifier, right } =
-        cte.query.body.as_ref()
-    else {
-        return Err(Error::fmt(errno::ER_CTE_RECURSIVE_REQUIRES_UNION, &[name]));
-    };
-    let distinct = !matches!(set_quantifier, ast::SetQuantifier::All);
+    let (left, right, distinct) = recursive_parts(cte)?;
     let saved = env.cte_visible.replace(visible);
     let planned = (|| {
         let seed = crate::planner::plan_query(env, &side_query(left), "", None)?;
@@ -983,7 +978,8 @@ pub(crate) fn side_query(body: &SetExpr) -> Query {
     }
 }
 
-fn datum_key(row: &[Value]) -> Vec<u8> {
+/// A row's values as one memcomparable key (set members: NULLs equal).
+pub(super) fn datum_key(row: &[Value]) -> Vec<u8> {
     let mut k = Vec::new();
     for v in row {
         tablecodec::datum::encode(&mut k, v);
@@ -1002,6 +998,17 @@ fn refers_to(query: &Query, name: &str) -> bool {
     found.is_break()
 }
 
+/// A recursive CTE's seed, its recursive part, and whether UNION (not UNION ALL) joins them;
+/// 3573 when its query is no UNION.
+fn recursive_parts(cte: &ast::Cte) -> Result<(&SetExpr, &SetExpr, bool)> {
+    let SetExpr::SetOperation { left, op: ast::SetOperator::Union, set_quantifier, right } =
+        cte.query.body.as_ref()
+    else {
+        return Err(Error::fmt(errno::ER_CTE_RECURSIVE_REQUIRES_UNION, &[&cte.alias.name.value]));
+    };
+    Ok((left, right, !matches!(set_quantifier, ast::SetQuantifier::All)))
+}
+
 /// `WITH RECURSIVE name AS (anchor UNION [ALL] step)`: the anchor's rows, then the step run
 /// against the rows the previous round added until a round adds none (UNION drops rows seen
 /// before). More than `@@cte_max_recursion_depth` rounds fail with 3636, as in MySQL.
@@ -1011,12 +1018,7 @@ fn recursive_cte(
     outer: Option<&OuterRow<'_>>,
 ) -> Result<ResultSet> {
     let name = &cte.alias.name.value;
-    let SetExpr::SetOperation { left, op: ast::SetOperator::Union, set_quantifier, right } =
-        cte.query.body.as_ref()
-    else {
-        return Err(Error::fmt(errno::ER_CTE_RECURSIVE_REQUIRES_UNION, &[name]));
-    };
-    let distinct = !matches!(set_quantifier, ast::SetQuantifier::All);
+    let (left, right, distinct) = recursive_parts(cte)?;
     let mut all = side_rows(env, left, outer)?;
     for (c, alias) in all.columns.iter_mut().zip(&cte.alias.columns) {
         c.name = alias.name.value.clone();

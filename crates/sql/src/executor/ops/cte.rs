@@ -7,7 +7,7 @@ use std::rc::Rc;
 
 use errno::Result;
 
-use super::{Batch, Cx, Operator, BATCH};
+use super::{Batch, Cx, Operator, SharedRows};
 use crate::{memory::Charge, planner::Plan, table::Row};
 
 /// Reads one common table expression's rows.
@@ -16,21 +16,17 @@ pub struct CteScan {
     name: String,
     /// Its query's plan, until the rows are found or computed.
     input: Option<Plan>,
-    rows: Option<Rc<Vec<Row>>>,
-    at: usize,
+    out: Option<SharedRows>,
 }
 
 impl CteScan {
     /// Reads CTE `id` (named `name`), computing it with `input` if no reader has yet.
     pub fn new(id: usize, name: String, input: Plan) -> Self {
-        CteScan { id, name, input: Some(input), rows: None, at: 0 }
+        CteScan { id, name, input: Some(input), out: None }
     }
 
     /// The CTE's rows: those a reader computed already, or computed now.
     fn rows(&mut self, cx: &Cx<'_, '_, '_, '_>) -> Result<Rc<Vec<Row>>> {
-        if let Some(rows) = &self.rows {
-            return Ok(rows.clone());
-        }
         let known = cx.env.cte_rows.borrow().get(&self.id).map(|(rows, _)| rows.clone());
         let rows = match known {
             Some(rows) => rows,
@@ -53,21 +49,16 @@ impl CteScan {
                 rows
             }
         };
-        self.rows = Some(rows.clone());
         Ok(rows)
     }
 }
 
 impl Operator for CteScan {
     fn next(&mut self, cx: &Cx<'_, '_, '_, '_>) -> Result<Option<Batch>> {
-        let rows = self.rows(cx)?;
-        let end = (self.at + BATCH).min(rows.len());
-        if self.at >= end {
-            return Ok(None);
+        if self.out.is_none() {
+            self.out = Some(SharedRows::new(self.rows(cx)?));
         }
-        let batch = rows[self.at..end].to_vec();
-        self.at = end;
-        Ok(Some(batch))
+        Ok(self.out.as_mut().and_then(SharedRows::next_batch))
     }
 }
 

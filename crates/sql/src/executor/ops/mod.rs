@@ -167,6 +167,31 @@ pub fn collect(op: &mut dyn Operator, cx: &Cx<'_, '_, '_, '_>) -> Result<Vec<Row
     Ok(out)
 }
 
+/// Batches of rows shared with others (a CTE's rows, a recursive CTE's working rows), copied
+/// out [`BATCH`] at a time.
+pub(super) struct SharedRows {
+    rows: Rc<Vec<Row>>,
+    at: usize,
+}
+
+impl SharedRows {
+    /// Emits `rows` in order.
+    pub fn new(rows: Rc<Vec<Row>>) -> Self {
+        SharedRows { rows, at: 0 }
+    }
+
+    /// The next batch, or `None` when all were emitted.
+    pub fn next_batch(&mut self) -> Option<Batch> {
+        let end = (self.at + BATCH).min(self.rows.len());
+        if self.at >= end {
+            return None;
+        }
+        let batch = self.rows[self.at..end].to_vec();
+        self.at = end;
+        Some(batch)
+    }
+}
+
 /// Splits `rows` into batches of [`BATCH`], front first (for operators that emit what they
 /// computed in one piece).
 pub(super) struct Drain {

@@ -73,11 +73,7 @@ fn rows_of(plan: Plan, cx: &Cx<'_, '_, '_, '_>) -> Result<Vec<Row>> {
 }
 
 fn key(r: &Row) -> Vec<u8> {
-    let mut k = Vec::new();
-    for v in &r.values {
-        tablecodec::datum::encode(&mut k, v);
-    }
-    k
+    crate::executor::query::datum_key(&r.values)
 }
 
 impl Operator for RecursiveUnion {

@@ -73,11 +73,7 @@ impl SetOp {
 }
 
 fn row_key(row: &Row) -> Vec<u8> {
-    let mut k = Vec::new();
-    for v in &row.values {
-        tablecodec::datum::encode(&mut k, v);
-    }
-    k
+    crate::executor::query::datum_key(&row.values)
 }
 
 impl Operator for SetOp {
