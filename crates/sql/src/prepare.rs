@@ -255,11 +255,11 @@ fn names_survive_binding(stmt: &Statement) -> bool {
 /// Whether a statement can run with its placeholders unbound and keep its plan: one SELECT
 /// block over stored tables whose select list names its columns without placeholders (see
 /// [`names_survive_binding`]), with no subquery (its plan is made when it runs, without the
-/// parameters), no placeholder in LIMIT/OFFSET (a plan's limit is a number), no INTO and no
-/// locking read (which locks the rows its plan's point reads name when it is built); and
-/// where every placeholder is compared with something directly (`c = ?`, `c BETWEEN ? AND ?`,
-/// `c IN (?, ?)`, `c LIKE ?`), as a bound literal would be — not inside a computation such as
-/// `DATE_ADD(?, INTERVAL 1 DAY)`, which a literal would let the planner fold once.
+/// parameters), no INTO and no locking read (which locks the rows its plan's point reads name
+/// when it is built); and where every placeholder is compared with something directly
+/// (`c = ?`, `c BETWEEN ? AND ?`, `c IN (?, ?)`, `c LIKE ?`), as a bound literal would be —
+/// not inside a computation such as `DATE_ADD(?, INTERVAL 1 DAY)`, which a literal would let
+/// the planner fold once, nor a LIMIT/OFFSET count (a plan's limit is a number).
 fn keeps_plan(stmt: &Statement) -> bool {
     let Statement::Query(q) = stmt else { return false };
     if !names_survive_binding(stmt) || !q.locks.is_empty() {
@@ -273,16 +273,6 @@ fn keeps_plan(stmt: &Statement) -> bool {
         || select.from.iter().any(|t| dual(&t.relation))
     {
         return false;
-    }
-    if let Some(limit) = &q.limit_clause {
-        if visit_expressions(limit, |e| match placeholder(e) {
-            Some(_) => ControlFlow::Break(()),
-            None => ControlFlow::Continue(()),
-        })
-        .is_break()
-        {
-            return false;
-        }
     }
     let (mut all, mut direct) = (0, 0);
     let is = |e: &Expr| placeholder(e).is_some();

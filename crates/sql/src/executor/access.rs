@@ -102,15 +102,7 @@ pub fn choose_path(
     }
     let handle_col = t.handle_column();
     if let Some(Cond::Points(points)) = handle_col.and_then(|h| conds.get(&h)) {
-        let mut handles = Vec::with_capacity(points.len());
-        for p in points {
-            match p {
-                Value::Int(h) => handles.push(*h),
-                Value::UInt(h) => handles.push(*h as i64),
-                _ => {}
-            }
-        }
-        return Ok(Access::Handles(handles));
+        return Ok(Access::Handles(handles_of(points)));
     }
     for idx in t.readable_indexes().filter(|i| i.unique) {
         if let Some(keys) = unique_points(idx, conds) {
@@ -184,29 +176,20 @@ pub fn choose_path(
 /// narrow it, it reads the whole table or index instead (the caller still filters every row).
 pub fn rebuild(t: &TableInfo, chosen: &Access, conds: &HashMap<usize, Cond>) -> Access {
     let handle = t.handle_column().and_then(|h| conds.get(&h));
-    let whole_index = |index: &IndexInfo, covering: bool| {
-        let range = KeyRange::prefix(&tablecodec::index_prefix(t.id, index.id));
-        Access::IndexRanges {
-            index: index.clone(),
-            ranges: vec![range],
-            shown: "[NULL,+inf]".into(),
-            covering,
-            est: None,
-        }
+    // The index's ranges for `conds`, or all of it.
+    let index_path = |index: &IndexInfo, covering: bool| {
+        let (ranges, shown) = index_ranges(t, index, conds).unwrap_or_else(|| {
+            (
+                vec![KeyRange::prefix(&tablecodec::index_prefix(t.id, index.id))],
+                "[NULL,+inf]".into(),
+            )
+        });
+        Access::IndexRanges { index: index.clone(), ranges, shown, covering, est: None }
     };
     match chosen {
         Access::FullScan => Access::FullScan,
         Access::Handles(_) => match handle {
-            Some(Cond::Points(points)) => Access::Handles(
-                points
-                    .iter()
-                    .filter_map(|p| match p {
-                        Value::Int(h) => Some(*h),
-                        Value::UInt(h) => Some(*h as i64),
-                        _ => None,
-                    })
-                    .collect(),
-            ),
+            Some(Cond::Points(points)) => Access::Handles(handles_of(points)),
             _ => Access::FullScan,
         },
         Access::HandleRange { .. } => match handle.and_then(|c| handle_range(t, c)) {
@@ -217,28 +200,22 @@ pub fn rebuild(t: &TableInfo, chosen: &Access, conds: &HashMap<usize, Cond>) -> 
         },
         Access::Unique { index, .. } => match unique_points(index, conds) {
             Some(keys) => Access::Unique { index: index.clone(), keys },
-            None => match index_ranges(t, index, conds) {
-                Some((ranges, shown)) => Access::IndexRanges {
-                    index: index.clone(),
-                    ranges,
-                    shown,
-                    covering: false,
-                    est: None,
-                },
-                None => whole_index(index, false),
-            },
+            None => index_path(index, false),
         },
-        Access::IndexRanges { index, covering, .. } => match index_ranges(t, index, conds) {
-            Some((ranges, shown)) => Access::IndexRanges {
-                index: index.clone(),
-                ranges,
-                shown,
-                covering: *covering,
-                est: None,
-            },
-            None => whole_index(index, *covering),
-        },
+        Access::IndexRanges { index, covering, .. } => index_path(index, *covering),
     }
+}
+
+/// The handles among points on the integer handle column (others cannot be handles).
+fn handles_of(points: &[Value]) -> Vec<i64> {
+    points
+        .iter()
+        .filter_map(|p| match p {
+            Value::Int(h) => Some(*h),
+            Value::UInt(h) => Some(*h as i64),
+            _ => None,
+        })
+        .collect()
 }
 
 fn set_est(a: &mut Access, n: usize) {

@@ -388,11 +388,33 @@ pub(super) fn plan_kept(
     q: &Query,
     outer: &OuterRow<'_>,
 ) -> Result<Plan> {
-    let saved = env.params.replace(outer.row.to_vec());
     let kept = OuterRow { as_params: true, ..*outer };
-    let planned = crate::planner::plan_query(env, q, "", Some(&kept));
-    *env.params.borrow_mut() = saved;
+    let planned = with_params(env, outer.row.to_vec(), || {
+        crate::planner::plan_query(env, q, "", Some(&kept))
+    });
     Ok(planned?.plan)
+}
+
+/// Runs `f` (planning) with `params` as the values of `Expr::Param` slots.
+fn with_params<T>(env: &QueryEnv<'_, '_, '_>, params: Vec<Value>, f: impl FnOnce() -> T) -> T {
+    let saved = env.params.replace(params);
+    let r = f();
+    *env.params.borrow_mut() = saved;
+    r
+}
+
+/// Runs `f` (planning a CTE's query) while only the first `visible` CTEs are in scope.
+fn with_ctes_visible<T>(env: &QueryEnv<'_, '_, '_>, visible: usize, f: impl FnOnce() -> T) -> T {
+    let saved = env.cte_visible.replace(visible);
+    let r = f();
+    env.cte_visible.set(saved);
+    r
+}
+
+/// The values of `Expr::Param` slots for the statement's own query: a prepared statement's
+/// parameters while it runs unbound, else none.
+fn prepared_params<'e>(env: &QueryEnv<'e, '_, '_>) -> &'e [Value] {
+    env.ctx.prepared.as_ref().map_or(&[][..], |run| &run.params[..])
 }
 
 /// The rows of a plan made by [`plan_kept`], for the enclosing row `row`.
@@ -449,8 +471,8 @@ pub(super) type CteRows = (Rc<Vec<Row>>, crate::memory::Charge);
 /// A common table expression in scope.
 #[derive(Clone)]
 pub(super) enum CteDef {
-    /// Rows computed when its WITH was entered: a recursive one (`recursive_cte`), one whose
-    /// WITH sits in a correlated subquery, a recursive step's working rows.
+    /// Rows computed when its WITH was entered (one whose WITH sits in a correlated subquery;
+    /// `recursive_cte` for a recursive one), or a recursive step's working rows there.
     Rows(ResultSet),
     /// A query planned where it is read, as a `Plan::Cte`: its rows are computed once per
     /// statement, by the first reader that runs (TiDB's materialized CTE), and nothing runs
@@ -485,8 +507,8 @@ pub(super) enum CteDef {
 }
 
 /// Makes the common table expressions of `with` visible by name (in order, each seeing those
-/// before it), runs `f`, then forgets them. A recursive one is computed now; the others are
-/// planned where they are read (see [`CteDef`]).
+/// before it), runs `f`, then forgets them. They are planned where they are read (see
+/// [`CteDef`]), except inside a correlated subquery (`outer`), where they are computed now.
 pub(super) fn with_ctes<T>(
     env: &QueryEnv<'_, '_, '_>,
     with: &ast::With,
@@ -554,10 +576,8 @@ fn planned_top(env: &QueryEnv<'_, '_, '_>, q: &Query, text: &str) -> Result<Sele
         run.hit.store(true, std::sync::atomic::Ordering::Relaxed);
         return Ok(kept);
     }
-    let saved = env.params.replace(run.params.clone());
-    let planned = crate::planner::plan_query(env, q, text, None);
-    *env.params.borrow_mut() = saved;
-    let planned = planned?;
+    let planned =
+        with_params(env, run.params.clone(), || crate::planner::plan_query(env, q, text, None))?;
     if !planned.plan.holds_computed_rows() {
         run.plan.keep(version, &run.params, &planned);
     }
@@ -571,7 +591,7 @@ pub fn execute_top_query(env: &QueryEnv<'_, '_, '_>, q: &Query, text: &str) -> R
         return execute_table_query(env, q, text, None);
     }
     let planned = planned_top(env, q, text)?;
-    let params = env.ctx.prepared.as_ref().map_or(&[][..], |run| &run.params[..]);
+    let params = prepared_params(env);
     let eval = EvalCtx { session: env.ctx, subqueries: Some(env), outer: None, params };
     let mut root = ops::build(planned.plan);
     let cx = ops::Cx { env, eval: &eval };
@@ -592,7 +612,7 @@ pub fn stream_query(
     }
     with_scope(env, q, None, |q| {
         let planned = planned_top(env, q, text)?;
-        let params = env.ctx.prepared.as_ref().map_or(&[][..], |run| &run.params[..]);
+        let params = prepared_params(env);
         let eval = EvalCtx { session: env.ctx, subqueries: Some(env), outer: None, params };
         let cx = ops::Cx { env, eval: &eval };
         let mut root = ops::build(planned.plan);
@@ -730,19 +750,21 @@ fn cte_source(
     name: &str,
     alias: &str,
 ) -> Result<Source> {
-    let saved = env.cte_visible.replace(visible);
-    let planned = crate::planner::plan_query(env, query, "", None);
-    env.cte_visible.set(saved);
-    let planned = planned?;
+    let planned =
+        with_ctes_visible(env, visible, || crate::planner::plan_query(env, query, "", None))?;
     if !columns.is_empty() && columns.len() != planned.columns.len() {
         return Err(Error::fmt(errno::ER_VIEW_WRONG_LIST, &[]));
     }
-    let mut src = source_of_plan(planned, alias, columns);
+    Ok(cte_of(source_of_plan(planned, alias, columns), id, name))
+}
+
+/// `src` (a CTE's planned query) read through a `Plan::Cte`, which computes it once.
+fn cte_of(mut src: Source, id: usize, name: &str) -> Source {
     if let Some(input) = src.computed.take() {
         let input = Box::new(input);
         src.computed = Some(Plan::Cte { id, name: name.to_string(), input });
     }
-    Ok(src)
+    src
 }
 
 /// A recursive common table expression read as `alias`: its seed planned, then its recursive
@@ -757,8 +779,7 @@ fn recursive_source(
 ) -> Result<Source> {
     let name = &cte.alias.name.value;
     let (left, right, distinct) = recursive_parts(cte)?;
-    let saved = env.cte_visible.replace(visible);
-    let planned = (|| {
+    let (seed, step) = with_ctes_visible(env, visible, || {
         let seed = crate::planner::plan_query(env, &side_query(left), "", None)?;
         let columns = source_columns(&seed.columns, &cte.alias.columns);
         let table = std::sync::Arc::new(TableInfo::with_columns(name, columns));
@@ -766,21 +787,14 @@ fn recursive_source(
         let step = crate::planner::plan_query(env, &side_query(right), "", None);
         env.cte_working.borrow_mut().pop();
         Ok::<_, Error>((seed, step?))
-    })();
-    env.cte_visible.set(saved);
-    let (seed, step) = planned?;
+    })?;
     if step.columns.len() != seed.columns.len() {
         return Err(Error::fmt(errno::ER_WRONG_NUMBER_OF_COLUMNS_IN_SELECT, &[]));
     }
     let union =
         Plan::RecursiveUnion { id, seed: Box::new(seed.plan), step: Box::new(step.plan), distinct };
     let planned = SelectPlan { plan: union, columns: seed.columns, typed_by_values: Vec::new() };
-    let mut src = source_of_plan(planned, alias, &cte.alias.columns);
-    if let Some(input) = src.computed.take() {
-        let input = Box::new(input);
-        src.computed = Some(Plan::Cte { id, name: name.clone(), input });
-    }
-    Ok(src)
+    Ok(cte_of(source_of_plan(planned, alias, &cte.alias.columns), id, name))
 }
 
 /// Column definitions describing a computed result (`column_aliases` rename them in order).

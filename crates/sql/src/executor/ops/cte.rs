@@ -8,7 +8,7 @@ use std::rc::Rc;
 use errno::Result;
 
 use super::{Batch, Cx, Operator, SharedRows};
-use crate::{memory::Charge, planner::Plan, table::Row};
+use crate::{planner::Plan, table::Row};
 
 /// Reads one common table expression's rows.
 pub struct CteScan {
@@ -41,7 +41,7 @@ impl CteScan {
                     let db = cx.env.ctx.current_db.clone().unwrap_or_default();
                     return Err(errno::Error::fmt(errno::ER_NO_SUCH_TABLE, &[&db, &self.name]));
                 }
-                let computed = compute(plan, cx);
+                let computed = super::collect_held(super::build(plan).as_mut(), cx);
                 cx.env.cte_running.borrow_mut().remove(&self.id);
                 let (rows, held) = computed?;
                 let rows = Rc::new(rows);
@@ -60,18 +60,4 @@ impl Operator for CteScan {
         }
         Ok(self.out.as_mut().and_then(SharedRows::next_batch))
     }
-}
-
-/// Every row `plan` returns, charged to the statement.
-fn compute(plan: Plan, cx: &Cx<'_, '_, '_, '_>) -> Result<(Vec<Row>, Charge)> {
-    let mut op = super::build(plan);
-    let mut held = Charge::new(&cx.env.mem);
-    let mut rows = Vec::new();
-    while let Some(batch) = op.next(cx)? {
-        for r in &batch {
-            held.add_row(&r.values)?;
-        }
-        rows.extend(batch);
-    }
-    Ok((rows, held))
 }

@@ -156,6 +156,15 @@ impl Builder {
 
 /// Every row `op` returns (charged to the statement's memory while they are gathered).
 pub fn collect(op: &mut dyn Operator, cx: &Cx<'_, '_, '_, '_>) -> Result<Vec<Row>> {
+    Ok(collect_held(op, cx)?.0)
+}
+
+/// Every row `op` returns, and their charge to the statement's memory (held as long as the
+/// caller keeps it).
+pub(super) fn collect_held(
+    op: &mut dyn Operator,
+    cx: &Cx<'_, '_, '_, '_>,
+) -> Result<(Vec<Row>, Charge)> {
     let mut out = Vec::new();
     let mut held = Charge::new(&cx.env.mem);
     while let Some(batch) = op.next(cx)? {
@@ -164,7 +173,7 @@ pub fn collect(op: &mut dyn Operator, cx: &Cx<'_, '_, '_, '_>) -> Result<Vec<Row
         }
         out.extend(batch);
     }
-    Ok(out)
+    Ok((out, held))
 }
 
 /// Batches of rows shared with others (a CTE's rows, a recursive CTE's working rows), copied

@@ -282,8 +282,8 @@ fn ranges_combined(
     t: &TableInfo,
     analyzed: bool,
 ) -> Vec<Expr> {
-    let mut out: Vec<Expr> = Vec::with_capacity(conjuncts.len());
-    let mut by_column: Vec<(usize, usize)> = Vec::new(); // (column, position in out)
+    // Each group: the column its conjuncts bound (`None`: a conjunct on its own), them.
+    let mut groups: Vec<(Option<usize>, Vec<&Expr>)> = Vec::with_capacity(conjuncts.len());
     for c in conjuncts {
         let column = analyzed.then(|| env.column_conds(c, t)).and_then(|conds| {
             match conds.into_iter().collect::<Vec<_>>()[..] {
@@ -291,20 +291,15 @@ fn ranges_combined(
                 _ => None,
             }
         });
-        match column.and_then(|col| by_column.iter().find(|(c, _)| *c == col)) {
-            Some(&(_, at)) => {
-                let prev = std::mem::replace(&mut out[at], Expr::Literal(types::Value::Null));
-                out[at] = super::conjuncts::and(prev, c.clone());
-            }
-            None => {
-                if let Some(col) = column {
-                    by_column.push((col, out.len()));
-                }
-                out.push(c.clone());
-            }
+        match groups.iter_mut().find(|(g, _)| column.is_some() && *g == column) {
+            Some((_, members)) => members.push(c),
+            None => groups.push((column, vec![c])),
         }
     }
-    out
+    groups
+        .into_iter()
+        .filter_map(|(_, members)| members.into_iter().cloned().reduce(super::conjuncts::and))
+        .collect()
 }
 
 /// Whether column `c` alone is the handle or a unique index.
