@@ -2,20 +2,37 @@ use types::Value;
 
 use super::*;
 
-fn session() -> Session {
+/// A session over a fresh store; the store's directory goes when this is dropped.
+struct TestSession {
+    session: Session,
+    _dir: tempfile::TempDir,
+}
+
+impl std::ops::Deref for TestSession {
+    type Target = Session;
+    fn deref(&self) -> &Session {
+        &self.session
+    }
+}
+
+impl std::ops::DerefMut for TestSession {
+    fn deref_mut(&mut self) -> &mut Session {
+        &mut self.session
+    }
+}
+
+fn session() -> TestSession {
     let dir = tempfile::tempdir().expect("tmp");
     let store = store_local::LocalStorage::open(
         dir.path(),
         store_local::LocalOptions { gc_interval: None, ..Default::default() },
     )
     .expect("store");
-    // The store keeps its files open; the directory goes when the test process ends.
-    std::mem::forget(dir);
     let mgr =
         SessionManager::new(GlobalVars::new(&[]), std::sync::Arc::new(store)).expect("catalog");
     let mut s = mgr.new_session("root", "127.0.0.1", 7);
     s.use_database("test").expect("test db exists");
-    s
+    TestSession { session: s, _dir: dir }
 }
 
 fn rows(r: &Result<ExecResult>) -> Vec<Vec<Value>> {

@@ -7,13 +7,13 @@ use session::{Session, SessionManager};
 use sql::ExecResult;
 use types::Value;
 
-fn setup() -> (SessionManager, Session) {
-    let mgr = common::manager();
-    let mut s = mgr.new_session("root", "127.0.0.1", 1);
+fn setup() -> (common::TestDb, Session) {
+    let db = common::db();
+    let mut s = db.session(1);
     run(&mut s, "CREATE DATABASE aa");
     run(&mut s, "USE aa");
     run(&mut s, "CREATE TABLE t (id INT PRIMARY KEY, v INT)");
-    (mgr, s)
+    (db, s)
 }
 
 fn run(s: &mut Session, sql: &str) -> ExecResult {
@@ -47,40 +47,43 @@ fn analyzed(mgr: &SessionManager) -> Vec<String> {
 
 #[test]
 fn a_new_table_is_analyzed_once_a_thousand_rows_changed() {
-    let (mgr, mut s) = setup();
+    let (db, mut s) = setup();
+    let mgr = &db.manager;
     insert(&mut s, 0, 999);
-    assert!(analyzed(&mgr).is_empty());
+    assert!(analyzed(mgr).is_empty());
     assert_eq!(meta(&mut s), None);
     insert(&mut s, 999, 1000);
-    assert_eq!(analyzed(&mgr), vec!["aa.t".to_string()]);
+    assert_eq!(analyzed(mgr), vec!["aa.t".to_string()]);
     assert_eq!(meta(&mut s), Some((0, 1000)));
-    assert!(analyzed(&mgr).is_empty(), "nothing changed since");
+    assert!(analyzed(mgr).is_empty(), "nothing changed since");
 }
 
 #[test]
 fn an_analyzed_table_is_analyzed_again_past_the_ratio() {
-    let (mgr, mut s) = setup();
+    let (db, mut s) = setup();
+    let mgr = &db.manager;
     insert(&mut s, 0, 1000);
-    analyzed(&mgr);
+    analyzed(mgr);
     run(&mut s, "UPDATE t SET v = v + 1 WHERE id < 500");
-    assert!(analyzed(&mgr).is_empty(), "500 of 1000 is not past 0.5");
+    assert!(analyzed(mgr).is_empty(), "500 of 1000 is not past 0.5");
     assert_eq!(meta(&mut s), Some((500, 1000)));
     run(&mut s, "DELETE FROM t WHERE id = 999");
-    assert_eq!(analyzed(&mgr), vec!["aa.t".to_string()]);
+    assert_eq!(analyzed(mgr), vec!["aa.t".to_string()]);
     assert_eq!(meta(&mut s), Some((0, 999)));
 }
 
 #[test]
 fn rolled_back_changes_do_not_count_and_the_switch_turns_it_off() {
-    let (mgr, mut s) = setup();
+    let (db, mut s) = setup();
+    let mgr = &db.manager;
     run(&mut s, "BEGIN");
     insert(&mut s, 0, 2000);
     run(&mut s, "ROLLBACK");
-    assert!(analyzed(&mgr).is_empty());
+    assert!(analyzed(mgr).is_empty());
     run(&mut s, "SET GLOBAL tidb_enable_auto_analyze = OFF");
     insert(&mut s, 0, 2000);
-    assert!(analyzed(&mgr).is_empty());
+    assert!(analyzed(mgr).is_empty());
     run(&mut s, "SET GLOBAL tidb_auto_analyze_ratio = 0.9");
     run(&mut s, "SET GLOBAL tidb_enable_auto_analyze = ON");
-    assert_eq!(analyzed(&mgr), vec!["aa.t".to_string()]);
+    assert_eq!(analyzed(mgr), vec!["aa.t".to_string()]);
 }

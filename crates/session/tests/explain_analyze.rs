@@ -8,9 +8,9 @@ use session::Session;
 use sql::ExecResult;
 use types::Value;
 
-fn setup() -> Session {
-    let mgr = common::manager();
-    let mut s = mgr.new_session("root", "127.0.0.1", 1);
+fn setup() -> (common::TestDb, Session) {
+    let db = common::db();
+    let mut s = db.session(1);
     for sql in [
         "CREATE DATABASE ea",
         "USE ea",
@@ -19,7 +19,7 @@ fn setup() -> Session {
     ] {
         run(&mut s, sql);
     }
-    s
+    (db, s)
 }
 
 fn run(s: &mut Session, sql: &str) -> ExecResult {
@@ -49,7 +49,7 @@ fn analyzed(s: &mut Session, sql: &str) -> Vec<(String, u64)> {
 
 #[test]
 fn union_counts_each_side_and_the_deduplicated_result() {
-    let mut s = setup();
+    let (_db, mut s) = setup();
     let rows = analyzed(&mut s, "SELECT g FROM t WHERE id <= 3 UNION SELECT g FROM t WHERE id > 2");
     let names: Vec<&str> = rows.iter().map(|(n, _)| n.as_str()).collect();
     assert_eq!(names[..2], ["HashAgg", "Union"]);
@@ -59,7 +59,7 @@ fn union_counts_each_side_and_the_deduplicated_result() {
 
 #[test]
 fn intersect_and_except_count_what_they_keep() {
-    let mut s = setup();
+    let (_db, mut s) = setup();
     let rows = analyzed(&mut s, "SELECT g FROM t INTERSECT SELECT g FROM t WHERE id > 3");
     assert_eq!(rows[0], ("Intersect".to_string(), 2));
     let rows = analyzed(&mut s, "SELECT g FROM t EXCEPT ALL SELECT g FROM t WHERE id > 3");
@@ -68,7 +68,7 @@ fn intersect_and_except_count_what_they_keep() {
 
 #[test]
 fn with_runs_inside_its_scope() {
-    let mut s = setup();
+    let (_db, mut s) = setup();
     let sql = "WITH c AS (SELECT g FROM t WHERE id > 1) \
                SELECT COUNT(*) FROM t WHERE g IN (SELECT g FROM c)";
     let rows = analyzed(&mut s, sql);
@@ -78,7 +78,7 @@ fn with_runs_inside_its_scope() {
 
 #[test]
 fn union_all_under_order_and_limit_is_a_top_n() {
-    let mut s = setup();
+    let (_db, mut s) = setup();
     let rows =
         analyzed(&mut s, "SELECT id FROM t UNION ALL SELECT g FROM t ORDER BY 1 DESC LIMIT 3");
     assert_eq!(rows[0], ("TopN".to_string(), 3));
@@ -104,7 +104,7 @@ fn spilled_bytes(s: &mut Session, sql: &str) -> u64 {
 
 #[test]
 fn a_hash_join_past_the_quota_spills_its_build_side() {
-    let mut s = setup();
+    let (_db, mut s) = setup();
     run(&mut s, "CREATE TABLE w (id INT PRIMARY KEY, s VARCHAR(200), g INT)");
     fill(&mut s, "w", "CONCAT(a.id, b.id, c.id, d.id, e.id, REPEAT('x', 150)), a.g");
     let join = "SELECT COUNT(*), SUM(a.id - b.id), COUNT(DISTINCT b.g) \
@@ -128,7 +128,7 @@ fn a_hash_join_past_the_quota_spills_its_build_side() {
 
 #[test]
 fn parallel_scan_workers_apply_the_filter_above_them() {
-    let mut s = setup();
+    let (_db, mut s) = setup();
     run(&mut s, "CREATE TABLE big (id INT PRIMARY KEY, v INT)");
     fill(&mut s, "big", "a.g + b.g");
     let rows = analyzed(&mut s, "SELECT COUNT(*) FROM big WHERE v = 6");
@@ -145,7 +145,7 @@ fn parallel_scan_workers_apply_the_filter_above_them() {
 
 #[test]
 fn dml_runs_and_shows_the_rows_its_operators_read() {
-    let mut s = setup();
+    let (_db, mut s) = setup();
     let count = |s: &mut Session, sql: &str| match run(s, sql) {
         ExecResult::Rows(rs) => rs.rows[0][0].clone(),
         _ => Value::Null,

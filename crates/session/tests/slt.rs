@@ -97,10 +97,6 @@ fn parse(text: &str) -> Result<Vec<Record>, String> {
     Ok(out)
 }
 
-fn session() -> Session {
-    common::manager().new_session("root", "127.0.0.1", 1)
-}
-
 /// A record that failed: why, and for a query that ran, the result it printed.
 struct Failure {
     message: String,
@@ -217,7 +213,8 @@ fn run_file(path: &Path) -> Result<(), Failed> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let records = parse(&text)?;
     let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-    let mut s = session();
+    let db = common::db();
+    let mut s = db.session(1);
     for setup in [format!("CREATE DATABASE slt_{stem}"), format!("USE slt_{stem}")] {
         if let Some(Err(e)) = s.execute_text(&setup, false).pop() {
             return Err(format!("{setup}: {}", e.message).into());
