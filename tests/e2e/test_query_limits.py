@@ -38,6 +38,12 @@ def test_long_and_deep_expressions(server):
         terms = " OR ".join(f"(id = {i} AND v = {i % 97})" for i in range(100_000))
         cur.execute(f"SELECT id FROM chain WHERE {terms} ORDER BY id")
         assert [r[0] for r in cur.fetchall()] == list(range(50))
+        # A row IN list (SQLAlchemy's tuple_(a, b).in_(…)) of as many pairs.
+        pairs = ",".join(f"({i}, {i % 97})" for i in range(100_000))
+        cur.execute(f"SELECT id FROM chain WHERE (id, v) IN ({pairs}) ORDER BY id")
+        assert [r[0] for r in cur.fetchall()] == list(range(50))
+        cur.execute(f"SELECT COUNT(*) FROM chain WHERE (id, v) NOT IN ({pairs})")
+        assert cur.fetchone()[0] == 0
         cur.execute("EXPLAIN SELECT id FROM chain WHERE " + " OR ".join(f"id = {i}" for i in range(5000)))
         assert "or(" in cur.fetchall()[1][4]
         cur.execute("UPDATE chain SET s = 'y' WHERE " + " OR ".join(f"id = {i}" for i in range(0, 20_000, 2)))

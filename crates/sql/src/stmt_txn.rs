@@ -179,3 +179,38 @@ impl<'a> StmtTxn<'a> {
         Ok(())
     }
 }
+
+/// The reads a join's key lookups make: through a statement (its staged writes merged in) or
+/// from a snapshot that lookup workers share ([`StmtTxn::shared_snapshot`]).
+pub trait KeyReads {
+    /// Every pair in `range`, ascending.
+    fn scan_all(&mut self, range: &KeyRange) -> Result<Vec<KvPair>>;
+
+    /// Values of `keys` in order, `None` for absent ones (a key asked twice is answered twice).
+    fn get_many(&mut self, keys: &[Key]) -> Result<Vec<Option<Value>>>;
+}
+
+impl KeyReads for StmtTxn<'_> {
+    fn scan_all(&mut self, range: &KeyRange) -> Result<Vec<KvPair>> {
+        self.scan(range)
+    }
+
+    fn get_many(&mut self, keys: &[Key]) -> Result<Vec<Option<Value>>> {
+        self.batch_get(keys)
+    }
+}
+
+impl KeyReads for &dyn kv::Snapshot {
+    fn scan_all(&mut self, range: &KeyRange) -> Result<Vec<KvPair>> {
+        Ok(self.scan(range, usize::MAX, false)?)
+    }
+
+    fn get_many(&mut self, keys: &[Key]) -> Result<Vec<Option<Value>>> {
+        // Present pairs come back in `keys` order, duplicates included.
+        let mut found = self.batch_get(keys)?.into_iter().peekable();
+        Ok(keys
+            .iter()
+            .map(|k| found.next_if(|(fk, _)| fk == k).map(|(_, v)| v))
+            .collect())
+    }
+}

@@ -174,6 +174,7 @@ vars! {
     "tidb_enable_non_prepared_plan_cache_for_dml", Both, Bool, "ON";
     "tidb_enable_prepared_plan_cache", Both, Bool, "ON";
     "tidb_enable_tmp_storage_on_oom", Global, Bool, "ON";
+    "tidb_executor_concurrency", Both, Int { min: 1, max: 256 }, "5";
     "tidb_gc_life_time", Global, Str, "10m0s";
     "tidb_mem_quota_query", Both, Int { min: -1, max: MAX_I64 }, "1073741824";
     "tidb_server_memory_limit", Global, Str, "80%";

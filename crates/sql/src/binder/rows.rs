@@ -23,8 +23,22 @@ fn op(left: &ast::Expr, op: B, right: &ast::Expr) -> ast::Expr {
     }))
 }
 
-fn fold(parts: Vec<ast::Expr>, joiner: B) -> Option<ast::Expr> {
-    parts.into_iter().reduce(|a, b| op(&a, joiner.clone(), &b))
+/// `parts` joined by `joiner` (AND or OR, associative) as a balanced tree, so a row IN list of
+/// thousands of rows nests only as deep as the logarithm of its length (a left-deep chain
+/// would be as deep as the list is long, past what the statement's stack was sized for).
+fn fold(mut parts: Vec<ast::Expr>, joiner: B) -> Option<ast::Expr> {
+    while parts.len() > 1 {
+        let mut paired = Vec::with_capacity(parts.len().div_ceil(2));
+        let mut items = parts.into_iter();
+        while let Some(a) = items.next() {
+            paired.push(match items.next() {
+                Some(b) => op(&a, joiner.clone(), &b),
+                None => a,
+            });
+        }
+        parts = paired;
+    }
+    parts.pop()
 }
 
 fn width_error(n: usize) -> Error {
@@ -112,6 +126,10 @@ mod tests {
         assert_eq!(
             desugar(&expr("(a, b) NOT IN ((1, 2), (3, 4))")).unwrap().to_string(),
             "NOT (((a = 1) AND (b = 2)) OR ((a = 3) AND (b = 4)))"
+        );
+        assert_eq!(
+            desugar(&expr("(a, b) IN ((1, 2), (3, 4), (5, 6))")).unwrap().to_string(),
+            "((((a = 1) AND (b = 2)) OR ((a = 3) AND (b = 4))) OR ((a = 5) AND (b = 6)))"
         );
         assert_eq!(desugar(&expr("(a, b) = (1, 2, 3)")).unwrap_err().code, 1241);
         assert_eq!(desugar(&expr("(a, b) IN (1, 2)")).unwrap_err().code, 1241);

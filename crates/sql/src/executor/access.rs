@@ -18,9 +18,9 @@ use kv::{prefix_end, KeyRange};
 use sqlparser::ast;
 use types::{TypeKind, Value};
 
-use super::ranges::Cond;
+use super::ranges::{Cond, PathConds};
 use crate::{
-    stmt_txn::StmtTxn,
+    stmt_txn::{KeyReads, StmtTxn},
     table::{self, Row},
 };
 
@@ -28,8 +28,9 @@ use crate::{
 pub const LOOKUP_COST: usize = 4;
 /// Most keys counted per range estimate.
 const DIVE_CAP: usize = 10_000;
-/// Most point combinations an index prefix expands to before the path is dropped.
-const MAX_POINTS: usize = 1024;
+/// Most point combinations an index prefix expands to before the path is dropped (TiDB bounds
+/// its ranges by memory, `tidb_opt_range_max_size`, 64 MiB: about this many points).
+const MAX_POINTS: usize = 1 << 18;
 
 /// How a single table's rows are read.
 #[derive(Debug, Clone, PartialEq)]
@@ -93,11 +94,12 @@ struct RangePath {
 /// candidate wins.
 pub fn choose_path(
     t: &TableInfo,
-    conds: &HashMap<usize, Cond>,
+    path_conds: &PathConds,
     needs: Needs<'_>,
     st: Option<&mut StmtTxn<'_>>,
 ) -> Result<Access> {
-    if conds.is_empty() {
+    let (conds, any) = (&path_conds.all, path_conds.any.as_slice());
+    if conds.is_empty() && any.is_empty() {
         return Ok(Access::FullScan);
     }
     let handle_col = t.handle_column();
@@ -109,6 +111,15 @@ pub fn choose_path(
             return Ok(Access::Unique { index: idx.clone(), keys });
         }
     }
+    // An OR of branches each pinning the handle or a unique key: their points together.
+    if let Some(handles) = dnf_handles(t, any) {
+        return Ok(Access::Handles(handles));
+    }
+    for idx in t.readable_indexes().filter(|i| i.unique) {
+        if let Some(keys) = dnf_unique_points(idx, any) {
+            return Ok(Access::Unique { index: idx.clone(), keys });
+        }
+    }
     let mut paths = Vec::new();
     if let Some((range, shown, at_most)) = handle_col.and_then(|h| handle_range(t, conds.get(&h)?))
     {
@@ -116,7 +127,9 @@ pub fn choose_path(
         paths.push(RangePath { access, ranges: vec![range], per_row: 1 });
     }
     for idx in t.readable_indexes() {
-        if let Some((ranges, shown)) = index_ranges(t, idx, conds) {
+        // The conjuncts' ranges and, as another candidate, the union of an OR's branches'.
+        let candidates = [index_ranges(t, idx, conds), dnf_index_ranges(t, idx, any)];
+        for (ranges, shown) in candidates.into_iter().flatten() {
             let covering = covers(t, idx, needs);
             let access = Access::IndexRanges {
                 index: idx.clone(),
@@ -174,11 +187,13 @@ pub fn choose_path(
 /// rebuilt for the values its parameters have now (TiDB rebuilds a cached plan's ranges the
 /// same way). The path stays the one chosen, so rows keep its order; where `conds` no longer
 /// narrow it, it reads the whole table or index instead (the caller still filters every row).
-pub fn rebuild(t: &TableInfo, chosen: &Access, conds: &HashMap<usize, Cond>) -> Access {
+pub fn rebuild(t: &TableInfo, chosen: &Access, path_conds: &PathConds) -> Access {
+    let (conds, any) = (&path_conds.all, path_conds.any.as_slice());
     let handle = t.handle_column().and_then(|h| conds.get(&h));
     // The index's ranges for `conds`, or all of it.
     let index_path = |index: &IndexInfo, covering: bool| {
-        let (ranges, shown) = index_ranges(t, index, conds).unwrap_or_else(|| {
+        let ranges = index_ranges(t, index, conds).or_else(|| dnf_index_ranges(t, index, any));
+        let (ranges, shown) = ranges.unwrap_or_else(|| {
             (
                 vec![KeyRange::prefix(&tablecodec::index_prefix(t.id, index.id))],
                 "[NULL,+inf]".into(),
@@ -190,7 +205,7 @@ pub fn rebuild(t: &TableInfo, chosen: &Access, conds: &HashMap<usize, Cond>) -> 
         Access::FullScan => Access::FullScan,
         Access::Handles(_) => match handle {
             Some(Cond::Points(points)) => Access::Handles(handles_of(points)),
-            _ => Access::FullScan,
+            _ => dnf_handles(t, any).map_or(Access::FullScan, Access::Handles),
         },
         Access::HandleRange { .. } => match handle.and_then(|c| handle_range(t, c)) {
             Some((range, shown, at_most)) => {
@@ -198,10 +213,12 @@ pub fn rebuild(t: &TableInfo, chosen: &Access, conds: &HashMap<usize, Cond>) -> 
             }
             None => Access::FullScan,
         },
-        Access::Unique { index, .. } => match unique_points(index, conds) {
-            Some(keys) => Access::Unique { index: index.clone(), keys },
-            None => index_path(index, false),
-        },
+        Access::Unique { index, .. } => {
+            match unique_points(index, conds).or_else(|| dnf_unique_points(index, any)) {
+                Some(keys) => Access::Unique { index: index.clone(), keys },
+                None => index_path(index, false),
+            }
+        }
         Access::IndexRanges { index, covering, .. } => index_path(index, *covering),
     }
 }
@@ -216,6 +233,107 @@ fn handles_of(points: &[Value]) -> Vec<i64> {
             _ => None,
         })
         .collect()
+}
+
+/// The handles an OR's branches pin together, when every branch pins the handle to points.
+fn dnf_handles(t: &TableInfo, any: &[HashMap<usize, Cond>]) -> Option<Vec<i64>> {
+    let h = t.handle_column()?;
+    let mut points = Vec::new();
+    for branch in any {
+        let Some(Cond::Points(p)) = branch.get(&h) else { return None };
+        points.extend_from_slice(p);
+        if points.len() > MAX_POINTS {
+            return None;
+        }
+    }
+    (!any.is_empty()).then(|| distinct(handles_of(&points)))
+}
+
+/// The keys of unique index `idx` an OR's branches pin together, when every branch pins all
+/// of its columns.
+fn dnf_unique_points(idx: &IndexInfo, any: &[HashMap<usize, Cond>]) -> Option<Vec<Vec<Value>>> {
+    if any.is_empty() {
+        return None;
+    }
+    let mut keys = Vec::new();
+    for branch in any {
+        keys.extend(unique_points(idx, branch)?);
+        if keys.len() > MAX_POINTS {
+            return None;
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    keys.retain(|k| seen.insert(tablecodec::index_key(0, 0, k, None)));
+    Some(keys)
+}
+
+/// The ranges of index `idx` an OR's branches read together, when each branch narrows it:
+/// their union, overlaps merged so no entry is read twice.
+fn dnf_index_ranges(
+    t: &TableInfo,
+    idx: &IndexInfo,
+    any: &[HashMap<usize, Cond>],
+) -> Option<(Vec<KeyRange>, String)> {
+    if any.is_empty() {
+        return None;
+    }
+    let (mut ranges, mut shown) = (Vec::new(), Vec::new());
+    let mut seen = std::collections::HashSet::new();
+    for branch in any {
+        let (r, text) = index_ranges(t, idx, branch)?;
+        ranges.extend(r);
+        if ranges.len() > MAX_POINTS {
+            return None;
+        }
+        if !text.is_empty() && seen.insert(text.clone()) {
+            shown.push(text);
+        }
+    }
+    Some((union_ranges(ranges), shown.join(", ")))
+}
+
+/// `[start, end)` ranges (as `KeyRange::new` makes them) sorted, overlapping and touching ones
+/// merged.
+fn union_ranges(mut ranges: Vec<KeyRange>) -> Vec<KeyRange> {
+    fn start(r: &KeyRange) -> &[u8] {
+        match &r.start {
+            Bound::Included(k) | Bound::Excluded(k) => k,
+            Bound::Unbounded => &[],
+        }
+    }
+    ranges.sort_by(|a, b| start(a).cmp(start(b)));
+    let mut out: Vec<KeyRange> = Vec::with_capacity(ranges.len());
+    for r in ranges {
+        if let Some(last) = out.last_mut() {
+            let overlaps = match (&last.end, &r.start) {
+                (Bound::Unbounded, _) => true,
+                (Bound::Excluded(end), Bound::Included(s)) => s <= end,
+                (Bound::Excluded(end), Bound::Excluded(s)) | (Bound::Included(end), Bound::Included(s)) => s <= end,
+                (Bound::Included(end), Bound::Excluded(s)) => s < end,
+                (_, Bound::Unbounded) => true,
+            };
+            if overlaps {
+                let further = match (&last.end, &r.end) {
+                    (Bound::Unbounded, _) => false,
+                    (_, Bound::Unbounded) => true,
+                    (Bound::Included(a) | Bound::Excluded(a), Bound::Included(b) | Bound::Excluded(b)) => b > a,
+                };
+                if further {
+                    last.end = r.end;
+                }
+                continue;
+            }
+        }
+        out.push(r);
+    }
+    out
+}
+
+/// `handles` without repeats, in first-seen order.
+fn distinct(mut handles: Vec<i64>) -> Vec<i64> {
+    let mut seen = std::collections::HashSet::with_capacity(handles.len());
+    handles.retain(|h| seen.insert(*h));
+    handles
 }
 
 fn set_est(a: &mut Access, n: usize) {
@@ -422,8 +540,8 @@ fn index_prefix_of(t: &TableInfo, index: &IndexInfo, values: &[Value]) -> Option
 /// scan, then the rows of all of them read in one batch (neighbouring handles read together,
 /// see `kv::Transaction::batch_get`), decoded by `decoder`. Per key, `None` when its values
 /// cannot be looked up.
-pub(crate) fn rows_by_index_prefixes(
-    st: &mut StmtTxn<'_>,
+pub(crate) fn rows_by_index_prefixes<R: KeyReads + ?Sized>(
+    st: &mut R,
     t: &TableInfo,
     index: &IndexInfo,
     keys: &[Vec<Value>],
@@ -442,7 +560,7 @@ pub(crate) fn rows_by_index_prefixes(
             }
             Some(Some(prefix)) => prefix,
         };
-        let entries = st.scan(&KeyRange::prefix(&prefix))?;
+        let entries = st.scan_all(&KeyRange::prefix(&prefix))?;
         let found = entries
             .iter()
             .map(|(k, v)| entry_handle(k, v).ok_or_else(|| corrupt(t)))
@@ -451,7 +569,7 @@ pub(crate) fn rows_by_index_prefixes(
     }
     let all: Vec<i64> = handles.iter().flatten().flatten().copied().collect();
     let record_keys: Vec<Vec<u8>> = all.iter().map(|&h| table::row_key(t, h)).collect();
-    let mut raw = st.batch_get(&record_keys)?.into_iter();
+    let mut raw = st.get_many(&record_keys)?.into_iter();
     let mut out = Vec::with_capacity(keys.len());
     for found in handles {
         let Some(found) = found else {

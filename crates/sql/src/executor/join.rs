@@ -12,6 +12,7 @@ use types::Value;
 
 use super::{
     access,
+    lookup_workers,
     join_spill::{padded, Probe, SpilledBuild},
     ops::{Cx, Operator, TableReader},
     query::QueryEnv,
@@ -21,7 +22,8 @@ use super::{
 use crate::{
     expr::{EvalCtx, Expr, Truth},
     memory::Charge,
-    planner::{HashKeys, Lookup, LookupPlan, Read, Step, StepKind},
+    planner::{HashKeys, Lookup, Read, Step, StepKind},
+    stmt_txn::KeyReads,
     table::{self, Row},
 };
 
@@ -141,8 +143,11 @@ pub struct JoinStep {
     classes: HashMap<Vec<u8>, Vec<usize>>,
     /// Hash join: rows whose key cannot be hashed.
     odd: Vec<usize>,
-    /// Lookup join: partners per encoded key (`None`: the key cannot be looked up).
+    /// Lookup join: partners per encoded key (`None`: the key cannot be looked up), for the
+    /// rows of the last prefetch and the keys looked up one by one since.
     cache: HashMap<Vec<u8>, Option<Vec<Vec<Value>>>>,
+    /// What `cache` holds.
+    cache_held: Charge,
     prepared: bool,
     held: Charge,
     /// Columns of the source the query reads (`None`: all).
@@ -161,6 +166,8 @@ pub struct JoinStep {
 
 /// Waiting rows whose keys one prefetch looks up together.
 const PREFETCH: usize = 1024;
+/// Keys looked up one by one (outside a prefetch) that the cache keeps at most.
+const CACHED_KEYS: usize = 4 * PREFETCH;
 
 impl JoinStep {
     /// Decodes only `needed` columns (by position) of the source's rows read whole.
@@ -200,6 +207,7 @@ impl JoinStep {
             cache: HashMap::new(),
             prepared: false,
             held: Charge::new(&env.mem),
+            cache_held: Charge::new(&env.mem),
             needed: None,
             computed: None,
             covered: 0,
@@ -256,6 +264,9 @@ impl JoinStep {
         let mut values: Vec<Vec<Value>> = Vec::new();
         let mut seen = std::collections::HashSet::new();
         self.covered = 0;
+        // The rows the last prefetch covered have all been joined.
+        self.cache.clear();
+        self.cache_held.clear();
         for l in queue.take(PREFETCH) {
             self.covered += 1;
             let vals = lp.left.iter().map(|k| k.eval(l, eval)).collect::<Result<Vec<_>>>()?;
@@ -291,13 +302,28 @@ impl JoinStep {
     ) -> Result<Vec<Option<Vec<Row>>>> {
         let Read::Lookup(lp) = &self.step.read else { return Ok(Vec::new()) };
         let t = &src.table;
-        let decoder =
+        let decoder: &table::RowDecoder =
             self.decoder.get_or_insert_with(|| table::RowDecoder::new(t, self.needed.as_deref()));
-        let st = &mut env.st.borrow_mut();
-        match &lp.via {
-            Lookup::Index(idx) => access::rows_by_index_prefixes(st, t, idx, values, decoder),
-            Lookup::Handle => rows_by_handles(st, t, lp, values, decoder),
+        let via = match &lp.via {
+            Lookup::Index(idx) => Via::Index(idx),
+            Lookup::Handle => match lp.columns.first() {
+                Some(&c) => Via::Handle(&t.columns[c]),
+                None => return Ok(values.iter().map(|_| None).collect()),
+            },
+        };
+        let read = |r: &mut dyn KeyReads, values: &[Vec<Value>]| match via {
+            Via::Index(idx) => access::rows_by_index_prefixes(r, t, idx, values, decoder),
+            Via::Handle(column) => rows_by_handles(r, t, column, values, decoder),
+        };
+        let workers = lookup_workers::workers(env, values.len());
+        if workers > 1 {
+            if let Some(snapshot) = env.st.borrow_mut().shared_snapshot()? {
+                return lookup_workers::read_split(snapshot.as_ref(), workers, values, |r, v| {
+                    read(r, v)
+                });
+            }
         }
+        read(&mut **env.st.borrow_mut(), values)
     }
 
     /// Caches under `key` the `found` rows that pass the lookup's filter (charged).
@@ -308,7 +334,7 @@ impl JoinStep {
                 let mut kept = Vec::new();
                 for r in rows {
                     if passes(lp.filter.as_ref(), &r.values, eval)? {
-                        self.held.add_row(&r.values)?;
+                        self.cache_held.add_row(&r.values)?;
                         kept.push(r.values);
                     }
                 }
@@ -316,9 +342,15 @@ impl JoinStep {
             }
             None => None,
         };
-        self.held.add(key.len() + 48)?;
+        self.cache_held.add(key.len() + 48)?;
         self.cache.insert(key, found);
         Ok(())
+    }
+
+    /// Empties the lookup cache.
+    fn forget_cached(&mut self) {
+        self.cache.clear();
+        self.cache_held.clear();
     }
 
     /// Reads the source's rows (unless it is looked up), filters them and hashes them by key.
@@ -409,6 +441,9 @@ impl JoinStep {
         let key = lookup_key(values);
         if self.cache.contains_key(&key) {
             return Ok(key);
+        }
+        if self.covered == 0 && self.cache.len() >= CACHED_KEYS {
+            self.forget_cached();
         }
         let found = self.fetch(env, src, &[values.to_vec()])?.pop().flatten();
         if found.is_none() && self.rows.is_none() {
@@ -581,19 +616,26 @@ fn lookup_key(values: &[Value]) -> Vec<u8> {
     key
 }
 
-/// The rows of several handle keys (`values`: one handle value each), read in one batch; per
-/// key `None` when its value cannot be a handle.
+/// Where a lookup reads its rows: by handle (the integer primary key column), or through an
+/// index whose leading columns are the key.
+#[derive(Clone, Copy)]
+enum Via<'a> {
+    Handle(&'a catalog::ColumnInfo),
+    Index(&'a catalog::IndexInfo),
+}
+
+/// The rows of several handle keys (`values`: one handle value each, for `column`), read in
+/// one batch; per key `None` when its value cannot be a handle.
 fn rows_by_handles(
-    st: &mut crate::stmt_txn::StmtTxn<'_>,
+    st: &mut dyn KeyReads,
     t: &catalog::TableInfo,
-    lp: &LookupPlan,
+    column: &catalog::ColumnInfo,
     values: &[Vec<Value>],
     decoder: &table::RowDecoder,
 ) -> Result<Vec<Option<Vec<Row>>>> {
-    let Some(&c) = lp.columns.first() else { return Ok(values.iter().map(|_| None).collect()) };
     let handles: Vec<Option<Option<i64>>> = values
         .iter()
-        .map(|v| match v.first().and_then(|v| point(&t.columns[c], v)) {
+        .map(|v| match v.first().and_then(|v| point(column, v)) {
             None => None,
             Some(None) => Some(None),
             Some(Some(Value::Int(h))) => Some(Some(h)),
@@ -603,7 +645,7 @@ fn rows_by_handles(
         .collect();
     let keys: Vec<Vec<u8>> =
         handles.iter().flatten().flatten().map(|&h| table::row_key(t, h)).collect();
-    let mut raw = st.batch_get(&keys)?.into_iter();
+    let mut raw = st.get_many(&keys)?.into_iter();
     let mut out = Vec::with_capacity(values.len());
     for h in handles {
         out.push(match h {

@@ -24,6 +24,7 @@ mod infoschema;
 mod insert;
 mod join;
 mod join_spill;
+mod lookup_workers;
 pub(crate) use join::JoinSpec;
 mod ops;
 mod point_get;
@@ -33,7 +34,7 @@ pub(crate) use query::{
     QueryEnv, Source,
 };
 mod ranges;
-pub(crate) use ranges::{bound_chain, bound_conjuncts, column_conds, Cond};
+pub(crate) use ranges::{bound_chain, bound_conjuncts, column_conds, path_conds, Cond, PathConds};
 mod select;
 pub(crate) use select::{limit_offset, result_column, source_text};
 mod set;

@@ -273,6 +273,14 @@ impl<'a, 'b, 'c> QueryEnv<'a, 'b, 'c> {
         super::column_conds(pred, t, &cx)
     }
 
+    /// The conditions `pred` puts on `t`'s columns for choosing a path, with the statement's
+    /// parameters as they are now.
+    pub(crate) fn path_conds(&self, pred: &Expr, t: &TableInfo) -> super::PathConds {
+        let params = self.params.borrow();
+        let cx = EvalCtx { session: self.ctx, subqueries: None, outer: None, params: &params };
+        super::path_conds(pred, t, &cx)
+    }
+
     fn cte(&self, name: &str) -> Option<CteDef> {
         let working = self.cte_working.borrow();
         if let Some((_, id, table)) =

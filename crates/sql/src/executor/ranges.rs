@@ -75,6 +75,51 @@ fn constant(e: &Expr, ctx: &EvalCtx<'_>) -> Option<Value> {
     e.eval(&[], ctx).ok()
 }
 
+/// What a WHERE clause says about a table's columns, for choosing how to read it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PathConds {
+    /// Conditions its conjuncts put on single columns.
+    pub all: HashMap<usize, Cond>,
+    /// When a conjunct is an OR each of whose branches narrows some column (what a row IN list
+    /// or an ORM's batch of composite keys becomes): each branch's conditions, the other
+    /// conjuncts' included — TiDB's DNF ranges, read as the union of the branches' ranges.
+    /// Empty otherwise.
+    pub any: Vec<HashMap<usize, Cond>>,
+}
+
+/// Most branches of an OR whose ranges are built one by one.
+const MAX_BRANCHES: usize = 1 << 18;
+
+/// The conditions `pred` puts on `t`'s columns ([`PathConds`]); `ctx` gives the values of
+/// parameters.
+pub fn path_conds(pred: &Expr, t: &TableInfo, ctx: &EvalCtx<'_>) -> PathConds {
+    let conjuncts = bound_conjuncts(pred);
+    let all = conds_of(conjuncts.clone(), t, ctx);
+    let mut any = Vec::new();
+    for (i, c) in conjuncts.iter().enumerate() {
+        let Expr::Binary { op: BinaryOp::Or, .. } = c else { continue };
+        let branches = bound_chain(c, BinaryOp::Or);
+        let n = branches.len();
+        if n > MAX_BRANCHES {
+            continue;
+        }
+        let others = || conjuncts.iter().enumerate().filter(|&(j, _)| j != i).map(|(_, e)| *e);
+        let mut each = Vec::with_capacity(n);
+        for b in branches {
+            let conds = conds_of(bound_conjuncts(b).into_iter().chain(others()).collect(), t, ctx);
+            if conds.is_empty() {
+                break;
+            }
+            each.push(conds);
+        }
+        if each.len() == n {
+            any = each;
+            break;
+        }
+    }
+    PathConds { all, any }
+}
+
 /// Per-column conditions implied by the conjuncts of `pred`, bound over the columns of `t`
 /// (`Expr::Column(i)` is `t.columns[i]`); `ctx` gives the values of parameters.
 pub fn column_conds(pred: &Expr, t: &TableInfo, ctx: &EvalCtx<'_>) -> HashMap<usize, Cond> {
@@ -324,22 +369,19 @@ fn like_prefix_range(pattern: &str) -> Option<Cond> {
     Some(Cond::Interval(Bound::Included(Value::Bytes(prefix)), hi))
 }
 
-fn same(a: &Value, b: &Value) -> bool {
-    match (a, b) {
-        (Value::Null, Value::Null) => true,
-        (Value::Null, _) | (_, Value::Null) => false,
-        _ => compare(a, b) == Some(Ordering::Equal),
-    }
-}
-
+/// `points` without repeats, in first-seen order. Points are in their column's stored type,
+/// where equal values encode to equal key bytes, so a hash of the encoding finds repeats in
+/// one pass (an IN list may hold 100 000 values).
 fn dedup(points: Vec<Value>) -> Vec<Value> {
-    let mut out: Vec<Value> = Vec::with_capacity(points.len());
-    for p in points {
-        if !out.iter().any(|q| same(q, &p)) {
-            out.push(p);
-        }
-    }
-    out
+    let mut seen = std::collections::HashSet::with_capacity(points.len());
+    points
+        .into_iter()
+        .filter(|p| {
+            let mut key = Vec::new();
+            tablecodec::datum::encode(&mut key, p);
+            seen.insert(key)
+        })
+        .collect()
 }
 
 fn inside(v: &Value, lo: &Bound<Value>, hi: &Bound<Value>) -> bool {
@@ -397,7 +439,13 @@ fn tighter(a: Bound<Value>, b: Bound<Value>, lower: bool) -> Bound<Value> {
 pub fn intersect(a: Cond, b: Cond) -> Cond {
     match (a, b) {
         (Cond::Points(x), Cond::Points(y)) => {
-            Cond::Points(x.into_iter().filter(|p| y.iter().any(|q| same(p, q))).collect())
+            let key = |v: &Value| {
+                let mut k = Vec::new();
+                tablecodec::datum::encode(&mut k, v);
+                k
+            };
+            let ys: std::collections::HashSet<Vec<u8>> = y.iter().map(key).collect();
+            Cond::Points(x.into_iter().filter(|p| ys.contains(&key(p))).collect())
         }
         (Cond::Points(x), Cond::Interval(lo, hi)) | (Cond::Interval(lo, hi), Cond::Points(x)) => {
             Cond::Points(x.into_iter().filter(|p| inside(p, &lo, &hi)).collect())

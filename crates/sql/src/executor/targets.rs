@@ -10,7 +10,7 @@ use super::{
     access::{choose_path, Access, Needs},
     ops,
     query::{table_scope, QueryEnv},
-    ranges::column_conds,
+    ranges::path_conds,
     select::eval_count,
     table_name,
 };
@@ -81,7 +81,7 @@ pub fn plan(
     let table = target.table.clone();
     let access = match &pred {
         Some(p) => {
-            let conds = column_conds(p, &table, &crate::expr::EvalCtx::new(ctx));
+            let conds = path_conds(p, &table, &crate::expr::EvalCtx::new(ctx));
             choose_path(&table, &conds, Needs::AllColumns, Some(st))?
         }
         None => Access::FullScan,

@@ -343,7 +343,7 @@ fn source_plan(
     let needs = used.as_deref().map_or(Needs::AllColumns, Needs::Columns);
     let access = match pred {
         Some(p) => {
-            let conds = env.column_conds(p, &table);
+            let conds = env.path_conds(p, &table);
             choose_path(&table, &conds, needs, Some(&mut env.st.borrow_mut()))?
         }
         None => crate::executor::Access::FullScan,

@@ -136,7 +136,7 @@ impl TableReader {
 impl Operator for TableReader {
     fn next(&mut self, cx: &Cx<'_, '_, '_, '_>) -> Result<Option<Batch>> {
         if let Some((pred, chosen)) = self.ranges_from.take() {
-            let conds = crate::executor::column_conds(&pred, &self.table, cx.eval);
+            let conds = crate::executor::path_conds(&pred, &self.table, cx.eval);
             self.set_access(access::rebuild(&self.table, &chosen, &conds));
         }
         if let Some(points) = self.points.take() {
@@ -225,7 +225,7 @@ fn go_parallel(
 ) -> Result<Option<ParallelScan>> {
     let threads = usize::try_from(cx.env.ctx.vars.int("tidb_distsql_scan_concurrency"))
         .unwrap_or(1)
-        .min(cores());
+        .min(crate::executor::lookup_workers::cores());
     if threads < 2 {
         return Ok(None);
     }
@@ -238,10 +238,4 @@ fn go_parallel(
     let prefilter = prefilter.map(|pred| Prefilter { pred, session: cx.eval.session.clone() });
     let (table, decoder) = (table.clone(), decoder.clone());
     Ok(ParallelScan::start(snapshot, table, decoder, prefilter, range, (lo, hi), threads))
-}
-
-/// The machine's cores (worked out once).
-fn cores() -> usize {
-    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
-    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, usize::from))
 }

@@ -69,7 +69,7 @@ pub(super) fn sources(
         let filter = own.into_iter().reduce(super::conjuncts::and);
         let access = match &filter {
             Some(f) => {
-                let conds = env.column_conds(f, &src.table);
+                let conds = env.path_conds(f, &src.table);
                 choose_path(&src.table, &conds, Needs::AllColumns, Some(&mut env.st.borrow_mut()))?
             }
             None => Access::FullScan,
