@@ -208,9 +208,6 @@ impl KeyReads for &dyn kv::Snapshot {
     fn get_many(&mut self, keys: &[Key]) -> Result<Vec<Option<Value>>> {
         // Present pairs come back in `keys` order, duplicates included.
         let mut found = self.batch_get(keys)?.into_iter().peekable();
-        Ok(keys
-            .iter()
-            .map(|k| found.next_if(|(fk, _)| fk == k).map(|(_, v)| v))
-            .collect())
+        Ok(keys.iter().map(|k| found.next_if(|(fk, _)| fk == k).map(|(_, v)| v)).collect())
     }
 }

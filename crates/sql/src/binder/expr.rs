@@ -214,7 +214,7 @@ impl Binder<'_> {
                     items.push(x);
                 }
                 Ok((
-                    Expr::InList { arg: a.into(), list: items, negated: *negated },
+                    Expr::InList { arg: a.into(), list: items, negated: *negated, set: None },
                     bool_type(nullable),
                 ))
             }

@@ -308,7 +308,8 @@ fn union_ranges(mut ranges: Vec<KeyRange>) -> Vec<KeyRange> {
             let overlaps = match (&last.end, &r.start) {
                 (Bound::Unbounded, _) => true,
                 (Bound::Excluded(end), Bound::Included(s)) => s <= end,
-                (Bound::Excluded(end), Bound::Excluded(s)) | (Bound::Included(end), Bound::Included(s)) => s <= end,
+                (Bound::Excluded(end), Bound::Excluded(s))
+                | (Bound::Included(end), Bound::Included(s)) => s <= end,
                 (Bound::Included(end), Bound::Excluded(s)) => s < end,
                 (_, Bound::Unbounded) => true,
             };
@@ -316,7 +317,10 @@ fn union_ranges(mut ranges: Vec<KeyRange>) -> Vec<KeyRange> {
                 let further = match (&last.end, &r.end) {
                     (Bound::Unbounded, _) => false,
                     (_, Bound::Unbounded) => true,
-                    (Bound::Included(a) | Bound::Excluded(a), Bound::Included(b) | Bound::Excluded(b)) => b > a,
+                    (
+                        Bound::Included(a) | Bound::Excluded(a),
+                        Bound::Included(b) | Bound::Excluded(b),
+                    ) => b > a,
                 };
                 if further {
                     last.end = r.end;

@@ -25,12 +25,12 @@ use sqlparser::ast::{self, Query, SetExpr, TableFactor};
 use types::Value;
 
 use super::{
-    join::{key_bytes, KeyBytes},
     query::{execute_table_query, QueryEnv},
     table_name,
 };
 use crate::{
     binder::{bind_expr_in, is_aggregate, OuterRefs, OuterRow, Scope},
+    expr::hash_key::{key_bytes, KeyBytes},
     memory::Charge,
 };
 

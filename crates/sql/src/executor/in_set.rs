@@ -1,32 +1,22 @@
 //! `v IN (SELECT …)` against a subquery's rows without comparing `v` with every row: the rows'
-//! values are hashed by comparison class (`join::key_bytes`: equal values within a class have
-//! equal bytes), and only values of another class than `v`'s — rare — are compared one by one,
-//! so MySQL's cross-type comparisons still decide those.
+//! first column indexed by [`Membership`] (hashed by comparison class, so MySQL's cross-type
+//! comparisons still decide the rare values of another class).
 
-use std::{
-    cmp::Ordering,
-    collections::{HashMap, HashSet},
-    rc::Rc,
-};
+use std::{cmp::Ordering, rc::Rc};
 
 use types::Value;
 
-use super::join::{key_bytes, KeyBytes};
-use crate::{expr::compare, memory::Charge};
+use crate::{
+    expr::{compare, member_set::Membership},
+    memory::Charge,
+};
 
 /// Below this many rows a subquery's result is searched directly.
 pub const MIN_ROWS: usize = 16;
 
 /// The first column of a subquery's rows, indexed for membership tests.
 pub struct InSet {
-    /// Keys of hashable values, per class signature.
-    keyed: HashMap<Vec<u8>, HashSet<Vec<u8>>>,
-    /// Rows by class signature (for values of another class than the probe's).
-    by_class: HashMap<Vec<u8>, Vec<usize>>,
-    /// Rows that cannot be hashed (doubles): compared with every probe.
-    other: Vec<usize>,
-    /// Some row is NULL.
-    has_null: bool,
+    index: Membership,
     rows: Rc<Vec<Vec<Value>>>,
     /// What the index holds, charged to the statement.
     _held: Charge,
@@ -53,62 +43,15 @@ pub fn contains_linear(rows: &[Vec<Value>], v: &Value) -> Option<bool> {
 impl InSet {
     /// Indexes `rows` (charging `held` for what the index holds).
     pub fn new(rows: Rc<Vec<Vec<Value>>>, mut held: Charge) -> errno::Result<Self> {
-        let mut keyed: HashMap<Vec<u8>, HashSet<Vec<u8>>> = HashMap::new();
-        let mut by_class: HashMap<Vec<u8>, Vec<usize>> = HashMap::new();
-        let (mut other, mut has_null) = (Vec::new(), false);
-        for (i, r) in rows.iter().enumerate() {
-            match key_bytes(r.first().into_iter()) {
-                KeyBytes::Null => has_null = true,
-                KeyBytes::Other => other.push(i),
-                KeyBytes::Key(k, classes) => {
-                    held.add(k.len() + 48)?;
-                    by_class.entry(classes.clone()).or_default().push(i);
-                    keyed.entry(classes).or_default().insert(k);
-                }
-            }
-        }
-        Ok(InSet { keyed, by_class, other, has_null, rows, _held: held })
+        let index = Membership::new(rows.as_slice());
+        held.add(index.bytes())?;
+        Ok(InSet { index, rows, _held: held })
     }
 
     /// Whether `v` (not NULL) equals some row's value: `Some(true)`, `Some(false)`, or `None`
     /// (unknown: no match but a NULL or incomparable row).
     pub fn contains(&self, v: &Value) -> Option<bool> {
-        let mut unknown = self.has_null;
-        let mut check = |i: usize| match self.rows[i].first().map(|r| compare(v, r)) {
-            Some(Some(Ordering::Equal)) => Some(true),
-            Some(None) => {
-                unknown = true;
-                None
-            }
-            _ => None,
-        };
-        match key_bytes(std::iter::once(v)) {
-            KeyBytes::Key(k, classes) => {
-                if self.keyed.get(&classes).is_some_and(|s| s.contains(&k)) {
-                    return Some(true);
-                }
-                let others = self.by_class.iter().filter(|(c, _)| **c != classes);
-                let candidates = others.flat_map(|(_, rows)| rows.iter().copied());
-                for i in candidates.chain(self.other.iter().copied()) {
-                    if check(i) == Some(true) {
-                        return Some(true);
-                    }
-                }
-            }
-            KeyBytes::Null => return None,
-            KeyBytes::Other => {
-                for i in 0..self.rows.len() {
-                    if check(i) == Some(true) {
-                        return Some(true);
-                    }
-                }
-            }
-        }
-        if unknown {
-            None
-        } else {
-            Some(false)
-        }
+        self.index.contains(self.rows.as_slice(), v)
     }
 }
 

@@ -17,12 +17,12 @@ use errno::Result;
 use types::Value;
 
 use super::{
-    join::{hash_key, pair, KeyBytes},
+    join::{hash_key, pair},
     ops::spill::{partition_of, spill_dir, RowFile, RowReader, PARTITIONS},
     query::QueryEnv,
 };
 use crate::{
-    expr::{EvalCtx, Expr},
+    expr::{hash_key::KeyBytes, EvalCtx, Expr},
     memory::{row_bytes, Charge},
     planner::{HashKeys, StepKind},
 };

@@ -50,8 +50,12 @@ pub(super) fn read_split<T: Send>(
         let mut out = vec![read(&mut { snapshot }, first)];
         for handle in spawned {
             out.push(match handle {
-                Ok(h) => h.join().unwrap_or_else(|_| Err(Error::msg(errno::ER_INTERNAL, "a lookup worker failed"))),
-                Err(e) => Err(Error::msg(errno::ER_INTERNAL, format!("starting a lookup worker: {e}"))),
+                Ok(h) => h.join().unwrap_or_else(|_| {
+                    Err(Error::msg(errno::ER_INTERNAL, "a lookup worker failed"))
+                }),
+                Err(e) => {
+                    Err(Error::msg(errno::ER_INTERNAL, format!("starting a lookup worker: {e}")))
+                }
             });
         }
         out

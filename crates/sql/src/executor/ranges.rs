@@ -178,7 +178,7 @@ fn conjunct_cond(c: &Expr, t: &TableInfo, ctx: &EvalCtx<'_>) -> Option<(usize, C
             let b = compare_cond(column, B::LtEq, &hi)?;
             Some((col, intersect(a, b)))
         }
-        Expr::InList { arg, list, negated: false } => {
+        Expr::InList { arg, list, negated: false, .. } => {
             let col = column_of(arg, t)?;
             let mut points = Vec::new();
             for item in list {

@@ -58,8 +58,8 @@ impl Expr {
                 escape: *escape,
                 negated: *negated,
             },
-            Expr::InList { arg, list, negated } => {
-                Expr::InList { arg: m(arg)?, list: all(list)?, negated: *negated }
+            Expr::InList { arg, list, negated, set } => {
+                Expr::InList { arg: m(arg)?, list: all(list)?, negated: *negated, set: set.clone() }
             }
             Expr::Between { arg, low, high, negated } => {
                 Expr::Between { arg: m(arg)?, low: m(low)?, high: m(high)?, negated: *negated }

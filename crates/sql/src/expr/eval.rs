@@ -175,10 +175,13 @@ impl Expr {
                 let m = like_match(&to_string(&v), &to_string(&p), *escape, false);
                 Ok(bool_value(Some(m != *negated)))
             }
-            Expr::InList { arg, list, negated } => {
+            Expr::InList { arg, list, negated, set } => {
                 let v = arg.operand(row, ctx)?;
                 if v.is_null() {
                     return Ok(Value::Null);
+                }
+                if let Some(set) = set {
+                    return Ok(bool_value(set.contains(&v).map(|found| found != *negated)));
                 }
                 let mut saw_null = false;
                 for item in list {

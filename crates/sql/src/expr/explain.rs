@@ -132,7 +132,7 @@ pub fn write_expr(e: &Expr, names: &[String], out: &mut String) {
                 out.push(')');
             }
         }
-        Expr::InList { arg, list, negated } => {
+        Expr::InList { arg, list, negated, .. } => {
             if *negated {
                 out.push_str("not(");
             }

@@ -6,7 +6,10 @@
 //! evaluates it, as without folding. Evaluation records no warnings, so folding cannot drop
 //! or duplicate any.
 
-use super::{EvalCtx, Expr, Func};
+use super::{
+    member_set::{ConstSet, MIN_INDEXED},
+    EvalCtx, Expr, Func,
+};
 use crate::context::SessionCtx;
 
 impl Func {
@@ -117,11 +120,22 @@ fn fold(e: Expr, cx: &EvalCtx<'_>) -> Expr {
             let e = Expr::Like { arg: Box::new(arg), pattern: Box::new(pattern), escape, negated };
             maybe(e, constant, cx)
         }
-        Expr::InList { arg, list, negated } => {
+        Expr::InList { arg, list, negated, set } => {
             let arg = fold(*arg, cx);
             let list: Vec<Expr> = list.into_iter().map(|e| fold(e, cx)).collect();
-            let constant = lit(&arg) && list.iter().all(lit);
-            maybe(Expr::InList { arg: Box::new(arg), list, negated }, constant, cx)
+            let literals = list.iter().all(lit);
+            let constant = lit(&arg) && literals;
+            let set = match set {
+                None if literals && !constant && list.len() >= MIN_INDEXED => {
+                    let values = list.iter().filter_map(|e| match e {
+                        Expr::Literal(v) => Some(v.clone()),
+                        _ => None,
+                    });
+                    Some(ConstSet::new(values.collect()))
+                }
+                kept => kept,
+            };
+            maybe(Expr::InList { arg: Box::new(arg), list, negated, set }, constant, cx)
         }
         Expr::Between { arg, low, high, negated } => {
             let (arg, low, high) = (fold(*arg, cx), fold(*low, cx), fold(*high, cx));

@@ -14,6 +14,8 @@ mod func_duration;
 mod func_regex;
 mod func_string_math;
 pub(crate) mod func_time;
+pub(crate) mod hash_key;
+pub(crate) mod member_set;
 
 pub use cast::{to_decimal, to_f64, to_i64, to_string, CastType};
 pub use cmp::{compare, like_match};
@@ -23,10 +25,13 @@ pub use func::Func;
 pub use func_duration::as_time;
 pub use func_time::now;
 
+use std::sync::Arc;
+
 use sqlparser::ast;
 use types::{FieldType, Value};
 
 use crate::{binder::Scope, sysvar::VarScope};
+use member_set::ConstSet;
 
 /// A bound scalar expression.
 #[derive(Debug, Clone, PartialEq)]
@@ -53,8 +58,9 @@ pub enum Expr {
     IsBool { arg: Box<Expr>, value: bool, negated: bool },
     /// `x [NOT] LIKE pattern [ESCAPE c]`.
     Like { arg: Box<Expr>, pattern: Box<Expr>, escape: char, negated: bool },
-    /// `x [NOT] IN (list)`.
-    InList { arg: Box<Expr>, list: Vec<Expr>, negated: bool },
+    /// `x [NOT] IN (list)`; `set` indexes the list when it is long and all literals (folding
+    /// builds it), so a row is not compared with every item.
+    InList { arg: Box<Expr>, list: Vec<Expr>, negated: bool, set: Option<Arc<ConstSet>> },
     /// `x [NOT] BETWEEN low AND high`.
     Between { arg: Box<Expr>, low: Box<Expr>, high: Box<Expr>, negated: bool },
     /// `CASE [operand] WHEN … THEN … [ELSE …] END`.

@@ -195,7 +195,7 @@ pub(super) fn selectivity(e: &Expr, t: &TableInfo, stats: Option<&TableStats>, r
             op: BinaryOp::Lt | BinaryOp::LtEq | BinaryOp::Gt | BinaryOp::GtEq, ..
         } => 1.0 / 3.0,
         Expr::Between { negated: false, .. } => 1.0 / 4.0,
-        Expr::InList { arg, list, negated: false } => match column(arg) {
+        Expr::InList { arg, list, negated: false, .. } => match column(arg) {
             Some(c) => eq(c) * list.len() as f64,
             None => UNKNOWN,
         },
