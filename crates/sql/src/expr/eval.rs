@@ -142,7 +142,8 @@ impl Expr {
             }
             Expr::Unary { op, arg } => unary(*op, arg.eval(row, ctx)?),
             Expr::Binary { op, left, right } => {
-                if !matches!(**left, Expr::Binary { .. }) {
+                if left_depth_below(left, SHORT_CHAIN) {
+                    // Short enough to recurse (no spine to allocate for each row).
                     let a = left.operand(row, ctx)?;
                     return binary(*op, a, right, row, ctx);
                 }
@@ -266,6 +267,20 @@ fn out_of_range(ty: &str, expr: &str) -> Error {
 }
 
 /// `a op r` for the value `a` of the left operand.
+/// Left-deep chains shorter than this are evaluated by recursion, longer ones in a loop.
+const SHORT_CHAIN: usize = 16;
+
+/// Whether `e`'s left-deep chain of binary operators is shallower than `limit`.
+fn left_depth_below(mut e: &Expr, limit: usize) -> bool {
+    for _ in 0..limit {
+        match e {
+            Expr::Binary { left, .. } => e = left,
+            _ => return true,
+        }
+    }
+    false
+}
+
 fn binary(
     op: BinaryOp,
     a: Cow<'_, Value>,
