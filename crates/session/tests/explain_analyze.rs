@@ -174,3 +174,32 @@ fn dml_runs_and_shows_the_rows_its_operators_read() {
     run(&mut s, "ROLLBACK");
     assert_eq!(count(&mut s, "SELECT COUNT(*) FROM t"), Value::Int(6));
 }
+
+#[test]
+fn each_join_step_counts_its_own_rows() {
+    let (_db, mut s) = setup();
+    run(&mut s, "CREATE TABLE o (id INT PRIMARY KEY, t_id INT, KEY kt (t_id))");
+    run(&mut s, "INSERT INTO o VALUES (1, 1), (2, 1), (3, 2), (4, 5), (5, 9), (6, 4)");
+    run(&mut s, "CREATE TABLE h (g INT, label VARCHAR(5))");
+    run(&mut s, "INSERT INTO h VALUES (1, 'a'), (2, 'b'), (2, 'bb')");
+    let sql = "SELECT o.id, h.label FROM t JOIN o ON o.t_id = t.id JOIN h ON h.g = t.g \
+               WHERE t.id < 5";
+    // Plan: (t filtered, hashed with h by g) then o looked up by t_id.
+    let rows = analyzed(&mut s, sql);
+    let expected: Vec<(String, u64)> = [
+        ("Projection", 5),
+        ("IndexJoin", 5), // 2 + 1 + 2: t.id 1 (g 1, 2 o rows), 2 (1 o row), 4 (g 2: b, bb)
+        ("HashJoin", 6),  // t rows 1, 2 with 'a'; 3, 4 with 'b' and 'bb'
+        ("TableFullScan", 3), // h, read once
+        ("Selection", 4), // t.id < 5
+        ("TableReader", 4),
+        ("TableRangeScan", 4),
+        ("IndexLookUp", 4), // o rows found for t.id 1, 2, 3, 4: 2 + 1 + 0 + 1
+        ("IndexRangeScan", 4),
+        ("TableRowIDScan", 4),
+    ]
+    .into_iter()
+    .map(|(n, r)| (n.to_string(), r))
+    .collect();
+    assert_eq!(rows, expected);
+}

@@ -21,7 +21,7 @@ use super::{
 use crate::{
     context::SessionCtx,
     expr::{explain_expr, EvalCtx},
-    planner::{plan_query, JoinPlan, Lookup, Plan, Read, StepKind},
+    planner::{plan_query, AnalysisSlots, JoinPlan, Lookup, Plan, Read, StepKind},
     result::{ExecResult, ResultSet},
     stmt_txn::StmtTxn,
 };
@@ -158,13 +158,18 @@ fn render_access(
 /// The join as planned (`planner::join`): left-deep in join order, each source read once
 /// along its access path (then hashed or looped over) or looked up per row by its join key.
 /// Returns the tree and the names of the columns it outputs (FROM order).
-fn join_plan(env: &QueryEnv<'_, '_, '_>, join: &JoinPlan) -> Result<(Node, Vec<String>)> {
+/// `slots`: where EXPLAIN ANALYZE measured the join's parts (a streamed join).
+fn join_plan(
+    env: &QueryEnv<'_, '_, '_>,
+    join: &JoinPlan,
+    slots: Option<AnalysisSlots>,
+) -> Result<(Node, Vec<String>)> {
     let sources = &join.sources;
     let own_names =
         |s: &Source| s.table.columns.iter().map(|c| qualified(s, &c.name)).collect::<Vec<_>>();
     let mut tree: Option<Node> = None;
     let mut names: Vec<String> = Vec::new();
-    for step in &join.steps {
+    for (i, step) in join.steps.iter().enumerate() {
         let src = &sources[step.at];
         let own = own_names(src);
         let object = object_of(&src.table, &src.alias);
@@ -231,6 +236,8 @@ fn join_plan(env: &QueryEnv<'_, '_, '_>, join: &JoinPlan) -> Result<(Node, Vec<S
                 filtered(n, &lp.filter)
             }
         };
+        let mut inner = inner;
+        inner.plan_id = slots.map(|s| if i == 0 { s.first() } else { s.source(i) });
         tree = Some(match tree {
             None => inner,
             Some(outer) => {
@@ -278,7 +285,9 @@ fn join_plan(env: &QueryEnv<'_, '_, '_>, join: &JoinPlan) -> Result<(Node, Vec<S
                     }
                     Read::Once { hash: None, .. } => ("NestedLoopJoin", format!("{kind}{other}")),
                 };
-                node(name, step.est, String::new(), info, vec![outer, inner])
+                let mut joined = node(name, step.est, String::new(), info, vec![outer, inner]);
+                joined.plan_id = slots.and_then(|s| s.joined(i));
+                joined
             }
         });
     }
@@ -412,7 +421,11 @@ fn render(
             let names = table.columns.iter().map(|c| format!("{db}.{alias}.{}", c.name)).collect();
             (n, names)
         }
-        Plan::Join { join } => join_plan(env, join)?,
+        Plan::Join { join } => {
+            let slots = AnalysisSlots { base: *next_id, steps: join.steps.len() };
+            *next_id += join.analysis_slots();
+            join_plan(env, join, (join.analysis_slots() > 0).then_some(slots))?
+        }
         Plan::Filter { input, pred } => {
             let (child, names) = render(input, env, next_id)?;
             let info = explain_expr(pred, &names);

@@ -83,6 +83,10 @@ pub struct JoinStep {
     may_spill: bool,
     /// The source's rows on disk (a grace hash join), once they did.
     spilled: Option<SpilledBuild>,
+    /// Rows of the source this step read and kept (after its filter), for EXPLAIN ANALYZE.
+    pub source_rows: u64,
+    /// Reads of the source (one for a read-once source, one per lookup batch or key).
+    pub reads: u64,
 }
 
 /// Waiting rows whose keys one prefetch looks up together.
@@ -135,6 +139,8 @@ impl JoinStep {
             decoder: None,
             may_spill: false,
             spilled: None,
+            source_rows: 0,
+            reads: 0,
         }
     }
 
@@ -222,6 +228,7 @@ impl JoinStep {
         values: &[Vec<Value>],
     ) -> Result<Vec<Option<Vec<Row>>>> {
         let Read::Lookup(lp) = &self.step.read else { return Ok(Vec::new()) };
+        self.reads += 1;
         let t = &src.table;
         let decoder: &table::RowDecoder =
             self.decoder.get_or_insert_with(|| table::RowDecoder::new(t, self.needed.as_deref()));
@@ -256,6 +263,7 @@ impl JoinStep {
                 for r in rows {
                     if passes(lp.filter.as_ref(), &r.values, eval)? {
                         self.cache_held.add_row(&r.values)?;
+                        self.source_rows += 1;
                         kept.push(r.values);
                     }
                 }
@@ -344,6 +352,8 @@ impl JoinStep {
                 }
             }
         }
+        self.source_rows += rows.len() as u64;
+        self.reads += 1;
         self.rows = Some(rows);
         Ok(())
     }

@@ -6,12 +6,18 @@
 //! clause with a RIGHT JOIN the planner left as one (its left side several sources, which
 //! must be complete) is joined at once. Columns leave in FROM order.
 
-use std::collections::VecDeque;
+use std::{
+    cell::RefCell,
+    collections::VecDeque,
+    rc::Rc,
+    time::{Duration, Instant},
+};
 
 use errno::Result;
 
 use super::{
     filter::Filter,
+    guard::{Guard, OpStats},
     table_reader::{ranges_from, TableReader},
     Batch, Cx, Drain, Operator,
 };
@@ -21,7 +27,7 @@ use crate::{
         Access, Source,
     },
     memory::{row_bytes, Charge},
-    planner::{JoinPlan, Plan, Read},
+    planner::{AnalysisSlots, JoinPlan, Plan, Read},
     table::Row,
 };
 
@@ -31,6 +37,55 @@ pub struct Join {
     sources: Vec<Source>,
     to_from: Option<Vec<usize>>,
     state: State,
+    /// Under EXPLAIN ANALYZE: where to record the steps' measurements, and what they are.
+    analysis: Option<Analysis>,
+}
+
+/// A streamed join's measurements under EXPLAIN ANALYZE, per step (`[0]`: the first source's,
+/// recorded by its operator's guard).
+struct Analysis {
+    stats: Rc<RefCell<Vec<OpStats>>>,
+    slots: AnalysisSlots,
+    /// Time spent in each step (reading its source and joining), excluding the steps before.
+    time: Vec<Duration>,
+    /// Rows each step passed on, and the batches it did so in.
+    passed: Vec<u64>,
+    batches: Vec<u64>,
+}
+
+impl Analysis {
+    /// Step `i` worked for `time` and passed on `rows`.
+    fn stepped(&mut self, i: usize, time: Duration, rows: u64) {
+        if let (Some(t), Some(p), Some(b)) =
+            (self.time.get_mut(i), self.passed.get_mut(i), self.batches.get_mut(i))
+        {
+            *t += time;
+            *p += rows;
+            *b += 1;
+        }
+    }
+
+    /// Writes what was measured so far into the slots (each join node's time includes the
+    /// steps below it, as TiDB reports operator times).
+    fn record(&self, steps: &[JoinStep]) {
+        let mut stats = self.stats.borrow_mut();
+        let mut acc = stats.get(self.slots.first()).map_or(Duration::ZERO, |s| s.time);
+        for (k, step) in steps.iter().enumerate() {
+            let i = k + 1;
+            let (time, passed, batches) = (
+                self.time.get(i).copied().unwrap_or_default(),
+                self.passed.get(i).copied().unwrap_or_default(),
+                self.batches.get(i).copied().unwrap_or_default(),
+            );
+            acc += time;
+            if let Some(s) = stats.get_mut(self.slots.source(i)) {
+                *s = OpStats { rows: step.source_rows, loops: step.reads, time };
+            }
+            if let Some(s) = self.slots.joined(i).and_then(|at| stats.get_mut(at)) {
+                *s = OpStats { rows: passed, loops: batches, time: acc };
+            }
+        }
+    }
 }
 
 enum State {
@@ -38,20 +93,37 @@ enum State {
     New,
     /// Joined at once (a RIGHT JOIN is present).
     Whole(Drain),
-    /// Streaming: `pending[i]` holds rows waiting to be joined by `steps[i]`.
-    Streaming {
-        first: Box<dyn Operator>,
-        steps: Vec<JoinStep>,
-        pending: Vec<VecDeque<Vec<types::Value>>>,
-        held: Charge,
-        done: bool,
-    },
+    /// Streaming.
+    Streaming(Streaming),
+}
+
+/// A streamed join's state: `pending[i]` holds rows waiting to be joined by `steps[i]`.
+struct Streaming {
+    first: Box<dyn Operator>,
+    steps: Vec<JoinStep>,
+    pending: Vec<VecDeque<Vec<types::Value>>>,
+    held: Charge,
+    done: bool,
 }
 
 impl Join {
     /// Runs `plan`.
     pub fn new(plan: Box<JoinPlan>) -> Self {
-        Join { plan: Some(plan), sources: Vec::new(), to_from: None, state: State::New }
+        Join {
+            plan: Some(plan),
+            sources: Vec::new(),
+            to_from: None,
+            state: State::New,
+            analysis: None,
+        }
+    }
+
+    /// Records each step's measurements into `stats` at `slots` (EXPLAIN ANALYZE).
+    pub fn measured(mut self, stats: Rc<RefCell<Vec<OpStats>>>, slots: AnalysisSlots) -> Self {
+        let n = slots.steps;
+        let (time, passed, batches) = (vec![Duration::ZERO; n], vec![0; n], vec![0; n]);
+        self.analysis = Some(Analysis { stats, slots, time, passed, batches });
+        self
     }
 
     fn start(&mut self, cx: &Cx<'_, '_, '_, '_>) -> Result<()> {
@@ -112,9 +184,17 @@ impl Join {
         if let Some(f) = filter {
             first = Box::new(Filter::new(first, f));
         }
+        if let Some(a) = &self.analysis {
+            first = Box::new(Guard::new(first, Some((a.stats.clone(), a.slots.first()))));
+        }
         let pending = steps.iter().map(|_| VecDeque::new()).collect();
-        self.state =
-            State::Streaming { first, steps, pending, held: Charge::new(&env.mem), done: false };
+        self.state = State::Streaming(Streaming {
+            first,
+            steps,
+            pending,
+            held: Charge::new(&env.mem),
+            done: false,
+        });
         Ok(())
     }
 
@@ -129,65 +209,90 @@ impl Operator for Join {
         if let State::New = self.state {
             self.start(cx)?;
         }
-        let sources = &self.sources;
-        let to_from = &self.to_from;
         match &mut self.state {
             State::New => Ok(None),
             State::Whole(drain) => Ok(drain.next_batch()),
-            State::Streaming { first, steps, pending, held, done } => {
-                let mut out: Batch = Vec::new();
-                loop {
-                    // Depth first: the deepest step with waiting rows goes on, through its
-                    // queue until it has passed a batch on (so a lookup step sees its rows'
-                    // keys a batch at a time, and one row's many partners still stream).
-                    match (0..steps.len()).rev().find(|&i| !pending[i].is_empty()) {
-                        Some(i) => {
-                            let last = i + 1 == steps.len();
-                            let step = &mut steps[i];
-                            let src = &sources[step.step.at];
-                            let mut passed = 0;
-                            while passed < super::BATCH {
-                                if step.wants_prefetch() {
-                                    step.prefetch(cx.env, cx.eval, src, pending[i].iter())?;
-                                }
-                                let Some(l) = pending[i].pop_front() else { break };
-                                held.sub(row_bytes(&l));
-                                cx.env.check_interrupt()?;
-                                let mut joined = Vec::new();
-                                step.join_row(cx.env, cx.eval, src, &l, &mut joined)?;
-                                passed += joined.len();
-                                pass_on(joined, pending.get_mut(i + 1), held, &mut out, to_from)?;
-                            }
-                            if last && out.len() >= super::BATCH {
-                                return Ok(Some(out));
-                            }
+            State::Streaming(s) => {
+                let out = s.next(&self.sources, &self.to_from, cx, self.analysis.as_mut());
+                if let Some(a) = &self.analysis {
+                    a.record(&s.steps);
+                }
+                out
+            }
+        }
+    }
+}
+
+impl Streaming {
+    /// The next batch of joined rows (see the module documentation).
+    fn next(
+        &mut self,
+        sources: &[Source],
+        to_from: &Option<Vec<usize>>,
+        cx: &Cx<'_, '_, '_, '_>,
+        mut analysis: Option<&mut Analysis>,
+    ) -> Result<Option<Batch>> {
+        let Streaming { first, steps, pending, held, done } = self;
+        let mut out: Batch = Vec::new();
+        loop {
+            // Depth first: the deepest step with waiting rows goes on, through its queue until
+            // it has passed a batch on (so a lookup step sees its rows' keys a batch at a time,
+            // and one row's many partners still stream).
+            match (0..steps.len()).rev().find(|&i| !pending[i].is_empty()) {
+                Some(i) => {
+                    let started = analysis.as_ref().map(|_| Instant::now());
+                    let last = i + 1 == steps.len();
+                    let step = &mut steps[i];
+                    let src = &sources[step.step.at];
+                    let mut passed = 0;
+                    while passed < super::BATCH {
+                        if step.wants_prefetch() {
+                            step.prefetch(cx.env, cx.eval, src, pending[i].iter())?;
                         }
-                        // Every row has been through every step: the steps whose source went
-                        // to disk join it now, the first one first (its rows go on down).
-                        None if *done => {
-                            let Some(i) = steps.iter().position(JoinStep::spill_pending) else {
-                                return Ok((!out.is_empty()).then_some(out));
-                            };
-                            let mut joined = Vec::new();
-                            steps[i].drain_spilled(cx.env, cx.eval, &mut joined, super::BATCH)?;
-                            pass_on(joined, pending.get_mut(i + 1), held, &mut out, to_from)?;
-                            if out.len() >= super::BATCH {
-                                return Ok(Some(out));
-                            }
-                        }
-                        None => match first.next(cx)? {
-                            Some(batch) => {
-                                for r in &batch {
-                                    held.add_row(&r.values)?;
-                                }
-                                if let Some(p) = pending.first_mut() {
-                                    p.extend(batch.into_iter().map(|r| r.values));
-                                }
-                            }
-                            None => *done = true,
-                        },
+                        let Some(l) = pending[i].pop_front() else { break };
+                        held.sub(row_bytes(&l));
+                        cx.env.check_interrupt()?;
+                        let mut joined = Vec::new();
+                        step.join_row(cx.env, cx.eval, src, &l, &mut joined)?;
+                        passed += joined.len();
+                        pass_on(joined, pending.get_mut(i + 1), held, &mut out, to_from)?;
+                    }
+                    if let (Some(a), Some(t)) = (analysis.as_deref_mut(), started) {
+                        a.stepped(i + 1, t.elapsed(), passed as u64);
+                    }
+                    if last && out.len() >= super::BATCH {
+                        return Ok(Some(out));
                     }
                 }
+                // Every row has been through every step: the steps whose source went to disk
+                // join it now, the first one first (its rows go on down).
+                None if *done => {
+                    let Some(i) = steps.iter().position(JoinStep::spill_pending) else {
+                        return Ok((!out.is_empty()).then_some(out));
+                    };
+                    let started = analysis.as_ref().map(|_| Instant::now());
+                    let mut joined = Vec::new();
+                    steps[i].drain_spilled(cx.env, cx.eval, &mut joined, super::BATCH)?;
+                    let passed = joined.len() as u64;
+                    pass_on(joined, pending.get_mut(i + 1), held, &mut out, to_from)?;
+                    if let (Some(a), Some(t)) = (analysis.as_deref_mut(), started) {
+                        a.stepped(i + 1, t.elapsed(), passed);
+                    }
+                    if out.len() >= super::BATCH {
+                        return Ok(Some(out));
+                    }
+                }
+                None => match first.next(cx)? {
+                    Some(batch) => {
+                        for r in &batch {
+                            held.add_row(&r.values)?;
+                        }
+                        if let Some(p) = pending.first_mut() {
+                            p.extend(batch.into_iter().map(|r| r.values));
+                        }
+                    }
+                    None => *done = true,
+                },
             }
         }
     }

@@ -34,7 +34,13 @@ pub use guard::OpStats;
 pub(crate) use table_reader::{ranges_from, TableReader};
 
 use super::query::QueryEnv;
-use crate::{executor::Access, expr::EvalCtx, memory::Charge, planner::Plan, table::Row};
+use crate::{
+    executor::Access,
+    expr::EvalCtx,
+    memory::Charge,
+    planner::{AnalysisSlots, Plan},
+    table::Row,
+};
 
 /// Rows passed between operators at a time (at most; the last batch may be shorter).
 pub const BATCH: usize = 1024;
@@ -113,7 +119,19 @@ impl Builder {
                         .with_prefilter(filter.as_ref()),
                 )
             }
-            Plan::Join { join } => Box::new(join::Join::new(join)),
+            Plan::Join { join } => {
+                let (slots, steps) = (join.analysis_slots(), join.steps.len());
+                let base = self.next_id;
+                self.next_id += slots;
+                let op = join::Join::new(join);
+                match &self.stats {
+                    Some(stats) if slots > 0 => {
+                        stats.borrow_mut().extend((0..slots).map(|_| OpStats::default()));
+                        Box::new(op.measured(stats.clone(), AnalysisSlots { base, steps }))
+                    }
+                    _ => Box::new(op),
+                }
+            }
             Plan::Filter { input, pred } => {
                 if let Plan::Table { .. } = *input {
                     self.prefilter = Some(pred.clone());

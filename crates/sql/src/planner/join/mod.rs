@@ -91,6 +91,46 @@ pub struct JoinPlan {
     pub columns: Vec<Option<Vec<bool>>>,
 }
 
+impl JoinPlan {
+    /// Measurement slots EXPLAIN ANALYZE gives a streamed join beyond its own
+    /// ([`AnalysisSlots`]); none for a join done whole.
+    pub fn analysis_slots(&self) -> usize {
+        if self.whole || self.steps.len() < 2 {
+            0
+        } else {
+            2 * self.steps.len() - 2
+        }
+    }
+}
+
+/// Where EXPLAIN ANALYZE keeps a streamed join's measurements, from `base` on (the join's own
+/// slot holds its output, the top join node): the first source's operator, then per later
+/// step its source's reads and the rows it passes on.
+#[derive(Debug, Clone, Copy)]
+pub struct AnalysisSlots {
+    /// The first slot after the join's own.
+    pub base: usize,
+    /// Steps in the join.
+    pub steps: usize,
+}
+
+impl AnalysisSlots {
+    /// The first source's operator.
+    pub fn first(&self) -> usize {
+        self.base
+    }
+
+    /// Step `i`'s source (`i >= 1`).
+    pub fn source(&self, i: usize) -> usize {
+        self.base + 2 * i - 1
+    }
+
+    /// The join node of step `i` (`i >= 1`); `None` for the last, which is the join's own.
+    pub fn joined(&self, i: usize) -> Option<usize> {
+        (i + 1 < self.steps).then(|| self.base + 2 * i)
+    }
+}
+
 /// One source joined to the rows so far.
 #[derive(Clone)]
 pub struct Step {
