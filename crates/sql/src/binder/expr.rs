@@ -10,7 +10,10 @@ use types::{FieldType, Value};
 use super::{OuterRow, Scope};
 use crate::{
     context::SessionCtx,
-    expr::{BinaryOp, CastType, Expr, ExprType, Func, SubqueryKind, UnaryOp},
+    expr::{
+        member_set::{ConstSet, MIN_INDEXED},
+        BinaryOp, CastType, Expr, ExprType, Func, SubqueryKind, UnaryOp,
+    },
     sysvar::{self, Kind, VarScope},
 };
 
@@ -174,10 +177,19 @@ impl Binder<'_> {
             {
                 self.bind(&super::rows::desugar(e)?)
             }
-            A::In { expr, target: ast::InTarget::List(_), .. }
+            A::In { expr, target: ast::InTarget::List(list), negated, .. }
                 if super::rows::row_items(expr).is_some() =>
             {
-                self.bind(&super::rows::desugar(e)?)
+                let (or, ty) = self.bind(&super::rows::any_row(expr, list)?)?;
+                let e = match self.literal_rows(expr, list)? {
+                    Some((args, set)) => Expr::RowIn { args, set, or: Box::new(or) },
+                    None => or,
+                };
+                Ok(if *negated {
+                    (Expr::Unary { op: UnaryOp::Not, arg: Box::new(e) }, ty)
+                } else {
+                    (e, ty)
+                })
             }
             A::BinaryOp { left, op, right } => self.binary(left, op, right),
             A::IsNull(x) => self.is_null(x, false),
@@ -500,6 +512,33 @@ impl Binder<'_> {
             ExprType::of(ft, nullable)
         };
         Ok((Expr::Binary { op, left: a.into(), right: b.into() }, ty))
+    }
+
+    /// For a row IN list of at least [`MIN_INDEXED`] rows whose items are all literals: the
+    /// bound arguments and the rows, indexed ([`ConstSet`]).
+    fn literal_rows(
+        &self,
+        expr: &ast::Expr,
+        list: &[ast::Expr],
+    ) -> Result<Option<(Vec<Expr>, std::sync::Arc<ConstSet>)>> {
+        let Some(items) = super::rows::row_items(expr) else { return Ok(None) };
+        if list.len() < MIN_INDEXED {
+            return Ok(None);
+        }
+        let mut rows = Vec::with_capacity(list.len());
+        for item in list {
+            let Some(r) = super::rows::row_items(item) else { return Ok(None) };
+            let mut row = Vec::with_capacity(r.len());
+            for v in r {
+                match self.bind(v)?.0 {
+                    Expr::Literal(v) => row.push(v),
+                    _ => return Ok(None),
+                }
+            }
+            rows.push(row);
+        }
+        let args = items.iter().map(|a| self.bind(a).map(|(e, _)| e)).collect::<Result<_>>()?;
+        Ok(Some((args, ConstSet::new(rows))))
     }
 
     fn is_null(&self, x: &ast::Expr, negated: bool) -> Result<(Expr, ExprType)> {

@@ -79,6 +79,17 @@ fn compare_rows(l: &[ast::Expr], o: &B, r: &[ast::Expr]) -> Result<ast::Expr> {
     out.ok_or_else(|| width_error(1))
 }
 
+/// `expr IN (list)` for a row `expr` as an OR of the rows' equalities.
+pub fn any_row(expr: &ast::Expr, list: &[ast::Expr]) -> Result<ast::Expr> {
+    let l = row_items(expr).ok_or_else(|| width_error(1))?;
+    let mut alternatives = Vec::with_capacity(list.len());
+    for item in list {
+        let r = row_items(item).ok_or_else(|| width_error(l.len()))?;
+        alternatives.push(compare_rows(l, &B::Eq, r)?);
+    }
+    fold(alternatives, B::Or).ok_or_else(|| width_error(l.len()))
+}
+
 /// The scalar form of a comparison or IN list involving row constructors.
 pub fn desugar(e: &ast::Expr) -> Result<ast::Expr> {
     match e {
@@ -88,13 +99,7 @@ pub fn desugar(e: &ast::Expr) -> Result<ast::Expr> {
             (None, _) => Err(width_error(1)),
         },
         ast::Expr::In { expr, target: ast::InTarget::List(list), negated, .. } => {
-            let l = row_items(expr).ok_or_else(|| width_error(1))?;
-            let mut alternatives = Vec::with_capacity(list.len());
-            for item in list {
-                let r = row_items(item).ok_or_else(|| width_error(l.len()))?;
-                alternatives.push(compare_rows(l, &B::Eq, r)?);
-            }
-            let any = fold(alternatives, B::Or).ok_or_else(|| width_error(l.len()))?;
+            let any = any_row(expr, list)?;
             Ok(if *negated {
                 ast::Expr::UnaryOp { op: ast::UnaryOperator::Not, expr: Box::new(any) }
             } else {

@@ -262,8 +262,13 @@ fn dnf_unique_points(idx: &IndexInfo, any: &[HashMap<usize, Cond>]) -> Option<Ve
             return None;
         }
     }
+    // Equal keys (in the columns' stored types) encode to equal bytes.
     let mut seen = std::collections::HashSet::new();
-    keys.retain(|k| seen.insert(tablecodec::index_key(0, 0, k, None)));
+    keys.retain(|k| {
+        let mut bytes = Vec::new();
+        k.iter().for_each(|v| tablecodec::datum::encode(&mut bytes, v));
+        seen.insert(bytes)
+    });
     Some(keys)
 }
 

@@ -7,7 +7,10 @@ use std::{cmp::Ordering, rc::Rc};
 use types::Value;
 
 use crate::{
-    expr::{compare, member_set::Membership},
+    expr::{
+        compare,
+        member_set::{FirstColumn, Membership},
+    },
     memory::Charge,
 };
 
@@ -43,7 +46,7 @@ pub fn contains_linear(rows: &[Vec<Value>], v: &Value) -> Option<bool> {
 impl InSet {
     /// Indexes `rows` (charging `held` for what the index holds).
     pub fn new(rows: Rc<Vec<Vec<Value>>>, mut held: Charge) -> errno::Result<Self> {
-        let index = Membership::new(rows.as_slice());
+        let index = Membership::new(&FirstColumn(&rows));
         held.add(index.bytes())?;
         Ok(InSet { index, rows, _held: held })
     }
@@ -51,7 +54,7 @@ impl InSet {
     /// Whether `v` (not NULL) equals some row's value: `Some(true)`, `Some(false)`, or `None`
     /// (unknown: no match but a NULL or incomparable row).
     pub fn contains(&self, v: &Value) -> Option<bool> {
-        self.index.contains(self.rows.as_slice(), v)
+        self.index.contains(&FirstColumn(&self.rows), std::slice::from_ref(v))
     }
 }
 

@@ -97,6 +97,11 @@ pub fn path_conds(pred: &Expr, t: &TableInfo, ctx: &EvalCtx<'_>) -> PathConds {
     let all = conds_of(conjuncts.clone(), t, ctx);
     let mut any = Vec::new();
     for (i, c) in conjuncts.iter().enumerate() {
+        // A row IN list's OR form.
+        let c = match c {
+            Expr::RowIn { or, .. } => &**or,
+            other => *other,
+        };
         let Expr::Binary { op: BinaryOp::Or, .. } = c else { continue };
         let branches = bound_chain(c, BinaryOp::Or);
         let n = branches.len();

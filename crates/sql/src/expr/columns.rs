@@ -58,6 +58,9 @@ impl Expr {
                 escape: *escape,
                 negated: *negated,
             },
+            Expr::RowIn { args, set, or } => {
+                Expr::RowIn { args: all(args)?, set: set.clone(), or: m(or)? }
+            }
             Expr::InList { arg, list, negated, set } => {
                 Expr::InList { arg: m(arg)?, list: all(list)?, negated: *negated, set: set.clone() }
             }
@@ -117,6 +120,10 @@ impl Expr {
                     todo.push(arg);
                     todo.extend(list.iter_mut());
                 }
+                Expr::RowIn { args, or, .. } => {
+                    todo.extend(args.iter_mut());
+                    todo.push(or);
+                }
                 Expr::Between { arg, low, high, .. } => {
                     todo.extend([&mut **arg, &mut **low, &mut **high])
                 }
@@ -161,6 +168,10 @@ impl Expr {
             Expr::InList { arg, list, .. } => {
                 todo.push(arg);
                 todo.extend(list);
+            }
+            Expr::RowIn { args, or, .. } => {
+                todo.extend(args);
+                todo.push(or);
             }
             Expr::Between { arg, low, high, .. } => todo.extend([&**arg, &**low, &**high]),
             Expr::Case { operand, whens, else_ } => {

@@ -182,7 +182,8 @@ impl Expr {
                     return Ok(Value::Null);
                 }
                 if let Some(set) = set {
-                    return Ok(bool_value(set.contains(&v).map(|found| found != *negated)));
+                    let found = set.contains(std::slice::from_ref(&*v));
+                    return Ok(bool_value(found.map(|found| found != *negated)));
                 }
                 let mut saw_null = false;
                 for item in list {
@@ -193,6 +194,13 @@ impl Expr {
                     }
                 }
                 Ok(if saw_null { Value::Null } else { bool_value(Some(*negated)) })
+            }
+            Expr::RowIn { args, set, or } => {
+                let values = args.iter().map(|a| a.eval(row, ctx)).collect::<Result<Vec<_>>>()?;
+                if values.iter().any(Value::is_null) {
+                    return or.eval(row, ctx);
+                }
+                Ok(bool_value(set.contains(&values)))
             }
             Expr::Between { arg, low, high, negated } => {
                 let v = arg.operand(row, ctx)?;

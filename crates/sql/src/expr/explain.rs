@@ -132,6 +132,7 @@ pub fn write_expr(e: &Expr, names: &[String], out: &mut String) {
                 out.push(')');
             }
         }
+        Expr::RowIn { or, .. } => write_expr(or, names, out),
         Expr::InList { arg, list, negated, .. } => {
             if *negated {
                 out.push_str("not(");

@@ -128,7 +128,7 @@ fn fold(e: Expr, cx: &EvalCtx<'_>) -> Expr {
             let set = match set {
                 None if literals && !constant && list.len() >= MIN_INDEXED => {
                     let values = list.iter().filter_map(|e| match e {
-                        Expr::Literal(v) => Some(v.clone()),
+                        Expr::Literal(v) => Some(vec![v.clone()]),
                         _ => None,
                     });
                     Some(ConstSet::new(values.collect()))
@@ -136,6 +136,14 @@ fn fold(e: Expr, cx: &EvalCtx<'_>) -> Expr {
                 kept => kept,
             };
             maybe(Expr::InList { arg: Box::new(arg), list, negated, set }, constant, cx)
+        }
+        Expr::RowIn { args, set, or } => {
+            let args: Vec<Expr> = args.into_iter().map(|e| fold(e, cx)).collect();
+            let or = fold(*or, cx);
+            if args.iter().all(lit) {
+                return or;
+            }
+            Expr::RowIn { args, set, or: Box::new(or) }
         }
         Expr::Between { arg, low, high, negated } => {
             let (arg, low, high) = (fold(*arg, cx), fold(*low, cx), fold(*high, cx));

@@ -61,6 +61,10 @@ pub enum Expr {
     /// `x [NOT] IN (list)`; `set` indexes the list when it is long and all literals (folding
     /// builds it), so a row is not compared with every item.
     InList { arg: Box<Expr>, list: Vec<Expr>, negated: bool, set: Option<Arc<ConstSet>> },
+    /// `(a, b, …) IN ((…), …)` over literal rows: the arguments' values looked up in `set`.
+    /// `or` is the same test as an OR of ANDs — what ranges, estimates and EXPLAIN read, and
+    /// what decides when an argument is NULL.
+    RowIn { args: Vec<Expr>, set: Arc<ConstSet>, or: Box<Expr> },
     /// `x [NOT] BETWEEN low AND high`.
     Between { arg: Box<Expr>, low: Box<Expr>, high: Box<Expr>, negated: bool },
     /// `CASE [operand] WHEN … THEN … [ELSE …] END`.
@@ -212,6 +216,7 @@ impl Expr {
             Expr::Between { arg, low, high, .. } => {
                 arg.is_constant() && low.is_constant() && high.is_constant()
             }
+            Expr::RowIn { or, .. } => or.is_constant(),
             Expr::Case { operand, whens, else_ } => {
                 operand.as_ref().is_none_or(|o| o.is_constant())
                     && whens.iter().all(|(w, t)| w.is_constant() && t.is_constant())

@@ -91,9 +91,12 @@ pub(super) fn implied(all: &[Conjunct], layout: &Layout) -> Vec<Conjunct> {
     out
 }
 
-/// The branches of an OR (one branch when `e` is no OR).
+/// The branches of an OR, or of a row IN list's OR form (one branch when `e` is no OR).
 fn or_branches(e: &Expr) -> Vec<&Expr> {
-    bound_chain(e, BinaryOp::Or)
+    match e {
+        Expr::RowIn { or, .. } => bound_chain(or, BinaryOp::Or),
+        _ => bound_chain(e, BinaryOp::Or),
+    }
 }
 
 fn binary(op: BinaryOp, a: Expr, b: Expr) -> Expr {

@@ -184,6 +184,7 @@ pub(super) fn selectivity(e: &Expr, t: &TableInfo, stats: Option<&TableStats>, r
             a + b - a * b
         }
         Expr::Unary { op: UnaryOp::Not, arg } => 1.0 - selectivity(arg, t, stats, rows),
+        Expr::RowIn { or, .. } => selectivity(or, t, stats, rows),
         Expr::Binary { op: BinaryOp::Eq | BinaryOp::NullSafeEq, left, right } => {
             match (column(left), column(right)) {
                 (Some(c), None) if right.is_constant() => eq(c),
