@@ -429,7 +429,15 @@ fn render(
         Plan::Filter { input, pred } => {
             let (child, names) = render(input, env, next_id)?;
             let info = explain_expr(pred, &names);
-            (one("Selection", child.est, info, child), names)
+            // Over a full scan: the filter's share of the table (a range's estimate already
+            // counts the conditions it was built from).
+            let est = match &**input {
+                Plan::Table { table, access: Access::FullScan, .. } => {
+                    crate::planner::filtered_rows(env, pred, table, child.est)
+                }
+                _ => child.est,
+            };
+            (one("Selection", est, info, child), names)
         }
         // Rows named by handle are locked and read in one step (TiDB's point get with lock):
         // the lock's measurements are the point reads'.

@@ -17,7 +17,9 @@ mod select;
 mod semi;
 
 pub use fast::{try_point_get, HandleSource, PointGetPlan};
-pub use join::{AnalysisSlots, HashKeys, JoinPlan, Lookup, LookupPlan, Read, Step, StepKind};
+pub use join::{
+    filtered_rows, AnalysisSlots, HashKeys, JoinPlan, Lookup, LookupPlan, Read, Step, StepKind,
+};
 pub use plan::Plan;
 pub use query::plan_query;
 pub use select::{plan_select, SelectPlan};

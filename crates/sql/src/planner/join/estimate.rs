@@ -38,6 +38,33 @@ pub(super) struct SourceEst {
     stats: Option<Arc<TableStats>>,
 }
 
+/// The share of `t`'s `rows` rows that pass `filter` (over `t`'s own row): per conjunct (one
+/// column's bounds taken together), from statistics when analyzed, else fixed guesses.
+fn filter_share(
+    env: &QueryEnv<'_, '_, '_>,
+    filter: &Expr,
+    t: &TableInfo,
+    stats: Option<&TableStats>,
+    rows: f64,
+) -> f64 {
+    ranges_combined(env, bound_conjuncts(filter), t, stats.is_some())
+        .iter()
+        .map(|c| {
+            stats
+                .and_then(|st| range_share(c, t, st, env))
+                .or_else(|| in_subquery_share(env, c, t, stats, rows))
+                .unwrap_or_else(|| selectivity(c, t, stats, rows))
+        })
+        .product()
+}
+
+/// Of `rows` rows of `t` (a full scan's estimate), how many pass `filter` (EXPLAIN's Selection
+/// over the scan).
+pub fn filtered_rows(env: &QueryEnv<'_, '_, '_>, filter: &Expr, t: &TableInfo, rows: f64) -> f64 {
+    let stats = env.catalog.stats(t.id);
+    rows * filter_share(env, filter, t, stats.as_deref(), rows)
+}
+
 /// Estimates every source under its filter (`local`, over the FROM-order row), choosing each
 /// stored table's access path on the way.
 pub(super) fn sources(
@@ -74,23 +101,9 @@ pub(super) fn sources(
             }
             None => Access::FullScan,
         };
-        let keep: f64 = filter
+        let keep = filter
             .as_ref()
-            .map(|f| {
-                ranges_combined(env, bound_conjuncts(f), &src.table, stats.is_some())
-                    .iter()
-                    .map(|c| {
-                        stats
-                            .as_deref()
-                            .and_then(|st| range_share(c, &src.table, st, env))
-                            .or_else(|| {
-                                in_subquery_share(env, c, &src.table, stats.as_deref(), rows)
-                            })
-                            .unwrap_or_else(|| selectivity(c, &src.table, stats.as_deref(), rows))
-                    })
-                    .product()
-            })
-            .unwrap_or(1.0);
+            .map_or(1.0, |f| filter_share(env, f, &src.table, stats.as_deref(), rows));
         let read = match &access {
             Access::Handles(h) => h.len() as f64,
             Access::Unique { keys, .. } => keys.len() as f64,

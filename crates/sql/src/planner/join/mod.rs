@@ -34,6 +34,7 @@ use crate::{
 };
 pub(super) use conjuncts::and;
 use conjuncts::{Conjunct, Origin};
+pub use estimate::filtered_rows;
 
 /// Most sources one join may have (MySQL's limit, error 1116).
 pub const MAX_SOURCES: usize = 61;
