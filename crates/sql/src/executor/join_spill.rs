@@ -58,10 +58,9 @@ pub(super) struct SpilledBuild {
 
 /// The pair of files being joined now.
 struct Active {
-    /// Joined by key (a partition) or by comparing every pair.
-    keyed: bool,
     probe: RowReader,
-    /// Which probe file (`None`: `every`), to read it again for the next chunk.
+    /// Which probe file (`None`: `every`), to read it again for the next chunk. A partition's
+    /// files are joined by key (when the step has hash keys), `every`'s by comparing each pair.
     probe_at: Option<usize>,
     probe_rows: VecDeque<Vec<Value>>,
     /// Position of the next probe row in its file.
@@ -72,7 +71,7 @@ struct Active {
     builds: VecDeque<usize>,
     build: Option<RowReader>,
     build_rows: VecDeque<Vec<Value>>,
-    /// The build rows in memory, hashed by key when `keyed`.
+    /// The build rows in memory, hashed by key for a partition.
     chunk: Vec<Vec<Value>>,
     buckets: HashMap<Vec<u8>, Vec<usize>>,
     held: Charge,
@@ -223,7 +222,6 @@ impl SpilledBuild {
             }
         };
         let mut a = Active {
-            keyed: part.is_some() && hash.is_some(),
             probe,
             probe_at: part,
             probe_rows: VecDeque::new(),
@@ -313,12 +311,10 @@ impl Active {
             }
             self.held.add(b)?;
             bytes += b;
-            if self.keyed {
-                if let Some(h) = hash {
-                    if let KeyBytes::Key(k, _) = hash_key(&h.right, &row, eval)? {
-                        self.held.add(k.len() + 40)?;
-                        self.buckets.entry(k).or_default().push(self.chunk.len());
-                    }
+            if let (Some(_), Some(h)) = (self.probe_at, hash) {
+                if let KeyBytes::Key(k, _) = hash_key(&h.right, &row, eval)? {
+                    self.held.add(k.len() + 40)?;
+                    self.buckets.entry(k).or_default().push(self.chunk.len());
                 }
             }
             self.chunk.push(row);
@@ -346,8 +342,8 @@ impl Active {
         let done_before = kind.filters_only() && self.matched[j];
         if !done_before {
             // By key: the rows of its bucket; otherwise every row in memory.
-            let bucket: Option<&[usize]> = match (self.keyed, hash) {
-                (true, Some(h)) => Some(match hash_key(&h.left, &l, eval)? {
+            let bucket: Option<&[usize]> = match (self.probe_at, hash) {
+                (Some(_), Some(h)) => Some(match hash_key(&h.left, &l, eval)? {
                     KeyBytes::Key(k, _) => self.buckets.get(&k).map_or(&[][..], Vec::as_slice),
                     _ => &[],
                 }),
