@@ -186,14 +186,13 @@ impl JoinStep {
         src: &Source,
         queue: impl Iterator<Item = &'r Vec<Value>>,
     ) -> Result<()> {
+        // The rows the last prefetch covered have all been joined.
+        self.forget_cached();
         let Read::Lookup(lp) = &self.step.read else { return Ok(()) };
         let mut keys: Vec<Vec<u8>> = Vec::new();
         let mut values: Vec<Vec<Value>> = Vec::new();
         let mut seen = std::collections::HashSet::new();
         self.covered = 0;
-        // The rows the last prefetch covered have all been joined.
-        self.cache.clear();
-        self.cache_held.clear();
         for l in queue.take(PREFETCH) {
             self.covered += 1;
             let vals = lp.left.iter().map(|k| k.eval(l, eval)).collect::<Result<Vec<_>>>()?;
