@@ -422,9 +422,9 @@ fn render(
             (n, names)
         }
         Plan::Join { join } => {
-            let slots = AnalysisSlots { base: *next_id, steps: join.steps.len() };
+            let slots = join.slots_at(*next_id);
             *next_id += join.analysis_slots();
-            join_plan(env, join, (join.analysis_slots() > 0).then_some(slots))?
+            join_plan(env, join, slots)?
         }
         Plan::Filter { input, pred } => {
             let (child, names) = render(input, env, next_id)?;

@@ -41,27 +41,33 @@ pub struct Join {
     analysis: Option<Analysis>,
 }
 
-/// A streamed join's measurements under EXPLAIN ANALYZE, per step (`[0]`: the first source's,
-/// recorded by its operator's guard).
+/// A streamed join's measurements under EXPLAIN ANALYZE (the first source's are recorded by
+/// its operator's guard).
 struct Analysis {
     stats: Rc<RefCell<Vec<OpStats>>>,
     slots: AnalysisSlots,
-    /// Time spent in each step (reading its source and joining), excluding the steps before.
-    time: Vec<Duration>,
-    /// Rows each step passed on, and the batches it did so in.
-    passed: Vec<u64>,
-    batches: Vec<u64>,
+    /// Per step (`[0]`, the first source, unused).
+    tallies: Vec<Tally>,
+}
+
+/// What one join step did.
+#[derive(Clone, Copy, Default)]
+struct Tally {
+    /// Time spent reading its source and joining, excluding the steps before.
+    time: Duration,
+    /// Rows passed on.
+    passed: u64,
+    /// Batches they were passed on in.
+    batches: u64,
 }
 
 impl Analysis {
     /// Step `i` worked for `time` and passed on `rows`.
     fn stepped(&mut self, i: usize, time: Duration, rows: u64) {
-        if let (Some(t), Some(p), Some(b)) =
-            (self.time.get_mut(i), self.passed.get_mut(i), self.batches.get_mut(i))
-        {
-            *t += time;
-            *p += rows;
-            *b += 1;
+        if let Some(t) = self.tallies.get_mut(i) {
+            t.time += time;
+            t.passed += rows;
+            t.batches += 1;
         }
     }
 
@@ -72,17 +78,13 @@ impl Analysis {
         let mut acc = stats.get(self.slots.first()).map_or(Duration::ZERO, |s| s.time);
         for (k, step) in steps.iter().enumerate() {
             let i = k + 1;
-            let (time, passed, batches) = (
-                self.time.get(i).copied().unwrap_or_default(),
-                self.passed.get(i).copied().unwrap_or_default(),
-                self.batches.get(i).copied().unwrap_or_default(),
-            );
-            acc += time;
+            let t = self.tallies.get(i).copied().unwrap_or_default();
+            acc += t.time;
             if let Some(s) = stats.get_mut(self.slots.source(i)) {
-                *s = OpStats { rows: step.source_rows, loops: step.reads, time };
+                *s = OpStats { rows: step.source_rows, loops: step.reads, time: t.time };
             }
             if let Some(s) = self.slots.joined(i).and_then(|at| stats.get_mut(at)) {
-                *s = OpStats { rows: passed, loops: batches, time: acc };
+                *s = OpStats { rows: t.passed, loops: t.batches, time: acc };
             }
         }
     }
@@ -120,9 +122,8 @@ impl Join {
 
     /// Records each step's measurements into `stats` at `slots` (EXPLAIN ANALYZE).
     pub fn measured(mut self, stats: Rc<RefCell<Vec<OpStats>>>, slots: AnalysisSlots) -> Self {
-        let n = slots.steps;
-        let (time, passed, batches) = (vec![Duration::ZERO; n], vec![0; n], vec![0; n]);
-        self.analysis = Some(Analysis { stats, slots, time, passed, batches });
+        let tallies = vec![Tally::default(); slots.steps];
+        self.analysis = Some(Analysis { stats, slots, tallies });
         self
     }
 

@@ -34,13 +34,7 @@ pub use guard::OpStats;
 pub(crate) use table_reader::{ranges_from, TableReader};
 
 use super::query::QueryEnv;
-use crate::{
-    executor::Access,
-    expr::EvalCtx,
-    memory::Charge,
-    planner::{AnalysisSlots, Plan},
-    table::Row,
-};
+use crate::{executor::Access, expr::EvalCtx, memory::Charge, planner::Plan, table::Row};
 
 /// Rows passed between operators at a time (at most; the last batch may be shorter).
 pub const BATCH: usize = 1024;
@@ -120,14 +114,13 @@ impl Builder {
                 )
             }
             Plan::Join { join } => {
-                let (slots, steps) = (join.analysis_slots(), join.steps.len());
-                let base = self.next_id;
-                self.next_id += slots;
+                let (slots, extra) = (join.slots_at(self.next_id), join.analysis_slots());
+                self.next_id += extra;
                 let op = join::Join::new(join);
-                match &self.stats {
-                    Some(stats) if slots > 0 => {
-                        stats.borrow_mut().extend((0..slots).map(|_| OpStats::default()));
-                        Box::new(op.measured(stats.clone(), AnalysisSlots { base, steps }))
+                match (&self.stats, slots) {
+                    (Some(stats), Some(slots)) => {
+                        stats.borrow_mut().extend((0..extra).map(|_| OpStats::default()));
+                        Box::new(op.measured(stats.clone(), slots))
                     }
                     _ => Box::new(op),
                 }

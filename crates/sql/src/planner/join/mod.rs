@@ -102,6 +102,11 @@ impl JoinPlan {
             2 * self.steps.len() - 2
         }
     }
+
+    /// Its [`AnalysisSlots`] from `base` on, if it has any.
+    pub fn slots_at(&self, base: usize) -> Option<AnalysisSlots> {
+        (self.analysis_slots() > 0).then_some(AnalysisSlots { base, steps: self.steps.len() })
+    }
 }
 
 /// Where EXPLAIN ANALYZE keeps a streamed join's measurements, from `base` on (the join's own
