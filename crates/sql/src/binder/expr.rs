@@ -10,6 +10,7 @@ use types::{FieldType, Value};
 use super::{OuterRow, Scope};
 use crate::{
     context::SessionCtx,
+    executor::bound_chain,
     expr::{
         member_set::{ConstSet, MIN_INDEXED},
         BinaryOp, CastType, Expr, ExprType, Func, SubqueryKind, UnaryOp,
@@ -181,7 +182,7 @@ impl Binder<'_> {
                 if super::rows::row_items(expr).is_some() =>
             {
                 let (or, ty) = self.bind(&super::rows::any_row(expr, list)?)?;
-                let e = match self.literal_rows(expr, list)? {
+                let e = match literal_rows(&or) {
                     Some((args, set)) => Expr::RowIn { args, set, or: Box::new(or) },
                     None => or,
                 };
@@ -514,33 +515,6 @@ impl Binder<'_> {
         Ok((Expr::Binary { op, left: a.into(), right: b.into() }, ty))
     }
 
-    /// For a row IN list of at least [`MIN_INDEXED`] rows whose items are all literals: the
-    /// bound arguments and the rows, indexed ([`ConstSet`]).
-    fn literal_rows(
-        &self,
-        expr: &ast::Expr,
-        list: &[ast::Expr],
-    ) -> Result<Option<(Vec<Expr>, std::sync::Arc<ConstSet>)>> {
-        let Some(items) = super::rows::row_items(expr) else { return Ok(None) };
-        if list.len() < MIN_INDEXED {
-            return Ok(None);
-        }
-        let mut rows = Vec::with_capacity(list.len());
-        for item in list {
-            let Some(r) = super::rows::row_items(item) else { return Ok(None) };
-            let mut row = Vec::with_capacity(r.len());
-            for v in r {
-                match self.bind(v)?.0 {
-                    Expr::Literal(v) => row.push(v),
-                    _ => return Ok(None),
-                }
-            }
-            rows.push(row);
-        }
-        let args = items.iter().map(|a| self.bind(a).map(|(e, _)| e)).collect::<Result<_>>()?;
-        Ok(Some((args, ConstSet::new(rows))))
-    }
-
     fn is_null(&self, x: &ast::Expr, negated: bool) -> Result<(Expr, ExprType)> {
         let (a, _) = self.bind(x)?;
         Ok((Expr::IsNull { arg: a.into(), negated }, bool_type(false)))
@@ -834,4 +808,87 @@ fn hex_bytes(h: &str) -> Vec<u8> {
     (0..padded.len() / 2)
         .filter_map(|i| u8::from_str_radix(padded.get(2 * i..2 * i + 2)?, 16).ok())
         .collect()
+}
+
+/// For a row IN list of at least [`MIN_INDEXED`] rows bound as `or` — one AND of
+/// `argument = literal` per row, the same arguments in each — the arguments and the rows'
+/// literals, indexed ([`ConstSet`]). `None` when any row holds something else.
+fn literal_rows(or: &Expr) -> Option<(Vec<Expr>, std::sync::Arc<ConstSet>)> {
+    let branches = bound_chain(or, BinaryOp::Or);
+    if branches.len() < MIN_INDEXED {
+        return None;
+    }
+    let mut args: Vec<Expr> = Vec::new();
+    let mut rows = Vec::with_capacity(branches.len());
+    for (n, branch) in branches.into_iter().enumerate() {
+        let parts = bound_chain(branch, BinaryOp::And);
+        if n > 0 && parts.len() != args.len() {
+            return None;
+        }
+        let mut row = Vec::with_capacity(parts.len());
+        for (i, part) in parts.into_iter().enumerate() {
+            let Expr::Binary { op: BinaryOp::Eq, left, right } = part else { return None };
+            let Expr::Literal(v) = &**right else { return None };
+            if n == 0 {
+                args.push((**left).clone());
+            } else if args.get(i) != Some(&**left) {
+                return None;
+            }
+            row.push(v.clone());
+        }
+        rows.push(row);
+    }
+    Some((args, ConstSet::new(rows)))
+}
+
+#[cfg(test)]
+mod tests {
+    use types::Value;
+
+    use super::*;
+
+    fn eq(c: usize, v: Value) -> Expr {
+        Expr::Binary {
+            op: BinaryOp::Eq,
+            left: Box::new(Expr::Column(c)),
+            right: Box::new(Expr::Literal(v)),
+        }
+    }
+
+    fn join(op: BinaryOp, parts: Vec<Expr>) -> Expr {
+        parts
+            .into_iter()
+            .reduce(|a, b| Expr::Binary { op, left: Box::new(a), right: Box::new(b) })
+            .expect("parts")
+    }
+
+    fn rows(n: i64, odd: Option<Expr>) -> Expr {
+        let mut branches: Vec<Expr> = (0..n)
+            .map(|i| join(BinaryOp::And, vec![eq(0, Value::Int(i)), eq(1, Value::Int(i * 10))]))
+            .collect();
+        if let Some(o) = odd {
+            branches.push(o);
+        }
+        join(BinaryOp::Or, branches)
+    }
+
+    #[test]
+    fn literal_row_lists_are_indexed_from_their_or_form() {
+        let (args, set) = literal_rows(&rows(8, None)).expect("indexed");
+        assert_eq!(args, vec![Expr::Column(0), Expr::Column(1)]);
+        assert_eq!(set.contains(&[Value::Int(3), Value::Int(30)]), Some(true));
+        assert_eq!(set.contains(&[Value::Int(3), Value::Int(31)]), Some(false));
+        // Too short, a row over other arguments, or of another width: left as the OR.
+        assert!(literal_rows(&rows(7, None)).is_none());
+        let other = join(BinaryOp::And, vec![eq(0, Value::Int(1)), eq(2, Value::Int(1))]);
+        assert!(literal_rows(&rows(8, Some(other))).is_none());
+        assert!(literal_rows(&rows(8, Some(eq(0, Value::Int(1))))).is_none());
+        let computed = Expr::Binary {
+            op: BinaryOp::Eq,
+            left: Box::new(Expr::Column(0)),
+            right: Box::new(Expr::Column(1)),
+        };
+        let odd = join(BinaryOp::And, vec![computed, eq(1, Value::Int(1))]);
+        assert!(literal_rows(&rows(8, Some(odd))).is_none());
+    }
 }
