@@ -1,9 +1,11 @@
 //! Store benchmarks; prints figures (run: `cargo bench -p store-local`).
 //!
 //! * engine: random puts in batches of 100, point gets, 100-key range scans, fsync'd single puts;
+//! * MVCC point reads of 1M committed records, one by one and in batches;
 //! * transactions: durable commits/s with 1, 4 and 32 concurrent writers (group commit at work).
 //!
-//! `FERRODB_BENCH_SECS` sets the duration of each timed phase (default 3).
+//! `FERRODB_BENCH_SECS` sets the duration of each timed phase (default 3);
+//! `FERRODB_BENCH_ONLY=engine,mvcc,commit` picks phases.
 
 use std::{
     ops::Bound,
@@ -20,6 +22,11 @@ use store_local::{
     engine::{Cf, Engine, FjallEngine, Op},
     LocalOptions, LocalStorage,
 };
+
+/// Whether phase `name` runs: all unless `FERRODB_BENCH_ONLY` names others.
+fn runs(name: &str) -> bool {
+    std::env::var("FERRODB_BENCH_ONLY").map_or(true, |only| only.split(',').any(|o| o == name))
+}
 
 fn secs() -> Duration {
     let s = std::env::var("FERRODB_BENCH_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(3.0);
@@ -58,7 +65,7 @@ fn engine_bench(name: &str, open: EngineFactory) {
     let (start, mut n) = (Instant::now(), 0u64);
     while start.elapsed() < secs() {
         let ops = (0..100)
-            .map(|_| Op::Put(Cf::Write, key(rng.next() % keyspace), vec![7u8; 100]))
+            .map(|_| Op::Put(Cf::Latest, key(rng.next() % keyspace), vec![7u8; 100]))
             .collect();
         engine.write(ops, false).expect("write");
         n += 100;
@@ -69,7 +76,7 @@ fn engine_bench(name: &str, open: EngineFactory) {
     while start.elapsed() < secs() {
         let snap = engine.snapshot();
         for _ in 0..100 {
-            let _ = snap.get(Cf::Write, &key(rng.next() % keyspace)).expect("get");
+            let _ = snap.get(Cf::Latest, &key(rng.next() % keyspace)).expect("get");
         }
         n += 100;
     }
@@ -78,9 +85,21 @@ fn engine_bench(name: &str, open: EngineFactory) {
     let (start, mut n) = (Instant::now(), 0u64);
     while start.elapsed() < secs() {
         let snap = engine.snapshot();
+        for _ in 0..100 {
+            let from = key(rng.next() % keyspace);
+            let mut it = snap.range(Cf::Latest, Bound::Included(&from), Bound::Unbounded, false);
+            let _ = it.next();
+        }
+        n += 100;
+    }
+    rate("engine: seeks (first key at or after)", n, start.elapsed());
+
+    let (start, mut n) = (Instant::now(), 0u64);
+    while start.elapsed() < secs() {
+        let snap = engine.snapshot();
         let from = key(rng.next() % keyspace);
         let got = snap
-            .range(Cf::Write, Bound::Included(&from), Bound::Unbounded, false)
+            .range(Cf::Latest, Bound::Included(&from), Bound::Unbounded, false)
             .take(100)
             .count();
         n += got as u64;
@@ -90,11 +109,51 @@ fn engine_bench(name: &str, open: EngineFactory) {
     let (start, mut n) = (Instant::now(), 0u64);
     while start.elapsed() < secs() {
         engine
-            .write(vec![Op::Put(Cf::Write, key(rng.next() % keyspace), vec![1; 100])], true)
+            .write(vec![Op::Put(Cf::Latest, key(rng.next() % keyspace), vec![1; 100])], true)
             .expect("write");
         n += 1;
     }
     rate("engine: fsync'd single-put writes", n, start.elapsed());
+}
+
+/// MVCC point reads on a store of `rows` committed records (TPC-H-like record keys): what a
+/// lookup join pays per key, one by one and batched.
+fn mvcc_read_bench(name: &str, open: EngineFactory, rows: u64) {
+    let dir = tempfile::tempdir().expect("tmp");
+    let engine: Arc<dyn Engine> = Arc::from(open(dir.path()));
+    let opts = LocalOptions { gc_interval: None, ..Default::default() };
+    let store = LocalStorage::with_engine(engine, opts).expect("open");
+    let record = |h: u64| {
+        let mut k = b"t\x80\x00\x00\x00\x00\x00\x00\x2a_r".to_vec();
+        k.extend_from_slice(&(h ^ (1 << 63)).to_be_bytes());
+        k
+    };
+    let start = Instant::now();
+    for chunk in 0..rows.div_ceil(10_000) {
+        let mut t = store.begin(TxnOptions::default()).expect("begin");
+        for h in chunk * 10_000..((chunk + 1) * 10_000).min(rows) {
+            t.put(record(h), vec![5u8; 120]).expect("put");
+        }
+        t.commit().expect("commit");
+    }
+    rate(&format!("mvcc ({name}): loaded records"), rows, start.elapsed());
+    let mut rng = Rng(0x9E3779B97F4A7C15);
+    let snap = store.snapshot(None).expect("snap");
+    let (start, mut n) = (Instant::now(), 0u64);
+    while start.elapsed() < secs() {
+        for _ in 0..100 {
+            let got = snap.get(&record(rng.next() % rows)).expect("get");
+            assert!(got.is_some());
+        }
+        n += 100;
+    }
+    rate(&format!("mvcc ({name}): random point gets"), n, start.elapsed());
+    let (start, mut n) = (Instant::now(), 0u64);
+    while start.elapsed() < secs() {
+        let keys: Vec<_> = (0..256).map(|_| record(rng.next() % rows)).collect();
+        n += snap.batch_get(&keys).expect("batch").len() as u64;
+    }
+    rate(&format!("mvcc ({name}): random batch gets (256)"), n, start.elapsed());
 }
 
 type EngineFactory = fn(&std::path::Path) -> Box<dyn Engine>;
@@ -151,11 +210,16 @@ fn main() {
         Box::new(store_local::engine::RocksEngine::open(p).expect("open rocksdb"))
     }));
     for (name, open) in &engines {
-        engine_bench(name, *open);
-    }
-    for (name, open) in &engines {
-        for w in [1, 4, 32] {
-            commit_bench(name, *open, w);
+        if runs("engine") {
+            engine_bench(name, *open);
+        }
+        if runs("mvcc") {
+            mvcc_read_bench(name, *open, 1_000_000);
+        }
+        if runs("commit") {
+            for w in [1, 4, 32] {
+                commit_bench(name, *open, w);
+            }
         }
     }
 }

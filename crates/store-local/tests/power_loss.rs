@@ -18,8 +18,10 @@ type Map = BTreeMap<(u8, Vec<u8>), Vec<u8>>;
 
 fn cf_id(cf: Cf) -> u8 {
     match cf {
-        Cf::Write => 0,
+        Cf::OldVersions => 0,
         Cf::Meta => 1,
+        Cf::Latest => 2,
+        Cf::History => 3,
     }
 }
 
