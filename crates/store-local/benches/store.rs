@@ -65,7 +65,7 @@ fn engine_bench(name: &str, open: EngineFactory) {
     let (start, mut n) = (Instant::now(), 0u64);
     while start.elapsed() < secs() {
         let ops = (0..100)
-            .map(|_| Op::Put(Cf::Latest, key(rng.next() % keyspace), vec![7u8; 100]))
+            .map(|_| Op::Put(Cf::Write, key(rng.next() % keyspace), vec![7u8; 100]))
             .collect();
         engine.write(ops, false).expect("write");
         n += 100;
@@ -76,7 +76,7 @@ fn engine_bench(name: &str, open: EngineFactory) {
     while start.elapsed() < secs() {
         let snap = engine.snapshot();
         for _ in 0..100 {
-            let _ = snap.get(Cf::Latest, &key(rng.next() % keyspace)).expect("get");
+            let _ = snap.get(Cf::Write, &key(rng.next() % keyspace)).expect("get");
         }
         n += 100;
     }
@@ -87,7 +87,7 @@ fn engine_bench(name: &str, open: EngineFactory) {
         let snap = engine.snapshot();
         for _ in 0..100 {
             let from = key(rng.next() % keyspace);
-            let mut it = snap.range(Cf::Latest, Bound::Included(&from), Bound::Unbounded, false);
+            let mut it = snap.range(Cf::Write, Bound::Included(&from), Bound::Unbounded, false);
             let _ = it.next();
         }
         n += 100;
@@ -99,7 +99,7 @@ fn engine_bench(name: &str, open: EngineFactory) {
         let snap = engine.snapshot();
         let from = key(rng.next() % keyspace);
         let got = snap
-            .range(Cf::Latest, Bound::Included(&from), Bound::Unbounded, false)
+            .range(Cf::Write, Bound::Included(&from), Bound::Unbounded, false)
             .take(100)
             .count();
         n += got as u64;
@@ -109,7 +109,7 @@ fn engine_bench(name: &str, open: EngineFactory) {
     let (start, mut n) = (Instant::now(), 0u64);
     while start.elapsed() < secs() {
         engine
-            .write(vec![Op::Put(Cf::Latest, key(rng.next() % keyspace), vec![1; 100])], true)
+            .write(vec![Op::Put(Cf::Write, key(rng.next() % keyspace), vec![1; 100])], true)
             .expect("write");
         n += 1;
     }

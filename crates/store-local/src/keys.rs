@@ -1,4 +1,4 @@
-//! MVCC key layout of the `history` column family (the `latest` one is keyed by the key itself).
+//! MVCC key layout in the `write` column family.
 //!
 //! A user key is stored memcomparable-encoded (groups of 8 bytes, each followed by a marker
 //! `0xff - padding`), so `enc(a) ‖ suffix` sorts exactly like `a` for any suffix — no prefix of one
@@ -67,7 +67,6 @@ pub fn version_key(key: &[u8], ts: u64) -> Vec<u8> {
 }
 
 /// Splits a version key into user key and commit timestamp.
-#[cfg(test)]
 pub fn split_version_key(vk: &[u8]) -> Option<(Vec<u8>, u64)> {
     let (key, used) = decode_key(vk)?;
     let ts_bytes: [u8; 8] = vk.get(used..used + 8)?.try_into().ok()?;

@@ -2,15 +2,14 @@
 //! engine (`fjall`), implementing the [`kv`] traits.
 //!
 //! ```text
-//!  LocalTxn ── reads ──▶ mvcc::{get,scan} at start_ts ──▶ Engine snapshot (latest, history)
+//!  LocalTxn ── reads ──▶ mvcc::{get,scan} at start_ts ──▶ Engine snapshot (write CF)
 //!     │  lock_keys ──▶ LockTable (pessimistic locks, waits, deadlock detection)
 //!     └─ commit: prewrite (mark locks) → commit_ts from Tso → Committer (group fsync) → release
 //!                                              commit log (wal) fsync → engine write (unsynced)
 //! ```
 //!
-//! * Each key's newest version lives under the key itself in the `latest` column family (a
-//!   point read, one entry per key in a scan); older versions under `enc(key) ‖ !commit_ts` in
-//!   `history` (see `mvcc.rs`), each carrying its writer's `start_ts` and value.
+//! * Versions live in one column family, keyed `enc(key) ‖ !commit_ts` (see [`keys`]), each
+//!   carrying its writer's `start_ts` and value.
 //! * A commit's versions are written in one atomic group, synced in the commit log (`wal.rs`), so
 //!   after a crash a transaction is either wholly present or absent; locks are in memory and
 //!   vanish with the transactions that held them. Nothing half-done survives a restart, so
@@ -114,13 +113,18 @@ impl Inner {
         mvcc::get(self.engine.snapshot().as_ref(), key, ts)
     }
 
-    /// MVCC point reads of several keys at `ts`, in the order of `keys`. Keys near each other
-    /// (see [`near`]) are read by one scan over the range between them instead of one seek
-    /// each: the rows an index key finds usually have neighbouring handles.
+    /// MVCC point reads of several keys at `ts`, in the order of `keys`, from one engine
+    /// snapshot after one wait for the commits in flight between the least and the greatest
+    /// key. Keys near each other (see [`near`]) are read by one scan over the range between
+    /// them instead of one seek each: the rows an index key finds usually have neighbouring
+    /// handles.
     pub fn read_many(&self, keys: &[&[u8]], ts: u64) -> kv::Result<Vec<Option<Value>>> {
         let mut order: Vec<usize> = (0..keys.len()).collect();
         order.sort_by(|&a, &b| keys[a].cmp(keys[b]));
         let mut out = vec![None; keys.len()];
+        let (Some(&lo), Some(&hi)) = (order.first(), order.last()) else { return Ok(out) };
+        self.locks.wait_for_commits(Bound::Included(keys[lo]), Bound::Included(keys[hi]), ts)?;
+        let snap = self.engine.snapshot();
         let mut i = 0;
         while i < order.len() {
             let mut j = i + 1;
@@ -129,13 +133,13 @@ impl Inner {
             }
             let group = &order[i..j];
             if let [only] = group {
-                out[*only] = self.read(keys[*only], ts)?;
+                out[*only] = mvcc::get(snap.as_ref(), keys[*only], ts)?;
             } else {
                 let first = keys[group[0]].to_vec();
                 let last = keys[group[group.len() - 1]].to_vec();
                 let range = KeyRange { start: Bound::Included(first), end: Bound::Included(last) };
                 let mut next = 0;
-                self.scan_each(&range, ts, usize::MAX, &mut |k, v| {
+                mvcc::scan_each(snap.as_ref(), &range, ts, usize::MAX, &mut |k, v| {
                     while next < group.len() && keys[group[next]] < k {
                         next += 1;
                     }
@@ -223,45 +227,6 @@ fn migrate_engine_dir(dir: &Path) -> kv::Result<()> {
     Ok(())
 }
 
-/// Data dirs written before the latest/history split keep every version in one column family
-/// ([`Cf::OldVersions`]): each key's newest version moves to `latest`, the rest to `history`
-/// (same key form), synced, then the old family is dropped. Rerun whole if a crash interrupts
-/// it (every write is an idempotent put; nothing else writes before it ends).
-fn migrate_old_versions(engine: &dyn Engine) -> kv::Result<()> {
-    let engine_err = |e: engine::EngineError| kv::Error::Engine(e.to_string());
-    let bad = || kv::Error::Corrupt("version key".into());
-    let snap = engine.snapshot();
-    let mut it = snap.range(Cf::OldVersions, Bound::Unbounded, Bound::Unbounded, false).peekable();
-    if it.peek().is_none() {
-        drop(it);
-        drop(snap);
-        return engine.drop_cf(Cf::OldVersions).map_err(engine_err);
-    }
-    tracing::info!("moving the data directory's versions to the latest/history layout");
-    let (mut ops, mut current, mut moved) = (Vec::new(), Vec::new(), 0usize);
-    for entry in it {
-        let (k, v) = entry.map_err(engine_err)?;
-        let (enc, commit_ts) = mvcc::split_encoded(&k)?;
-        if enc == current.as_slice() {
-            ops.push(engine::Op::Put(Cf::History, k.to_vec(), v.to_vec()));
-        } else {
-            current = enc.to_vec();
-            let (key, _) = keys::decode_key(enc).ok_or_else(bad)?;
-            ops.push(engine::Op::Put(Cf::Latest, key, record::encode_latest(commit_ts, &v)));
-        }
-        moved += 1;
-        if ops.len() >= 10_000 {
-            engine.write(std::mem::take(&mut ops), false).map_err(engine_err)?;
-        }
-    }
-    drop(snap);
-    ops.push(engine::Op::Put(Cf::Meta, b"layout".to_vec(), b"latest-history".to_vec()));
-    engine.write(ops, true).map_err(engine_err)?;
-    engine.drop_cf(Cf::OldVersions).map_err(engine_err)?;
-    tracing::info!(versions = moved, "data directory migrated");
-    Ok(())
-}
-
 /// Replays the commit log in `dir` into `engine` from the engine's checkpoint, then
 /// checkpoints, so the engine holds every acknowledged commit durably again.
 fn recover_log(engine: &dyn Engine, dir: &Path) -> kv::Result<Wal> {
@@ -311,7 +276,6 @@ impl LocalStorage {
         opts: LocalOptions,
     ) -> kv::Result<Self> {
         let wal = log_dir.map(|dir| recover_log(engine.as_ref(), dir)).transpose()?;
-        migrate_old_versions(engine.as_ref())?;
         let tso = Tso::open(engine.as_ref())?;
         let inner = Arc::new(Inner {
             committer: Committer::start(engine.clone(), wal),
@@ -434,77 +398,5 @@ impl Snapshot for LocalSnapshot {
         f: &mut dyn FnMut(&[u8], &[u8]),
     ) -> kv::Result<usize> {
         self.inner.scan_each(range, self.ts, limit, f)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::{
-        engine::{FjallEngine, Op},
-        keys::version_key,
-        record::{WriteKind, WriteRecord},
-    };
-
-    /// A data directory in the layout before the latest/history split opens with every
-    /// version readable at every timestamp, and without the old column family.
-    #[test]
-    fn old_layout_is_migrated_on_open() {
-        let dir = tempfile::tempdir().expect("tmp");
-        let put = |v: &str| WriteKind::Put(v.as_bytes().to_vec());
-        let versions = [
-            ("a", 10, put("a1")),
-            ("a", 20, put("a2")),
-            ("a", 30, WriteKind::Delete),
-            ("b", 15, put("b1")),
-            ("c", 25, WriteKind::Delete),
-            ("c", 12, put("c1")),
-        ];
-        {
-            let engine = FjallEngine::open(&dir.path().join("engine")).expect("engine");
-            let ops = versions
-                .iter()
-                .map(|(k, ts, kind)| {
-                    let rec = WriteRecord { start_ts: ts - 1, kind: kind.clone() };
-                    Op::Put(Cf::OldVersions, version_key(k.as_bytes(), *ts), rec.encode())
-                })
-                .collect();
-            engine.write(ops, true).expect("write");
-        }
-        let opts = LocalOptions { gc_interval: None, ..Default::default() };
-        let store = LocalStorage::open(dir.path(), opts.clone()).expect("open");
-        let at = |key: &str, ts: u64| {
-            let snap = store.snapshot(Some(ts)).expect("snapshot");
-            snap.get(key.as_bytes()).expect("get").map(|v| String::from_utf8_lossy(&v).into_owned())
-        };
-        for (key, ts, want) in [
-            ("a", 9, None),
-            ("a", 10, Some("a1")),
-            ("a", 29, Some("a2")),
-            ("a", 30, None),
-            ("b", 15, Some("b1")),
-            ("b", 99, Some("b1")),
-            ("c", 12, Some("c1")),
-            ("c", 25, None),
-        ] {
-            assert_eq!(at(key, ts).as_deref(), want, "{key} at {ts}");
-        }
-        assert_eq!(store.version_count().expect("count"), versions.len());
-        let mut t = store.begin(TxnOptions::default()).expect("begin");
-        t.put(b"b".to_vec(), b"b2".to_vec()).expect("put");
-        t.commit().expect("commit");
-        store.close();
-        drop(store);
-        let engine = FjallEngine::open(&dir.path().join("engine")).expect("reopen");
-        let old = engine
-            .snapshot()
-            .range(Cf::OldVersions, Bound::Unbounded, Bound::Unbounded, false)
-            .count();
-        assert_eq!(old, 0, "the old column family is gone");
-        drop(engine);
-        let store = LocalStorage::open(dir.path(), opts).expect("reopen");
-        let snap = store.snapshot(None).expect("snapshot");
-        assert_eq!(snap.get(b"b").expect("get"), Some(b"b2".to_vec()));
-        assert_eq!(snap.scan(&KeyRange::prefix(b""), usize::MAX, false).expect("scan").len(), 1);
     }
 }

@@ -1,28 +1,13 @@
-//! MVCC over two column families: the newest committed version of each key under the key
-//! itself ([`Cf::Latest`]), older versions under `enc(key) ‖ !commit_ts` ([`Cf::History`]).
-//!
-//! ```text
-//!   latest:   "k1"               → commit 105 ‖ Put  start=101 "b"
-//!             "k2"               → commit 97  ‖ Delete start=95
-//!   history:  enc("k1") ‖ !90    → Put  start=88  "a"     ← only a reader at 90 ≤ ts < 105
-//! ```
-//!
-//! A reader at `ts` takes a key's latest entry when its commit is `<= ts` — the common case, one
-//! point read that bloom filters answer in each table, or one step of a scan — and otherwise
-//! seeks the key's newest history version `<= ts`. A commit moves the version it displaces to
-//! history in the same atomic write (it holds the key's lock, so nothing commits the key
-//! between its read and its write). Old snapshots pay a seek per key changed since they began;
-//! everything else reads one entry per key, with no versions to skip (TiKV instead seeks
-//! `enc(key) ‖ !ts` in one family with prefix bloom filters, which `fjall` does not have).
+//! MVCC reads: the newest version of a key at or below a read timestamp.
 
 use std::ops::Bound;
 
 use kv::{KeyRange, KvPair};
 
 use crate::{
-    engine::{Cf, EngineSnapshot, Op},
+    engine::{Bytes, Cf, EngineSnapshot},
     keys::{encode_key, version_key},
-    record::{encode_latest, split_latest, WriteKind, WriteRecord},
+    record::{WriteKind, WriteRecord},
 };
 
 fn corrupt(what: &str) -> kv::Error {
@@ -33,52 +18,37 @@ fn engine_err(e: crate::engine::EngineError) -> kv::Error {
     kv::Error::Engine(e.to_string())
 }
 
-/// The newest committed version of `key`, whatever its timestamp: its commit timestamp and
-/// record bytes.
-pub fn newest(snap: &dyn EngineSnapshot, key: &[u8]) -> Result<Option<(u64, Vec<u8>)>, kv::Error> {
-    let Some(mut latest) = snap.get(Cf::Latest, key).map_err(engine_err)? else {
-        return Ok(None);
-    };
-    let (commit_ts, _) = split_latest(&latest).ok_or_else(|| corrupt("latest version"))?;
-    latest.drain(..8);
-    Ok(Some((commit_ts, latest)))
-}
-
 /// The newest version of `key` with `commit_ts <= ts`, with its commit timestamp.
 pub fn get_version(
     snap: &dyn EngineSnapshot,
     key: &[u8],
     ts: u64,
 ) -> Result<Option<(u64, WriteRecord)>, kv::Error> {
-    let Some((commit_ts, record)) = newest(snap, key)? else { return Ok(None) };
-    if commit_ts <= ts {
-        let rec = WriteRecord::decode(&record).ok_or_else(|| corrupt("write record"))?;
-        return Ok(Some((commit_ts, rec)));
-    }
-    history_version(snap, key, ts)
+    get_version_encoded(snap, &encode_key(key), ts)
 }
 
-/// The newest history version of `key` with `commit_ts <= ts`: one seek to `enc(key) ‖ !ts`.
-fn history_version(
+/// [`get_version`] of an already encoded key: one seek to `enc ‖ !ts`.
+fn get_version_encoded(
     snap: &dyn EngineSnapshot,
-    key: &[u8],
+    enc: &[u8],
     ts: u64,
 ) -> Result<Option<(u64, WriteRecord)>, kv::Error> {
-    let enc = encode_key(key);
-    let mut start = Vec::with_capacity(enc.len() + 8);
-    start.extend_from_slice(&enc);
-    start.extend_from_slice(&(!ts).to_be_bytes());
+    let start = version_of_encoded(enc, ts);
     // No upper bound: the engine then only seeks the lower one (an upper bound costs a second
     // seek in every table the range meets); an entry of another key means there is none.
-    let mut it = snap.range(Cf::History, Bound::Included(&start), Bound::Unbounded, false);
-    let Some(entry) = it.next() else { return Ok(None) };
-    let (k, v) = entry.map_err(engine_err)?;
-    let (of, commit_ts) = split_encoded(&k)?;
-    if of != enc {
-        return Ok(None);
+    let mut it = snap.range(Cf::Write, Bound::Included(&start), Bound::Unbounded, false);
+    match it.next() {
+        None => Ok(None),
+        Some(r) => {
+            let (k, v) = r.map_err(engine_err)?;
+            let (of, commit_ts) = split_encoded(&k)?;
+            if of != enc {
+                return Ok(None);
+            }
+            let rec = WriteRecord::decode(&v).ok_or_else(|| corrupt("write record"))?;
+            Ok(Some((commit_ts, rec)))
+        }
     }
-    let rec = WriteRecord::decode(&v).ok_or_else(|| corrupt("write record"))?;
-    Ok(Some((commit_ts, rec)))
 }
 
 /// The value of `key` at `ts`.
@@ -89,25 +59,27 @@ pub fn get(snap: &dyn EngineSnapshot, key: &[u8], ts: u64) -> Result<Option<Vec<
     })
 }
 
-/// Appends to `ops` the engine writes that commit `record` (encoded) as `key`'s version at
-/// `commit_ts`: the newest version so far moves to history, the new one takes its place. The
-/// caller holds `key`'s lock, so `snap` shows the version the write displaces.
-pub fn commit_ops(
-    snap: &dyn EngineSnapshot,
-    key: Vec<u8>,
-    commit_ts: u64,
-    record: &[u8],
-    ops: &mut Vec<Op>,
-) -> Result<(), kv::Error> {
-    if let Some((old_ts, old)) = newest(snap, &key)? {
-        if old_ts >= commit_ts {
-            return Err(corrupt("a commit below the key's newest version"));
-        }
-        ops.push(Op::Put(Cf::History, version_key(&key, old_ts), old));
-    }
-    ops.push(Op::Put(Cf::Latest, key, encode_latest(commit_ts, record)));
-    Ok(())
+/// Encoded engine bounds covering every version of every key in `range`.
+pub fn encoded_bounds(range: &KeyRange) -> (Bound<Vec<u8>>, Bound<Vec<u8>>) {
+    let start = match &range.start {
+        Bound::Included(k) => Bound::Included(encode_key(k)),
+        Bound::Excluded(k) => Bound::Excluded(version_key(k, 0)),
+        Bound::Unbounded => Bound::Unbounded,
+    };
+    let end = match &range.end {
+        Bound::Included(k) => Bound::Included(version_key(k, 0)),
+        Bound::Excluded(k) => Bound::Excluded(encode_key(k)),
+        Bound::Unbounded => Bound::Unbounded,
+    };
+    (start, end)
 }
+
+/// Versions of one key walked before the scan seeks past the rest (TiKV's `SEEK_BOUND`).
+///
+/// A hot row updated thousands of times keeps thousands of versions until GC: walking them
+/// costs one engine step each, while a seek costs one new iterator. Past this many versions
+/// of one key the scan jumps instead of walking.
+pub const SEEK_BOUND: usize = 8;
 
 /// Up to `limit` visible pairs of `range` at `ts`, ascending or descending.
 pub fn scan(
@@ -118,12 +90,17 @@ pub fn scan(
     reverse: bool,
 ) -> Result<Vec<KvPair>, kv::Error> {
     let mut out = Vec::new();
-    scan_into(snap, range, ts, limit, reverse, &mut |k, v| out.push((k.to_vec(), v.to_vec())))?;
+    let mut sink = |encoded: &[u8], value: &[u8]| -> Result<(), kv::Error> {
+        let (key, _) = crate::keys::decode_key(encoded).ok_or_else(|| corrupt("version key"))?;
+        out.push((key, value.to_vec()));
+        Ok(())
+    };
+    scan_into(snap, range, ts, limit, reverse, &mut sink)?;
     Ok(out)
 }
 
 /// Hands up to `limit` visible pairs of `range` at `ts`, ascending, to `f` as they are read —
-/// key and value borrowed, nothing copied (unless a value comes from history); returns how many.
+/// key and value borrowed, nothing copied; returns how many.
 pub fn scan_each(
     snap: &dyn EngineSnapshot,
     range: &KeyRange,
@@ -131,50 +108,201 @@ pub fn scan_each(
     limit: usize,
     f: &mut dyn FnMut(&[u8], &[u8]),
 ) -> Result<usize, kv::Error> {
-    scan_into(snap, range, ts, limit, false, f)
+    let mut key = Vec::new();
+    let mut sink = |encoded: &[u8], value: &[u8]| -> Result<(), kv::Error> {
+        crate::keys::decode_key_into(encoded, &mut key).ok_or_else(|| corrupt("version key"))?;
+        f(&key, value);
+        Ok(())
+    };
+    scan_into(snap, range, ts, limit, false, &mut sink)
 }
 
-/// Up to `limit` visible pairs of `range` into `sink`: each key's latest entry when it is
-/// visible at `ts`, else its history version at `ts`; deletes skipped. Returns how many.
+/// Where a scan puts each visible pair: its encoded key and its value.
+type Sink<'a> = dyn FnMut(&[u8], &[u8]) -> Result<(), kv::Error> + 'a;
+
+/// Up to `limit` visible pairs of `range` into `sink`; returns how many.
 fn scan_into(
     snap: &dyn EngineSnapshot,
     range: &KeyRange,
     ts: u64,
     limit: usize,
     reverse: bool,
-    sink: &mut dyn FnMut(&[u8], &[u8]),
+    sink: &mut Sink<'_>,
 ) -> Result<usize, kv::Error> {
-    let (start, end) = (crate::as_ref(&range.start), crate::as_ref(&range.end));
-    let mut n = 0;
-    for entry in snap.range(Cf::Latest, start, end, reverse) {
-        if n >= limit {
-            break;
-        }
-        let (key, latest) = entry.map_err(engine_err)?;
-        let (commit_ts, record) = split_latest(&latest).ok_or_else(|| corrupt("latest version"))?;
-        if commit_ts <= ts {
-            if let Some(value) =
-                WriteRecord::put_value(record).ok_or_else(|| corrupt("write record"))?
-            {
-                sink(&key, value);
-                n += 1;
-            }
-        } else if let Some((_, WriteRecord { kind: WriteKind::Put(value), .. })) =
-            history_version(snap, &key, ts)?
-        {
-            sink(&key, &value);
-            n += 1;
-        }
+    let (start, end) = encoded_bounds(range);
+    let mut taken = Taken { sink, n: 0 };
+    if reverse {
+        scan_reverse(snap, start, end, ts, limit, &mut taken)?;
+    } else {
+        scan_forward(snap, start, end, ts, limit, &mut taken)?;
     }
-    Ok(n)
+    Ok(taken.n)
 }
 
-/// Splits a history key into its encoded user key and commit timestamp.
-pub(crate) fn split_encoded(k: &[u8]) -> Result<(&[u8], u64), kv::Error> {
+/// A sink and how many pairs it took.
+struct Taken<'s, 'a> {
+    sink: &'s mut Sink<'a>,
+    n: usize,
+}
+
+impl Taken<'_, '_> {
+    /// Passes on the version `record` of `encoded` when it is a put.
+    fn push(&mut self, encoded: &[u8], record: &[u8]) -> Result<(), kv::Error> {
+        match WriteRecord::put_value(record).ok_or_else(|| corrupt("write record"))? {
+            Some(value) => self.put(encoded, value),
+            None => Ok(()),
+        }
+    }
+
+    /// Passes on `value` as the visible value of `encoded`.
+    fn put(&mut self, encoded: &[u8], value: &[u8]) -> Result<(), kv::Error> {
+        (self.sink)(encoded, value)?;
+        self.n += 1;
+        Ok(())
+    }
+}
+
+/// Splits a version key into its encoded user key and commit timestamp.
+fn split_encoded(k: &[u8]) -> Result<(&[u8], u64), kv::Error> {
     let split = k.len().checked_sub(8).ok_or_else(|| corrupt("version key"))?;
     let (enc, ts_bytes) = k.split_at(split);
     let ts = u64::from_be_bytes(ts_bytes.try_into().map_err(|_| corrupt("version key"))?);
     Ok((enc, !ts))
+}
+
+/// `enc ‖ !ts`: where the versions of `enc` visible at `ts` begin.
+fn version_of_encoded(enc: &[u8], ts: u64) -> Vec<u8> {
+    let mut k = Vec::with_capacity(enc.len() + 8);
+    k.extend_from_slice(enc);
+    k.extend_from_slice(&(!ts).to_be_bytes());
+    k
+}
+
+/// Forward: a key's versions come newest first; the first one `<= ts` decides, the rest are
+/// skipped — walked while few, jumped over by a new iterator once there are more than
+/// [`SEEK_BOUND`] (to the first version `<= ts` while undecided, past the key once decided).
+fn scan_forward(
+    snap: &dyn EngineSnapshot,
+    mut start: Bound<Vec<u8>>,
+    end: Bound<Vec<u8>>,
+    ts: u64,
+    limit: usize,
+    out: &mut Taken<'_, '_>,
+) -> Result<(), kv::Error> {
+    let mut current: Vec<u8> = Vec::new();
+    // Hot rows come in runs (one updated range of ids): after one key needed a jump, the next
+    // key's leftover versions are jumped over at the first sight of one.
+    let mut hot = false;
+    loop {
+        let it = snap.range(Cf::Write, crate::as_ref(&start), crate::as_ref(&end), false);
+        let mut started = false;
+        let mut decided = false;
+        let mut walked = 0usize;
+        let mut seek: Option<Bound<Vec<u8>>> = None;
+        for item in it {
+            if out.n >= limit {
+                return Ok(());
+            }
+            let (k, v) = item.map_err(engine_err)?;
+            let (enc, commit_ts) = split_encoded(&k)?;
+            if !started || current.as_slice() != enc {
+                if started {
+                    hot = false;
+                }
+                current.clear();
+                current.extend_from_slice(enc);
+                started = true;
+                decided = false;
+                walked = 0;
+            }
+            walked += 1;
+            if commit_ts > ts || decided {
+                if walked > SEEK_BOUND || (hot && decided) {
+                    hot = true;
+                    seek = Some(if decided {
+                        Bound::Excluded(version_of_encoded(&current, 0))
+                    } else {
+                        Bound::Included(version_of_encoded(&current, ts))
+                    });
+                    break;
+                }
+                continue;
+            }
+            decided = true;
+            out.push(&current, &v)?;
+        }
+        match seek {
+            Some(next) => start = next,
+            None => return Ok(()),
+        }
+    }
+}
+
+/// Reverse: a key's versions come oldest first; the last one `<= ts` before the key changes
+/// decides. Past [`SEEK_BOUND`] versions of one key the visible one is read by a point seek
+/// and the scan resumes below the key.
+fn scan_reverse(
+    snap: &dyn EngineSnapshot,
+    start: Bound<Vec<u8>>,
+    mut end: Bound<Vec<u8>>,
+    ts: u64,
+    limit: usize,
+    out: &mut Taken<'_, '_>,
+) -> Result<(), kv::Error> {
+    let mut current: Vec<u8> = Vec::new();
+    loop {
+        let it = snap.range(Cf::Write, crate::as_ref(&start), crate::as_ref(&end), true);
+        let mut started = false;
+        let mut walked = 0usize;
+        let mut pending: Option<Bytes> = None;
+        let mut jumped = false;
+        for item in it {
+            let (k, v) = item.map_err(engine_err)?;
+            let (enc, commit_ts) = split_encoded(&k)?;
+            if !started || current.as_slice() != enc {
+                if started {
+                    if let Some(rec) = pending.take() {
+                        out.push(&current, &rec)?;
+                    }
+                }
+                if out.n >= limit {
+                    return Ok(());
+                }
+                current.clear();
+                current.extend_from_slice(enc);
+                started = true;
+                walked = 0;
+                pending = None;
+            }
+            walked += 1;
+            if walked > SEEK_BOUND {
+                // The rest of this key's versions lie below; the newest one `<= ts` is one
+                // seek away.
+                if let Some((_, rec)) = get_version_encoded(snap, &current, ts)? {
+                    if let WriteKind::Put(value) = rec.kind {
+                        out.put(&current, &value)?;
+                    }
+                }
+                end = Bound::Excluded(current.clone());
+                jumped = true;
+                break;
+            }
+            if commit_ts <= ts {
+                pending = Some(v);
+            }
+        }
+        if !jumped {
+            if let Some(rec) = pending {
+                if out.n < limit {
+                    out.push(&current, &rec)?;
+                }
+            }
+            return Ok(());
+        }
+        if out.n >= limit {
+            return Ok(());
+        }
+    }
 }
 
 #[cfg(test)]
@@ -182,19 +310,20 @@ mod tests {
     use std::collections::BTreeMap;
 
     use super::*;
-    use crate::engine::{Engine, FjallEngine};
+    use crate::engine::{Engine, FjallEngine, Op};
 
     /// `(commit_ts, value or None for a delete)` of one key.
     type Versions = Vec<(u64, Option<Vec<u8>>)>;
 
-    /// Keys with one, a few and many versions (puts and deletes), each committed through
-    /// [`commit_ops`], against a model: the newest version `<= ts` of each key.
+    /// Keys with 1, SEEK_BOUND and many versions (puts and deletes), written straight to the
+    /// engine, against a model: the newest version `<= ts` of each key.
     #[test]
     fn scan_matches_model_with_many_versions() {
         let dir = tempfile::tempdir().expect("tempdir");
         let engine = FjallEngine::open(dir.path()).expect("open");
         let mut model: BTreeMap<Vec<u8>, Versions> = BTreeMap::new();
-        let counts = [1usize, 3, 8, 9, 40, 2, 100, 1];
+        let mut ops = Vec::new();
+        let counts = [1usize, 3, SEEK_BOUND, SEEK_BOUND + 1, 40, 2, 100, 1];
         for (i, &n) in counts.iter().enumerate() {
             let key = format!("key{i:02}").into_bytes();
             for v in 0..n {
@@ -205,19 +334,12 @@ mod tests {
                     None => WriteKind::Delete,
                 };
                 let rec = WriteRecord { start_ts: commit_ts - 1, kind };
-                let mut ops = Vec::new();
-                let snap = engine.snapshot();
-                commit_ops(snap.as_ref(), key.clone(), commit_ts, &rec.encode(), &mut ops)
-                    .expect("commit ops");
-                drop(snap);
-                engine.write(ops, false).expect("write");
+                ops.push(Op::Put(Cf::Write, version_key(&key, commit_ts), rec.encode()));
                 model.entry(key.clone()).or_default().push((commit_ts, value));
             }
         }
+        engine.write(ops, false).expect("write");
         let snap = engine.snapshot();
-        let mut ops = Vec::new();
-        let stale = commit_ops(snap.as_ref(), b"key06".to_vec(), 5, b"P", &mut ops);
-        assert!(stale.is_err(), "a commit below the newest version is refused");
         let visible = |ts: u64, range: &KeyRange| -> Vec<KvPair> {
             model
                 .iter()

@@ -1,5 +1,4 @@
-//! The values of versions: a write record (writer's start timestamp, put or delete) in the
-//! `history` column family, and `commit_ts ‖ write record` in the `latest` one.
+//! The value of a version in the `write` column family.
 
 /// What a committed version records.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,20 +58,6 @@ impl WriteRecord {
     }
 }
 
-/// A [`crate::engine::Cf::Latest`] value: `commit_ts be64 ‖ record`.
-pub fn encode_latest(commit_ts: u64, record: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(8 + record.len());
-    out.extend_from_slice(&commit_ts.to_be_bytes());
-    out.extend_from_slice(record);
-    out
-}
-
-/// Splits a [`crate::engine::Cf::Latest`] value into its commit timestamp and record bytes.
-pub fn split_latest(bytes: &[u8]) -> Option<(u64, &[u8])> {
-    let (ts, record) = bytes.split_first_chunk::<8>()?;
-    Some((u64::from_be_bytes(*ts), record))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -96,13 +81,5 @@ mod tests {
         assert_eq!(WriteRecord::decode(b"P123"), None);
         assert_eq!(WriteRecord::put_value(b"P123"), None);
         assert_eq!(WriteRecord::put_value(b"D123456789"), None);
-    }
-
-    #[test]
-    fn latest_round_trip() {
-        let rec = WriteRecord { start_ts: 3, kind: WriteKind::Put(b"v".to_vec()) }.encode();
-        let latest = encode_latest(42, &rec);
-        assert_eq!(split_latest(&latest), Some((42, rec.as_slice())));
-        assert_eq!(split_latest(b"short"), None);
     }
 }

@@ -9,6 +9,8 @@ use std::{
 use kv::{Key, KeyRange, KvPair, Timestamp, Transaction, TxnMode, TxnOptions, Value};
 
 use crate::{
+    engine::{Cf, Op},
+    keys::version_key,
     mvcc,
     record::{WriteKind, WriteRecord},
     Inner,
@@ -132,22 +134,6 @@ impl LocalTxn {
         }
         self.inner.locks.mark_prewritten(self.start_ts, keys.iter());
         Ok(())
-    }
-}
-
-impl LocalTxn {
-    /// Commits the buffered writes as versions at `commit_ts` (each displaced newest version
-    /// moving to history) through the committer.
-    fn write_versions(&mut self, commit_ts: u64) -> kv::Result<()> {
-        let snap = self.inner.engine.snapshot();
-        let mut ops = Vec::with_capacity(self.buffer.len() * 2);
-        for (k, v) in std::mem::take(&mut self.buffer) {
-            let kind = v.map_or(WriteKind::Delete, WriteKind::Put);
-            let rec = WriteRecord { start_ts: self.start_ts, kind }.encode();
-            mvcc::commit_ops(snap.as_ref(), k, commit_ts, &rec, &mut ops)?;
-        }
-        drop(snap);
-        self.inner.committer.commit(ops)
     }
 }
 
@@ -287,7 +273,15 @@ impl Transaction for LocalTxn {
             self.inner
                 .locks
                 .assign_commit_ts(self.start_ts, self.buffer.keys(), || inner.next_ts())?;
-        let result = self.write_versions(commit_ts);
+        let ops = std::mem::take(&mut self.buffer)
+            .into_iter()
+            .map(|(k, v)| {
+                let kind = v.map_or(WriteKind::Delete, WriteKind::Put);
+                let rec = WriteRecord { start_ts: self.start_ts, kind };
+                Op::Put(Cf::Write, version_key(&k, commit_ts), rec.encode())
+            })
+            .collect();
+        let result = self.inner.committer.commit(ops);
         self.finish();
         result.map(|()| commit_ts)
     }

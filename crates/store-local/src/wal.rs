@@ -8,9 +8,8 @@
 //! preallocated for the same reason. The engine is synced only at checkpoints (every
 //! [`CHECKPOINT_BYTES`] of log or when the committer is idle), which record the log position
 //! they cover in the engine's meta column family; after a crash the log is replayed from that
-//! position. Replay is idempotent: the log holds each commit group's engine writes as they were
-//! computed (the version a commit displaced already moved to history), applied in log order, so
-//! replaying a suffix already applied ends in the same state.
+//! position. Replay is idempotent: the log holds puts of unique version keys and deletes of
+//! garbage versions, applied in log order.
 //!
 //! ```text
 //!   record = lsn u64 ‖ len u32 ‖ xxh3(lsn ‖ len ‖ payload) u64 ‖ payload
@@ -272,10 +271,8 @@ const DELETE: u8 = 0x80;
 
 fn cf_tag(cf: Cf) -> u8 {
     match cf {
-        Cf::OldVersions => 0,
+        Cf::Write => 0,
         Cf::Meta => 1,
-        Cf::Latest => 2,
-        Cf::History => 3,
     }
 }
 
@@ -294,10 +291,8 @@ pub fn decode_ops(mut b: &[u8]) -> kv::Result<Vec<Op>> {
     while !b.is_empty() {
         let tag = take(&mut b, 1)?[0];
         let cf = match tag & !DELETE {
-            0 => Cf::OldVersions,
+            0 => Cf::Write,
             1 => Cf::Meta,
-            2 => Cf::Latest,
-            3 => Cf::History,
             _ => return Err(bad()),
         };
         let klen = u32::from_le_bytes(take(&mut b, 4)?.try_into().map_err(|_| bad())?) as usize;
@@ -383,9 +378,8 @@ mod tests {
     #[test]
     fn ops_round_trip() {
         let ops = vec![
-            Op::Put(Cf::Latest, b"k1".to_vec(), b"v1".to_vec()),
-            Op::Delete(Cf::History, b"k2".to_vec()),
-            Op::Put(Cf::OldVersions, b"k3".to_vec(), b"v3".to_vec()),
+            Op::Put(Cf::Write, b"k1".to_vec(), b"v1".to_vec()),
+            Op::Delete(Cf::Write, b"k2".to_vec()),
             Op::Put(Cf::Meta, Vec::new(), Vec::new()),
             Op::Delete(Cf::Meta, b"m".to_vec()),
         ];

@@ -73,6 +73,6 @@ fn failed_write_makes_the_store_read_only_and_keeps_committed_data() {
     // After a restart on a healthy disk the store is writable again and lost nothing committed.
     let engine = FjallEngine::open(dir.path()).expect("reopen");
     let versions: Vec<_> =
-        engine.snapshot().range(Cf::Latest, Bound::Unbounded, Bound::Unbounded, false).collect();
+        engine.snapshot().range(Cf::Write, Bound::Unbounded, Bound::Unbounded, false).collect();
     assert_eq!(versions.len(), 1, "only the committed version is on disk");
 }

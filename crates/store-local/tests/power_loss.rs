@@ -18,10 +18,8 @@ type Map = BTreeMap<(u8, Vec<u8>), Vec<u8>>;
 
 fn cf_id(cf: Cf) -> u8 {
     match cf {
-        Cf::OldVersions => 0,
+        Cf::Write => 0,
         Cf::Meta => 1,
-        Cf::Latest => 2,
-        Cf::History => 3,
     }
 }
 

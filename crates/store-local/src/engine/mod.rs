@@ -20,21 +20,13 @@ use std::ops::Bound;
 /// is read, so an idle server does not hold it.
 pub const DEFAULT_CACHE_BYTES: u64 = 256 << 20;
 
-/// Column families of the MVCC layout (see `mvcc.rs`).
+/// Column families of the MVCC layout.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Cf {
-    /// The newest committed version of every key, under the key itself:
-    /// `key` → `commit_ts ‖ write record` — found by a point read (bloom filters) and scanned
-    /// without skipping older versions.
-    Latest,
-    /// Older committed versions: `enc(key) ‖ !commit_ts` → write record, newest first per key;
-    /// read only by snapshots older than a key's newest version.
-    History,
-    /// Store metadata: timestamp oracle high-water mark, commit log checkpoint.
+    /// Committed versions: `enc(key) ‖ !commit_ts` → write record (kind, start_ts, value).
+    Write,
+    /// Store metadata: timestamp oracle high-water mark, GC safe point.
     Meta,
-    /// The layout before the latest/history split (every version in one family keyed like
-    /// [`Cf::History`]): read only to migrate an old data directory, then dropped.
-    OldVersions,
 }
 
 /// One mutation of a write batch.
@@ -83,19 +75,4 @@ pub trait Engine: Send + Sync + 'static {
     fn write(&self, ops: Vec<Op>, sync: bool) -> Result<(), EngineError>;
     /// Bytes used on disk.
     fn disk_space(&self) -> u64;
-    /// Removes every entry of `cf` (by deleting them; an engine may drop the family instead).
-    fn drop_cf(&self, cf: Cf) -> Result<(), EngineError> {
-        loop {
-            let keys: Vec<Vec<u8>> = self
-                .snapshot()
-                .range(cf, Bound::Unbounded, Bound::Unbounded, false)
-                .take(4096)
-                .map(|r| r.map(|(k, _)| k.to_vec()))
-                .collect::<Result<_, _>>()?;
-            if keys.is_empty() {
-                return Ok(());
-            }
-            self.write(keys.into_iter().map(|k| Op::Delete(cf, k)).collect(), true)?;
-        }
-    }
 }

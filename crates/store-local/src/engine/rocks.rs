@@ -15,10 +15,8 @@ fn err(e: impl std::fmt::Display) -> EngineError {
 
 fn cf_name(cf: Cf) -> &'static str {
     match cf {
-        Cf::Latest => "latest",
-        Cf::History => "history",
+        Cf::Write => "write",
         Cf::Meta => "meta",
-        Cf::OldVersions => "write",
     }
 }
 
@@ -33,8 +31,7 @@ impl RocksEngine {
         let mut opts = Options::default();
         opts.create_if_missing(true);
         opts.create_missing_column_families(true);
-        let cfs = ["latest", "history", "meta", "write"]
-            .map(|n| ColumnFamilyDescriptor::new(n, Options::default()));
+        let cfs = ["write", "meta"].map(|n| ColumnFamilyDescriptor::new(n, Options::default()));
         Ok(RocksEngine { db: DB::open_cf_descriptors(&opts, dir, cfs).map_err(err)? })
     }
 }
