@@ -78,7 +78,34 @@ pub fn delete_row(st: &mut StmtTxn<'_>, t: &TableInfo, row: &Row) {
 }
 
 /// Replaces `old` by `new` (same or different handle), keeping indexes consistent.
+///
+/// With the handle unchanged (the common UPDATE) the record is rewritten in place and only the
+/// index entries whose key changes are touched; only a unique entry that changes is checked
+/// (and locked) for a duplicate — as TiDB's `updateRecord`. The record key itself was locked
+/// when the row was read.
 pub fn update_row(st: &mut StmtTxn<'_>, t: &TableInfo, old: &Row, new: &Row) -> Result<()> {
-    delete_row(st, t, old);
-    insert_row(st, t, new, false).map(|_| ())
+    if old.handle != new.handle {
+        delete_row(st, t, old);
+        return insert_row(st, t, new, false).map(|_| ());
+    }
+    for idx in t.stored_indexes() {
+        let (old_key, _, _) = index_entry(t, idx, old);
+        let (new_key, value, unique) = index_entry(t, idx, new);
+        if old_key == new_key {
+            continue;
+        }
+        if unique {
+            let taken = st.lock(std::slice::from_ref(&new_key))?.pop().flatten();
+            if let Some(h) = taken.and_then(|b| <[u8; 8]>::try_from(b.as_slice()).ok()) {
+                let other = i64::from_be_bytes(h);
+                if other != new.handle && table::get_row(st, t, other)?.is_some() {
+                    return Err(duplicate(t, idx, new));
+                }
+            }
+        }
+        st.delete(old_key);
+        st.put(new_key, value);
+    }
+    st.put(table::row_key(t, new.handle), table::encode_row(t, &new.values));
+    Ok(())
 }
