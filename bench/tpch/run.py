@@ -2,7 +2,13 @@
 the 22 queries on both with a time limit, checks that they return the same rows, and prints
 each query's time on both, the ratio, the geometric mean of the ratios and FerroDB's peak RSS.
 
+Each query runs `--runs` times on each server, the two alternating, and the median time counts
+(the first run of each is cold: FerroDB's block cache and background compaction after the
+load, where MariaDB's buffer pool already holds what it loaded). A query that fails or passes
+the time limit on a server is not run there again.
+
     python run.py --sf 0.1 --ferrodb-port P --mariadb-port Q [--ferrodb-pid N] [--timeout S]
+                  [--runs N]
 """
 
 import argparse
@@ -80,6 +86,11 @@ def run(port, sql, timeout, ferrodb):
             return time.time() - started, None, f"{e.args[0]}"
 
 
+def median(times):
+    times = sorted(times)
+    return times[len(times) // 2]
+
+
 def peak_rss(pid):
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -97,6 +108,7 @@ def main():
     ap.add_argument("--mariadb-port", type=int, required=True)
     ap.add_argument("--ferrodb-pid", type=int)
     ap.add_argument("--timeout", type=float, default=60)
+    ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("queries", nargs="*")
     a = ap.parse_args()
     print(f"loading SF {a.sf}: ferrodb {load(a.ferrodb_port, a.sf):.1f} s, "
@@ -105,12 +117,20 @@ def main():
         for t in ["region", "nation", "supplier", "part", "partsupp", "customer", "orders", "lineitem"]:
             cur.execute(f"ANALYZE TABLE {t}")
     names = a.queries or [f"q{i:02d}" for i in range(1, 23)]
+    print(f"median of {a.runs} runs each")
     print(f"{'query':6} {'ferrodb_s':>10} {'mariadb_s':>10} {'ratio':>7}  result")
     ratios, worst = [], 0.0
     for q in names:
         sql = (HERE / "queries" / f"{q}.sql").read_text().strip()
         ft, frows, ferr = run(a.ferrodb_port, sql, a.timeout, True)
         mt, mrows, merr = run(a.mariadb_port, sql, a.timeout, False)
+        fts, mts = [ft], [mt]
+        for _ in range(a.runs - 1):
+            if not ferr:
+                fts.append(run(a.ferrodb_port, sql, a.timeout, True)[0])
+            if not merr:
+                mts.append(run(a.mariadb_port, sql, a.timeout, False)[0])
+        ft, mt = median(fts), median(mts)
         if ferr or merr:
             status = f"ferrodb error {ferr}" if ferr else f"mariadb error {merr}"
             if ferr == "3024":

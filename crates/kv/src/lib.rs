@@ -208,6 +208,12 @@ pub trait Transaction: Send + Sync {
     /// Whether the transaction has buffered writes.
     fn is_dirty(&self) -> bool;
 
+    /// Bytes of writes (keys and values) the transaction may still buffer before it refuses
+    /// one with [`Error::TxnTooLarge`], and the bytes it holds; `None` when it has no limit.
+    fn write_budget(&self) -> Option<(usize, usize)> {
+        None
+    }
+
     /// Marks the current state of the buffered writes (for `SAVEPOINT`).
     fn savepoint(&mut self) -> usize;
 

@@ -50,12 +50,13 @@ pub fn find_conflict(
 }
 
 /// Writes `row` and its index entries without checking for duplicates (the caller did).
-pub fn write_row(st: &mut StmtTxn<'_>, t: &TableInfo, row: &Row) {
-    st.put(table::row_key(t, row.handle), table::encode_row(t, &row.values));
+pub fn write_row(st: &mut StmtTxn<'_>, t: &TableInfo, row: &Row) -> Result<()> {
+    st.put(table::row_key(t, row.handle), table::encode_row(t, &row.values))?;
     for idx in t.stored_indexes() {
         let (k, v, _) = index_entry(t, idx, row);
-        st.put(k, v);
+        st.put(k, v)?;
     }
+    Ok(())
 }
 
 /// Inserts `row`. A duplicate primary key or unique-index value is error 1062 (nothing
@@ -64,17 +65,18 @@ pub fn insert_row(st: &mut StmtTxn<'_>, t: &TableInfo, row: &Row, ignore: bool) 
     if let Some((_, idx)) = find_conflict(st, t, row)? {
         return if ignore { Ok(false) } else { Err(duplicate(t, &idx, row)) };
     }
-    write_row(st, t, row);
+    write_row(st, t, row)?;
     Ok(true)
 }
 
 /// Deletes `row` and its index entries.
-pub fn delete_row(st: &mut StmtTxn<'_>, t: &TableInfo, row: &Row) {
-    st.delete(table::row_key(t, row.handle));
+pub fn delete_row(st: &mut StmtTxn<'_>, t: &TableInfo, row: &Row) -> Result<()> {
+    st.delete(table::row_key(t, row.handle))?;
     for idx in t.stored_indexes() {
         let (k, _, _) = index_entry(t, idx, row);
-        st.delete(k);
+        st.delete(k)?;
     }
+    Ok(())
 }
 
 /// Replaces `old` by `new` (same or different handle), keeping indexes consistent.
@@ -85,7 +87,7 @@ pub fn delete_row(st: &mut StmtTxn<'_>, t: &TableInfo, row: &Row) {
 /// when the row was read.
 pub fn update_row(st: &mut StmtTxn<'_>, t: &TableInfo, old: &Row, new: &Row) -> Result<()> {
     if old.handle != new.handle {
-        delete_row(st, t, old);
+        delete_row(st, t, old)?;
         return insert_row(st, t, new, false).map(|_| ());
     }
     for idx in t.stored_indexes() {
@@ -103,9 +105,8 @@ pub fn update_row(st: &mut StmtTxn<'_>, t: &TableInfo, old: &Row, new: &Row) -> 
                 }
             }
         }
-        st.delete(old_key);
-        st.put(new_key, value);
+        st.delete(old_key)?;
+        st.put(new_key, value)?;
     }
-    st.put(table::row_key(t, new.handle), table::encode_row(t, &new.values));
-    Ok(())
+    st.put(table::row_key(t, new.handle), table::encode_row(t, &new.values))
 }

@@ -256,7 +256,7 @@ fn on_parent_change(
             (FkAction::Cascade, None) => {
                 for r in rows {
                     on_parent_change(st, catalog, ctx, &child, &r, None, depth + 1, false)?;
-                    delete_row(st, &child, &r);
+                    delete_row(st, &child, &r)?;
                 }
             }
             (FkAction::Cascade | FkAction::SetNull, _) => {

@@ -1,6 +1,8 @@
 //! A statement's view of its transaction: writes are staged per statement and reach the
 //! transaction only if the statement succeeds, so a failed statement (a duplicate key in the
-//! third row of a multi-row INSERT, say) leaves no trace, as in MySQL.
+//! third row of a multi-row INSERT, say) leaves no trace, as in MySQL. What a statement stages
+//! counts against the transaction's size limit as it is staged (8004 at once), so an
+//! `INSERT … SELECT` or UPDATE of a huge table fails before its staged writes fill memory.
 
 use std::{collections::BTreeMap, ops::Bound};
 
@@ -11,12 +13,17 @@ use kv::{Key, KeyRange, KvPair, Transaction, Value};
 pub struct StmtTxn<'a> {
     txn: &'a mut dyn Transaction,
     staged: BTreeMap<Key, Option<Value>>,
+    /// Bytes of `staged` (keys and values).
+    staged_bytes: usize,
+    /// What the transaction may still buffer and what it holds ([`Transaction::write_budget`]).
+    budget: Option<(usize, usize)>,
 }
 
 impl<'a> StmtTxn<'a> {
     /// Stages over `txn`.
     pub fn new(txn: &'a mut dyn Transaction) -> Self {
-        StmtTxn { txn, staged: BTreeMap::new() }
+        let budget = txn.write_budget();
+        StmtTxn { txn, staged: BTreeMap::new(), staged_bytes: 0, budget }
     }
 
     /// Reads `key` (staged writes first, then the transaction's snapshot).
@@ -123,14 +130,32 @@ impl<'a> StmtTxn<'a> {
         Ok((page, rest))
     }
 
-    /// Stages a write.
-    pub fn put(&mut self, key: Key, value: Value) {
-        self.staged.insert(key, Some(value));
+    /// Stages a write; 8004 when the statement's writes would pass the transaction's size
+    /// limit.
+    pub fn put(&mut self, key: Key, value: Value) -> Result<()> {
+        self.stage(key, Some(value))
     }
 
-    /// Stages a delete.
-    pub fn delete(&mut self, key: Key) {
-        self.staged.insert(key, None);
+    /// Stages a delete (8004 as [`StmtTxn::put`]).
+    pub fn delete(&mut self, key: Key) -> Result<()> {
+        self.stage(key, None)
+    }
+
+    fn stage(&mut self, key: Key, value: Option<Value>) -> Result<()> {
+        let size = |k: &Key, v: &Option<Value>| k.len() + v.as_ref().map_or(0, Vec::len);
+        let added = size(&key, &value);
+        if let Some((left, held)) = self.budget {
+            if self.staged_bytes + added > left {
+                let size = held + self.staged_bytes + added;
+                return Err(kv::Error::TxnTooLarge { size }.into());
+            }
+        }
+        let key_len = key.len();
+        if let Some(old) = self.staged.insert(key, value) {
+            self.staged_bytes -= key_len + old.as_ref().map_or(0, Vec::len);
+        }
+        self.staged_bytes += added;
+        Ok(())
     }
 
     /// Ids of the tables the staged writes touch (row and index keys `t{id}…`).

@@ -244,6 +244,11 @@ impl Transaction for LocalTxn {
         !self.buffer.is_empty()
     }
 
+    fn write_budget(&self) -> Option<(usize, usize)> {
+        let limit = self.inner.opts.max_txn_size;
+        (limit > 0).then(|| (limit.saturating_sub(self.size), self.size))
+    }
+
     fn savepoint(&mut self) -> usize {
         self.undo.len()
     }

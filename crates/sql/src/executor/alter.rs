@@ -77,7 +77,7 @@ fn rewrite(
     let mut st = StmtTxn::new(txn);
     for idx in old.stored_indexes() {
         for (k, _) in st.scan(&KeyRange::prefix(&tablecodec::index_prefix(old.id, idx.id)))? {
-            st.delete(k);
+            st.delete(k)?;
         }
     }
     let rows = st.scan(&KeyRange::prefix(&tablecodec::record_prefix(old.id)))?;
@@ -89,14 +89,14 @@ fn rewrite(
             for (v, c) in row.values.iter_mut().zip(&new.columns) {
                 *v = to_column(std::mem::replace(v, types::Value::Null), c, n + 1)?;
             }
-            st.put(row_key(new, handle), encode_row(new, &row.values));
+            st.put(row_key(new, handle), encode_row(new, &row.values))?;
         }
         for idx in new.stored_indexes() {
             let (key, value, unique) = index_entry(new, idx, &row);
             if unique && st.get(&key)?.is_some() {
                 return Err(duplicate(new, idx, &row));
             }
-            st.put(key, value);
+            st.put(key, value)?;
         }
     }
     st.flush()

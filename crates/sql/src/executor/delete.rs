@@ -42,7 +42,7 @@ pub fn execute_delete(
     let rows = targets::rows(ctx, catalog, st, plan, analysis)?;
     for r in &rows {
         fk::on_statement_delete(st, catalog, ctx, &t, r)?;
-        delete_row(st, &t, r);
+        delete_row(st, &t, r)?;
     }
     fk::check_restrict_after_delete(st, catalog, ctx, &t, &rows)?;
     Ok(ExecResult::Ok(OkResult { affected_rows: rows.len() as u64, ..Default::default() }))

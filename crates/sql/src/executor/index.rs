@@ -133,7 +133,7 @@ fn backfill(catalog: &Catalog, db: &str, tname: &str, index_id: i64) -> Result<(
                 }
                 holders.insert(key.clone(), value.clone());
             }
-            st.put(key, value);
+            st.put(key, value)?;
         }
         st.flush()?;
         txn.commit()?;

@@ -217,7 +217,7 @@ fn insert_one(
 ) -> Result<u64> {
     let Some((existing, idx)) = find_conflict(st, t, &row)? else {
         fk::check_parents(st, catalog, ctx, t, &row)?;
-        write_row(st, t, &row);
+        write_row(st, t, &row)?;
         return Ok(1);
     };
     *duplicates += 1;
@@ -233,12 +233,12 @@ fn insert_one(
             let mut clash = Some(existing);
             while let Some(old) = clash {
                 fk::on_parent_delete(st, catalog, ctx, t, &old, 0)?;
-                delete_row(st, t, &old);
+                delete_row(st, t, &old)?;
                 removed += 1;
                 clash = find_conflict(st, t, &row)?.map(|(r, _)| r);
             }
             fk::check_parents(st, catalog, ctx, t, &row)?;
-            write_row(st, t, &row);
+            write_row(st, t, &row)?;
             Ok(1 + removed)
         }
         OnConflict::Update(sets) => {
