@@ -40,6 +40,10 @@ pub struct Cli {
     /// read) [default: 256].
     #[arg(long)]
     pub block_cache_mb: Option<u64>,
+    /// Row cache in MiB: the newest versions of point-read rows and index entries kept in
+    /// memory (0: off) [default: 128].
+    #[arg(long)]
+    pub row_cache_mb: Option<u64>,
     /// Most bytes of writes one transaction may buffer (TiDB's `txn-total-size-limit`; past it
     /// error 8004; 0: no limit) [default: 104857600].
     #[arg(long)]
@@ -86,6 +90,8 @@ pub struct FileConfig {
     pub require_secure_transport: Option<bool>,
     /// See [`Cli::block_cache_mb`].
     pub block_cache_mb: Option<u64>,
+    /// See [`Cli::row_cache_mb`].
+    pub row_cache_mb: Option<u64>,
     /// See [`Cli::txn_total_size_limit`].
     pub txn_total_size_limit: Option<u64>,
     /// Accounts. Without any, `root` with an empty password exists (TiDB's playground default).
@@ -114,6 +120,8 @@ pub struct Settings {
     pub require_secure_transport: bool,
     /// Storage block cache, MiB.
     pub block_cache_mb: u64,
+    /// Row cache, MiB.
+    pub row_cache_mb: u64,
     /// Most bytes of writes one transaction may buffer (0: no limit).
     pub txn_total_size_limit: u64,
     /// Accounts.
@@ -143,6 +151,7 @@ impl Settings {
             require_secure_transport: cli.require_secure_transport
                 || file.require_secure_transport.unwrap_or(false),
             block_cache_mb: cli.block_cache_mb.or(file.block_cache_mb).unwrap_or(256),
+            row_cache_mb: cli.row_cache_mb.or(file.row_cache_mb).unwrap_or(128),
             txn_total_size_limit: cli
                 .txn_total_size_limit
                 .or(file.txn_total_size_limit)

@@ -105,6 +105,7 @@ async fn run(settings: Settings) -> Result<(), String> {
             &kv_dir,
             LocalOptions {
                 block_cache_bytes: settings.block_cache_mb << 20,
+                row_cache_bytes: settings.row_cache_mb << 20,
                 max_txn_size: usize::try_from(settings.txn_total_size_limit).unwrap_or(usize::MAX),
                 ..Default::default()
             },

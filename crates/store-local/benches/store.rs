@@ -1,7 +1,8 @@
 //! Store benchmarks; prints figures (run: `cargo bench -p store-local`).
 //!
 //! * engine: random puts in batches of 100, point gets, 100-key range scans, fsync'd single puts;
-//! * MVCC point reads of 1M committed records, one by one and in batches;
+//! * MVCC point reads of 1M committed records, one by one and in batches, without and with the
+//!   row cache (over all rows and over a hot tenth);
 //! * transactions: durable commits/s with 1, 4 and 32 concurrent writers (group commit at work).
 //!
 //! `FERRODB_BENCH_SECS` sets the duration of each timed phase (default 3);
@@ -117,11 +118,14 @@ fn engine_bench(name: &str, open: EngineFactory) {
 }
 
 /// MVCC point reads on a store of `rows` committed records (TPC-H-like record keys): what a
-/// lookup join pays per key, one by one and batched.
-fn mvcc_read_bench(name: &str, open: EngineFactory, rows: u64) {
+/// lookup join pays per key, one by one and batched, over all rows and over a hot tenth —
+/// with a row cache of `row_cache_mb` (0: none).
+fn mvcc_read_bench(name: &str, open: EngineFactory, rows: u64, row_cache_mb: u64) {
     let dir = tempfile::tempdir().expect("tmp");
     let engine: Arc<dyn Engine> = Arc::from(open(dir.path()));
-    let opts = LocalOptions { gc_interval: None, ..Default::default() };
+    let row_cache_bytes = row_cache_mb << 20;
+    let opts = LocalOptions { gc_interval: None, row_cache_bytes, ..Default::default() };
+    let name = &format!("{name}, row cache {row_cache_mb} MiB");
     let store = LocalStorage::with_engine(engine, opts).expect("open");
     let record = |h: u64| {
         let mut k = b"t\x80\x00\x00\x00\x00\x00\x00\x2a_r".to_vec();
@@ -139,21 +143,23 @@ fn mvcc_read_bench(name: &str, open: EngineFactory, rows: u64) {
     rate(&format!("mvcc ({name}): loaded records"), rows, start.elapsed());
     let mut rng = Rng(0x9E3779B97F4A7C15);
     let snap = store.snapshot(None).expect("snap");
-    let (start, mut n) = (Instant::now(), 0u64);
-    while start.elapsed() < secs() {
-        for _ in 0..100 {
-            let got = snap.get(&record(rng.next() % rows)).expect("get");
-            assert!(got.is_some());
+    for (over, span) in [("all rows", rows), ("hot 10 %", rows / 10)] {
+        let (start, mut n) = (Instant::now(), 0u64);
+        while start.elapsed() < secs() {
+            for _ in 0..100 {
+                let got = snap.get(&record(rng.next() % span)).expect("get");
+                assert!(got.is_some());
+            }
+            n += 100;
         }
-        n += 100;
+        rate(&format!("mvcc ({name}): random point gets, {over}"), n, start.elapsed());
+        let (start, mut n) = (Instant::now(), 0u64);
+        while start.elapsed() < secs() {
+            let keys: Vec<_> = (0..256).map(|_| record(rng.next() % span)).collect();
+            n += snap.batch_get(&keys).expect("batch").len() as u64;
+        }
+        rate(&format!("mvcc ({name}): random batch gets (256), {over}"), n, start.elapsed());
     }
-    rate(&format!("mvcc ({name}): random point gets"), n, start.elapsed());
-    let (start, mut n) = (Instant::now(), 0u64);
-    while start.elapsed() < secs() {
-        let keys: Vec<_> = (0..256).map(|_| record(rng.next() % rows)).collect();
-        n += snap.batch_get(&keys).expect("batch").len() as u64;
-    }
-    rate(&format!("mvcc ({name}): random batch gets (256)"), n, start.elapsed());
 }
 
 type EngineFactory = fn(&std::path::Path) -> Box<dyn Engine>;
@@ -214,7 +220,9 @@ fn main() {
             engine_bench(name, *open);
         }
         if runs("mvcc") {
-            mvcc_read_bench(name, *open, 1_000_000);
+            for row_cache_mb in [0, 128] {
+                mvcc_read_bench(name, *open, 1_000_000, row_cache_mb);
+            }
         }
         if runs("commit") {
             for w in [1, 4, 32] {

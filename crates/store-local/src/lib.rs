@@ -24,6 +24,7 @@ mod keys;
 mod locks;
 mod mvcc;
 mod record;
+mod row_cache;
 mod tso;
 mod txn;
 mod wal;
@@ -39,6 +40,7 @@ use crate::{
     committer::{Committer, WAL_CHECKPOINT_KEY},
     engine::{Cf, Engine},
     locks::LockTable,
+    row_cache::Lookup,
     tso::Tso,
     wal::Wal,
 };
@@ -60,6 +62,8 @@ pub struct LocalOptions {
     pub max_txn_size: usize,
     /// The engine's block cache: decoded data blocks kept in memory, filled as they are read.
     pub block_cache_bytes: u64,
+    /// The row cache: point-read keys' newest versions kept in memory (`0`: off).
+    pub row_cache_bytes: u64,
 }
 
 impl Default for LocalOptions {
@@ -71,9 +75,13 @@ impl Default for LocalOptions {
             max_entry_size: 6 * 1024 * 1024,
             max_txn_size: 100 * 1024 * 1024,
             block_cache_bytes: engine::DEFAULT_CACHE_BYTES,
+            row_cache_bytes: DEFAULT_ROW_CACHE_BYTES,
         }
     }
 }
+
+/// The row cache's default budget.
+pub const DEFAULT_ROW_CACHE_BYTES: u64 = 128 << 20;
 
 /// State shared by the store handle, its transactions and its background threads.
 pub(crate) struct Inner {
@@ -81,6 +89,8 @@ pub(crate) struct Inner {
     pub tso: Tso,
     pub locks: LockTable,
     pub committer: Committer,
+    /// Point-read keys' newest committed versions (see [`row_cache`]).
+    pub rows: row_cache::RowCache,
     /// Start timestamps of live transactions (with counts), for the GC safe point.
     pub active: Mutex<BTreeMap<u64, usize>>,
     pub opts: LocalOptions,
@@ -107,10 +117,39 @@ impl Inner {
         }
     }
 
-    /// MVCC point read at `ts`, after commits in flight on `key` have landed.
+    /// MVCC point read at `ts`, after commits in flight on `key` have landed: from the row
+    /// cache when it can tell, else from the engine (then cached when it was the newest).
     pub fn read(&self, key: &[u8], ts: u64) -> kv::Result<Option<Value>> {
         self.locks.wait_for_commits(Bound::Included(key), Bound::Included(key), ts)?;
-        mvcc::get(self.engine.snapshot().as_ref(), key, ts)
+        if !self.rows.enabled() {
+            return mvcc::get(self.engine.snapshot().as_ref(), key, ts);
+        }
+        let epoch = match self.rows.get(key, ts) {
+            Lookup::Hit(v) => return Ok(v),
+            Lookup::Miss(epoch) => epoch,
+        };
+        self.read_and_fill(self.engine.snapshot().as_ref(), key, ts, epoch)
+    }
+
+    /// Reads `key` at `ts` from `snap` (taken after the row cache's miss at `epoch`) and caches
+    /// what it found when that is the key's newest version.
+    fn read_and_fill(
+        &self,
+        snap: &dyn engine::EngineSnapshot,
+        key: &[u8],
+        ts: u64,
+        epoch: u64,
+    ) -> kv::Result<Option<Value>> {
+        let (found, newest) = mvcc::get_latest(snap, key, ts)?;
+        let Some((commit_ts, rec)) = found else { return Ok(None) };
+        let value = match rec.kind {
+            record::WriteKind::Put(v) => Some(v),
+            record::WriteKind::Delete => None,
+        };
+        if newest {
+            self.rows.fill(key, epoch, commit_ts, value.clone());
+        }
+        Ok(value)
     }
 
     /// MVCC point reads of several keys at `ts`, in the order of `keys`, from one engine
@@ -124,6 +163,20 @@ impl Inner {
         let mut out = vec![None; keys.len()];
         let (Some(&lo), Some(&hi)) = (order.first(), order.last()) else { return Ok(out) };
         self.locks.wait_for_commits(Bound::Included(keys[lo]), Bound::Included(keys[hi]), ts)?;
+        // The row cache first; the epochs of the misses' shards, for filling them.
+        let mut epochs = vec![0u64; keys.len()];
+        if self.rows.enabled() {
+            order.retain(|&i| match self.rows.get(keys[i], ts) {
+                Lookup::Hit(v) => {
+                    out[i] = v;
+                    false
+                }
+                Lookup::Miss(epoch) => {
+                    epochs[i] = epoch;
+                    true
+                }
+            });
+        }
         let snap = self.engine.snapshot();
         let mut i = 0;
         while i < order.len() {
@@ -133,21 +186,35 @@ impl Inner {
             }
             let group = &order[i..j];
             if let [only] = group {
-                out[*only] = mvcc::get(snap.as_ref(), keys[*only], ts)?;
+                out[*only] = if self.rows.enabled() {
+                    self.read_and_fill(snap.as_ref(), keys[*only], ts, epochs[*only])?
+                } else {
+                    mvcc::get(snap.as_ref(), keys[*only], ts)?
+                };
             } else {
                 let first = keys[group[0]].to_vec();
                 let last = keys[group[group.len() - 1]].to_vec();
                 let range = KeyRange { start: Bound::Included(first), end: Bound::Included(last) };
                 let mut next = 0;
-                mvcc::scan_each(snap.as_ref(), &range, ts, usize::MAX, &mut |k, v| {
-                    while next < group.len() && keys[group[next]] < k {
-                        next += 1;
-                    }
-                    while next < group.len() && keys[group[next]] == k {
-                        out[group[next]] = Some(v.to_vec());
-                        next += 1;
-                    }
-                })?;
+                mvcc::scan_each_newest(
+                    snap.as_ref(),
+                    &range,
+                    ts,
+                    usize::MAX,
+                    &mut |k, v, newest| {
+                        while next < group.len() && keys[group[next]] < k {
+                            next += 1;
+                        }
+                        while next < group.len() && keys[group[next]] == k {
+                            let i = group[next];
+                            if let Some(commit_ts) = newest.filter(|_| self.rows.enabled()) {
+                                self.rows.fill(k, epochs[i], commit_ts, Some(v.to_vec()));
+                            }
+                            out[i] = Some(v.to_vec());
+                            next += 1;
+                        }
+                    },
+                )?;
             }
             i = j;
         }
@@ -279,6 +346,7 @@ impl LocalStorage {
         let tso = Tso::open(engine.as_ref())?;
         let inner = Arc::new(Inner {
             committer: Committer::start(engine.clone(), wal),
+            rows: row_cache::RowCache::new(opts.row_cache_bytes),
             engine,
             tso,
             locks: LockTable::default(),

@@ -51,6 +51,22 @@ fn get_version_encoded(
     }
 }
 
+/// The version of `key` visible at `ts` (as [`get_version`]), and whether it is also the
+/// key's newest version in `snap`: one seek to the key's first version, a second one only when
+/// that version is newer than `ts`.
+pub fn get_latest(
+    snap: &dyn EngineSnapshot,
+    key: &[u8],
+    ts: u64,
+) -> Result<(Option<(u64, WriteRecord)>, bool), kv::Error> {
+    let enc = encode_key(key);
+    match get_version_encoded(snap, &enc, u64::MAX)? {
+        Some((commit_ts, rec)) if commit_ts <= ts => Ok((Some((commit_ts, rec)), true)),
+        Some(_) => Ok((get_version_encoded(snap, &enc, ts)?, false)),
+        None => Ok((None, true)),
+    }
+}
+
 /// The value of `key` at `ts`.
 pub fn get(snap: &dyn EngineSnapshot, key: &[u8], ts: u64) -> Result<Option<Vec<u8>>, kv::Error> {
     Ok(match get_version(snap, key, ts)? {
@@ -90,7 +106,7 @@ pub fn scan(
     reverse: bool,
 ) -> Result<Vec<KvPair>, kv::Error> {
     let mut out = Vec::new();
-    let mut sink = |encoded: &[u8], value: &[u8]| -> Result<(), kv::Error> {
+    let mut sink = |encoded: &[u8], value: &[u8], _: Option<u64>| -> Result<(), kv::Error> {
         let (key, _) = crate::keys::decode_key(encoded).ok_or_else(|| corrupt("version key"))?;
         out.push((key, value.to_vec()));
         Ok(())
@@ -108,17 +124,34 @@ pub fn scan_each(
     limit: usize,
     f: &mut dyn FnMut(&[u8], &[u8]),
 ) -> Result<usize, kv::Error> {
+    scan_each_newest(snap, range, ts, limit, &mut |k, v, _| f(k, v))
+}
+
+/// What [`scan_each_newest`] hands each pair to: key, value, and the commit timestamp when the
+/// version is the key's newest.
+pub type NewestSink<'a> = dyn FnMut(&[u8], &[u8], Option<u64>) + 'a;
+
+/// [`scan_each`], also telling for each pair the commit timestamp of its version when that is
+/// the key's newest version in `snap` (`None` when newer versions exist or it is not known).
+pub fn scan_each_newest(
+    snap: &dyn EngineSnapshot,
+    range: &KeyRange,
+    ts: u64,
+    limit: usize,
+    f: &mut NewestSink<'_>,
+) -> Result<usize, kv::Error> {
     let mut key = Vec::new();
-    let mut sink = |encoded: &[u8], value: &[u8]| -> Result<(), kv::Error> {
+    let mut sink = |encoded: &[u8], value: &[u8], newest: Option<u64>| -> Result<(), kv::Error> {
         crate::keys::decode_key_into(encoded, &mut key).ok_or_else(|| corrupt("version key"))?;
-        f(&key, value);
+        f(&key, value, newest);
         Ok(())
     };
     scan_into(snap, range, ts, limit, false, &mut sink)
 }
 
-/// Where a scan puts each visible pair: its encoded key and its value.
-type Sink<'a> = dyn FnMut(&[u8], &[u8]) -> Result<(), kv::Error> + 'a;
+/// Where a scan puts each visible pair: its encoded key, its value and — when the scan knows
+/// it is the key's newest version — its commit timestamp.
+type Sink<'a> = dyn FnMut(&[u8], &[u8], Option<u64>) -> Result<(), kv::Error> + 'a;
 
 /// Up to `limit` visible pairs of `range` into `sink`; returns how many.
 fn scan_into(
@@ -146,17 +179,23 @@ struct Taken<'s, 'a> {
 }
 
 impl Taken<'_, '_> {
-    /// Passes on the version `record` of `encoded` when it is a put.
-    fn push(&mut self, encoded: &[u8], record: &[u8]) -> Result<(), kv::Error> {
+    /// Passes on the version `record` of `encoded` when it is a put (`newest`: its commit
+    /// timestamp, when it is the key's newest version).
+    fn push(
+        &mut self,
+        encoded: &[u8],
+        record: &[u8],
+        newest: Option<u64>,
+    ) -> Result<(), kv::Error> {
         match WriteRecord::put_value(record).ok_or_else(|| corrupt("write record"))? {
-            Some(value) => self.put(encoded, value),
+            Some(value) => self.put(encoded, value, newest),
             None => Ok(()),
         }
     }
 
     /// Passes on `value` as the visible value of `encoded`.
-    fn put(&mut self, encoded: &[u8], value: &[u8]) -> Result<(), kv::Error> {
-        (self.sink)(encoded, value)?;
+    fn put(&mut self, encoded: &[u8], value: &[u8], newest: Option<u64>) -> Result<(), kv::Error> {
+        (self.sink)(encoded, value, newest)?;
         self.n += 1;
         Ok(())
     }
@@ -193,6 +232,9 @@ fn scan_forward(
     // Hot rows come in runs (one updated range of ids): after one key needed a jump, the next
     // key's leftover versions are jumped over at the first sight of one.
     let mut hot = false;
+    // The key whose versions the iterator resumed in the middle of (its newest were skipped).
+    let mut resumed_in: Option<Vec<u8>> = None;
+    let mut from_newest = true;
     loop {
         let it = snap.range(Cf::Write, crate::as_ref(&start), crate::as_ref(&end), false);
         let mut started = false;
@@ -206,6 +248,7 @@ fn scan_forward(
             let (k, v) = item.map_err(engine_err)?;
             let (enc, commit_ts) = split_encoded(&k)?;
             if !started || current.as_slice() != enc {
+                from_newest = started || resumed_in.as_deref() != Some(enc);
                 if started {
                     hot = false;
                 }
@@ -229,10 +272,14 @@ fn scan_forward(
                 continue;
             }
             decided = true;
-            out.push(&current, &v)?;
+            let newest = (from_newest && walked == 1).then_some(commit_ts);
+            out.push(&current, &v, newest)?;
         }
         match seek {
-            Some(next) => start = next,
+            Some(next) => {
+                resumed_in = matches!(next, Bound::Included(_)).then(|| current.clone());
+                start = next;
+            }
             None => return Ok(()),
         }
     }
@@ -262,7 +309,7 @@ fn scan_reverse(
             if !started || current.as_slice() != enc {
                 if started {
                     if let Some(rec) = pending.take() {
-                        out.push(&current, &rec)?;
+                        out.push(&current, &rec, None)?;
                     }
                 }
                 if out.n >= limit {
@@ -280,7 +327,7 @@ fn scan_reverse(
                 // seek away.
                 if let Some((_, rec)) = get_version_encoded(snap, &current, ts)? {
                     if let WriteKind::Put(value) = rec.kind {
-                        out.put(&current, &value)?;
+                        out.put(&current, &value, None)?;
                     }
                 }
                 end = Bound::Excluded(current.clone());
@@ -294,7 +341,7 @@ fn scan_reverse(
         if !jumped {
             if let Some(rec) = pending {
                 if out.n < limit {
-                    out.push(&current, &rec)?;
+                    out.push(&current, &rec, None)?;
                 }
             }
             return Ok(());

@@ -23,14 +23,25 @@ const DELETE: u8 = b'D';
 
 impl WriteRecord {
     /// `[kind][start_ts be64][value…]`.
+    #[cfg(test)]
     pub fn encode(&self) -> Vec<u8> {
-        let (tag, value): (u8, &[u8]) = match &self.kind {
-            WriteKind::Put(v) => (PUT, v),
-            WriteKind::Delete => (DELETE, &[]),
+        let value = match &self.kind {
+            WriteKind::Put(v) => Some(v.as_slice()),
+            WriteKind::Delete => None,
+        };
+        Self::encode_parts(self.start_ts, value)
+    }
+
+    /// The encoding (`[kind][start_ts be64][value…]`) of a record of `start_ts` putting `value`
+    /// (`None`: a delete), from borrowed parts.
+    pub fn encode_parts(start_ts: u64, value: Option<&[u8]>) -> Vec<u8> {
+        let (tag, value): (u8, &[u8]) = match value {
+            Some(v) => (PUT, v),
+            None => (DELETE, &[]),
         };
         let mut out = Vec::with_capacity(9 + value.len());
         out.push(tag);
-        out.extend_from_slice(&self.start_ts.to_be_bytes());
+        out.extend_from_slice(&start_ts.to_be_bytes());
         out.extend_from_slice(value);
         out
     }

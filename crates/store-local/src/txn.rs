@@ -12,7 +12,7 @@ use crate::{
     engine::{Cf, Op},
     keys::version_key,
     mvcc,
-    record::{WriteKind, WriteRecord},
+    record::WriteRecord,
     Inner,
 };
 
@@ -278,15 +278,21 @@ impl Transaction for LocalTxn {
             self.inner
                 .locks
                 .assign_commit_ts(self.start_ts, self.buffer.keys(), || inner.next_ts())?;
-        let ops = std::mem::take(&mut self.buffer)
-            .into_iter()
+        let ops = self
+            .buffer
+            .iter()
             .map(|(k, v)| {
-                let kind = v.map_or(WriteKind::Delete, WriteKind::Put);
-                let rec = WriteRecord { start_ts: self.start_ts, kind };
-                Op::Put(Cf::Write, version_key(&k, commit_ts), rec.encode())
+                let rec = WriteRecord::encode_parts(self.start_ts, v.as_deref());
+                Op::Put(Cf::Write, version_key(k, commit_ts), rec)
             })
             .collect();
         let result = self.inner.committer.commit(ops);
+        if result.is_ok() && self.inner.rows.enabled() {
+            // In the engine, locks still held: cached entries of these keys move to this commit.
+            for (k, v) in std::mem::take(&mut self.buffer) {
+                self.inner.rows.committed(&k, commit_ts, v);
+            }
+        }
         self.finish();
         result.map(|()| commit_ts)
     }
