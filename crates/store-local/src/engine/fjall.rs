@@ -7,6 +7,18 @@ use fjall::{Database, Keyspace, KeyspaceCreateOptions, PersistMode, Readable};
 
 use super::{Cf, Engine, EngineError, EngineIter, EngineSnapshot, Op};
 
+/// Data block size of the versions' keyspace. fjall's default is 4 KiB; 16 KiB blocks cut the
+/// per-block work of scans (a block-cache lookup and a block iterator per block) by four —
+/// TPC-H's scan-bound queries 8-14 % faster, point reads alike (bench/RESULTS.md). A keyspace
+/// keeps the options it was created with, so this applies to new data dirs.
+const WRITE_BLOCK_BYTES: u32 = 16 * 1024;
+
+/// Options of the versions' keyspace.
+fn write_options() -> KeyspaceCreateOptions {
+    KeyspaceCreateOptions::default()
+        .data_block_size_policy(fjall::config::BlockSizePolicy::all(WRITE_BLOCK_BYTES))
+}
+
 fn err(e: impl std::fmt::Display) -> EngineError {
     EngineError::Engine(e.to_string())
 }
@@ -27,7 +39,7 @@ impl FjallEngine {
     /// Opens the engine in `dir` with a block cache of `cache_bytes`.
     pub fn open_with_cache(dir: &Path, cache_bytes: u64) -> Result<Self, EngineError> {
         let db = Database::builder(dir).cache_size(cache_bytes).open().map_err(err)?;
-        let write = db.keyspace("write", KeyspaceCreateOptions::default).map_err(err)?;
+        let write = db.keyspace("write", write_options).map_err(err)?;
         let meta = db.keyspace("meta", KeyspaceCreateOptions::default).map_err(err)?;
         Ok(FjallEngine { db, write, meta })
     }
