@@ -43,6 +43,7 @@ mod show_catalog;
 mod subquery;
 pub use point_get::{execute_point_get, point_get_handle};
 pub use show_catalog::{show_stats, table_status};
+pub(crate) use subquery::uncorrelated_rows;
 mod targets;
 mod update;
 mod view;

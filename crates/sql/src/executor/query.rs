@@ -198,6 +198,9 @@ pub struct QueryEnv<'a, 'b, 'c> {
     /// (a correlated subquery's plan kept across outer rows: the enclosing row), so access
     /// paths are chosen for real values.
     pub(super) params: RefCell<Vec<Value>>,
+    /// Set when planning put the values of uncorrelated subqueries into the plan
+    /// (`planner::subquery_values`): a plan that must not be kept for later executions.
+    pub(crate) evaluated_subqueries: std::cell::Cell<bool>,
 }
 
 impl<'a, 'b, 'c> QueryEnv<'a, 'b, 'c> {
@@ -233,6 +236,7 @@ impl<'a, 'b, 'c> QueryEnv<'a, 'b, 'c> {
             subqueries: RefCell::new(std::collections::HashMap::new()),
             in_sets: RefCell::new(std::collections::HashMap::new()),
             params: RefCell::new(Vec::new()),
+            evaluated_subqueries: std::cell::Cell::new(false),
         }
     }
 
@@ -584,9 +588,10 @@ fn planned_top(env: &QueryEnv<'_, '_, '_>, q: &Query, text: &str) -> Result<Sele
         run.hit.store(true, std::sync::atomic::Ordering::Relaxed);
         return Ok(kept);
     }
+    env.evaluated_subqueries.set(false);
     let planned =
         with_params(env, run.params.clone(), || crate::planner::plan_query(env, q, text, None))?;
-    if !planned.plan.holds_computed_rows() {
+    if !planned.plan.holds_computed_rows() && !env.evaluated_subqueries.get() {
         run.plan.keep(version, &run.params, &planned);
     }
     Ok(planned)

@@ -156,6 +156,36 @@ pub(super) fn run(
     }
 }
 
+/// The rows of `query` run alone — when it is uncorrelated (binds without an enclosing row),
+/// deterministic, without WITH or FOR UPDATE — computed once per statement: kept as the
+/// runner keeps an uncorrelated subquery's rows (so the runs of the same text share them).
+/// `None` when it cannot run alone (it names an enclosing query) or fails: then it runs per
+/// row, and reports its error there if a row needs it.
+pub(crate) fn uncorrelated_rows(
+    env: &QueryEnv<'_, '_, '_>,
+    query: &Query,
+) -> Option<Rc<Vec<Vec<Value>>>> {
+    if !env.ctes.borrow().is_empty() || runs_every_time(query, false) || !query.locks.is_empty() {
+        return None;
+    }
+    let twin = env.subqueries.borrow().values().find_map(|e| match &e.kind {
+        Kind::Once(rows) if *e.query == *query => Some(rows.clone()),
+        _ => None,
+    });
+    if twin.is_some() {
+        return twin;
+    }
+    let rows = Rc::new(execute_table_query(env, query, "", None).ok()?.rows);
+    let mut held = None;
+    if charge(env, &mut held, &rows) {
+        let query = Rc::new(query.clone());
+        let key = Rc::as_ptr(&query) as usize;
+        let entry = Entry { query, kind: Kind::Once(rows.clone()), held };
+        env.subqueries.borrow_mut().insert(key, entry);
+    }
+    Some(rows)
+}
+
 /// The first run of a subquery in this statement: tells uncorrelated from correlated, and
 /// records what a correlated one depends on.
 fn first_run(

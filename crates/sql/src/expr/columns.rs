@@ -100,8 +100,24 @@ impl Expr {
     /// column of an enclosing query) an empty scope, so that [`Expr::columns`] and
     /// [`Expr::map_columns`] may move the expression like any other.
     pub fn mark_uncorrelated(&mut self, uncorrelated: &dyn Fn(&ast::Query) -> bool) {
+        self.each_subquery_mut(&mut |e| {
+            if let Expr::Subquery { query, scope, .. } = e {
+                if !scope.columns.is_empty() && uncorrelated(query) {
+                    *scope = Scope::default();
+                }
+            }
+        });
+    }
+
+    /// Calls `f` on every subquery node of this expression (iteratively), which `f` may
+    /// replace; the tested value of an `IN` subquery is visited after `f` returns, if the node
+    /// is still that subquery.
+    pub fn each_subquery_mut(&mut self, f: &mut dyn FnMut(&mut Expr)) {
         let mut todo: Vec<&mut Expr> = vec![self];
         while let Some(e) = todo.pop() {
+            if matches!(e, Expr::Subquery { .. }) {
+                f(e);
+            }
             match e {
                 Expr::Column(_)
                 | Expr::Literal(_)
@@ -133,10 +149,7 @@ impl Expr {
                     todo.extend(else_.as_deref_mut());
                 }
                 Expr::Func { args, .. } => todo.extend(args.iter_mut()),
-                Expr::Subquery { query, kind, scope } => {
-                    if !scope.columns.is_empty() && uncorrelated(query) {
-                        *scope = Scope::default();
-                    }
+                Expr::Subquery { kind, .. } => {
                     if let SubqueryKind::In { arg, .. } = kind {
                         todo.push(arg);
                     }

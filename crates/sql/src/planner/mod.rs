@@ -5,8 +5,9 @@
 //! ```
 //!
 //! A query body — one `SELECT` block or a set operation over planned sides (`query.rs`) — is
-//! one plan. Common table expressions, derived tables and views are computed before planning
-//! and read as rows; subqueries in expressions run through the subquery runner. See
+//! one plan. Derived tables, views and common table expressions are planned into it (a CTE
+//! under a `Plan::Cte`, computed once per statement); uncorrelated scalar and EXISTS subqueries are evaluated while planning
+//! (`subquery_values.rs`), the others run through the subquery runner. See
 //! ARCHITECTURE.md for what moves here next.
 
 mod fast;
@@ -15,6 +16,7 @@ mod plan;
 mod query;
 mod select;
 mod semi;
+mod subquery_values;
 
 pub use fast::{try_point_get, HandleSource, PointGetPlan};
 pub use join::{

@@ -9,7 +9,7 @@ use types::ResultColumn;
 
 use super::{
     join::{plan_join, JoinInput, StepKind},
-    Plan,
+    subquery_values, Plan,
 };
 use crate::{
     binder::{bind_expr_in, bind_post_agg, OuterRow, PostAgg, Scope},
@@ -152,6 +152,9 @@ pub fn plan_select(
     let grouped = !group_asts.is_empty() || !found.is_empty() || select.having.is_some();
 
     let pred = where_.as_ref().map(|w| bind(w, "where clause")).transpose()?;
+    let pred = pred.and_then(|(e, ty)| {
+        subquery_values::without_true_conjuncts(subquery_values::evaluate(env, e)).map(|e| (e, ty))
+    });
     if !q.locks.is_empty() && sources.len() > 1 {
         return Err(unsupported("FOR UPDATE with joins"));
     }
@@ -224,7 +227,8 @@ pub fn plan_select(
     // HAVING, over the aggregated row.
     let having = match &select.having {
         Some(h) if grouped => {
-            Some(bind_post_agg(h, &scope, ctx, "having clause", &layout, outer)?.0)
+            let h = bind_post_agg(h, &scope, ctx, "having clause", &layout, outer)?.0;
+            subquery_values::without_true_conjuncts(subquery_values::evaluate(env, h))
         }
         Some(_) => return Err(unsupported("HAVING without aggregation")),
         None => None,
@@ -285,6 +289,7 @@ pub fn plan_select(
         .map(|(i, _)| i)
         .collect();
     let (columns, exprs): (Vec<ResultColumn>, Vec<Expr>) = outputs.into_iter().unzip();
+    let exprs = exprs.into_iter().map(|e| subquery_values::evaluate(env, e)).collect();
     plan = Plan::Project { input: Box::new(plan), exprs };
     if distinct {
         plan = Plan::Distinct { input: Box::new(plan) };

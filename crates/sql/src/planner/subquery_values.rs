@@ -1,0 +1,62 @@
+//! Uncorrelated scalar and `EXISTS` subqueries evaluated while planning, their values put in
+//! their place — what TiDB's optimizer does (`expression_rewriter.go`, `handleScalarSubquery`
+//! and `handleExistSubquery` without correlated columns), so that ranges, constant folding,
+//! estimates and EXPLAIN see a constant: `WHERE id = (SELECT MAX(id) FROM t)` is a point get.
+//!
+//! A subquery is left to run per row (see `executor::subquery`) when it names an enclosing
+//! query, varies per call, reads common table expressions, locks, fails, or when its result
+//! is not a value: more than one row (1242) or a column count other than one (1241) raise
+//! their errors only if a row evaluates them, as in MySQL.
+
+use types::Value;
+
+use crate::{
+    executor::{bound_conjuncts, uncorrelated_rows, QueryEnv},
+    expr::{BinaryOp, Expr, SubqueryKind, Truth},
+};
+
+/// Replaces the uncorrelated scalar and `EXISTS` subqueries of `e` by their values and folds
+/// what that makes constant; records in `env` that the plan holds such values (a prepared
+/// statement must not keep it).
+pub(super) fn evaluate(env: &QueryEnv<'_, '_, '_>, e: Expr) -> Expr {
+    let mut e = e;
+    let mut replaced = false;
+    e.each_subquery_mut(&mut |node| {
+        let Expr::Subquery { query, kind, .. } = node else { return };
+        if matches!(kind, SubqueryKind::In { .. }) {
+            return;
+        }
+        let Some(rows) = uncorrelated_rows(env, query) else { return };
+        let value = match kind {
+            SubqueryKind::Exists { negated } => Value::Int(i64::from(rows.is_empty() == *negated)),
+            _ => match rows.as_slice() {
+                [] => Value::Null,
+                [row] if row.len() == 1 => row[0].clone(),
+                _ => return,
+            },
+        };
+        *node = Expr::Literal(value);
+        replaced = true;
+    });
+    if !replaced {
+        return e;
+    }
+    env.evaluated_subqueries.set(true);
+    e.folded(env.ctx)
+}
+
+/// A filter predicate without its conjuncts that are constant TRUE (an `EXISTS` found true
+/// while planning, or written so: `WHERE 1 AND …`); `None` when nothing remains to check.
+pub(super) fn without_true_conjuncts(pred: Expr) -> Option<Expr> {
+    let is_true = |e: &Expr| matches!(e, Expr::Literal(v) if v.truth() == Some(true));
+    let conjuncts = bound_conjuncts(&pred);
+    if !conjuncts.iter().any(|c| is_true(c)) {
+        return Some(pred);
+    }
+    let kept: Vec<Expr> = conjuncts.into_iter().filter(|c| !is_true(c)).cloned().collect();
+    kept.into_iter().reduce(|left, right| Expr::Binary {
+        op: BinaryOp::And,
+        left: Box::new(left),
+        right: Box::new(right),
+    })
+}
