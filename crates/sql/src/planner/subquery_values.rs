@@ -2,6 +2,9 @@
 //! their place — what TiDB's optimizer does (`expression_rewriter.go`, `handleScalarSubquery`
 //! and `handleExistSubquery` without correlated columns), so that ranges, constant folding,
 //! estimates and EXPLAIN see a constant: `WHERE id = (SELECT MAX(id) FROM t)` is a point get.
+//! An uncorrelated `x [NOT] IN (SELECT …)` of at most [`MAX_IN_VALUES`] rows becomes the list
+//! of its values (`x IN (3, 9, …)`), which ranges read as points: TPC-H q18's orders are read
+//! by key instead of scanned (TiDB reaches the same by joining the subquery's distinct values).
 //!
 //! A subquery is left to run per row (see `executor::subquery`) when it names an enclosing
 //! query, varies per call, reads common table expressions, locks, fails, or when its result
@@ -15,7 +18,11 @@ use crate::{
     expr::{BinaryOp, Expr, SubqueryKind, Truth},
 };
 
-/// Replaces the uncorrelated scalar and `EXISTS` subqueries of `e` by their values and folds
+/// Most rows of an uncorrelated `IN` subquery turned into a list of values; a larger result
+/// stays a subquery, probed through a hash index of its rows.
+pub const MAX_IN_VALUES: usize = 4096;
+
+/// Replaces the uncorrelated scalar, `EXISTS` and small `IN` subqueries of `e` by their values and folds
 /// what that makes constant; records in `env` that the plan holds such values (a prepared
 /// statement must not keep it).
 pub(super) fn evaluate(env: &QueryEnv<'_, '_, '_>, e: Expr) -> Expr {
@@ -23,13 +30,24 @@ pub(super) fn evaluate(env: &QueryEnv<'_, '_, '_>, e: Expr) -> Expr {
     let mut replaced = false;
     e.each_subquery_mut(&mut |node| {
         let Expr::Subquery { query, kind, .. } = node else { return };
-        if matches!(kind, SubqueryKind::In { .. }) {
-            return;
-        }
         let Some(rows) = uncorrelated_rows(env, query) else { return };
         let value = match kind {
             SubqueryKind::Exists { negated } => Value::Int(i64::from(rows.is_empty() == *negated)),
-            _ => match rows.as_slice() {
+            SubqueryKind::In { arg, negated } => {
+                if rows.len() > MAX_IN_VALUES || rows.iter().any(|r| r.len() != 1) {
+                    return;
+                }
+                // No rows: IN is false and NOT IN true, whatever the argument (NULL too).
+                if !rows.is_empty() {
+                    let list = rows.iter().map(|r| Expr::Literal(r[0].clone())).collect();
+                    let arg = std::mem::replace(arg, Box::new(Expr::Literal(Value::Null)));
+                    *node = Expr::InList { arg, list, negated: *negated, set: None };
+                    replaced = true;
+                    return;
+                }
+                Value::Int(i64::from(*negated))
+            }
+            SubqueryKind::Scalar => match rows.as_slice() {
                 [] => Value::Null,
                 [row] if row.len() == 1 => row[0].clone(),
                 _ => return,
