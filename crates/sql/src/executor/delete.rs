@@ -4,7 +4,7 @@ use catalog::Catalog;
 use errno::{Error, Result, ER_NOT_SUPPORTED_YET};
 use sqlparser::ast::{Delete, FromTable};
 
-use super::targets;
+use super::{query::QueryEnv, targets};
 use crate::{
     context::SessionCtx,
     dml::delete_row,
@@ -37,8 +37,11 @@ pub fn execute_delete(
 ) -> Result<ExecResult> {
     let target = target(ctx, catalog, del)?;
     let t = target.table.clone();
-    let plan =
-        targets::plan(ctx, st, &target, del.selection.as_ref(), &del.order_by, del.limit.as_ref())?;
+    let plan = {
+        let cell = std::cell::RefCell::new(&mut *st);
+        let env = QueryEnv::new(ctx, catalog, &cell);
+        targets::plan(&env, &target, del.selection.as_ref(), &del.order_by, del.limit.as_ref())?
+    };
     let rows = targets::rows(ctx, catalog, st, plan, analysis)?;
     for r in &rows {
         fk::on_statement_delete(st, catalog, ctx, &t, r)?;

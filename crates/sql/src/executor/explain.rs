@@ -630,7 +630,7 @@ pub fn explain(
         node(name, 0.0, String::new(), "N/A".into(), child.into_iter().collect())
     };
     let target_plan = |target: &super::targets::Target, sel, order, limit| {
-        let plan = super::targets::plan(ctx, &mut env.st.borrow_mut(), target, sel, order, limit)?;
+        let plan = super::targets::plan(&env, target, sel, order, limit)?;
         render(&plan, &env, &mut 0).map(|(n, _)| n)
     };
     if let ast::Statement::Query(q) = stmt {

@@ -18,7 +18,10 @@ use crate::{
     binder::{bind_expr, Scope},
     context::SessionCtx,
     expr::{EvalCtx, Expr},
-    planner::Plan,
+    planner::{
+        subquery_values::{evaluate, without_true_conjuncts},
+        Plan,
+    },
     stmt_txn::StmtTxn,
     table::Row,
 };
@@ -54,19 +57,21 @@ pub fn resolve(
 }
 
 /// The plan finding the rows an UPDATE/DELETE changes: table read along the access path for
-/// `selection`, filter, lock (re-read at the newest version), sort or top-n, limit.
+/// `selection`, filter, lock (re-read at the newest version), sort or top-n, limit. Its
+/// uncorrelated subqueries are evaluated now, before any row changes (TiDB allows them to read
+/// the target table too: they see it as the statement found it).
 pub fn plan(
-    ctx: &SessionCtx,
-    st: &mut StmtTxn<'_>,
+    env: &QueryEnv<'_, '_, '_>,
     target: &Target,
     selection: Option<&ast::Expr>,
     order_by: &[OrderByExpr],
     limit: Option<&ast::Expr>,
 ) -> Result<Plan> {
+    let ctx = env.ctx;
     let pred = selection
         .map(|w| bind_expr(w, &target.scope, ctx, "where clause"))
         .transpose()?
-        .map(|(e, _)| e);
+        .and_then(|(e, _)| without_true_conjuncts(evaluate(env, e)));
     let keys: Vec<(Expr, bool)> = order_by
         .iter()
         .map(|o| {
@@ -82,7 +87,7 @@ pub fn plan(
     let access = match &pred {
         Some(p) => {
             let conds = path_conds(p, &table, &crate::expr::EvalCtx::new(ctx));
-            choose_path(&table, &conds, Needs::AllColumns, Some(st))?
+            choose_path(&table, &conds, Needs::AllColumns, Some(&mut env.st.borrow_mut()))?
         }
         None => Access::FullScan,
     };
@@ -121,7 +126,7 @@ pub fn rows(
 ) -> Result<Vec<Row>> {
     let cell = std::cell::RefCell::new(st);
     let env = QueryEnv::new(ctx, catalog, &cell);
-    let eval = EvalCtx::new(ctx);
+    let eval = EvalCtx { session: ctx, subqueries: Some(&env), outer: None, params: &[] };
     let mut root = super::explain::Analysis::operators(analysis, plan, &env)?;
     ops::collect(root.as_mut(), &ops::Cx { env: &env, eval: &eval })
 }

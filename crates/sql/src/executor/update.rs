@@ -5,7 +5,7 @@ use errno::{Error, Result, ER_BAD_FIELD, ER_NOT_SUPPORTED_YET};
 use sqlparser::ast::{AssignmentTarget, Update};
 use types::Value;
 
-use super::targets;
+use super::{query::QueryEnv, targets};
 use crate::{
     binder::bind_expr,
     context::SessionCtx,
@@ -13,6 +13,7 @@ use crate::{
     dml::update_row,
     expr::{EvalCtx, Expr},
     fk,
+    planner::subquery_values::evaluate,
     result::{ExecResult, OkResult},
     stmt_txn::StmtTxn,
     table::Row,
@@ -38,19 +39,23 @@ pub fn execute_update(
     let t = target.table.clone();
     let scope = &target.scope;
     let mut sets: Vec<(usize, Expr)> = Vec::with_capacity(up.assignments.len());
-    for a in &up.assignments {
-        let AssignmentTarget::ColumnName(target) = &a.target else {
-            return Err(Error::fmt(ER_NOT_SUPPORTED_YET, &[&"tuple assignment"]));
-        };
-        let col_name = super::object_parts(target).last().cloned().unwrap_or_default();
-        let (ci, _) = t
-            .column(&col_name)
-            .ok_or_else(|| Error::fmt(ER_BAD_FIELD, &[&col_name, &"field list"]))?;
-        let (e, _) = bind_expr(&a.value, scope, ctx, "field list")?;
-        sets.push((ci, e));
-    }
-    let plan =
-        targets::plan(ctx, st, &target, up.selection.as_ref(), &up.order_by, up.limit.as_ref())?;
+    let plan = {
+        // Planned, uncorrelated subqueries of SET and WHERE evaluated, before any row changes.
+        let cell = std::cell::RefCell::new(&mut *st);
+        let env = QueryEnv::new(ctx, catalog, &cell);
+        for a in &up.assignments {
+            let AssignmentTarget::ColumnName(target) = &a.target else {
+                return Err(Error::fmt(ER_NOT_SUPPORTED_YET, &[&"tuple assignment"]));
+            };
+            let col_name = super::object_parts(target).last().cloned().unwrap_or_default();
+            let (ci, _) = t
+                .column(&col_name)
+                .ok_or_else(|| Error::fmt(ER_BAD_FIELD, &[&col_name, &"field list"]))?;
+            let (e, _) = bind_expr(&a.value, scope, ctx, "field list")?;
+            sets.push((ci, evaluate(&env, e)));
+        }
+        targets::plan(&env, &target, up.selection.as_ref(), &up.order_by, up.limit.as_ref())?
+    };
     let rows = targets::rows(ctx, catalog, st, plan, analysis)?;
     let eval = EvalCtx::new(ctx);
     let (mut matched, mut changed) = (0u64, 0u64);

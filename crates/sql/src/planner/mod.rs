@@ -16,7 +16,7 @@ mod plan;
 mod query;
 mod select;
 mod semi;
-mod subquery_values;
+pub(crate) mod subquery_values;
 
 pub use fast::{try_point_get, HandleSource, PointGetPlan};
 pub use join::{

@@ -25,7 +25,7 @@ pub const MAX_IN_VALUES: usize = 4096;
 /// Replaces the uncorrelated scalar, `EXISTS` and small `IN` subqueries of `e` by their values and folds
 /// what that makes constant; records in `env` that the plan holds such values (a prepared
 /// statement must not keep it).
-pub(super) fn evaluate(env: &QueryEnv<'_, '_, '_>, e: Expr) -> Expr {
+pub(crate) fn evaluate(env: &QueryEnv<'_, '_, '_>, e: Expr) -> Expr {
     let mut e = e;
     let mut replaced = false;
     e.each_subquery_mut(&mut |node| {
@@ -65,7 +65,7 @@ pub(super) fn evaluate(env: &QueryEnv<'_, '_, '_>, e: Expr) -> Expr {
 
 /// A filter predicate without its conjuncts that are constant TRUE (an `EXISTS` found true
 /// while planning, or written so: `WHERE 1 AND …`); `None` when nothing remains to check.
-pub(super) fn without_true_conjuncts(pred: Expr) -> Option<Expr> {
+pub(crate) fn without_true_conjuncts(pred: Expr) -> Option<Expr> {
     let is_true = |e: &Expr| matches!(e, Expr::Literal(v) if v.truth() == Some(true));
     let conjuncts = bound_conjuncts(&pred);
     if !conjuncts.iter().any(|c| is_true(c)) {
