@@ -57,16 +57,24 @@ pub fn execute_update(
         targets::plan(&env, &target, up.selection.as_ref(), &up.order_by, up.limit.as_ref())?
     };
     let rows = targets::rows(ctx, catalog, st, plan, analysis)?;
+    // A SET holding a correlated subquery: every row's new values are computed first, reading
+    // the tables as the statement found them, then written.
+    let mut computed: Option<Vec<Vec<Value>>> = None;
+    if sets.iter().any(|(_, e)| e.columns().is_none()) {
+        let cell = std::cell::RefCell::new(&mut *st);
+        let env = QueryEnv::new(ctx, catalog, &cell);
+        let eval = EvalCtx { session: ctx, subqueries: Some(&env), outer: None, params: &[] };
+        let all = rows.iter().enumerate().map(|(i, old)| assigned(&sets, old, &t, &eval, i + 1));
+        computed = Some(all.collect::<Result<_>>()?);
+    }
     let eval = EvalCtx::new(ctx);
     let (mut matched, mut changed) = (0u64, 0u64);
     for (i, old) in rows.iter().enumerate() {
         matched += 1;
-        // Assignments apply left to right; later ones see earlier results, as in MySQL.
-        let mut vals = old.values.clone();
-        for (ci, e) in &sets {
-            let v = e.eval(&vals, &eval)?;
-            vals[*ci] = to_column(v, &t.columns[*ci], i + 1)?;
-        }
+        let mut vals = match computed.as_mut().and_then(|c| c.get_mut(i)) {
+            Some(vals) => std::mem::take(vals),
+            None => assigned(&sets, old, &t, &eval, i + 1)?,
+        };
         if vals == old.values {
             continue;
         }
@@ -96,4 +104,21 @@ pub fn execute_update(
             ctx.warnings.len()
         ),
     }))
+}
+
+/// `old`'s values after the assignments, which apply left to right (later ones see earlier
+/// results, as in MySQL); `row_no` numbers the row in conversion errors.
+fn assigned(
+    sets: &[(usize, Expr)],
+    old: &Row,
+    t: &catalog::TableInfo,
+    eval: &EvalCtx<'_>,
+    row_no: usize,
+) -> Result<Vec<Value>> {
+    let mut vals = old.values.clone();
+    for (ci, e) in sets {
+        let v = e.eval(&vals, eval)?;
+        vals[*ci] = to_column(v, &t.columns[*ci], row_no)?;
+    }
+    Ok(vals)
 }
