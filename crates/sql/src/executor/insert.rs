@@ -73,7 +73,7 @@ pub fn execute_insert(
                         return Err(unsupported("tuple assignment"));
                     };
                     targets.push(column_index(&t, c)?);
-                    tuple.push(constant(ctx, &a.value)?);
+                    tuple.push(constant(ctx, catalog, st, &a.value)?);
                 }
                 (targets, vec![tuple])
             }
@@ -88,7 +88,10 @@ pub fn execute_insert(
                         .rows
                         .iter()
                         .map(|r| {
-                            r.content.iter().map(|e| constant(ctx, e)).collect::<Result<Vec<_>>>()
+                            r.content
+                                .iter()
+                                .map(|e| constant(ctx, catalog, st, e))
+                                .collect::<Result<Vec<_>>>()
                         })
                         .collect::<Result<Vec<_>>>()?,
                     _ => {
@@ -127,7 +130,14 @@ pub fn execute_insert(
                     Some(alias) => new_row_alias_as_values(&a.value, alias, &ins.columns, &t)?,
                     None => a.value.clone(),
                 };
-                sets.push((column_index(&t, c)?, bind_expr(&value, &scope, ctx, "field list")?.0));
+                let mut bound = bind_expr(&value, &scope, ctx, "field list")?.0;
+                if bound.has_subquery() {
+                    // Uncorrelated subqueries evaluated now, before any row is written.
+                    let cell = RefCell::new(&mut *st);
+                    let env = query::QueryEnv::new(ctx, catalog, &cell);
+                    bound = crate::planner::subquery_values::evaluate(&env, bound);
+                }
+                sets.push((column_index(&t, c)?, bound));
             }
             OnConflict::Update(sets)
         }
@@ -267,13 +277,26 @@ fn insert_one(
     }
 }
 
-/// Evaluates a VALUES/SET expression (`None` for the DEFAULT keyword).
-fn constant(ctx: &SessionCtx, e: &ast::Expr) -> Result<Option<Value>> {
+/// Evaluates a VALUES/SET expression (`None` for the DEFAULT keyword). Its subqueries run
+/// before any row of the statement is written, reading the tables as the statement found
+/// them (TiDB allows them to read the target table too).
+fn constant(
+    ctx: &SessionCtx,
+    catalog: &Catalog,
+    st: &mut StmtTxn<'_>,
+    e: &ast::Expr,
+) -> Result<Option<Value>> {
     if is_default(e) {
         return Ok(None);
     }
     let (x, _) = bind_expr(e, &Scope::default(), ctx, "field list")?;
-    Ok(Some(x.eval(&[], &EvalCtx::new(ctx))?))
+    if !x.has_subquery() {
+        return Ok(Some(x.eval(&[], &EvalCtx::new(ctx))?));
+    }
+    let cell = RefCell::new(st);
+    let env = query::QueryEnv::new(ctx, catalog, &cell);
+    let eval = EvalCtx { session: ctx, subqueries: Some(&env), outer: None, params: &[] };
+    Ok(Some(x.eval(&[], &eval)?))
 }
 
 /// Rewrites references to the new-row alias of `INSERT … AS new[(a, b…)] ON DUPLICATE KEY

@@ -60,7 +60,7 @@ pub fn execute_update(
     // A SET holding a correlated subquery: every row's new values are computed first, reading
     // the tables as the statement found them, then written.
     let mut computed: Option<Vec<Vec<Value>>> = None;
-    if sets.iter().any(|(_, e)| e.columns().is_none()) {
+    if sets.iter().any(|(_, e)| e.has_subquery()) {
         let cell = std::cell::RefCell::new(&mut *st);
         let env = QueryEnv::new(ctx, catalog, &cell);
         let eval = EvalCtx { session: ctx, subqueries: Some(&env), outer: None, params: &[] };

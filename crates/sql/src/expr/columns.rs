@@ -160,6 +160,18 @@ impl Expr {
 }
 
 impl Expr {
+    /// Whether this expression holds a subquery anywhere.
+    pub fn has_subquery(&self) -> bool {
+        let mut todo = vec![self];
+        while let Some(e) = todo.pop() {
+            if matches!(e, Expr::Subquery { .. }) {
+                return true;
+            }
+            e.push_operands(&mut todo);
+        }
+        false
+    }
+
     /// Pushes this expression's operands onto `todo` (none for a subquery, whose expressions
     /// are not bound into the enclosing row): the one step of every walk over a tree.
     pub(crate) fn push_operands<'e>(&'e self, todo: &mut Vec<&'e Expr>) {
