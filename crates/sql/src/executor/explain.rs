@@ -397,9 +397,9 @@ fn render(
                 node("CTETable", 1.0, format!("table:{name}"), "working rows".into(), Vec::new());
             (n, Vec::new())
         }
-        Plan::Rows { rows, label: "Dual", .. } => {
+        Plan::Rows { rows, label: "Dual", names, .. } => {
             let info = format!("rows:{}", rows.len());
-            (node("TableDual", rows.len() as f64, String::new(), info, Vec::new()), Vec::new())
+            (node("TableDual", rows.len() as f64, String::new(), info, Vec::new()), names.clone())
         }
         Plan::Rows { rows, names, object, .. } => {
             let n =

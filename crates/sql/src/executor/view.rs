@@ -27,6 +27,10 @@ use crate::{
 
 /// How deeply views may nest before the expansion is refused as recursive.
 const MAX_VIEW_DEPTH: u32 = 32;
+/// Stack left below which a view is planned on a new stack segment.
+const VIEW_RED_ZONE: usize = 256 * 1024;
+/// The size of such a segment.
+const VIEW_STACK: usize = 4 << 20;
 
 /// Fails with 1347 when `t` is a view (for statements that need a base table).
 pub fn ensure_base_table(db: &str, t: &TableInfo) -> Result<()> {
@@ -166,7 +170,11 @@ pub fn expand(
         return Err(Error::msg(errno::ER_INTERNAL, "a view's definition is not a query"));
     };
     env.view_depth.set(depth + 1);
-    let result = crate::planner::plan_query(env, &query, &view.select, None);
+    // Views nest up to MAX_VIEW_DEPTH deep, each level a whole planning recursion that the
+    // statement's text does not show: grow the stack as it runs low.
+    let result = stacker::maybe_grow(VIEW_RED_ZONE, VIEW_STACK, || {
+        crate::planner::plan_query(env, &query, &view.select, None)
+    });
     env.view_depth.set(depth);
     let mut planned = result?;
     for (rc, c) in planned.columns.iter_mut().zip(&t.columns) {

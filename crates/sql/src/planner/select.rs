@@ -252,11 +252,18 @@ pub fn plan_select(
         _ => None,
     };
     let where_pred = pred.map(|(e, _)| e);
-    let (mut plan, filter) = source_plan(env, q, sources, joins, where_pred.as_ref(), outer)?;
+    // WHERE that no row can pass (`WHERE 1 = 0`, a NOT EXISTS found true): nothing is read
+    // (TiDB's TableDual) — ORMs probe a table's columns this way.
+    let never = where_pred.as_ref().is_some_and(subquery_values::always_false);
+    let (mut plan, filter) = if never {
+        (no_rows(&sources), None)
+    } else {
+        source_plan(env, q, sources, joins, where_pred.as_ref(), outer)?
+    };
     if let Some(p) = filter {
         plan = Plan::Filter { input: Box::new(plan), pred: p };
     }
-    if let Some(table) = lock_table {
+    if let Some(table) = lock_table.filter(|_| !never) {
         plan = Plan::Lock { input: Box::new(plan), table, pred: where_pred };
     }
     if grouped {
@@ -298,6 +305,20 @@ pub fn plan_select(
         plan = Plan::Limit { input: Box::new(plan), limit, offset, count_all: calc_found_rows };
     }
     Ok(SelectPlan { plan, columns, typed_by_values })
+}
+
+/// An empty read standing for FROM's `sources` (a WHERE no row passes), named as their
+/// columns would be.
+fn no_rows(sources: &[Source]) -> Plan {
+    let names = sources
+        .iter()
+        .flat_map(|s| {
+            let prefix =
+                if s.db.is_empty() { s.alias.clone() } else { format!("{}.{}", s.db, s.alias) };
+            s.table.columns.iter().map(move |c| format!("{prefix}.{}", c.name))
+        })
+        .collect();
+    Plan::Rows { rows: Vec::new(), label: "Dual", names, object: String::new() }
 }
 
 /// The plan reading FROM — nothing (one empty row), precomputed rows, one stored table along

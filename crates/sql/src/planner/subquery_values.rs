@@ -63,6 +63,12 @@ pub(crate) fn evaluate(env: &QueryEnv<'_, '_, '_>, e: Expr) -> Expr {
     e.folded(env.ctx)
 }
 
+/// Whether some conjunct of `pred` is a constant that is not TRUE (FALSE or NULL): no row
+/// passes it.
+pub(crate) fn always_false(pred: &Expr) -> bool {
+    bound_conjuncts(pred).iter().any(|c| matches!(c, Expr::Literal(v) if v.truth() != Some(true)))
+}
+
 /// A filter predicate without its conjuncts that are constant TRUE (an `EXISTS` found true
 /// while planning, or written so: `WHERE 1 AND …`); `None` when nothing remains to check.
 pub(crate) fn without_true_conjuncts(pred: Expr) -> Option<Expr> {
