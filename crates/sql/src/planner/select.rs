@@ -145,8 +145,9 @@ pub fn plan_select(
         },
         None => Vec::new(),
     };
+    let having_ast = select.having.as_ref().map(|h| having_with_aliases(h, &items, &scope));
     let mut agg_sources: Vec<&ast::Expr> = items.iter().filter_map(|i| i.ast).collect();
-    agg_sources.extend(select.having.iter());
+    agg_sources.extend(having_ast.iter());
     agg_sources.extend(order_asts.iter().copied());
     let found = aggregate::collect(&agg_sources, &scope, ctx, outer)?;
     let grouped = !group_asts.is_empty() || !found.is_empty() || select.having.is_some();
@@ -225,7 +226,7 @@ pub fn plan_select(
     }
 
     // HAVING, over the aggregated row.
-    let having = match &select.having {
+    let having = match &having_ast {
         Some(h) if grouped => {
             let h = bind_post_agg(h, &scope, ctx, "having clause", &layout, outer)?.0;
             subquery_values::without_true_conjuncts(subquery_values::evaluate(env, h))
@@ -305,6 +306,40 @@ pub fn plan_select(
         plan = Plan::Limit { input: Box::new(plan), limit, offset, count_all: calc_found_rows };
     }
     Ok(SelectPlan { plan, columns, typed_by_values })
+}
+
+/// HAVING with the select-list aliases it names replaced by their expressions — MySQL's
+/// extension (`SELECT g, SUM(x) s … GROUP BY g HAVING s > 1`); a name that is also a column of
+/// FROM stays that column (MySQL searches FROM first for HAVING). A HAVING holding a subquery
+/// is left as written (its names are the subquery's own).
+fn having_with_aliases(h: &ast::Expr, items: &[Item<'_>], scope: &Scope) -> ast::Expr {
+    use std::ops::ControlFlow;
+    let aliased: Vec<(&str, &ast::Expr)> = items
+        .iter()
+        .filter_map(|i| i.ast.map(|e| (i.name.as_str(), e)))
+        .filter(|(name, _)| !scope.columns.iter().any(|c| c.name.eq_ignore_ascii_case(name)))
+        .collect();
+    let has_subquery = ast::visit_expressions(h, |e| match e {
+        ast::Expr::Subquery(_)
+        | ast::Expr::Exists { .. }
+        | ast::Expr::In { target: ast::InTarget::Subquery(_), .. } => ControlFlow::Break(()),
+        _ => ControlFlow::Continue(()),
+    });
+    let mut h = h.clone();
+    if aliased.is_empty() || has_subquery.is_break() {
+        return h;
+    }
+    let _ = ast::visit_expressions_mut(&mut h, |e| {
+        if let ast::Expr::Identifier(id) = e {
+            if let Some((_, target)) =
+                aliased.iter().find(|(n, _)| n.eq_ignore_ascii_case(&id.value))
+            {
+                *e = ast::Expr::Nested(Box::new((*target).clone()));
+            }
+        }
+        ControlFlow::<()>::Continue(())
+    });
+    h
 }
 
 /// An empty read standing for FROM's `sources` (a WHERE no row passes), named as their
