@@ -111,6 +111,7 @@ errors! {
     ER_TOO_BIG_PRECISION = 1426, "42000", "ErrTooBigPrecision", "Too-big precision %d specified for '%s'. Maximum is %d.";
     ER_TOO_BIG_SCALE = 1425, "42000", "ErrTooBigScale", "Too big scale %d specified for column '%s'. Maximum is %d.";
     ER_TOO_MANY_KEY_PARTS = 1070, "42000", "ErrTooManyKeyParts", "Too many key parts specified; max %d parts allowed";
+    ER_CUT_VALUE_GROUP_CONCAT = 1260, "HY000", "ErrCutValueGroupConcat", "Row %d was cut by GROUP_CONCAT()";
     ER_WRONG_PARAMCOUNT_TO_NATIVE_FCT = 1582, "42000", "ErrWrongParamcountToNativeFct", "Incorrect parameter count in the call to native function '%s'";
     ER_CTE_RECURSIVE_REQUIRES_UNION = 3573, "HY000", "ErrCTERecursiveRequiresUnion", "Recursive Common Table Expression '%s' should contain a UNION";
     ER_CTE_MAX_RECURSION_DEPTH = 3636, "HY000", "ErrCTEMaxRecursionDepth", "Recursive query aborted after %d iterations. Try increasing @@cte_max_recursion_depth to a larger value.";

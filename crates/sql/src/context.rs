@@ -45,6 +45,48 @@ pub struct Warning {
     pub message: String,
 }
 
+/// The diagnostics of a statement: added to through a shared reference too, by operators
+/// running with the session borrowed (an aggregate's truncated result).
+#[derive(Debug, Default)]
+pub struct Warnings(std::sync::Mutex<Vec<Warning>>);
+
+impl Clone for Warnings {
+    fn clone(&self) -> Self {
+        Warnings(std::sync::Mutex::new(self.to_vec()))
+    }
+}
+
+impl Warnings {
+    fn list(&self) -> std::sync::MutexGuard<'_, Vec<Warning>> {
+        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Adds one.
+    pub fn push(&self, w: Warning) {
+        self.list().push(w);
+    }
+
+    /// Forgets them all (a new statement starts).
+    pub fn clear(&self) {
+        self.list().clear();
+    }
+
+    /// How many there are.
+    pub fn len(&self) -> usize {
+        self.list().len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.list().is_empty()
+    }
+
+    /// A copy of them, in order.
+    pub fn to_vec(&self) -> Vec<Warning> {
+        self.list().clone()
+    }
+}
+
 /// What `KILL` asked of a session, read by its running statement between batches of rows.
 #[derive(Debug, Default)]
 pub struct KillFlag(AtomicU8);
@@ -95,7 +137,7 @@ pub struct SessionCtx {
     /// `@name` user variables (names lower-cased).
     pub user_vars: HashMap<String, Value>,
     /// Diagnostics of the last statement (`SHOW WARNINGS`).
-    pub warnings: Vec<Warning>,
+    pub warnings: Warnings,
     /// Ids of the tables the last data statement wrote (the session checks at commit that
     /// their definitions did not change meanwhile).
     pub written_tables: Vec<i64>,
@@ -140,7 +182,7 @@ impl SessionCtx {
             host: host.to_string(),
             connection_id,
             user_vars: HashMap::new(),
-            warnings: Vec::new(),
+            warnings: Warnings::default(),
             written_tables: Vec::new(),
             changed_rows: Vec::new(),
             last_insert_id: 0,
@@ -160,7 +202,7 @@ impl SessionCtx {
     }
 
     /// Adds a warning to the current statement's diagnostics.
-    pub fn warn(&mut self, code: u16, message: impl Into<String>) {
+    pub fn warn(&self, code: u16, message: impl Into<String>) {
         self.warnings.push(Warning { level: Level::Warning, code, message: message.into() });
     }
 

@@ -255,8 +255,9 @@ fn names_survive_binding(stmt: &Statement) -> bool {
 /// Whether a statement can run with its placeholders unbound and keep its plan: one SELECT
 /// block over stored tables whose select list names its columns without placeholders (see
 /// [`names_survive_binding`]), with no subquery (its plan is made when it runs, without the
-/// parameters), no INTO and no locking read (which locks the rows its plan's point reads name
-/// when it is built); and where every placeholder is compared with something directly
+/// parameters), no GROUP_CONCAT (its plan holds `group_concat_max_len` as it was), no INTO and
+/// no locking read (which locks the rows its plan's point reads name when it is built); and
+/// where every placeholder is compared with something directly
 /// (`c = ?`, `c BETWEEN ? AND ?`, `c IN (?, ?)`, `c LIKE ?`), as a bound literal would be —
 /// not inside a computation such as `DATE_ADD(?, INTERVAL 1 DAY)`, which a literal would let
 /// the planner fold once, nor a LIMIT/OFFSET count (a plan's limit is a number).
@@ -281,6 +282,10 @@ fn keeps_plan(stmt: &Statement) -> bool {
             Expr::Subquery(_)
             | Expr::Exists { .. }
             | Expr::In { target: ast::InTarget::Subquery(_), .. } => return ControlFlow::Break(()),
+            // Its plan holds `group_concat_max_len` as it was when planned.
+            Expr::Function(f) if f.name.to_string().eq_ignore_ascii_case("GROUP_CONCAT") => {
+                return ControlFlow::Break(())
+            }
             Expr::BinaryOp { left, op, right } if comparison(op) => {
                 direct += usize::from(is(left)) + usize::from(is(right));
             }

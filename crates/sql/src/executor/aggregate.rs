@@ -27,6 +27,22 @@ pub enum AggKind {
     Min,
     /// `MAX(x)`
     Max,
+    /// `GROUP_CONCAT([DISTINCT] x, … [ORDER BY …] [SEPARATOR s])`
+    GroupConcat,
+}
+
+/// What `GROUP_CONCAT` takes besides its first argument.
+#[derive(Debug, Clone)]
+pub struct GroupConcat {
+    /// The further arguments, concatenated after the first in each row's piece.
+    pub rest: Vec<Expr>,
+    /// The order of the pieces within a group: (key, ascending).
+    pub order: Vec<(Expr, bool)>,
+    /// Put between pieces (`,` by default).
+    pub separator: Vec<u8>,
+    /// The longest result, in bytes (`group_concat_max_len`); longer ones are cut, with
+    /// warning 1260.
+    pub max_len: usize,
 }
 
 /// One aggregate call, bound over the input row.
@@ -38,6 +54,8 @@ pub struct AggCall {
     pub arg: Option<Expr>,
     /// `DISTINCT` given.
     pub distinct: bool,
+    /// `GROUP_CONCAT`'s further arguments, order and separator.
+    pub concat: Option<Box<GroupConcat>>,
 }
 
 /// Finds the aggregate calls in `exprs` (deduplicated by source text) and binds their arguments
@@ -77,6 +95,9 @@ fn bind_call(
         return Err(Error::fmt(errno::ER_WRONG_PARAMCOUNT_TO_NATIVE_FCT, &[&name]));
     };
     let distinct = matches!(list.duplicate_treatment, Some(ast::DuplicateTreatment::Distinct));
+    if name == "GROUP_CONCAT" {
+        return bind_group_concat(list, distinct, input, ctx, outer);
+    }
     let arg = match list.args.as_slice() {
         [FunctionArg::Unnamed(FunctionArgExpr::Wildcard)] if name == "COUNT" && !distinct => None,
         [FunctionArg::Unnamed(FunctionArgExpr::Expr(e))] => {
@@ -107,7 +128,75 @@ fn bind_call(
         ("MAX", Some((_, t))) => (AggKind::Max, ExprType { nullable: true, ..*t }),
         _ => return Err(Error::fmt(ER_NOT_SUPPORTED_YET, &[&format!("aggregate {name}")])),
     };
-    Ok((AggCall { kind, arg: arg.map(|(e, _)| e), distinct }, ty))
+    Ok((AggCall { kind, arg: arg.map(|(e, _)| e), distinct, concat: None }, ty))
+}
+
+/// `GROUP_CONCAT([DISTINCT] x, … [ORDER BY …] [SEPARATOR 's'])`: a string (TEXT when
+/// `group_concat_max_len` passes 512 bytes, VARCHAR otherwise, as MySQL types it).
+fn bind_group_concat(
+    list: &ast::FunctionArgumentList,
+    distinct: bool,
+    input: &Scope,
+    ctx: &SessionCtx,
+    outer: Option<&OuterRow<'_>>,
+) -> Result<(AggCall, ExprType)> {
+    let bind = |e: &ast::Expr| -> Result<Expr> {
+        let mut nested = false;
+        walk(e, &mut |_| {
+            nested = true;
+            Ok(())
+        })?;
+        if nested {
+            return Err(Error::fmt(ER_INVALID_GROUP_FUNC_USE, &[]));
+        }
+        Ok(bind_expr_in(e, input, ctx, "field list", outer)?.0)
+    };
+    let mut args = Vec::with_capacity(list.args.len());
+    for a in &list.args {
+        match a {
+            FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => args.push(bind(e)?),
+            _ => {
+                return Err(Error::fmt(
+                    errno::ER_WRONG_PARAMCOUNT_TO_NATIVE_FCT,
+                    &[&"GROUP_CONCAT"],
+                ))
+            }
+        }
+    }
+    if args.is_empty() {
+        return Err(Error::fmt(errno::ER_WRONG_PARAMCOUNT_TO_NATIVE_FCT, &[&"GROUP_CONCAT"]));
+    }
+    let (mut order, mut separator) = (Vec::new(), b",".to_vec());
+    for clause in &list.clauses {
+        match clause {
+            ast::FunctionArgumentClause::OrderBy(keys) => {
+                for k in keys {
+                    let asc = !matches!(k.options.sort, Some(ast::OrderBySort::Desc));
+                    order.push((bind(&k.expr)?, asc));
+                }
+            }
+            ast::FunctionArgumentClause::Separator(v) => {
+                separator = match &v.value {
+                    ast::Value::SingleQuotedString(s) | ast::Value::DoubleQuotedString(s) => {
+                        s.as_bytes().to_vec()
+                    }
+                    other => other.to_string().into_bytes(),
+                };
+            }
+            other => {
+                return Err(Error::fmt(ER_NOT_SUPPORTED_YET, &[&format!("GROUP_CONCAT {other}")]))
+            }
+        }
+    }
+    let max_len = usize::try_from(ctx.vars.int("group_concat_max_len")).unwrap_or(usize::MAX);
+    let ft = if max_len > 512 { FieldType::Blob } else { FieldType::VarString };
+    let mut args = args.into_iter();
+    let arg = args.next();
+    let concat = GroupConcat { rest: args.collect(), order, separator, max_len };
+    let call =
+        AggCall { kind: AggKind::GroupConcat, arg, distinct, concat: Some(Box::new(concat)) };
+    let length = u32::try_from(max_len).unwrap_or(u32::MAX / 4).min(u32::MAX / 4);
+    Ok((call, ExprType { length, ..ExprType::of(ft, true) }))
 }
 
 /// Calls `on_agg` for each aggregate call in `e` (not descending into them).
@@ -179,6 +268,8 @@ struct Acc {
     any_float: bool,
     best: Option<Value>,
     seen: HashSet<Vec<u8>>,
+    /// GROUP_CONCAT's pieces with their order keys.
+    pieces: Vec<(Vec<Value>, Vec<u8>)>,
 }
 
 fn key(v: &Value) -> Vec<u8> {
@@ -242,8 +333,87 @@ impl Acc {
                     self.best = Some(v.clone());
                 }
             }
-            AggKind::Count | AggKind::CountStar => {}
+            AggKind::Count | AggKind::CountStar | AggKind::GroupConcat => {}
         }
+    }
+
+    /// Adds row `r` to a GROUP_CONCAT (a row with a NULL argument adds nothing); returns the
+    /// bytes it keeps.
+    fn add_piece(
+        &mut self,
+        call: &AggCall,
+        gc: &GroupConcat,
+        r: &[Value],
+        eval: &EvalCtx<'_>,
+    ) -> Result<usize> {
+        let mut piece = Vec::new();
+        let args = call.arg.iter().chain(&gc.rest);
+        for a in args {
+            match &*a.operand(r, eval)? {
+                Value::Null => return Ok(0),
+                Value::Bytes(b) => piece.extend_from_slice(b),
+                Value::String(s) => piece.extend_from_slice(s.as_bytes()),
+                other => piece.extend_from_slice(crate::expr::to_string(other).as_bytes()),
+            }
+        }
+        if call.distinct && !self.seen.insert(piece.clone()) {
+            return Ok(0);
+        }
+        let keys = gc.order.iter().map(|(k, _)| k.eval(r, eval)).collect::<Result<Vec<Value>>>()?;
+        self.count += 1;
+        let bytes = piece.len() + crate::memory::row_bytes(&keys) + 32;
+        self.pieces.push((keys, piece));
+        Ok(bytes)
+    }
+
+    /// GROUP_CONCAT's result and whether it was cut to `max_len`.
+    fn concatenated(&self, gc: &GroupConcat) -> (Value, bool) {
+        if self.pieces.is_empty() {
+            return (Value::Null, false);
+        }
+        let mut order: Vec<usize> = (0..self.pieces.len()).collect();
+        if !gc.order.is_empty() {
+            order.sort_by(|&a, &b| {
+                let (ka, kb) = (&self.pieces[a].0, &self.pieces[b].0);
+                for ((x, y), (_, asc)) in ka.iter().zip(kb).zip(&gc.order) {
+                    let o = match (x.is_null(), y.is_null()) {
+                        (true, true) => std::cmp::Ordering::Equal,
+                        (true, false) => std::cmp::Ordering::Less,
+                        (false, true) => std::cmp::Ordering::Greater,
+                        _ => compare(x, y).unwrap_or(std::cmp::Ordering::Equal),
+                    };
+                    let o = if *asc { o } else { o.reverse() };
+                    if o != std::cmp::Ordering::Equal {
+                        return o;
+                    }
+                }
+                std::cmp::Ordering::Equal
+            });
+        }
+        let mut out = Vec::new();
+        for (n, &i) in order.iter().enumerate() {
+            if n > 0 {
+                out.extend_from_slice(&gc.separator);
+            }
+            out.extend_from_slice(&self.pieces[i].1);
+            if out.len() > gc.max_len {
+                break;
+            }
+        }
+        let cut = out.len() > gc.max_len;
+        if cut {
+            let mut end = gc.max_len;
+            // Cut on a character boundary when the result is text.
+            while end > 0 && std::str::from_utf8(&out[..end]).is_err() && end + 4 > gc.max_len {
+                end -= 1;
+            }
+            out.truncate(end);
+        }
+        let v = match String::from_utf8(out) {
+            Ok(s) => Value::String(s),
+            Err(e) => Value::Bytes(e.into_bytes()),
+        };
+        (v, cut)
     }
 
     /// The sum as a double: the inexact part plus the exact part.
@@ -253,6 +423,10 @@ impl Acc {
 
     fn finish(&self, call: &AggCall) -> Value {
         match call.kind {
+            AggKind::GroupConcat => match &call.concat {
+                Some(gc) => self.concatenated(gc).0,
+                None => Value::Null,
+            },
             AggKind::CountStar | AggKind::Count => Value::Int(self.count),
             _ if self.count == 0 => Value::Null,
             // An exact DECIMAL, as MySQL's SUM of integers (the text form it had read as a
@@ -325,23 +499,41 @@ impl<'p> Aggregator<'p> {
             }
         };
         for (acc, call) in accs.iter_mut().zip(self.aggs) {
-            match &call.arg {
-                Some(a) => acc.add(call, &*a.operand(r, eval)?),
-                None => acc.add(call, &Value::Null),
+            match (&call.concat, &call.arg) {
+                (Some(gc), _) => grew += acc.add_piece(call, gc, r, eval)?,
+                (None, Some(a)) => acc.add(call, &*a.operand(r, eval)?),
+                (None, None) => acc.add(call, &Value::Null),
             }
         }
         Ok(grew)
     }
 
-    /// One row per group.
-    pub fn finish(self) -> Vec<Vec<Value>> {
+    /// One row per group; a GROUP_CONCAT cut to `group_concat_max_len` adds warning 1260 to
+    /// `warnings`, numbered by its row.
+    pub fn finish(self, warnings: &crate::context::Warnings) -> Vec<Vec<Value>> {
         let aggs = self.aggs;
         let mut groups: Vec<_> = self.table.into_iter().collect();
         groups.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         groups
             .into_iter()
-            .map(|(_, (mut gv, accs))| {
-                gv.extend(accs.iter().zip(aggs).map(|(a, c)| a.finish(c)));
+            .enumerate()
+            .map(|(row, (_, (mut gv, accs)))| {
+                for (a, c) in accs.iter().zip(aggs) {
+                    if let Some(gc) = &c.concat {
+                        let (v, cut) = a.concatenated(gc);
+                        if cut {
+                            let e = Error::fmt(errno::ER_CUT_VALUE_GROUP_CONCAT, &[&(row + 1)]);
+                            warnings.push(crate::context::Warning {
+                                level: crate::context::Level::Warning,
+                                code: e.code,
+                                message: e.message,
+                            });
+                        }
+                        gv.push(v);
+                    } else {
+                        gv.push(a.finish(c));
+                    }
+                }
                 gv
             })
             .collect()

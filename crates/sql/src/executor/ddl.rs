@@ -99,7 +99,12 @@ pub fn drop(
 /// CHECK constraints are parsed and ignored, as TiDB does while `tidb_enable_check_constraint`
 /// is off (its default), with TiDB's warning.
 pub fn check_constraints_off(ctx: &mut SessionCtx) {
-    if !ctx.warnings.iter().any(|w| w.code == 1105 && w.message.contains("check constraint")) {
+    if !ctx
+        .warnings
+        .to_vec()
+        .iter()
+        .any(|w| w.code == 1105 && w.message.contains("check constraint"))
+    {
         ctx.warn(1105, "the switch of check constraint is off");
     }
 }

@@ -305,8 +305,26 @@ fn agg_text(call: &AggCall, names: &[String]) -> String {
         AggKind::Avg => "avg",
         AggKind::Min => "min",
         AggKind::Max => "max",
+        AggKind::GroupConcat => "group_concat",
     };
-    let arg = call.arg.as_ref().map_or(String::new(), |a| explain_expr(a, names));
+    let mut arg = call.arg.as_ref().map_or(String::new(), |a| explain_expr(a, names));
+    if let Some(gc) = &call.concat {
+        for e in &gc.rest {
+            arg = format!("{arg}, {}", explain_expr(e, names));
+        }
+        if !gc.order.is_empty() {
+            let keys = gc.order.iter().map(|(e, asc)| {
+                let k = explain_expr(e, names);
+                if *asc {
+                    k
+                } else {
+                    format!("{k} desc")
+                }
+            });
+            arg = format!("{arg} order by {}", keys.collect::<Vec<_>>().join(", "));
+        }
+        arg = format!("{arg} separator {:?}", String::from_utf8_lossy(&gc.separator));
+    }
     let distinct = if call.distinct { "distinct " } else { "" };
     format!("{f}({distinct}{arg})")
 }

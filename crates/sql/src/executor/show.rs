@@ -77,8 +77,9 @@ pub fn show_diagnostics(ctx: &SessionCtx, words: &[Ident]) -> Result<ExecResult>
         ["COUNT", rest @ ..] if rest.last() == Some(&"ERRORS") => (true, "ERRORS"),
         _ => return Err(Error::fmt(ER_NOT_SUPPORTED_YET, &[&format!("SHOW {}", words.join(" "))])),
     };
+    let all = ctx.warnings.to_vec();
     let diags: Vec<_> =
-        ctx.warnings.iter().filter(|w| kind == "WARNINGS" || w.level == Level::Error).collect();
+        all.iter().filter(|w| kind == "WARNINGS" || w.level == Level::Error).collect();
     if count {
         let name =
             format!("@@session.{}_count", if kind == "WARNINGS" { "warning" } else { "error" });

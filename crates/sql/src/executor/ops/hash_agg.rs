@@ -80,7 +80,11 @@ fn pass(
             }
         }
     }
-    let rows = agg.finish().into_iter().map(|values| Row { handle: 0, values }).collect();
+    let rows = agg
+        .finish(&cx.env.ctx.warnings)
+        .into_iter()
+        .map(|values| Row { handle: 0, values })
+        .collect();
     let spilled = parts.map_or_else(Vec::new, |p| p.finish(&cx.env.mem));
     Ok((rows, spilled))
 }
