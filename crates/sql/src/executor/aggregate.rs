@@ -101,15 +101,7 @@ fn bind_call(
     let arg = match list.args.as_slice() {
         [FunctionArg::Unnamed(FunctionArgExpr::Wildcard)] if name == "COUNT" && !distinct => None,
         [FunctionArg::Unnamed(FunctionArgExpr::Expr(e))] => {
-            let mut nested = false;
-            walk(e, &mut |_| {
-                nested = true;
-                Ok(())
-            })?;
-            if nested {
-                return Err(Error::fmt(ER_INVALID_GROUP_FUNC_USE, &[]));
-            }
-            Some(bind_expr_in(e, input, ctx, "field list", outer)?)
+            Some(bind_argument(e, input, ctx, outer)?)
         }
         _ => return Err(Error::fmt(errno::ER_WRONG_PARAMCOUNT_TO_NATIVE_FCT, &[&name])),
     };
@@ -131,6 +123,24 @@ fn bind_call(
     Ok((AggCall { kind, arg: arg.map(|(e, _)| e), distinct, concat: None }, ty))
 }
 
+/// An aggregate's argument bound over the input row; 1111 when it holds an aggregate itself.
+fn bind_argument(
+    e: &ast::Expr,
+    input: &Scope,
+    ctx: &SessionCtx,
+    outer: Option<&OuterRow<'_>>,
+) -> Result<(Expr, ExprType)> {
+    let mut nested = false;
+    walk(e, &mut |_| {
+        nested = true;
+        Ok(())
+    })?;
+    if nested {
+        return Err(Error::fmt(ER_INVALID_GROUP_FUNC_USE, &[]));
+    }
+    bind_expr_in(e, input, ctx, "field list", outer)
+}
+
 /// `GROUP_CONCAT([DISTINCT] x, … [ORDER BY …] [SEPARATOR 's'])`: a string (TEXT when
 /// `group_concat_max_len` passes 512 bytes, VARCHAR otherwise, as MySQL types it).
 fn bind_group_concat(
@@ -140,17 +150,7 @@ fn bind_group_concat(
     ctx: &SessionCtx,
     outer: Option<&OuterRow<'_>>,
 ) -> Result<(AggCall, ExprType)> {
-    let bind = |e: &ast::Expr| -> Result<Expr> {
-        let mut nested = false;
-        walk(e, &mut |_| {
-            nested = true;
-            Ok(())
-        })?;
-        if nested {
-            return Err(Error::fmt(ER_INVALID_GROUP_FUNC_USE, &[]));
-        }
-        Ok(bind_expr_in(e, input, ctx, "field list", outer)?.0)
-    };
+    let bind = |e: &ast::Expr| Ok::<_, Error>(bind_argument(e, input, ctx, outer)?.0);
     let mut args = Vec::with_capacity(list.args.len());
     for a in &list.args {
         match a {
