@@ -29,6 +29,22 @@ pub enum AggKind {
     Max,
     /// `GROUP_CONCAT([DISTINCT] x, … [ORDER BY …] [SEPARATOR s])`
     GroupConcat,
+    /// `BIT_AND(x)`: 64-bit unsigned, all ones over no rows.
+    BitAnd,
+    /// `BIT_OR(x)`
+    BitOr,
+    /// `BIT_XOR(x)`
+    BitXor,
+    /// `STD` / `STDDEV` / `STDDEV_POP(x)`
+    StddevPop,
+    /// `STDDEV_SAMP(x)`
+    StddevSamp,
+    /// `VARIANCE` / `VAR_POP(x)`
+    VarPop,
+    /// `VAR_SAMP(x)`
+    VarSamp,
+    /// `ANY_VALUE(x)`: the value of some row of the group (the first).
+    AnyValue,
 }
 
 /// What `GROUP_CONCAT` takes besides its first argument.
@@ -118,6 +134,29 @@ fn bind_call(
         }
         ("MIN", Some((_, t))) => (AggKind::Min, ExprType { nullable: true, ..*t }),
         ("MAX", Some((_, t))) => (AggKind::Max, ExprType { nullable: true, ..*t }),
+        ("ANY_VALUE", Some((_, t))) if !distinct => {
+            (AggKind::AnyValue, ExprType { nullable: true, ..*t })
+        }
+        ("BIT_AND" | "BIT_OR" | "BIT_XOR", Some(_)) if !distinct => {
+            let kind = match name.as_str() {
+                "BIT_AND" => AggKind::BitAnd,
+                "BIT_OR" => AggKind::BitOr,
+                _ => AggKind::BitXor,
+            };
+            (kind, ExprType::of(FieldType::LongLong, false))
+        }
+        (
+            "STD" | "STDDEV" | "STDDEV_POP" | "STDDEV_SAMP" | "VARIANCE" | "VAR_POP" | "VAR_SAMP",
+            Some(_),
+        ) if !distinct => {
+            let kind = match name.as_str() {
+                "STDDEV_SAMP" => AggKind::StddevSamp,
+                "VARIANCE" | "VAR_POP" => AggKind::VarPop,
+                "VAR_SAMP" => AggKind::VarSamp,
+                _ => AggKind::StddevPop,
+            };
+            (kind, ExprType::of(FieldType::Double, true))
+        }
         _ => return Err(Error::fmt(ER_NOT_SUPPORTED_YET, &[&format!("aggregate {name}")])),
     };
     Ok((AggCall { kind, arg: arg.map(|(e, _)| e), distinct, concat: None }, ty))
@@ -270,6 +309,29 @@ struct Acc {
     seen: HashSet<Vec<u8>>,
     /// GROUP_CONCAT's pieces with their order keys.
     pieces: Vec<(Vec<Value>, Vec<u8>)>,
+    /// BIT_AND / BIT_OR / BIT_XOR so far.
+    bits: u64,
+    /// The running mean and sum of squared deviations (Welford), for STD and VARIANCE.
+    mean: f64,
+    m2: f64,
+    /// ANY_VALUE has its value (`best`).
+    taken: bool,
+}
+
+/// A value as BIT_AND/OR/XOR take it: a 64-bit pattern (negative integers two's complement).
+fn bits_of(v: &Value) -> u64 {
+    match v {
+        Value::UInt(u) => *u,
+        Value::Int(i) => *i as u64,
+        other => {
+            let f = to_f64(other).round();
+            if f < 0.0 {
+                f as i64 as u64
+            } else {
+                f as u64
+            }
+        }
+    }
 }
 
 fn key(v: &Value) -> Vec<u8> {
@@ -279,13 +341,26 @@ fn key(v: &Value) -> Vec<u8> {
 }
 
 impl Acc {
-    fn new() -> Self {
-        Acc { all_int: true, dec_sum: Some(types::Decimal::from_i128(0)), ..Default::default() }
+    fn new(kind: AggKind) -> Self {
+        let bits = if kind == AggKind::BitAnd { u64::MAX } else { 0 };
+        Acc {
+            all_int: true,
+            dec_sum: Some(types::Decimal::from_i128(0)),
+            bits,
+            ..Default::default()
+        }
     }
 
     fn add(&mut self, call: &AggCall, v: &Value) {
         if call.kind == AggKind::CountStar {
             self.count += 1;
+            return;
+        }
+        if call.kind == AggKind::AnyValue {
+            if !self.taken {
+                self.taken = true;
+                self.best = Some(v.clone());
+            }
             return;
         }
         if v.is_null() || (call.distinct && !self.seen.insert(key(v))) {
@@ -333,7 +408,16 @@ impl Acc {
                     self.best = Some(v.clone());
                 }
             }
-            AggKind::Count | AggKind::CountStar | AggKind::GroupConcat => {}
+            AggKind::BitAnd => self.bits &= bits_of(v),
+            AggKind::BitOr => self.bits |= bits_of(v),
+            AggKind::BitXor => self.bits ^= bits_of(v),
+            AggKind::StddevPop | AggKind::StddevSamp | AggKind::VarPop | AggKind::VarSamp => {
+                let x = to_f64(v);
+                let delta = x - self.mean;
+                self.mean += delta / self.count as f64;
+                self.m2 += delta * (x - self.mean);
+            }
+            AggKind::Count | AggKind::CountStar | AggKind::GroupConcat | AggKind::AnyValue => {}
         }
     }
 
@@ -428,7 +512,14 @@ impl Acc {
                 None => Value::Null,
             },
             AggKind::CountStar | AggKind::Count => Value::Int(self.count),
+            AggKind::BitAnd | AggKind::BitOr | AggKind::BitXor => Value::UInt(self.bits),
+            AggKind::AnyValue => self.best.clone().unwrap_or(Value::Null),
             _ if self.count == 0 => Value::Null,
+            AggKind::VarSamp | AggKind::StddevSamp if self.count == 1 => Value::Null,
+            AggKind::VarPop => Value::Double(self.m2 / self.count as f64),
+            AggKind::VarSamp => Value::Double(self.m2 / (self.count - 1) as f64),
+            AggKind::StddevPop => Value::Double((self.m2 / self.count as f64).sqrt()),
+            AggKind::StddevSamp => Value::Double((self.m2 / (self.count - 1) as f64).sqrt()),
             // An exact DECIMAL, as MySQL's SUM of integers (the text form it had read as a
             // string where the value is used, in a subquery or an expression).
             AggKind::Sum if self.all_int => Value::Decimal(types::Decimal::from_i128(self.int_sum)),
@@ -463,7 +554,7 @@ impl<'p> Aggregator<'p> {
     pub fn new(groups: &'p [Expr], aggs: &'p [AggCall]) -> Self {
         let mut table = HashMap::new();
         if groups.is_empty() {
-            table.insert(Vec::new(), (Vec::new(), vec![Acc::new(); aggs.len()]));
+            table.insert(Vec::new(), (Vec::new(), aggs.iter().map(|c| Acc::new(c.kind)).collect()));
         }
         Aggregator { groups, aggs, table }
     }
@@ -495,7 +586,8 @@ impl<'p> Aggregator<'p> {
                     + crate::memory::row_bytes(&gv)
                     + n * std::mem::size_of::<Acc>()
                     + std::mem::size_of::<(Vec<u8>, Vec<Value>, Vec<Acc>)>();
-                &mut self.table.entry(k.to_vec()).or_insert((gv, vec![Acc::new(); n])).1
+                let accs = self.aggs.iter().map(|c| Acc::new(c.kind)).collect();
+                &mut self.table.entry(k.to_vec()).or_insert((gv, accs)).1
             }
         };
         for (acc, call) in accs.iter_mut().zip(self.aggs) {

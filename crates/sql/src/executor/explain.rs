@@ -306,6 +306,14 @@ fn agg_text(call: &AggCall, names: &[String]) -> String {
         AggKind::Min => "min",
         AggKind::Max => "max",
         AggKind::GroupConcat => "group_concat",
+        AggKind::BitAnd => "bit_and",
+        AggKind::BitOr => "bit_or",
+        AggKind::BitXor => "bit_xor",
+        AggKind::StddevPop => "stddev_pop",
+        AggKind::StddevSamp => "stddev_samp",
+        AggKind::VarPop => "var_pop",
+        AggKind::VarSamp => "var_samp",
+        AggKind::AnyValue => "any_value",
     };
     let mut arg = call.arg.as_ref().map_or(String::new(), |a| explain_expr(a, names));
     if let Some(gc) = &call.concat {
