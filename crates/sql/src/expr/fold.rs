@@ -31,6 +31,7 @@ impl Func {
                 | CurDate
                 | CurTime
                 | UnixTimestamp
+                | Uuid
         )
     }
 }

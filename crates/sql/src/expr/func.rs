@@ -170,6 +170,24 @@ pub enum Func {
     AddTime,
     /// `SUBTIME(t, d)`
     SubTime,
+    /// `SHA1(s)` / `SHA(s)`
+    Sha1,
+    /// `SHA2(s, bits)`
+    Sha2,
+    /// `UUID()`
+    Uuid,
+    /// `UNHEX(s)`
+    Unhex,
+    /// `FIND_IN_SET(s, list)`
+    FindInSet,
+    /// `INET_ATON(s)`
+    InetAton,
+    /// `INET_NTOA(n)`
+    InetNtoa,
+    /// `BIN(n)`
+    Bin,
+    /// `OCT(n)`
+    Oct,
 }
 
 impl Func {
@@ -254,6 +272,15 @@ impl Func {
             "TIMEDIFF" => (TimeDiff, 2, 2),
             "ADDTIME" => (AddTime, 2, 2),
             "SUBTIME" => (SubTime, 2, 2),
+            "SHA1" | "SHA" => (Sha1, 1, 1),
+            "SHA2" => (Sha2, 2, 2),
+            "UUID" => (Uuid, 0, 0),
+            "UNHEX" => (Unhex, 1, 1),
+            "FIND_IN_SET" => (FindInSet, 2, 2),
+            "INET_ATON" => (InetAton, 1, 1),
+            "INET_NTOA" => (InetNtoa, 1, 1),
+            "BIN" => (Bin, 1, 1),
+            "OCT" => (Oct, 1, 1),
             _ => return Err(Error::fmt(ER_SP_DOES_NOT_EXIST, &[&"FUNCTION", &name])),
         };
         if argc < min || argc > max {
@@ -267,7 +294,8 @@ impl Func {
         use Func::*;
         match self {
             ConnectionId | LastInsertId | FoundRows | Length | CharLength | Locate | Instr
-            | Ascii | Sign | IsNull => FieldType::LongLong,
+            | Ascii | Sign | IsNull | FindInSet | InetAton => FieldType::LongLong,
+            Unhex => FieldType::VarString,
             Pow | Sqrt | Exp | Ln | Log10 | Log2 | Pi => FieldType::Double,
             Now | FromUnixtime => FieldType::DateTime,
             CurDate | Date => FieldType::Date,
@@ -315,6 +343,9 @@ impl Func {
         let arg = |i: usize| args.get(i).cloned().unwrap_or(Value::Null);
         let any_null = args.iter().any(Value::is_null);
         if let Some(v) = self.call_more(args, any_null) {
+            return Ok(v);
+        }
+        if let Some(v) = super::func_misc::call(self, args, any_null) {
             return Ok(v);
         }
         if matches!(self, RegexpLike | RegexpReplace | RegexpSubstr | RegexpInstr) {

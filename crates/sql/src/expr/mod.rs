@@ -11,6 +11,7 @@ mod explain;
 mod fold;
 mod func;
 mod func_duration;
+mod func_misc;
 mod func_regex;
 mod func_string_math;
 pub(crate) mod func_time;

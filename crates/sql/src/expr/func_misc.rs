@@ -1,0 +1,142 @@
+//! Hashing, identifiers, number bases and small string-set functions: SHA1/SHA, SHA2, UUID,
+//! UNHEX, FIND_IN_SET, INET_ATON, INET_NTOA, BIN, OCT.
+
+use sha1::Digest;
+use types::Value;
+
+use super::{cast::to_string, func::Func, func_string_math::text};
+
+/// A value's bytes as the hashing functions read them (strings as UTF-8).
+fn bytes(v: &Value) -> Vec<u8> {
+    match v {
+        Value::Bytes(b) => b.clone(),
+        other => to_string(other).into_bytes(),
+    }
+}
+
+fn hex_lower(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// Calls one of this file's functions; `None` for any other.
+pub fn call(func: Func, args: &[Value], any_null: bool) -> Option<Value> {
+    use Func::*;
+    if !matches!(func, Sha1 | Sha2 | Uuid | Unhex | FindInSet | InetAton | InetNtoa | Bin | Oct) {
+        return None;
+    }
+    if any_null {
+        return Some(Value::Null);
+    }
+    let arg = |i: usize| args.get(i).cloned().unwrap_or(Value::Null);
+    Some(match func {
+        Sha1 => Value::String(hex_lower(&sha1::Sha1::digest(bytes(&arg(0))))),
+        Sha2 => {
+            let data = bytes(&arg(0));
+            match arg(1).to_i64() {
+                224 => Value::String(hex_lower(&sha2::Sha224::digest(&data))),
+                256 | 0 => Value::String(hex_lower(&sha2::Sha256::digest(&data))),
+                384 => Value::String(hex_lower(&sha2::Sha384::digest(&data))),
+                512 => Value::String(hex_lower(&sha2::Sha512::digest(&data))),
+                _ => Value::Null,
+            }
+        }
+        Uuid => Value::String(uuid_v1()),
+        Unhex => unhex(&text(&arg(0))).map_or(Value::Null, Value::Bytes),
+        FindInSet => {
+            let (needle, list) = (text(&arg(0)), text(&arg(1)));
+            let pos = if needle.contains(',') {
+                0
+            } else {
+                list.split(',').position(|item| item == needle).map_or(0, |p| p + 1)
+            };
+            Value::Int(pos as i64)
+        }
+        InetAton => inet_aton(&text(&arg(0))).map_or(Value::Null, Value::UInt),
+        InetNtoa => match arg(0).to_f64() {
+            n if (0.0..=4_294_967_295.0).contains(&n) => {
+                let n = n.round() as u32;
+                Value::String(std::net::Ipv4Addr::from(n).to_string())
+            }
+            _ => Value::Null,
+        },
+        Bin => Value::String(format!("{:b}", arg(0).to_i64() as u64)),
+        Oct => Value::String(format!("{:o}", arg(0).to_i64() as u64)),
+        _ => return None,
+    })
+}
+
+/// `UNHEX(s)`: pairs of hex digits as bytes (an odd count gets a leading 0); `None` when a
+/// character is not a hex digit.
+fn unhex(s: &str) -> Option<Vec<u8>> {
+    let digits: Vec<u8> =
+        s.chars().map(|c| c.to_digit(16).map(|d| d as u8)).collect::<Option<Vec<u8>>>()?;
+    let mut out = Vec::with_capacity(digits.len().div_ceil(2));
+    let mut it = digits.iter();
+    if digits.len() % 2 == 1 {
+        out.push(*it.next()?);
+    }
+    while let (Some(h), Some(l)) = (it.next(), it.next()) {
+        out.push(h << 4 | l);
+    }
+    Some(out)
+}
+
+/// `INET_ATON('a.b.c.d')` as MySQL reads it: short forms fill from the right (`'127.1'` is
+/// 127.0.0.1); `None` for anything else.
+fn inet_aton(s: &str) -> Option<u64> {
+    let parts: Vec<&str> = s.split('.').collect();
+    if parts.is_empty() || parts.len() > 4 || parts.iter().any(|p| p.is_empty()) {
+        return None;
+    }
+    let nums: Vec<u64> =
+        parts.iter().map(|p| p.parse::<u64>().ok().filter(|n| *n <= 255)).collect::<Option<_>>()?;
+    let (last, head) = nums.split_last()?;
+    let high = head.iter().enumerate().fold(0u64, |v, (i, n)| v | n << (24 - 8 * i));
+    Some(high | last)
+}
+
+/// A version-1 UUID as MySQL's `UUID()` makes it: the time in 100 ns steps since 1582-10-15,
+/// a random clock sequence and a random node with the multicast bit set (no MAC address).
+fn uuid_v1() -> String {
+    use rand::Rng;
+    const GREGORIAN_TO_UNIX_100NS: u64 = 0x01B2_1DD2_1381_4000;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() / 100) as u64;
+    let t = now + GREGORIAN_TO_UNIX_100NS;
+    let mut rng = rand::thread_rng();
+    let clock_seq: u16 = (rng.gen::<u16>() & 0x3FFF) | 0x8000;
+    let node: u64 = (rng.gen::<u64>() & 0xFFFF_FFFF_FFFF) | 0x0100_0000_0000;
+    format!(
+        "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
+        t & 0xFFFF_FFFF,
+        (t >> 32) & 0xFFFF,
+        ((t >> 48) & 0x0FFF) | 0x1000,
+        clock_seq,
+        node
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hex_and_addresses() {
+        assert_eq!(unhex("4142"), Some(b"AB".to_vec()));
+        assert_eq!(unhex("141"), Some(vec![1, 0x41]));
+        assert_eq!(unhex("zz"), None);
+        assert_eq!(inet_aton("10.0.5.9"), Some(167_773_449));
+        assert_eq!(inet_aton("127.1"), Some(2_130_706_433));
+        assert_eq!(inet_aton("1.2.3.256"), None);
+        assert_eq!(inet_aton("1..2"), None);
+    }
+
+    #[test]
+    fn uuids_are_version_1_and_distinct() {
+        let (a, b) = (uuid_v1(), uuid_v1());
+        assert_eq!(a.len(), 36);
+        assert_eq!(&a[14..15], "1");
+        assert_ne!(a, b);
+    }
+}
