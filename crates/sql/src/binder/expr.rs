@@ -584,6 +584,9 @@ impl Binder<'_> {
         if let Some(r) = self.date_arith_call(&name, &args) {
             return r;
         }
+        if let Some(r) = self.timestamp_call(&name, &args) {
+            return r;
+        }
         let func = Func::resolve(&name, args.len())?;
         self.call(func, &args)
     }
@@ -603,6 +606,32 @@ impl Binder<'_> {
                 self.call(func, &[t, days, &unit])
             }
             _ => Err(Error::fmt(errno::ER_PARSE, &[&format!("{name}(…)"), &1])),
+        })
+    }
+
+    /// `TIMESTAMPADD(unit, n, t)` (a date arithmetic call) and `TIMESTAMPDIFF(unit, a, b)`,
+    /// whose unit is a keyword (`DAY`, `SQL_TSI_DAY`, …), not an expression.
+    fn timestamp_call(&self, name: &str, args: &[&ast::Expr]) -> Option<Result<(Expr, ExprType)>> {
+        let upper = name.to_ascii_uppercase();
+        if upper != "TIMESTAMPADD" && upper != "TIMESTAMPDIFF" {
+            return None;
+        }
+        let [unit, x, y] = args else {
+            return Some(Err(Error::fmt(errno::ER_WRONG_PARAMCOUNT_TO_NATIVE_FCT, &[&upper])));
+        };
+        let word = match unit {
+            ast::Expr::Identifier(id) => id.value.to_ascii_uppercase(),
+            _ => String::new(),
+        };
+        let word = word.strip_prefix("SQL_TSI_").unwrap_or(&word).to_string();
+        if !crate::expr::func_time::INTERVAL_UNITS.contains(&word.as_str()) {
+            return Some(Err(Error::fmt(errno::ER_PARSE, &[&format!("{unit}"), &1])));
+        }
+        let unit = ast::Expr::value(ast::Value::SingleQuotedString(word));
+        Some(if upper == "TIMESTAMPADD" {
+            self.call(Func::DateAdd, &[y, x, &unit])
+        } else {
+            self.call(Func::TimestampDiff, &[&unit, x, y])
         })
     }
 

@@ -188,6 +188,8 @@ pub enum Func {
     Bin,
     /// `OCT(n)`
     Oct,
+    /// `TIMESTAMPDIFF(unit, a, b)`: bound as `('UNIT', a, b)`.
+    TimestampDiff,
 }
 
 impl Func {
@@ -294,7 +296,7 @@ impl Func {
         use Func::*;
         match self {
             ConnectionId | LastInsertId | FoundRows | Length | CharLength | Locate | Instr
-            | Ascii | Sign | IsNull | FindInSet | InetAton => FieldType::LongLong,
+            | Ascii | Sign | IsNull | FindInSet | InetAton | TimestampDiff => FieldType::LongLong,
             Unhex => FieldType::VarString,
             Pow | Sqrt | Exp | Ln | Log10 | Log2 | Pi => FieldType::Double,
             Now | FromUnixtime => FieldType::DateTime,
@@ -347,6 +349,11 @@ impl Func {
         }
         if let Some(v) = super::func_misc::call(self, args, any_null) {
             return Ok(v);
+        }
+        if self == TimestampDiff {
+            let unit = args.first().map(super::func_string_math::text).unwrap_or_default();
+            let (a, b) = (arg(1), arg(2));
+            return Ok(super::func_time::timestamp_diff(&unit, &a, &b));
         }
         if matches!(self, RegexpLike | RegexpReplace | RegexpSubstr | RegexpInstr) {
             return super::func_regex::call(self, args);

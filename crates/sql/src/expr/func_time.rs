@@ -173,6 +173,41 @@ pub fn date_add(t: &Value, amount: &Value, unit: &str, negate: bool) -> Value {
     }
 }
 
+/// `TIMESTAMPDIFF(unit, a, b)`: `b - a` in whole units, truncated toward zero; months,
+/// quarters and years count only complete months (the day and time of `b` must reach those of
+/// `a`), as MySQL does. NULL when either is not a date or time.
+pub fn timestamp_diff(unit: &str, a: &Value, b: &Value) -> Value {
+    let (Some(a), Some(b)) = (as_temporal(a), as_temporal(b)) else {
+        return Value::Null;
+    };
+    let per = match unit {
+        "MICROSECOND" => 1,
+        "SECOND" => 1_000_000,
+        "MINUTE" => 60_000_000,
+        "HOUR" => 3_600_000_000,
+        "DAY" => 86_400_000_000,
+        "WEEK" => 7 * 86_400_000_000,
+        _ => 0,
+    };
+    if per > 0 {
+        return Value::Int((b.to_micros() - a.to_micros()) / per);
+    }
+    let month_of = |t: &Temporal| i64::from(t.year) * 12 + i64::from(t.month);
+    // Day and time within the month, comparable across months.
+    let rest = |t: &Temporal| (t.day, t.hour, t.minute, t.second, t.micro);
+    let mut months = month_of(&b) - month_of(&a);
+    if months > 0 && rest(&b) < rest(&a) {
+        months -= 1;
+    } else if months < 0 && rest(&b) > rest(&a) {
+        months += 1;
+    }
+    Value::Int(match unit {
+        "QUARTER" => months / 3,
+        "YEAR" => months / 12,
+        _ => months,
+    })
+}
+
 /// Like [`as_temporal`], but a string holding only a date stays a DATE.
 fn as_temporal_keeping_date(v: &Value) -> Option<Temporal> {
     if let Value::String(s) = v {
