@@ -190,6 +190,14 @@ pub enum Func {
     Oct,
     /// `TIMESTAMPDIFF(unit, a, b)`: bound as `('UNIT', a, b)`.
     TimestampDiff,
+    /// `FORMAT(x, d[, locale])`
+    Format,
+    /// `CONV(n, from_base, to_base)`
+    Conv,
+    /// `ELT(n, s1, s2, …)`
+    Elt,
+    /// `FIELD(s, s1, s2, …)`
+    Field,
 }
 
 impl Func {
@@ -283,6 +291,10 @@ impl Func {
             "INET_NTOA" => (InetNtoa, 1, 1),
             "BIN" => (Bin, 1, 1),
             "OCT" => (Oct, 1, 1),
+            "FORMAT" => (Format, 2, 3),
+            "CONV" => (Conv, 3, 3),
+            "ELT" => (Elt, 2, usize::MAX),
+            "FIELD" => (Field, 2, usize::MAX),
             _ => return Err(Error::fmt(ER_SP_DOES_NOT_EXIST, &[&"FUNCTION", &name])),
         };
         if argc < min || argc > max {
@@ -296,7 +308,9 @@ impl Func {
         use Func::*;
         match self {
             ConnectionId | LastInsertId | FoundRows | Length | CharLength | Locate | Instr
-            | Ascii | Sign | IsNull | FindInSet | InetAton | TimestampDiff => FieldType::LongLong,
+            | Ascii | Sign | IsNull | FindInSet | InetAton | TimestampDiff | Field => {
+                FieldType::LongLong
+            }
             Unhex => FieldType::VarString,
             Pow | Sqrt | Exp | Ln | Log10 | Log2 | Pi => FieldType::Double,
             Now | FromUnixtime => FieldType::DateTime,
@@ -613,7 +627,7 @@ fn map_str(v: Value, f: impl Fn(&str) -> String) -> Value {
     }
 }
 
-fn round(v: &Value, places: i64) -> Value {
+pub(super) fn round(v: &Value, places: i64) -> Value {
     match v {
         Value::Decimal(d) if places >= 0 => {
             d.rescale(places.min(30) as u32).map_or(Value::Null, Value::Decimal)

@@ -1,5 +1,5 @@
-//! Hashing, identifiers, number bases and small string-set functions: SHA1/SHA, SHA2, UUID,
-//! UNHEX, FIND_IN_SET, INET_ATON, INET_NTOA, BIN, OCT.
+//! Hashing, identifiers, number bases and formatting, small string-set functions: SHA1/SHA,
+//! SHA2, UUID, UNHEX, FIND_IN_SET, INET_ATON, INET_NTOA, BIN, OCT, CONV, FORMAT, ELT, FIELD.
 
 use sha1::Digest;
 use types::Value;
@@ -21,8 +21,27 @@ fn hex_lower(b: &[u8]) -> String {
 /// Calls one of this file's functions; `None` for any other.
 pub fn call(func: Func, args: &[Value], any_null: bool) -> Option<Value> {
     use Func::*;
-    if !matches!(func, Sha1 | Sha2 | Uuid | Unhex | FindInSet | InetAton | InetNtoa | Bin | Oct) {
-        return None;
+    match func {
+        // Not NULL for a NULL argument.
+        Elt => {
+            let n = args.first().filter(|v| !v.is_null()).map_or(0, Value::to_i64);
+            let picked = usize::try_from(n).ok().filter(|&n| n >= 1).and_then(|n| args.get(n));
+            return Some(picked.cloned().unwrap_or(Value::Null));
+        }
+        Field => {
+            let Some((needle, list)) = args.split_first() else { return Some(Value::Int(0)) };
+            let at = (!needle.is_null())
+                .then(|| {
+                    list.iter().position(|v| {
+                        super::cmp::compare(needle, v) == Some(std::cmp::Ordering::Equal)
+                    })
+                })
+                .flatten();
+            return Some(Value::Int(at.map_or(0, |p| p as i64 + 1)));
+        }
+        Sha1 | Sha2 | Uuid | Unhex | FindInSet | InetAton | InetNtoa | Bin | Oct | Conv
+        | Format => {}
+        _ => return None,
     }
     if any_null {
         return Some(Value::Null);
@@ -59,10 +78,82 @@ pub fn call(func: Func, args: &[Value], any_null: bool) -> Option<Value> {
             }
             _ => Value::Null,
         },
+        Conv => conv(&text(&arg(0)), arg(1).to_i64(), arg(2).to_i64())
+            .map_or(Value::Null, Value::String),
+        Format => Value::String(format_number(&arg(0), arg(1).to_i64())),
         Bin => Value::String(format!("{:b}", arg(0).to_i64() as u64)),
         Oct => Value::String(format!("{:o}", arg(0).to_i64() as u64)),
         _ => return None,
     })
+}
+
+/// `CONV(n, from, to)`: `n`'s longest prefix of digits in base `|from|` rewritten in base
+/// `|to|` (2 to 36); a negative `to` writes the value signed, else a negative one is its 64-bit
+/// two's complement. `None` for a base out of range.
+fn conv(n: &str, from: i64, to: i64) -> Option<String> {
+    let (fb, tb) =
+        (u32::try_from(from.unsigned_abs()).ok()?, u32::try_from(to.unsigned_abs()).ok()?);
+    if !(2..=36).contains(&fb) || !(2..=36).contains(&tb) {
+        return None;
+    }
+    let s = n.trim();
+    let (negative, digits) = match s.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, s),
+    };
+    let mut v: u64 = 0;
+    for c in digits.chars() {
+        let Some(d) = c.to_digit(fb) else { break };
+        v = v.saturating_mul(u64::from(fb)).saturating_add(u64::from(d));
+    }
+    let (sign, magnitude) = match (negative, to < 0) {
+        (true, true) => ("-", v),
+        (true, false) => ("", v.wrapping_neg()),
+        (false, true) if (v as i64) < 0 => ("-", (v as i64).unsigned_abs()),
+        _ => ("", v),
+    };
+    let mut out = Vec::new();
+    let mut m = magnitude;
+    loop {
+        let d = (m % u64::from(tb)) as u32;
+        out.push(std::char::from_digit(d, tb).unwrap_or('0').to_ascii_uppercase());
+        m /= u64::from(tb);
+        if m == 0 {
+            break;
+        }
+    }
+    Some(format!("{sign}{}", out.iter().rev().collect::<String>()))
+}
+
+/// `FORMAT(x, d)`: `x` rounded to `d` decimals (at most 30; half away from zero), with `,`
+/// between groups of three digits and `.` before the decimals.
+fn format_number(x: &Value, d: i64) -> String {
+    let d = d.clamp(0, 30);
+    let rounded = match x {
+        Value::Int(_) | Value::UInt(_) | Value::Decimal(_) => super::func::round(x, d),
+        other => super::func::round(&Value::Double(other.to_f64()), d),
+    };
+    let text = match &rounded {
+        Value::Double(f) => format!("{f:.prec$}", prec = d as usize),
+        other => to_string(other),
+    };
+    let (sign, unsigned) = match text.strip_prefix('-') {
+        Some(rest) => ("-", rest),
+        None => ("", text.as_str()),
+    };
+    let (int, frac) = unsigned.split_once('.').unwrap_or((unsigned, ""));
+    let mut grouped = String::new();
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    if d == 0 {
+        return format!("{sign}{grouped}");
+    }
+    let frac: String = frac.chars().chain(std::iter::repeat('0')).take(d as usize).collect();
+    format!("{sign}{grouped}.{frac}")
 }
 
 /// `UNHEX(s)`: pairs of hex digits as bytes (an odd count gets a leading 0); `None` when a
