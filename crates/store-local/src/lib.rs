@@ -121,9 +121,6 @@ impl Inner {
     /// cache when it can tell, else from the engine (then cached when it was the newest).
     pub fn read(&self, key: &[u8], ts: u64) -> kv::Result<Option<Value>> {
         self.locks.wait_for_commits(Bound::Included(key), Bound::Included(key), ts)?;
-        if !self.rows.enabled() {
-            return mvcc::get(self.engine.snapshot().as_ref(), key, ts);
-        }
         let epoch = match self.rows.get(key, ts) {
             Lookup::Hit(v) => return Ok(v),
             Lookup::Miss(epoch) => epoch,
@@ -146,7 +143,7 @@ impl Inner {
             record::WriteKind::Put(v) => Some(v),
             record::WriteKind::Delete => None,
         };
-        if newest {
+        if newest && self.rows.enabled() {
             self.rows.fill(key, epoch, commit_ts, value.clone());
         }
         Ok(value)
@@ -165,18 +162,16 @@ impl Inner {
         self.locks.wait_for_commits(Bound::Included(keys[lo]), Bound::Included(keys[hi]), ts)?;
         // The row cache first; the epochs of the misses' shards, for filling them.
         let mut epochs = vec![0u64; keys.len()];
-        if self.rows.enabled() {
-            order.retain(|&i| match self.rows.get(keys[i], ts) {
-                Lookup::Hit(v) => {
-                    out[i] = v;
-                    false
-                }
-                Lookup::Miss(epoch) => {
-                    epochs[i] = epoch;
-                    true
-                }
-            });
-        }
+        order.retain(|&i| match self.rows.get(keys[i], ts) {
+            Lookup::Hit(v) => {
+                out[i] = v;
+                false
+            }
+            Lookup::Miss(epoch) => {
+                epochs[i] = epoch;
+                true
+            }
+        });
         let snap = self.engine.snapshot();
         let mut i = 0;
         while i < order.len() {
@@ -186,11 +181,7 @@ impl Inner {
             }
             let group = &order[i..j];
             if let [only] = group {
-                out[*only] = if self.rows.enabled() {
-                    self.read_and_fill(snap.as_ref(), keys[*only], ts, epochs[*only])?
-                } else {
-                    mvcc::get(snap.as_ref(), keys[*only], ts)?
-                };
+                out[*only] = self.read_and_fill(snap.as_ref(), keys[*only], ts, epochs[*only])?;
             } else {
                 let first = keys[group[0]].to_vec();
                 let last = keys[group[group.len() - 1]].to_vec();

@@ -67,14 +67,6 @@ pub fn get_latest(
     }
 }
 
-/// The value of `key` at `ts`.
-pub fn get(snap: &dyn EngineSnapshot, key: &[u8], ts: u64) -> Result<Option<Vec<u8>>, kv::Error> {
-    Ok(match get_version(snap, key, ts)? {
-        Some((_, WriteRecord { kind: WriteKind::Put(v), .. })) => Some(v),
-        _ => None,
-    })
-}
-
 /// Encoded engine bounds covering every version of every key in `range`.
 pub fn encoded_bounds(range: &KeyRange) -> (Bound<Vec<u8>>, Bound<Vec<u8>>) {
     let start = match &range.start {
@@ -437,8 +429,15 @@ mod tests {
             let mut probes: Vec<Vec<u8>> = model.keys().cloned().collect();
             probes.extend([b"a".to_vec(), b"key00x".to_vec(), b"key035".to_vec(), b"zz".to_vec()]);
             for key in probes {
-                let got = get(snap.as_ref(), &key, ts).expect("get");
+                let (found, newest) = get_latest(snap.as_ref(), &key, ts).expect("get");
+                let got = match found {
+                    Some((_, WriteRecord { kind: WriteKind::Put(v), .. })) => Some(v),
+                    _ => None,
+                };
                 assert_eq!(got.as_ref(), want.get(&key), "get {key:?} at ts={ts}");
+                // Newest: no version of the key is newer than `ts` (or it has none).
+                let latest = model.get(&key).and_then(|vs| vs.iter().map(|(c, _)| *c).max());
+                assert_eq!(newest, latest.is_none_or(|c| c <= ts), "newest {key:?} at ts={ts}");
             }
         }
     }

@@ -84,8 +84,11 @@ impl RowCache {
         &self.shards[(h % SHARDS as u64) as usize]
     }
 
-    /// `key`'s value at `ts` if the cache can tell it.
+    /// `key`'s value at `ts` if the cache can tell it (never, when it is off).
     pub fn get(&self, key: &[u8], ts: u64) -> Lookup {
+        if !self.enabled() {
+            return Lookup::Miss(0);
+        }
         let mut shard = self.shard(key).lock();
         let epoch = shard.epoch;
         match shard.map.get_mut(key) {

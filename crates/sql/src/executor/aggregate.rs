@@ -458,20 +458,7 @@ impl Acc {
         let mut order: Vec<usize> = (0..self.pieces.len()).collect();
         if !gc.order.is_empty() {
             order.sort_by(|&a, &b| {
-                let (ka, kb) = (&self.pieces[a].0, &self.pieces[b].0);
-                for ((x, y), (_, asc)) in ka.iter().zip(kb).zip(&gc.order) {
-                    let o = match (x.is_null(), y.is_null()) {
-                        (true, true) => std::cmp::Ordering::Equal,
-                        (true, false) => std::cmp::Ordering::Less,
-                        (false, true) => std::cmp::Ordering::Greater,
-                        _ => compare(x, y).unwrap_or(std::cmp::Ordering::Equal),
-                    };
-                    let o = if *asc { o } else { o.reverse() };
-                    if o != std::cmp::Ordering::Equal {
-                        return o;
-                    }
-                }
-                std::cmp::Ordering::Equal
+                super::ops::order(&self.pieces[a].0, &self.pieces[b].0, &gc.order)
             });
         }
         let mut out = Vec::new();

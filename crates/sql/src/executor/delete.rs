@@ -37,12 +37,13 @@ pub fn execute_delete(
 ) -> Result<ExecResult> {
     let target = target(ctx, catalog, del)?;
     let t = target.table.clone();
-    let plan = {
+    // Found (uncorrelated subqueries evaluated, correlated ones run) before any row changes.
+    let rows = {
         let cell = std::cell::RefCell::new(&mut *st);
         let env = QueryEnv::new(ctx, catalog, &cell);
-        targets::plan(&env, &target, del.selection.as_ref(), &del.order_by, del.limit.as_ref())?
+        let (sel, order, limit) = (del.selection.as_ref(), &del.order_by, del.limit.as_ref());
+        targets::rows(&env, targets::plan(&env, &target, sel, order, limit)?, analysis)?
     };
-    let rows = targets::rows(ctx, catalog, st, plan, analysis)?;
     for r in &rows {
         fk::on_statement_delete(st, catalog, ctx, &t, r)?;
         delete_row(st, &t, r)?;

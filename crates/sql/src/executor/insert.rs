@@ -62,6 +62,12 @@ pub fn execute_insert(
         return Err(Error::fmt(errno::ER_NON_INSERTABLE_TABLE, &[&tname, &"INSERT"]));
     }
 
+    // What is read before the first row is written — subqueries of VALUES, SET and ON
+    // DUPLICATE KEY UPDATE, the SELECT — goes through one environment, made when first needed.
+    let cell = RefCell::new(&mut *st);
+    let slot = std::cell::OnceCell::new();
+    let env = || slot.get_or_init(|| query::QueryEnv::new(ctx, catalog, &cell));
+
     // Target columns and source tuples (`None` = DEFAULT).
     let (targets, tuples): (Vec<usize>, Vec<Vec<Option<Value>>>) =
         match (&ins.source, ins.assignments.is_empty()) {
@@ -73,7 +79,7 @@ pub fn execute_insert(
                         return Err(unsupported("tuple assignment"));
                     };
                     targets.push(column_index(&t, c)?);
-                    tuple.push(constant(ctx, catalog, st, &a.value)?);
+                    tuple.push(constant(ctx, &a.value, &env)?);
                 }
                 (targets, vec![tuple])
             }
@@ -90,22 +96,15 @@ pub fn execute_insert(
                         .map(|r| {
                             r.content
                                 .iter()
-                                .map(|e| constant(ctx, catalog, st, e))
+                                .map(|e| constant(ctx, e, &env))
                                 .collect::<Result<Vec<_>>>()
                         })
                         .collect::<Result<Vec<_>>>()?,
-                    _ => {
-                        let cell = RefCell::new(&mut *st);
-                        query::execute_table_query_measured(
-                            &query::QueryEnv::new(ctx, catalog, &cell),
-                            source,
-                            analysis,
-                        )?
+                    _ => query::execute_table_query_measured(env(), source, analysis)?
                         .rows
                         .into_iter()
                         .map(|r| r.into_iter().map(Some).collect())
-                        .collect()
-                    }
+                        .collect(),
                 };
                 (targets, tuples)
             }
@@ -132,10 +131,7 @@ pub fn execute_insert(
                 };
                 let mut bound = bind_expr(&value, &scope, ctx, "field list")?.0;
                 if bound.has_subquery() {
-                    // Uncorrelated subqueries evaluated now, before any row is written.
-                    let cell = RefCell::new(&mut *st);
-                    let env = query::QueryEnv::new(ctx, catalog, &cell);
-                    bound = crate::planner::subquery_values::evaluate(&env, bound);
+                    bound = crate::planner::subquery_values::evaluate(env(), bound);
                 }
                 sets.push((column_index(&t, c)?, bound));
             }
@@ -146,6 +142,8 @@ pub fn execute_insert(
         (None, false, true) => OnConflict::Ignore,
         (None, false, false) => OnConflict::Fail,
     };
+    // The rows are written through `st` itself.
+    drop(slot);
 
     let auto_col = t.auto_increment_column();
     let mut first_auto_id: Option<i64> = None;
@@ -278,13 +276,12 @@ fn insert_one(
 }
 
 /// Evaluates a VALUES/SET expression (`None` for the DEFAULT keyword). Its subqueries run
-/// before any row of the statement is written, reading the tables as the statement found
-/// them (TiDB allows them to read the target table too).
-fn constant(
+/// through `env` before any row of the statement is written, reading the tables as the
+/// statement found them (TiDB allows them to read the target table too).
+fn constant<'q, 'a, 'b, 'c>(
     ctx: &SessionCtx,
-    catalog: &Catalog,
-    st: &mut StmtTxn<'_>,
     e: &ast::Expr,
+    env: &dyn Fn() -> &'q query::QueryEnv<'a, 'b, 'c>,
 ) -> Result<Option<Value>> {
     if is_default(e) {
         return Ok(None);
@@ -293,9 +290,7 @@ fn constant(
     if !x.has_subquery() {
         return Ok(Some(x.eval(&[], &EvalCtx::new(ctx))?));
     }
-    let cell = RefCell::new(st);
-    let env = query::QueryEnv::new(ctx, catalog, &cell);
-    let eval = EvalCtx { session: ctx, subqueries: Some(&env), outer: None, params: &[] };
+    let eval = EvalCtx { session: ctx, subqueries: Some(env()), outer: None, params: &[] };
     Ok(Some(x.eval(&[], &eval)?))
 }
 

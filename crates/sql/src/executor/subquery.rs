@@ -34,6 +34,9 @@ use crate::{
     planner::Plan,
 };
 
+/// A subquery's rows, shared by the outer rows that get them.
+type Rows = Rc<Vec<Vec<Value>>>;
+
 /// What is known of one subquery in a statement.
 pub(super) struct Entry {
     /// A copy, to tell it from another subquery planned at the same address later.
@@ -128,11 +131,7 @@ pub(super) fn run(
     // it moves, and may have run it to estimate a join): its rows, kept under this one too.
     // Not inside a WITH, where the same text may name a common table expression instead.
     if known.is_none() && env.ctes.borrow().is_empty() {
-        let twin = cache.borrow().values().find_map(|e| match &e.kind {
-            Kind::Once(rows) if *e.query == *query => Some((e.query.clone(), rows.clone())),
-            _ => None,
-        });
-        if let Some((query, rows)) = twin {
+        if let Some((query, rows)) = once_twin(cache, query) {
             let entry = Entry { query, kind: Kind::Once(rows.clone()), held: None };
             cache.borrow_mut().insert(addr, entry);
             return Ok(rows);
@@ -156,6 +155,15 @@ pub(super) fn run(
     }
 }
 
+/// An uncorrelated subquery of the same text run before in the statement: its kept copy and
+/// its rows.
+fn once_twin(cache: &Cache, query: &Query) -> Option<(Rc<Query>, Rows)> {
+    cache.borrow().values().find_map(|e| match &e.kind {
+        Kind::Once(rows) if *e.query == *query => Some((e.query.clone(), rows.clone())),
+        _ => None,
+    })
+}
+
 /// The rows of `query` run alone — when it is uncorrelated (binds without an enclosing row),
 /// deterministic, without WITH or FOR UPDATE — computed once per statement: kept as the
 /// runner keeps an uncorrelated subquery's rows (so the runs of the same text share them).
@@ -168,12 +176,8 @@ pub(crate) fn uncorrelated_rows(
     if !env.ctes.borrow().is_empty() || runs_every_time(query, false) || !query.locks.is_empty() {
         return None;
     }
-    let twin = env.subqueries.borrow().values().find_map(|e| match &e.kind {
-        Kind::Once(rows) if *e.query == *query => Some(rows.clone()),
-        _ => None,
-    });
-    if twin.is_some() {
-        return twin;
+    if let Some((_, rows)) = once_twin(&env.subqueries, query) {
+        return Some(rows);
     }
     let rows = Rc::new(execute_table_query(env, query, "", None).ok()?.rows);
     let mut held = None;

@@ -22,7 +22,6 @@ use crate::{
         subquery_values::{evaluate, without_true_conjuncts},
         Plan,
     },
-    stmt_txn::StmtTxn,
     table::Row,
 };
 
@@ -118,15 +117,11 @@ pub fn plan(
 /// The rows [`plan`] finds — locked and re-read at their newest version, ordered and limited
 /// as the statement asks; measured into `analysis` under EXPLAIN ANALYZE.
 pub fn rows(
-    ctx: &SessionCtx,
-    catalog: &Catalog,
-    st: &mut StmtTxn<'_>,
+    env: &QueryEnv<'_, '_, '_>,
     plan: Plan,
     analysis: Option<&super::explain::Analysis>,
 ) -> Result<Vec<Row>> {
-    let cell = std::cell::RefCell::new(st);
-    let env = QueryEnv::new(ctx, catalog, &cell);
-    let eval = EvalCtx { session: ctx, subqueries: Some(&env), outer: None, params: &[] };
-    let mut root = super::explain::Analysis::operators(analysis, plan, &env)?;
-    ops::collect(root.as_mut(), &ops::Cx { env: &env, eval: &eval })
+    let eval = EvalCtx { session: env.ctx, subqueries: Some(env), outer: None, params: &[] };
+    let mut root = super::explain::Analysis::operators(analysis, plan, env)?;
+    ops::collect(root.as_mut(), &ops::Cx { env, eval: &eval })
 }

@@ -39,8 +39,10 @@ pub fn execute_update(
     let t = target.table.clone();
     let scope = &target.scope;
     let mut sets: Vec<(usize, Expr)> = Vec::with_capacity(up.assignments.len());
-    let plan = {
-        // Planned, uncorrelated subqueries of SET and WHERE evaluated, before any row changes.
+    // Before any row changes: SET and WHERE bound (their uncorrelated subqueries evaluated),
+    // the rows found and — when SET holds a correlated subquery — every row's new values
+    // computed, all reading the tables as the statement found them.
+    let (rows, mut computed) = {
         let cell = std::cell::RefCell::new(&mut *st);
         let env = QueryEnv::new(ctx, catalog, &cell);
         for a in &up.assignments {
@@ -54,19 +56,18 @@ pub fn execute_update(
             let (e, _) = bind_expr(&a.value, scope, ctx, "field list")?;
             sets.push((ci, evaluate(&env, e)));
         }
-        targets::plan(&env, &target, up.selection.as_ref(), &up.order_by, up.limit.as_ref())?
+        let (sel, order, limit) = (up.selection.as_ref(), &up.order_by, up.limit.as_ref());
+        let rows = targets::rows(&env, targets::plan(&env, &target, sel, order, limit)?, analysis)?;
+        let computed = if sets.iter().any(|(_, e)| e.has_subquery()) {
+            let eval = EvalCtx { session: ctx, subqueries: Some(&env), outer: None, params: &[] };
+            let all =
+                rows.iter().enumerate().map(|(i, old)| assigned(&sets, old, &t, &eval, i + 1));
+            Some(all.collect::<Result<Vec<_>>>()?)
+        } else {
+            None
+        };
+        (rows, computed)
     };
-    let rows = targets::rows(ctx, catalog, st, plan, analysis)?;
-    // A SET holding a correlated subquery: every row's new values are computed first, reading
-    // the tables as the statement found them, then written.
-    let mut computed: Option<Vec<Vec<Value>>> = None;
-    if sets.iter().any(|(_, e)| e.has_subquery()) {
-        let cell = std::cell::RefCell::new(&mut *st);
-        let env = QueryEnv::new(ctx, catalog, &cell);
-        let eval = EvalCtx { session: ctx, subqueries: Some(&env), outer: None, params: &[] };
-        let all = rows.iter().enumerate().map(|(i, old)| assigned(&sets, old, &t, &eval, i + 1));
-        computed = Some(all.collect::<Result<_>>()?);
-    }
     let eval = EvalCtx::new(ctx);
     let (mut matched, mut changed) = (0u64, 0u64);
     for (i, old) in rows.iter().enumerate() {

@@ -6,9 +6,9 @@
 //!
 //! A query body — one `SELECT` block or a set operation over planned sides (`query.rs`) — is
 //! one plan. Derived tables, views and common table expressions are planned into it (a CTE
-//! under a `Plan::Cte`, computed once per statement); uncorrelated scalar and EXISTS subqueries are evaluated while planning
-//! (`subquery_values.rs`), the others run through the subquery runner. See
-//! ARCHITECTURE.md for what moves here next.
+//! under a `Plan::Cte`, computed once per statement); uncorrelated scalar, EXISTS and small IN
+//! subqueries are evaluated while planning (`subquery_values.rs`), the others run through the
+//! subquery runner. See ARCHITECTURE.md for what moves here next.
 
 mod fast;
 mod join;

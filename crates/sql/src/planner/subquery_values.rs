@@ -22,9 +22,9 @@ use crate::{
 /// stays a subquery, probed through a hash index of its rows.
 pub const MAX_IN_VALUES: usize = 4096;
 
-/// Replaces the uncorrelated scalar, `EXISTS` and small `IN` subqueries of `e` by their values and folds
-/// what that makes constant; records in `env` that the plan holds such values (a prepared
-/// statement must not keep it).
+/// Replaces the uncorrelated scalar, `EXISTS` and small `IN` subqueries of `e` by their values
+/// and folds what that makes constant; records in `env` that the plan holds such values (a
+/// prepared statement must not keep it).
 pub(crate) fn evaluate(env: &QueryEnv<'_, '_, '_>, e: Expr) -> Expr {
     let mut e = e;
     let mut replaced = false;

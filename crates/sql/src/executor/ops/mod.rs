@@ -31,6 +31,7 @@ use std::{cell::RefCell, rc::Rc};
 
 use errno::Result;
 pub use guard::OpStats;
+pub(crate) use sort::order;
 pub(crate) use table_reader::{ranges_from, TableReader};
 
 use super::query::QueryEnv;

@@ -107,7 +107,7 @@ pub(super) fn keyed_bytes(keys: &[Value], row: &Row) -> usize {
 }
 
 /// MySQL's order of two key tuples: NULL below every value, each key ascending or not.
-pub(super) fn order(a: &[Value], b: &[Value], keys: &[(Expr, bool)]) -> Ordering {
+pub(crate) fn order(a: &[Value], b: &[Value], keys: &[(Expr, bool)]) -> Ordering {
     for ((x, y), (_, asc)) in a.iter().zip(b).zip(keys) {
         let o = match (x.is_null(), y.is_null()) {
             (true, true) => Ordering::Equal,
