@@ -164,9 +164,10 @@ fn write_group(engine: &dyn Engine, wal: Option<&mut Wal>, ops: Vec<Op>) -> Resu
     Ok(())
 }
 
-/// Syncs the engine (with everything written to it so far) and records the log position
-/// that covers.
+/// Flushes the engine's recent layer, syncs the engine (with everything written to it so far)
+/// and records the log position that covers.
 pub(crate) fn checkpoint(engine: &dyn Engine, wal: &mut Wal) -> Result<(), String> {
+    engine.flush().map_err(|e| e.to_string())?;
     let at = Op::Put(Cf::Meta, WAL_CHECKPOINT_KEY.to_vec(), wal.end().to_be_bytes().to_vec());
     engine.write(vec![at], true).map_err(|e| e.to_string())?;
     wal.checkpointed();

@@ -34,7 +34,7 @@ fn safe_point(inner: &Inner) -> kv::Result<u64> {
     let now = inner.next_ts()?;
     let life = inner.opts.gc_life_time.as_millis() as u64;
     let mut sp = compose(physical_ms(now).saturating_sub(life));
-    if let Some((&oldest, _)) = inner.active.lock().iter().next() {
+    if let Some(oldest) = inner.readers.oldest() {
         sp = sp.min(oldest.saturating_sub(1));
     }
     Ok(sp)

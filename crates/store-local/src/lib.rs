@@ -5,7 +5,7 @@
 //!  LocalTxn ── reads ──▶ mvcc::{get,scan} at start_ts ──▶ Engine snapshot (write CF)
 //!     │  lock_keys ──▶ LockTable (pessimistic locks, waits, deadlock detection)
 //!     └─ commit: prewrite (mark locks) → commit_ts from Tso → Committer (group fsync) → release
-//!                                              commit log (wal) fsync → engine write (unsynced)
+//!                                  commit log (wal) fsync → recent layer ──checkpoint──▶ engine
 //! ```
 //!
 //! * Versions live in one column family, keyed `enc(key) ‖ !commit_ts` (see [`keys`]), each
@@ -23,6 +23,8 @@ mod gc;
 mod keys;
 mod locks;
 mod mvcc;
+mod readers;
+mod recent;
 mod record;
 mod row_cache;
 mod tso;
@@ -31,7 +33,7 @@ mod wal;
 
 pub use gc::GcStats;
 
-use std::{collections::BTreeMap, ops::Bound, path::Path, sync::Arc, thread, time::Duration};
+use std::{ops::Bound, path::Path, sync::Arc, thread, time::Duration};
 
 use kv::{Key, KeyRange, KvPair, Snapshot, Storage, Timestamp, Transaction, TxnOptions, Value};
 use parking_lot::{Condvar, Mutex};
@@ -91,8 +93,9 @@ pub(crate) struct Inner {
     pub committer: Committer,
     /// Point-read keys' newest committed versions (see [`row_cache`]).
     pub rows: row_cache::RowCache,
-    /// Start timestamps of live transactions (with counts), for the GC safe point.
-    pub active: Mutex<BTreeMap<u64, usize>>,
+    /// Start timestamps of live transactions and snapshots: the GC safe point and the recent
+    /// layer's pruning stay below the oldest.
+    pub readers: Arc<readers::Readers>,
     pub opts: LocalOptions,
     stop: Mutex<bool>,
     stop_cv: Condvar,
@@ -103,18 +106,9 @@ impl Inner {
         self.tso.next(self.engine.as_ref())
     }
 
-    pub fn register(&self, ts: u64) {
-        *self.active.lock().entry(ts).or_default() += 1;
-    }
-
-    pub fn unregister(&self, ts: u64) {
-        let mut a = self.active.lock();
-        if let Some(n) = a.get_mut(&ts) {
-            *n -= 1;
-            if *n == 0 {
-                a.remove(&ts);
-            }
-        }
+    /// A fresh timestamp, registered as a live reader in the same step.
+    pub fn begin_ts(&self) -> kv::Result<u64> {
+        self.readers.begin(|| self.next_ts())
     }
 
     /// MVCC point read at `ts`, after commits in flight on `key` have landed: from the row
@@ -333,6 +327,8 @@ impl LocalStorage {
         log_dir: Option<&Path>,
         opts: LocalOptions,
     ) -> kv::Result<Self> {
+        let readers = Arc::new(readers::Readers::default());
+        let engine: Arc<dyn Engine> = Arc::new(recent::RecentEngine::new(engine, readers.clone()));
         let wal = log_dir.map(|dir| recover_log(engine.as_ref(), dir)).transpose()?;
         let tso = Tso::open(engine.as_ref())?;
         let inner = Arc::new(Inner {
@@ -341,7 +337,7 @@ impl LocalStorage {
             engine,
             tso,
             locks: LockTable::default(),
-            active: Mutex::new(BTreeMap::new()),
+            readers,
             opts,
             stop: Mutex::new(false),
             stop_cv: Condvar::new(),
@@ -400,10 +396,13 @@ impl Storage for LocalStorage {
 
     fn snapshot(&self, ts: Option<Timestamp>) -> kv::Result<Box<dyn Snapshot>> {
         let ts = match ts {
-            Some(ts) => ts,
-            None => self.inner.next_ts()?,
+            Some(ts) => {
+                self.inner.readers.register(ts);
+                ts
+            }
+            None => self.inner.begin_ts()?,
         };
-        Ok(Box::new(LocalSnapshot::at(self.inner.clone(), ts)))
+        Ok(Box::new(LocalSnapshot { inner: self.inner.clone(), ts }))
     }
 
     fn current_ts(&self) -> kv::Result<Timestamp> {
@@ -418,16 +417,17 @@ pub(crate) struct LocalSnapshot {
 }
 
 impl LocalSnapshot {
-    /// A view at `ts`, which holds back GC of the versions it reads until dropped.
+    /// A view at `ts`, which holds back GC of the versions it reads until dropped. `ts` must
+    /// be one a live reader already holds back (a transaction's read timestamp).
     pub(crate) fn at(inner: Arc<Inner>, ts: u64) -> Self {
-        inner.register(ts);
+        inner.readers.register(ts);
         LocalSnapshot { inner, ts }
     }
 }
 
 impl Drop for LocalSnapshot {
     fn drop(&mut self) {
-        self.inner.unregister(self.ts);
+        self.inner.readers.unregister(self.ts);
     }
 }
 

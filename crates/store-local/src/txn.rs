@@ -36,8 +36,7 @@ pub struct LocalTxn {
 impl LocalTxn {
     /// Starts a transaction at a fresh timestamp.
     pub fn begin(inner: Arc<Inner>, opts: TxnOptions) -> kv::Result<Self> {
-        let start_ts = inner.next_ts()?;
-        inner.register(start_ts);
+        let start_ts = inner.begin_ts()?;
         Ok(LocalTxn {
             inner,
             start_ts,
@@ -102,7 +101,7 @@ impl LocalTxn {
         self.finished = true;
         let keys: Vec<Key> = self.locked.drain().collect();
         self.inner.locks.release(self.start_ts, keys.iter());
-        self.inner.unregister(self.start_ts);
+        self.inner.readers.unregister(self.start_ts);
     }
 
     /// Prewrite: lock every written key (optimistic keys without waiting long), check

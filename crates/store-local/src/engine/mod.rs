@@ -73,6 +73,11 @@ pub trait Engine: Send + Sync + 'static {
     fn snapshot(&self) -> Box<dyn EngineSnapshot + '_>;
     /// Applies `ops` atomically; with `sync`, durably.
     fn write(&self, ops: Vec<Op>, sync: bool) -> Result<(), EngineError>;
+    /// Moves writes an engine holds in front of its durable structure into it, unsynced (the
+    /// next synced write makes them durable). Nothing to do for most engines.
+    fn flush(&self) -> Result<(), EngineError> {
+        Ok(())
+    }
     /// Bytes used on disk.
     fn disk_space(&self) -> u64;
 }
