@@ -15,9 +15,18 @@ use crate::{
     result::{ExecResult, ResultSet},
 };
 
-/// Whether the query reads table data: a table in FROM (anything but `DUAL`), or a subquery.
+/// Whether the query reads table data: a table in FROM (anything but `DUAL`), WITH, or a
+/// subquery anywhere in it.
 pub fn reads_tables(q: &Query) -> bool {
-    if q.to_string().to_ascii_uppercase().matches("SELECT").count() > 1 {
+    let subquery = ast::visit_expressions(q, |e| match e {
+        ast::Expr::Subquery(_)
+        | ast::Expr::Exists { .. }
+        | ast::Expr::In { target: ast::InTarget::Subquery(_), .. } => {
+            std::ops::ControlFlow::Break(())
+        }
+        _ => std::ops::ControlFlow::Continue(()),
+    });
+    if q.with.is_some() || subquery.is_break() {
         return true;
     }
     match q.body.as_ref() {
