@@ -679,8 +679,9 @@ fn lookup_in(scope: &Scope, table: Option<&str>, name: &str) -> Vec<usize> {
             c.name.eq_ignore_ascii_case(name)
                 && match table {
                     Some(t) => c.table.as_deref().is_some_and(|ct| ct.eq_ignore_ascii_case(t)),
-                    // The inserted row is reachable only through VALUES(col).
-                    None => c.table.as_deref() != Some(INSERTED_ROW),
+                    // The inserted row is reachable only through VALUES(col); a column a USING
+                    // join merged away only qualified.
+                    None => !c.hidden && c.table.as_deref() != Some(INSERTED_ROW),
                 }
         })
         .map(|(i, _)| i)

@@ -18,6 +18,9 @@ pub struct ScopeColumn {
     pub name: String,
     /// Static type.
     pub ty: ExprType,
+    /// Reachable only qualified: the right column of a USING or NATURAL join, merged into
+    /// the left one.
+    pub hidden: bool,
 }
 
 /// The current row of an enclosing query, for binding correlated references in a subquery:
@@ -64,7 +67,12 @@ impl Scope {
         Scope {
             columns: columns
                 .iter()
-                .map(|(n, ty)| ScopeColumn { table: None, name: n.to_string(), ty: *ty })
+                .map(|(n, ty)| ScopeColumn {
+                    table: None,
+                    name: n.to_string(),
+                    ty: *ty,
+                    hidden: false,
+                })
                 .collect(),
         }
     }

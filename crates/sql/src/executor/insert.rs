@@ -119,6 +119,7 @@ pub fn execute_insert(
                 table: Some(INSERTED_ROW.to_string()),
                 name: c.name.clone(),
                 ty: crate::expr::ExprType::of(c.ty.field_type(), true),
+                hidden: false,
             }));
             let mut sets = Vec::with_capacity(assignments.len());
             for a in assignments {

@@ -14,7 +14,10 @@ use crate::{
     binder::{OuterRow, Scope, ScopeColumn},
     context::SessionCtx,
     expr::{EvalCtx, Expr, ExprType, SubqueryRunner},
-    planner::{Plan, SelectPlan},
+    planner::{
+        using::{using_names, FromLayout, LayoutBuilder, Written},
+        Plan, SelectPlan,
+    },
     result::{ExecResult, ResultSet},
     stmt_txn::StmtTxn,
     table::Row,
@@ -105,6 +108,7 @@ pub fn table_scope(t: &TableInfo, alias: &str) -> Scope {
             .iter()
             .map(|c| ScopeColumn {
                 table: Some(alias.to_string()),
+                hidden: false,
                 name: c.name.clone(),
                 ty: ExprType {
                     field_type: c.ty.field_type(),
@@ -937,35 +941,49 @@ fn resolve_source(
     Ok(Some(Source { db, alias, table, computed: None }))
 }
 
-/// The FROM clause as sources in order, each with how it joins the ones before.
+/// The FROM clause as sources in order, each with how it joins the ones before, and where
+/// its columns go (USING and NATURAL joins merge columns: [`FromLayout`]).
 pub(crate) fn resolve_from(
     env: &QueryEnv<'_, '_, '_>,
     from: &[ast::TableWithJoins],
     outer: Option<&OuterRow<'_>>,
-) -> Result<(Vec<Source>, Vec<JoinSpec>)> {
+) -> Result<(Vec<Source>, Vec<JoinSpec>, FromLayout)> {
     let (mut sources, mut specs) = (Vec::new(), Vec::new());
+    let mut layout = LayoutBuilder::default();
     for twj in from {
         if let Some(src) = resolve_source(env, &twj.relation, outer)? {
+            specs.push(layout.add(&sources, &src, Written::Spec(Box::new(JoinSpec::Comma)))?);
             sources.push(src);
-            specs.push(JoinSpec::Comma);
         }
         for j in &twj.joins {
             use ast::{JoinConstraint as C, JoinOperator as O};
-            let spec = match &j.join_operator {
-                O::Join(C::On(e)) | O::Inner(C::On(e)) => JoinSpec::Inner(e.clone()),
-                O::Join(C::None) | O::Inner(C::None) | O::CrossJoin(C::None) => JoinSpec::Cross,
-                O::Left(C::On(e)) | O::LeftOuter(C::On(e)) => JoinSpec::Left(e.clone()),
-                O::Right(C::On(e)) | O::RightOuter(C::On(e)) => JoinSpec::Right(e.clone()),
+            // (constraint, outer side: None inner, Some(true) left, Some(false) right)
+            let (constraint, side) = match &j.join_operator {
+                O::Join(c) | O::Inner(c) => (c, None),
+                O::Left(c) | O::LeftOuter(c) => (c, Some(true)),
+                O::Right(c) | O::RightOuter(c) => (c, Some(false)),
+                O::CrossJoin(c @ C::None) => (c, None),
                 other => {
                     return Err(unsupported(
                         format!("join {other:?}").split('(').next().unwrap_or("join").to_string(),
                     ))
                 }
             };
+            let written = match (constraint, side) {
+                (C::On(e), None) => Written::Spec(Box::new(JoinSpec::Inner(e.clone()))),
+                (C::On(e), Some(true)) => Written::Spec(Box::new(JoinSpec::Left(e.clone()))),
+                (C::On(e), Some(false)) => Written::Spec(Box::new(JoinSpec::Right(e.clone()))),
+                (C::None, None) => Written::Spec(Box::new(JoinSpec::Cross)),
+                (C::Using(names), side) => {
+                    Written::Using { columns: Some(using_names(names)), outer: side }
+                }
+                (C::Natural, side) => Written::Using { columns: None, outer: side },
+                (_, _) => return Err(unsupported("this join constraint")),
+            };
             let src =
                 resolve_source(env, &j.relation, outer)?.ok_or_else(|| unsupported("JOIN DUAL"))?;
+            specs.push(layout.add(&sources, &src, written)?);
             sources.push(src);
-            specs.push(spec);
         }
     }
     let mut seen = std::collections::HashSet::new();
@@ -974,7 +992,7 @@ pub(crate) fn resolve_from(
             return Err(Error::fmt(errno::ER_NONUNIQ_TABLE, &[&s.alias]));
         }
     }
-    Ok((sources, specs))
+    Ok((sources, specs, layout.finish()))
 }
 
 /// Rows of one side of a set operation (a SELECT, a parenthesised query, or another operation).

@@ -17,6 +17,7 @@ mod query;
 mod select;
 mod semi;
 pub(crate) mod subquery_values;
+pub(crate) mod using;
 
 pub use fast::{try_point_get, HandleSource, PointGetPlan};
 pub use join::{

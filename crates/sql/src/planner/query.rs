@@ -146,6 +146,7 @@ fn order_and_limit(
                 table: None,
                 name: c.name.clone(),
                 ty: ExprType { field_type: c.field_type, nullable: true, length: 0 },
+                hidden: false,
             })
             .collect(),
     };

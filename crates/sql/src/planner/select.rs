@@ -66,14 +66,20 @@ pub fn plan_select(
         Some(ast::Distinct::Distinct) => true,
         Some(other) => return Err(unsupported(other)),
     };
-    let (sources, joins) = resolve_from(env, &select.from, outer)?;
+    let (sources, joins, layout) = resolve_from(env, &select.from, outer)?;
     let where_ = select.selection.as_ref();
-    let scope = Scope {
+    let mut scope = Scope {
         columns: sources
             .iter()
             .flat_map(|src| table_scope(&src.table, &src.alias).columns)
             .collect(),
     };
+    for &i in &layout.hidden {
+        if let Some(c) = scope.columns.get_mut(i) {
+            c.hidden = true;
+        }
+    }
+    let scope = scope;
     // For each scope column: which source and which of its columns.
     let origin: Vec<(usize, usize)> = sources
         .iter()
@@ -103,7 +109,13 @@ pub fn plan_select(
                         return Err(Error::fmt(errno::ER_BAD_TABLE, &[q]));
                     }
                 }
-                for (i, &(si, ci)) in origin.iter().enumerate() {
+                // `*` in the clause's order (USING columns merged); `t.*` in the table's.
+                let order: Vec<usize> = match only {
+                    None => layout.star.clone(),
+                    Some(_) => (0..origin.len()).collect(),
+                };
+                for i in order {
+                    let Some(&(si, ci)) = origin.get(i) else { continue };
                     let src = &sources[si];
                     let keep = only.as_ref().is_none_or(|q| {
                         q.rsplit('.')

@@ -90,7 +90,7 @@ fn flatten_one(
         _ => return Ok(None),
     };
     // A table that is not there, or not stored, keeps the subquery (and its error) as it was.
-    let Ok((mut found, _)) = resolve_from(env, &select.from, outer) else { return Ok(None) };
+    let Ok((mut found, _, _)) = resolve_from(env, &select.from, outer) else { return Ok(None) };
     let source = match found.pop() {
         Some(s) if found.is_empty() && s.computed.is_none() => s,
         _ => return Ok(None),
