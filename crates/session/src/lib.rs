@@ -213,12 +213,17 @@ impl Session {
         sink: Option<&mut (dyn RowSink + 's)>,
     ) -> Result<ExecResult> {
         let r = self.execute_sized_inner(text, sink);
-        self.statement_done();
+        self.statement_done(&r);
         r
     }
 
-    /// Publishes whether the statement just run reused a kept plan (`@@last_plan_from_cache`).
-    fn statement_done(&mut self) {
+    /// Publishes whether the statement just run reused a kept plan (`@@last_plan_from_cache`)
+    /// and how many rows it changed (`ROW_COUNT()`).
+    fn statement_done(&mut self, result: &Result<ExecResult>) {
+        self.ctx.row_count = match result {
+            Ok(ExecResult::Ok(ok)) => i64::try_from(ok.affected_rows).unwrap_or(i64::MAX),
+            _ => -1,
+        };
         let (now, last) = std::mem::take(&mut self.plan_from_cache);
         if now != last {
             self.ctx.vars.set_status("last_plan_from_cache", if now { "1" } else { "0" });
@@ -664,7 +669,7 @@ impl Session {
                 Err(e)
             }
         };
-        self.statement_done();
+        self.statement_done(&r);
         let (status, warnings) = (self.status(), self.warning_count());
         sink.result(r, status, warnings, false);
     }

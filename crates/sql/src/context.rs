@@ -147,6 +147,8 @@ pub struct SessionCtx {
     pub last_insert_id: u64,
     /// `FOUND_ROWS()`: rows of the last SELECT (before its LIMIT with SQL_CALC_FOUND_ROWS).
     pub found_rows: u64,
+    /// `ROW_COUNT()`: rows the previous statement changed; -1 after a result set or an error.
+    pub row_count: i64,
     /// When the current statement started (microseconds since the epoch, UTC): `NOW()`.
     pub stmt_time: i64,
     /// The client asked for CLIENT_FOUND_ROWS: UPDATE reports matched rather than changed rows.
@@ -187,6 +189,7 @@ impl SessionCtx {
             changed_rows: Vec::new(),
             last_insert_id: 0,
             found_rows: 0,
+            row_count: -1,
             client_found_rows: false,
             stmt_time: 0,
             conn_status: Vec::new(),

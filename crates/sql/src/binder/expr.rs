@@ -663,8 +663,26 @@ impl Binder<'_> {
             bound.push(e);
             types.push(t.field_type);
         }
-        let ft = func.return_type(&types);
-        let nullable = nullable || matches!(func, Func::Database | Func::NullIf | Func::If);
+        let mut ft = func.return_type(&types);
+        // STR_TO_DATE's type follows its format: DATE, TIME or DATETIME (MySQL's rule).
+        if let (Func::StrToDate, Some(ast::Expr::Value(v))) = (func, args.get(1).copied()) {
+            if let ast::Value::SingleQuotedString(f) | ast::Value::DoubleQuotedString(f) = &v.value
+            {
+                ft = crate::expr::func_calendar::str_to_date_type(f);
+            }
+        }
+        let nullable = nullable
+            || matches!(
+                func,
+                Func::Database
+                    | Func::NullIf
+                    | Func::If
+                    | Func::StrToDate
+                    | Func::FromBase64
+                    | Func::MakeDate
+                    | Func::MakeTime
+                    | Func::LastDay
+            );
         Ok((Expr::Func { func, args: bound }, ExprType::of(ft, nullable)))
     }
 }

@@ -32,6 +32,11 @@ impl Func {
                 | CurTime
                 | UnixTimestamp
                 | Uuid
+                | UuidShort
+                | RandomBytes
+                | RowCount
+                | Sleep
+                | Rand
         )
     }
 }

@@ -198,6 +198,72 @@ pub enum Func {
     Elt,
     /// `FIELD(s, s1, s2, …)`
     Field,
+    /// `MD5(s)`
+    Md5,
+    /// `CRC32(s)`
+    Crc32,
+    /// `TO_BASE64(s)`
+    ToBase64,
+    /// `FROM_BASE64(s)`
+    FromBase64,
+    /// `RANDOM_BYTES(n)`
+    RandomBytes,
+    /// `QUOTE(s)`
+    Quote,
+    /// `SOUNDEX(s)`
+    Soundex,
+    /// `BIT_COUNT(n)`
+    BitCount,
+    /// `EXPORT_SET(bits, on, off[, separator[, n]])`
+    ExportSet,
+    /// `MAKE_SET(bits, s1, …)`
+    MakeSet,
+    /// `INSERT(s, pos, len, new)`
+    Insert,
+    /// `RADIANS(x)`
+    Radians,
+    /// `DEGREES(x)`
+    Degrees,
+    /// `MAKEDATE(year, day_of_year)`
+    MakeDate,
+    /// `MAKETIME(h, m, s)`
+    MakeTime,
+    /// `LAST_DAY(d)`
+    LastDay,
+    /// `DAYNAME(d)`
+    DayName,
+    /// `MONTHNAME(d)`
+    MonthName,
+    /// `QUARTER(d)`
+    Quarter,
+    /// `WEEKDAY(d)` (0 = Monday)
+    Weekday,
+    /// `WEEK(d[, mode])`
+    Week,
+    /// `WEEKOFYEAR(d)`
+    WeekOfYear,
+    /// `YEARWEEK(d[, mode])`
+    YearWeek,
+    /// `TO_DAYS(d)`
+    ToDays,
+    /// `FROM_DAYS(n)`
+    FromDays,
+    /// `TO_SECONDS(t)`
+    ToSeconds,
+    /// `PERIOD_ADD(p, n)`
+    PeriodAdd,
+    /// `PERIOD_DIFF(p1, p2)`
+    PeriodDiff,
+    /// `STR_TO_DATE(s, format)`
+    StrToDate,
+    /// `ROW_COUNT()`: rows the previous statement changed (-1 after a result set).
+    RowCount,
+    /// `SLEEP(seconds)`
+    Sleep,
+    /// `UUID_SHORT()`
+    UuidShort,
+    /// `RAND([seed])`
+    Rand,
 }
 
 impl Func {
@@ -295,6 +361,39 @@ impl Func {
             "CONV" => (Conv, 3, 3),
             "ELT" => (Elt, 2, usize::MAX),
             "FIELD" => (Field, 2, usize::MAX),
+            "MD5" => (Md5, 1, 1),
+            "CRC32" => (Crc32, 1, 1),
+            "TO_BASE64" => (ToBase64, 1, 1),
+            "FROM_BASE64" => (FromBase64, 1, 1),
+            "RANDOM_BYTES" => (RandomBytes, 1, 1),
+            "QUOTE" => (Quote, 1, 1),
+            "SOUNDEX" => (Soundex, 1, 1),
+            "BIT_COUNT" => (BitCount, 1, 1),
+            "EXPORT_SET" => (ExportSet, 3, 5),
+            "MAKE_SET" => (MakeSet, 2, usize::MAX),
+            "INSERT" => (Insert, 4, 4),
+            "RADIANS" => (Radians, 1, 1),
+            "DEGREES" => (Degrees, 1, 1),
+            "MAKEDATE" => (MakeDate, 2, 2),
+            "MAKETIME" => (MakeTime, 3, 3),
+            "LAST_DAY" => (LastDay, 1, 1),
+            "DAYNAME" => (DayName, 1, 1),
+            "MONTHNAME" => (MonthName, 1, 1),
+            "QUARTER" => (Quarter, 1, 1),
+            "WEEKDAY" => (Weekday, 1, 1),
+            "WEEK" => (Week, 1, 2),
+            "WEEKOFYEAR" => (WeekOfYear, 1, 1),
+            "YEARWEEK" => (YearWeek, 1, 2),
+            "TO_DAYS" => (ToDays, 1, 1),
+            "FROM_DAYS" => (FromDays, 1, 1),
+            "TO_SECONDS" => (ToSeconds, 1, 1),
+            "PERIOD_ADD" => (PeriodAdd, 2, 2),
+            "PERIOD_DIFF" => (PeriodDiff, 2, 2),
+            "STR_TO_DATE" => (StrToDate, 2, 2),
+            "ROW_COUNT" => (RowCount, 0, 0),
+            "SLEEP" => (Sleep, 1, 1),
+            "UUID_SHORT" => (UuidShort, 0, 0),
+            "RAND" => (Rand, 0, 1),
             _ => return Err(Error::fmt(ER_SP_DOES_NOT_EXIST, &[&"FUNCTION", &name])),
         };
         if argc < min || argc > max {
@@ -308,9 +407,14 @@ impl Func {
         use Func::*;
         match self {
             ConnectionId | LastInsertId | FoundRows | Length | CharLength | Locate | Instr
-            | Ascii | Sign | IsNull | FindInSet | InetAton | TimestampDiff | Field => {
-                FieldType::LongLong
-            }
+            | Ascii | Sign | IsNull | FindInSet | InetAton | TimestampDiff | Field | Crc32
+            | BitCount | Quarter | Weekday | Week | WeekOfYear | YearWeek | ToDays | ToSeconds
+            | PeriodAdd | PeriodDiff | RowCount | Sleep | UuidShort => FieldType::LongLong,
+            FromBase64 | RandomBytes => FieldType::VarString,
+            Radians | Degrees | Rand => FieldType::Double,
+            MakeDate | LastDay | FromDays => FieldType::Date,
+            MakeTime => FieldType::Time,
+            StrToDate => FieldType::DateTime,
             Unhex => FieldType::VarString,
             Pow | Sqrt | Exp | Ln | Log10 | Log2 | Pi => FieldType::Double,
             Now | FromUnixtime => FieldType::DateTime,
@@ -363,6 +467,26 @@ impl Func {
         }
         if let Some(v) = super::func_misc::call(self, args, any_null) {
             return Ok(v);
+        }
+        if self == RandomBytes && !any_null && !(1..=1024).contains(&to_i64(&arg(0))) {
+            return Err(Error::fmt(errno::ER_DATA_OUT_OF_RANGE, &[&"length", &"random_bytes"]));
+        }
+        if let Some(v) = super::func_text::call(self, args, any_null) {
+            return Ok(v);
+        }
+        let week_format = || s.vars.int("default_week_format");
+        if matches!(self, Week) && args.len() < 2 {
+            let v = super::func_calendar::call(self, args, any_null, week_format());
+            return Ok(v.unwrap_or(Value::Null));
+        }
+        if let Some(v) = super::func_calendar::call(self, args, any_null, 0) {
+            return Ok(v);
+        }
+        match self {
+            RowCount => return Ok(Value::Int(s.row_count)),
+            Sleep => return super::func_misc::sleep(&arg(0), &s.kill),
+            Rand => return super::func_misc::rand(args.first()),
+            _ => {}
         }
         if self == TimestampDiff {
             let unit = args.first().map(super::func_string_math::text).unwrap_or_default();

@@ -1,5 +1,6 @@
 //! Hashing, identifiers, number bases and formatting, small string-set functions: SHA1/SHA,
-//! SHA2, UUID, UNHEX, FIND_IN_SET, INET_ATON, INET_NTOA, BIN, OCT, CONV, FORMAT, ELT, FIELD.
+//! SHA2, UUID, UUID_SHORT, UNHEX, FIND_IN_SET, INET_ATON, INET_NTOA, BIN, OCT, CONV, FORMAT,
+//! ELT, FIELD; and RAND, SLEEP.
 
 use sha1::Digest;
 use types::Value;
@@ -39,6 +40,7 @@ pub fn call(func: Func, args: &[Value], any_null: bool) -> Option<Value> {
                 .flatten();
             return Some(Value::Int(at.map_or(0, |p| p as i64 + 1)));
         }
+        UuidShort => return Some(Value::UInt(uuid_short())),
         Sha1 | Sha2 | Uuid | Unhex | FindInSet | InetAton | InetNtoa | Bin | Oct | Conv
         | Format => {}
         _ => return None,
@@ -85,6 +87,52 @@ pub fn call(func: Func, args: &[Value], any_null: bool) -> Option<Value> {
         Oct => Value::String(format!("{:o}", arg(0).to_i64() as u64)),
         _ => return None,
     })
+}
+
+/// `UUID_SHORT()`: MySQL's layout — server id (0) in the top byte, the server's start time in
+/// seconds shifted left 24 bits, plus a counter incremented per call.
+fn uuid_short() -> u64 {
+    use std::sync::{
+        atomic::{AtomicU64, Ordering},
+        OnceLock,
+    };
+    static NEXT: OnceLock<AtomicU64> = OnceLock::new();
+    let next = NEXT.get_or_init(|| {
+        let started = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        AtomicU64::new((started & 0xff_ffff_ffff) << 24)
+    });
+    next.fetch_add(1, Ordering::Relaxed)
+}
+
+/// `RAND()`: a uniform DOUBLE in [0, 1). A seeded `RAND(n)` (MySQL's repeatable sequence per
+/// statement) is refused rather than answered wrongly.
+pub fn rand(seed: Option<&Value>) -> errno::Result<Value> {
+    if seed.is_some() {
+        return Err(errno::Error::fmt(errno::ER_NOT_SUPPORTED_YET, &[&"RAND with a seed"]));
+    }
+    Ok(Value::Double(rand::random::<f64>()))
+}
+
+/// `SLEEP(seconds)`: 0 after sleeping; 1317 when the statement is killed meanwhile; NULL or a
+/// negative duration is an error in strict mode (1210), as in MySQL.
+pub fn sleep(v: &Value, kill: &crate::context::KillFlag) -> errno::Result<Value> {
+    let secs = super::cast::to_f64(v);
+    if v.is_null() || secs < 0.0 || !secs.is_finite() {
+        return Err(errno::Error::fmt(errno::ER_WRONG_ARGUMENTS, &[&"sleep"]));
+    }
+    let until = std::time::Instant::now() + std::time::Duration::from_secs_f64(secs.min(1e9));
+    loop {
+        if kill.is_set() {
+            return Err(errno::Error::fmt(errno::ER_QUERY_INTERRUPTED, &[]));
+        }
+        let now = std::time::Instant::now();
+        if now >= until {
+            return Ok(Value::Int(0));
+        }
+        std::thread::sleep((until - now).min(std::time::Duration::from_millis(20)));
+    }
 }
 
 /// `CONV(n, from, to)`: `n`'s longest prefix of digits in base `|from|` rewritten in base

@@ -44,7 +44,7 @@ pub fn from_unixtime(v: &Value) -> Value {
     now((secs * 1e6).round() as i64, fsp)
 }
 
-const MONTHS: [&str; 12] = [
+pub(super) const MONTHS: [&str; 12] = [
     "January",
     "February",
     "March",
@@ -58,7 +58,7 @@ const MONTHS: [&str; 12] = [
     "November",
     "December",
 ];
-const DAYS: [&str; 7] =
+pub(super) const DAYS: [&str; 7] =
     ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
 
 /// `DATE_FORMAT(t, fmt)` with MySQL's `%` specifiers.
