@@ -13,7 +13,8 @@ pub fn parse_statement(text: &str) -> Result<Statement> {
     let rewritten = rewrite_lock_in_share_mode(text)
         .or_else(|| rewrite_consistent_snapshot(text))
         .or_else(|| rewrite_kill_tidb(text))
-        .or_else(|| rewrite_explain_format(text));
+        .or_else(|| rewrite_explain_format(text))
+        .or_else(|| rewrite_update_comma(text));
     let text = rewritten.as_deref().unwrap_or(text);
     let dialect = MySqlDialect {};
     let mut parser =
@@ -147,6 +148,56 @@ fn rewrite_consistent_snapshot(text: &str) -> Option<String> {
             .enumerate()
             .filter(|(i, _)| !drop.contains(i))
             .map(|(_, t)| t.to_string())
+            .collect(),
+    )
+}
+
+/// `UPDATE a, b SET …` (MySQL's comma form of a multi-table UPDATE, which sqlparser lacks) →
+/// `UPDATE a CROSS JOIN b SET …`: the same rows (it also accepts an ON naming a table left of
+/// the comma, which MySQL refuses).
+fn rewrite_update_comma(text: &str) -> Option<String> {
+    use sqlparser::tokenizer::Tokenizer;
+    if !crate::text::may_start_with(text, &["UPDATE"]) {
+        return None;
+    }
+    // Most UPDATEs have no comma before SET: no tokenizing for them.
+    let upper = text.to_ascii_uppercase();
+    let set_at = upper
+        .match_indices("SET")
+        .map(|(i, _)| i)
+        .find(|&i| upper[..i].ends_with(|c: char| c.is_whitespace() || c == '`' || c == ')'))?;
+    if !text[..set_at].contains(',') {
+        return None;
+    }
+    let tokens = Tokenizer::new(&MySqlDialect {}, text).tokenize().ok()?;
+    let is_set = |t: &Token| matches!(t, Token::Word(x) if x.quote_style.is_none() && x.value.eq_ignore_ascii_case("SET"));
+    let mut depth = 0i32;
+    let mut commas = Vec::new();
+    for (i, t) in tokens.iter().enumerate() {
+        match t {
+            Token::LParen => depth += 1,
+            Token::RParen => depth -= 1,
+            Token::Comma if depth == 0 => commas.push(i),
+            t if depth == 0 && is_set(t) => break,
+            _ => {}
+        }
+    }
+    if commas.is_empty() {
+        return None;
+    }
+    Some(
+        tokens
+            .iter()
+            .enumerate()
+            .map(
+                |(i, t)| {
+                    if commas.contains(&i) {
+                        " CROSS JOIN ".to_string()
+                    } else {
+                        t.to_string()
+                    }
+                },
+            )
             .collect(),
     )
 }

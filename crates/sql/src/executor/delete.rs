@@ -27,7 +27,7 @@ pub fn target(ctx: &SessionCtx, catalog: &Catalog, del: &Delete) -> Result<targe
     targets::resolve(ctx, catalog, &from.relation, "DELETE")
 }
 
-/// Executes a single-table DELETE.
+/// Executes a DELETE (of several tables: [`super::multi_table`]).
 pub fn execute_delete(
     ctx: &mut SessionCtx,
     catalog: &Catalog,
@@ -35,6 +35,9 @@ pub fn execute_delete(
     del: &Delete,
     analysis: Option<&super::explain::Analysis>,
 ) -> Result<ExecResult> {
+    if super::multi_table::is_multi_delete(del) {
+        return super::multi_table::execute_delete(ctx, catalog, st, del);
+    }
     let target = target(ctx, catalog, del)?;
     let t = target.table.clone();
     // Found (uncorrelated subqueries evaluated, correlated ones run) before any row changes.

@@ -25,6 +25,7 @@ mod insert;
 mod join;
 mod join_spill;
 mod lookup_workers;
+mod multi_table;
 pub(crate) use join::JoinSpec;
 mod ops;
 mod point_get;

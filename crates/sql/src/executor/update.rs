@@ -27,7 +27,7 @@ pub fn target(ctx: &SessionCtx, catalog: &Catalog, up: &Update) -> Result<target
     targets::resolve(ctx, catalog, &up.table.relation, "UPDATE")
 }
 
-/// Executes an UPDATE of one table.
+/// Executes an UPDATE (of several tables: [`super::multi_table`]).
 pub fn execute_update(
     ctx: &mut SessionCtx,
     catalog: &Catalog,
@@ -35,6 +35,9 @@ pub fn execute_update(
     up: &Update,
     analysis: Option<&super::explain::Analysis>,
 ) -> Result<ExecResult> {
+    if super::multi_table::is_multi_update(up) {
+        return super::multi_table::execute_update(ctx, catalog, st, up);
+    }
     let target = target(ctx, catalog, up)?;
     let t = target.table.clone();
     let scope = &target.scope;
@@ -70,41 +73,66 @@ pub fn execute_update(
     };
     let eval = EvalCtx::new(ctx);
     let (mut matched, mut changed) = (0u64, 0u64);
+    let set_columns: Vec<usize> = sets.iter().map(|(ci, _)| *ci).collect();
     for (i, old) in rows.iter().enumerate() {
         matched += 1;
-        let mut vals = match computed.as_mut().and_then(|c| c.get_mut(i)) {
+        let vals = match computed.as_mut().and_then(|c| c.get_mut(i)) {
             Some(vals) => std::mem::take(vals),
             None => assigned(&sets, old, &t, &eval, i + 1)?,
         };
-        if vals == old.values {
-            continue;
+        if write_row(ctx, catalog, st, &t, old, vals, &set_columns, i + 1)? {
+            changed += 1;
         }
-        // ON UPDATE CURRENT_TIMESTAMP columns not set by the statement take the statement time.
-        for (ci, c) in t.columns.iter().enumerate() {
-            if c.on_update_now && !sets.iter().any(|(s, _)| *s == ci) {
-                vals[ci] = to_column(crate::expr::now(ctx.stmt_time, c.ty.scale as u8), c, i + 1)?;
-            }
-        }
-        let handle = match t.handle_column().map(|h| &vals[h]) {
-            Some(Value::Int(n)) => *n,
-            Some(Value::UInt(n)) => *n as i64,
-            _ => old.handle,
-        };
-        let new_row = Row { handle, values: vals };
-        fk::check_parents(st, catalog, ctx, &t, &new_row)?;
-        fk::on_parent_update(st, catalog, ctx, &t, old, &new_row)?;
-        update_row(st, &t, old, &new_row)?;
-        changed += 1;
     }
+    Ok(updated(ctx, matched, changed))
+}
+
+/// The OK result of an UPDATE that matched and changed these many rows.
+pub(super) fn updated(ctx: &SessionCtx, matched: u64, changed: u64) -> ExecResult {
     let affected = if ctx.client_found_rows { matched } else { changed };
-    Ok(ExecResult::Ok(OkResult {
+    ExecResult::Ok(OkResult {
         affected_rows: affected,
         last_insert_id: 0,
         info: format!(
             "Rows matched: {matched}  Changed: {changed}  Warnings: {}",
             ctx.warnings.len()
         ),
-    }))
+    })
+}
+
+/// Writes row `old` of `t` with values `vals` (the statement set `set_columns`): ON UPDATE
+/// CURRENT_TIMESTAMP columns it did not set take the statement time, foreign keys are checked
+/// and their actions run, the row and its index entries are rewritten. `false` when nothing
+/// changed (the row is left alone).
+#[allow(clippy::too_many_arguments)]
+pub(super) fn write_row(
+    ctx: &SessionCtx,
+    catalog: &Catalog,
+    st: &mut StmtTxn<'_>,
+    t: &catalog::TableInfo,
+    old: &Row,
+    mut vals: Vec<Value>,
+    set_columns: &[usize],
+    row_no: usize,
+) -> Result<bool> {
+    if vals == old.values {
+        return Ok(false);
+    }
+    for (ci, c) in t.columns.iter().enumerate() {
+        if c.on_update_now && !set_columns.contains(&ci) {
+            vals[ci] = to_column(crate::expr::now(ctx.stmt_time, c.ty.scale as u8), c, row_no)?;
+        }
+    }
+    let handle = match t.handle_column().map(|h| &vals[h]) {
+        Some(Value::Int(n)) => *n,
+        Some(Value::UInt(n)) => *n as i64,
+        _ => old.handle,
+    };
+    let new_row = Row { handle, values: vals };
+    fk::check_parents(st, catalog, ctx, t, &new_row)?;
+    fk::on_parent_update(st, catalog, ctx, t, old, &new_row)?;
+    update_row(st, t, old, &new_row)?;
+    Ok(true)
 }
 
 /// `old`'s values after the assignments, which apply left to right (later ones see earlier
