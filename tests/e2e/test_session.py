@@ -201,3 +201,35 @@ def test_scalar_subqueries_carry_their_column_type(server):
         )
         assert cur.fetchone() == (datetime.datetime(2006, 5, 12, 12, 0), decimal.Decimal("9.50"), 7, None)
         cur.execute("DROP TABLE subq_types")
+
+
+def test_named_locks_are_shared_across_sessions_and_released_at_disconnect(server):
+    import threading
+    import time
+
+    a = server.connect(autocommit=True)
+    b = server.connect(autocommit=True)
+    ca, cb = a.cursor(), b.cursor()
+    ca.execute("SELECT CONNECTION_ID()")
+    (a_id,) = ca.fetchone()
+    ca.execute("SELECT GET_LOCK('migrations', 5), GET_LOCK('migrations', 5)")
+    assert ca.fetchone() == (1, 1)  # re-entrant
+    cb.execute("SELECT GET_LOCK('MIGRATIONS', 0.05), IS_FREE_LOCK('migrations'), IS_USED_LOCK('migrations')")
+    assert cb.fetchone() == (0, 0, a_id)
+    cb.execute("SELECT RELEASE_LOCK('migrations')")
+    assert cb.fetchone() == (0,)  # not b's
+    # b waits; a's disconnect (holding the lock twice) hands it over.
+    got = []
+    waiter = threading.Thread(target=lambda: (cb.execute("SELECT GET_LOCK('migrations', 10)"), got.append(cb.fetchone())))
+    waiter.start()
+    time.sleep(0.2)
+    assert got == []
+    a.close()
+    waiter.join(5)
+    assert got == [(1,)]
+    cb.execute("SELECT RELEASE_ALL_LOCKS(), IS_FREE_LOCK('migrations'), RELEASE_LOCK('migrations')")
+    assert cb.fetchone() == (1, 1, None)
+    with pytest.raises(pymysql.err.OperationalError) as e:
+        cb.execute("SELECT GET_LOCK('', 1)")
+    assert e.value.args[0] == 3057
+    b.close()

@@ -142,6 +142,8 @@ impl ResultSink for Collect {
 impl Drop for Session {
     fn drop(&mut self) {
         self.processes.unregister(self.ctx.connection_id);
+        // Named locks go with their session (MySQL: at disconnect).
+        self.ctx.vars.globals().user_locks().release_all(self.ctx.connection_id);
     }
 }
 

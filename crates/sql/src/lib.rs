@@ -27,6 +27,7 @@ pub mod sysvar;
 pub mod table;
 pub mod text;
 pub mod txn;
+pub mod user_locks;
 
 pub use context::{KillFlag, Level, PreparedRun, SessionCtx, Warning};
 pub use executor::{

@@ -221,6 +221,8 @@ pub struct GlobalVars {
     started: std::time::Instant,
     /// Prepared statements held by all sessions (`Prepared_stmt_count`).
     prepared_stmts: Arc<std::sync::atomic::AtomicI64>,
+    /// Named locks (GET_LOCK …) shared by all sessions.
+    user_locks: Arc<crate::user_locks::UserLocks>,
 }
 
 impl GlobalVars {
@@ -237,6 +239,7 @@ impl GlobalVars {
             values: Arc::new(RwLock::new(values)),
             started: std::time::Instant::now(),
             prepared_stmts: Arc::default(),
+            user_locks: Arc::default(),
         }
     }
 
@@ -254,6 +257,11 @@ impl GlobalVars {
     /// close them (checked against `max_prepared_stmt_count`).
     pub fn prepared_stmts(&self) -> &Arc<std::sync::atomic::AtomicI64> {
         &self.prepared_stmts
+    }
+
+    /// The server's named locks (GET_LOCK and friends).
+    pub fn user_locks(&self) -> &crate::user_locks::UserLocks {
+        &self.user_locks
     }
 
     /// The global value of a variable in canonical text form.

@@ -73,7 +73,21 @@ fn runs_every_time(query: &Query, nested: bool) -> bool {
         }
         ast::Expr::Function(f) => {
             let name = f.name.to_string().to_ascii_uppercase();
-            if ["RAND", "UUID", "UUID_SHORT", "SLEEP", "NEXTVAL"].contains(&name.as_str()) {
+            const VARYING: [&str; 12] = [
+                "RAND",
+                "UUID",
+                "UUID_SHORT",
+                "SLEEP",
+                "NEXTVAL",
+                "RANDOM_BYTES",
+                "ROW_COUNT",
+                "GET_LOCK",
+                "RELEASE_LOCK",
+                "RELEASE_ALL_LOCKS",
+                "IS_FREE_LOCK",
+                "IS_USED_LOCK",
+            ];
+            if VARYING.contains(&name.as_str()) {
                 ControlFlow::Break(())
             } else {
                 ControlFlow::Continue(())

@@ -37,6 +37,11 @@ impl Func {
                 | RowCount
                 | Sleep
                 | Rand
+                | GetLock
+                | ReleaseLock
+                | ReleaseAllLocks
+                | IsFreeLock
+                | IsUsedLock
         )
     }
 }

@@ -264,6 +264,16 @@ pub enum Func {
     UuidShort,
     /// `RAND([seed])`
     Rand,
+    /// `GET_LOCK(name, timeout)`
+    GetLock,
+    /// `RELEASE_LOCK(name)`
+    ReleaseLock,
+    /// `RELEASE_ALL_LOCKS()`
+    ReleaseAllLocks,
+    /// `IS_FREE_LOCK(name)`
+    IsFreeLock,
+    /// `IS_USED_LOCK(name)`
+    IsUsedLock,
 }
 
 impl Func {
@@ -394,6 +404,11 @@ impl Func {
             "SLEEP" => (Sleep, 1, 1),
             "UUID_SHORT" => (UuidShort, 0, 0),
             "RAND" => (Rand, 0, 1),
+            "GET_LOCK" => (GetLock, 2, 2),
+            "RELEASE_LOCK" => (ReleaseLock, 1, 1),
+            "RELEASE_ALL_LOCKS" => (ReleaseAllLocks, 0, 0),
+            "IS_FREE_LOCK" => (IsFreeLock, 1, 1),
+            "IS_USED_LOCK" => (IsUsedLock, 1, 1),
             _ => return Err(Error::fmt(ER_SP_DOES_NOT_EXIST, &[&"FUNCTION", &name])),
         };
         if argc < min || argc > max {
@@ -409,7 +424,8 @@ impl Func {
             ConnectionId | LastInsertId | FoundRows | Length | CharLength | Locate | Instr
             | Ascii | Sign | IsNull | FindInSet | InetAton | TimestampDiff | Field | Crc32
             | BitCount | Quarter | Weekday | Week | WeekOfYear | YearWeek | ToDays | ToSeconds
-            | PeriodAdd | PeriodDiff | RowCount | Sleep | UuidShort => FieldType::LongLong,
+            | PeriodAdd | PeriodDiff | RowCount | Sleep | UuidShort | GetLock | ReleaseLock
+            | ReleaseAllLocks | IsFreeLock | IsUsedLock => FieldType::LongLong,
             FromBase64 | RandomBytes => FieldType::VarString,
             Radians | Degrees | Rand => FieldType::Double,
             MakeDate | LastDay | FromDays => FieldType::Date,
@@ -486,6 +502,9 @@ impl Func {
             RowCount => return Ok(Value::Int(s.row_count)),
             Sleep => return super::func_misc::sleep(&arg(0), &s.kill),
             Rand => return super::func_misc::rand(args.first()),
+            GetLock | ReleaseLock | ReleaseAllLocks | IsFreeLock | IsUsedLock => {
+                return user_lock(self, args, s);
+            }
             _ => {}
         }
         if self == TimestampDiff {
@@ -767,4 +786,29 @@ pub(super) fn round(v: &Value, places: i64) -> Value {
             }
         }
     }
+}
+
+/// The named-lock functions over the server's [`crate::user_locks::UserLocks`].
+fn user_lock(func: Func, args: &[Value], s: &crate::context::SessionCtx) -> Result<Value> {
+    let locks = s.vars.globals().user_locks();
+    let me = s.connection_id;
+    let name = match args.first() {
+        Some(Value::Null) => {
+            return Err(Error::fmt(errno::ER_USER_LOCK_WRONG_NAME, &[&"NULL"]));
+        }
+        Some(v) => to_string(v),
+        None => String::new(),
+    };
+    let flag = |b: bool| Value::Int(i64::from(b));
+    Ok(match func {
+        Func::GetLock => {
+            let timeout = args.get(1).map_or(0.0, to_f64);
+            flag(locks.get(me, &name, timeout, &s.kill)?)
+        }
+        Func::ReleaseLock => locks.release(me, &name)?.map_or(Value::Null, flag),
+        Func::ReleaseAllLocks => Value::UInt(locks.release_all(me)),
+        Func::IsFreeLock => flag(locks.holder(&name)?.is_none()),
+        Func::IsUsedLock => locks.holder(&name)?.map_or(Value::Null, Value::UInt),
+        _ => Value::Null,
+    })
 }
