@@ -2,6 +2,7 @@
 (pure Python and C extension), raw COM_STMT_* packets for the protocol's corners and bad input,
 and SQL-level PREPARE / EXECUTE / DEALLOCATE."""
 
+import os
 import datetime
 import decimal
 import json
@@ -317,9 +318,11 @@ def test_many_statements_opened_and_closed(server):
                 command(raw, COM_STMT_CLOSE, struct.pack("<I", sid))
         cycle(2000)  # warm up allocator pools
         before = rss_kib(server.proc.pid)
-        cycle(10000)
+        # 10 000 in CI (8 s on a debug build); FERRODB_STMT_CYCLES=100000 for the issue's run.
+        n = int(os.environ.get("FERRODB_STMT_CYCLES", "10000"))
+        cycle(n)
         grown = rss_kib(server.proc.pid) - before
-        assert grown < 8 * 1024, f"RSS grew {grown} KiB over 10 000 statements"
+        assert grown < 8 * 1024, f"RSS grew {grown} KiB over {n} statements"
         assert raw.query("SHOW GLOBAL STATUS LIKE 'Prepared_stmt_count'") == [["Prepared_stmt_count", "0"]]
     finally:
         raw.close()
