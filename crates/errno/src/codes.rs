@@ -46,6 +46,7 @@ errors! {
     ER_CANT_DROP_FIELD_OR_KEY = 1091, "42000", "ErrCantDropFieldOrKey", "Can't DROP '%s'; check that column/key exists";
     ER_USER_LOCK_WRONG_NAME = 3057, "42000", "ErrUserLockWrongName", "Incorrect user-level lock name '%s'.";
     ER_USER_LOCK_DEADLOCK = 3058, "40001", "ErrUserLockDeadlock", "Deadlock found when trying to get user-level lock; try rolling back transaction/releasing locks and restarting lock acquisition.";
+    ER_WRONG_VALUE_FOR_TYPE = 1411, "HY000", "ErrWrongValueForType", "Incorrect %s value: '%s' for function %s";
     ER_UNKNOWN_TABLE = 1109, "42S02", "ErrUnknownTable", "Unknown table '%s' in %s";
     ER_WRONG_USAGE = 1221, "HY000", "ErrWrongUsage", "Incorrect usage of %s and %s";
     ER_WRONG_NUMBER_OF_COLUMNS_IN_SELECT = 1222, "21000", "ErrWrongNumberOfColumnsInSelect", "The used SELECT statements have a different number of columns";

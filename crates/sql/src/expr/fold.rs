@@ -42,6 +42,7 @@ impl Func {
                 | ReleaseAllLocks
                 | IsFreeLock
                 | IsUsedLock
+                | CurrentRole
         )
     }
 }

@@ -274,6 +274,38 @@ pub enum Func {
     IsFreeLock,
     /// `IS_USED_LOCK(name)`
     IsUsedLock,
+    /// `UUID_TO_BIN(s[, swap])`
+    UuidToBin,
+    /// `BIN_TO_UUID(b[, swap])`
+    BinToUuid,
+    /// `IS_UUID(s)`
+    IsUuid,
+    /// `INET6_ATON(s)`
+    Inet6Aton,
+    /// `INET6_NTOA(b)`
+    Inet6Ntoa,
+    /// `IS_IPV4(s)`
+    IsIpv4,
+    /// `IS_IPV6(s)`
+    IsIpv6,
+    /// `IS_IPV4_MAPPED(b)`
+    IsIpv4Mapped,
+    /// `IS_IPV4_COMPAT(b)`
+    IsIpv4Compat,
+    /// `COMPRESS(s)`
+    Compress,
+    /// `UNCOMPRESS(b)`
+    Uncompress,
+    /// `UNCOMPRESSED_LENGTH(b)`
+    UncompressedLength,
+    /// `AES_ENCRYPT(s, key[, iv])`
+    AesEncrypt,
+    /// `AES_DECRYPT(b, key[, iv])`
+    AesDecrypt,
+    /// `TIDB_PARSE_TSO(ts)`
+    TidbParseTso,
+    /// `CURRENT_ROLE()`
+    CurrentRole,
 }
 
 impl Func {
@@ -409,6 +441,22 @@ impl Func {
             "RELEASE_ALL_LOCKS" => (ReleaseAllLocks, 0, 0),
             "IS_FREE_LOCK" => (IsFreeLock, 1, 1),
             "IS_USED_LOCK" => (IsUsedLock, 1, 1),
+            "UUID_TO_BIN" => (UuidToBin, 1, 2),
+            "BIN_TO_UUID" => (BinToUuid, 1, 2),
+            "IS_UUID" => (IsUuid, 1, 1),
+            "INET6_ATON" => (Inet6Aton, 1, 1),
+            "INET6_NTOA" => (Inet6Ntoa, 1, 1),
+            "IS_IPV4" => (IsIpv4, 1, 1),
+            "IS_IPV6" => (IsIpv6, 1, 1),
+            "IS_IPV4_MAPPED" => (IsIpv4Mapped, 1, 1),
+            "IS_IPV4_COMPAT" => (IsIpv4Compat, 1, 1),
+            "COMPRESS" => (Compress, 1, 1),
+            "UNCOMPRESS" => (Uncompress, 1, 1),
+            "UNCOMPRESSED_LENGTH" => (UncompressedLength, 1, 1),
+            "AES_ENCRYPT" => (AesEncrypt, 2, 3),
+            "AES_DECRYPT" => (AesDecrypt, 2, 3),
+            "TIDB_PARSE_TSO" => (TidbParseTso, 1, 1),
+            "CURRENT_ROLE" => (CurrentRole, 0, 0),
             _ => return Err(Error::fmt(ER_SP_DOES_NOT_EXIST, &[&"FUNCTION", &name])),
         };
         if argc < min || argc > max {
@@ -425,7 +473,12 @@ impl Func {
             | Ascii | Sign | IsNull | FindInSet | InetAton | TimestampDiff | Field | Crc32
             | BitCount | Quarter | Weekday | Week | WeekOfYear | YearWeek | ToDays | ToSeconds
             | PeriodAdd | PeriodDiff | RowCount | Sleep | UuidShort | GetLock | ReleaseLock
-            | ReleaseAllLocks | IsFreeLock | IsUsedLock => FieldType::LongLong,
+            | ReleaseAllLocks | IsFreeLock | IsUsedLock | IsUuid | IsIpv4 | IsIpv6
+            | IsIpv4Mapped | IsIpv4Compat | UncompressedLength => FieldType::LongLong,
+            UuidToBin | Inet6Aton | Compress | Uncompress | AesEncrypt | AesDecrypt => {
+                FieldType::VarString
+            }
+            TidbParseTso => FieldType::DateTime,
             FromBase64 | RandomBytes => FieldType::VarString,
             Radians | Degrees | Rand => FieldType::Double,
             MakeDate | LastDay | FromDays => FieldType::Date,
@@ -490,6 +543,9 @@ impl Func {
         if let Some(v) = super::func_text::call(self, args, any_null) {
             return Ok(v);
         }
+        if let Some(v) = super::func_binary::call(self, args, any_null) {
+            return v;
+        }
         let week_format = || s.vars.int("default_week_format");
         if matches!(self, Week) && args.len() < 2 {
             let v = super::func_calendar::call(self, args, any_null, week_format());
@@ -502,6 +558,17 @@ impl Func {
             RowCount => return Ok(Value::Int(s.row_count)),
             Sleep => return super::func_misc::sleep(&arg(0), &s.kill),
             Rand => return super::func_misc::rand(args.first()),
+            CurrentRole => return Ok(Value::String("NONE".into())),
+            TidbParseTso if any_null => return Ok(Value::Null),
+            TidbParseTso => {
+                // The physical part (milliseconds) of a TiDB timestamp, as a DATETIME(6).
+                let ms = u64::try_from(to_i64(&arg(0))).unwrap_or(0) >> 18;
+                let micros = i64::try_from(ms.saturating_mul(1000)).unwrap_or(0);
+                return Ok(match super::func_time::now(micros, 6) {
+                    v @ Value::Temporal(_) if ms > 0 => v,
+                    _ => Value::Null,
+                });
+            }
             GetLock | ReleaseLock | ReleaseAllLocks | IsFreeLock | IsUsedLock => {
                 return user_lock(self, args, s);
             }

@@ -10,6 +10,7 @@ mod eval;
 mod explain;
 mod fold;
 mod func;
+mod func_binary;
 pub(crate) mod func_calendar;
 mod func_duration;
 mod func_misc;
