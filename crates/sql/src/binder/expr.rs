@@ -90,6 +90,7 @@ pub fn is_aggregate(name: &str) -> bool {
             | "VAR_POP"
             | "VAR_SAMP"
             | "ANY_VALUE"
+            | "APPROX_COUNT_DISTINCT"
     )
 }
 

@@ -110,7 +110,9 @@ fn bind_call(
     let FunctionArguments::List(list) = &f.args else {
         return Err(Error::fmt(errno::ER_WRONG_PARAMCOUNT_TO_NATIVE_FCT, &[&name]));
     };
-    let distinct = matches!(list.duplicate_treatment, Some(ast::DuplicateTreatment::Distinct));
+    // APPROX_COUNT_DISTINCT (TiDB's HyperLogLog estimate) is answered exactly.
+    let distinct = matches!(list.duplicate_treatment, Some(ast::DuplicateTreatment::Distinct))
+        || name == "APPROX_COUNT_DISTINCT";
     if name == "GROUP_CONCAT" {
         return bind_group_concat(list, distinct, input, ctx, outer);
     }
@@ -123,7 +125,9 @@ fn bind_call(
     };
     let (kind, ty) = match (name.as_str(), &arg) {
         ("COUNT", None) => (AggKind::CountStar, ExprType::of(FieldType::LongLong, false)),
-        ("COUNT", Some(_)) => (AggKind::Count, ExprType::of(FieldType::LongLong, false)),
+        ("COUNT" | "APPROX_COUNT_DISTINCT", Some(_)) => {
+            (AggKind::Count, ExprType::of(FieldType::LongLong, false))
+        }
         // SUM and AVG of exact values are DECIMAL; of approximate ones DOUBLE, as in MySQL.
         ("SUM" | "AVG", Some((_, t))) => {
             let approximate =
