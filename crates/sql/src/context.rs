@@ -46,44 +46,52 @@ pub struct Warning {
 }
 
 /// The diagnostics of a statement: added to through a shared reference too, by operators
-/// running with the session borrowed (an aggregate's truncated result).
+/// running with the session borrowed (an aggregate's truncated result, a truncated number).
+/// Keeps the first [`MAX_KEPT`] and counts the rest, as MySQL's `max_error_count` does.
 #[derive(Debug, Default)]
-pub struct Warnings(std::sync::Mutex<Vec<Warning>>);
+pub struct Warnings(std::sync::Mutex<(Vec<Warning>, usize)>);
+
+/// Warnings kept per statement (MySQL 8's default `max_error_count`); later ones only count.
+pub const MAX_KEPT: usize = 1024;
 
 impl Clone for Warnings {
     fn clone(&self) -> Self {
-        Warnings(std::sync::Mutex::new(self.to_vec()))
+        Warnings(std::sync::Mutex::new(self.list().clone()))
     }
 }
 
 impl Warnings {
-    fn list(&self) -> std::sync::MutexGuard<'_, Vec<Warning>> {
+    fn list(&self) -> std::sync::MutexGuard<'_, (Vec<Warning>, usize)> {
         self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Adds one.
     pub fn push(&self, w: Warning) {
-        self.list().push(w);
+        let mut l = self.list();
+        if l.0.len() < MAX_KEPT {
+            l.0.push(w);
+        }
+        l.1 += 1;
     }
 
     /// Forgets them all (a new statement starts).
     pub fn clear(&self) {
-        self.list().clear();
+        *self.list() = (Vec::new(), 0);
     }
 
-    /// How many there are.
+    /// How many there were (kept or not).
     pub fn len(&self) -> usize {
-        self.list().len()
+        self.list().1
     }
 
     /// Whether there are none.
     pub fn is_empty(&self) -> bool {
-        self.list().is_empty()
+        self.list().1 == 0
     }
 
-    /// A copy of them, in order.
+    /// A copy of the kept ones, in order.
     pub fn to_vec(&self) -> Vec<Warning> {
-        self.list().clone()
+        self.list().0.clone()
     }
 }
 

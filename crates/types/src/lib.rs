@@ -16,4 +16,4 @@ pub use decimal::{Decimal, ParseDecimalError, MAX_PRECISION, MAX_SCALE};
 pub use duration::{Duration, MAX_TIME_MICROS};
 pub use field::{charset, ColumnFlags, FieldType, ResultColumn};
 pub use temporal::{civil_from_days, days_from_civil, days_in_month, Temporal, TemporalKind};
-pub use value::{parse_f64_prefix, Value};
+pub use value::{is_numeric_text, parse_f64_prefix, Value};

@@ -110,6 +110,35 @@ fn write_double(f: &mut fmt::Formatter<'_>, d: f64) -> fmt::Result {
     }
 }
 
+/// Whether `s` (spaces around it aside) is wholly a number: an integer when `integer`, else a
+/// decimal or floating-point literal — what MySQL converts without a 1292 truncation warning.
+pub fn is_numeric_text(s: &str, integer: bool) -> bool {
+    let b = s.trim_matches(|c: char| c.is_ascii_whitespace()).as_bytes();
+    let mut i = usize::from(matches!(b.first(), Some(b'+' | b'-')));
+    let digits = |i: &mut usize| {
+        let start = *i;
+        while *i < b.len() && b[*i].is_ascii_digit() {
+            *i += 1;
+        }
+        *i - start
+    };
+    let mut n = digits(&mut i);
+    if !integer {
+        if b.get(i) == Some(&b'.') {
+            i += 1;
+            n += digits(&mut i);
+        }
+        if n > 0 && matches!(b.get(i), Some(b'e' | b'E')) {
+            i += 1;
+            i += usize::from(matches!(b.get(i), Some(b'+' | b'-')));
+            if digits(&mut i) == 0 {
+                return false;
+            }
+        }
+    }
+    n > 0 && i == b.len()
+}
+
 /// Parses the longest numeric prefix of `s` (after leading spaces), 0 when there is none.
 pub fn parse_f64_prefix(s: &str) -> f64 {
     let t = s.trim_start();

@@ -7,7 +7,7 @@ use sqlparser::ast;
 use types::Value;
 
 use super::{
-    cast::{to_decimal, to_f64, to_i64, to_string},
+    cast::{to_decimal, to_f64, to_i64, to_string, CastType},
     cmp::{compare, like_match},
     BinaryOp, Expr, SubqueryKind, UnaryOp,
 };
@@ -223,7 +223,16 @@ impl Expr {
                 }
                 else_.as_ref().map_or(Ok(Value::Null), |e| e.eval(row, ctx))
             }
-            Expr::Cast { arg, target } => target.apply(arg.eval(row, ctx)?),
+            Expr::Cast { arg, target } => {
+                let v = arg.eval(row, ctx)?;
+                match target {
+                    CastType::Signed | CastType::Unsigned => warn_truncated(&v, "INTEGER", ctx),
+                    CastType::Double => warn_truncated(&v, "DOUBLE", ctx),
+                    CastType::Decimal(..) => warn_truncated(&v, "DECIMAL", ctx),
+                    _ => {}
+                }
+                target.apply(v)
+            }
             Expr::Subquery { query, kind, scope } => subquery(kind, query, scope, row, ctx),
             Expr::Func { func, args } => {
                 let vals = args.iter().map(|a| a.eval(row, ctx)).collect::<Result<Vec<_>>>()?;
@@ -317,6 +326,18 @@ fn binary(
     if a.is_null() || b.is_null() {
         return Ok(Value::Null);
     }
+    // A string read as a number: MySQL's 1292 when only a prefix of it is one.
+    match op {
+        Plus | Minus | Multiply | Divide | IntDiv | Modulo => {
+            warn_truncated(&a, "DOUBLE", ctx);
+            warn_truncated(&b, "DOUBLE", ctx);
+        }
+        Eq | NotEq | Lt | LtEq | Gt | GtEq if is_number(&a) != is_number(&b) => {
+            warn_truncated(&a, "DOUBLE", ctx);
+            warn_truncated(&b, "DOUBLE", ctx);
+        }
+        _ => {}
+    }
     let ord = || compare(&a, &b);
     Ok(match op {
         Eq => bool_value(ord().map(|o| o == Ordering::Equal)),
@@ -352,6 +373,23 @@ fn binary(
         ShiftRight => Value::UInt((to_i64(&a) as u64).checked_shr(to_i64(&b) as u32).unwrap_or(0)),
         And | Or | NullSafeEq => Value::Null, // handled above
     })
+}
+
+fn is_number(v: &Value) -> bool {
+    matches!(v, Value::Int(_) | Value::UInt(_) | Value::Double(_) | Value::Decimal(_))
+}
+
+/// Warning 1292 when `v` is a string that is not wholly a number of kind `what` (INTEGER,
+/// DOUBLE or DECIMAL): it is read by its numeric prefix.
+fn warn_truncated(v: &Value, what: &str, ctx: &EvalCtx<'_>) {
+    let text = match v {
+        Value::String(s) => std::borrow::Cow::Borrowed(s.as_str()),
+        Value::Bytes(b) => String::from_utf8_lossy(b),
+        _ => return,
+    };
+    if !types::is_numeric_text(&text, what == "INTEGER") {
+        ctx.session.warn(1292, format!("Truncated incorrect {what} value: '{text}'"));
+    }
 }
 
 fn is_float(v: &Value) -> bool {
