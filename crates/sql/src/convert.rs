@@ -9,6 +9,108 @@ use types::{Temporal, TemporalKind, TypeKind, Value};
 
 use crate::expr::{to_f64, to_string};
 
+/// Whether the session's `sql_mode` is strict (STRICT_TRANS_TABLES or STRICT_ALL_TABLES):
+/// a value that does not fit its column is an error; otherwise it is stored as the nearest
+/// value that fits, with a warning ([`store`]).
+pub fn strict(ctx: &crate::context::SessionCtx) -> bool {
+    let mode = ctx.vars.get("sql_mode", crate::sysvar::VarScope::Default);
+    let mode = mode.map(|m| to_string(&m).to_ascii_uppercase()).unwrap_or_default();
+    mode.split(',').any(|m| m == "STRICT_TRANS_TABLES" || m == "STRICT_ALL_TABLES")
+}
+
+/// [`to_column`] under the statement's mode: with `lenient` (a non-strict `sql_mode`, see
+/// [`strict`]) a value that does not fit becomes the nearest one that does — a number's
+/// numeric prefix, clamped to the type's range; text cut to the column's length; an unknown
+/// ENUM member '' — and the error is a warning instead (1265 where MySQL reports "Data
+/// truncated"). NULL into NOT NULL, bad JSON and invalid dates stay errors (MySQL stores the
+/// zero date, which FerroDB's rows cannot hold yet).
+pub fn store(
+    v: Value,
+    col: &ColumnInfo,
+    row: usize,
+    lenient: Option<&crate::context::SessionCtx>,
+) -> Result<Value> {
+    let Some(ctx) = lenient else { return to_column(v, col, row) };
+    let kept = v.clone();
+    match to_column(v, col, row) {
+        Ok(v) => Ok(v),
+        // The empty ENUM value is stored as it is (to_column refuses it: not a member).
+        Err(e) => match nearest(&kept, col).and_then(|n| match n {
+            Value::String(s) if s.is_empty() && col.ty.kind == TypeKind::Enum => {
+                Some(Value::String(s))
+            }
+            n => to_column(n, col, row).ok(),
+        }) {
+            Some(fitted) => {
+                let code = match e.code {
+                    c if c == ER_DATA_TOO_LONG.code
+                        || c == errno::ER_TRUNCATED_WRONG_VALUE.code
+                        || c == errno::ER_WARN_DATA_TRUNCATED.code =>
+                    {
+                        ctx.warn(
+                            errno::ER_WARN_DATA_TRUNCATED.code,
+                            format!("Data truncated for column '{}' at row {row}", col.name),
+                        );
+                        return Ok(fitted);
+                    }
+                    c => c,
+                };
+                ctx.warn(code, e.message);
+                Ok(fitted)
+            }
+            None => Err(e),
+        },
+    }
+}
+
+/// The value of `col`'s type nearest to `v`, for a non-strict store; `None` where MySQL
+/// errs in any mode.
+fn nearest(v: &Value, col: &ColumnInfo) -> Option<Value> {
+    let ty = &col.ty;
+    let number = || match v {
+        Value::String(s) => types::parse_f64_prefix(s),
+        Value::Bytes(b) => types::parse_f64_prefix(&String::from_utf8_lossy(b)),
+        other => to_f64(other),
+    };
+    if ty.is_integer() {
+        let (lo, hi) = ty.int_range();
+        let n = (number().round() as i128).clamp(lo, hi);
+        return Some(if ty.unsigned { Value::UInt(n as u64) } else { Value::Int(n as i64) });
+    }
+    match ty.kind {
+        TypeKind::Float | TypeKind::Double => Some(Value::Double(number())),
+        TypeKind::Decimal => {
+            let digits = ty.length.max(1);
+            let max = 10i128.checked_pow(digits)? - 1;
+            let scaled = (number() * 10f64.powi(ty.scale as i32)).round();
+            let lo = if ty.unsigned { 0 } else { -max };
+            let m = (scaled.clamp(lo as f64, max as f64)) as i128;
+            types::Decimal::new(m, ty.scale).map(Value::Decimal)
+        }
+        TypeKind::Char | TypeKind::VarChar => {
+            Some(Value::String(to_string(v).chars().take(ty.length as usize).collect()))
+        }
+        TypeKind::Text => {
+            let s = to_string(v);
+            let mut end = (ty.length as usize).min(s.len());
+            while !s.is_char_boundary(end) {
+                end -= 1;
+            }
+            Some(Value::String(s[..end].to_string()))
+        }
+        TypeKind::Binary | TypeKind::VarBinary | TypeKind::Blob => {
+            let mut b = match v {
+                Value::Bytes(b) => b.clone(),
+                other => to_string(other).into_bytes(),
+            };
+            b.truncate(ty.length as usize);
+            Some(Value::Bytes(b))
+        }
+        TypeKind::Enum => Some(Value::String(String::new())),
+        _ => None,
+    }
+}
+
 /// Converts `v` for storage in `col` (row number `row` is 1-based, for messages).
 pub fn to_column(v: Value, col: &ColumnInfo, row: usize) -> Result<Value> {
     if v.is_null() {

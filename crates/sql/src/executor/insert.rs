@@ -14,7 +14,7 @@ use super::{ddl::default_of, object_parts, query, table_name};
 use crate::{
     binder::{bind_expr, Scope, ScopeColumn, INSERTED_ROW},
     context::SessionCtx,
-    convert::to_column,
+    convert::{store, strict},
     dml::{delete_row, find_conflict, update_row, write_row},
     expr::{EvalCtx, Expr},
     fk,
@@ -147,6 +147,8 @@ pub fn execute_insert(
     drop(slot);
 
     let auto_col = t.auto_increment_column();
+    // Outside strict mode, and under INSERT IGNORE, values that do not fit are adjusted.
+    let lenient = !strict(ctx) || matches!(mode, OnConflict::Ignore);
     let mut first_auto_id: Option<i64> = None;
     let (mut affected, mut duplicates) = (0u64, 0u64);
     for (i, tuple) in tuples.into_iter().enumerate() {
@@ -177,7 +179,7 @@ pub fn execute_insert(
             } else {
                 v
             };
-            let v = to_column(v, c, row_no)?;
+            let v = store(v, c, row_no, lenient.then_some(&*ctx))?;
             if Some(ci) == auto_col {
                 if let Value::Int(n) = v {
                     catalog.rebase_auto_id(t.id, n)?;
@@ -256,7 +258,8 @@ fn insert_one(
             input.extend(row.values.iter().cloned());
             for (ci, e) in sets {
                 let v = e.eval(&input, &eval)?;
-                input[*ci] = to_column(v, &t.columns[*ci], row_no)?;
+                let lenient = !strict(ctx);
+                input[*ci] = store(v, &t.columns[*ci], row_no, lenient.then_some(&*ctx))?;
             }
             let new_vals: Vec<Value> = input[..t.columns.len()].to_vec();
             if new_vals == existing.values {

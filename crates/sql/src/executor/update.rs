@@ -9,7 +9,7 @@ use super::{query::QueryEnv, targets};
 use crate::{
     binder::bind_expr,
     context::SessionCtx,
-    convert::to_column,
+    convert::{store, to_column},
     dml::update_row,
     expr::{EvalCtx, Expr},
     fk,
@@ -40,6 +40,8 @@ pub fn execute_update(
     }
     let target = target(ctx, catalog, up)?;
     let t = target.table.clone();
+    // Outside strict mode values that do not fit are adjusted, with a warning.
+    let lenient = !crate::convert::strict(ctx);
     let scope = &target.scope;
     let mut sets: Vec<(usize, Expr)> = Vec::with_capacity(up.assignments.len());
     // Before any row changes: SET and WHERE bound (their uncorrelated subqueries evaluated),
@@ -63,8 +65,10 @@ pub fn execute_update(
         let rows = targets::rows(&env, targets::plan(&env, &target, sel, order, limit)?, analysis)?;
         let computed = if sets.iter().any(|(_, e)| e.has_subquery()) {
             let eval = EvalCtx { session: ctx, subqueries: Some(&env), outer: None, params: &[] };
-            let all =
-                rows.iter().enumerate().map(|(i, old)| assigned(&sets, old, &t, &eval, i + 1));
+            let all = rows
+                .iter()
+                .enumerate()
+                .map(|(i, old)| assigned(&sets, old, &t, &eval, i + 1, lenient));
             Some(all.collect::<Result<Vec<_>>>()?)
         } else {
             None
@@ -78,7 +82,7 @@ pub fn execute_update(
         matched += 1;
         let vals = match computed.as_mut().and_then(|c| c.get_mut(i)) {
             Some(vals) => std::mem::take(vals),
-            None => assigned(&sets, old, &t, &eval, i + 1)?,
+            None => assigned(&sets, old, &t, &eval, i + 1, lenient)?,
         };
         if write_row(ctx, catalog, st, &t, old, vals, &set_columns, i + 1)? {
             changed += 1;
@@ -143,11 +147,12 @@ fn assigned(
     t: &catalog::TableInfo,
     eval: &EvalCtx<'_>,
     row_no: usize,
+    lenient: bool,
 ) -> Result<Vec<Value>> {
     let mut vals = old.values.clone();
     for (ci, e) in sets {
         let v = e.eval(&vals, eval)?;
-        vals[*ci] = to_column(v, &t.columns[*ci], row_no)?;
+        vals[*ci] = store(v, &t.columns[*ci], row_no, lenient.then_some(eval.session))?;
     }
     Ok(vals)
 }
