@@ -47,6 +47,7 @@ errors! {
     ER_USER_LOCK_WRONG_NAME = 3057, "42000", "ErrUserLockWrongName", "Incorrect user-level lock name '%s'.";
     ER_USER_LOCK_DEADLOCK = 3058, "40001", "ErrUserLockDeadlock", "Deadlock found when trying to get user-level lock; try rolling back transaction/releasing locks and restarting lock acquisition.";
     ER_WRONG_VALUE_FOR_TYPE = 1411, "HY000", "ErrWrongValueForType", "Incorrect %s value: '%s' for function %s";
+    ER_NOT_ALLOWED_COMMAND = 1148, "42000", "ErrNotAllowedCommand", "The used command is not allowed with this TiDB version";
     ER_UNKNOWN_TABLE = 1109, "42S02", "ErrUnknownTable", "Unknown table '%s' in %s";
     ER_WRONG_USAGE = 1221, "HY000", "ErrWrongUsage", "Incorrect usage of %s and %s";
     ER_WRONG_NUMBER_OF_COLUMNS_IN_SELECT = 1222, "21000", "ErrWrongNumberOfColumnsInSelect", "The used SELECT statements have a different number of columns";

@@ -389,7 +389,9 @@ impl Conn {
         let multi = self.caps & cap::MULTI_STATEMENTS != 0;
         let deprecate_eof = self.caps & cap::DEPRECATE_EOF != 0;
         let status = session.status().0;
-        let mut sink = WireSink::new(&mut self.io, deprecate_eof, status, self.conn_id);
+        let local_files = self.caps & cap::LOCAL_FILES != 0;
+        let mut sink = WireSink::new(&mut self.io, deprecate_eof, status, self.conn_id)
+            .local_files(local_files);
         // Rows reach the socket while they are produced (see `sink`).
         session.execute_text_to(&text, multi, &mut sink);
         if let Some(e) = sink.error {

@@ -16,7 +16,7 @@ pub mod cap {
     pub const COMPRESS: u32 = 1 << 5;
     /// ODBC client.
     pub const ODBC: u32 = 1 << 6;
-    /// `LOAD DATA LOCAL` (off).
+    /// `LOAD DATA LOCAL`: the client may send a file the server asks for.
     pub const LOCAL_FILES: u32 = 1 << 7;
     /// Ignore spaces before `(`.
     pub const IGNORE_SPACE: u32 = 1 << 8;
@@ -60,6 +60,7 @@ pub mod cap {
         | CONNECT_WITH_DB
         | NO_SCHEMA
         | ODBC
+        | LOCAL_FILES
         | IGNORE_SPACE
         | PROTOCOL_41
         | INTERACTIVE

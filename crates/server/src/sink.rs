@@ -29,6 +29,8 @@ pub struct WireSink<'a> {
     conn_id: u32,
     /// Rows in the binary protocol's format (COM_STMT_EXECUTE) rather than text.
     binary: bool,
+    /// The client can send files for `LOAD DATA LOCAL` (it asked for CLIENT_LOCAL_FILES).
+    local_files: bool,
     /// The first write failure: the statement stops and the connection ends.
     pub error: Option<ProtocolError>,
 }
@@ -44,8 +46,15 @@ impl<'a> WireSink<'a> {
             buf: Vec::with_capacity(256),
             conn_id,
             binary: false,
+            local_files: false,
             error: None,
         }
+    }
+
+    /// The same sink, able to ask the client for a `LOAD DATA LOCAL` file when `allowed`.
+    pub fn local_files(mut self, allowed: bool) -> Self {
+        self.local_files = allowed;
+        self
     }
 
     /// The same sink writing rows in the binary protocol's format.
@@ -94,7 +103,48 @@ impl RowSink for WireSink<'_> {
         let flushed = self.io.maybe_flush();
         self.check(flushed)
     }
+
+    /// Sends the LOCAL INFILE request (0xFB and the file name) and reads the file's packets up
+    /// to the empty one that ends it.
+    fn local_infile(&mut self, file: &str) -> Result<Vec<u8>> {
+        if !self.local_files {
+            return Err(errno::Error::fmt(errno::ER_NOT_ALLOWED_COMMAND, &[]));
+        }
+        let mut request = vec![0xfb];
+        request.extend_from_slice(file.as_bytes());
+        self.io.write_packet(&request);
+        let flushed = self.io.flush();
+        self.check(flushed)?;
+        let mut data = Vec::new();
+        let mut too_big = false;
+        loop {
+            let packet = match self.io.read_packet() {
+                Ok(p) => p,
+                Err(e) => {
+                    self.error = Some(e);
+                    return Err(errno::Error::fmt(errno::ER_QUERY_INTERRUPTED, &[]));
+                }
+            };
+            if packet.is_empty() {
+                break;
+            }
+            // Read to the end either way, so the connection stays in step.
+            if data.len() + packet.len() > MAX_LOCAL_FILE {
+                too_big = true;
+                data.clear();
+            } else if !too_big {
+                data.extend_from_slice(&packet);
+            }
+        }
+        if too_big {
+            return Err(errno::Error::fmt(errno::ER_TXN_TOO_LARGE, &[&MAX_LOCAL_FILE]));
+        }
+        Ok(data)
+    }
 }
+
+/// The largest file `LOAD DATA LOCAL` takes in one statement (it is loaded as one INSERT).
+const MAX_LOCAL_FILE: usize = 1 << 30;
 
 impl ResultSink for WireSink<'_> {
     fn result(&mut self, r: Result<ExecResult>, status: ServerStatus, warnings: u16, more: bool) {

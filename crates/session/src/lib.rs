@@ -270,6 +270,13 @@ impl Session {
         if let Some(r) = self.text_dml(text, sink.as_deref_mut()) {
             return r;
         }
+        if let Some(load) = sql::load_data::recognize(text) {
+            let result = load.and_then(|l| self.load_data(&l, text, sink));
+            if let Err(e) = &result {
+                self.record_error(e);
+            }
+            return result;
+        }
         if let Some(sql_prepare) = sql::prepare::recognize(text) {
             let result = sql_prepare.and_then(|p| self.sql_prepare(p, sink));
             if let Err(e) = &result {
@@ -338,6 +345,59 @@ impl Session {
             self.record_error(e);
         }
         result
+    }
+
+    /// `LOAD DATA LOCAL INFILE`: asks the client for the file (through `sink`) and loads its
+    /// rows as one INSERT ([`sql::load_data`]); answers with MySQL's "Records: … Deleted: …
+    /// Skipped: … Warnings: …".
+    fn load_data<'s>(
+        &mut self,
+        load: &sql::load_data::LoadData,
+        text: &str,
+        sink: Option<&mut (dyn RowSink + 's)>,
+    ) -> Result<ExecResult> {
+        let sink = sink.ok_or_else(|| Error::fmt(errno::ER_NOT_ALLOWED_COMMAND, &[]))?;
+        self.ctx.warnings.clear();
+        self.ctx.start_statement();
+        let (db, table) = match load.table.as_slice() {
+            [t] => match &self.ctx.current_db {
+                Some(db) => (db.clone(), t.clone()),
+                None => return Err(Error::fmt(errno::ER_NO_DB, &[])),
+            },
+            [db, t] => (db.clone(), t.clone()),
+            _ => return Err(Error::fmt(errno::ER_PARSE, &[&text, &1i64])),
+        };
+        let columns: Vec<String> = self
+            .catalog
+            .schema()
+            .table(&db, &table)?
+            .columns
+            .iter()
+            .map(|c| c.name.clone())
+            .collect();
+        // Only now the file: an unknown table fails before the client sends anything.
+        let data = sink.local_infile(&load.file)?;
+        let planned = load.plan(&data, &columns)?;
+        for (code, message) in &planned.warnings {
+            self.ctx.warn(*code, message.clone());
+        }
+        let result = if planned.records == 0 {
+            ExecResult::Ok(sql::OkResult::default())
+        } else {
+            self.run(&planned.insert, text, None)?
+        };
+        let ExecResult::Ok(mut ok) = result else { return Ok(result) };
+        let records = planned.records;
+        let (deleted, skipped) = if load.replace {
+            (ok.affected_rows.saturating_sub(records), 0)
+        } else {
+            (0, records.saturating_sub(ok.affected_rows))
+        };
+        ok.info = format!(
+            "Records: {records}  Deleted: {deleted}  Skipped: {skipped}  Warnings: {}",
+            self.ctx.warnings.len()
+        );
+        Ok(ExecResult::Ok(ok))
     }
 
     /// Runs prepared statement `p` with `params` (from COM_STMT_EXECUTE or SQL `EXECUTE`).

@@ -13,6 +13,7 @@ pub mod dml;
 pub mod executor;
 pub mod expr;
 pub mod fk;
+pub mod load_data;
 pub mod memory;
 pub mod parameterize;
 pub mod parser;

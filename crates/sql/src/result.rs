@@ -24,6 +24,12 @@ pub trait RowSink {
     fn columns(&mut self, columns: &[ResultColumn]) -> errno::Result<()>;
     /// More rows. An error (the client went away) stops the statement.
     fn rows(&mut self, rows: &[Vec<Value>]) -> errno::Result<()>;
+    /// `LOAD DATA LOCAL`: the contents of `file`, which the client sends. Where no client can
+    /// send one, 1148.
+    fn local_infile(&mut self, file: &str) -> errno::Result<Vec<u8>> {
+        let _ = file;
+        Err(errno::Error::fmt(errno::ER_NOT_ALLOWED_COMMAND, &[]))
+    }
 }
 
 /// Column metadata and rows of a result set.
