@@ -313,51 +313,6 @@ impl LoadData {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn load(sql: &str) -> LoadData {
-        recognize(sql).expect("LOAD DATA").expect("parses")
-    }
-
-    #[test]
-    fn statement_forms() {
-        let l = load("LOAD DATA LOCAL INFILE '/tmp/x.csv' REPLACE INTO TABLE db.t FIELDS TERMINATED BY ',' OPTIONALLY ENCLOSED BY '\"' LINES TERMINATED BY '\\r\\n' IGNORE 1 LINES (a, b)");
-        assert_eq!(l.file, "/tmp/x.csv");
-        assert!(l.replace);
-        assert_eq!(l.table, vec!["db".to_string(), "t".to_string()]);
-        assert_eq!((l.fields_terminated.as_str(), l.enclosed), (",", Some('"')));
-        assert_eq!(l.lines_terminated, "\r\n");
-        assert_eq!((l.ignore_lines, l.columns.len()), (1, 2));
-        assert!(recognize("SELECT 1").is_none());
-        let code = |sql: &str| recognize(sql).and_then(|r| r.err()).map(|e| e.code);
-        assert_eq!(code("LOAD DATA INFILE '/etc/passwd' INTO TABLE t"), Some(1235));
-        assert_eq!(code("LOAD DATA LOCAL INFILE 'f' INTO t"), Some(1064));
-        assert_eq!(code("LOAD DATA LOCAL INFILE 'f' INTO TABLE t SET a = 1"), Some(1235));
-    }
-
-    #[test]
-    fn fields_quotes_escapes_and_nulls() {
-        let l = load("LOAD DATA LOCAL INFILE 'f' INTO TABLE t FIELDS TERMINATED BY ',' ENCLOSED BY '\"' IGNORE 1 LINES");
-        let rows = l.rows("h1,h2,h3\n1,\"a,b\",\\N\n2,\"say \"\"hi\"\"\",NULL\n3,x\\ty,\n");
-        let s = |v: &str| Some(v.to_string());
-        assert_eq!(
-            rows,
-            vec![
-                vec![s("1"), s("a,b"), None],
-                vec![s("2"), s("say \"hi\""), None],
-                vec![s("3"), s("x\ty"), s("")],
-            ]
-        );
-        let tabs = load("LOAD DATA LOCAL INFILE 'f' INTO TABLE t");
-        assert_eq!(
-            tabs.rows("1\tone\n2\ttwo"),
-            vec![vec![s("1"), s("one")], vec![s("2"), s("two")]]
-        );
-    }
-}
-
 /// What a LOAD DATA becomes: an INSERT of the file's rows, and the warnings the rows' shapes
 /// give (1261 a row short of fields, 1262 a row with more).
 pub struct Planned {
@@ -423,5 +378,50 @@ impl LoadData {
             }
         }
         Ok(Planned { insert, records, warnings })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(sql: &str) -> LoadData {
+        recognize(sql).expect("LOAD DATA").expect("parses")
+    }
+
+    #[test]
+    fn statement_forms() {
+        let l = load("LOAD DATA LOCAL INFILE '/tmp/x.csv' REPLACE INTO TABLE db.t FIELDS TERMINATED BY ',' OPTIONALLY ENCLOSED BY '\"' LINES TERMINATED BY '\\r\\n' IGNORE 1 LINES (a, b)");
+        assert_eq!(l.file, "/tmp/x.csv");
+        assert!(l.replace);
+        assert_eq!(l.table, vec!["db".to_string(), "t".to_string()]);
+        assert_eq!((l.fields_terminated.as_str(), l.enclosed), (",", Some('"')));
+        assert_eq!(l.lines_terminated, "\r\n");
+        assert_eq!((l.ignore_lines, l.columns.len()), (1, 2));
+        assert!(recognize("SELECT 1").is_none());
+        let code = |sql: &str| recognize(sql).and_then(|r| r.err()).map(|e| e.code);
+        assert_eq!(code("LOAD DATA INFILE '/etc/passwd' INTO TABLE t"), Some(1235));
+        assert_eq!(code("LOAD DATA LOCAL INFILE 'f' INTO t"), Some(1064));
+        assert_eq!(code("LOAD DATA LOCAL INFILE 'f' INTO TABLE t SET a = 1"), Some(1235));
+    }
+
+    #[test]
+    fn fields_quotes_escapes_and_nulls() {
+        let l = load("LOAD DATA LOCAL INFILE 'f' INTO TABLE t FIELDS TERMINATED BY ',' ENCLOSED BY '\"' IGNORE 1 LINES");
+        let rows = l.rows("h1,h2,h3\n1,\"a,b\",\\N\n2,\"say \"\"hi\"\"\",NULL\n3,x\\ty,\n");
+        let s = |v: &str| Some(v.to_string());
+        assert_eq!(
+            rows,
+            vec![
+                vec![s("1"), s("a,b"), None],
+                vec![s("2"), s("say \"hi\""), None],
+                vec![s("3"), s("x\ty"), s("")],
+            ]
+        );
+        let tabs = load("LOAD DATA LOCAL INFILE 'f' INTO TABLE t");
+        assert_eq!(
+            tabs.rows("1\tone\n2\ttwo"),
+            vec![vec![s("1"), s("one")], vec![s("2"), s("two")]]
+        );
     }
 }
