@@ -233,6 +233,23 @@ pub fn execute(env: Env<'_>, stmt: &Statement, text: &str) -> Result<ExecResult>
             None => Err(Error::fmt(errno::ER_PARSE, &[&"", &1])),
         },
         Statement::Set(s) => set::execute_set(ctx, s),
+        // Table locks are off (TiDB's default `enable-table-lock = false`): accepted, nothing
+        // locked, a warning saying so — so dumps that wrap their INSERTs in them load.
+        Statement::LockTables { .. } | Statement::UnlockTables => {
+            let what = if matches!(stmt, Statement::LockTables { .. }) {
+                "LOCK TABLES"
+            } else {
+                "UNLOCK TABLES"
+            };
+            ctx.warn(
+                ER_NOT_SUPPORTED_YET.code,
+                format!(
+                    "{what} is not supported. To enable this experimental feature, set \
+                     'enable-table-lock' in the configuration file."
+                ),
+            );
+            Ok(ExecResult::ok())
+        }
         Statement::ShowVariables { filter, global, .. } => {
             show::show_variables(ctx, filter.as_ref(), *global)
         }
