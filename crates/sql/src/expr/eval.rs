@@ -9,7 +9,7 @@ use types::Value;
 use super::{
     cast::{to_decimal, to_f64, to_i64, to_string, CastType},
     cmp::{compare, like_match},
-    BinaryOp, Expr, SubqueryKind, UnaryOp,
+    BinaryOp, Expr, Func, SubqueryKind, UnaryOp,
 };
 use crate::{
     binder::{OuterRow, Scope},
@@ -234,6 +234,7 @@ impl Expr {
                 target.apply(v)
             }
             Expr::Subquery { query, kind, scope } => subquery(kind, query, scope, row, ctx),
+            Expr::Func { func: Func::Benchmark, args } => benchmark(args, row, ctx),
             Expr::Func { func, args } => {
                 let vals = args.iter().map(|a| a.eval(row, ctx)).collect::<Result<Vec<_>>>()?;
                 func.call(&vals, ctx)
@@ -373,6 +374,23 @@ fn binary(
         ShiftRight => Value::UInt((to_i64(&a) as u64).checked_shr(to_i64(&b) as u32).unwrap_or(0)),
         And | Or | NullSafeEq => Value::Null, // handled above
     })
+}
+
+/// `BENCHMARK(count, expr)`: evaluates `expr` `count` times and answers 0 (NULL for a
+/// negative or NULL count); a KILL stops it.
+fn benchmark(args: &[Expr], row: &[Value], ctx: &EvalCtx<'_>) -> Result<Value> {
+    let (Some(count), Some(expr)) = (args.first(), args.get(1)) else { return Ok(Value::Null) };
+    let count = count.eval(row, ctx)?;
+    if count.is_null() || to_i64(&count) < 0 {
+        return Ok(Value::Null);
+    }
+    for i in 0..to_i64(&count) {
+        if i % 1024 == 0 && ctx.session.kill.is_set() {
+            return Err(Error::fmt(errno::ER_QUERY_INTERRUPTED, &[]));
+        }
+        expr.eval(row, ctx)?;
+    }
+    Ok(Value::Int(0))
 }
 
 fn is_number(v: &Value) -> bool {

@@ -43,6 +43,7 @@ impl Func {
                 | IsFreeLock
                 | IsUsedLock
                 | CurrentRole
+                | Benchmark
         )
     }
 }

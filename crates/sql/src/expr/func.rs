@@ -306,6 +306,10 @@ pub enum Func {
     TidbParseTso,
     /// `CURRENT_ROLE()`
     CurrentRole,
+    /// `CONVERT_TZ(t, from_tz, to_tz)`
+    ConvertTz,
+    /// `BENCHMARK(count, expr)`: evaluated by [`super::Expr::eval`] (its argument many times).
+    Benchmark,
 }
 
 impl Func {
@@ -457,6 +461,8 @@ impl Func {
             "AES_DECRYPT" => (AesDecrypt, 2, 3),
             "TIDB_PARSE_TSO" => (TidbParseTso, 1, 1),
             "CURRENT_ROLE" => (CurrentRole, 0, 0),
+            "CONVERT_TZ" => (ConvertTz, 3, 3),
+            "BENCHMARK" => (Benchmark, 2, 2),
             _ => return Err(Error::fmt(ER_SP_DOES_NOT_EXIST, &[&"FUNCTION", &name])),
         };
         if argc < min || argc > max {
@@ -478,7 +484,8 @@ impl Func {
             UuidToBin | Inet6Aton | Compress | Uncompress | AesEncrypt | AesDecrypt => {
                 FieldType::VarString
             }
-            TidbParseTso => FieldType::DateTime,
+            TidbParseTso | ConvertTz => FieldType::DateTime,
+            Benchmark => FieldType::LongLong,
             FromBase64 | RandomBytes => FieldType::VarString,
             Radians | Degrees | Rand => FieldType::Double,
             MakeDate | LastDay | FromDays => FieldType::Date,

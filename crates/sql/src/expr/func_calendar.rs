@@ -1,6 +1,8 @@
 //! Calendar built-ins: MAKEDATE, MAKETIME, LAST_DAY, DAYNAME, MONTHNAME, QUARTER, WEEKDAY,
 //! WEEK, WEEKOFYEAR, YEARWEEK (MySQL's eight week modes), TO_DAYS, FROM_DAYS, TO_SECONDS,
-//! PERIOD_ADD, PERIOD_DIFF and STR_TO_DATE (every `DATE_FORMAT` specifier that reads back).
+//! PERIOD_ADD, PERIOD_DIFF, STR_TO_DATE (every `DATE_FORMAT` specifier that reads back) and
+//! CONVERT_TZ (offsets, SYSTEM and UTC; other zone names give NULL, as MySQL without its time
+//! zone tables).
 
 use types::{days_from_civil, days_in_month, Duration, FieldType, Temporal, TemporalKind, Value};
 
@@ -133,6 +135,7 @@ pub fn call(func: Func, args: &[Value], any_null: bool, week_format: i64) -> Opt
             | PeriodAdd
             | PeriodDiff
             | StrToDate
+            | ConvertTz
     ) {
         return None;
     }
@@ -204,6 +207,7 @@ pub fn call(func: Func, args: &[Value], any_null: bool, week_format: i64) -> Opt
         }
         PeriodDiff => Value::Int(period_months(to_i64(&arg(0))) - period_months(to_i64(&arg(1)))),
         StrToDate => str_to_date(&to_string(&arg(0)), &to_string(&arg(1))),
+        ConvertTz => convert_tz(&arg(0), &to_string(&arg(1)), &to_string(&arg(2))),
         _ => return None,
     })
 }
@@ -220,6 +224,38 @@ fn calendar_date(v: &Value) -> Option<Temporal> {
         return Temporal::new(TemporalKind::Date, y as u16, m, d, 0, 0, 0, 0);
     }
     as_temporal(v)
+}
+
+/// A time zone's offset from UTC in seconds: `+hh:mm` / `-hh:mm` (-13:59 to +14:00), `SYSTEM`
+/// (the server's zone, UTC) or `UTC`; `None` for other names.
+fn zone_offset(zone: &str) -> Option<i64> {
+    let z = zone.trim();
+    if z.eq_ignore_ascii_case("SYSTEM") || z.eq_ignore_ascii_case("UTC") {
+        return Some(0);
+    }
+    let (sign, rest) = match z.as_bytes().first()? {
+        b'+' => (1, &z[1..]),
+        b'-' => (-1, &z[1..]),
+        _ => return None,
+    };
+    let (h, m) = rest.split_once(':')?;
+    let (h, m): (i64, i64) = (h.parse().ok()?, m.parse().ok()?);
+    let secs = sign * (h * 3600 + m * 60);
+    ((0..60).contains(&m) && (-(13 * 3600 + 59 * 60)..=14 * 3600).contains(&secs)).then_some(secs)
+}
+
+/// `CONVERT_TZ(t, from, to)`: `t` read in zone `from`, shown in zone `to`; unchanged when the
+/// instant falls outside TIMESTAMP's range (MySQL's rule); NULL for an unknown zone.
+fn convert_tz(v: &Value, from: &str, to: &str) -> Value {
+    let (Some(from), Some(to)) = (zone_offset(from), zone_offset(to)) else { return Value::Null };
+    let Some(t) = as_temporal(v) else { return Value::Null };
+    let utc = t.to_micros() - from * 1_000_000;
+    // TIMESTAMP's range: 1970-01-01 00:00:01 to 2038-01-19 03:14:07 UTC.
+    if !(1_000_000..=2_147_483_647_000_000).contains(&utc) {
+        return Value::Temporal(t.with_kind(TemporalKind::DateTime));
+    }
+    Temporal::from_micros(TemporalKind::DateTime, utc + to * 1_000_000)
+        .map_or(Value::Null, |r| Value::Temporal(r.with_fsp(t.fsp)))
 }
 
 /// What a STR_TO_DATE format yields: DATE when it reads only date parts, TIME when only time
