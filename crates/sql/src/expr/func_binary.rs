@@ -14,15 +14,8 @@ use types::Value;
 use super::{
     cast::{to_i64, to_string},
     func::Func,
+    func_misc::bytes,
 };
-
-/// A value's bytes (strings as UTF-8).
-fn bytes(v: &Value) -> Vec<u8> {
-    match v {
-        Value::Bytes(b) => b.clone(),
-        other => to_string(other).into_bytes(),
-    }
-}
 
 /// 1411: `value` is no `what` for `func`.
 fn wrong_value(what: &str, value: &Value, func: &str) -> Error {

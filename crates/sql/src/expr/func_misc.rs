@@ -7,15 +7,15 @@ use types::Value;
 
 use super::{cast::to_string, func::Func, func_string_math::text};
 
-/// A value's bytes as the hashing functions read them (strings as UTF-8).
-fn bytes(v: &Value) -> Vec<u8> {
+/// A value's bytes as the hashing and encoding functions read them (strings as UTF-8).
+pub(super) fn bytes(v: &Value) -> Vec<u8> {
     match v {
         Value::Bytes(b) => b.clone(),
         other => to_string(other).into_bytes(),
     }
 }
 
-fn hex_lower(b: &[u8]) -> String {
+pub(super) fn hex_lower(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
 

@@ -8,16 +8,9 @@ use types::Value;
 use super::{
     cast::{to_f64, to_i64, to_string},
     func::Func,
+    func_misc::{bytes, hex_lower},
     func_string_math::{real, MAX_RESULT},
 };
-
-/// A value's bytes as the digest functions read them (strings as UTF-8).
-fn bytes(v: &Value) -> Vec<u8> {
-    match v {
-        Value::Bytes(b) => b.clone(),
-        other => to_string(other).into_bytes(),
-    }
-}
 
 /// Calls one of this file's functions; `None` for any other.
 pub fn call(func: Func, args: &[Value], any_null: bool) -> Option<Value> {
@@ -35,9 +28,7 @@ pub fn call(func: Func, args: &[Value], any_null: bool) -> Option<Value> {
     }
     let arg = |i: usize| args.get(i).cloned().unwrap_or(Value::Null);
     Some(match func {
-        Md5 => Value::String(
-            md5::Md5::digest(bytes(&arg(0))).iter().map(|b| format!("{b:02x}")).collect(),
-        ),
+        Md5 => Value::String(hex_lower(&md5::Md5::digest(bytes(&arg(0))))),
         Crc32 => Value::Int(i64::from(crc32fast::hash(&bytes(&arg(0))))),
         ToBase64 => Value::String(to_base64(&bytes(&arg(0)))),
         FromBase64 => {
