@@ -348,8 +348,9 @@ impl Session {
     }
 
     /// `LOAD DATA LOCAL INFILE`: asks the client for the file (through `sink`) and loads its
-    /// rows as one INSERT ([`sql::load_data`]); answers with MySQL's "Records: … Deleted: …
-    /// Skipped: … Warnings: …".
+    /// rows by INSERTs of [`sql::load_data::BATCH_ROWS`] rows, each its own statement (under
+    /// autocommit, its own transaction); answers with MySQL's "Records: … Deleted: … Skipped:
+    /// … Warnings: …".
     fn load_data<'s>(
         &mut self,
         load: &sql::load_data::LoadData,
@@ -381,12 +382,12 @@ impl Session {
         for (code, message) in &planned.warnings {
             self.ctx.warn(*code, message.clone());
         }
-        let result = if planned.records == 0 {
-            ExecResult::Ok(sql::OkResult::default())
-        } else {
-            self.run(&planned.insert, text, None)?
-        };
-        let ExecResult::Ok(mut ok) = result else { return Ok(result) };
+        let mut ok = sql::OkResult::default();
+        for insert in &planned.inserts {
+            if let ExecResult::Ok(batch) = self.run(insert, text, None)? {
+                ok.affected_rows += batch.affected_rows;
+            }
+        }
         let records = planned.records;
         let (deleted, skipped) = if load.replace {
             (ok.affected_rows.saturating_sub(records), 0)

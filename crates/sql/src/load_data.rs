@@ -4,8 +4,8 @@
 //!
 //! The client sends the file over the connection (the server asks for it by name: the
 //! protocol's LOCAL INFILE request); its lines are split into fields by MySQL's rules and
-//! inserted as one INSERT — with LOCAL, as MySQL does, duplicate keys and values that do not
-//! fit become warnings (IGNORE) unless REPLACE is given. sqlparser's LOAD DATA is Hive's, so
+//! inserted by INSERTs of [`BATCH_ROWS`] rows — with LOCAL, as MySQL does, duplicate keys and
+//! values that do not fit become warnings (IGNORE) unless REPLACE is given. sqlparser's LOAD DATA is Hive's, so
 //! the statement is recognised from its tokens here. Reading a file on the server (without
 //! LOCAL) and the SET clause are refused (1235).
 
@@ -313,11 +313,16 @@ impl LoadData {
     }
 }
 
-/// What a LOAD DATA becomes: an INSERT of the file's rows, and the warnings the rows' shapes
-/// give (1261 a row short of fields, 1262 a row with more).
+/// Rows per INSERT a LOAD DATA is split into (TiDB also commits a large LOAD DATA in batches):
+/// each runs as its own statement, so a big file is neither held as one statement nor one
+/// transaction under autocommit.
+pub const BATCH_ROWS: usize = 20_000;
+
+/// What a LOAD DATA becomes: INSERTs of the file's rows, batch by batch, and the warnings the
+/// rows' shapes give (1261 a row short of fields, 1262 a row with more).
 pub struct Planned {
-    /// `INSERT [IGNORE] | REPLACE INTO t (cols) VALUES …`.
-    pub insert: sqlparser::ast::Statement,
+    /// `INSERT [IGNORE] | REPLACE INTO t (cols) VALUES …`, [`BATCH_ROWS`] rows each.
+    pub inserts: Vec<sqlparser::ast::Statement>,
     /// Rows read from the file.
     pub records: u64,
     /// `(code, message)` per misshapen row.
@@ -325,59 +330,68 @@ pub struct Planned {
 }
 
 impl LoadData {
-    /// The INSERT loading `data` into the table, whose columns are `table_columns`.
+    /// The INSERTs loading `data` into the table, whose columns are `table_columns`.
     pub fn plan(&self, data: &[u8], table_columns: &[String]) -> Result<Planned> {
-        use sqlparser::ast::{Expr, Ident, SetExpr, Statement, Value as AstValue};
+        use sqlparser::ast::{Expr, Ident, Parens, SetExpr, Statement, Value as AstValue};
         let quote = |s: &str| format!("`{}`", s.replace('`', "``"));
         let target = self.table.iter().map(|p| quote(p)).collect::<Vec<_>>().join(".");
         let columns =
             if self.columns.is_empty() { table_columns.to_vec() } else { self.columns.clone() };
         let verb = if self.replace { "REPLACE" } else { "INSERT IGNORE" };
         let list = columns.iter().map(|c| quote(c)).collect::<Vec<_>>().join(", ");
-        let template = format!("{verb} INTO {target} ({list}) VALUES (1)");
-        let mut insert = crate::parse_statement(&template)?;
+        let template =
+            crate::parse_statement(&format!("{verb} INTO {target} ({list}) VALUES (1)"))?;
         let text = String::from_utf8_lossy(data);
-        let rows = self.rows(&text);
         let mut warnings = Vec::new();
         let width = columns.len();
-        let values: Vec<Vec<Expr>> = rows
-            .into_iter()
-            .enumerate()
-            .filter(|(_, fields)| !(fields.len() == 1 && fields[0].as_deref() == Some("")))
-            .map(|(i, fields)| {
-                let n = i + 1;
-                if fields.len() < width {
-                    warnings.push((1261, format!("Row {n} doesn't contain data for all columns")));
-                } else if fields.len() > width {
-                    warnings.push((
-                        1262,
-                        format!("Row {n} was truncated; it contained more data than there were input columns"),
-                    ));
-                }
-                let mut row: Vec<Expr> = fields
-                    .into_iter()
-                    .take(width)
-                    .map(|f| match f {
-                        Some(s) => Expr::value(AstValue::SingleQuotedString(s)),
-                        None => Expr::value(AstValue::Null),
-                    })
-                    .collect();
-                while row.len() < width {
-                    row.push(Expr::Identifier(Ident::new("DEFAULT")));
-                }
-                row
-            })
-            .collect();
-        let records = values.len() as u64;
-        if let Statement::Insert(ins) = &mut insert {
-            if let Some(source) = ins.source.as_mut() {
-                if let SetExpr::Values(v) = source.body.as_mut() {
-                    v.rows =
-                        values.into_iter().map(sqlparser::ast::Parens::with_empty_span).collect();
+        let mut rows: Vec<Parens<Vec<Expr>>> = Vec::new();
+        let mut inserts = Vec::new();
+        let mut records = 0u64;
+        let mut flush = |rows: &mut Vec<Parens<Vec<Expr>>>| {
+            let mut insert = template.clone();
+            if let Statement::Insert(ins) = &mut insert {
+                if let Some(SetExpr::Values(v)) = ins.source.as_mut().map(|s| s.body.as_mut()) {
+                    v.rows = std::mem::take(rows);
                 }
             }
+            inserts.push(insert);
+        };
+        for (i, fields) in self.rows(&text).into_iter().enumerate() {
+            if fields.len() == 1 && fields[0].as_deref() == Some("") {
+                continue;
+            }
+            let n = i + 1;
+            if fields.len() < width {
+                warnings.push((1261, format!("Row {n} doesn't contain data for all columns")));
+            } else if fields.len() > width {
+                warnings.push((
+                    1262,
+                    format!(
+                        "Row {n} was truncated; it contained more data than there were input columns"
+                    ),
+                ));
+            }
+            let mut row: Vec<Expr> = fields
+                .into_iter()
+                .take(width)
+                .map(|f| match f {
+                    Some(s) => Expr::value(AstValue::SingleQuotedString(s)),
+                    None => Expr::value(AstValue::Null),
+                })
+                .collect();
+            while row.len() < width {
+                row.push(Expr::Identifier(Ident::new("DEFAULT")));
+            }
+            rows.push(Parens::with_empty_span(row));
+            records += 1;
+            if rows.len() == BATCH_ROWS {
+                flush(&mut rows);
+            }
         }
-        Ok(Planned { insert, records, warnings })
+        if !rows.is_empty() {
+            flush(&mut rows);
+        }
+        Ok(Planned { inserts, records, warnings })
     }
 }
 
