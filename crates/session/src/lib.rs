@@ -378,17 +378,18 @@ impl Session {
             .collect();
         // Only now the file: an unknown table fails before the client sends anything.
         let data = sink.local_infile(&load.file)?;
-        let planned = load.plan(&data, &columns)?;
-        for (code, message) in &planned.warnings {
-            self.ctx.warn(*code, message.clone());
-        }
+        let text_data = String::from_utf8_lossy(&data);
+        let mut batches = load.batches(&text_data, &columns)?;
         let mut ok = sql::OkResult::default();
-        for insert in &planned.inserts {
-            if let ExecResult::Ok(batch) = self.run(insert, text, None)? {
+        for insert in batches.by_ref() {
+            if let ExecResult::Ok(batch) = self.run(&insert, text, None)? {
                 ok.affected_rows += batch.affected_rows;
             }
         }
-        let records = planned.records;
+        for (code, message) in &batches.warnings {
+            self.ctx.warn(*code, message.clone());
+        }
+        let records = batches.records;
         let (deleted, skipped) = if load.replace {
             (ok.affected_rows.saturating_sub(records), 0)
         } else {

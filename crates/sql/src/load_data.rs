@@ -220,25 +220,25 @@ impl LoadData {
     /// ENCLOSED BY a quote (doubled inside to stand for itself); ESCAPED BY escapes the next
     /// character (`\n`, `\t`, `\0`, `\r`, `\b`, `\Z` as MySQL reads them) and `\N` is NULL.
     pub fn rows(&self, data: &str) -> Vec<Vec<Field>> {
-        let mut rows = Vec::new();
+        self.rows_iter(data).collect()
+    }
+
+    /// [`LoadData::rows`] one row at a time.
+    pub fn rows_iter<'s>(&'s self, data: &'s str) -> impl Iterator<Item = Vec<Field>> + 's {
         let mut rest = data;
-        let mut skipped = 0;
-        while !rest.is_empty() {
+        std::iter::from_fn(move || {
+            if rest.is_empty() {
+                return None;
+            }
             if !self.lines_starting.is_empty() {
-                match rest.find(&self.lines_starting) {
-                    Some(i) => rest = &rest[i + self.lines_starting.len()..],
-                    None => break,
-                }
+                let i = rest.find(&self.lines_starting)?;
+                rest = &rest[i + self.lines_starting.len()..];
             }
             let (row, after) = self.row(rest);
             rest = after;
-            if skipped < self.ignore_lines {
-                skipped += 1;
-                continue;
-            }
-            rows.push(row);
-        }
-        rows
+            Some(row)
+        })
+        .skip(self.ignore_lines)
     }
 
     /// The fields of the line at the start of `s`, and what follows its terminator.
@@ -318,21 +318,23 @@ impl LoadData {
 /// transaction under autocommit.
 pub const BATCH_ROWS: usize = 20_000;
 
-/// What a LOAD DATA becomes: INSERTs of the file's rows, batch by batch, and the warnings the
-/// rows' shapes give (1261 a row short of fields, 1262 a row with more).
-pub struct Planned {
-    /// `INSERT [IGNORE] | REPLACE INTO t (cols) VALUES …`, [`BATCH_ROWS`] rows each.
-    pub inserts: Vec<sqlparser::ast::Statement>,
-    /// Rows read from the file.
+/// A LOAD DATA as the INSERTs it runs, built one batch at a time as the file is read.
+pub struct Batches<'s> {
+    template: sqlparser::ast::Statement,
+    width: usize,
+    rows: Box<dyn Iterator<Item = Vec<Field>> + 's>,
+    /// Lines read so far (the row numbers of warnings).
+    line: usize,
+    /// Rows read so far.
     pub records: u64,
-    /// `(code, message)` per misshapen row.
+    /// `(code, message)` per misshapen row so far: 1261 short of fields, 1262 more of them.
     pub warnings: Vec<(u16, String)>,
 }
 
 impl LoadData {
-    /// The INSERTs loading `data` into the table, whose columns are `table_columns`.
-    pub fn plan(&self, data: &[u8], table_columns: &[String]) -> Result<Planned> {
-        use sqlparser::ast::{Expr, Ident, Parens, SetExpr, Statement, Value as AstValue};
+    /// The INSERTs loading `data` (`[INSERT IGNORE | REPLACE] INTO t (cols) VALUES …`,
+    /// [`BATCH_ROWS`] rows each) into the table, whose columns are `table_columns`.
+    pub fn batches<'s>(&'s self, data: &'s str, table_columns: &[String]) -> Result<Batches<'s>> {
         let quote = |s: &str| format!("`{}`", s.replace('`', "``"));
         let target = self.table.iter().map(|p| quote(p)).collect::<Vec<_>>().join(".");
         let columns =
@@ -341,57 +343,62 @@ impl LoadData {
         let list = columns.iter().map(|c| quote(c)).collect::<Vec<_>>().join(", ");
         let template =
             crate::parse_statement(&format!("{verb} INTO {target} ({list}) VALUES (1)"))?;
-        let text = String::from_utf8_lossy(data);
-        let mut warnings = Vec::new();
-        let width = columns.len();
+        Ok(Batches {
+            template,
+            width: columns.len(),
+            rows: Box::new(self.rows_iter(data)),
+            line: self.ignore_lines,
+            records: 0,
+            warnings: Vec::new(),
+        })
+    }
+}
+
+impl Iterator for Batches<'_> {
+    type Item = sqlparser::ast::Statement;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        use sqlparser::ast::{Expr, Ident, Parens, SetExpr, Statement, Value as AstValue};
         let mut rows: Vec<Parens<Vec<Expr>>> = Vec::new();
-        let mut inserts = Vec::new();
-        let mut records = 0u64;
-        let mut flush = |rows: &mut Vec<Parens<Vec<Expr>>>| {
-            let mut insert = template.clone();
-            if let Statement::Insert(ins) = &mut insert {
-                if let Some(SetExpr::Values(v)) = ins.source.as_mut().map(|s| s.body.as_mut()) {
-                    v.rows = std::mem::take(rows);
-                }
-            }
-            inserts.push(insert);
-        };
-        for (i, fields) in self.rows(&text).into_iter().enumerate() {
+        while rows.len() < BATCH_ROWS {
+            let Some(fields) = self.rows.next() else { break };
+            self.line += 1;
             if fields.len() == 1 && fields[0].as_deref() == Some("") {
                 continue;
             }
-            let n = i + 1;
-            if fields.len() < width {
-                warnings.push((1261, format!("Row {n} doesn't contain data for all columns")));
-            } else if fields.len() > width {
-                warnings.push((
-                    1262,
-                    format!(
-                        "Row {n} was truncated; it contained more data than there were input columns"
-                    ),
-                ));
+            let n = self.line;
+            if fields.len() < self.width {
+                self.warnings.push((1261, format!("Row {n} doesn't contain data for all columns")));
+            } else if fields.len() > self.width {
+                let m = format!(
+                    "Row {n} was truncated; it contained more data than there were input columns"
+                );
+                self.warnings.push((1262, m));
             }
             let mut row: Vec<Expr> = fields
                 .into_iter()
-                .take(width)
+                .take(self.width)
                 .map(|f| match f {
                     Some(s) => Expr::value(AstValue::SingleQuotedString(s)),
                     None => Expr::value(AstValue::Null),
                 })
                 .collect();
-            while row.len() < width {
+            while row.len() < self.width {
                 row.push(Expr::Identifier(Ident::new("DEFAULT")));
             }
             rows.push(Parens::with_empty_span(row));
-            records += 1;
-            if rows.len() == BATCH_ROWS {
-                flush(&mut rows);
+        }
+        if rows.is_empty() {
+            return None;
+        }
+        self.records += rows.len() as u64;
+        let mut insert = self.template.clone();
+        if let Statement::Insert(ins) = &mut insert {
+            if let Some(SetExpr::Values(v)) = ins.source.as_mut().map(|s| s.body.as_mut()) {
+                v.rows = rows;
             }
         }
-        if !rows.is_empty() {
-            flush(&mut rows);
-        }
-        Ok(Planned { inserts, records, warnings })
+        Some(insert)
     }
 }
 
