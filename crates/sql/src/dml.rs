@@ -9,6 +9,16 @@ use crate::{
     table::{self, duplicate, index_entry, Row},
 };
 
+/// The keys [`find_conflict`] locks for `row`: its row key and its unique index entries' keys.
+pub fn conflict_keys(t: &TableInfo, row: &Row) -> Vec<Vec<u8>> {
+    let mut keys = vec![table::row_key(t, row.handle)];
+    keys.extend(t.stored_indexes().filter_map(|i| {
+        let (k, _, unique) = index_entry(t, i, row);
+        unique.then_some(k)
+    }));
+    keys
+}
+
 /// The existing row that `row` would duplicate (by handle, then by each unique index), after
 /// locking every key whose uniqueness matters; with the index it clashes on.
 pub fn find_conflict(

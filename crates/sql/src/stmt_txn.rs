@@ -17,13 +17,22 @@ pub struct StmtTxn<'a> {
     staged_bytes: usize,
     /// What the transaction may still buffer and what it holds ([`Transaction::write_budget`]).
     budget: Option<(usize, usize)>,
+    /// Keys locked ahead by [`StmtTxn::lock_ahead`], with their newest committed values
+    /// (final while the locks are held).
+    locked_ahead: std::collections::HashMap<Key, Option<Value>>,
 }
 
 impl<'a> StmtTxn<'a> {
     /// Stages over `txn`.
     pub fn new(txn: &'a mut dyn Transaction) -> Self {
         let budget = txn.write_budget();
-        StmtTxn { txn, staged: BTreeMap::new(), staged_bytes: 0, budget }
+        StmtTxn {
+            txn,
+            staged: BTreeMap::new(),
+            staged_bytes: 0,
+            budget,
+            locked_ahead: std::collections::HashMap::new(),
+        }
     }
 
     /// Reads `key` (staged writes first, then the transaction's snapshot).
@@ -67,8 +76,34 @@ impl<'a> StmtTxn<'a> {
 
     /// Locks `keys` (pessimistic) and returns their newest values, staged writes first.
     pub fn lock(&mut self, keys: &[Key]) -> Result<Vec<Option<Value>>> {
+        if keys.iter().all(|k| self.locked_ahead.contains_key(k)) {
+            let ahead = &self.locked_ahead;
+            return Ok(keys
+                .iter()
+                .map(|k| match self.staged.get(k) {
+                    Some(v) => v.clone(),
+                    None => ahead.get(k).cloned().flatten(),
+                })
+                .collect());
+        }
         let latest = self.txn.lock_keys(keys)?;
         Ok(keys.iter().zip(latest).map(|(k, v)| self.staged.get(k).cloned().unwrap_or(v)).collect())
+    }
+
+    /// Locks `keys` at once — a multi-row statement's keys before its rows are written — so
+    /// that [`StmtTxn::lock`] of them later needs no lock or read of its own: one batched read
+    /// instead of one per key. Only worth it when the transaction locks (pessimistic mode).
+    pub fn lock_ahead(&mut self, keys: Vec<Key>) -> Result<()> {
+        let mut keys = keys;
+        keys.sort_unstable();
+        keys.dedup();
+        keys.retain(|k| !self.locked_ahead.contains_key(k));
+        if keys.is_empty() {
+            return Ok(());
+        }
+        let latest = self.txn.lock_keys(&keys)?;
+        self.locked_ahead.extend(keys.into_iter().zip(latest));
+        Ok(())
     }
 
     /// Every pair in `range`, staged writes merged in.

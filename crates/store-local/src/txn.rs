@@ -208,18 +208,26 @@ impl Transaction for LocalTxn {
         }
         self.writable()?;
         let deadline = self.deadline();
-        let mut values = Vec::with_capacity(keys.len());
         for k in keys {
             self.inner.locks.acquire(self.start_ts, k, deadline)?;
             self.locked.insert(k.clone());
-            // Current read: holding the lock, the newest committed version is final.
-            let latest = match self.buffer.get(k) {
-                Some(v) => v.clone(),
-                None => self.inner.read(k, u64::MAX)?,
-            };
-            values.push(latest);
         }
-        Ok(values)
+        // Current read: holding the locks, the newest committed versions are final. Read
+        // together (one scan over neighbouring keys: a batch of new rows' keys).
+        let unbuffered: Vec<&[u8]> =
+            keys.iter().filter(|k| !self.buffer.contains_key(*k)).map(Vec::as_slice).collect();
+        let mut read = match unbuffered.as_slice() {
+            [one] => vec![self.inner.read(one, u64::MAX)?],
+            _ => self.inner.read_many(&unbuffered, u64::MAX)?,
+        }
+        .into_iter();
+        Ok(keys
+            .iter()
+            .map(|k| match self.buffer.get(k) {
+                Some(v) => v.clone(),
+                None => read.next().flatten(),
+            })
+            .collect())
     }
 
     fn refresh_read_ts(&mut self) -> kv::Result<()> {

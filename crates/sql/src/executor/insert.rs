@@ -151,6 +151,7 @@ pub fn execute_insert(
     let lenient = !strict(ctx) || matches!(mode, OnConflict::Ignore);
     let mut first_auto_id: Option<i64> = None;
     let (mut affected, mut duplicates) = (0u64, 0u64);
+    let mut rows: Vec<(Row, usize)> = Vec::with_capacity(tuples.len());
     for (i, tuple) in tuples.into_iter().enumerate() {
         let row_no = i + 1;
         // `VALUES ()` (and `() VALUES ()`) is a row of defaults.
@@ -195,7 +196,15 @@ pub fn execute_insert(
             },
             None => catalog.alloc_auto_ids(t.id, 1, 0)?,
         };
-        let row = Row { handle, values: vals };
+        rows.push((Row { handle, values: vals }, row_no));
+    }
+    // Every row's primary and unique keys locked and read together, before the first write.
+    if rows.len() > 1 {
+        st.lock_ahead(
+            rows.iter().flat_map(|(row, _)| crate::dml::conflict_keys(&t, row)).collect(),
+        )?;
+    }
+    for (row, row_no) in rows {
         affected += insert_one(ctx, catalog, st, &t, row, &mode, row_no, &mut duplicates)?;
     }
     if let Some(id) = first_auto_id {
