@@ -184,7 +184,13 @@ pub fn write_expr(e: &Expr, names: &[String], out: &mut String) {
         }
         Expr::Func { func, args } => {
             let args: Vec<&Expr> = args.iter().collect();
-            call(&format!("{func:?}").to_ascii_lowercase(), &args, names, out);
+            let name = match func {
+                crate::expr::func::Func::Trig(i) => {
+                    crate::expr::func::TRIG[usize::from(*i) % 7].to_ascii_lowercase()
+                }
+                other => format!("{other:?}").to_ascii_lowercase(),
+            };
+            call(&name, &args, names, out);
         }
         Expr::Subquery { kind, .. } => out.push_str(match kind {
             SubqueryKind::Scalar => "scalar(subquery)",

@@ -310,7 +310,31 @@ pub enum Func {
     ConvertTz,
     /// `BENCHMARK(count, expr)`: evaluated by [`super::Expr::eval`] (its argument many times).
     Benchmark,
+    /// `SIN(x)`, `COS(x)`, `TAN(x)`, `COT(x)`, `ASIN(x)`, `ACOS(x)`, `ATAN(x)`: by the name's
+    /// index in [`TRIG`].
+    Trig(u8),
+    /// `ATAN2(y, x)` / `ATAN(y, x)`
+    Atan2,
+    /// `ORD(s)`
+    Ord,
+    /// `STRCMP(a, b)`
+    Strcmp,
+    /// `CHAR(n, …)`
+    Char,
+    /// `SUBSTRING_INDEX(s, delim, count)`
+    SubstringIndex,
+    /// `BIT_LENGTH(s)`
+    BitLength,
+    /// `DATEDIFF(a, b)`
+    DateDiff,
+    /// `MICROSECOND(t)`
+    Microsecond,
+    /// `TIMESTAMP(t)`
+    Timestamp,
 }
+
+/// The one-argument trigonometric functions, in [`Func::Trig`]'s order.
+pub const TRIG: [&str; 7] = ["SIN", "COS", "TAN", "COT", "ASIN", "ACOS", "ATAN"];
 
 impl Func {
     /// Resolves a function name (case-insensitive) and checks the argument count.
@@ -463,6 +487,22 @@ impl Func {
             "CURRENT_ROLE" => (CurrentRole, 0, 0),
             "CONVERT_TZ" => (ConvertTz, 3, 3),
             "BENCHMARK" => (Benchmark, 2, 2),
+            "ATAN" if argc == 2 => (Atan2, 2, 2),
+            t if TRIG.contains(&t) => {
+                (Trig(TRIG.iter().position(|n| *n == t).unwrap_or(0) as u8), 1, 1)
+            }
+            "ATAN2" => (Atan2, 2, 2),
+            "ORD" => (Ord, 1, 1),
+            "STRCMP" => (Strcmp, 2, 2),
+            "CHAR" => (Char, 1, usize::MAX),
+            "SUBSTRING_INDEX" => (SubstringIndex, 3, 3),
+            "BIT_LENGTH" => (BitLength, 1, 1),
+            "DATEDIFF" => (DateDiff, 2, 2),
+            "MICROSECOND" => (Microsecond, 1, 1),
+            "TIMESTAMP" => (Timestamp, 1, 1),
+            "UTC_DATE" => (CurDate, 0, 0),
+            "UTC_TIME" => (CurTime, 0, 1),
+            "UTC_TIMESTAMP" => (Now, 0, 1),
             _ => return Err(Error::fmt(ER_SP_DOES_NOT_EXIST, &[&"FUNCTION", &name])),
         };
         if argc < min || argc > max {
@@ -484,7 +524,10 @@ impl Func {
             UuidToBin | Inet6Aton | Compress | Uncompress | AesEncrypt | AesDecrypt => {
                 FieldType::VarString
             }
-            TidbParseTso | ConvertTz => FieldType::DateTime,
+            TidbParseTso | ConvertTz | Timestamp => FieldType::DateTime,
+            Trig(_) | Atan2 => FieldType::Double,
+            Ord | Strcmp | BitLength | DateDiff | Microsecond => FieldType::LongLong,
+            Char => FieldType::VarString,
             Benchmark => FieldType::LongLong,
             FromBase64 | RandomBytes => FieldType::VarString,
             Radians | Degrees | Rand => FieldType::Double,

@@ -136,6 +136,9 @@ pub fn call(func: Func, args: &[Value], any_null: bool, week_format: i64) -> Opt
             | PeriodDiff
             | StrToDate
             | ConvertTz
+            | DateDiff
+            | Microsecond
+            | Timestamp
     ) {
         return None;
     }
@@ -208,6 +211,21 @@ pub fn call(func: Func, args: &[Value], any_null: bool, week_format: i64) -> Opt
         PeriodDiff => Value::Int(period_months(to_i64(&arg(0))) - period_months(to_i64(&arg(1)))),
         StrToDate => str_to_date(&to_string(&arg(0)), &to_string(&arg(1))),
         ConvertTz => convert_tz(&arg(0), &to_string(&arg(1)), &to_string(&arg(2))),
+        DateDiff => match (calendar_date(&arg(0)), calendar_date(&arg(1))) {
+            (Some(a), Some(b)) if a.month != 0 && b.month != 0 => Value::Int(daynr(&a) - daynr(&b)),
+            _ => Value::Null,
+        },
+        Microsecond => match &arg(0) {
+            Value::Time(d) => Value::Int(d.micros().rem_euclid(1_000_000)),
+            v => match super::func_duration::as_time(v) {
+                Some(d) if !matches!(v, Value::Temporal(_)) => {
+                    Value::Int(d.micros().abs() % 1_000_000)
+                }
+                _ => as_temporal(v).map_or(Value::Null, |t| Value::Int(i64::from(t.micro))),
+            },
+        },
+        Timestamp => as_temporal(&arg(0))
+            .map_or(Value::Null, |t| Value::Temporal(t.with_kind(TemporalKind::DateTime))),
         _ => return None,
     })
 }

@@ -1,5 +1,6 @@
-//! Digests, encodings and small string built-ins: MD5, CRC32, TO_BASE64, FROM_BASE64,
-//! RANDOM_BYTES, QUOTE, SOUNDEX, BIT_COUNT, EXPORT_SET, MAKE_SET, INSERT, RADIANS, DEGREES.
+//! Digests, encodings and small string and math built-ins: MD5, CRC32, TO_BASE64,
+//! FROM_BASE64, RANDOM_BYTES, QUOTE, SOUNDEX, BIT_COUNT, EXPORT_SET, MAKE_SET, INSERT, ORD,
+//! STRCMP, CHAR, SUBSTRING_INDEX, BIT_LENGTH, RADIANS, DEGREES, SIN … ATAN, ATAN2.
 
 use base64::Engine as _;
 use md5::Digest;
@@ -19,8 +20,23 @@ pub fn call(func: Func, args: &[Value], any_null: bool) -> Option<Value> {
         // NULL arguments are values here.
         Quote if any_null => return Some(Value::String("NULL".into())),
         MakeSet => return Some(make_set(args)),
+        // CHAR skips NULL arguments.
+        Char => {
+            let bytes: Vec<u8> = args
+                .iter()
+                .filter(|v| !v.is_null())
+                .flat_map(|v| {
+                    let n = to_i64(v) as u32;
+                    let b = n.to_be_bytes();
+                    let skip = b.iter().take_while(|&&x| x == 0).count().min(3);
+                    b[skip..].to_vec()
+                })
+                .collect();
+            return Some(Value::Bytes(bytes));
+        }
         Md5 | Crc32 | ToBase64 | FromBase64 | RandomBytes | Quote | Soundex | BitCount
-        | ExportSet | Insert | Radians | Degrees => {}
+        | ExportSet | Insert | Radians | Degrees | Trig(_) | Atan2 | Ord | Strcmp
+        | SubstringIndex | BitLength => {}
         _ => return None,
     }
     if any_null {
@@ -47,6 +63,34 @@ pub fn call(func: Func, args: &[Value], any_null: bool) -> Option<Value> {
             insert(&to_string(&arg(0)), to_i64(&arg(1)), to_i64(&arg(2)), &to_string(&arg(3)))
         }
         Radians => real(to_f64(&arg(0)).to_radians()),
+        Trig(i) => {
+            let x = to_f64(&arg(0));
+            real(match i {
+                0 => x.sin(),
+                1 => x.cos(),
+                2 => x.tan(),
+                3 => 1.0 / x.tan(),
+                4 => x.asin(),
+                5 => x.acos(),
+                _ => x.atan(),
+            })
+        }
+        Atan2 => real(to_f64(&arg(0)).atan2(to_f64(&arg(1)))),
+        Ord => Value::Int(ord(&bytes(&arg(0)))),
+        Strcmp => {
+            let (a, b) = (to_string(&arg(0)), to_string(&arg(1)));
+            Value::Int(match a.cmp(&b) {
+                std::cmp::Ordering::Less => -1,
+                std::cmp::Ordering::Equal => 0,
+                std::cmp::Ordering::Greater => 1,
+            })
+        }
+        SubstringIndex => Value::String(substring_index(
+            &to_string(&arg(0)),
+            &to_string(&arg(1)),
+            to_i64(&arg(2)),
+        )),
+        BitLength => Value::Int(bytes(&arg(0)).len() as i64 * 8),
         Degrees => real(to_f64(&arg(0)).to_degrees()),
         _ => return None,
     })
@@ -104,6 +148,38 @@ fn soundex(s: &str) -> String {
         out.push('0');
     }
     out
+}
+
+/// `ORD(s)`: the first character's code as MySQL computes it for multibyte characters
+/// (its bytes as one big-endian number).
+fn ord(b: &[u8]) -> i64 {
+    let Some(&first) = b.first() else { return 0 };
+    let len = match first {
+        0xf0..=0xff => 4,
+        0xe0..=0xef => 3,
+        0xc0..=0xdf => 2,
+        _ => 1,
+    };
+    b.iter().take(len).fold(0i64, |n, &x| n * 256 + i64::from(x))
+}
+
+/// `SUBSTRING_INDEX(s, delim, count)`: `s` up to the `count`-th `delim` (from the end when
+/// `count` is negative).
+fn substring_index(s: &str, delim: &str, count: i64) -> String {
+    if delim.is_empty() || count == 0 {
+        return String::new();
+    }
+    if count > 0 {
+        match s.match_indices(delim).nth(count as usize - 1) {
+            Some((i, _)) => s[..i].to_string(),
+            None => s.to_string(),
+        }
+    } else {
+        match s.rmatch_indices(delim).nth(count.unsigned_abs() as usize - 1) {
+            Some((i, _)) => s[i + delim.len()..].to_string(),
+            None => s.to_string(),
+        }
+    }
 }
 
 /// `EXPORT_SET(bits, on, off[, separator[, number_of_bits]])`.
