@@ -331,6 +331,12 @@ pub enum Func {
     Microsecond,
     /// `TIMESTAMP(t)`
     Timestamp,
+    /// `FORMAT_BYTES(n)`
+    FormatBytes,
+    /// `FORMAT_NANO_TIME(n)`
+    FormatNanoTime,
+    /// `TRANSLATE(s, from, to)`
+    Translate,
 }
 
 /// The one-argument trigonometric functions, in [`Func::Trig`]'s order.
@@ -500,6 +506,9 @@ impl Func {
             "DATEDIFF" => (DateDiff, 2, 2),
             "MICROSECOND" => (Microsecond, 1, 1),
             "TIMESTAMP" => (Timestamp, 1, 1),
+            "FORMAT_BYTES" => (FormatBytes, 1, 1),
+            "FORMAT_NANO_TIME" => (FormatNanoTime, 1, 1),
+            "TRANSLATE" => (Translate, 3, 3),
             "UTC_DATE" => (CurDate, 0, 0),
             "UTC_TIME" => (CurTime, 0, 1),
             "UTC_TIMESTAMP" => (Now, 0, 1),

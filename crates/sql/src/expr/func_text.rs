@@ -36,7 +36,7 @@ pub fn call(func: Func, args: &[Value], any_null: bool) -> Option<Value> {
         }
         Md5 | Crc32 | ToBase64 | FromBase64 | RandomBytes | Quote | Soundex | BitCount
         | ExportSet | Insert | Radians | Degrees | Trig(_) | Atan2 | Ord | Strcmp
-        | SubstringIndex | BitLength => {}
+        | SubstringIndex | BitLength | FormatBytes | FormatNanoTime | Translate => {}
         _ => return None,
     }
     if any_null {
@@ -91,6 +91,43 @@ pub fn call(func: Func, args: &[Value], any_null: bool) -> Option<Value> {
             to_i64(&arg(2)),
         )),
         BitLength => Value::Int(bytes(&arg(0)).len() as i64 * 8),
+        FormatBytes => Value::String(human(
+            to_f64(&arg(0)),
+            &[
+                (1.0, "bytes"),
+                (1024.0, "KiB"),
+                (1024.0, "MiB"),
+                (1024.0, "GiB"),
+                (1024.0, "TiB"),
+                (1024.0, "PiB"),
+                (1024.0, "EiB"),
+            ],
+        )),
+        FormatNanoTime => Value::String(human(
+            to_f64(&arg(0)),
+            &[
+                (1.0, "ns"),
+                (1000.0, "us"),
+                (1000.0, "ms"),
+                (1000.0, "s"),
+                (60.0, "min"),
+                (60.0, "h"),
+                (24.0, "d"),
+            ],
+        )),
+        Translate => {
+            let (from, to): (Vec<char>, Vec<char>) =
+                (to_string(&arg(1)).chars().collect(), to_string(&arg(2)).chars().collect());
+            Value::String(
+                to_string(&arg(0))
+                    .chars()
+                    .filter_map(|c| match from.iter().position(|&f| f == c) {
+                        Some(i) => to.get(i).copied(),
+                        None => Some(c),
+                    })
+                    .collect(),
+            )
+        }
         Degrees => real(to_f64(&arg(0)).to_degrees()),
         _ => return None,
     })
@@ -148,6 +185,22 @@ fn soundex(s: &str) -> String {
         out.push('0');
     }
     out
+}
+
+/// FORMAT_BYTES / FORMAT_NANO_TIME: `n` in the largest unit it reaches (each unit `factor`
+/// times the one before), two decimals; below the second unit a whole number.
+fn human(n: f64, units: &[(f64, &str)]) -> String {
+    let mut x = n;
+    let mut unit = 0;
+    while unit + 1 < units.len() && x.abs() >= units[unit + 1].0 {
+        unit += 1;
+        x /= units[unit].0;
+    }
+    if unit == 0 {
+        format!("{} {}", n.trunc(), units[0].1)
+    } else {
+        format!("{x:.2} {}", units[unit].1)
+    }
 }
 
 /// `ORD(s)`: the first character's code as MySQL computes it for multibyte characters
