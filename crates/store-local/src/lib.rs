@@ -166,6 +166,9 @@ impl Inner {
                 true
             }
         });
+        if order.is_empty() {
+            return Ok(out);
+        }
         let snap = self.engine.snapshot();
         let mut i = 0;
         while i < order.len() {

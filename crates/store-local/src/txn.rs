@@ -93,6 +93,21 @@ impl LocalTxn {
         Instant::now() + self.opts.lock_wait_timeout
     }
 
+    /// The values of `keys` at `ts`, in order: own writes first, the rest read together
+    /// ([`Inner::read_many`]: one scan over neighbouring keys).
+    fn read_keys(&self, keys: &[Key], ts: u64) -> kv::Result<Vec<Option<Value>>> {
+        let unbuffered: Vec<&[u8]> =
+            keys.iter().filter(|k| !self.buffer.contains_key(*k)).map(Vec::as_slice).collect();
+        let mut read = self.inner.read_many(&unbuffered, ts)?.into_iter();
+        Ok(keys
+            .iter()
+            .map(|k| match self.buffer.get(k) {
+                Some(v) => v.clone(),
+                None => read.next().flatten(),
+            })
+            .collect())
+    }
+
     /// Releases every lock and leaves the live-transaction set.
     fn finish(&mut self) {
         if self.finished {
@@ -155,21 +170,8 @@ impl Transaction for LocalTxn {
     }
 
     fn batch_get(&mut self, keys: &[Key]) -> kv::Result<Vec<KvPair>> {
-        // Own writes first; the rest read together.
-        let unbuffered: Vec<&[u8]> =
-            keys.iter().filter(|k| !self.buffer.contains_key(*k)).map(Vec::as_slice).collect();
-        let mut read = self.inner.read_many(&unbuffered, self.read_ts)?.into_iter();
-        let mut out = Vec::with_capacity(keys.len());
-        for k in keys {
-            let v = match self.buffer.get(k) {
-                Some(v) => v.clone(),
-                None => read.next().flatten(),
-            };
-            if let Some(v) = v {
-                out.push((k.clone(), v));
-            }
-        }
-        Ok(out)
+        let values = self.read_keys(keys, self.read_ts)?;
+        Ok(keys.iter().zip(values).filter_map(|(k, v)| Some((k.clone(), v?))).collect())
     }
 
     fn scan(&mut self, range: &KeyRange, limit: usize, reverse: bool) -> kv::Result<Vec<KvPair>> {
@@ -212,22 +214,8 @@ impl Transaction for LocalTxn {
             self.inner.locks.acquire(self.start_ts, k, deadline)?;
             self.locked.insert(k.clone());
         }
-        // Current read: holding the locks, the newest committed versions are final. Read
-        // together (one scan over neighbouring keys: a batch of new rows' keys).
-        let unbuffered: Vec<&[u8]> =
-            keys.iter().filter(|k| !self.buffer.contains_key(*k)).map(Vec::as_slice).collect();
-        let mut read = match unbuffered.as_slice() {
-            [one] => vec![self.inner.read(one, u64::MAX)?],
-            _ => self.inner.read_many(&unbuffered, u64::MAX)?,
-        }
-        .into_iter();
-        Ok(keys
-            .iter()
-            .map(|k| match self.buffer.get(k) {
-                Some(v) => v.clone(),
-                None => read.next().flatten(),
-            })
-            .collect())
+        // Current read: holding the locks, the newest committed versions are final.
+        self.read_keys(keys, u64::MAX)
     }
 
     fn refresh_read_ts(&mut self) -> kv::Result<()> {
