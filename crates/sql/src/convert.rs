@@ -32,35 +32,27 @@ pub fn store(
 ) -> Result<Value> {
     let Some(ctx) = lenient else { return to_column(v, col, row) };
     let kept = v.clone();
-    match to_column(v, col, row) {
-        Ok(v) => Ok(v),
+    let e = match to_column(v, col, row) {
+        Ok(v) => return Ok(v),
+        Err(e) => e,
+    };
+    let fitted = match nearest(&kept, col) {
         // The empty ENUM value is stored as it is (to_column refuses it: not a member).
-        Err(e) => match nearest(&kept, col).and_then(|n| match n {
-            Value::String(s) if s.is_empty() && col.ty.kind == TypeKind::Enum => {
-                Some(Value::String(s))
-            }
-            n => to_column(n, col, row).ok(),
-        }) {
-            Some(fitted) => {
-                let code = match e.code {
-                    c if c == ER_DATA_TOO_LONG.code
-                        || c == errno::ER_TRUNCATED_WRONG_VALUE.code
-                        || c == errno::ER_WARN_DATA_TRUNCATED.code =>
-                    {
-                        ctx.warn(
-                            errno::ER_WARN_DATA_TRUNCATED.code,
-                            format!("Data truncated for column '{}' at row {row}", col.name),
-                        );
-                        return Ok(fitted);
-                    }
-                    c => c,
-                };
-                ctx.warn(code, e.message);
-                Ok(fitted)
-            }
-            None => Err(e),
-        },
+        Some(Value::String(s)) if s.is_empty() && col.ty.kind == TypeKind::Enum => Value::String(s),
+        Some(n) => to_column(n, col, row).map_err(|_| e.clone())?,
+        None => return Err(e),
+    };
+    let truncated =
+        [ER_DATA_TOO_LONG, errno::ER_TRUNCATED_WRONG_VALUE, errno::ER_WARN_DATA_TRUNCATED]
+            .iter()
+            .any(|c| c.code == e.code);
+    if truncated {
+        let message = format!("Data truncated for column '{}' at row {row}", col.name);
+        ctx.warn(errno::ER_WARN_DATA_TRUNCATED.code, message);
+    } else {
+        ctx.warn(e.code, e.message);
     }
+    Ok(fitted)
 }
 
 /// The value of `col`'s type nearest to `v`, for a non-strict store; `None` where MySQL

@@ -9,13 +9,20 @@ use crate::{
     table::{self, duplicate, index_entry, Row},
 };
 
+/// The unique index entries `row` would write: each index and its entry's key.
+fn unique_entries<'t>(t: &'t TableInfo, row: &Row) -> Vec<(&'t catalog::IndexInfo, Vec<u8>)> {
+    t.stored_indexes()
+        .filter_map(|i| {
+            let (k, _, unique) = index_entry(t, i, row);
+            unique.then_some((i, k))
+        })
+        .collect()
+}
+
 /// The keys [`find_conflict`] locks for `row`: its row key and its unique index entries' keys.
 pub fn conflict_keys(t: &TableInfo, row: &Row) -> Vec<Vec<u8>> {
     let mut keys = vec![table::row_key(t, row.handle)];
-    keys.extend(t.stored_indexes().filter_map(|i| {
-        let (k, _, unique) = index_entry(t, i, row);
-        unique.then_some(k)
-    }));
+    keys.extend(unique_entries(t, row).into_iter().map(|(_, k)| k));
     keys
 }
 
@@ -26,15 +33,8 @@ pub fn find_conflict(
     t: &TableInfo,
     row: &Row,
 ) -> Result<Option<(Row, catalog::IndexInfo)>> {
-    let row_key = table::row_key(t, row.handle);
-    let uniques: Vec<(&catalog::IndexInfo, Vec<u8>)> = t
-        .stored_indexes()
-        .filter_map(|i| {
-            let (k, _, unique) = index_entry(t, i, row);
-            unique.then_some((i, k))
-        })
-        .collect();
-    let mut keys = vec![row_key];
+    let uniques = unique_entries(t, row);
+    let mut keys = vec![table::row_key(t, row.handle)];
     keys.extend(uniques.iter().map(|(_, k)| k.clone()));
     let existing = st.lock(&keys)?;
     if let Some(raw) = &existing[0] {

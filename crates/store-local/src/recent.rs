@@ -99,17 +99,16 @@ impl Layer {
     /// as engine puts.
     fn pruned_puts(&self, readers: &[u64]) -> Vec<Op> {
         let mut ops = Vec::new();
-        let mut user: &[u8] = &[];
+        let mut user: Vec<u8> = Vec::new();
         let mut keep = Keep::new(readers);
-        let entries: Vec<_> = self.map.iter().collect();
-        for entry in &entries {
+        for entry in self.map.iter() {
             let key = entry.key();
             let (this_user, ts) = match commit_ts(key) {
                 Some(ts) => (&key[..key.len() - TS_BYTES], ts),
                 None => (&key[..], u64::MAX),
             };
-            if this_user != user {
-                user = this_user;
+            if this_user != user.as_slice() {
+                user = this_user.to_vec();
                 keep = Keep::new(readers);
             }
             if keep.next(ts) {

@@ -13,7 +13,10 @@
 //! re-read at their newest version: one another transaction changed after the statement's
 //! snapshot fails the statement with 9007, to be retried, instead of being overwritten.
 
-use std::{collections::HashMap, sync::Arc};
+use std::{
+    collections::{HashMap, HashSet},
+    sync::Arc,
+};
 
 use catalog::{Catalog, TableInfo};
 use errno::{Error, Result};
@@ -94,7 +97,7 @@ fn target_of(sources: &[super::Source], i: usize, what: &str) -> Result<Target> 
 fn join_query(
     from: &[ast::TableWithJoins],
     selection: Option<&ast::Expr>,
-    targets: &[(&str, usize)],
+    targets: &[&str],
     extra: &[&ast::Expr],
 ) -> Result<ast::Query> {
     let mut q = match crate::parse_statement("SELECT 1")? {
@@ -106,7 +109,7 @@ fn join_query(
     };
     select.projection = targets
         .iter()
-        .map(|(alias, _)| {
+        .map(|alias| {
             ast::SelectItem::QualifiedWildcard(
                 ast::SelectItemQualifiedWildcardKind::ObjectName(ast::ObjectName::from(vec![
                     ast::Ident::with_quote('`', *alias),
@@ -133,13 +136,13 @@ fn find(
     let result = execute_table_query(env, query, "", None)?;
     let extras_at: usize = widths.iter().sum();
     let mut found: Vec<Found> = widths.iter().map(|_| Found { rows: Vec::new() }).collect();
-    let mut seen: Vec<HashMap<Vec<u8>, ()>> = widths.iter().map(|_| HashMap::new()).collect();
+    let mut seen: Vec<HashSet<Vec<u8>>> = widths.iter().map(|_| HashSet::new()).collect();
     for row in result.rows {
         let mut at = 0;
         for (t, &w) in widths.iter().enumerate() {
             let values = row.get(at..at + w).map(<[Value]>::to_vec).unwrap_or_default();
             at += w;
-            if seen[t].insert(datum_key(&values), ()).is_some() {
+            if !seen[t].insert(datum_key(&values)) {
                 continue;
             }
             let extra =
@@ -286,8 +289,7 @@ pub fn execute_update(
             };
             sets.push((t, ci, &a.value));
         }
-        let aliases: Vec<(&str, usize)> =
-            targets.iter().map(|t| (sources[t.source].alias.as_str(), t.source)).collect();
+        let aliases: Vec<&str> = targets.iter().map(|t| sources[t.source].alias.as_str()).collect();
         let values: Vec<&ast::Expr> = sets.iter().map(|(_, _, e)| *e).collect();
         let query = join_query(&from, up.selection.as_ref(), &aliases, &values)?;
         let widths: Vec<usize> = targets.iter().map(|t| t.table.columns.len()).collect();
@@ -365,8 +367,7 @@ pub fn execute_delete(
                 targets.push(target_of(&sources, i, "DELETE")?);
             }
         }
-        let aliases: Vec<(&str, usize)> =
-            targets.iter().map(|t| (sources[t.source].alias.as_str(), t.source)).collect();
+        let aliases: Vec<&str> = targets.iter().map(|t| sources[t.source].alias.as_str()).collect();
         let query = join_query(from, del.selection.as_ref(), &aliases, &[])?;
         let widths: Vec<usize> = targets.iter().map(|t| t.table.columns.len()).collect();
         let found = find(&env, &query, &widths, &vec![Vec::new(); targets.len()])?;
