@@ -12,6 +12,15 @@ FILES = sorted(SQL_DIR.glob("*.slt"))
 
 @pytest.mark.parametrize("path", FILES, ids=[f.stem for f in FILES])
 def test_golden_file(server, path):
-    result = slt.run_in_fresh_database(server, path.read_text(), f"slt_{path.stem}")
+    # The goldens are written for a server without the background auto-analyze (the
+    # in-process runner has none): a table of 1 000 inserted rows could otherwise be analyzed
+    # between two records and change an EXPLAIN's estimates (seen on access_paths.slt).
+    with server.connect(autocommit=True) as c, c.cursor() as cur:
+        cur.execute("SET GLOBAL tidb_enable_auto_analyze = OFF")
+    try:
+        result = slt.run_in_fresh_database(server, path.read_text(), f"slt_{path.stem}")
+    finally:
+        with server.connect(autocommit=True) as c, c.cursor() as cur:
+            cur.execute("SET GLOBAL tidb_enable_auto_analyze = ON")
     assert not result.failures, slt.report(path.name, result)
     assert result.records > 0
