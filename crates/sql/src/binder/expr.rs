@@ -7,7 +7,7 @@ use sqlparser::ast::{
 };
 use types::{FieldType, Value};
 
-use super::{OuterRow, Scope};
+use super::{OuterRow, Scope, SubqueryPlanner};
 use crate::{
     context::SessionCtx,
     executor::bound_chain,
@@ -19,41 +19,71 @@ use crate::{
 };
 
 /// Binds `e` against `scope` (constant subtrees folded: `expr::fold`); `ctx` supplies
-/// user-variable types and the clause name for errors.
+/// user-variable types and the clause name for errors. Where no query environment is at
+/// hand, a subquery is refused.
 pub fn bind_expr(
     e: &ast::Expr,
     scope: &Scope,
     ctx: &SessionCtx,
     clause: &str,
 ) -> Result<(Expr, ExprType)> {
-    let (e, ty) = Binder { scope, ctx, clause, post_agg: None, outer: None }.bind(e)?;
+    let (e, ty) =
+        Binder { scope, ctx, clause, post_agg: None, outer: None, planner: None }.bind(e)?;
     Ok((e.folded(ctx), ty))
+}
+
+/// Whether `e` holds a subquery (which only [`bind_with`] and [`bind_expr_in`] can bind).
+pub fn has_subquery(e: &ast::Expr) -> bool {
+    ast::visit_expressions(e, |x| match x {
+        ast::Expr::Subquery(_)
+        | ast::Expr::Exists { .. }
+        | ast::Expr::In { target: ast::InTarget::Subquery(_), .. } => {
+            std::ops::ControlFlow::Break(())
+        }
+        _ => std::ops::ControlFlow::Continue(()),
+    })
+    .is_break()
+}
+
+/// [`bind_expr`] of a statement's own expression, its subqueries planned by `planner`.
+pub fn bind_with(
+    e: &ast::Expr,
+    scope: &Scope,
+    planner: &dyn SubqueryPlanner,
+    clause: &str,
+) -> Result<(Expr, ExprType)> {
+    bind_expr_in(e, scope, planner, clause, None)
 }
 
 /// Binds `e` inside a subquery: names not in `scope` resolve against `outer` rows.
 pub fn bind_expr_in(
     e: &ast::Expr,
     scope: &Scope,
-    ctx: &SessionCtx,
+    planner: &dyn SubqueryPlanner,
     clause: &str,
     outer: Option<&OuterRow<'_>>,
 ) -> Result<(Expr, ExprType)> {
-    let (e, ty) = Binder { scope, ctx, clause, post_agg: None, outer }.bind(e)?;
+    let ctx = planner.session();
+    let binder = Binder { scope, ctx, clause, post_agg: None, outer, planner: Some(planner) };
+    let (e, ty) = binder.bind(e)?;
     Ok((e.folded(ctx), ty))
 }
 
 /// Binds `e` over the output of an aggregation: group-by expressions and aggregate calls become
 /// columns of the aggregated row; a bare column must be one of the group-by columns
-/// (`ONLY_FULL_GROUP_BY`).
+/// (ONLY_FULL_GROUP_BY).
 pub fn bind_post_agg(
     e: &ast::Expr,
     input: &Scope,
-    ctx: &SessionCtx,
+    planner: &dyn SubqueryPlanner,
     clause: &str,
     layout: &PostAgg,
     outer: Option<&OuterRow<'_>>,
 ) -> Result<(Expr, ExprType)> {
-    let (e, ty) = Binder { scope: input, ctx, clause, post_agg: Some(layout), outer }.bind(e)?;
+    let ctx = planner.session();
+    let post_agg = Some(layout);
+    let binder = Binder { scope: input, ctx, clause, post_agg, outer, planner: Some(planner) };
+    let (e, ty) = binder.bind(e)?;
     Ok((e.folded(ctx), ty))
 }
 
@@ -100,6 +130,7 @@ struct Binder<'a> {
     clause: &'a str,
     post_agg: Option<&'a PostAgg>,
     outer: Option<&'a OuterRow<'a>>,
+    planner: Option<&'a dyn SubqueryPlanner>,
 }
 
 fn unsupported(what: impl std::fmt::Display) -> Error {
@@ -337,16 +368,16 @@ impl Binder<'_> {
             A::Position { expr, r#in } => self.call(Func::Locate, &[expr.as_ref(), r#in.as_ref()]),
             A::Subquery(q) => {
                 let ty = scalar_subquery_type(q);
-                Ok((self.subquery(q, SubqueryKind::Scalar), ty))
+                Ok((self.subquery(q, SubqueryKind::Scalar)?, ty))
             }
             A::Exists { subquery, negated } => Ok((
-                self.subquery(subquery, SubqueryKind::Exists { negated: *negated }),
+                self.subquery(subquery, SubqueryKind::Exists { negated: *negated })?,
                 bool_type(false),
             )),
             A::In { expr, target: ast::InTarget::Subquery(q), negated, .. } => {
                 let (arg, _) = self.bind(expr)?;
                 let kind = SubqueryKind::In { arg: Box::new(arg), negated: *negated };
-                Ok((self.subquery(q, kind), bool_type(true)))
+                Ok((self.subquery(q, kind)?, bool_type(true)))
             }
             A::Floor {
                 expr,
@@ -391,10 +422,21 @@ impl Binder<'_> {
         }
     }
 
-    /// A subquery bound over this scope (none after aggregation: its row is not the input's).
-    fn subquery(&self, q: &ast::Query, kind: SubqueryKind) -> Expr {
-        let scope = if self.post_agg.is_some() { Scope::default() } else { self.scope.clone() };
-        Expr::Subquery { query: Box::new(q.clone()), kind, scope }
+    /// A subquery planned inside this query (TiDB's `Apply` inner side): the names it takes
+    /// from this query (or ones further out) become its arguments. After aggregation it sees
+    /// no column of the input (its row is not the input's).
+    fn subquery(&self, q: &ast::Query, kind: SubqueryKind) -> Result<Expr> {
+        let Some(planner) = self.planner else {
+            return Err(unsupported(format!("subquery in {}", self.clause)));
+        };
+        let empty = Scope::default();
+        let scope = if self.post_agg.is_some() { &empty } else { self.scope };
+        let refs = std::rc::Rc::new(std::cell::RefCell::new(super::OuterRefs::default()));
+        let outer = OuterRow { scope, parent: self.outer, refs: &refs, columns_at: None };
+        let exists = matches!(kind, SubqueryKind::Exists { .. });
+        let sub = planner.plan_subquery(q, exists, &outer)?;
+        let args = refs.borrow().args.iter().map(|(e, _)| e.clone()).collect();
+        Ok(Expr::Subquery { sub, args, kind })
     }
 
     /// A prepared statement's placeholder `?i`: parameter `i` when the statement runs with
@@ -403,7 +445,13 @@ impl Binder<'_> {
         let slot = p.strip_prefix('?').and_then(|i| i.parse::<usize>().ok());
         let run = self.ctx.prepared.as_ref();
         match slot.and_then(|i| Some((i, run?.params.get(i)?))) {
-            Some((i, v)) => Ok((Expr::Param(i), ExprType::of(value_type(v), true))),
+            Some((i, v)) => {
+                let ty = ExprType::of(value_type(v), true);
+                match self.outer {
+                    Some(outer) => Ok((outer_param(outer, i, ty), ty)),
+                    None => Ok((Expr::Param(i), ty)),
+                }
+            }
             None => Ok(literal(&ast::Value::Placeholder(p.to_string()))),
         }
     }
@@ -707,30 +755,36 @@ fn lookup_in(scope: &Scope, table: Option<&str>, name: &str) -> Vec<usize> {
         .collect()
 }
 
-/// A correlated reference: the value of `[table.]name` in the nearest enclosing row that has it.
+/// A correlated reference to `[table.]name` in the nearest enclosing query that has it: an
+/// argument of the subquery `outer` encloses (or, flattened, a column of the combined row).
 fn outer_value(outer: &OuterRow<'_>, table: Option<&str>, name: &str) -> Option<(Expr, ExprType)> {
-    match lookup_in(outer.scope, table, name).as_slice() {
+    // The name as an expression of the enclosing query.
+    let (there, ty) = match lookup_in(outer.scope, table, name).as_slice() {
         [i] => {
-            if let Some(refs) = outer.refs {
-                refs.borrow_mut().columns.push(*i);
-            }
-            let ty = outer.scope.columns[*i].ty;
-            if let Some(at) = outer.columns_at {
-                return Some((Expr::Column(at + i), ty));
-            }
-            if outer.as_params {
-                return Some((Expr::Param(*i), ty));
-            }
-            let v = outer.row.get(*i).cloned().unwrap_or(Value::Null);
-            Some((Expr::Literal(v), ty))
+            outer.refs.borrow_mut().names_row = true;
+            (Expr::Column(*i), outer.scope.columns[*i].ty)
         }
-        _ => {
-            let found = outer.parent.and_then(|p| outer_value(p, table, name));
-            if let (Some(refs), Some(_)) = (outer.refs, &found) {
-                refs.borrow_mut().deeper = true;
-            }
-            found
-        }
+        _ => outer_value(outer.parent?, table, name)?,
+    };
+    Some((passed_in(outer, there, ty), ty))
+}
+
+/// Prepared-statement parameter `i` inside the subquery `outer` encloses: the enclosing
+/// statement's parameter, passed down as an argument.
+fn outer_param(outer: &OuterRow<'_>, i: usize, ty: ExprType) -> Expr {
+    let there = match outer.parent {
+        Some(parent) => outer_param(parent, i, ty),
+        None => Expr::Param(i),
+    };
+    passed_in(outer, there, ty)
+}
+
+/// `there`, an expression of the query enclosing `outer`'s subquery, as seen from inside it.
+fn passed_in(outer: &OuterRow<'_>, there: Expr, ty: ExprType) -> Expr {
+    match outer.columns_at {
+        // Flattened: the enclosing row follows the subquery's own columns.
+        Some(at) => there.map_columns(&|c| Some(at + c)).unwrap_or(there),
+        None => Expr::Param(outer.refs.borrow_mut().slot(there, ty)),
     }
 }
 

@@ -5,7 +5,10 @@ mod expr;
 mod rows;
 
 pub(crate) use expr::value_type;
-pub use expr::{bind_expr, bind_expr_in, bind_post_agg, is_aggregate, PostAgg, INSERTED_ROW};
+pub use expr::{
+    bind_expr, bind_expr_in, bind_post_agg, bind_with, has_subquery, is_aggregate, PostAgg,
+    INSERTED_ROW,
+};
 
 use crate::expr::ExprType;
 
@@ -23,35 +26,60 @@ pub struct ScopeColumn {
     pub hidden: bool,
 }
 
-/// The current row of an enclosing query, for binding correlated references in a subquery:
-/// a name not found in the subquery's own scope is looked up here (then in `parent`) and bound
-/// to the row's value.
+/// An enclosing query, for binding correlated references in a subquery: a name not found in
+/// the subquery's own scope is looked up in `scope` (then in `parent`'s) and becomes one of the
+/// subquery's arguments — an expression over the enclosing row, evaluated per row and passed
+/// to the subquery's plan as parameter slot `i` ([`crate::expr::Expr::Param`]), TiDB's
+/// correlated column.
 #[derive(Debug, Clone, Copy)]
 pub struct OuterRow<'a> {
     /// The enclosing query's columns.
     pub scope: &'a Scope,
-    /// Their values for the current row.
-    pub row: &'a [types::Value],
     /// The query enclosing that one, if any.
     pub parent: Option<&'a OuterRow<'a>>,
-    /// Where to record which of this row's columns were named (and whether a name went past
-    /// it to `parent`), when the subquery runner wants to know what a subquery depends on.
-    pub refs: Option<&'a std::cell::RefCell<OuterRefs>>,
+    /// The subquery's arguments found so far.
+    pub refs: &'a std::rc::Rc<std::cell::RefCell<OuterRefs>>,
     /// Bind this row's columns as columns of one combined row, from this position on, instead
-    /// of as their values (a subquery flattened into its enclosing query's join).
+    /// of as arguments (a subquery flattened into its enclosing query's join).
     pub columns_at: Option<usize>,
-    /// Bind this row's columns as parameters ([`crate::expr::Expr::Param`] `i` for column
-    /// `i`) instead of as their values, so the plan can run again for another row.
-    pub as_params: bool,
 }
 
-/// The outer columns a subquery named, found while binding it.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// What a subquery takes from the queries enclosing it, found while binding it.
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct OuterRefs {
-    /// Positions in the outer row.
-    pub columns: Vec<usize>,
-    /// Some name resolved further out than this row.
-    pub deeper: bool,
+    /// Its arguments: expressions over the enclosing row (argument `i` is the subquery's
+    /// `Expr::Param(i)`), with their types.
+    pub args: Vec<(crate::expr::Expr, ExprType)>,
+    /// Some name resolved to a column of the enclosing row itself.
+    pub names_row: bool,
+}
+
+impl OuterRefs {
+    /// The parameter slot of argument `e` (added when new).
+    pub fn slot(&mut self, e: crate::expr::Expr, ty: ExprType) -> usize {
+        match self.args.iter().position(|(a, _)| *a == e) {
+            Some(i) => i,
+            None => {
+                self.args.push((e, ty));
+                self.args.len() - 1
+            }
+        }
+    }
+}
+
+/// Plans the subqueries the binder meets (the query environment does): the binder hands it
+/// the subquery and the enclosing query, and gets back the planned subquery.
+pub trait SubqueryPlanner {
+    /// The session the statement runs in.
+    fn session(&self) -> &crate::context::SessionCtx;
+    /// Plans `q` (an `EXISTS` subquery when `exists`) inside `outer`, recording its
+    /// arguments in `outer.refs`.
+    fn plan_subquery(
+        &self,
+        q: &sqlparser::ast::Query,
+        exists: bool,
+        outer: &OuterRow<'_>,
+    ) -> errno::Result<std::sync::Arc<crate::planner::SubPlan>>;
 }
 
 /// The columns an expression may reference, in input-row order.

@@ -7,8 +7,7 @@ use sqlparser::ast::{self, FunctionArg, FunctionArgExpr, FunctionArguments};
 use types::{FieldType, Value};
 
 use crate::{
-    binder::{bind_expr_in, is_aggregate, OuterRow, Scope},
-    context::SessionCtx,
+    binder::{bind_expr_in, is_aggregate, OuterRow, Scope, SubqueryPlanner},
     expr::{compare, to_f64, EvalCtx, Expr, ExprType},
 };
 
@@ -79,7 +78,7 @@ pub struct AggCall {
 pub fn collect(
     exprs: &[&ast::Expr],
     input: &Scope,
-    ctx: &SessionCtx,
+    env: &dyn SubqueryPlanner,
     outer: Option<&OuterRow<'_>>,
 ) -> Result<Vec<(String, AggCall, ExprType)>> {
     let mut found = Vec::new();
@@ -89,7 +88,7 @@ pub fn collect(
             if found.iter().any(|(t, _, _)| *t == text) {
                 return Ok(());
             }
-            let (call, ty) = bind_call(f, input, ctx, outer)?;
+            let (call, ty) = bind_call(f, input, env, outer)?;
             found.push((text, call, ty));
             Ok(())
         })?;
@@ -100,7 +99,7 @@ pub fn collect(
 fn bind_call(
     f: &ast::Function,
     input: &Scope,
-    ctx: &SessionCtx,
+    env: &dyn SubqueryPlanner,
     outer: Option<&OuterRow<'_>>,
 ) -> Result<(AggCall, ExprType)> {
     let name = f.name.to_string().to_ascii_uppercase();
@@ -114,12 +113,12 @@ fn bind_call(
     let distinct = matches!(list.duplicate_treatment, Some(ast::DuplicateTreatment::Distinct))
         || name == "APPROX_COUNT_DISTINCT";
     if name == "GROUP_CONCAT" {
-        return bind_group_concat(list, distinct, input, ctx, outer);
+        return bind_group_concat(list, distinct, input, env, outer);
     }
     let arg = match list.args.as_slice() {
         [FunctionArg::Unnamed(FunctionArgExpr::Wildcard)] if name == "COUNT" && !distinct => None,
         [FunctionArg::Unnamed(FunctionArgExpr::Expr(e))] => {
-            Some(bind_argument(e, input, ctx, outer)?)
+            Some(bind_argument(e, input, env, outer)?)
         }
         _ => return Err(Error::fmt(errno::ER_WRONG_PARAMCOUNT_TO_NATIVE_FCT, &[&name])),
     };
@@ -170,7 +169,7 @@ fn bind_call(
 fn bind_argument(
     e: &ast::Expr,
     input: &Scope,
-    ctx: &SessionCtx,
+    env: &dyn SubqueryPlanner,
     outer: Option<&OuterRow<'_>>,
 ) -> Result<(Expr, ExprType)> {
     let mut nested = false;
@@ -181,7 +180,7 @@ fn bind_argument(
     if nested {
         return Err(Error::fmt(ER_INVALID_GROUP_FUNC_USE, &[]));
     }
-    bind_expr_in(e, input, ctx, "field list", outer)
+    bind_expr_in(e, input, env, "field list", outer)
 }
 
 /// `GROUP_CONCAT([DISTINCT] x, … [ORDER BY …] [SEPARATOR 's'])`: a string (TEXT when
@@ -190,10 +189,10 @@ fn bind_group_concat(
     list: &ast::FunctionArgumentList,
     distinct: bool,
     input: &Scope,
-    ctx: &SessionCtx,
+    env: &dyn SubqueryPlanner,
     outer: Option<&OuterRow<'_>>,
 ) -> Result<(AggCall, ExprType)> {
-    let bind = |e: &ast::Expr| Ok::<_, Error>(bind_argument(e, input, ctx, outer)?.0);
+    let bind = |e: &ast::Expr| Ok::<_, Error>(bind_argument(e, input, env, outer)?.0);
     let mut args = Vec::with_capacity(list.args.len());
     for a in &list.args {
         match a {
@@ -231,7 +230,7 @@ fn bind_group_concat(
             }
         }
     }
-    let max_len = usize::try_from(ctx.vars.int("group_concat_max_len")).unwrap_or(usize::MAX);
+    let max_len = usize::try_from(env.session().vars.int("group_concat_max_len")).unwrap_or(usize::MAX);
     let ft = if max_len > 512 { FieldType::Blob } else { FieldType::VarString };
     let mut args = args.into_iter();
     let arg = args.next();

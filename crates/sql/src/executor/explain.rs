@@ -38,10 +38,80 @@ struct Node {
     children: Vec<Node>,
     /// The plan node this operator runs (pre-order position), on the top node of its subtree.
     plan_id: Option<usize>,
+    /// The subquery plan (its address) `plan_id` numbers a node of; `None`: the statement's.
+    source: Option<usize>,
 }
 
 fn node(name: &'static str, est: f64, access: String, info: String, children: Vec<Node>) -> Node {
-    Node { name, est, access, info, children, plan_id: None }
+    Node { name, est, access, info, children, plan_id: None, source: None }
+}
+
+/// The nodes of the subqueries `plan`'s own expressions hold, one per subquery: an `Apply`
+/// over the plan that runs (TiDB's name for running an inner plan per outer row), saying how
+/// often it runs.
+fn subquery_nodes(plan: &Plan, env: &QueryEnv<'_, '_, '_>, names: &[String]) -> Result<Vec<Node>> {
+    let mut seen = Vec::new();
+    let mut out = Vec::new();
+    for e in plan.expressions() {
+        let mut todo = vec![e];
+        while let Some(e) = todo.pop() {
+            e.push_operands(&mut todo);
+            let crate::expr::Expr::Subquery { sub, args, .. } = e else { continue };
+            if seen.contains(&std::sync::Arc::as_ptr(sub)) {
+                continue;
+            }
+            seen.push(std::sync::Arc::as_ptr(sub));
+            let (runs, mut info) = match (&sub.grouped, args.is_empty()) {
+                (_, true) => (&sub.plan, "uncorrelated, runs once".to_string()),
+                (Some(g), false) => (&g.once, "decorrelated, runs once, rows by key".to_string()),
+                (None, false) if sub.cache => (&sub.plan, "runs once per key".to_string()),
+                (None, false) => (&sub.plan, "runs per row".to_string()),
+            };
+            let shown: Vec<String> = args.iter().map(|a| explain_expr(a, names)).collect();
+            if !args.is_empty() {
+                info = format!("{info}, correlated:[{}]", shown.join(", "));
+            }
+            let (mut child, _) = render(runs, env, &mut 0)?;
+            name_params(&mut child, &shown);
+            mark_source(&mut child, runs as *const Plan as usize);
+            let mut apply = node("Apply", child.est, format!("subquery_{}", sub.id), info, vec![]);
+            apply.plan_id = Some(0);
+            apply.source = child.source;
+            apply.children.push(child);
+            out.push(apply);
+        }
+    }
+    Ok(out)
+}
+
+/// Ranges built per run from parameter values (a subquery's arguments): `range:…` in the
+/// subtree's operator info becomes `shown`, as TiDB prints them.
+fn decided_by(n: &mut Node, shown: &str) {
+    if let Some(at) = n.info.find("range:") {
+        let end = n.info[at..].find(", keep order").map_or(n.info.len(), |e| at + e);
+        n.info.replace_range(at..end, shown);
+    }
+    for c in &mut n.children {
+        decided_by(c, shown);
+    }
+}
+
+/// A subquery's parameter slots (`?i`) in `n`'s subtree shown as the arguments they hold.
+fn name_params(n: &mut Node, args: &[String]) {
+    for (i, arg) in args.iter().enumerate().rev() {
+        n.info = n.info.replace(&format!("?{i}"), arg);
+    }
+    for c in &mut n.children {
+        name_params(c, args);
+    }
+}
+
+/// Marks `n`'s subtree as numbered within the subquery plan at address `source`.
+fn mark_source(n: &mut Node, source: usize) {
+    n.source = Some(source);
+    for c in &mut n.children {
+        mark_source(c, source);
+    }
 }
 
 fn unsupported(what: &str) -> Error {
@@ -432,7 +502,7 @@ fn render(
                 node("MemTableScan", rows.len() as f64, object.clone(), String::new(), Vec::new());
             (n, names.clone())
         }
-        Plan::Table { table, db, alias, access, keep_order, desc, .. } => {
+        Plan::Table { table, db, alias, access, keep_order, desc, ranges_from, .. } => {
             let object = object_of(table, alias);
             let mut n = render_access(
                 &mut env.st.borrow_mut(),
@@ -444,7 +514,11 @@ fn render(
             if *keep_order {
                 keep_order_true(&mut n, *desc);
             }
-            let names = table.columns.iter().map(|c| format!("{db}.{alias}.{}", c.name)).collect();
+            let names: Vec<String> =
+                table.columns.iter().map(|c| format!("{db}.{alias}.{}", c.name)).collect();
+            if let Some(from) = ranges_from {
+                decided_by(&mut n, &format!("range: decided by [{}]", explain_expr(from, &names)));
+            }
             (n, names)
         }
         Plan::Join { join } => {
@@ -544,7 +618,20 @@ fn render(
         }
     };
     n.plan_id = Some(id);
+    if plan.expressions().iter().any(|e| e.has_subquery()) {
+        // Their arguments are over the node's input row.
+        let input_names = match plan {
+            Plan::Agg { input, .. } | Plan::Project { input, .. } => render_names(input, env)?,
+            _ => names.clone(),
+        };
+        n.children.extend(subquery_nodes(plan, env, &input_names)?);
+    }
     Ok((n, names))
+}
+
+/// The names of the columns `plan` outputs (for the expressions of the node above it).
+fn render_names(plan: &Plan, env: &QueryEnv<'_, '_, '_>) -> Result<Vec<String>> {
+    Ok(render(plan, env, &mut { UNNUMBERED })?.1)
 }
 
 /// Marks the point reads under a lock that reads them itself (`ops::point_handles`): `lock`
@@ -562,6 +649,8 @@ fn locked_points(n: &mut Node, lock: usize) {
 /// What EXPLAIN ANALYZE measured, per plan node.
 struct Measured<'a> {
     stats: &'a [OpStats],
+    /// Each subquery plan's, by its address.
+    subqueries: Option<super::query::SubqueryFigures>,
     /// The statement's peak memory (shown on the root).
     peak: usize,
     /// Bytes the statement spilled to disk (shown on the root).
@@ -580,12 +669,15 @@ fn flatten(
     child_prefix: &str,
     next_id: &mut usize,
     style: &Style<'_>,
-    inherited: Option<usize>,
+    inherited: (Option<usize>, Option<usize>),
     out: &mut Vec<Vec<Value>>,
 ) {
     let (measured, brief) = (style.measured, style.brief);
     *next_id += 1;
-    let plan_id = n.plan_id.or(inherited);
+    let (plan_id, source) = match n.plan_id {
+        Some(id) => (Some(id), n.source),
+        None => inherited,
+    };
     // `FORMAT='brief'` shows operator names without their `_N` ids.
     let id = if brief {
         format!("{prefix}{}", n.name)
@@ -594,7 +686,15 @@ fn flatten(
     };
     let mut row = vec![Value::String(id), Value::String(format!("{:.2}", n.est))];
     if let Some(m) = measured {
-        let s = plan_id.and_then(|i| m.stats.get(i)).copied().unwrap_or_default();
+        let s = match source {
+            None => plan_id.and_then(|i| m.stats.get(i)).copied(),
+            Some(addr) => m.subqueries.as_ref().and_then(|f| {
+                let figures = f.borrow().get(&addr)?.clone();
+                let s = plan_id.and_then(|i| figures.borrow().get(i).copied());
+                s
+            }),
+        }
+        .unwrap_or_default();
         row.push(Value::String(s.rows.to_string()));
         row.push(Value::String("root".into()));
         row.push(Value::String(n.access.clone()));
@@ -624,7 +724,7 @@ fn flatten(
             &format!("{child_prefix}{cont}"),
             next_id,
             style,
-            plan_id,
+            (plan_id, source),
             out,
         );
     }
@@ -661,7 +761,7 @@ pub fn explain(
     };
     if let ast::Statement::Query(q) = stmt {
         // Inside the WITH clause's scope: ANALYZE runs the plan, which may read its CTEs.
-        return super::query::with_scope(&env, q, None, |q| {
+        return super::query::with_scope(&env, q, |q| {
             let (root, plan) = explain_query(&env, q)?;
             explain_rows(&env, ctx, root, analyze.then_some(plan), brief)
         });
@@ -681,7 +781,7 @@ pub fn explain(
         ast::Statement::Insert(ins) => {
             let child = match &ins.source {
                 Some(q) if !matches!(q.body.as_ref(), SetExpr::Values(_)) => {
-                    Some(super::query::with_scope(&env, q, None, |q| explain_query(&env, q))?.0)
+                    Some(super::query::with_scope(&env, q, |q| explain_query(&env, q))?.0)
                 }
                 _ => None,
             };
@@ -702,21 +802,28 @@ fn explain_rows(
 ) -> Result<ExecResult> {
     let Some(plan) = plan else {
         let mut rows = Vec::new();
-        flatten(&root, "", "", &mut 0, &Style { measured: None, brief }, None, &mut rows);
+        flatten(&root, "", "", &mut 0, &Style { measured: None, brief }, (None, None), &mut rows);
         let names = ["id", "estRows", "task", "access object", "operator info"];
         let columns = names.iter().map(|n| ResultColumn::varchar(*n, 256).not_null()).collect();
         return Ok(ExecResult::Rows(ResultSet { columns, rows }));
     };
     let stats = std::rc::Rc::new(RefCell::new(Vec::new()));
+    let figures = super::query::SubqueryFigures::default();
+    *env.subquery_figures.borrow_mut() = Some(figures.clone());
     let mut op = ops::build_analyzed(plan, &stats);
-    let eval = EvalCtx { session: ctx, subqueries: Some(env), outer: None, params: &[] };
+    let eval = EvalCtx { session: ctx, subqueries: Some(env), params: &[] };
     // The rows are counted, not kept.
     let cx = ops::Cx { env, eval: &eval };
     while op.next(&cx)?.is_some() {}
     let stats = stats.borrow();
     Ok(analyzed_rows(
         &root,
-        &Measured { stats: &stats, peak: env.mem.peak(), disk: env.mem.disk() },
+        &Measured {
+            stats: &stats,
+            subqueries: Some(figures),
+            peak: env.mem.peak(),
+            disk: env.mem.disk(),
+        },
         brief,
     ))
 }
@@ -725,7 +832,7 @@ fn explain_rows(
 fn analyzed_rows(root: &Node, measured: &Measured<'_>, brief: bool) -> ExecResult {
     let mut rows = Vec::new();
     let style = Style { measured: Some(measured), brief };
-    flatten(root, "", "", &mut 0, &style, None, &mut rows);
+    flatten(root, "", "", &mut 0, &style, (None, None), &mut rows);
     let names = [
         "id",
         "estRows",
@@ -746,6 +853,7 @@ fn analyzed_rows(root: &Node, measured: &Measured<'_>, brief: bool) -> ExecResul
 #[derive(Default)]
 pub struct Analysis {
     tree: RefCell<Option<Node>>,
+    figures: super::query::SubqueryFigures,
     stats: std::rc::Rc<RefCell<Vec<OpStats>>>,
     mem: RefCell<Option<std::rc::Rc<crate::memory::MemTracker>>>,
 }
@@ -768,6 +876,7 @@ impl Analysis {
         let (tree, _) = render(&plan, env, &mut 0)?;
         *self.tree.borrow_mut() = Some(tree);
         *self.mem.borrow_mut() = Some(env.mem.clone());
+        *env.subquery_figures.borrow_mut() = Some(self.figures.clone());
         Ok(ops::build_analyzed(plan, &self.stats))
     }
 }
@@ -805,5 +914,6 @@ pub fn analyze_dml(
     let mut root = node(name, 0.0, String::new(), "N/A".into(), child.into_iter().collect());
     root.plan_id = Some(stats.len() - 1);
     let (peak, disk) = analysis.mem.borrow().as_ref().map_or((0, 0), |m| (m.peak(), m.disk()));
-    Ok(analyzed_rows(&root, &Measured { stats: &stats, peak, disk }, brief))
+    let subqueries = Some(analysis.figures.clone());
+    Ok(analyzed_rows(&root, &Measured { stats: &stats, subqueries, peak, disk }, brief))
 }

@@ -12,7 +12,7 @@ use types::Value;
 
 use super::{ddl::default_of, object_parts, query, table_name};
 use crate::{
-    binder::{bind_expr, Scope, ScopeColumn, INSERTED_ROW},
+    binder::{bind_expr, bind_with, Scope, ScopeColumn, INSERTED_ROW},
     context::SessionCtx,
     convert::{store, strict},
     dml::{delete_row, find_conflict, update_row, write_row},
@@ -130,7 +130,10 @@ pub fn execute_insert(
                     Some(alias) => new_row_alias_as_values(&a.value, alias, &ins.columns, &t)?,
                     None => a.value.clone(),
                 };
-                let mut bound = bind_expr(&value, &scope, ctx, "field list")?.0;
+                let mut bound = match crate::binder::has_subquery(&value) {
+                    true => bind_with(&value, &scope, env(), "field list")?.0,
+                    false => bind_expr(&value, &scope, ctx, "field list")?.0,
+                };
                 if bound.has_subquery() {
                     bound = crate::planner::subquery_values::evaluate(env(), bound);
                 }
@@ -299,11 +302,12 @@ fn constant<'q, 'a, 'b, 'c>(
     if is_default(e) {
         return Ok(None);
     }
-    let (x, _) = bind_expr(e, &Scope::default(), ctx, "field list")?;
-    if !x.has_subquery() {
+    if !crate::binder::has_subquery(e) {
+        let (x, _) = bind_expr(e, &Scope::default(), ctx, "field list")?;
         return Ok(Some(x.eval(&[], &EvalCtx::new(ctx))?));
     }
-    let eval = EvalCtx { session: ctx, subqueries: Some(env()), outer: None, params: &[] };
+    let (x, _) = bind_with(e, &Scope::default(), env(), "field list")?;
+    let eval = EvalCtx { session: ctx, subqueries: Some(env()), params: &[] };
     Ok(Some(x.eval(&[], &eval)?))
 }
 

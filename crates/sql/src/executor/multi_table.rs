@@ -133,7 +133,7 @@ fn find(
     widths: &[usize],
     extra_of: &[Vec<usize>],
 ) -> Result<Vec<Found>> {
-    let result = execute_table_query(env, query, "", None)?;
+    let result = execute_table_query(env, query, "")?;
     let extras_at: usize = widths.iter().sum();
     let mut found: Vec<Found> = widths.iter().map(|_| Found { rows: Vec::new() }).collect();
     let mut seen: Vec<HashSet<Vec<u8>>> = widths.iter().map(|_| HashSet::new()).collect();
@@ -166,7 +166,7 @@ fn lock(
     }
     let index: HashMap<Vec<u8>, usize> =
         found.rows.iter().enumerate().map(|(i, (v, _))| (datum_key(v), i)).collect();
-    let eval = EvalCtx { session: env.ctx, subqueries: Some(env), outer: None, params: &[] };
+    let eval = EvalCtx { session: env.ctx, subqueries: Some(env), params: &[] };
     let cx = ops::Cx { env, eval: &eval };
     let table_plan = |access: Access| Plan::Table {
         table: t.clone(),

@@ -198,10 +198,16 @@ pub struct QueryEnv<'a, 'b, 'c> {
     /// Hash indexes of kept subquery results for `IN`, by the address of their rows (each
     /// holds its rows, so the address stays theirs).
     pub(super) in_sets: RefCell<std::collections::HashMap<usize, Rc<super::in_set::InSet>>>,
-    /// The values of [`crate::expr::Expr::Param`] slots while a plan holding them is made
-    /// (a correlated subquery's plan kept across outer rows: the enclosing row), so access
-    /// paths are chosen for real values.
+    /// The values of [`crate::expr::Expr::Param`] slots while the statement's plan is made
+    /// (a prepared statement's parameters), so access paths are chosen for real values.
     pub(super) params: RefCell<Vec<Value>>,
+    /// The arguments of the subqueries being planned (innermost last): while one is planned,
+    /// its parameters stand for values of their types ([`crate::planner::stand_in`]).
+    subquery_args: RefCell<Vec<Rc<RefCell<crate::binder::OuterRefs>>>>,
+    /// Numbers handed to the statement's subqueries.
+    next_subquery: std::cell::Cell<usize>,
+    /// Under EXPLAIN ANALYZE: each subquery plan's operator figures, by the plan's address.
+    pub(super) subquery_figures: RefCell<Option<SubqueryFigures>>,
     /// Set when planning put the values of uncorrelated subqueries into the plan
     /// (`planner::subquery_values`): a plan that must not be kept for later executions.
     pub(crate) evaluated_subqueries: std::cell::Cell<bool>,
@@ -240,8 +246,50 @@ impl<'a, 'b, 'c> QueryEnv<'a, 'b, 'c> {
             subqueries: RefCell::new(std::collections::HashMap::new()),
             in_sets: RefCell::new(std::collections::HashMap::new()),
             params: RefCell::new(Vec::new()),
+            subquery_args: RefCell::new(Vec::new()),
+            next_subquery: std::cell::Cell::new(0),
+            subquery_figures: RefCell::new(None),
             evaluated_subqueries: std::cell::Cell::new(false),
         }
+    }
+
+    /// The number of the next subquery planned in the statement.
+    pub(crate) fn next_subquery(&self) -> usize {
+        let id = self.next_subquery.get() + 1;
+        self.next_subquery.set(id);
+        id
+    }
+
+    /// Runs `f` (planning a subquery) with its arguments, `args`, standing for its
+    /// parameters.
+    pub(crate) fn planning_subquery<T>(
+        &self,
+        args: &Rc<RefCell<crate::binder::OuterRefs>>,
+        f: impl FnOnce() -> T,
+    ) -> T {
+        self.subquery_args.borrow_mut().push(args.clone());
+        let r = f();
+        self.subquery_args.borrow_mut().pop();
+        r
+    }
+
+    /// The parameter values access paths are chosen for: the stand-ins of the arguments of
+    /// the subquery being planned, else the statement's own.
+    fn planning_params(&self) -> Vec<Value> {
+        match self.subquery_args.borrow().last() {
+            Some(refs) => {
+                refs.borrow().args.iter().map(|(_, ty)| crate::planner::stand_in(ty)).collect()
+            }
+            None => self.params.borrow().clone(),
+        }
+    }
+
+    /// Where EXPLAIN ANALYZE records the operators of subquery plan `plan`, if it measures.
+    pub(super) fn subquery_stats(&self, plan: &Plan) -> Option<Rc<RefCell<Vec<ops::OpStats>>>> {
+        let figures = self.subquery_figures.borrow().clone()?;
+        let addr = plan as *const Plan as usize;
+        let mut figures = figures.borrow_mut();
+        Some(figures.entry(addr).or_default().clone())
     }
 
     /// The environment of a SELECT whose text is `text`: it stops after `max_execution_time`
@@ -276,16 +324,16 @@ impl<'a, 'b, 'c> QueryEnv<'a, 'b, 'c> {
         pred: &Expr,
         t: &TableInfo,
     ) -> std::collections::HashMap<usize, super::Cond> {
-        let params = self.params.borrow();
-        let cx = EvalCtx { session: self.ctx, subqueries: None, outer: None, params: &params };
+        let params = self.planning_params();
+        let cx = EvalCtx { session: self.ctx, subqueries: None, params: &params };
         super::column_conds(pred, t, &cx)
     }
 
     /// The conditions `pred` puts on `t`'s columns for choosing a path, with the statement's
     /// parameters as they are now.
     pub(crate) fn path_conds(&self, pred: &Expr, t: &TableInfo) -> super::PathConds {
-        let params = self.params.borrow();
-        let cx = EvalCtx { session: self.ctx, subqueries: None, outer: None, params: &params };
+        let params = self.planning_params();
+        let cx = EvalCtx { session: self.ctx, subqueries: None, params: &params };
         super::path_conds(pred, t, &cx)
     }
 
@@ -316,16 +364,34 @@ fn hint_max_execution_time(text: &str) -> Option<u64> {
     args[..args.find(')')?].trim().parse().ok()
 }
 
+/// Each subquery plan's operator figures under EXPLAIN ANALYZE, by the plan's address.
+pub(super) type SubqueryFigures =
+    Rc<RefCell<std::collections::HashMap<usize, Rc<RefCell<Vec<ops::OpStats>>>>>>;
+
+impl crate::binder::SubqueryPlanner for QueryEnv<'_, '_, '_> {
+    fn session(&self) -> &SessionCtx {
+        self.ctx
+    }
+
+    fn plan_subquery(
+        &self,
+        q: &Query,
+        exists: bool,
+        outer: &OuterRow<'_>,
+    ) -> Result<std::sync::Arc<crate::planner::SubPlan>> {
+        crate::planner::plan_subquery(self, q, exists, outer)
+    }
+}
+
 impl SubqueryRunner for QueryEnv<'_, '_, '_> {
-    /// See [`super::subquery`]: once per statement when uncorrelated, once per distinct
-    /// correlated key otherwise.
+    /// See [`super::subquery`]: once per statement when it takes no arguments, once per
+    /// distinct argument values otherwise.
     fn run(
         &self,
-        query: &Query,
-        outer: &OuterRow<'_>,
-        exists: bool,
+        sub: &std::sync::Arc<crate::planner::SubPlan>,
+        params: &[Value],
     ) -> Result<Rc<Vec<Vec<Value>>>> {
-        super::subquery::run(self, query, outer, exists)
+        super::subquery::run(self, sub, params)
     }
 
     /// Results the statement keeps (an uncorrelated subquery's, or a correlated one's per
@@ -350,25 +416,24 @@ impl SubqueryRunner for QueryEnv<'_, '_, '_> {
     }
 }
 
-/// Executes a query (a SELECT block, a set operation, with or without WITH), possibly as a
-/// subquery of `outer`, and returns all its rows.
+/// Executes a query (a SELECT block, a set operation, with or without WITH) and returns all
+/// its rows.
 pub fn execute_table_query(
     env: &QueryEnv<'_, '_, '_>,
     q: &Query,
     text: &str,
-    outer: Option<&OuterRow<'_>>,
 ) -> Result<ResultSet> {
-    run_collected(env, q, text, outer, None)
+    run_collected(env, q, text, None)
 }
 
-/// [`execute_table_query`] of a statement's own query (no enclosing row), its operators
-/// measured into `analysis` under EXPLAIN ANALYZE.
+/// [`execute_table_query`] of a statement's own query, its operators measured into
+/// `analysis` under EXPLAIN ANALYZE.
 pub fn execute_table_query_measured(
     env: &QueryEnv<'_, '_, '_>,
     q: &Query,
     analysis: Option<&super::explain::Analysis>,
 ) -> Result<ResultSet> {
-    run_collected(env, q, "", None, analysis)
+    run_collected(env, q, "", analysis)
 }
 
 /// Plans `q`, runs it (measured into `analysis`, if given) and collects its rows.
@@ -376,15 +441,14 @@ fn run_collected(
     env: &QueryEnv<'_, '_, '_>,
     q: &Query,
     text: &str,
-    outer: Option<&OuterRow<'_>>,
     analysis: Option<&super::explain::Analysis>,
 ) -> Result<ResultSet> {
     if q.locks.iter().any(|l| l.nonblock.is_some()) {
         return Err(unsupported("FOR UPDATE NOWAIT / SKIP LOCKED"));
     }
-    with_scope(env, q, outer, |q| {
-        let planned = crate::planner::plan_query(env, q, text, outer)?;
-        let eval = EvalCtx { session: env.ctx, subqueries: Some(env), outer, params: &[] };
+    with_scope(env, q, |q| {
+        let planned = crate::planner::plan_query(env, q, text, None)?;
+        let eval = EvalCtx { session: env.ctx, subqueries: Some(env), params: &[] };
         let mut root = super::explain::Analysis::operators(analysis, planned.plan, env)?;
         collected(
             root.as_mut(),
@@ -393,22 +457,6 @@ fn run_collected(
             &planned.typed_by_values,
         )
     })
-}
-
-/// Plans `q` — a subquery without WITH, FOR UPDATE or subqueries of its own — once for the
-/// enclosing row `outer`, whose columns it binds as parameters (`Expr::Param(i)` is column
-/// `i`), so that [`run_kept`] can run the plan again for another row (the `Apply` of TiDB's
-/// plans). Access paths are chosen for `outer`'s values; each run rebuilds their ranges.
-pub(super) fn plan_kept(
-    env: &QueryEnv<'_, '_, '_>,
-    q: &Query,
-    outer: &OuterRow<'_>,
-) -> Result<Plan> {
-    let kept = OuterRow { as_params: true, ..*outer };
-    let planned = with_params(env, outer.row.to_vec(), || {
-        crate::planner::plan_query(env, q, "", Some(&kept))
-    });
-    Ok(planned?.plan)
 }
 
 /// Runs `f` (planning) with `params` as the values of `Expr::Param` slots.
@@ -433,20 +481,6 @@ fn prepared_params<'e>(env: &QueryEnv<'e, '_, '_>) -> &'e [Value] {
     env.ctx.prepared.as_ref().map_or(&[][..], |run| &run.params[..])
 }
 
-/// The rows of a plan made by [`plan_kept`], for the enclosing row `row`.
-pub(super) fn run_kept(
-    env: &QueryEnv<'_, '_, '_>,
-    plan: &Plan,
-    row: &[Value],
-) -> Result<Vec<Vec<Value>>> {
-    let eval = EvalCtx { session: env.ctx, subqueries: Some(env), outer: None, params: row };
-    let mut root = ops::build(plan.clone());
-    Ok(ops::collect(root.as_mut(), &ops::Cx { env, eval: &eval })?
-        .into_iter()
-        .map(|r| r.values)
-        .collect())
-}
-
 /// Every row `root` returns, with the result columns — those in `by_values` typed by the
 /// values computed for them.
 fn collected(
@@ -469,16 +503,26 @@ fn collected(
 
 /// Runs `f` on `q` without its WITH clause while that clause's common table expressions are
 /// visible by name (to the plan and to every subquery it runs); on `q` itself without one.
-pub(super) fn with_scope<T>(
+pub(crate) fn with_scope<T>(
     env: &QueryEnv<'_, '_, '_>,
     q: &Query,
-    outer: Option<&OuterRow<'_>>,
+    f: impl FnOnce(&Query) -> Result<T>,
+) -> Result<T> {
+    with_scope_in(env, q, false, f)
+}
+
+/// [`with_scope`] of a subquery's query when `in_subquery`: its common table expressions are
+/// planned into their readers (see [`CteDef::Query`]).
+pub(crate) fn with_scope_in<T>(
+    env: &QueryEnv<'_, '_, '_>,
+    q: &Query,
+    in_subquery: bool,
     f: impl FnOnce(&Query) -> Result<T>,
 ) -> Result<T> {
     let Some(with) = &q.with else { return f(q) };
     let mut inner = q.clone();
     inner.with = None;
-    with_ctes(env, with, outer, || f(&inner))
+    with_ctes(env, with, in_subquery, || f(&inner))
 }
 
 /// A common table expression's computed rows, and what they hold of the statement's memory.
@@ -487,9 +531,6 @@ pub(super) type CteRows = (Rc<Vec<Row>>, crate::memory::Charge);
 /// A common table expression in scope.
 #[derive(Clone)]
 pub(super) enum CteDef {
-    /// Rows computed when its WITH was entered (one whose WITH sits in a correlated subquery;
-    /// `recursive_cte` for a recursive one), or a recursive step's working rows there.
-    Rows(ResultSet),
     /// A query planned where it is read, as a `Plan::Cte`: its rows are computed once per
     /// statement, by the first reader that runs (TiDB's materialized CTE), and nothing runs
     /// while the statement is planned or EXPLAINed.
@@ -502,6 +543,9 @@ pub(super) enum CteDef {
         id: usize,
         /// How many CTEs its query sees (those before it).
         visible: usize,
+        /// Its WITH sits in a subquery: planned into each reader as a derived table, with the
+        /// enclosing queries in scope (it may name their columns), rather than computed once.
+        inline: bool,
     },
     /// A recursive one, planned where it is read as a `Plan::RecursiveUnion` under a
     /// `Plan::Cte`.
@@ -524,45 +568,30 @@ pub(super) enum CteDef {
 
 /// Makes the common table expressions of `with` visible by name (in order, each seeing those
 /// before it), runs `f`, then forgets them. They are planned where they are read (see
-/// [`CteDef`]), except inside a correlated subquery (`outer`), where they are computed now.
+/// [`CteDef`]).
 pub(super) fn with_ctes<T>(
     env: &QueryEnv<'_, '_, '_>,
     with: &ast::With,
-    outer: Option<&OuterRow<'_>>,
+    inline: bool,
     f: impl FnOnce() -> Result<T>,
 ) -> Result<T> {
     let base = env.ctes.borrow().len();
-    let run = || -> Result<T> {
-        for cte in &with.cte_tables {
-            let name = cte.alias.name.value.clone();
-            let recursive = with.recursive && refers_to(&cte.query, &name);
-            if outer.is_none() {
-                let id = env.next_cte.get();
-                env.next_cte.set(id + 1);
-                let visible = env.ctes.borrow().len();
-                let def = if recursive {
-                    CteDef::Recursive { cte: Rc::new(cte.clone()), id, visible }
-                } else {
-                    let query = Rc::new((*cte.query).clone());
-                    let columns = cte.alias.columns.clone();
-                    CteDef::Query { query, columns, id, visible }
-                };
-                env.ctes.borrow_mut().push((name, def));
-                continue;
-            }
-            let mut rs = if recursive {
-                recursive_cte(env, cte, outer)?
-            } else {
-                execute_table_query(env, &cte.query, "", outer)?
-            };
-            for (c, alias) in rs.columns.iter_mut().zip(&cte.alias.columns) {
-                c.name = alias.name.value.clone();
-            }
-            env.ctes.borrow_mut().push((name, CteDef::Rows(rs)));
-        }
-        f()
-    };
-    let r = run();
+    for cte in &with.cte_tables {
+        let name = cte.alias.name.value.clone();
+        let recursive = with.recursive && refers_to(&cte.query, &name);
+        let id = env.next_cte.get();
+        env.next_cte.set(id + 1);
+        let visible = env.ctes.borrow().len();
+        let def = if recursive {
+            CteDef::Recursive { cte: Rc::new(cte.clone()), id, visible }
+        } else {
+            let query = Rc::new((*cte.query).clone());
+            let columns = cte.alias.columns.clone();
+            CteDef::Query { query, columns, id, visible, inline }
+        };
+        env.ctes.borrow_mut().push((name, def));
+    }
+    let r = f();
     env.ctes.borrow_mut().truncate(base);
     r
 }
@@ -605,11 +634,11 @@ fn planned_top(env: &QueryEnv<'_, '_, '_>, q: &Query, text: &str) -> Result<Sele
 /// finds it (a prepared statement's kept plan).
 pub fn execute_top_query(env: &QueryEnv<'_, '_, '_>, q: &Query, text: &str) -> Result<ResultSet> {
     if env.ctx.prepared.is_none() {
-        return execute_table_query(env, q, text, None);
+        return execute_table_query(env, q, text);
     }
     let planned = planned_top(env, q, text)?;
     let params = prepared_params(env);
-    let eval = EvalCtx { session: env.ctx, subqueries: Some(env), outer: None, params };
+    let eval = EvalCtx { session: env.ctx, subqueries: Some(env), params };
     let mut root = ops::build(planned.plan);
     let cx = ops::Cx { env, eval: &eval };
     collected(root.as_mut(), &cx, planned.columns, &planned.typed_by_values)
@@ -627,10 +656,10 @@ pub fn stream_query(
     if q.locks.iter().any(|l| l.nonblock.is_some()) {
         return Err(unsupported("FOR UPDATE NOWAIT / SKIP LOCKED"));
     }
-    with_scope(env, q, None, |q| {
+    with_scope(env, q, |q| {
         let planned = planned_top(env, q, text)?;
         let params = prepared_params(env);
-        let eval = EvalCtx { session: env.ctx, subqueries: Some(env), outer: None, params };
+        let eval = EvalCtx { session: env.ctx, subqueries: Some(env), params };
         let cx = ops::Cx { env, eval: &eval };
         let mut root = ops::build(planned.plan);
         if !planned.typed_by_values.is_empty() {
@@ -836,20 +865,6 @@ pub(super) fn source_columns(
     columns
 }
 
-/// A source over rows computed before planning (common table expressions, information_schema).
-fn source_of_rows(rs: ResultSet, name: &str) -> Source {
-    let table = TableInfo::with_columns(name, source_columns(&rs.columns, &[]));
-    let rows = rs.rows.into_iter().map(|values| Row { handle: 0, values }).collect();
-    let names = table.columns.iter().map(|c| format!("{name}.{}", c.name)).collect();
-    let object = format!("table:{name}");
-    Source {
-        db: String::new(),
-        alias: name.to_string(),
-        table: std::sync::Arc::new(table),
-        computed: Some(Plan::Rows { rows, label: "Rows", names, object }),
-    }
-}
-
 /// A source computed by a planned query (derived tables, views).
 fn source_of_plan(
     planned: crate::planner::SelectPlan,
@@ -888,8 +903,16 @@ fn resolve_source(
         if let Some(def) = env.cte(&cte_name) {
             let alias_name = alias.as_ref().map_or(cte_name.clone(), |a| a.name.value.clone());
             return match def {
-                CteDef::Rows(rs) => Ok(Some(source_of_rows(rs, &alias_name))),
-                CteDef::Query { query, columns, id, visible } => {
+                CteDef::Query { query, columns, visible, inline: true, .. } => {
+                    let planned = with_ctes_visible(env, visible, || {
+                        crate::planner::plan_query(env, &query, "", outer)
+                    })?;
+                    if !columns.is_empty() && columns.len() != planned.columns.len() {
+                        return Err(Error::fmt(errno::ER_VIEW_WRONG_LIST, &[]));
+                    }
+                    Ok(Some(source_of_plan(planned, &alias_name, &columns)))
+                }
+                CteDef::Query { query, columns, id, visible, .. } => {
                     cte_source(env, &query, &columns, id, visible, &cte_name, &alias_name).map(Some)
                 }
                 CteDef::Recursive { cte, id, visible } => {
@@ -995,15 +1018,6 @@ pub(crate) fn resolve_from(
     Ok((sources, specs, layout.finish()))
 }
 
-/// Rows of one side of a set operation (a SELECT, a parenthesised query, or another operation).
-fn side_rows(
-    env: &QueryEnv<'_, '_, '_>,
-    body: &SetExpr,
-    outer: Option<&OuterRow<'_>>,
-) -> Result<ResultSet> {
-    execute_table_query(env, &side_query(body), "", outer)
-}
-
 /// One side of a set operation as a query of its own.
 pub(crate) fn side_query(body: &SetExpr) -> Query {
     match body {
@@ -1054,46 +1068,3 @@ fn recursive_parts(cte: &ast::Cte) -> Result<(&SetExpr, &SetExpr, bool)> {
     Ok((left, right, !matches!(set_quantifier, ast::SetQuantifier::All)))
 }
 
-/// `WITH RECURSIVE name AS (anchor UNION [ALL] step)`: the anchor's rows, then the step run
-/// against the rows the previous round added until a round adds none (UNION drops rows seen
-/// before). More than `@@cte_max_recursion_depth` rounds fail with 3636, as in MySQL.
-fn recursive_cte(
-    env: &QueryEnv<'_, '_, '_>,
-    cte: &ast::Cte,
-    outer: Option<&OuterRow<'_>>,
-) -> Result<ResultSet> {
-    let name = &cte.alias.name.value;
-    let (left, right, distinct) = recursive_parts(cte)?;
-    let mut all = side_rows(env, left, outer)?;
-    for (c, alias) in all.columns.iter_mut().zip(&cte.alias.columns) {
-        c.name = alias.name.value.clone();
-    }
-    let mut seen = std::collections::HashSet::new();
-    if distinct {
-        all.rows.retain(|row| seen.insert(datum_key(row)));
-    }
-    let max_rounds = env.ctx.vars.int("cte_max_recursion_depth");
-    let mut frontier = all.rows.clone();
-    let mut rounds = 0i64;
-    while !frontier.is_empty() {
-        rounds += 1;
-        if rounds > max_rounds {
-            return Err(Error::fmt(errno::ER_CTE_MAX_RECURSION_DEPTH, &[&rounds]));
-        }
-        let base = env.ctes.borrow().len();
-        let working = ResultSet { columns: all.columns.clone(), rows: frontier };
-        env.ctes.borrow_mut().push((name.clone(), CteDef::Rows(working)));
-        let step = side_rows(env, right, outer);
-        env.ctes.borrow_mut().truncate(base);
-        let mut step = step?;
-        if !step.columns.is_empty() && step.columns.len() != all.columns.len() {
-            return Err(Error::fmt(errno::ER_WRONG_NUMBER_OF_COLUMNS_IN_SELECT, &[]));
-        }
-        if distinct {
-            step.rows.retain(|row| seen.insert(datum_key(row)));
-        }
-        all.rows.extend(step.rows.iter().cloned());
-        frontier = step.rows;
-    }
-    Ok(all)
-}

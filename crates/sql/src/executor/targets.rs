@@ -15,7 +15,7 @@ use super::{
     table_name,
 };
 use crate::{
-    binder::{bind_expr, Scope},
+    binder::{bind_with, Scope},
     context::SessionCtx,
     expr::{EvalCtx, Expr},
     planner::{
@@ -68,14 +68,14 @@ pub fn plan(
 ) -> Result<Plan> {
     let ctx = env.ctx;
     let pred = selection
-        .map(|w| bind_expr(w, &target.scope, ctx, "where clause"))
+        .map(|w| bind_with(w, &target.scope, env, "where clause"))
         .transpose()?
         .and_then(|(e, _)| without_true_conjuncts(evaluate(env, e)));
     let keys: Vec<(Expr, bool)> = order_by
         .iter()
         .map(|o| {
             let desc = matches!(o.options.sort, Some(ast::OrderBySort::Desc));
-            Ok((bind_expr(&o.expr, &target.scope, ctx, "order clause")?.0, !desc))
+            Ok((bind_with(&o.expr, &target.scope, env, "order clause")?.0, !desc))
         })
         .collect::<Result<_>>()?;
     let limit = match limit {
@@ -121,7 +121,7 @@ pub fn rows(
     plan: Plan,
     analysis: Option<&super::explain::Analysis>,
 ) -> Result<Vec<Row>> {
-    let eval = EvalCtx { session: env.ctx, subqueries: Some(env), outer: None, params: &[] };
+    let eval = EvalCtx { session: env.ctx, subqueries: Some(env), params: &[] };
     let mut root = super::explain::Analysis::operators(analysis, plan, env)?;
     ops::collect(root.as_mut(), &ops::Cx { env, eval: &eval })
 }

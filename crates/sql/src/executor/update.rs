@@ -7,7 +7,7 @@ use types::Value;
 
 use super::{query::QueryEnv, targets};
 use crate::{
-    binder::bind_expr,
+    binder::bind_with,
     context::SessionCtx,
     convert::{store, to_column},
     dml::update_row,
@@ -58,13 +58,13 @@ pub fn execute_update(
             let (ci, _) = t
                 .column(&col_name)
                 .ok_or_else(|| Error::fmt(ER_BAD_FIELD, &[&col_name, &"field list"]))?;
-            let (e, _) = bind_expr(&a.value, scope, ctx, "field list")?;
+            let (e, _) = bind_with(&a.value, scope, &env, "field list")?;
             sets.push((ci, evaluate(&env, e)));
         }
         let (sel, order, limit) = (up.selection.as_ref(), &up.order_by, up.limit.as_ref());
         let rows = targets::rows(&env, targets::plan(&env, &target, sel, order, limit)?, analysis)?;
         let computed = if sets.iter().any(|(_, e)| e.has_subquery()) {
-            let eval = EvalCtx { session: ctx, subqueries: Some(&env), outer: None, params: &[] };
+            let eval = EvalCtx { session: ctx, subqueries: Some(&env), params: &[] };
             let all = rows
                 .iter()
                 .enumerate()

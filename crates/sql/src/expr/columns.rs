@@ -1,19 +1,14 @@
 //! Which input columns an expression reads, and the same expression over a rearranged row —
 //! what the join planner needs to push conjuncts to the step that can evaluate them.
 //!
-//! A subquery reads its enclosing row by name (through the scope it was bound with), so an
-//! expression holding one cannot be moved: both functions answer `None` for it — unless the
-//! planner found it uncorrelated and gave it an empty scope ([`Expr::mark_uncorrelated`]): then
-//! it reads no column of the row but its IN operand's.
-
-use sqlparser::ast;
+//! A subquery reads the enclosing row only through its arguments (and an IN's tested value),
+//! which are expressions like any other: they are listed and moved with the rest.
 
 use super::{Expr, SubqueryKind};
-use crate::binder::Scope;
 
 impl Expr {
-    /// The row positions this expression reads, sorted and without repeats; `None` when it
-    /// holds a subquery.
+    /// The row positions this expression reads (a subquery's through its arguments), sorted
+    /// and without repeats.
     pub fn columns(&self) -> Option<Vec<usize>> {
         let mut out = Vec::new();
         visit(self, &mut |c| out.push(c))?;
@@ -22,8 +17,8 @@ impl Expr {
         Some(out)
     }
 
-    /// This expression with every `Column(i)` replaced by `Column(map(i))`; `None` when it holds
-    /// a subquery (or `map` answers `None` for a column it reads).
+    /// This expression with every `Column(i)` replaced by `Column(map(i))`; `None` when `map`
+    /// answers `None` for a column it reads.
     pub fn map_columns(&self, map: &dyn Fn(usize) -> Option<usize>) -> Option<Expr> {
         // Left-deep chains (`a OR b OR …`, 100 000 terms) go down in a loop, not recursion.
         if let Expr::Binary { .. } = self {
@@ -83,30 +78,16 @@ impl Expr {
             },
             Expr::Cast { arg, target } => Expr::Cast { arg: m(arg)?, target: *target },
             Expr::Func { func, args } => Expr::Func { func: *func, args: all(args)? },
-            Expr::Subquery { query, kind, scope } if scope.columns.is_empty() => {
+            Expr::Subquery { sub, args, kind } => {
                 let kind = match kind {
                     SubqueryKind::In { arg, negated } => {
                         SubqueryKind::In { arg: m(arg)?, negated: *negated }
                     }
                     other => other.clone(),
                 };
-                Expr::Subquery { query: query.clone(), kind, scope: scope.clone() }
+                Expr::Subquery { sub: sub.clone(), args: all(args)?, kind }
             }
-            Expr::Subquery { .. } => return None,
         })
-    }
-
-    /// Gives every subquery in this expression that `uncorrelated` accepts (one naming no
-    /// column of an enclosing query) an empty scope, so that [`Expr::columns`] and
-    /// [`Expr::map_columns`] may move the expression like any other.
-    pub fn mark_uncorrelated(&mut self, uncorrelated: &dyn Fn(&ast::Query) -> bool) {
-        self.each_subquery_mut(&mut |e| {
-            if let Expr::Subquery { query, scope, .. } = e {
-                if !scope.columns.is_empty() && uncorrelated(query) {
-                    *scope = Scope::default();
-                }
-            }
-        });
     }
 
     /// Calls `f` on every subquery node of this expression (iteratively), which `f` may
@@ -149,7 +130,8 @@ impl Expr {
                     todo.extend(else_.as_deref_mut());
                 }
                 Expr::Func { args, .. } => todo.extend(args.iter_mut()),
-                Expr::Subquery { kind, .. } => {
+                Expr::Subquery { args, kind, .. } => {
+                    todo.extend(args.iter_mut());
                     if let SubqueryKind::In { arg, .. } = kind {
                         todo.push(arg);
                     }
@@ -172,16 +154,22 @@ impl Expr {
         false
     }
 
-    /// Pushes this expression's operands onto `todo` (none for a subquery, whose expressions
-    /// are not bound into the enclosing row): the one step of every walk over a tree.
+    /// Pushes this expression's operands onto `todo` (for a subquery its arguments and an IN's
+    /// tested value: what it reads of the enclosing row): the one step of every walk over a
+    /// tree.
     pub(crate) fn push_operands<'e>(&'e self, todo: &mut Vec<&'e Expr>) {
         match self {
             Expr::Literal(_)
             | Expr::Column(_)
             | Expr::Param(_)
             | Expr::SysVar { .. }
-            | Expr::UserVar(_)
-            | Expr::Subquery { .. } => {}
+            | Expr::UserVar(_) => {}
+            Expr::Subquery { args, kind, .. } => {
+                todo.extend(args);
+                if let SubqueryKind::In { arg, .. } = kind {
+                    todo.push(arg);
+                }
+            }
             Expr::Unary { arg, .. }
             | Expr::IsNull { arg, .. }
             | Expr::IsBool { arg, .. }
@@ -209,18 +197,12 @@ impl Expr {
     }
 }
 
-/// Calls `f` for every column `e` reads; `None` at a subquery.
+/// Calls `f` for every column `e` reads.
 fn visit(e: &Expr, f: &mut dyn FnMut(usize)) -> Option<()> {
     let mut todo = vec![e];
     while let Some(e) = todo.pop() {
         match e {
             Expr::Column(i) => f(*i),
-            Expr::Subquery { kind, scope, .. } if scope.columns.is_empty() => {
-                if let SubqueryKind::In { arg, .. } = kind {
-                    todo.push(arg);
-                }
-            }
-            Expr::Subquery { .. } => return None,
             other => other.push_operands(&mut todo),
         }
     }

@@ -3,7 +3,6 @@
 use std::{borrow::Cow, cmp::Ordering, rc::Rc};
 
 use errno::{Error, Result, ER_DATA_OUT_OF_RANGE};
-use sqlparser::ast;
 use types::Value;
 
 use super::{
@@ -11,10 +10,7 @@ use super::{
     cmp::{compare, like_match},
     BinaryOp, Expr, Func, SubqueryKind, UnaryOp,
 };
-use crate::{
-    binder::{OuterRow, Scope},
-    context::SessionCtx,
-};
+use crate::{context::SessionCtx, planner::SubPlan};
 
 /// What evaluation may read besides the row: the session (variables, current database …).
 pub struct EvalCtx<'a> {
@@ -22,8 +18,6 @@ pub struct EvalCtx<'a> {
     pub session: &'a SessionCtx,
     /// Runs subqueries (absent where none can appear).
     pub subqueries: Option<&'a dyn SubqueryRunner>,
-    /// The enclosing query's current row, for correlated subqueries nested further down.
-    pub outer: Option<&'a OuterRow<'a>>,
     /// The values of [`Expr::Param`] slots.
     pub params: &'a [Value],
 }
@@ -31,21 +25,15 @@ pub struct EvalCtx<'a> {
 impl<'a> EvalCtx<'a> {
     /// Evaluation with only the session (no subqueries).
     pub fn new(session: &'a SessionCtx) -> Self {
-        EvalCtx { session, subqueries: None, outer: None, params: &[] }
+        EvalCtx { session, subqueries: None, params: &[] }
     }
 }
 
 /// Executes a subquery for one row of the enclosing query.
 pub trait SubqueryRunner {
-    /// The subquery's rows, with `outer` supplying the values of correlated references
-    /// (shared: an uncorrelated subquery's rows are computed once and reused). For `EXISTS`
-    /// only whether there are rows matters, not what they hold.
-    fn run(
-        &self,
-        query: &ast::Query,
-        outer: &OuterRow<'_>,
-        exists: bool,
-    ) -> Result<Rc<Vec<Vec<Value>>>>;
+    /// The subquery's rows for its argument values `params` (shared: rows computed for the
+    /// same values before are reused).
+    fn run(&self, sub: &std::sync::Arc<SubPlan>, params: &[Value]) -> Result<Rc<Vec<Vec<Value>>>>;
 
     /// Whether `v` (not NULL) is among the first column of `rows` (a result `run` returned):
     /// `Some(true)`, `Some(false)`, or `None` when unknown (no match, but a NULL row or one
@@ -57,17 +45,16 @@ pub trait SubqueryRunner {
 
 fn subquery(
     kind: &SubqueryKind,
-    query: &ast::Query,
-    scope: &Scope,
+    sub: &std::sync::Arc<SubPlan>,
+    args: &[Expr],
     row: &[Value],
     ctx: &EvalCtx<'_>,
 ) -> Result<Value> {
     let runner = ctx
         .subqueries
         .ok_or_else(|| Error::fmt(errno::ER_NOT_SUPPORTED_YET, &[&"a subquery here"]))?;
-    let outer =
-        OuterRow { scope, row, parent: ctx.outer, refs: None, columns_at: None, as_params: false };
-    let rows = runner.run(query, &outer, matches!(kind, SubqueryKind::Exists { .. }))?;
+    let params = args.iter().map(|a| a.eval(row, ctx)).collect::<Result<Vec<_>>>()?;
+    let rows = runner.run(sub, &params)?;
     if rows.first().is_some_and(|r| r.len() != 1) && !matches!(kind, SubqueryKind::Exists { .. }) {
         return Err(Error::fmt(errno::ER_OPERAND_COLUMNS, &[&1]));
     }
@@ -233,7 +220,7 @@ impl Expr {
                 }
                 target.apply(v)
             }
-            Expr::Subquery { query, kind, scope } => subquery(kind, query, scope, row, ctx),
+            Expr::Subquery { sub, args, kind } => subquery(kind, sub, args, row, ctx),
             Expr::Func { func: Func::Benchmark, args } => benchmark(args, row, ctx),
             Expr::Func { func, args } => {
                 let vals = args.iter().map(|a| a.eval(row, ctx)).collect::<Result<Vec<_>>>()?;

@@ -192,13 +192,16 @@ pub fn write_expr(e: &Expr, names: &[String], out: &mut String) {
             };
             call(&name, &args, names, out);
         }
-        Expr::Subquery { kind, .. } => out.push_str(match kind {
-            SubqueryKind::Scalar => "scalar(subquery)",
-            SubqueryKind::Exists { negated: false } => "exists(subquery)",
-            SubqueryKind::Exists { negated: true } => "not(exists(subquery))",
-            SubqueryKind::In { negated: false, .. } => "in(subquery)",
-            SubqueryKind::In { negated: true, .. } => "not(in(subquery))",
-        }),
+        Expr::Subquery { sub, kind, .. } => {
+            let id = sub.id;
+            out.push_str(&match kind {
+                SubqueryKind::Scalar => format!("scalar(subquery_{id})"),
+                SubqueryKind::Exists { negated: false } => format!("exists(subquery_{id})"),
+                SubqueryKind::Exists { negated: true } => format!("not(exists(subquery_{id}))"),
+                SubqueryKind::In { negated: false, .. } => format!("in(subquery_{id})"),
+                SubqueryKind::In { negated: true, .. } => format!("not(in(subquery_{id}))"),
+            })
+        }
     }
 }
 

@@ -31,10 +31,9 @@ pub use func_time::now;
 
 use std::sync::Arc;
 
-use sqlparser::ast;
 use types::{FieldType, Value};
 
-use crate::{binder::Scope, sysvar::VarScope};
+use crate::sysvar::VarScope;
 use member_set::ConstSet;
 
 /// A bound scalar expression.
@@ -45,8 +44,7 @@ pub enum Expr {
     /// The value at this position of the input row.
     Column(usize),
     /// The value of parameter slot `i`, supplied when the plan runs ([`EvalCtx::params`]):
-    /// column `i` of the enclosing row, in a correlated subquery's plan kept across the
-    /// enclosing query's rows.
+    /// a prepared statement's parameter, or a subquery's argument `i` in the subquery's plan.
     Param(usize),
     /// `@@[scope.]name`.
     SysVar { name: String, scope: VarScope },
@@ -77,8 +75,10 @@ pub enum Expr {
     Cast { arg: Box<Expr>, target: CastType },
     /// A built-in function call.
     Func { func: Func, args: Vec<Expr> },
-    /// A subquery, run per row of the enclosing query (whose columns `scope` describes).
-    Subquery { query: Box<ast::Query>, kind: SubqueryKind, scope: Scope },
+    /// A subquery, planned with the enclosing query: run with `args` (expressions over the
+    /// enclosing row) as its parameters — once per statement when it takes none, else once
+    /// per distinct argument values (see `executor::subquery`).
+    Subquery { sub: Arc<crate::planner::SubPlan>, args: Vec<Expr>, kind: SubqueryKind },
 }
 
 /// How a subquery's rows become a value.

@@ -6,16 +6,19 @@
 //!
 //! A query body — one `SELECT` block or a set operation over planned sides (`query.rs`) — is
 //! one plan. Derived tables, views and common table expressions are planned into it (a CTE
-//! under a `Plan::Cte`, computed once per statement); uncorrelated scalar, EXISTS and small IN
-//! subqueries are evaluated while planning (`subquery_values.rs`), the others run through the
-//! subquery runner. See ARCHITECTURE.md for what moves here next.
+//! under a `Plan::Cte`, computed once per statement). Subqueries of expressions are planned with
+//! the query that holds them (`subquery.rs`, `decorrelate.rs`); uncorrelated scalar, EXISTS and
+//! small IN subqueries are evaluated while planning (`subquery_values.rs`), correlated EXISTS
+//! and IN become semi and anti joins (`semi.rs`), the others run per distinct arguments.
 
+mod decorrelate;
 mod fast;
 mod join;
 mod plan;
 mod query;
 mod select;
 mod semi;
+mod subquery;
 pub(crate) mod subquery_values;
 pub(crate) mod using;
 
@@ -26,3 +29,5 @@ pub use join::{
 pub use plan::Plan;
 pub use query::plan_query;
 pub use select::{plan_select, SelectPlan};
+pub(crate) use subquery::{plan as plan_subquery, stand_in};
+pub use subquery::{GroupedPlan, SubPlan};

@@ -14,8 +14,8 @@
 //!   Union | SetOp              set operations, over planned query blocks (`query.rs`)
 //! ```
 //!
-//! Every expression is bound ([`Expr::Column`] is a position in the child's row). The only
-//! `ast::` left is a subquery's own query inside an expression.
+//! Every expression is bound ([`Expr::Column`] is a position in the child's row); a subquery
+//! inside one holds its own plan ([`super::SubPlan`]), run with its arguments.
 
 use std::sync::Arc;
 
@@ -235,5 +235,33 @@ impl Plan {
             }
         }
         false
+    }
+
+    /// The expressions this node evaluates itself (not its inputs'): where its subqueries are.
+    pub fn expressions(&self) -> Vec<&Expr> {
+        use super::join::Read;
+        match self {
+            Plan::Filter { pred, .. } => vec![pred],
+            Plan::Lock { pred, .. } => pred.iter().collect(),
+            Plan::Agg { groups, aggs, .. } => {
+                groups.iter().chain(aggs.iter().filter_map(|a| a.arg.as_ref())).collect()
+            }
+            Plan::Sort { keys, .. } | Plan::TopN { keys, .. } => {
+                keys.iter().map(|(e, _)| e).collect()
+            }
+            Plan::Project { exprs, .. } => exprs.iter().collect(),
+            Plan::Join { join } => {
+                let mut out = Vec::new();
+                for step in &join.steps {
+                    out.extend(step.cond.iter());
+                    match &step.read {
+                        Read::Once { filter, .. } => out.extend(filter.iter()),
+                        Read::Lookup(l) => out.extend(l.filter.iter()),
+                    }
+                }
+                out
+            }
+            _ => Vec::new(),
+        }
     }
 }

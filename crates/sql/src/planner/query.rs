@@ -8,8 +8,8 @@
 //!   a INTERSECT|EXCEPT [ALL] b  ──▶  SetOp(a, b)                (b held as a counted set)
 //! ```
 //!
-//! `WITH` is not planned here: its common table expressions are computed first by the caller
-//! (`executor::query::with_scope`), so that the plan and every subquery it runs see them.
+//! A `WITH` brings its common table expressions into scope by name while the query under it
+//! is planned (`executor::query::with_scope`); each is planned where it is read.
 
 use errno::{Error, Result, ER_NOT_SUPPORTED_YET};
 use sqlparser::ast::{self, Query, SetExpr};
@@ -20,7 +20,6 @@ use crate::{
     binder::{bind_expr_in, OuterRow, Scope, ScopeColumn},
     executor::{limit_offset, order_keys_with, side_query, QueryEnv},
     expr::{Expr, ExprType},
-    table::Row,
 };
 
 fn unsupported(what: impl std::fmt::Display) -> Error {
@@ -36,9 +35,12 @@ pub fn plan_query(
     outer: Option<&OuterRow<'_>>,
 ) -> Result<SelectPlan> {
     if q.with.is_some() {
-        // A query nested where no caller computed its WITH (a side of a set operation):
-        // its rows are computed now and read as rows.
-        return materialized(env, q, outer);
+        // A query nested where no caller brought its WITH into scope (a side of a set
+        // operation, a subquery): planned inside it.
+        let in_subquery = outer.is_some();
+        return crate::executor::with_scope_in(env, q, in_subquery, |q| {
+            plan_query(env, q, text, outer)
+        });
     }
     match q.body.as_ref() {
         SetExpr::Select(select) => plan_select(env, q, select, text, outer),
@@ -50,19 +52,6 @@ pub fn plan_query(
             order_and_limit(env, q, planned, outer)
         }
     }
-}
-
-/// A query computed now, as rows.
-fn materialized(
-    env: &QueryEnv<'_, '_, '_>,
-    q: &Query,
-    outer: Option<&OuterRow<'_>>,
-) -> Result<SelectPlan> {
-    let rs = crate::executor::execute_table_query(env, q, "", outer)?;
-    let rows = rs.rows.into_iter().map(|values| Row { handle: 0, values }).collect();
-    let names = rs.columns.iter().map(|c| c.name.clone()).collect();
-    let plan = Plan::Rows { rows, label: "Rows", names, object: String::new() };
-    Ok(SelectPlan { plan, columns: rs.columns, typed_by_values: Vec::new() })
 }
 
 /// One side of a set operation, or the operation itself.
@@ -157,7 +146,7 @@ fn order_and_limit(
         .map(|(i, c)| (c.name.clone(), Some(Expr::Column(i))))
         .collect();
     let keys = order_keys_with(q, &aliases, |e| {
-        Ok(bind_expr_in(e, &scope, env.ctx, "order clause", outer)?.0)
+        Ok(bind_expr_in(e, &scope, env, "order clause", outer)?.0)
     })?;
     let (limit, offset) = limit_offset(env.ctx, q.limit_clause.as_ref())?;
     let mut plan = planned.plan;

@@ -86,7 +86,7 @@ pub fn plan_select(
         .enumerate()
         .flat_map(|(si, src)| (0..src.table.columns.len()).map(move |ci| (si, ci)))
         .collect();
-    let bind = |e: &ast::Expr, clause: &str| bind_expr_in(e, &scope, ctx, clause, outer);
+    let bind = |e: &ast::Expr, clause: &str| bind_expr_in(e, &scope, env, clause, outer);
 
     let mut items: Vec<Item<'_>> = Vec::new();
     for item in &select.projection {
@@ -161,7 +161,7 @@ pub fn plan_select(
     let mut agg_sources: Vec<&ast::Expr> = items.iter().filter_map(|i| i.ast).collect();
     agg_sources.extend(having_ast.iter());
     agg_sources.extend(order_asts.iter().copied());
-    let found = aggregate::collect(&agg_sources, &scope, ctx, outer)?;
+    let found = aggregate::collect(&agg_sources, &scope, env, outer)?;
     let grouped = !group_asts.is_empty() || !found.is_empty() || select.having.is_some();
 
     let pred = where_.as_ref().map(|w| bind(w, "where clause")).transpose()?;
@@ -205,7 +205,7 @@ pub fn plan_select(
     }
     for item in &items {
         let (bound, ty) = match (item.ast, item.column) {
-            (Some(e), _) if grouped => bind_post_agg(e, &scope, ctx, "field list", &layout, outer)?,
+            (Some(e), _) if grouped => bind_post_agg(e, &scope, env, "field list", &layout, outer)?,
             (Some(e), _) => bind(e, "field list")?,
             (None, Some(i)) if grouped => {
                 let (si, ci) = origin[i];
@@ -213,7 +213,7 @@ pub fn plan_select(
                     ast::Ident::new(&sources[si].alias),
                     ast::Ident::new(&sources[si].table.columns[ci].name),
                 ]);
-                bind_post_agg(&col, &scope, ctx, "field list", &layout, outer)?
+                bind_post_agg(&col, &scope, env, "field list", &layout, outer)?
             }
             (None, Some(i)) => (Expr::Column(i), scope.columns[i].ty),
             (None, None) => continue,
@@ -240,7 +240,7 @@ pub fn plan_select(
     // HAVING, over the aggregated row.
     let having = match &having_ast {
         Some(h) if grouped => {
-            let h = bind_post_agg(h, &scope, ctx, "having clause", &layout, outer)?.0;
+            let h = bind_post_agg(h, &scope, env, "having clause", &layout, outer)?.0;
             subquery_values::without_true_conjuncts(subquery_values::evaluate(env, h))
         }
         Some(_) => return Err(unsupported("HAVING without aggregation")),
@@ -251,7 +251,7 @@ pub fn plan_select(
         items.iter().zip(&outputs).map(|(i, (_, e))| (i.name.clone(), Some(e.clone()))).collect();
     let keys = if grouped {
         order_keys_with(q, &aliases, |e| {
-            Ok(bind_post_agg(e, &scope, ctx, "order clause", &layout, outer)?.0)
+            Ok(bind_post_agg(e, &scope, env, "order clause", &layout, outer)?.0)
         })?
     } else {
         order_keys_with(q, &aliases, |e| Ok(bind(e, "order clause")?.0))?
@@ -461,7 +461,7 @@ fn bind_joins(
             JoinSpec::Right(e) => (StepKind::Right, Some(e), false),
         };
         let on = match on {
-            Some(e) => Some(bind_expr_in(&e, &prefix, env.ctx, "on clause", outer)?.0),
+            Some(e) => Some(bind_expr_in(&e, &prefix, env, "on clause", outer)?.0),
             None => None,
         };
         inputs.push(JoinInput { kind, on, starts_group });

@@ -73,7 +73,8 @@ fn flatten_one(
     width: usize,
     outer: Option<&OuterRow<'_>>,
 ) -> Result<Option<Flattened>> {
-    let Expr::Subquery { query, kind, .. } = c else { return Ok(None) };
+    let Expr::Subquery { sub, kind, .. } = c else { return Ok(None) };
+    let query = &sub.query;
     let (kind, arg) = match kind {
         SubqueryKind::Exists { negated: false } => (StepKind::Semi, None),
         SubqueryKind::Exists { negated: true } => (StepKind::Anti, None),
@@ -99,17 +100,10 @@ fn flatten_one(
     let own_width = own.columns.len();
     // Bound over [the subquery's columns, then the enclosing row's]; names resolve to the
     // subquery's own table first, as in a subquery.
-    let refs = std::cell::RefCell::new(OuterRefs::default());
-    let row = OuterRow {
-        scope,
-        row: &[],
-        parent: outer,
-        refs: Some(&refs),
-        columns_at: Some(own_width),
-        as_params: false,
-    };
+    let refs = std::rc::Rc::new(std::cell::RefCell::new(OuterRefs::default()));
+    let row = OuterRow { scope, parent: outer, refs: &refs, columns_at: Some(own_width) };
     let bind = |e: &ast::Expr, clause: &str| -> Result<Option<Expr>> {
-        Ok(bind_expr_in(e, &own, env.ctx, clause, Some(&row)).ok().map(|(e, _)| e))
+        Ok(bind_expr_in(e, &own, env, clause, Some(&row)).ok().map(|(e, _)| e))
     };
     let mut conds = Vec::new();
     if let Some(w) = &select.selection {
@@ -124,8 +118,7 @@ fn flatten_one(
         let Some(arg) = arg.map_columns(&|i| Some(i + own_width)) else { return Ok(None) };
         conds.push(Expr::Binary { op: BinaryOp::Eq, left: Box::new(arg), right: Box::new(column) });
     }
-    let refs = refs.into_inner();
-    if refs.columns.is_empty() {
+    if !refs.borrow().names_row {
         // Names nothing of the enclosing row: it runs once as a subquery already.
         return Ok(None);
     }

@@ -6,8 +6,8 @@
 //! of its values (`x IN (3, 9, …)`), which ranges read as points: TPC-H q18's orders are read
 //! by key instead of scanned (TiDB reaches the same by joining the subquery's distinct values).
 //!
-//! A subquery is left to run per row (see `executor::subquery`) when it names an enclosing
-//! query, varies per call, reads common table expressions, locks, fails, or when its result
+//! A subquery is left to run per row (see `executor::subquery`) when it takes arguments from an
+//! enclosing query, varies per call, locks, fails, or when its result
 //! is not a value: more than one row (1242) or a column count other than one (1241) raise
 //! their errors only if a row evaluates them, as in MySQL.
 
@@ -29,8 +29,11 @@ pub(crate) fn evaluate(env: &QueryEnv<'_, '_, '_>, e: Expr) -> Expr {
     let mut e = e;
     let mut replaced = false;
     e.each_subquery_mut(&mut |node| {
-        let Expr::Subquery { query, kind, .. } = node else { return };
-        let Some(rows) = uncorrelated_rows(env, query) else { return };
+        let Expr::Subquery { sub, args, kind } = node else { return };
+        if !args.is_empty() {
+            return;
+        }
+        let Some(rows) = uncorrelated_rows(env, sub) else { return };
         let value = match kind {
             SubqueryKind::Exists { negated } => Value::Int(i64::from(rows.is_empty() == *negated)),
             SubqueryKind::In { arg, negated } => {

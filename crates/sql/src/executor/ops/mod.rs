@@ -88,13 +88,22 @@ struct Builder {
 }
 
 impl Builder {
+    /// Makes room for `n` measurement slots (a plan built again — a subquery's, per run —
+    /// adds to the slots of its first build).
+    fn slots(&self, n: usize) {
+        if let Some(stats) = &self.stats {
+            let mut stats = stats.borrow_mut();
+            if stats.len() < n {
+                stats.resize(n, OpStats::default());
+            }
+        }
+    }
+
     /// Children first, then the node; every operator wrapped in a [`Guard`].
     fn build(&mut self, plan: Plan) -> Box<dyn Operator> {
         let id = self.next_id;
         self.next_id += 1;
-        if let Some(stats) = &self.stats {
-            stats.borrow_mut().push(OpStats::default());
-        }
+        self.slots(id + 1);
         let op: Box<dyn Operator> = match plan {
             Plan::Rows { rows, .. } => Box::new(values::Values::new(rows)),
             // A pass-through: its id is skipped, and EXPLAIN shows its input's operators.
@@ -118,11 +127,9 @@ impl Builder {
                 let (slots, extra) = (join.slots_at(self.next_id), join.analysis_slots());
                 self.next_id += extra;
                 let op = join::Join::new(join);
+                self.slots(self.next_id);
                 match (&self.stats, slots) {
-                    (Some(stats), Some(slots)) => {
-                        stats.borrow_mut().extend((0..extra).map(|_| OpStats::default()));
-                        Box::new(op.measured(stats.clone(), slots))
-                    }
+                    (Some(stats), Some(slots)) => Box::new(op.measured(stats.clone(), slots)),
                     _ => Box::new(op),
                 }
             }

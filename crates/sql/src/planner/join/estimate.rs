@@ -161,17 +161,14 @@ fn in_subquery_share(
     stats: Option<&TableStats>,
     rows: f64,
 ) -> Option<f64> {
-    use crate::{binder::OuterRow, expr::SubqueryRunner};
-    let Expr::Subquery { query, kind: SubqueryKind::In { arg, negated: false }, scope } = e else {
+    let Expr::Subquery { sub, args, kind: SubqueryKind::In { arg, negated: false } } = e else {
         return None;
     };
     let Expr::Column(c) = **arg else { return None };
-    if !scope.columns.is_empty() {
+    if !args.is_empty() {
         return None;
     }
-    let outer =
-        OuterRow { scope, row: &[], parent: None, refs: None, columns_at: None, as_params: false };
-    let found = env.run(query, &outer, false).ok()?.len() as f64;
+    let found = crate::executor::uncorrelated_rows(env, sub)?.len() as f64;
     // Without statistics the column is taken as distinct.
     let ndv = stats.and_then(|st| column_stats(st, t, c)).map_or(rows, |cs| cs.ndv as f64);
     Some((found / ndv.max(1.0)).min(1.0))

@@ -26,7 +26,6 @@ mod physical;
 
 use catalog::IndexInfo;
 use errno::{Error, Result};
-use sqlparser::ast;
 
 use crate::{
     executor::{Access, QueryEnv, Source},
@@ -221,15 +220,8 @@ pub fn plan_join(
         return Err(Error::fmt(errno::ER_TOO_MANY_TABLES, &[&MAX_SOURCES]));
     }
     let layout = Layout::new(&sources);
-    // A subquery that names nothing of an enclosing query filters like any expression: it
-    // may be placed at the source whose columns the rest of its conjunct reads.
-    let uncorrelated =
-        |q: &ast::Query| q.with.is_none() && crate::planner::plan_query(env, q, "", None).is_ok();
-    let mut where_ = where_.cloned();
-    if let Some(w) = &mut where_ {
-        w.mark_uncorrelated(&uncorrelated);
-    }
-    let where_ = where_.as_ref();
+    // A subquery filters like any expression: it is placed at the step where the columns its
+    // arguments and the rest of its conjunct read are joined.
     let (inputs, from_order) = right_joins_as_left(inputs);
     let outer_joins = inputs.iter().any(|i| matches!(i.kind, StepKind::Left | StepKind::Right));
     let whole = inputs.iter().any(|i| i.kind == StepKind::Right);
