@@ -364,6 +364,31 @@ def test_sql_prepare_execute_deallocate(server):
         c.close()
 
 
+def test_parameters_inside_subqueries_follow_each_execution(cnx):
+    """A kept plan whose subqueries read placeholders: each execution's values reach them
+    (passed down as the subqueries' arguments), correlated or not."""
+    cur = cnx.cursor(prepared=True)
+    cur.execute("DROP TABLE IF EXISTS ps_sq_a")
+    cur.execute("DROP TABLE IF EXISTS ps_sq_b")
+    cur.execute("CREATE TABLE ps_sq_a (id INT PRIMARY KEY, g INT)")
+    cur.execute("CREATE TABLE ps_sq_b (id INT PRIMARY KEY, a_id INT, w INT, KEY (a_id))")
+    cur.execute("INSERT INTO ps_sq_a VALUES (1, 1), (2, 1), (3, 2)")
+    cur.execute("INSERT INTO ps_sq_b VALUES (1, 1, 5), (2, 1, 50), (3, 2, 7), (4, 3, 70)")
+    cnx.commit()
+    stmt = ("SELECT id, (SELECT COUNT(*) FROM ps_sq_b WHERE ps_sq_b.a_id = ps_sq_a.id"
+            " AND ps_sq_b.w > %s) FROM ps_sq_a WHERE g = %s"
+            " AND EXISTS (SELECT 1 FROM ps_sq_b WHERE w > %s) ORDER BY id")
+    for (w, g, w_any), want in [
+        ((6, 1, 0), [(1, 1), (2, 1)]),
+        ((0, 1, 0), [(1, 2), (2, 1)]),
+        ((10, 2, 0), [(3, 1)]),
+        ((10, 1, 100), []),
+    ]:
+        cur.execute(stmt, (w, g, w_any))
+        assert cur.fetchall() == want, (w, g, w_any)
+    cur.close()
+
+
 def test_point_get_fast_path_follows_schema_and_types(cnx):
     cur = cnx.cursor(prepared=True)
     cur.execute("DROP TABLE IF EXISTS ps_point")

@@ -203,3 +203,21 @@ fn each_join_step_counts_its_own_rows() {
     .collect();
     assert_eq!(rows, expected);
 }
+
+#[test]
+fn a_correlated_subquery_counts_every_run_under_its_apply() {
+    let (_db, mut s) = setup();
+    run(&mut s, "CREATE TABLE u (id INT PRIMARY KEY, g INT)");
+    run(&mut s, "INSERT INTO u VALUES (1, 1), (2, 1), (3, 2), (4, 3), (5, 3), (6, 3)");
+    // g takes 3 distinct values over t's 5 rows: the subquery runs 3 times (once per key),
+    // and its COUNT returns one row each run.
+    let sql = "SELECT id, (SELECT COUNT(*) FROM u WHERE u.g = t.g AND u.id > 1) FROM t";
+    let rows = analyzed(&mut s, sql);
+    let apply = rows.iter().position(|(n, _)| n == "Apply").expect("an Apply row");
+    assert_eq!(rows[apply].1, 3, "{rows:?}");
+    // Its operators add up over the runs: the filter passed 1 + 1 + 3 rows (g = 1, 2, 3).
+    let filtered = rows[apply..].iter().find(|(n, _)| n == "Selection").map(|(_, r)| *r);
+    assert_eq!(filtered, Some(5), "{rows:?}");
+    let aggregated = rows[apply..].iter().find(|(n, _)| n == "HashAgg").map(|(_, r)| *r);
+    assert_eq!(aggregated, Some(3), "{rows:?}");
+}

@@ -230,7 +230,8 @@ fn bind_group_concat(
             }
         }
     }
-    let max_len = usize::try_from(env.session().vars.int("group_concat_max_len")).unwrap_or(usize::MAX);
+    let max_len =
+        usize::try_from(env.session().vars.int("group_concat_max_len")).unwrap_or(usize::MAX);
     let ft = if max_len > 512 { FieldType::Blob } else { FieldType::VarString };
     let mut args = args.into_iter();
     let arg = args.next();

@@ -31,8 +31,8 @@ mod ops;
 mod point_get;
 mod query;
 pub(crate) use query::{
-    order_keys_with, resolve_from, side_query, table_column, table_scope, with_scope,
-    with_scope_in, QueryEnv, Source,
+    order_keys_with, resolve_from, side_query, table_column, table_scope, with_scope_in, QueryEnv,
+    Source,
 };
 mod ranges;
 pub(crate) use ranges::{bound_chain, bound_conjuncts, column_conds, path_conds, Cond, PathConds};

@@ -418,11 +418,7 @@ impl SubqueryRunner for QueryEnv<'_, '_, '_> {
 
 /// Executes a query (a SELECT block, a set operation, with or without WITH) and returns all
 /// its rows.
-pub fn execute_table_query(
-    env: &QueryEnv<'_, '_, '_>,
-    q: &Query,
-    text: &str,
-) -> Result<ResultSet> {
+pub fn execute_table_query(env: &QueryEnv<'_, '_, '_>, q: &Query, text: &str) -> Result<ResultSet> {
     run_collected(env, q, text, None)
 }
 
@@ -1067,4 +1063,3 @@ fn recursive_parts(cte: &ast::Cte) -> Result<(&SetExpr, &SetExpr, bool)> {
     };
     Ok((left, right, !matches!(set_quantifier, ast::SetQuantifier::All)))
 }
-

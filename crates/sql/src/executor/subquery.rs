@@ -53,10 +53,7 @@ impl Entry {
 }
 
 /// The statement's entry for `sub`.
-fn entry<'c>(
-    env: &'c QueryEnv<'_, '_, '_>,
-    sub: &Arc<SubPlan>,
-) -> std::cell::RefMut<'c, Entry> {
+fn entry<'c>(env: &'c QueryEnv<'_, '_, '_>, sub: &Arc<SubPlan>) -> std::cell::RefMut<'c, Entry> {
     let addr = Arc::as_ptr(sub) as usize;
     std::cell::RefMut::map(env.subqueries.borrow_mut(), |c| {
         c.entry(addr).or_insert_with(|| Entry::new(sub))
@@ -72,7 +69,11 @@ fn key_of(params: &[Value]) -> Vec<u8> {
 }
 
 /// The rows of `sub` for the argument values `params` (see the module documentation).
-pub(super) fn run(env: &QueryEnv<'_, '_, '_>, sub: &Arc<SubPlan>, params: &[Value]) -> Result<Rows> {
+pub(super) fn run(
+    env: &QueryEnv<'_, '_, '_>,
+    sub: &Arc<SubPlan>,
+    params: &[Value],
+) -> Result<Rows> {
     if !sub.cache {
         return Ok(Rc::new(run_plan(env, &sub.plan, params)?));
     }

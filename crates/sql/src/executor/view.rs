@@ -109,9 +109,7 @@ fn derive_columns(
         let mut st = StmtTxn::new(txn.as_mut());
         let cell = RefCell::new(&mut st);
         let env = QueryEnv::new(ctx, catalog, &cell);
-        super::query::with_scope(&env, query, |q| {
-            crate::planner::plan_query(&env, q, text, None)
-        })
+        super::query::with_scope(&env, query, |q| crate::planner::plan_query(&env, q, text, None))
     };
     txn.rollback()?;
     Ok(source_columns(&result?.columns, &[]))
