@@ -221,3 +221,18 @@ fn a_correlated_subquery_counts_every_run_under_its_apply() {
     let aggregated = rows[apply..].iter().find(|(n, _)| n == "HashAgg").map(|(_, r)| *r);
     assert_eq!(aggregated, Some(3), "{rows:?}");
 }
+
+#[test]
+fn a_multi_table_update_shows_its_join() {
+    let (_db, mut s) = setup();
+    run(&mut s, "CREATE TABLE r (g INT PRIMARY KEY, rate INT)");
+    run(&mut s, "INSERT INTO r VALUES (1, 10), (3, 30)");
+    let rows = analyzed(&mut s, "UPDATE t JOIN r ON t.g = r.g SET t.g = t.g + r.rate");
+    assert_eq!(rows[0].0, "Update", "{rows:?}");
+    // t's rows with g 1 (2 rows) and 3 (1 row) joined.
+    assert!(rows.iter().any(|(n, r)| n.ends_with("Join") && *r == 3), "{rows:?}");
+    let ExecResult::Rows(rs) = run(&mut s, "SELECT COUNT(*) FROM t WHERE g > 10") else {
+        panic!("rows expected")
+    };
+    assert_eq!(rs.rows[0][0], Value::Int(3));
+}

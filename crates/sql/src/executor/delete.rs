@@ -36,7 +36,7 @@ pub fn execute_delete(
     analysis: Option<&super::explain::Analysis>,
 ) -> Result<ExecResult> {
     if super::multi_table::is_multi_delete(del) {
-        return super::multi_table::execute_delete(ctx, catalog, st, del);
+        return super::multi_table::execute_delete(ctx, catalog, st, del, analysis);
     }
     let target = target(ctx, catalog, del)?;
     let t = target.table.clone();

@@ -767,6 +767,15 @@ pub fn explain(
         });
     }
     let (root, plan) = match stmt {
+        // Several tables: the join that finds their rows.
+        ast::Statement::Update(up) if super::multi_table::is_multi_update(up) => {
+            let (_, _, q) = super::multi_table::update_query(&env, up)?;
+            (dml("Update", Some(explain_query(&env, &q)?.0)), None)
+        }
+        ast::Statement::Delete(del) if super::multi_table::is_multi_delete(del) => {
+            let (_, q) = super::multi_table::delete_query(&env, del)?;
+            (dml("Delete", Some(explain_query(&env, &q)?.0)), None)
+        }
         ast::Statement::Update(up) => {
             let target = super::update::target(ctx, catalog, up)?;
             let n = target_plan(&target, up.selection.as_ref(), &up.order_by, up.limit.as_ref())?;

@@ -26,7 +26,7 @@ use types::Value;
 use super::{
     access::Access,
     ops,
-    query::{datum_key, execute_table_query, resolve_from, QueryEnv},
+    query::{datum_key, execute_table_query_measured, resolve_from, QueryEnv},
     update::{updated, write_row},
 };
 use crate::{
@@ -58,7 +58,7 @@ pub fn is_multi_delete(del: &Delete) -> bool {
 }
 
 /// One table a statement changes.
-struct Target {
+pub(super) struct Target {
     table: Arc<TableInfo>,
     /// Its position among the FROM clause's sources.
     source: usize,
@@ -132,8 +132,9 @@ fn find(
     query: &ast::Query,
     widths: &[usize],
     extra_of: &[Vec<usize>],
+    analysis: Option<&super::explain::Analysis>,
 ) -> Result<Vec<Found>> {
-    let result = execute_table_query(env, query, "")?;
+    let result = execute_table_query_measured(env, query, analysis)?;
     let extras_at: usize = widths.iter().sum();
     let mut found: Vec<Found> = widths.iter().map(|_| Found { rows: Vec::new() }).collect();
     let mut seen: Vec<HashSet<Vec<u8>>> = widths.iter().map(|_| HashSet::new()).collect();
@@ -237,6 +238,7 @@ pub fn execute_update(
     catalog: &Catalog,
     st: &mut StmtTxn<'_>,
     up: &Update,
+    analysis: Option<&super::explain::Analysis>,
 ) -> Result<ExecResult> {
     if !up.order_by.is_empty() {
         return Err(wrong_usage("UPDATE", "ORDER BY"));
@@ -244,14 +246,52 @@ pub fn execute_update(
     if up.limit.is_some() {
         return Err(wrong_usage("UPDATE", "LIMIT"));
     }
+    let plan = {
+        let cell = std::cell::RefCell::new(&mut *st);
+        let env = QueryEnv::new(ctx, catalog, &cell);
+        let (targets, sets, query) = update_query(&env, up)?;
+        let widths: Vec<usize> = targets.iter().map(|t| t.table.columns.len()).collect();
+        let extra_of: Vec<Vec<usize>> = (0..targets.len())
+            .map(|t| (0..sets.len()).filter(|&i| sets[i].0 == t).collect())
+            .collect();
+        let found = find(&env, &query, &widths, &extra_of, analysis)?;
+        let mut plan: Vec<Changes> = Vec::new();
+        for (ti, (t, found)) in targets.iter().zip(&found).enumerate() {
+            let columns = sets.iter().filter(|s| s.0 == ti).map(|s| s.1).collect();
+            let rows = lock(&env, &t.table, found)?;
+            let rows = rows.into_iter().map(|(r, i)| (r, found.rows[i].1.clone())).collect();
+            plan.push((t.table.clone(), columns, rows));
+        }
+        plan
+    };
+    let (mut matched, mut changed) = (0u64, 0u64);
+    for (t, columns, rows) in plan {
+        for (i, (old, values)) in rows.iter().enumerate() {
+            matched += 1;
+            let mut vals = old.values.clone();
+            for (&ci, v) in columns.iter().zip(values) {
+                vals[ci] = to_column(v.clone(), &t.columns[ci], i + 1)?;
+            }
+            if write_row(ctx, catalog, st, &t, old, vals, &columns, i + 1)? {
+                changed += 1;
+            }
+        }
+    }
+    Ok(updated(ctx, matched, changed))
+}
+
+/// A multi-table UPDATE's tables to change, its assignments (target, column, value) and the
+/// join query that finds the rows: each target's row, then the assigned values.
+pub(super) fn update_query<'u>(
+    env: &QueryEnv<'_, '_, '_>,
+    up: &'u Update,
+) -> Result<(Vec<Target>, Vec<(usize, usize, &'u ast::Expr)>, ast::Query)> {
     let mut from = vec![up.table.clone()];
     if let Some(UpdateTableFromKind::BeforeSet(f) | UpdateTableFromKind::AfterSet(f)) = &up.from {
         from.extend(f.iter().cloned());
     }
-    let plan = {
-        let cell = std::cell::RefCell::new(&mut *st);
-        let env = QueryEnv::new(ctx, catalog, &cell);
-        let (sources, _, _) = resolve_from(&env, &from, None)?;
+    {
+        let (sources, _, _) = resolve_from(env, &from, None)?;
         // Each assignment: its target (by source), column, and value.
         let mut targets: Vec<Target> = Vec::new();
         let mut sets: Vec<(usize, usize, &ast::Expr)> = Vec::new();
@@ -292,34 +332,8 @@ pub fn execute_update(
         let aliases: Vec<&str> = targets.iter().map(|t| sources[t.source].alias.as_str()).collect();
         let values: Vec<&ast::Expr> = sets.iter().map(|(_, _, e)| *e).collect();
         let query = join_query(&from, up.selection.as_ref(), &aliases, &values)?;
-        let widths: Vec<usize> = targets.iter().map(|t| t.table.columns.len()).collect();
-        let extra_of: Vec<Vec<usize>> = (0..targets.len())
-            .map(|t| (0..sets.len()).filter(|&i| sets[i].0 == t).collect())
-            .collect();
-        let found = find(&env, &query, &widths, &extra_of)?;
-        let mut plan: Vec<Changes> = Vec::new();
-        for (ti, (t, found)) in targets.iter().zip(&found).enumerate() {
-            let columns = sets.iter().filter(|s| s.0 == ti).map(|s| s.1).collect();
-            let rows = lock(&env, &t.table, found)?;
-            let rows = rows.into_iter().map(|(r, i)| (r, found.rows[i].1.clone())).collect();
-            plan.push((t.table.clone(), columns, rows));
-        }
-        plan
-    };
-    let (mut matched, mut changed) = (0u64, 0u64);
-    for (t, columns, rows) in plan {
-        for (i, (old, values)) in rows.iter().enumerate() {
-            matched += 1;
-            let mut vals = old.values.clone();
-            for (&ci, v) in columns.iter().zip(values) {
-                vals[ci] = to_column(v.clone(), &t.columns[ci], i + 1)?;
-            }
-            if write_row(ctx, catalog, st, &t, old, vals, &columns, i + 1)? {
-                changed += 1;
-            }
-        }
+        Ok((targets, sets, query))
     }
-    Ok(updated(ctx, matched, changed))
 }
 
 /// A multi-table DELETE.
@@ -328,6 +342,7 @@ pub fn execute_delete(
     catalog: &Catalog,
     st: &mut StmtTxn<'_>,
     del: &Delete,
+    analysis: Option<&super::explain::Analysis>,
 ) -> Result<ExecResult> {
     if !del.order_by.is_empty() {
         return Err(wrong_usage("DELETE", "ORDER BY"));
@@ -335,6 +350,39 @@ pub fn execute_delete(
     if del.limit.is_some() {
         return Err(wrong_usage("DELETE", "LIMIT"));
     }
+    let plan = {
+        let cell = std::cell::RefCell::new(&mut *st);
+        let env = QueryEnv::new(ctx, catalog, &cell);
+        let (targets, query) = delete_query(&env, del)?;
+        let widths: Vec<usize> = targets.iter().map(|t| t.table.columns.len()).collect();
+        let extra_of = vec![Vec::new(); targets.len()];
+        let found = find(&env, &query, &widths, &extra_of, analysis)?;
+        let mut plan = Vec::new();
+        for (t, found) in targets.iter().zip(&found) {
+            let rows: Vec<Row> = lock(&env, &t.table, found)?.into_iter().map(|(r, _)| r).collect();
+            plan.push((t.table.clone(), rows));
+        }
+        plan
+    };
+    let mut deleted = 0u64;
+    for (t, rows) in &plan {
+        for r in rows {
+            fk::on_statement_delete(st, catalog, ctx, t, r)?;
+            delete_row(st, t, r)?;
+        }
+        deleted += rows.len() as u64;
+    }
+    for (t, rows) in &plan {
+        fk::check_restrict_after_delete(st, catalog, ctx, t, rows)?;
+    }
+    Ok(ExecResult::Ok(OkResult { affected_rows: deleted, ..Default::default() }))
+}
+
+/// A multi-table DELETE's tables to delete from and the join query that finds their rows.
+pub(super) fn delete_query(
+    env: &QueryEnv<'_, '_, '_>,
+    del: &Delete,
+) -> Result<(Vec<Target>, ast::Query)> {
     let listed = match &del.from {
         FromTable::WithFromKeyword(f) | FromTable::WithoutKeyword(f) => f,
     };
@@ -356,38 +404,15 @@ pub fn execute_delete(
             return Err(Error::fmt(errno::ER_PARSE, &[&"JOIN", &1i64]));
         }
     };
-    let plan = {
-        let cell = std::cell::RefCell::new(&mut *st);
-        let env = QueryEnv::new(ctx, catalog, &cell);
-        let (sources, _, _) = resolve_from(&env, from, None)?;
-        let mut targets: Vec<Target> = Vec::new();
-        for name in &names {
-            let i = source_named(&sources, name, "DELETE")?;
-            if !targets.iter().any(|t| t.source == i) {
-                targets.push(target_of(&sources, i, "DELETE")?);
-            }
+    let (sources, _, _) = resolve_from(env, from, None)?;
+    let mut targets: Vec<Target> = Vec::new();
+    for name in &names {
+        let i = source_named(&sources, name, "DELETE")?;
+        if !targets.iter().any(|t| t.source == i) {
+            targets.push(target_of(&sources, i, "DELETE")?);
         }
-        let aliases: Vec<&str> = targets.iter().map(|t| sources[t.source].alias.as_str()).collect();
-        let query = join_query(from, del.selection.as_ref(), &aliases, &[])?;
-        let widths: Vec<usize> = targets.iter().map(|t| t.table.columns.len()).collect();
-        let found = find(&env, &query, &widths, &vec![Vec::new(); targets.len()])?;
-        let mut plan = Vec::new();
-        for (t, found) in targets.iter().zip(&found) {
-            let rows: Vec<Row> = lock(&env, &t.table, found)?.into_iter().map(|(r, _)| r).collect();
-            plan.push((t.table.clone(), rows));
-        }
-        plan
-    };
-    let mut deleted = 0u64;
-    for (t, rows) in &plan {
-        for r in rows {
-            fk::on_statement_delete(st, catalog, ctx, t, r)?;
-            delete_row(st, t, r)?;
-        }
-        deleted += rows.len() as u64;
     }
-    for (t, rows) in &plan {
-        fk::check_restrict_after_delete(st, catalog, ctx, t, rows)?;
-    }
-    Ok(ExecResult::Ok(OkResult { affected_rows: deleted, ..Default::default() }))
+    let aliases: Vec<&str> = targets.iter().map(|t| sources[t.source].alias.as_str()).collect();
+    let query = join_query(from, del.selection.as_ref(), &aliases, &[])?;
+    Ok((targets, query))
 }

@@ -36,7 +36,7 @@ pub fn execute_update(
     analysis: Option<&super::explain::Analysis>,
 ) -> Result<ExecResult> {
     if super::multi_table::is_multi_update(up) {
-        return super::multi_table::execute_update(ctx, catalog, st, up);
+        return super::multi_table::execute_update(ctx, catalog, st, up, analysis);
     }
     let target = target(ctx, catalog, up)?;
     let t = target.table.clone();
