@@ -280,12 +280,15 @@ pub fn execute_update(
     Ok(updated(ctx, matched, changed))
 }
 
-/// A multi-table UPDATE's tables to change, its assignments (target, column, value) and the
-/// join query that finds the rows: each target's row, then the assigned values.
+/// One assignment of a multi-table UPDATE: its target (position), column, and value.
+type Assignment<'u> = (usize, usize, &'u ast::Expr);
+
+/// A multi-table UPDATE's tables to change, its assignments and the join query that finds the
+/// rows: each target's row, then the assigned values.
 pub(super) fn update_query<'u>(
     env: &QueryEnv<'_, '_, '_>,
     up: &'u Update,
-) -> Result<(Vec<Target>, Vec<(usize, usize, &'u ast::Expr)>, ast::Query)> {
+) -> Result<(Vec<Target>, Vec<Assignment<'u>>, ast::Query)> {
     let mut from = vec![up.table.clone()];
     if let Some(UpdateTableFromKind::BeforeSet(f) | UpdateTableFromKind::AfterSet(f)) = &up.from {
         from.extend(f.iter().cloned());
@@ -294,7 +297,7 @@ pub(super) fn update_query<'u>(
         let (sources, _, _) = resolve_from(env, &from, None)?;
         // Each assignment: its target (by source), column, and value.
         let mut targets: Vec<Target> = Vec::new();
-        let mut sets: Vec<(usize, usize, &ast::Expr)> = Vec::new();
+        let mut sets: Vec<Assignment<'u>> = Vec::new();
         for a in &up.assignments {
             let AssignmentTarget::ColumnName(name) = &a.target else {
                 return Err(Error::fmt(errno::ER_NOT_SUPPORTED_YET, &[&"tuple assignment"]));
