@@ -248,7 +248,7 @@ impl Session {
         text: &str,
         f: impl FnOnce(&mut Self) -> Result<ExecResult>,
     ) -> Result<ExecResult> {
-        match sql::stack::stack_needed(text) {
+        match sql::frontend::stack::stack_needed(text) {
             Ok(None) => f(self),
             Ok(Some(bytes)) => stacker::grow(bytes, || f(self)),
             Err(e) => {
@@ -284,17 +284,17 @@ impl Session {
             }
             return result;
         }
-        if let Some(special) = sql::special::recognize(text) {
+        if let Some(special) = sql::frontend::special::recognize(text) {
             self.ctx.warnings.clear();
             self.ctx.start_statement();
             let catalog = self.catalog.clone();
             let result = if special.is_ddl() {
                 self.txn.commit().and_then(|()| {
                     let _job = catalog.ddl_job();
-                    sql::special::execute(&self.ctx, &catalog, &special)
+                    sql::frontend::special::execute(&self.ctx, &catalog, &special)
                 })
             } else {
-                sql::special::execute(&self.ctx, &catalog, &special)
+                sql::frontend::special::execute(&self.ctx, &catalog, &special)
             };
             if let Err(e) = &result {
                 self.record_error(e);
@@ -501,12 +501,12 @@ impl Session {
         text: &str,
         sink: Option<&mut (dyn RowSink + 's)>,
     ) -> Option<Result<ExecResult>> {
-        if !sql::text::first_word(text).eq_ignore_ascii_case("SELECT")
+        if !sql::frontend::text::first_word(text).eq_ignore_ascii_case("SELECT")
             || !self.ctx.vars.bool("tidb_enable_non_prepared_plan_cache")
         {
             return None;
         }
-        let (shape, params) = sql::parameterize::parameterize(text)?;
+        let (shape, params) = sql::frontend::parameterize::parameterize(text)?;
         // Unqualified names resolve in the current database: it is part of the key.
         let key = format!("{}\0{shape}", self.ctx.current_db.as_deref().unwrap_or(""));
         let (kept, hit) = self.text_shape(&key, |s| {
@@ -568,14 +568,14 @@ impl Session {
         text: &str,
         sink: Option<&mut (dyn RowSink + 's)>,
     ) -> Option<Result<ExecResult>> {
-        let word = sql::text::first_word(text);
+        let word = sql::frontend::text::first_word(text);
         if !["INSERT", "REPLACE", "UPDATE", "DELETE"].iter().any(|w| word.eq_ignore_ascii_case(w))
             || !self.ctx.vars.bool("tidb_enable_non_prepared_plan_cache")
             || !self.ctx.vars.bool("tidb_enable_non_prepared_plan_cache_for_dml")
         {
             return None;
         }
-        let (shape, params) = sql::parameterize::parameterize(text)?;
+        let (shape, params) = sql::frontend::parameterize::parameterize(text)?;
         // DML names resolve when it runs, so the shape alone is the key; the leading byte
         // keeps these apart from the point reads' `db\0shape` keys.
         let key = format!("\u{1}{shape}");
@@ -866,7 +866,7 @@ impl Session {
 
     /// Decodes COM_QUERY bytes into text without losing binary string contents.
     pub fn decode_query(bytes: &[u8]) -> String {
-        sql::text::decode_query(bytes)
+        sql::frontend::text::decode_query(bytes)
     }
 
     /// COM_INIT_DB / CONNECT_WITH_DB: switches the current database.

@@ -9,24 +9,17 @@
 pub mod binder;
 pub mod context;
 pub mod convert;
-pub mod dml;
 pub mod executor;
 pub mod expr;
-pub mod fk;
+pub mod frontend;
 pub mod load_data;
 pub mod memory;
-pub mod parameterize;
-pub mod parser;
 pub mod planner;
 pub mod prepare;
 pub mod result;
-pub mod special;
-pub mod split;
-pub mod stack;
 pub mod stmt_txn;
 pub mod sysvar;
 pub mod table;
-pub mod text;
 pub mod txn;
 pub mod user_locks;
 
@@ -35,8 +28,8 @@ pub use executor::{
     auto_analyze, change_database, classify, describe, execute, execute_point_get, field_list,
     point_get_handle, reads_diagnostics, Env, StmtClass,
 };
-pub use parser::parse_statement;
+pub use frontend::parser::parse_statement;
+pub use frontend::split::split_statements;
 pub use result::{ExecResult, OkResult, ResultSet, RowSink};
-pub use split::split_statements;
 pub use sqlparser::ast::{KillType, Statement};
 pub use txn::TxnStmt;

@@ -50,7 +50,7 @@ fn unsupported(what: &str) -> Error {
 
 /// Recognises `LOAD DATA …` in `text`: `None` for any other statement.
 pub fn recognize(text: &str) -> Option<Result<LoadData>> {
-    if !crate::text::may_start_with(text, &["LOAD"]) {
+    if !crate::frontend::text::may_start_with(text, &["LOAD"]) {
         return None;
     }
     let tokens = match Tokenizer::new(&MySqlDialect {}, text).tokenize() {

@@ -27,7 +27,7 @@ use crate::planner::{PointGetPlan, SelectPlan};
 pub struct Prepared {
     text: String,
     /// The parsed statement with placeholders renamed `?0`, `?1`, … in text order; `None` for a
-    /// statement recognised from its tokens ([`crate::special`]), which is run from its text.
+    /// statement recognised from its tokens ([`crate::frontend::special`]), which is run from its text.
     stmt: Option<Statement>,
     params: usize,
     /// The fast plan of a point read, with its result columns (see [`crate::planner::fast`]);
@@ -98,7 +98,7 @@ pub type KeptPointGet = (Arc<PointGetPlan>, Arc<[ResultColumn]>);
 impl Prepared {
     /// Parses `text` (one statement) and numbers its placeholders.
     pub fn new(text: &str) -> Result<Self> {
-        if crate::special::recognize(text).is_some() {
+        if crate::frontend::special::recognize(text).is_some() {
             return Ok(Prepared {
                 text: text.to_string(),
                 stmt: None,
@@ -392,7 +392,7 @@ pub enum PrepareSource {
 /// Recognises `PREPARE`, `EXECUTE` and `DEALLOCATE`/`DROP PREPARE`; `None` for anything else.
 /// A malformed one is a syntax error.
 pub fn recognize(text: &str) -> Option<Result<SqlPrepare>> {
-    let head = crate::text::first_word(text);
+    let head = crate::frontend::text::first_word(text);
     if !["PREPARE", "EXECUTE", "DEALLOCATE", "DROP"].iter().any(|k| head.eq_ignore_ascii_case(k)) {
         return None;
     }

@@ -905,7 +905,7 @@ fn literal(v: &ast::Value) -> (Expr, ExprType) {
             }
         }
         ast::Value::SingleQuotedString(s) | ast::Value::DoubleQuotedString(s) => {
-            match crate::text::literal_bytes(s) {
+            match crate::frontend::text::literal_bytes(s) {
                 Some(b) => Value::Bytes(b),
                 None => Value::String(s.clone()),
             }

@@ -7,10 +7,10 @@ use sqlparser::ast::{Delete, FromTable};
 use super::{query::QueryEnv, targets};
 use crate::{
     context::SessionCtx,
-    dml::delete_row,
-    fk,
     result::{ExecResult, OkResult},
     stmt_txn::StmtTxn,
+    table::dml::delete_row,
+    table::fk,
 };
 
 /// The one table a DELETE removes rows from (1235 for multi-table forms).

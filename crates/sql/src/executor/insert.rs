@@ -15,11 +15,11 @@ use crate::{
     binder::{bind_expr, bind_with, Scope, ScopeColumn, INSERTED_ROW},
     context::SessionCtx,
     convert::{store, strict},
-    dml::{delete_row, find_conflict, update_row, write_row},
     expr::{EvalCtx, Expr},
-    fk,
     result::{ExecResult, OkResult},
     stmt_txn::StmtTxn,
+    table::dml::{delete_row, find_conflict, update_row, write_row},
+    table::fk,
     table::{duplicate, Row},
 };
 
@@ -204,7 +204,7 @@ pub fn execute_insert(
     // Every row's primary and unique keys locked and read together, before the first write.
     if rows.len() > 1 {
         st.lock_ahead(
-            rows.iter().flat_map(|(row, _)| crate::dml::conflict_keys(&t, row)).collect(),
+            rows.iter().flat_map(|(row, _)| crate::table::dml::conflict_keys(&t, row)).collect(),
         )?;
     }
     for (row, row_no) in rows {

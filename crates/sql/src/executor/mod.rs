@@ -1,8 +1,10 @@
 //! Statement execution: one module per statement family.
 
-mod access;
+// The physical step's access paths and ranges, which the statement executors and operators
+// read and rebuild.
+use crate::planner::{access, ranges};
 mod analyze;
-pub(crate) use access::{
+pub(crate) use crate::planner::access::{
     choose_path, rows_by_index_prefix, used_columns, Access, Needs, LOOKUP_COST,
 };
 pub(crate) mod aggregate;
@@ -30,12 +32,13 @@ pub(crate) use join::JoinSpec;
 mod ops;
 mod point_get;
 mod query;
+pub(crate) use crate::planner::ranges::{
+    bound_chain, bound_conjuncts, column_conds, path_conds, Cond, PathConds,
+};
 pub(crate) use query::{
     order_keys_with, resolve_from, side_query, table_column, table_scope, with_scope_in, QueryEnv,
     Source,
 };
-mod ranges;
-pub(crate) use ranges::{bound_chain, bound_conjuncts, column_conds, path_conds, Cond, PathConds};
 mod select;
 pub(crate) use select::{limit_offset, result_column, source_text};
 mod set;

@@ -32,12 +32,12 @@ use super::{
 use crate::{
     context::SessionCtx,
     convert::to_column,
-    dml::delete_row,
     expr::EvalCtx,
-    fk,
     planner::Plan,
     result::{ExecResult, OkResult},
     stmt_txn::StmtTxn,
+    table::dml::delete_row,
+    table::fk,
     table::Row,
 };
 

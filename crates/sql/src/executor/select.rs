@@ -11,7 +11,7 @@ use crate::{
     binder::{bind_expr, Scope},
     context::SessionCtx,
     expr::{EvalCtx, Expr, ExprType, Truth},
-    parser::offset_of,
+    frontend::parser::offset_of,
     result::{ExecResult, ResultSet},
 };
 
@@ -353,7 +353,7 @@ mod tests {
 
     /// The select list's column names as MySQL derives them from the text.
     fn names(sql: &str) -> Vec<String> {
-        let Ok(Statement::Query(q)) = crate::parser::parse_statement(sql) else {
+        let Ok(Statement::Query(q)) = crate::frontend::parser::parse_statement(sql) else {
             panic!("not a query: {sql}")
         };
         let SetExpr::Select(s) = q.body.as_ref() else { panic!("not a SELECT: {sql}") };

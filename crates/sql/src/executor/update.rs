@@ -10,12 +10,12 @@ use crate::{
     binder::bind_with,
     context::SessionCtx,
     convert::{store, to_column},
-    dml::update_row,
     expr::{EvalCtx, Expr},
-    fk,
     planner::subquery_values::evaluate,
     result::{ExecResult, OkResult},
     stmt_txn::StmtTxn,
+    table::dml::update_row,
+    table::fk,
     table::Row,
 };
 

@@ -164,7 +164,7 @@ pub fn expand(
     if depth >= MAX_VIEW_DEPTH {
         return Err(Error::fmt(errno::ER_VIEW_RECURSIVE, &[&db, &t.name]));
     }
-    let Statement::Query(query) = crate::parser::parse_statement(&view.select)? else {
+    let Statement::Query(query) = crate::frontend::parser::parse_statement(&view.select)? else {
         return Err(Error::msg(errno::ER_INTERNAL, "a view's definition is not a query"));
     };
     env.view_depth.set(depth + 1);

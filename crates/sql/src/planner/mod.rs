@@ -11,11 +11,13 @@
 //! small IN subqueries are evaluated while planning (`subquery_values.rs`), correlated EXISTS
 //! and IN become semi and anti joins (`semi.rs`), the others run per distinct arguments.
 
+pub(crate) mod access;
 mod decorrelate;
 mod fast;
 mod join;
 mod plan;
 mod query;
+pub(crate) mod ranges;
 mod select;
 mod semi;
 mod subquery;

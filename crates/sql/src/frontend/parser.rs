@@ -59,16 +59,16 @@ fn rewrite_kill_tidb(text: &str) -> Option<String> {
 /// ids without their `_N` suffix) is carried as `FORMAT=TEXT`, a format TiDB does not have.
 fn rewrite_explain_format(text: &str) -> Option<String> {
     let t = text.trim_start();
-    let word = crate::text::first_word(t);
+    let word = crate::frontend::text::first_word(t);
     if !["EXPLAIN", "DESC", "DESCRIBE"].iter().any(|w| word.eq_ignore_ascii_case(w)) {
         return None;
     }
     let mut rest = t[word.len()..].trim_start();
-    let analyze = crate::text::first_word(rest);
+    let analyze = crate::frontend::text::first_word(rest);
     if analyze.eq_ignore_ascii_case("ANALYZE") {
         rest = rest[analyze.len()..].trim_start();
     }
-    let format = crate::text::first_word(rest);
+    let format = crate::frontend::text::first_word(rest);
     if !format.eq_ignore_ascii_case("FORMAT") {
         return None;
     }
@@ -79,7 +79,7 @@ fn rewrite_explain_format(text: &str) -> Option<String> {
             (&after[1..end], &after[end + 1..])
         }
         _ => {
-            let w = crate::text::first_word(after);
+            let w = crate::frontend::text::first_word(after);
             (w, &after[w.len()..])
         }
     };
@@ -122,7 +122,7 @@ fn without_table_lock(text: &str) -> Option<Statement> {
 fn rewrite_consistent_snapshot(text: &str) -> Option<String> {
     use sqlparser::tokenizer::Tokenizer;
     // Every statement passes here: look at the first word before tokenizing.
-    if !crate::text::may_start_with(text, &["START"]) {
+    if !crate::frontend::text::may_start_with(text, &["START"]) {
         return None;
     }
     let tokens = Tokenizer::new(&MySqlDialect {}, text).tokenize().ok()?;
@@ -157,7 +157,7 @@ fn rewrite_consistent_snapshot(text: &str) -> Option<String> {
 /// the comma, which MySQL refuses).
 fn rewrite_update_comma(text: &str) -> Option<String> {
     use sqlparser::tokenizer::Tokenizer;
-    if !crate::text::may_start_with(text, &["UPDATE"]) {
+    if !crate::frontend::text::may_start_with(text, &["UPDATE"]) {
         return None;
     }
     // Most UPDATEs have no comma before SET: no tokenizing for them.

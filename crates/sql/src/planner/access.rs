@@ -621,7 +621,7 @@ pub fn fetch(st: &mut StmtTxn<'_>, t: &TableInfo, access: &Access) -> Result<Vec
 
 /// The rows index entries point at: decoded from the keys when the index covers the statement,
 /// else read by handle.
-pub(super) fn index_entry_rows(
+pub(crate) fn index_entry_rows(
     st: &mut StmtTxn<'_>,
     t: &TableInfo,
     index: &IndexInfo,

@@ -9,9 +9,9 @@ use types::Value;
 use crate::{
     context::SessionCtx,
     convert::to_column,
-    dml::{delete_row, update_row},
     expr::compare,
     stmt_txn::StmtTxn,
+    table::dml::{delete_row, update_row},
     table::{self, Row},
 };
 

@@ -138,7 +138,7 @@ fn quoted(t: Option<&Token>) -> Option<String> {
 pub fn recognize(text: &str) -> Option<Special> {
     // Every statement passes here: only SHOW and ALTER can be special, so look at the first
     // word before tokenizing.
-    if !crate::text::may_start_with(text, &["SHOW", "ALTER", "ANALYZE"]) {
+    if !crate::frontend::text::may_start_with(text, &["SHOW", "ALTER", "ANALYZE"]) {
         return None;
     }
     let tokens = Tokenizer::new(&MySqlDialect {}, text).tokenize().ok()?;

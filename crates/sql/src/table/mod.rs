@@ -1,4 +1,9 @@
-//! Rows of a table in the KV store: encoding, decoding, index entries, reads.
+//! A table's rows in the KV store (TiDB's `pkg/table`): encoding, decoding, index entries and
+//! reads here; writing rows with their index entries and locks (`dml`); foreign-key checks and
+//! actions (`fk`) — shared by INSERT, UPDATE, DELETE, LOAD DATA and DDL backfill.
+
+pub mod dml;
+pub mod fk;
 
 use catalog::{DefaultValue, IndexInfo, TableInfo};
 use errno::{Error, Result, ER_DUP_ENTRY};

@@ -41,7 +41,7 @@ pub fn parameterize(text: &str) -> Option<(String, Vec<Value>)> {
                     }
                 }
                 let s = &text[start..j];
-                if crate::text::literal_bytes(s).is_some() {
+                if crate::frontend::text::literal_bytes(s).is_some() {
                     return None; // raw bytes carried in the text
                 }
                 values.push(Value::String(s.to_string()));
