@@ -21,6 +21,7 @@
 
 mod conjuncts;
 mod estimate;
+mod null_reject;
 mod order;
 mod physical;
 
@@ -222,6 +223,7 @@ pub fn plan_join(
     let layout = Layout::new(&sources);
     // A subquery filters like any expression: it is placed at the step where the columns its
     // arguments and the rest of its conjunct read are joined.
+    let inputs = null_reject::simplify(inputs, where_, &layout);
     let (inputs, from_order) = right_joins_as_left(inputs);
     let outer_joins = inputs.iter().any(|i| matches!(i.kind, StepKind::Left | StepKind::Right));
     let whole = inputs.iter().any(|i| i.kind == StepKind::Right);
