@@ -28,7 +28,8 @@ pub fn bind_expr(
     clause: &str,
 ) -> Result<(Expr, ExprType)> {
     let (e, ty) =
-        Binder { scope, ctx, clause, post_agg: None, outer: None, planner: None }.bind(e)?;
+        Binder { scope, ctx, clause, post_agg: None, outer: None, planner: None, windows: None }
+            .bind(e)?;
     Ok((e.folded(ctx), ty))
 }
 
@@ -64,7 +65,8 @@ pub fn bind_expr_in(
     outer: Option<&OuterRow<'_>>,
 ) -> Result<(Expr, ExprType)> {
     let ctx = planner.session();
-    let binder = Binder { scope, ctx, clause, post_agg: None, outer, planner: Some(planner) };
+    let binder =
+        Binder { scope, ctx, clause, post_agg: None, outer, planner: Some(planner), windows: None };
     let (e, ty) = binder.bind(e)?;
     Ok((e.folded(ctx), ty))
 }
@@ -82,9 +84,46 @@ pub fn bind_post_agg(
 ) -> Result<(Expr, ExprType)> {
     let ctx = planner.session();
     let post_agg = Some(layout);
-    let binder = Binder { scope: input, ctx, clause, post_agg, outer, planner: Some(planner) };
+    let planner = Some(planner);
+    let binder = Binder { scope: input, ctx, clause, post_agg, outer, planner, windows: None };
     let (e, ty) = binder.bind(e)?;
     Ok((e.folded(ctx), ty))
+}
+
+/// Binds `e` over a row with window function results appended (a SELECT's select list and
+/// ORDER BY when it has window functions): each `f(…) OVER …` is the column `windows` gives
+/// it; the rest binds as [`bind_expr_in`] — or [`bind_post_agg`] when `post_agg` is given.
+pub fn bind_windowed(
+    e: &ast::Expr,
+    input: &Scope,
+    planner: &dyn SubqueryPlanner,
+    clause: &str,
+    post_agg: Option<&PostAgg>,
+    windows: &WindowLayout,
+    outer: Option<&OuterRow<'_>>,
+) -> Result<(Expr, ExprType)> {
+    let ctx = planner.session();
+    let binder = Binder {
+        scope: input,
+        ctx,
+        clause,
+        post_agg,
+        outer,
+        planner: Some(planner),
+        windows: Some(windows),
+    };
+    let (e, ty) = binder.bind(e)?;
+    Ok((e.folded(ctx), ty))
+}
+
+/// Where a row's window function results are: after `base` columns, one per call, in the
+/// order of `calls` (each by its source text, with its type).
+#[derive(Debug, Clone, Default)]
+pub struct WindowLayout {
+    /// The columns before the results.
+    pub base: usize,
+    /// Each call's text and type.
+    pub calls: Vec<(String, ExprType)>,
 }
 
 /// The layout of an aggregated row: group-by values first, then aggregate results.
@@ -131,6 +170,8 @@ struct Binder<'a> {
     post_agg: Option<&'a PostAgg>,
     outer: Option<&'a OuterRow<'a>>,
     planner: Option<&'a dyn SubqueryPlanner>,
+    /// Where window function results are, when the row has them.
+    windows: Option<&'a WindowLayout>,
 }
 
 fn unsupported(what: impl std::fmt::Display) -> Error {
@@ -144,6 +185,11 @@ fn bool_type(nullable: bool) -> ExprType {
 impl Binder<'_> {
     fn bind(&self, e: &ast::Expr) -> Result<(Expr, ExprType)> {
         use ast::Expr as A;
+        if let A::Function(f) = e {
+            if f.over.is_some() {
+                return self.window_result(f, e);
+            }
+        }
         if let Some(layout) = self.post_agg {
             let text = e.to_string();
             if let Some(i) = layout.groups.iter().position(|(g, _, _)| *g == text) {
@@ -600,11 +646,20 @@ impl Binder<'_> {
         Ok((Expr::Cast { arg: a.into(), target }, ty))
     }
 
+    /// A window function's result: its column, where the row has one (3593 elsewhere: WHERE,
+    /// GROUP BY, HAVING, ON, a window's own specification).
+    fn window_result(&self, f: &ast::Function, e: &ast::Expr) -> Result<(Expr, ExprType)> {
+        let text = e.to_string();
+        let found = self.windows.and_then(|w| {
+            let i = w.calls.iter().position(|(t, _)| *t == text)?;
+            Some((Expr::Column(w.base + i), w.calls[i].1))
+        });
+        let name = f.name.to_string().to_ascii_lowercase();
+        found.ok_or_else(|| Error::fmt(errno::ER_WINDOW_INVALID_WINDOW_FUNC_USE, &[&name]))
+    }
+
     fn function(&self, f: &ast::Function) -> Result<(Expr, ExprType)> {
         let name = f.name.to_string();
-        if f.over.is_some() {
-            return Err(unsupported("window functions"));
-        }
         // `VALUES(col)` in ON DUPLICATE KEY UPDATE: the value the INSERT tried to write.
         if name.eq_ignore_ascii_case("VALUES") {
             if let FunctionArguments::List(l) = &f.args {

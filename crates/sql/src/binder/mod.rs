@@ -6,8 +6,8 @@ mod rows;
 
 pub(crate) use expr::value_type;
 pub use expr::{
-    bind_expr, bind_expr_in, bind_post_agg, bind_with, has_subquery, is_aggregate, PostAgg,
-    INSERTED_ROW,
+    bind_expr, bind_expr_in, bind_post_agg, bind_windowed, bind_with, has_subquery, is_aggregate,
+    PostAgg, WindowLayout, INSERTED_ROW,
 };
 
 use crate::expr::ExprType;

@@ -102,10 +102,17 @@ fn bind_call(
     env: &dyn SubqueryPlanner,
     outer: Option<&OuterRow<'_>>,
 ) -> Result<(AggCall, ExprType)> {
+    bind_call_with(f, env, &|e| bind_argument(e, input, env, outer))
+}
+
+/// An aggregate call `f` (its OVER clause, if any, aside) with its arguments bound by `bind`:
+/// how window functions bind their aggregates.
+pub(crate) fn bind_call_with(
+    f: &ast::Function,
+    env: &dyn SubqueryPlanner,
+    bind: &dyn Fn(&ast::Expr) -> Result<(Expr, ExprType)>,
+) -> Result<(AggCall, ExprType)> {
     let name = f.name.to_string().to_ascii_uppercase();
-    if f.over.is_some() {
-        return Err(Error::fmt(errno::ER_NOT_SUPPORTED_YET, &[&"window functions"]));
-    }
     let FunctionArguments::List(list) = &f.args else {
         return Err(Error::fmt(errno::ER_WRONG_PARAMCOUNT_TO_NATIVE_FCT, &[&name]));
     };
@@ -113,13 +120,11 @@ fn bind_call(
     let distinct = matches!(list.duplicate_treatment, Some(ast::DuplicateTreatment::Distinct))
         || name == "APPROX_COUNT_DISTINCT";
     if name == "GROUP_CONCAT" {
-        return bind_group_concat(list, distinct, input, env, outer);
+        return bind_group_concat(list, distinct, env, bind);
     }
     let arg = match list.args.as_slice() {
         [FunctionArg::Unnamed(FunctionArgExpr::Wildcard)] if name == "COUNT" && !distinct => None,
-        [FunctionArg::Unnamed(FunctionArgExpr::Expr(e))] => {
-            Some(bind_argument(e, input, env, outer)?)
-        }
+        [FunctionArg::Unnamed(FunctionArgExpr::Expr(e))] => Some(bind(e)?),
         _ => return Err(Error::fmt(errno::ER_WRONG_PARAMCOUNT_TO_NATIVE_FCT, &[&name])),
     };
     let (kind, ty) = match (name.as_str(), &arg) {
@@ -188,11 +193,10 @@ fn bind_argument(
 fn bind_group_concat(
     list: &ast::FunctionArgumentList,
     distinct: bool,
-    input: &Scope,
     env: &dyn SubqueryPlanner,
-    outer: Option<&OuterRow<'_>>,
+    bind_arg: &dyn Fn(&ast::Expr) -> Result<(Expr, ExprType)>,
 ) -> Result<(AggCall, ExprType)> {
-    let bind = |e: &ast::Expr| Ok::<_, Error>(bind_argument(e, input, env, outer)?.0);
+    let bind = |e: &ast::Expr| Ok::<_, Error>(bind_arg(e)?.0);
     let mut args = Vec::with_capacity(list.args.len());
     for a in &list.args {
         match a {
@@ -246,13 +250,19 @@ fn bind_group_concat(
 fn walk(e: &ast::Expr, on_agg: &mut dyn FnMut(&ast::Function) -> Result<()>) -> Result<()> {
     use ast::Expr as A;
     match e {
-        A::Function(f) if is_aggregate(&f.name.to_string()) => on_agg(f),
+        A::Function(f) if f.over.is_none() && is_aggregate(&f.name.to_string()) => on_agg(f),
         A::Function(f) => {
+            // A window function's arguments and window may hold the query's aggregates.
             if let FunctionArguments::List(l) = &f.args {
                 for a in &l.args {
                     if let FunctionArg::Unnamed(FunctionArgExpr::Expr(x)) = a {
                         walk(x, on_agg)?;
                     }
+                }
+            }
+            if let Some(ast::WindowType::WindowSpec(spec)) = &f.over {
+                for x in spec.partition_by.iter().chain(spec.order_by.iter().map(|o| &o.expr)) {
+                    walk(x, on_agg)?;
                 }
             }
             Ok(())
@@ -526,6 +536,37 @@ impl Acc {
                 _ => Value::Double(self.float_total() / self.count as f64),
             },
             AggKind::Min | AggKind::Max => self.best.clone().unwrap_or(Value::Null),
+        }
+    }
+}
+
+/// One aggregate's running state over a window frame (`ops::window`).
+#[derive(Clone)]
+pub(crate) struct FrameAcc(Acc);
+
+impl FrameAcc {
+    /// Over no rows yet.
+    pub fn new(call: &AggCall) -> Self {
+        FrameAcc(Acc::new(call.kind))
+    }
+
+    /// Adds row `r`.
+    pub fn add(&mut self, call: &AggCall, r: &[Value], eval: &EvalCtx<'_>) -> Result<()> {
+        match (&call.concat, &call.arg) {
+            (Some(gc), _) => {
+                self.0.add_piece(call, gc, r, eval)?;
+            }
+            (None, Some(a)) => self.0.add(call, &*a.operand(r, eval)?),
+            (None, None) => self.0.add(call, &Value::Null),
+        }
+        Ok(())
+    }
+
+    /// The aggregate over the rows added.
+    pub fn value(&self, call: &AggCall) -> Value {
+        match &call.concat {
+            Some(gc) => self.0.concatenated(gc).0,
+            None => self.0.finish(call),
         }
     }
 }

@@ -581,6 +581,17 @@ fn render(
             let out: Vec<String> = exprs.iter().map(|e| explain_expr(e, &names)).collect();
             (one("Projection", child.est, out.join(", "), child), out)
         }
+        Plan::Window { input, calls } => {
+            let (child, mut names) = render(input, env, next_id)?;
+            let base = names.len();
+            let info: Vec<String> = calls
+                .iter()
+                .enumerate()
+                .map(|(i, c)| window_text(c, &names, base + i + 1))
+                .collect();
+            names.extend((0..calls.len()).map(|i| format!("Column#{}", base + i + 1)));
+            (one("Window", child.est, info.join(", "), child), names)
+        }
         Plan::Distinct { input } => {
             let (child, names) = render(input, env, next_id)?;
             let by: Vec<&str> = names.iter().map(String::as_str).collect();
@@ -632,6 +643,37 @@ fn render(
 /// The names of the columns `plan` outputs (for the expressions of the node above it).
 fn render_names(plan: &Plan, env: &QueryEnv<'_, '_, '_>) -> Result<Vec<String>> {
     Ok(render(plan, env, &mut { UNNUMBERED })?.1)
+}
+
+/// A window call as TiDB's EXPLAIN shows it: `row_number() over(partition by … order by …
+/// rows between … and …)`.
+fn window_text(c: &crate::planner::WindowCall, names: &[String], column: usize) -> String {
+    use crate::planner::{Bound, Offset};
+    let name = c.text.split('(').next().unwrap_or("").to_ascii_lowercase();
+    let mut args: Vec<String> = c.args.iter().map(|a| explain_expr(a, names)).collect();
+    if let crate::planner::WindowFunc::Agg(a) = &c.func {
+        args.extend(a.arg.iter().map(|a| explain_expr(a, names)));
+    }
+    let mut over = Vec::new();
+    if !c.partition.is_empty() {
+        let by: Vec<&crate::expr::Expr> = c.partition.iter().collect();
+        over.push(format!("partition by {}", list(&by, names)));
+    }
+    if !c.order.is_empty() {
+        over.push(format!("order by {}", sort_keys(&c.order, names)));
+    }
+    let bound = |b: &Bound| match b {
+        Bound::UnboundedPreceding => "unbounded preceding".to_string(),
+        Bound::UnboundedFollowing => "unbounded following".to_string(),
+        Bound::CurrentRow => "current row".to_string(),
+        Bound::Preceding(Offset::Rows(n)) => format!("{n} preceding"),
+        Bound::Following(Offset::Rows(n)) => format!("{n} following"),
+        Bound::Preceding(Offset::Range(_)) => "n preceding".to_string(),
+        Bound::Following(Offset::Range(_)) => "n following".to_string(),
+    };
+    let units = if c.frame.range { "range" } else { "rows" };
+    over.push(format!("{units} between {} and {}", bound(&c.frame.start), bound(&c.frame.end)));
+    format!("{name}({})->Column#{column} over({})", args.join(", "), over.join(" "))
 }
 
 /// Marks the point reads under a lock that reads them itself (`ops::point_handles`): `lock`

@@ -16,7 +16,7 @@ use crate::{
 };
 
 /// Whether the query reads table data: a table in FROM (anything but `DUAL`), WITH, or a
-/// subquery anywhere in it.
+/// subquery anywhere in it — or needs the planner for a window function.
 pub fn reads_tables(q: &Query) -> bool {
     let subquery = ast::visit_expressions(q, |e| match e {
         ast::Expr::Subquery(_)
@@ -24,6 +24,7 @@ pub fn reads_tables(q: &Query) -> bool {
         | ast::Expr::In { target: ast::InTarget::Subquery(_), .. } => {
             std::ops::ControlFlow::Break(())
         }
+        ast::Expr::Function(f) if f.over.is_some() => std::ops::ControlFlow::Break(()),
         _ => std::ops::ControlFlow::Continue(()),
     });
     if q.with.is_some() || subquery.is_break() {
@@ -127,6 +128,7 @@ pub fn source_text(text: &str, e: &ast::Expr) -> String {
                 (ast::Expr::Function(_), Some(p)) => after_parens(text, a + p).max(b),
                 _ => b,
             };
+            let end = widen_for_over(text, e, end);
             let (a, end) = widen_for_interval(text, e, a, end);
             let (a, end) = widen_for_keyword_call(text, e, a, end);
             let (a, end) = balance_parens(text, a, end);
@@ -134,6 +136,30 @@ pub fn source_text(text: &str, e: &ast::Expr) -> String {
         }
         _ => e.to_string(),
     }
+}
+
+/// A window function's name takes in its `OVER w` / `OVER (…)`, which its span leaves out.
+fn widen_for_over(text: &str, e: &ast::Expr, end: usize) -> usize {
+    let ast::Expr::Function(f) = e else { return end };
+    if f.over.is_none() {
+        return end;
+    }
+    let Some(rest) = text.get(end..) else { return end };
+    let skipped = rest.len() - rest.trim_start().len();
+    if !rest[skipped..].get(..4).is_some_and(|w| w.eq_ignore_ascii_case("over")) {
+        return end;
+    }
+    let at = end + skipped + 4;
+    let tail = &text[at..];
+    let gap = tail.len() - tail.trim_start().len();
+    if tail.trim_start().starts_with('(') {
+        return after_parens(text, at + gap);
+    }
+    // A window name.
+    let name_len = tail[gap..]
+        .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '`'))
+        .unwrap_or(tail.len() - gap);
+    at + gap + name_len
 }
 
 /// sqlparser's span of `INTERVAL n unit` covers only `n`: take in a leading `INTERVAL` keyword

@@ -23,6 +23,7 @@ mod semi;
 mod subquery;
 pub(crate) mod subquery_values;
 pub(crate) mod using;
+pub(crate) mod window;
 
 pub use fast::{try_point_get, HandleSource, PointGetPlan};
 pub use join::{
@@ -33,3 +34,4 @@ pub use query::plan_query;
 pub use select::{plan_select, SelectPlan};
 pub(crate) use subquery::{plan as plan_subquery, stand_in};
 pub use subquery::{GroupedPlan, SubPlan};
+pub use window::{Bound, Frame, Offset, WindowCall, WindowFunc};

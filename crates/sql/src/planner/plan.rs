@@ -164,6 +164,13 @@ pub enum Plan {
         /// Input.
         input: Box<Plan>,
     },
+    /// Window functions (`ops/window.rs`): each input row with one value per call appended.
+    Window {
+        /// Input.
+        input: Box<Plan>,
+        /// The calls, in the order of their columns.
+        calls: Vec<super::WindowCall>,
+    },
     /// `UNION ALL`: each input's rows in turn (a `UNION` is a [`Plan::Distinct`] above).
     Union {
         /// The sides, in query order.
@@ -226,6 +233,7 @@ impl Plan {
                 | Plan::TopN { input, .. }
                 | Plan::Project { input, .. }
                 | Plan::Distinct { input }
+                | Plan::Window { input, .. }
                 | Plan::Limit { input, .. } => todo.push(input),
                 Plan::Union { inputs } => todo.extend(inputs),
                 Plan::SetOp { left, right, .. } => {
@@ -250,6 +258,17 @@ impl Plan {
                 keys.iter().map(|(e, _)| e).collect()
             }
             Plan::Project { exprs, .. } => exprs.iter().collect(),
+            Plan::Window { calls, .. } => calls
+                .iter()
+                .flat_map(|c| {
+                    let agg = match &c.func {
+                        super::WindowFunc::Agg(a) => a.arg.as_ref(),
+                        _ => None,
+                    };
+                    let order = c.order.iter().map(|(e, _)| e);
+                    c.args.iter().chain(agg).chain(&c.partition).chain(order)
+                })
+                .collect(),
             Plan::Join { join } => {
                 let mut out = Vec::new();
                 for step in &join.steps {

@@ -12,7 +12,7 @@ use super::{
     subquery_values, Plan,
 };
 use crate::{
-    binder::{bind_expr_in, bind_post_agg, OuterRow, PostAgg, Scope},
+    binder::{bind_expr_in, bind_post_agg, bind_windowed, OuterRow, PostAgg, Scope, WindowLayout},
     executor::{
         aggregate::{self, AggCall},
         choose_path, limit_offset, order_keys_with, resolve_from, result_column, source_text,
@@ -203,8 +203,26 @@ pub fn plan_select(
         }
         layout.aggs = found.iter().map(|(text, _, ty)| (text.clone(), *ty)).collect();
     }
+    // Window functions in the select list and ORDER BY, bound over the (aggregated) row;
+    // their results follow it.
+    let window_sources: Vec<&ast::Expr> =
+        items.iter().filter_map(|i| i.ast).chain(order_asts.iter().copied()).collect();
+    let windows =
+        super::window::collect(&window_sources, &select.named_window, env, &|e| match grouped {
+            true => bind_post_agg(e, &scope, env, "window", &layout, outer),
+            false => bind(e, "window"),
+        })?;
+    let window_layout = WindowLayout {
+        base: if grouped { layout.groups.len() + layout.aggs.len() } else { scope.columns.len() },
+        calls: windows.iter().map(|(text, _, ty)| (text.clone(), *ty)).collect(),
+    };
+    let post_agg = grouped.then_some(&layout);
+    let windowed = |e: &ast::Expr, clause: &str| {
+        bind_windowed(e, &scope, env, clause, post_agg, &window_layout, outer)
+    };
     for item in &items {
         let (bound, ty) = match (item.ast, item.column) {
+            (Some(e), _) if !windows.is_empty() => windowed(e, "field list")?,
             (Some(e), _) if grouped => bind_post_agg(e, &scope, env, "field list", &layout, outer)?,
             (Some(e), _) => bind(e, "field list")?,
             (None, Some(i)) if grouped => {
@@ -218,9 +236,13 @@ pub fn plan_select(
             (None, Some(i)) => (Expr::Column(i), scope.columns[i].ty),
             (None, None) => continue,
         };
-        let rc = match (&bound, grouped) {
-            (Expr::Column(i), false) => {
-                let (si, ci) = origin[*i];
+        // A column of a source keeps its metadata (a window result's column does not).
+        let source_column = match (&bound, grouped) {
+            (Expr::Column(i), false) => origin.get(*i).copied(),
+            _ => None,
+        };
+        let rc = match source_column {
+            Some((si, ci)) => {
                 let src = &sources[si];
                 let mut c = table_column(
                     &src.db,
@@ -249,7 +271,9 @@ pub fn plan_select(
     // ORDER BY over the (aggregated) rows: select-list alias, position, or expression.
     let aliases: Vec<(String, Option<Expr>)> =
         items.iter().zip(&outputs).map(|(i, (_, e))| (i.name.clone(), Some(e.clone()))).collect();
-    let keys = if grouped {
+    let keys = if !windows.is_empty() {
+        order_keys_with(q, &aliases, |e| Ok(windowed(e, "order clause")?.0))?
+    } else if grouped {
         order_keys_with(q, &aliases, |e| {
             Ok(bind_post_agg(e, &scope, env, "order clause", &layout, outer)?.0)
         })?
@@ -290,8 +314,13 @@ pub fn plan_select(
     if let Some(h) = having {
         plan = Plan::Filter { input: Box::new(plan), pred: h };
     }
+    let window_calls: Vec<_> = windows.into_iter().map(|(_, c, _)| c).collect();
+    let windowed = !window_calls.is_empty();
+    if windowed {
+        plan = Plan::Window { input: Box::new(plan), calls: window_calls };
+    }
     let mut limited = false;
-    if !grouped && keep_table_order(&mut plan, &keys) {
+    if !grouped && !windowed && keep_table_order(&mut plan, &keys) {
         // The read already returns rows in ORDER BY order: no sort, and a LIMIT stops it early.
     } else if !keys.is_empty() {
         plan = match limit {

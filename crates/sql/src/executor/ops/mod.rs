@@ -25,6 +25,7 @@ mod table_reader;
 mod top_n;
 mod union;
 mod values;
+mod window;
 mod work_table;
 
 use std::{cell::RefCell, rc::Rc};
@@ -156,6 +157,9 @@ impl Builder {
                 Box::new(project::Project::new(self.build(*input), exprs))
             }
             Plan::Distinct { input } => Box::new(distinct::Distinct::new(self.build(*input))),
+            Plan::Window { input, calls } => {
+                Box::new(window::Window::new(self.build(*input), calls))
+            }
             Plan::Union { inputs } => {
                 let inputs = inputs.into_iter().map(|p| self.build(p)).collect();
                 Box::new(union::Union::new(inputs))
