@@ -351,3 +351,38 @@ def test_views_reflect_and_query_like_tables(engine):
         with engine.begin() as conn:
             conn.exec_driver_sql("DROP VIEW IF EXISTS sa_rich")
             conn.exec_driver_sql("DROP TABLE IF EXISTS sa_wallets")
+
+
+def test_window_functions_as_sqlalchemy_writes_them(engine):
+    """`func.x().over(...)` — what SQLAlchemy's dialect suite and ORMs send: ranking per
+    partition, running totals over a ROWS frame, and the top row per group from a subquery."""
+    md = sa.MetaData()
+    scores = sa.Table(
+        "sa_scores", md,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+        sa.Column("team", sa.String(10)), sa.Column("points", sa.Integer),
+    )
+    md.drop_all(engine)
+    md.create_all(engine)
+    try:
+        with engine.begin() as conn:
+            conn.execute(scores.insert(), [
+                {"id": 1, "team": "red", "points": 10}, {"id": 2, "team": "red", "points": 30},
+                {"id": 3, "team": "red", "points": 30}, {"id": 4, "team": "blue", "points": 5},
+                {"id": 5, "team": "blue", "points": 25},
+            ])
+        rank = sa.func.rank().over(partition_by=scores.c.team, order_by=scores.c.points.desc())
+        running = sa.func.sum(scores.c.points).over(order_by=scores.c.id, rows=(None, 0))
+        stmt = sa.select(scores.c.id, rank.label("rk"), running.label("total")).order_by(scores.c.id)
+        with engine.connect() as conn:
+            rows = [tuple(r) for r in conn.execute(stmt)]
+            assert [(i, rk) for i, rk, _ in rows] == [(1, 3), (2, 1), (3, 1), (4, 2), (5, 1)]
+            assert [int(t) for _, _, t in rows] == [10, 40, 70, 75, 100]
+            rn = sa.func.row_number().over(
+                partition_by=scores.c.team, order_by=(scores.c.points.desc(), scores.c.id)
+            ).label("rn")
+            ranked = sa.select(scores.c.team, scores.c.id, rn).subquery()
+            best = sa.select(ranked.c.team, ranked.c.id).where(ranked.c.rn == 1).order_by(ranked.c.team)
+            assert [tuple(r) for r in conn.execute(best)] == [("blue", 5), ("red", 2)]
+    finally:
+        md.drop_all(engine)
