@@ -5,11 +5,12 @@
 //!   └─ Distinct                drops repeated output rows
 //!      └─ Project              the select list, evaluated per row
 //!         └─ Sort | TopN       ORDER BY (TopN when a LIMIT follows and nothing in between)
-//!            └─ Filter         HAVING
-//!               └─ Agg         GROUP BY and aggregate calls
-//!                  └─ Lock     SELECT … FOR UPDATE: lock, re-read, re-check
-//!                     └─ Filter            WHERE
-//!                        └─ Table | Rows | Join | Dual
+//!            └─ Window         window functions, one column each
+//!               └─ Filter      HAVING
+//!                  └─ Agg      GROUP BY and aggregate calls
+//!                     └─ Lock  SELECT … FOR UPDATE: lock, re-read, re-check
+//!                        └─ Filter            WHERE
+//!                           └─ Table | Rows | Join | Dual
 //!
 //!   Union | SetOp              set operations, over planned query blocks (`query.rs`)
 //! ```
