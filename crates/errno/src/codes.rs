@@ -137,6 +137,7 @@ errors! {
     ER_WINDOW_INVALID_WINDOW_FUNC_ALIAS_USE = 3594, "HY000", "ErrWindowInvalidWindowFuncAliasUse", "You cannot use the alias '%s' of an expression containing a window function in this context.'";
     ER_WINDOW_NESTED_WINDOW_FUNC_USE_IN_WINDOW_SPEC = 3595, "HY000", "ErrWindowNestedWindowFuncUseInWindowSpec", "You cannot nest a window function in the specification of window '%s'.";
     ER_WINDOW_ROWS_INTERVAL_USE = 3596, "HY000", "ErrWindowRowsIntervalUse", "Window '%s': INTERVAL can only be used with RANGE frames.";
+    ER_FIELD_IN_GROUPING_NOT_GROUP_BY = 3602, "HY000", "ErrFieldInGroupingNotGroupBy", "Argument #%d of GROUPING function is not in GROUP BY";
     ER_CTE_MAX_RECURSION_DEPTH = 3636, "HY000", "ErrCTEMaxRecursionDepth", "Recursive query aborted after %d iterations. Try increasing @@cte_max_recursion_depth to a larger value.";
     ER_WRONG_OBJECT = 1347, "HY000", "ErrWrongObject", "'%s.%s' is not %s";
     ER_VIEW_RECURSIVE = 1462, "HY000", "ErrViewRecursive", "`%s`.`%s` contains view recursion";

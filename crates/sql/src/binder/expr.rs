@@ -133,6 +133,9 @@ pub struct PostAgg {
     pub groups: Vec<(String, Expr, ExprType)>,
     /// Aggregate calls by source text, with their result types.
     pub aggs: Vec<(String, ExprType)>,
+    /// `WITH ROLLUP`: each group expression's entry follows its rolled-up flag's (what
+    /// `GROUPING(col)` reads).
+    pub rollup: bool,
 }
 
 /// The qualifier under which ON DUPLICATE KEY UPDATE sees the row the INSERT tried to write.
@@ -196,6 +199,9 @@ impl Binder<'_> {
                 return Ok((Expr::Column(i), layout.groups[i].2));
             }
             if let A::Function(f) = e {
+                if f.name.to_string().eq_ignore_ascii_case("GROUPING") {
+                    return self.grouping(f, layout);
+                }
                 if is_aggregate(&f.name.to_string()) {
                     let i = layout.aggs.iter().position(|(a, _)| *a == text).ok_or_else(|| {
                         Error::msg(
@@ -646,6 +652,47 @@ impl Binder<'_> {
         Ok((Expr::Cast { arg: a.into(), target }, ty))
     }
 
+    /// `GROUPING(col, …)` over a rolled-up row: for each argument (a GROUP BY expression) 1
+    /// when the row totals over it, as the bits of one integer, the first argument highest;
+    /// 1111 without ROLLUP, 3602 for an argument that is not grouped by.
+    fn grouping(&self, f: &ast::Function, layout: &PostAgg) -> Result<(Expr, ExprType)> {
+        if !layout.rollup {
+            return Err(Error::fmt(errno::ER_INVALID_GROUP_FUNC_USE, &[]));
+        }
+        let FunctionArguments::List(list) = &f.args else {
+            return Err(Error::fmt(errno::ER_WRONG_PARAMCOUNT_TO_NATIVE_FCT, &[&"grouping"]));
+        };
+        let n = list.args.len();
+        if n == 0 {
+            return Err(Error::fmt(errno::ER_WRONG_PARAMCOUNT_TO_NATIVE_FCT, &[&"grouping"]));
+        }
+        let mut out: Option<Expr> = None;
+        for (i, a) in list.args.iter().enumerate() {
+            let FunctionArg::Unnamed(FunctionArgExpr::Expr(x)) = a else {
+                return Err(Error::fmt(errno::ER_WRONG_PARAMCOUNT_TO_NATIVE_FCT, &[&"grouping"]));
+            };
+            let text = x.to_string();
+            let at = layout.groups.iter().position(|(g, _, _)| *g == text).filter(|&p| p % 2 == 1);
+            let Some(at) = at else {
+                return Err(Error::fmt(errno::ER_FIELD_IN_GROUPING_NOT_GROUP_BY, &[&(i + 1)]));
+            };
+            let weight = Expr::Literal(Value::Int(1i64 << (n - 1 - i).min(62)));
+            let bit = Expr::Binary {
+                op: BinaryOp::Multiply,
+                left: Box::new(Expr::Column(at - 1)),
+                right: Box::new(weight),
+            };
+            out = Some(match out {
+                None => bit,
+                Some(sum) => {
+                    Expr::Binary { op: BinaryOp::Plus, left: Box::new(sum), right: Box::new(bit) }
+                }
+            });
+        }
+        let e = out.unwrap_or(Expr::Literal(Value::Int(0)));
+        Ok((e, ExprType::of(FieldType::LongLong, false)))
+    }
+
     /// A window function's result: its column, where the row has one (3593 elsewhere: WHERE,
     /// GROUP BY, HAVING, ON, a window's own specification).
     fn window_result(&self, f: &ast::Function, e: &ast::Expr) -> Result<(Expr, ExprType)> {
@@ -660,6 +707,11 @@ impl Binder<'_> {
 
     fn function(&self, f: &ast::Function) -> Result<(Expr, ExprType)> {
         let name = f.name.to_string();
+        // GROUPING() reads a rolled-up row, which only the select list, HAVING and ORDER BY
+        // of a `GROUP BY … WITH ROLLUP` see.
+        if name.eq_ignore_ascii_case("GROUPING") {
+            return Err(Error::fmt(errno::ER_INVALID_GROUP_FUNC_USE, &[]));
+        }
         // `VALUES(col)` in ON DUPLICATE KEY UPDATE: the value the INSERT tried to write.
         if name.eq_ignore_ascii_case("VALUES") {
             if let FunctionArguments::List(l) = &f.args {

@@ -581,6 +581,18 @@ fn render(
             let out: Vec<String> = exprs.iter().map(|e| explain_expr(e, &names)).collect();
             (one("Projection", child.est, out.join(", "), child), out)
         }
+        Plan::Expand { input, groups } => {
+            let (child, mut names) = render(input, env, next_id)?;
+            let by: Vec<&crate::expr::Expr> = groups.iter().collect();
+            let info = format!("rollup:[{}]", list(&by, &names));
+            let base = names.len();
+            for (j, g) in groups.iter().enumerate() {
+                names.push(format!("grouping({})", explain_expr(g, &names[..base])));
+                names.push(format!("Column#{}", base + 2 * j + 2));
+            }
+            let est = child.est * (groups.len() + 1) as f64;
+            (one("Expand", est, info, child), names)
+        }
         Plan::Window { input, calls } => {
             let (child, mut names) = render(input, env, next_id)?;
             let base = names.len();

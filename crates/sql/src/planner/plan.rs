@@ -165,6 +165,14 @@ pub enum Plan {
         /// Input.
         input: Box<Plan>,
     },
+    /// `GROUP BY … WITH ROLLUP` (`ops/expand.rs`): each input row once per grouping level,
+    /// with a (rolled-up flag, value) pair appended per group expression.
+    Expand {
+        /// Input.
+        input: Box<Plan>,
+        /// The GROUP BY expressions, over the input row.
+        groups: Vec<Expr>,
+    },
     /// Window functions (`ops/window.rs`): each input row with one value per call appended.
     Window {
         /// Input.
@@ -235,6 +243,7 @@ impl Plan {
                 | Plan::Project { input, .. }
                 | Plan::Distinct { input }
                 | Plan::Window { input, .. }
+                | Plan::Expand { input, .. }
                 | Plan::Limit { input, .. } => todo.push(input),
                 Plan::Union { inputs } => todo.extend(inputs),
                 Plan::SetOp { left, right, .. } => {
@@ -258,7 +267,9 @@ impl Plan {
             Plan::Sort { keys, .. } | Plan::TopN { keys, .. } => {
                 keys.iter().map(|(e, _)| e).collect()
             }
-            Plan::Project { exprs, .. } => exprs.iter().collect(),
+            Plan::Project { exprs, .. } | Plan::Expand { groups: exprs, .. } => {
+                exprs.iter().collect()
+            }
             Plan::Window { calls, .. } => calls
                 .iter()
                 .flat_map(|c| {

@@ -18,7 +18,7 @@ use crate::{
         choose_path, limit_offset, order_keys_with, resolve_from, result_column, source_text,
         table_column, table_scope, used_columns, Access, JoinSpec, Needs, QueryEnv, Source,
     },
-    expr::{Expr, SubqueryKind},
+    expr::{Expr, ExprType, SubqueryKind},
     table::Row,
 };
 
@@ -58,9 +58,11 @@ pub fn plan_select(
     let ast::GroupByExpr::Expressions(group_asts, modifiers) = &select.group_by else {
         return Err(unsupported("GROUP BY ALL"));
     };
-    if !modifiers.is_empty() {
-        return Err(unsupported("GROUP BY … WITH ROLLUP"));
-    }
+    let rollup = match modifiers.as_slice() {
+        [] => false,
+        [ast::GroupByWithModifier::Rollup] if !group_asts.is_empty() => true,
+        [other, ..] => return Err(unsupported(format!("GROUP BY … {other}"))),
+    };
     let distinct = match &select.distinct {
         None => false,
         Some(ast::Distinct::Distinct) => true,
@@ -174,6 +176,7 @@ pub fn plan_select(
     // Output expressions, bound over the input row or over the aggregated row.
     let mut outputs: Vec<(ResultColumn, Expr)> = Vec::with_capacity(items.len());
     let mut layout = PostAgg::default();
+    let mut rollup_groups: Vec<Expr> = Vec::new();
     if grouped {
         for g in group_asts {
             // GROUP BY may name a select-list position or alias.
@@ -200,6 +203,10 @@ pub fn plan_select(
             };
             let (e, ty) = bind(target, "group statement")?;
             layout.groups.push((target.to_string(), e, ty));
+        }
+        if rollup {
+            rollup_groups = layout.groups.iter().map(|(_, e, _)| e.clone()).collect();
+            layout = rolled_up(layout);
         }
         layout.aggs = found.iter().map(|(text, _, ty)| (text.clone(), *ty)).collect();
     }
@@ -305,7 +312,16 @@ pub fn plan_select(
     }
     if grouped {
         let aggs: Vec<AggCall> = found.into_iter().map(|(_, c, _)| c).collect();
-        let groups: Vec<Expr> = layout.groups.iter().map(|(_, e, _)| e.clone()).collect();
+        let groups: Vec<Expr> = match rollup {
+            // The expansion's (flag, value) pairs, after the input row.
+            true => {
+                let width = scope.columns.len();
+                let input = Box::new(plan);
+                plan = Plan::Expand { input, groups: rollup_groups };
+                (0..layout.groups.len()).map(|i| Expr::Column(width + i)).collect()
+            }
+            false => layout.groups.iter().map(|(_, e, _)| e.clone()).collect(),
+        };
         if groups.is_empty() {
             plan = min_max_one_row(plan, &aggs);
         }
@@ -347,6 +363,19 @@ pub fn plan_select(
         plan = Plan::Limit { input: Box::new(plan), limit, offset, count_all: calc_found_rows };
     }
     Ok(SelectPlan { plan, columns, typed_by_values })
+}
+
+/// The post-aggregation layout of `GROUP BY … WITH ROLLUP`: each group expression preceded
+/// by its rolled-up flag (an entry no expression names), as the expansion appends them; the
+/// values may be NULL now.
+fn rolled_up(layout: PostAgg) -> PostAgg {
+    let flag = ExprType::of(types::FieldType::LongLong, false);
+    let mut groups = Vec::with_capacity(2 * layout.groups.len());
+    for (text, e, ty) in layout.groups {
+        groups.push(("\u{0}rolled up".to_string(), Expr::Literal(types::Value::Null), flag));
+        groups.push((text, e, ExprType { nullable: true, ..ty }));
+    }
+    PostAgg { groups, aggs: layout.aggs, rollup: true }
 }
 
 /// HAVING with the select-list aliases it names replaced by their expressions — MySQL's

@@ -9,6 +9,7 @@
 
 mod cte;
 mod distinct;
+mod expand;
 mod filter;
 mod guard;
 mod hash_agg;
@@ -157,6 +158,9 @@ impl Builder {
                 Box::new(project::Project::new(self.build(*input), exprs))
             }
             Plan::Distinct { input } => Box::new(distinct::Distinct::new(self.build(*input))),
+            Plan::Expand { input, groups } => {
+                Box::new(expand::Expand::new(self.build(*input), groups))
+            }
             Plan::Window { input, calls } => {
                 Box::new(window::Window::new(self.build(*input), calls))
             }
