@@ -233,3 +233,53 @@ def test_named_locks_are_shared_across_sessions_and_released_at_disconnect(serve
         cb.execute("SELECT GET_LOCK('', 1)")
     assert e.value.args[0] == 3057
     b.close()
+
+
+def test_temporary_tables_belong_to_their_session(server):
+    """A temporary table is its session's alone — another session sees the stored table of the
+    same name (or none) — and it is gone after disconnect; SQLAlchemy creates one (with a
+    unique constraint and an index, as its dialect suite's reflection fixture does) through
+    `prefixes=["TEMPORARY"]`."""
+    a = server.connect(autocommit=True)
+    b = server.connect(autocommit=True)
+    ca, cb = a.cursor(), b.cursor()
+    ca.execute("DROP TABLE IF EXISTS tmp_shadow")
+    ca.execute("CREATE TABLE tmp_shadow (id INT PRIMARY KEY)")
+    ca.execute("INSERT INTO tmp_shadow VALUES (1)")
+    ca.execute("CREATE TEMPORARY TABLE tmp_shadow (id INT PRIMARY KEY, note VARCHAR(10))")
+    ca.execute("INSERT INTO tmp_shadow VALUES (7, 'mine')")
+    ca.execute("SELECT * FROM tmp_shadow")
+    assert ca.fetchall() == ((7, "mine"),)
+    ca.execute("SHOW CREATE TABLE tmp_shadow")
+    assert ca.fetchone()[1].startswith("CREATE TEMPORARY TABLE `tmp_shadow`")
+    cb.execute("SELECT * FROM tmp_shadow")
+    assert cb.fetchall() == ((1,),)
+    ca.execute("CREATE TEMPORARY TABLE tmp_only (id INT)")
+    with pytest.raises(pymysql.err.ProgrammingError) as e:
+        cb.execute("SELECT * FROM tmp_only")
+    assert e.value.args[0] == 1146
+    a.close()
+    c = server.connect(autocommit=True)
+    cc = c.cursor()
+    cc.execute("SELECT * FROM tmp_shadow")
+    assert cc.fetchall() == ((1,),)
+    with pytest.raises(pymysql.err.ProgrammingError):
+        cc.execute("SELECT * FROM tmp_only")
+    cc.execute("DROP TABLE tmp_shadow")
+    c.close()
+    b.close()
+
+    engine = sa.create_engine(f"mysql+pymysql://root:@127.0.0.1:{server.port}/test")
+    md = sa.MetaData()
+    tmp = sa.Table(
+        "user_tmp", md,
+        sa.Column("id", sa.INT, primary_key=True), sa.Column("name", sa.VARCHAR(50)),
+        sa.Column("foo", sa.INT), sa.UniqueConstraint("name", name="user_tmp_uq"),
+        sa.Index("user_tmp_ix", "foo"), prefixes=["TEMPORARY"],
+    )
+    with engine.connect() as conn:
+        md.create_all(conn)
+        conn.execute(tmp.insert(), [{"id": 1, "name": "x", "foo": 3}])
+        assert conn.execute(sa.select(tmp.c.name).where(tmp.c.foo == 3)).scalar() == "x"
+        md.drop_all(conn)
+    engine.dispose()

@@ -70,6 +70,12 @@ fn auto_id_key(table_id: i64) -> Vec<u8> {
     meta_key(&[b"AutoID", &table_id.to_be_bytes()])
 }
 
+/// A session's temporary table, by id: its rows are removed when the session ends, or at the
+/// next start after a crash.
+fn temporary_key(table_id: i64) -> Vec<u8> {
+    meta_key(&[b"TmpTbl", &table_id.to_be_bytes()])
+}
+
 const NEXT_ID: &[u8] = b"mNextID";
 const SCHEMA_VER: &[u8] = b"mSchemaVer";
 
@@ -181,6 +187,17 @@ impl Catalog {
             modified: Mutex::new(HashMap::new()),
         };
         cat.reload()?;
+        // Temporary tables of sessions a crash ended.
+        let left: Vec<i64> = cat
+            .storage
+            .snapshot(None)?
+            .scan(&KeyRange::prefix(&meta_key(&[b"TmpTbl"])), usize::MAX, false)?
+            .into_iter()
+            .filter_map(|(k, _)| Some(i64::from_be_bytes(k.get(k.len() - 8..)?.try_into().ok()?)))
+            .collect();
+        for id in left {
+            cat.drop_temporary(id)?;
+        }
         for name in BOOTSTRAP_DATABASES {
             if cat.schema().database(name).is_none() {
                 cat.create_database(name, true)?;
@@ -332,6 +349,41 @@ impl Catalog {
             txn.put(table_key(d.id, table.id), serde_json::to_vec(&table).map_err(internal)?)?;
             Ok(true)
         })
+    }
+
+    /// `CREATE TEMPORARY TABLE`: gives `table` an id in database `db` and registers it as
+    /// temporary; the session keeps its definition (no other session sees it). Changes the
+    /// schema version, so plans kept for a table it shadows are made again.
+    pub fn create_temporary(&self, db: &str, mut table: TableInfo) -> Result<TableInfo> {
+        let d = self.schema().database(db).cloned().ok_or_else(|| Error::fmt(ER_BAD_DB, &[&db]))?;
+        self.ddl(|txn, _| {
+            table.id = Self::next_id(txn)?;
+            table.db_id = d.id;
+            txn.put(temporary_key(table.id), Vec::new())?;
+            Ok(table)
+        })
+    }
+
+    /// `TRUNCATE` of temporary table `id`: its rows and index entries, and its AUTO_INCREMENT.
+    pub fn clear_temporary(&self, id: i64) -> Result<()> {
+        let mut txn = self.storage.begin(TxnOptions::default())?;
+        delete_table_data(txn.as_mut(), id)?;
+        txn.delete(auto_id_key(id))?;
+        txn.commit()?;
+        self.auto_ids.lock().remove(&id);
+        Ok(())
+    }
+
+    /// Drops temporary table `id`: its rows, index entries and registration.
+    pub fn drop_temporary(&self, id: i64) -> Result<()> {
+        self.ddl(|txn, _| {
+            delete_table_data(txn, id)?;
+            txn.delete(auto_id_key(id))?;
+            txn.delete(temporary_key(id))?;
+            Ok(())
+        })?;
+        self.auto_ids.lock().remove(&id);
+        Ok(())
     }
 
     /// `DROP TABLE` of one table, with its rows and index entries.

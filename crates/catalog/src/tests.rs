@@ -104,3 +104,22 @@ fn auto_ids_are_consecutive_and_rebase() {
     cat.rebase_auto_id(7, 100).expect("rebase");
     assert_eq!(cat.alloc_auto_ids(7, 1, 0).expect("d"), 101);
 }
+
+#[test]
+fn temporary_tables_stay_out_of_the_schema_and_a_restart_removes_what_a_crash_left() {
+    let (_dir, storage, cat) = open();
+    let t = cat.create_temporary("test", players()).expect("temporary");
+    assert!(t.id > 0);
+    assert!(cat.schema().table("test", "Players").is_err(), "no other session sees it");
+    assert!(cat.create_temporary("nope", players()).is_err(), "1049 for an unknown database");
+    // A row of it, and a session that never dropped it (a crash).
+    let row = tablecodec::record_key(t.id, 1);
+    let mut txn = storage.begin(TxnOptions::default()).expect("txn");
+    txn.put(row.clone(), b"x".to_vec()).expect("put");
+    txn.commit().expect("commit");
+    drop(cat);
+    let _reopened = Catalog::open(storage.clone()).expect("reopen");
+    let snap = storage.snapshot(None).expect("snapshot");
+    assert_eq!(snap.get(&row).expect("get"), None, "its rows are gone");
+    assert_eq!(snap.get(&temporary_key(t.id)).expect("get"), None, "and its registration");
+}

@@ -144,6 +144,16 @@ impl Drop for Session {
         self.processes.unregister(self.ctx.connection_id);
         // Named locks go with their session (MySQL: at disconnect).
         self.ctx.vars.globals().user_locks().release_all(self.ctx.connection_id);
+        // So do temporary tables, once the open transaction (which may hold their rows'
+        // locks) is gone.
+        if !self.ctx.temp_tables.is_empty() {
+            self.txn.rollback();
+            for (_, t) in std::mem::take(&mut self.ctx.temp_tables) {
+                if let Err(e) = self.catalog.drop_temporary(t.id) {
+                    tracing::warn!(table = %t.name, error = %e, "temporary table not dropped");
+                }
+            }
+        }
     }
 }
 

@@ -168,6 +168,9 @@ pub struct SessionCtx {
     /// The prepared statement being executed with its placeholders unbound, while it runs:
     /// its parameters' values and where its plan is kept (see [`crate::prepare`]).
     pub prepared: Option<PreparedRun>,
+    /// The session's temporary tables (`CREATE TEMPORARY TABLE`), with their databases: they
+    /// shadow stored tables of the same name and go when the session ends.
+    pub temp_tables: Vec<(String, std::sync::Arc<catalog::TableInfo>)>,
 }
 
 /// An execution of a prepared SELECT that keeps its plan: `?i` binds as
@@ -183,6 +186,18 @@ pub struct PreparedRun {
 }
 
 impl SessionCtx {
+    /// The session's temporary table `db.name`, if it has one.
+    pub fn temporary_table(
+        &self,
+        db: &str,
+        name: &str,
+    ) -> Option<std::sync::Arc<catalog::TableInfo>> {
+        self.temp_tables
+            .iter()
+            .find(|(d, t)| d.eq_ignore_ascii_case(db) && t.name.eq_ignore_ascii_case(name))
+            .map(|(_, t)| t.clone())
+    }
+
     /// A fresh session for `user@host`.
     pub fn new(vars: SessionVars, user: &str, host: &str, connection_id: u64) -> Self {
         SessionCtx {
@@ -203,6 +218,7 @@ impl SessionCtx {
             conn_status: Vec::new(),
             kill: Arc::new(KillFlag::default()),
             prepared: None,
+            temp_tables: Vec::new(),
         }
     }
 

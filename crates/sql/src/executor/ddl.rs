@@ -33,13 +33,15 @@ pub fn create_database(
     Ok(ExecResult::Ok(OkResult { affected_rows: u64::from(created), ..Default::default() }))
 }
 
-/// `DROP DATABASE|SCHEMA`, `DROP TABLE t1, t2`.
+/// `DROP DATABASE|SCHEMA`, `DROP [TEMPORARY] TABLE t1, t2` (a session's temporary table
+/// first, as MySQL does).
 pub fn drop(
     ctx: &mut SessionCtx,
     catalog: &Catalog,
     object_type: &ObjectType,
     names: &[ObjectName],
     if_exists: bool,
+    temporary: bool,
 ) -> Result<ExecResult> {
     match object_type {
         ObjectType::Database | ObjectType::Schema => {
@@ -58,9 +60,14 @@ pub fn drop(
             let schema = catalog.schema();
             let mut missing = Vec::new();
             let mut resolved = Vec::new();
+            let mut temporaries = Vec::new();
             for n in names {
                 let (db, t) = table_name(ctx, n)?;
-                if schema.table(&db, &t).map_or(true, |t| t.view.is_some()) {
+                if let Some(temp) = ctx.temporary_table(&db, &t) {
+                    temporaries.push(temp);
+                    continue;
+                }
+                if temporary || schema.table(&db, &t).map_or(true, |t| t.view.is_some()) {
                     missing.push(format!("{db}.{t}"));
                 }
                 resolved.push((db, t));
@@ -82,6 +89,10 @@ pub fn drop(
                         }
                     }
                 }
+            }
+            for temp in temporaries {
+                catalog.drop_temporary(temp.id)?;
+                ctx.temp_tables.retain(|(_, t)| t.id != temp.id);
             }
             for (db, t) in resolved {
                 if missing.contains(&format!("{db}.{t}")) {
@@ -115,8 +126,8 @@ pub fn create_table(
     catalog: &Catalog,
     ct: &CreateTable,
 ) -> Result<ExecResult> {
-    if ct.query.is_some() || ct.temporary {
-        return Err(unsupported("CREATE TABLE … AS / TEMPORARY"));
+    if ct.query.is_some() {
+        return Err(unsupported("CREATE TABLE … AS"));
     }
     let (db, name) = table_name(ctx, &ct.name)?;
     if let Some(like) = &ct.like {
@@ -126,8 +137,11 @@ pub fn create_table(
             }
         };
         let (sdb, sname) = table_name(ctx, source)?;
-        let mut copy = (**catalog.schema().table(&sdb, &sname)?).clone();
+        let mut copy = (*super::find_table(ctx, catalog, &sdb, &sname)?).clone();
         copy.name = name;
+        if ct.temporary {
+            return create_temporary(ctx, catalog, &db, copy, ct);
+        }
         let created = catalog.create_table(&db, copy, ct.if_not_exists)?;
         if !created {
             ctx.warn(1050, format!("Table '{}' already exists", object_parts(&ct.name).join(".")));
@@ -209,10 +223,38 @@ pub fn create_table(
     if let Some(pk) = table.primary_key() {
         table.pk_is_handle = pk.columns.len() == 1 && table.columns[pk.columns[0]].ty.is_integer();
     }
+    if ct.temporary {
+        return create_temporary(ctx, catalog, &db, table, ct);
+    }
     let created = catalog.create_table(&db, table, ct.if_not_exists)?;
     if !created {
         ctx.warn(1050, format!("Table '{}' already exists", object_parts(&ct.name).join(".")));
     }
+    Ok(ExecResult::ok())
+}
+
+/// `CREATE TEMPORARY TABLE`: `table` becomes the session's, shadowing a stored table of the
+/// same name (MySQL's local temporary table; its rows live in the store under its own id
+/// and are removed when the session ends).
+fn create_temporary(
+    ctx: &mut SessionCtx,
+    catalog: &Catalog,
+    db: &str,
+    table: TableInfo,
+    ct: &CreateTable,
+) -> Result<ExecResult> {
+    if ctx.temporary_table(db, &table.name).is_some() {
+        if ct.if_not_exists {
+            ctx.warn(1050, format!("Table '{}' already exists", object_parts(&ct.name).join(".")));
+            return Ok(ExecResult::ok());
+        }
+        return Err(Error::fmt(errno::ER_TABLE_EXISTS, &[&table.name]));
+    }
+    if !table.foreign_keys.is_empty() {
+        return Err(unsupported("foreign keys on temporary tables"));
+    }
+    let created = catalog.create_temporary(db, table)?;
+    ctx.temp_tables.push((db.to_string(), std::sync::Arc::new(created)));
     Ok(ExecResult::ok())
 }
 

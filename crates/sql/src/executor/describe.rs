@@ -93,9 +93,8 @@ fn column_columns(full: bool) -> Vec<ResultColumn> {
 /// `DESCRIBE t` / `DESC t` / `EXPLAIN t`.
 pub fn describe(ctx: &SessionCtx, catalog: &Catalog, name: &ObjectName) -> Result<ExecResult> {
     let (db, t) = table_name(ctx, name)?;
-    let schema = catalog.schema();
-    let t = schema.table(&db, &t)?;
-    Ok(ExecResult::Rows(ResultSet { columns: column_columns(false), rows: column_rows(t, false) }))
+    let t = super::find_table(ctx, catalog, &db, &t)?;
+    Ok(ExecResult::Rows(ResultSet { columns: column_columns(false), rows: column_rows(&t, false) }))
 }
 
 /// `SHOW [FULL] COLUMNS FROM t [FROM db] [LIKE …|WHERE …]`.
@@ -109,10 +108,9 @@ pub fn show_columns(
         return Err(Error::fmt(errno::ER_PARSE, &[&"", &1]));
     };
     let (db, t) = table_name(ctx, parent)?;
-    let schema = catalog.schema();
-    let t = schema.table(&db, &t)?;
+    let t = super::find_table(ctx, catalog, &db, &t)?;
     let columns = column_columns(full);
-    let rows = filter_rows(ctx, &columns, column_rows(t, full), show_filter(opts))?;
+    let rows = filter_rows(ctx, &columns, column_rows(&t, full), show_filter(opts))?;
     Ok(ExecResult::Rows(ResultSet { columns, rows }))
 }
 
@@ -252,16 +250,20 @@ pub fn show_create_table(
     name: &ObjectName,
 ) -> Result<ExecResult> {
     let (db, tname) = table_name(ctx, name)?;
-    let schema = catalog.schema();
-    let t = schema.table(&db, &tname)?;
+    let temporary = ctx.temporary_table(&db, &tname).is_some();
+    let t = super::find_table(ctx, catalog, &db, &tname)?;
     if t.view.is_some() {
-        return super::view::show_create_view(ctx, &db, t);
+        return super::view::show_create_view(ctx, &db, &t);
+    }
+    let mut sql = create_table_sql(&t);
+    if temporary {
+        sql = sql.replacen("CREATE TABLE", "CREATE TEMPORARY TABLE", 1);
     }
     Ok(ExecResult::Rows(ResultSet {
         columns: vec![
             ResultColumn::varchar("Table", 64).not_null(),
             ResultColumn::varchar("Create Table", 8192).not_null(),
         ],
-        rows: vec![vec![Value::String(t.name.clone()), Value::String(create_table_sql(t))]],
+        rows: vec![vec![Value::String(t.name.clone()), Value::String(sql)]],
     }))
 }

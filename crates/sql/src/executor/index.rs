@@ -33,6 +33,22 @@ pub fn create_index(
     let (db, tname) = table_name(ctx, &ci.table_name)?;
     let name = ci.name.as_ref().map(|n| object_parts(n).last().cloned().unwrap_or_default());
     let cols = super::ddl::index_columns(&ci.columns)?;
+    if let Some(temp) = ctx.temporary_table(&db, &tname) {
+        if ci.if_not_exists
+            && name
+                .as_ref()
+                .is_some_and(|n| temp.indexes.iter().any(|i| i.name.eq_ignore_ascii_case(n)))
+        {
+            return Ok(ExecResult::ok());
+        }
+        let t = add_temporary_index(catalog, &temp, name, &cols, ci.unique)?;
+        for (_, held) in ctx.temp_tables.iter_mut() {
+            if held.id == t.id {
+                *held = std::sync::Arc::new(t.clone());
+            }
+        }
+        return Ok(ExecResult::ok());
+    }
     if ci.if_not_exists {
         let schema = catalog.schema();
         let t = schema.table(&db, &tname)?;
@@ -42,6 +58,35 @@ pub fn create_index(
     }
     add_index_online(catalog, &db, &tname, name, &cols, ci.unique)?;
     Ok(ExecResult::ok())
+}
+
+/// A session's temporary table with one more index, its entries written for every row (no
+/// other session writes the table, so nothing is published in between). A duplicate in a
+/// unique index removes the entries written and reports 1062.
+fn add_temporary_index(
+    catalog: &Catalog,
+    temp: &TableInfo,
+    name: Option<String>,
+    cols: &[String],
+    unique: bool,
+) -> Result<TableInfo> {
+    let mut t = temp.clone();
+    add_index(&mut t, name, cols, unique, false)?;
+    let index_id = t
+        .indexes
+        .last()
+        .map(|i| i.id)
+        .ok_or_else(|| Error::msg(errno::ER_INTERNAL, "index lost"))?;
+    if let Err(e) = backfill(catalog, &t, index_id) {
+        let mut txn = catalog.begin_write()?;
+        let range = KeyRange::prefix(&tablecodec::index_prefix(t.id, index_id));
+        for (k, _) in txn.scan(&range, usize::MAX, false)? {
+            txn.delete(k)?;
+        }
+        txn.commit()?;
+        return Err(e);
+    }
+    Ok(t)
 }
 
 /// Adds a secondary index without blocking the table: publish write-only, backfill, publish.
@@ -63,7 +108,8 @@ pub fn add_index_online(
         index_id = index.id;
         Ok(())
     })?;
-    let built = backfill(catalog, db, tname, index_id);
+    let built = catalog.schema().table(db, tname).cloned();
+    let built = built.and_then(|t| backfill(catalog, &t, index_id));
     catalog.alter_table(db, tname, |txn, t| {
         let Some(pos) = t.indexes.iter().position(|i| i.id == index_id) else {
             return Err(Error::msg(errno::ER_INTERNAL, "index being added vanished"));
@@ -86,8 +132,7 @@ pub fn add_index_online(
 /// row is locked and re-read at its newest version, so a concurrent update either finished
 /// before (its entry is what is written) or waits until the batch commits (and then maintains
 /// the entry itself, the index being write-only).
-fn backfill(catalog: &Catalog, db: &str, tname: &str, index_id: i64) -> Result<()> {
-    let t: std::sync::Arc<TableInfo> = catalog.schema().table(db, tname)?.clone();
+fn backfill(catalog: &Catalog, t: &TableInfo, index_id: i64) -> Result<()> {
     let index = t
         .indexes
         .iter()

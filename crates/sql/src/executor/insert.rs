@@ -56,8 +56,7 @@ pub fn execute_insert(
         return Err(unsupported("INSERT INTO TABLE FUNCTION"));
     };
     let (db, tname) = table_name(ctx, name)?;
-    let schema = catalog.schema();
-    let t = schema.table(&db, &tname)?.clone();
+    let t = super::find_table(ctx, catalog, &db, &tname)?;
     if t.view.is_some() {
         return Err(Error::fmt(errno::ER_NON_INSERTABLE_TABLE, &[&tname, &"INSERT"]));
     }

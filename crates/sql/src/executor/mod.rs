@@ -207,8 +207,8 @@ pub fn execute(env: Env<'_>, stmt: &Statement, text: &str) -> Result<ExecResult>
         Statement::Drop { object_type: ObjectType::Index, if_exists, names, table, .. } => {
             index::drop_index(ctx, catalog, names, table.as_ref(), *if_exists)
         }
-        Statement::Drop { object_type, if_exists, names, .. } => {
-            ddl::drop(ctx, catalog, object_type, names, *if_exists)
+        Statement::Drop { object_type, if_exists, names, temporary, .. } => {
+            ddl::drop(ctx, catalog, object_type, names, *if_exists, *temporary)
         }
         Statement::CreateIndex(ci) => index::create_index(ctx, catalog, ci),
         Statement::AlterTable(at) => alter::alter_table(ctx, catalog, at),
@@ -220,6 +220,10 @@ pub fn execute(env: Env<'_>, stmt: &Statement, text: &str) -> Result<ExecResult>
         Statement::Truncate(tr) => {
             for target in &tr.table_names {
                 let (db, t) = table_name(ctx, &target.name)?;
+                if let Some(temp) = ctx.temporary_table(&db, &t) {
+                    catalog.clear_temporary(temp.id)?;
+                    continue;
+                }
                 if catalog.schema().table(&db, &t)?.view.is_some() {
                     return Err(Error::fmt(errno::ER_NO_SUCH_TABLE, &[&db, &t]));
                 }
@@ -380,6 +384,20 @@ pub fn object_parts(name: &ObjectName) -> Vec<String> {
 }
 
 /// `(database, table)` for a possibly qualified table name; 1046 without a current database.
+/// Table `db.name` as the session sees it: its temporary table of that name, else the stored
+/// one (1146 when neither exists).
+pub(crate) fn find_table(
+    ctx: &SessionCtx,
+    catalog: &Catalog,
+    db: &str,
+    name: &str,
+) -> Result<std::sync::Arc<catalog::TableInfo>> {
+    match ctx.temporary_table(db, name) {
+        Some(t) => Ok(t),
+        None => Ok(catalog.schema().table(db, name)?.clone()),
+    }
+}
+
 pub fn table_name(ctx: &SessionCtx, name: &ObjectName) -> Result<(String, String)> {
     match object_parts(name).as_slice() {
         [db, t] => Ok((db.clone(), t.clone())),
@@ -445,7 +463,6 @@ pub fn field_list(
     table: &str,
 ) -> Result<Vec<types::ResultColumn>> {
     let db = ctx.current_db.clone().ok_or_else(|| Error::fmt(ER_NO_DB, &[]))?;
-    let schema = catalog.schema();
-    let t = schema.table(&db, table)?;
-    Ok(t.columns.iter().map(|c| query::table_column(&db, &t.name, &t.name, c, t)).collect())
+    let t = find_table(ctx, catalog, &db, table)?;
+    Ok(t.columns.iter().map(|c| query::table_column(&db, &t.name, &t.name, c, &t)).collect())
 }

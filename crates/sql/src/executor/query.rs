@@ -949,7 +949,7 @@ fn resolve_source(
             computed: Some(Plan::Rows { rows, label: "Rows", names, object }),
         }));
     }
-    let table = catalog.schema().table(&db, &tname)?.clone();
+    let table = super::find_table(env.ctx, catalog, &db, &tname)?;
     let alias = alias.as_ref().map_or(table.name.clone(), |a| a.name.value.clone());
     if table.view.is_some() {
         let planned = super::view::expand(env, &db, &table)?;

@@ -192,8 +192,7 @@ pub fn show_words(
 
 fn show_index(ctx: &SessionCtx, catalog: &Catalog, name: &ObjectName) -> Result<ExecResult> {
     let (db, tname) = table_name(ctx, name)?;
-    let schema = catalog.schema();
-    let t = schema.table(&db, &tname)?;
+    let t = super::find_table(ctx, catalog, &db, &tname)?;
     let names = [
         "Table",
         "Non_unique",

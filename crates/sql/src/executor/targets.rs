@@ -46,7 +46,7 @@ pub fn resolve(
         return Err(Error::fmt(ER_NOT_SUPPORTED_YET, &[&format!("{what} of a derived table")]));
     };
     let (db, tname) = table_name(ctx, name)?;
-    let table = catalog.schema().table(&db, &tname)?.clone();
+    let table = super::find_table(ctx, catalog, &db, &tname)?;
     if table.view.is_some() {
         return Err(Error::fmt(errno::ER_NON_UPDATABLE_TABLE, &[&tname, &what]));
     }

@@ -54,7 +54,7 @@ fn inner_tables(env: &QueryEnv<'_, '_, '_>, select: &ast::Select) -> Option<Vec<
     for f in factors {
         let TableFactor::Table { name, alias, args: None, .. } = f else { return None };
         let (db, t) = table_name(env.ctx, name).ok()?;
-        let table = env.catalog.schema().table(&db, &t).ok()?.clone();
+        let table = crate::executor::find_table(env.ctx, env.catalog, &db, &t).ok()?;
         if table.view.is_some() {
             return None;
         }

@@ -99,6 +99,10 @@ pub fn try_point_get(
         [d, t] => (*d, *t),
         _ => return None,
     };
+    // A temporary table may shadow the stored one: the general path finds it.
+    if !ctx.temp_tables.is_empty() {
+        return None;
+    }
     let schema = catalog.schema();
     let table = schema.table(db, table_name).ok()?.clone();
     if table.view.is_some() {
