@@ -154,8 +154,8 @@ fn backfill(catalog: &Catalog, t: &TableInfo, index_id: i64) -> Result<()> {
             let Some(raw) = raw else { continue };
             let handle = tablecodec::decode_record_key(k)
                 .ok_or_else(|| Error::msg(errno::ER_INTERNAL, "corrupt row key"))?;
-            let row = decode_row(&t, handle, &raw)?;
-            let (key, value, must_be_unique) = index_entry(&t, &index, &row);
+            let row = decode_row(t, handle, &raw)?;
+            let (key, value, must_be_unique) = index_entry(t, &index, &row);
             entries.push((row, key, value, must_be_unique));
         }
         // Unique entries are locked too, so a concurrent insert of the same value either
@@ -173,7 +173,7 @@ fn backfill(catalog: &Catalog, t: &TableInfo, index_id: i64) -> Result<()> {
             if must_be_unique {
                 if let Some(other) = holders.get(&key) {
                     if *other != value {
-                        return Err(duplicate(&t, &index, &row));
+                        return Err(duplicate(t, &index, &row));
                     }
                 }
                 holders.insert(key.clone(), value.clone());
