@@ -419,8 +419,12 @@ impl Binder<'_> {
             }
             A::Position { expr, r#in } => self.call(Func::Locate, &[expr.as_ref(), r#in.as_ref()]),
             A::Subquery(q) => {
-                let ty = scalar_subquery_type(q);
-                Ok((self.subquery(q, SubqueryKind::Scalar)?, ty))
+                let e = self.subquery(q, SubqueryKind::Scalar)?;
+                let ty = match &e {
+                    Expr::Subquery { sub, .. } => sub.column.unwrap_or(scalar_subquery_type(q)),
+                    _ => scalar_subquery_type(q),
+                };
+                Ok((e, ty))
             }
             A::Exists { subquery, negated } => Ok((
                 self.subquery(subquery, SubqueryKind::Exists { negated: *negated })?,

@@ -318,8 +318,11 @@ fn add_foreign_key(
         }
     }
     if !table.indexes.iter().any(|i| i.columns.starts_with(&columns)) {
+        // MySQL names the index it makes for the key: the CONSTRAINT symbol, else the
+        // FOREIGN KEY's index name, else after the first column (as an unnamed KEY).
         let cols: Vec<String> = columns.iter().map(|&c| table.columns[c].name.clone()).collect();
-        add_index(table, Some(name.clone()), &cols, false, false)?;
+        let index_name = fk.name.as_ref().or(fk.index_name.as_ref()).map(|n| n.value.clone());
+        add_index(table, index_name, &cols, false, false)?;
     }
     table.foreign_keys.push(ForeignKeyInfo {
         name,

@@ -167,8 +167,25 @@ fn quote_ident(name: &str) -> String {
     format!("`{}`", name.replace('`', "``"))
 }
 
+/// A string literal as MySQL's SHOW CREATE TABLE writes it (`append_unescaped`): quotes
+/// doubled, and backslash, NUL, newline, carriage return and Ctrl-Z escaped, so that every
+/// definition stays on its line.
 fn quote_str(s: &str) -> String {
-    format!("'{}'", s.replace('\\', "\\\\").replace('\'', "''"))
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('\'');
+    for c in s.chars() {
+        match c {
+            '\0' => out.push_str("\\0"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\u{1a}' => out.push_str("\\Z"),
+            '\\' => out.push_str("\\\\"),
+            '\'' => out.push_str("''"),
+            other => out.push(other),
+        }
+    }
+    out.push('\'');
+    out
 }
 
 /// The `CREATE TABLE` statement that recreates `t`, formatted as MySQL/TiDB print it.

@@ -204,6 +204,12 @@ pub fn execute(env: Env<'_>, stmt: &Statement, text: &str) -> Result<ExecResult>
         Statement::CreateDatabase { db_name, if_not_exists, .. } => {
             ddl::create_database(catalog, db_name, *if_not_exists)
         }
+        // MySQL's CREATE SCHEMA is CREATE DATABASE.
+        Statement::CreateSchema {
+            schema_name: sqlparser::ast::SchemaName::Simple(name),
+            if_not_exists,
+            ..
+        } => ddl::create_database(catalog, name, *if_not_exists),
         Statement::Drop { object_type: ObjectType::Index, if_exists, names, table, .. } => {
             index::drop_index(ctx, catalog, names, table.as_ref(), *if_exists)
         }

@@ -36,6 +36,8 @@ pub struct SubPlan {
     /// Whether its rows may be kept per argument values: false when a call varies per row
     /// (`RAND()`, `UUID()` …) or it locks.
     pub cache: bool,
+    /// Its first result column's type (a scalar subquery's type), nullable.
+    pub column: Option<ExprType>,
 }
 
 /// A subquery run once without its correlating equalities (see `decorrelate.rs`).
@@ -76,12 +78,17 @@ pub(crate) fn plan(
     let id = env.next_subquery();
     let planned = env.planning_subquery(outer.refs, || plan_query(env, q, "", Some(outer)))?;
     let cache = q.locks.is_empty() && !varies(q);
+    let column = planned
+        .columns
+        .first()
+        .map(|c| ExprType { length: c.length, ..ExprType::of(c.field_type, true) });
     let takes_arguments = !outer.refs.borrow().args.is_empty();
     let grouped = match takes_arguments {
         true => decorrelate::plan(env, q, outer, exists)?,
         false => None,
     };
-    Ok(Arc::new(SubPlan { id, query: q.clone(), plan: planned.plan, grouped, cache }))
+    let sub = SubPlan { id, query: q.clone(), plan: planned.plan, grouped, cache, column };
+    Ok(Arc::new(sub))
 }
 
 /// Plans `q` inside `outer` as one that must take nothing from it: `None` when it does.
