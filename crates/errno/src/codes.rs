@@ -107,6 +107,11 @@ errors! {
     ER_FK_COLUMN_NOT_NULL = 1830, "HY000", "ErrFkColumnNotNull", "Column '%s' cannot be NOT NULL: needed in a foreign key constraint '%s' SET NULL";
     ER_FK_CANNOT_DROP_PARENT = 3730, "HY000", "ErrFkCannotDropParent", "Cannot drop table '%s' referenced by a foreign key constraint '%s' on table '%s'.";
     ER_FK_DEPTH_EXCEEDED = 3008, "HY000", "ErrForeignKeyCascadeDepthExceeded", "Foreign key cascade delete/update exceeds max depth of %d.";
+    ER_INVALID_JSON_TEXT_IN_PARAM = 3141, "22032", "ErrInvalidJSONTextInParam", "Invalid JSON text in argument %d to function %s: \"%s\" at position %d.";
+    ER_INVALID_JSON_PATH = 3143, "42000", "ErrInvalidJSONPath", "Invalid JSON path expression %s.";
+    ER_INVALID_JSON_PATH_WILDCARD = 3149, "42000", "ErrInvalidJSONPathWildcard", "In this situation, path expressions may not contain the * and ** tokens.";
+    ER_JSON_BAD_ONE_OR_ALL_ARG = 3154, "42000", "ErrJSONBadOneOrAllArg", "The oneOrAll argument to %s may take these values: 'one' or 'all'.";
+    ER_JSON_DOCUMENT_NULL_KEY = 3158, "22032", "ErrJSONDocumentNULLKey", "JSON documents may not contain NULL member names.";
     ER_INVALID_JSON_TEXT = 3140, "22032", "ErrInvalidJSONText", "Invalid JSON text: %s";
     ER_SECURE_TRANSPORT_REQUIRED = 3159, "HY000", "ErrSecureTransportRequired", "Connections using insecure transport are prohibited while --require_secure_transport=ON.";
     ER_INTERNAL = 1105, "HY000", "ErrUnknown", "%s";

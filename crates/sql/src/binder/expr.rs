@@ -590,6 +590,16 @@ impl Binder<'_> {
         r: &ast::Expr,
     ) -> Result<(Expr, ExprType)> {
         use BinaryOp::*;
+        // `doc->path` is JSON_EXTRACT(doc, path); `doc->>path` unquotes it too.
+        if let AstBin::Arrow | AstBin::LongArrow = op {
+            let (doc, _) = left;
+            let (path, _) = self.bind(r)?;
+            let (func, ft) = match op {
+                AstBin::Arrow => (Func::JsonExtract, FieldType::Json),
+                _ => (Func::JsonExtractText, FieldType::Blob),
+            };
+            return Ok((Expr::Func { func, args: vec![doc, path] }, ExprType::of(ft, true)));
+        }
         let op = match op {
             AstBin::Plus => Plus,
             AstBin::Minus => Minus,
@@ -822,6 +832,21 @@ impl Binder<'_> {
             nullable |= t.nullable;
             bound.push(e);
             types.push(t.field_type);
+        }
+        // The values JSON functions take: a non-JSON one is a JSON scalar (`'x'` is "x").
+        let value_at = |i: usize| match func {
+            Func::JsonObject => i % 2 == 1,
+            Func::JsonArray => true,
+            Func::JsonSet | Func::JsonInsert | Func::JsonReplace | Func::JsonArrayAppend => {
+                i >= 2 && i.is_multiple_of(2)
+            }
+            _ => false,
+        };
+        for (i, e) in bound.iter_mut().enumerate() {
+            if value_at(i) && types[i] != FieldType::Json {
+                let arg = std::mem::replace(e, Expr::Literal(Value::Null));
+                *e = Expr::Func { func: Func::ToJson, args: vec![arg] };
+            }
         }
         let mut ft = func.return_type(&types);
         // STR_TO_DATE's type follows its format: DATE, TIME or DATETIME (MySQL's rule).

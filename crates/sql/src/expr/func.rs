@@ -337,6 +337,50 @@ pub enum Func {
     FormatNanoTime,
     /// `TRANSLATE(s, from, to)`
     Translate,
+    /// `JSON_EXTRACT(doc, path, …)` (also `doc->path`).
+    JsonExtract,
+    /// `doc->>path`: JSON_UNQUOTE(JSON_EXTRACT(doc, path)).
+    JsonExtractText,
+    /// `JSON_UNQUOTE(x)`.
+    JsonUnquote,
+    /// `JSON_OBJECT(k, v, …)`.
+    JsonObject,
+    /// `JSON_ARRAY(v, …)`.
+    JsonArray,
+    /// `JSON_QUOTE(s)`.
+    JsonQuote,
+    /// `JSON_TYPE(doc)`.
+    JsonType,
+    /// `JSON_VALID(x)`.
+    JsonValid,
+    /// `JSON_LENGTH(doc[, path])`.
+    JsonLength,
+    /// `JSON_DEPTH(doc)`.
+    JsonDepth,
+    /// `JSON_KEYS(doc[, path])`.
+    JsonKeys,
+    /// `JSON_CONTAINS(doc, candidate[, path])`.
+    JsonContains,
+    /// `JSON_CONTAINS_PATH(doc, 'one'|'all', path, …)`.
+    JsonContainsPath,
+    /// `JSON_SET(doc, path, v, …)`.
+    JsonSet,
+    /// `JSON_INSERT(doc, path, v, …)`.
+    JsonInsert,
+    /// `JSON_REPLACE(doc, path, v, …)`.
+    JsonReplace,
+    /// `JSON_REMOVE(doc, path, …)`.
+    JsonRemove,
+    /// `JSON_ARRAY_APPEND(doc, path, v, …)`.
+    JsonArrayAppend,
+    /// `JSON_MERGE_PATCH(doc, doc, …)`.
+    JsonMergePatch,
+    /// `JSON_MERGE_PRESERVE(doc, doc, …)` (and `JSON_MERGE`).
+    JsonMergePreserve,
+    /// `JSON_PRETTY(doc)`.
+    JsonPretty,
+    /// A SQL value as a JSON scalar: what a non-JSON argument of JSON_OBJECT, JSON_SET … is.
+    ToJson,
 }
 
 /// The one-argument trigonometric functions, in [`Func::Trig`]'s order.
@@ -509,6 +553,26 @@ impl Func {
             "FORMAT_BYTES" => (FormatBytes, 1, 1),
             "FORMAT_NANO_TIME" => (FormatNanoTime, 1, 1),
             "TRANSLATE" => (Translate, 3, 3),
+            "JSON_EXTRACT" => (JsonExtract, 2, usize::MAX),
+            "JSON_UNQUOTE" => (JsonUnquote, 1, 1),
+            "JSON_OBJECT" => (JsonObject, 0, usize::MAX),
+            "JSON_ARRAY" => (JsonArray, 0, usize::MAX),
+            "JSON_QUOTE" => (JsonQuote, 1, 1),
+            "JSON_TYPE" => (JsonType, 1, 1),
+            "JSON_VALID" => (JsonValid, 1, 1),
+            "JSON_LENGTH" => (JsonLength, 1, 2),
+            "JSON_DEPTH" => (JsonDepth, 1, 1),
+            "JSON_KEYS" => (JsonKeys, 1, 2),
+            "JSON_CONTAINS" => (JsonContains, 2, 3),
+            "JSON_CONTAINS_PATH" => (JsonContainsPath, 3, usize::MAX),
+            "JSON_SET" => (JsonSet, 3, usize::MAX),
+            "JSON_INSERT" => (JsonInsert, 3, usize::MAX),
+            "JSON_REPLACE" => (JsonReplace, 3, usize::MAX),
+            "JSON_REMOVE" => (JsonRemove, 2, usize::MAX),
+            "JSON_ARRAY_APPEND" => (JsonArrayAppend, 3, usize::MAX),
+            "JSON_MERGE_PATCH" => (JsonMergePatch, 2, usize::MAX),
+            "JSON_MERGE_PRESERVE" | "JSON_MERGE" => (JsonMergePreserve, 2, usize::MAX),
+            "JSON_PRETTY" => (JsonPretty, 1, 1),
             "UTC_DATE" => (CurDate, 0, 0),
             "UTC_TIME" => (CurTime, 0, 1),
             "UTC_TIMESTAMP" => (Now, 0, 1),
@@ -580,6 +644,13 @@ impl Func {
                 Some(FieldType::NewDecimal) => FieldType::NewDecimal,
                 _ => FieldType::LongLong,
             },
+            JsonExtract | JsonObject | JsonArray | JsonKeys | JsonSet | JsonInsert
+            | JsonReplace | JsonRemove | JsonArrayAppend | JsonMergePatch | JsonMergePreserve
+            | ToJson => FieldType::Json,
+            JsonValid | JsonLength | JsonDepth | JsonContains | JsonContainsPath => {
+                FieldType::LongLong
+            }
+            JsonExtractText | JsonUnquote | JsonPretty => FieldType::Blob,
             _ => FieldType::VarString,
         }
     }
@@ -603,6 +674,9 @@ impl Func {
             return Ok(v);
         }
         if let Some(v) = super::func_binary::call(self, args, any_null) {
+            return v;
+        }
+        if let Some(v) = super::func_json::call(self, args, any_null) {
             return v;
         }
         let week_format = || s.vars.int("default_week_format");
