@@ -189,7 +189,9 @@ fn quote_str(s: &str) -> String {
 }
 
 /// The `CREATE TABLE` statement that recreates `t`, formatted as MySQL/TiDB print it.
-pub fn create_table_sql(t: &TableInfo) -> String {
+/// A table in another database than `db` (its own) is named with its database, as MySQL
+/// does in a foreign key's REFERENCES.
+pub fn create_table_sql(t: &TableInfo, db: &str) -> String {
     let mut lines: Vec<String> = Vec::new();
     for c in &t.columns {
         let mut l = format!("  {} {}", quote_ident(&c.name), c.ty.sql());
@@ -237,7 +239,10 @@ pub fn create_table_sql(t: &TableInfo) -> String {
             "  CONSTRAINT {} FOREIGN KEY ({}) REFERENCES {} ({})",
             quote_ident(&fk.name),
             cols.join(","),
-            quote_ident(&fk.ref_table),
+            match fk.ref_db.eq_ignore_ascii_case(db) {
+                true => quote_ident(&fk.ref_table),
+                false => format!("{}.{}", quote_ident(&fk.ref_db), quote_ident(&fk.ref_table)),
+            },
             refs.join(",")
         );
         if fk.on_delete != catalog::FkAction::NoAction {
@@ -272,7 +277,7 @@ pub fn show_create_table(
     if t.view.is_some() {
         return super::view::show_create_view(ctx, &db, &t);
     }
-    let mut sql = create_table_sql(&t);
+    let mut sql = create_table_sql(&t, &db);
     if temporary {
         sql = sql.replacen("CREATE TABLE", "CREATE TEMPORARY TABLE", 1);
     }
