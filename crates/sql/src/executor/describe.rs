@@ -231,7 +231,10 @@ pub fn create_table_sql(t: &TableInfo, db: &str) -> String {
             format!("  KEY {} ({cols})", quote_ident(&i.name))
         });
     }
-    for fk in &t.foreign_keys {
+    // Foreign keys by name, as InnoDB lists them.
+    let mut fks: Vec<&catalog::ForeignKeyInfo> = t.foreign_keys.iter().collect();
+    fks.sort_by(|a, b| a.name.cmp(&b.name));
+    for fk in fks {
         let cols: Vec<String> =
             fk.columns.iter().map(|&c| quote_ident(&t.columns[c].name)).collect();
         let refs: Vec<String> = fk.ref_columns.iter().map(|c| quote_ident(c)).collect();
