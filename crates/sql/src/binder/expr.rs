@@ -346,11 +346,22 @@ impl Binder<'_> {
                 ))
             }
             A::Case { operand, conditions, else_result, .. } => {
-                let operand = operand.as_ref().map(|o| self.bind(o)).transpose()?;
+                let mut operand = operand.as_ref().map(|o| self.bind(o)).transpose()?;
+                // A JSON operand is matched with JSON's equality: `WHEN json_eq(op, w)`.
+                let json_operand = match &operand {
+                    Some((o, t)) if t.field_type == FieldType::Json => Some(o.clone()),
+                    _ => None,
+                };
+                if json_operand.is_some() {
+                    operand = None;
+                }
                 let mut whens = Vec::with_capacity(conditions.len());
                 let mut result_ty: Option<ExprType> = None;
                 for cw in conditions {
-                    let (w, _) = self.bind(&cw.condition)?;
+                    let (mut w, _) = self.bind(&cw.condition)?;
+                    if let Some(o) = &json_operand {
+                        w = Expr::Func { func: Func::JsonEq, args: vec![o.clone(), w] };
+                    }
                     let (t, tt) = self.bind(&cw.result)?;
                     result_ty = Some(merge_types(result_ty, tt));
                     whens.push((w, t));
@@ -626,6 +637,28 @@ impl Binder<'_> {
         };
         let (a, at) = left;
         let (b, bt) = self.bind(r)?;
+        // JSON against a SQL value: equality by JSON's rules (`json_eq`), ordering as the
+        // kind of SQL value the JSON value is (a JSON string as its text, true as 1 …).
+        if let (Eq | NotEq, true) =
+            (op, (at.field_type == FieldType::Json) != (bt.field_type == FieldType::Json))
+        {
+            let (json, other) = if at.field_type == FieldType::Json { (a, b) } else { (b, a) };
+            let eq = Expr::Func { func: Func::JsonEq, args: vec![json, other] };
+            let e = match op {
+                Eq => eq,
+                _ => Expr::Unary { op: UnaryOp::Not, arg: Box::new(eq) },
+            };
+            return Ok((e, bool_type(true)));
+        }
+        let (a, b) = match (at.field_type, bt.field_type) {
+            (FieldType::Json, other) if op.is_predicate() && other != FieldType::Json => {
+                (json_as_sql(a, at), b)
+            }
+            (other, FieldType::Json) if op.is_predicate() && other != FieldType::Json => {
+                (a, json_as_sql(b, bt))
+            }
+            _ => (a, b),
+        };
         let nullable = at.nullable || bt.nullable || matches!(op, Divide | IntDiv | Modulo);
         let ty = if op.is_predicate() {
             bool_type(nullable && op != NullSafeEq)
@@ -869,6 +902,14 @@ impl Binder<'_> {
                     | Func::LastDay
             );
         Ok((Expr::Func { func, args: bound }, ExprType::of(ft, nullable)))
+    }
+}
+
+/// `e` (of type `ty`) as the SQL value a JSON value compares as, when it is JSON.
+fn json_as_sql(e: Expr, ty: ExprType) -> Expr {
+    match ty.field_type {
+        FieldType::Json => Expr::Func { func: Func::JsonValue, args: vec![e] },
+        _ => e,
     }
 }
 

@@ -381,6 +381,10 @@ pub enum Func {
     JsonPretty,
     /// A SQL value as a JSON scalar: what a non-JSON argument of JSON_OBJECT, JSON_SET … is.
     ToJson,
+    /// A JSON value as the SQL value it compares as with a non-JSON one.
+    JsonValue,
+    /// `json = value` for a non-JSON value, by JSON's rules (1, 0 or NULL).
+    JsonEq,
 }
 
 /// The one-argument trigonometric functions, in [`Func::Trig`]'s order.

@@ -187,6 +187,56 @@ pub fn scalar(v: &Value) -> J {
     }
 }
 
+/// A JSON value as the SQL value it compares as: a string as its text, a number as a number,
+/// true and false as 1 and 0, null as the text `null`, an array or object as its JSON text.
+/// Text that is not JSON stays as it is.
+fn sql_value(v: &Value) -> Value {
+    let parsed = match v {
+        Value::String(s) => serde_json::from_str::<J>(s).ok(),
+        _ => None,
+    };
+    match parsed {
+        Some(J::String(s)) => Value::String(s),
+        Some(J::Bool(b)) => Value::Int(i64::from(b)),
+        Some(J::Number(n)) => match (n.as_i64(), n.as_u64(), n.as_f64()) {
+            (Some(i), _, _) => Value::Int(i),
+            (None, Some(u), _) => Value::UInt(u),
+            (_, _, Some(f)) => Value::Double(f),
+            _ => v.clone(),
+        },
+        _ => v.clone(),
+    }
+}
+
+/// Whether JSON text `json` equals the SQL value `v`: a JSON string equals the same text,
+/// a number or boolean the same number (true is 1), JSON null the text `null` (what
+/// `CASE JSON_EXTRACT(…) WHEN 'null'` relies on), an array or object its JSON text.
+fn json_eq(json: &Value, v: &Value) -> Value {
+    let Some(j) = (match json {
+        Value::String(s) => serde_json::from_str::<J>(s).ok(),
+        _ => None,
+    }) else {
+        return Value::Int(i64::from(super::compare(json, v) == Some(std::cmp::Ordering::Equal)));
+    };
+    let numeric =
+        matches!(v, Value::Int(_) | Value::UInt(_) | Value::Double(_) | Value::Decimal(_));
+    let equal = match &j {
+        J::Null => matches!(v, Value::String(s) if s == "null"),
+        J::Bool(b) => numeric && (to_f64(v) != 0.0) == *b,
+        J::Number(n) => match (numeric, v) {
+            (true, _) => n.as_f64() == Some(to_f64(v)),
+            (false, Value::String(s)) => s.trim().parse::<f64>().ok() == n.as_f64(),
+            _ => false,
+        },
+        J::String(s) => match numeric {
+            true => s.trim().parse::<f64>().ok() == Some(to_f64(v)),
+            false => *s == to_string(v),
+        },
+        other => json_text(other) == to_string(v),
+    };
+    Value::Int(i64::from(equal))
+}
+
 fn out(v: &J) -> Value {
     Value::String(json_text(v))
 }
@@ -440,7 +490,7 @@ pub fn call(func: Func, args: &[Value], any_null: bool) -> Option<Result<Value>>
         JsonExtract | JsonUnquote | JsonObject | JsonArray | JsonQuote | JsonType | JsonValid
         | JsonLength | JsonDepth | JsonKeys | JsonContains | JsonContainsPath | JsonSet
         | JsonInsert | JsonReplace | JsonRemove | JsonArrayAppend | JsonMergePatch
-        | JsonMergePreserve | JsonPretty | ToJson | JsonExtractText => {}
+        | JsonMergePreserve | JsonPretty | ToJson | JsonExtractText | JsonValue | JsonEq => {}
         _ => return None,
     }
     Some(json(func, args, any_null))
@@ -453,6 +503,9 @@ fn json(func: Func, args: &[Value], any_null: bool) -> Result<Value> {
     // Functions that take NULL as a value.
     match func {
         ToJson => return Ok(out(&scalar(&arg(0)))),
+        JsonValue => return Ok(sql_value(&arg(0))),
+        JsonEq if any_null => return Ok(Value::Null),
+        JsonEq => return Ok(json_eq(&arg(0), &arg(1))),
         JsonObject => {
             if args.len() % 2 == 1 {
                 return Err(Error::fmt(errno::ER_WRONG_PARAMCOUNT_TO_NATIVE_FCT, &[&name]));
