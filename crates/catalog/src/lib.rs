@@ -20,8 +20,8 @@ mod stats;
 pub use stats::{Bucket, ColumnStats, TableStats};
 
 pub use model::{
-    ColumnInfo, DbInfo, DefaultValue, FkAction, ForeignKeyInfo, IndexInfo, IndexState, TableInfo,
-    ViewInfo,
+    ColumnInfo, DbInfo, DefaultValue, FkAction, ForeignKeyInfo, GeneratedColumn, IndexInfo,
+    IndexState, TableInfo, ViewInfo,
 };
 
 use std::{

@@ -47,6 +47,19 @@ pub struct ColumnInfo {
     pub on_update_now: bool,
     /// `COMMENT '…'`.
     pub comment: String,
+    /// `GENERATED ALWAYS AS (expr) [VIRTUAL | STORED]`: computed from the row's other columns
+    /// whenever the row is written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub generated: Option<GeneratedColumn>,
+}
+
+/// A generated column's definition.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GeneratedColumn {
+    /// Its expression, as SQL text.
+    pub expr: String,
+    /// `STORED` (else `VIRTUAL`; both are computed when the row is written).
+    pub stored: bool,
 }
 
 /// An index (the primary key is one, with `primary`).

@@ -27,6 +27,7 @@ fn players() -> TableInfo {
         auto_increment: false,
         on_update_now: false,
         comment: String::new(),
+        generated: None,
     };
     TableInfo {
         id: 0,

@@ -112,6 +112,7 @@ errors! {
     ER_INVALID_JSON_PATH_WILDCARD = 3149, "42000", "ErrInvalidJSONPathWildcard", "In this situation, path expressions may not contain the * and ** tokens.";
     ER_JSON_BAD_ONE_OR_ALL_ARG = 3154, "42000", "ErrJSONBadOneOrAllArg", "The oneOrAll argument to %s may take these values: 'one' or 'all'.";
     ER_JSON_DOCUMENT_NULL_KEY = 3158, "22032", "ErrJSONDocumentNULLKey", "JSON documents may not contain NULL member names.";
+    ER_NON_DEFAULT_VALUE_FOR_GENERATED_COLUMN = 3105, "HY000", "ErrBadGeneratedColumn", "The value specified for generated column '%s' in table '%s' is not allowed.";
     ER_INVALID_JSON_TEXT = 3140, "22032", "ErrInvalidJSONText", "Invalid JSON text: %s";
     ER_SECURE_TRANSPORT_REQUIRED = 3159, "HY000", "ErrSecureTransportRequired", "Connections using insecure transport are prohibited while --require_secure_transport=ON.";
     ER_INTERNAL = 1105, "HY000", "ErrUnknown", "%s";

@@ -223,6 +223,11 @@ pub fn create_table(
     if let Some(pk) = table.primary_key() {
         table.pk_is_handle = pk.columns.len() == 1 && table.columns[pk.columns[0]].ty.is_integer();
     }
+    for c in &table.columns {
+        if let Some(g) = &c.generated {
+            crate::table::generated::bind_generated(ctx, &table, &g.expr)?;
+        }
+    }
     if ct.temporary {
         return create_temporary(ctx, catalog, &db, table, ct);
     }
@@ -356,6 +361,7 @@ pub fn build_column(
         auto_increment: false,
         on_update_now: false,
         comment: String::new(),
+        generated: None,
     };
     let mut keys = Vec::new();
     let mut explicit_default = false;
@@ -375,6 +381,16 @@ pub fn build_column(
             ColumnOption::Comment(c) => col.comment = c.clone(),
             ColumnOption::CharacterSet(_) | ColumnOption::Collation(_) => {}
             ColumnOption::OnUpdate(e) if is_now(e) => col.on_update_now = true,
+            ColumnOption::Generated {
+                generation_expr: Some(e),
+                generation_expr_mode,
+                sequence_options: None,
+                ..
+            } => {
+                let stored =
+                    matches!(generation_expr_mode, Some(ast::GeneratedExpressionMode::Stored));
+                col.generated = Some(catalog::GeneratedColumn { expr: e.to_string(), stored });
+            }
             // MySQL parses and ignores inline `REFERENCES` (only table-level FOREIGN KEY counts).
             ColumnOption::ForeignKey(_) => {}
             ColumnOption::DialectSpecific(tokens)
@@ -385,7 +401,14 @@ pub fn build_column(
             other => return Err(unsupported(format!("column option {other}"))),
         }
     }
-    if !explicit_default && !col.not_null && !col.auto_increment {
+    if col.generated.is_some() && (explicit_default || col.auto_increment) {
+        let what = if col.auto_increment { "AUTO_INCREMENT" } else { "DEFAULT" };
+        return Err(Error::msg(
+            errno::ER_WRONG_USAGE,
+            format!("Incorrect usage of {what} and generated column"),
+        ));
+    }
+    if !explicit_default && !col.not_null && !col.auto_increment && col.generated.is_none() {
         col.default = Some(DefaultValue::Null);
     }
     if col.auto_increment && !col.ty.is_integer() {

@@ -38,6 +38,8 @@ fn column_rows(t: &TableInfo, full: bool) -> Vec<Vec<Value>> {
                 _ => Value::Null,
             };
             let extra = match (c.auto_increment, &c.default, c.on_update_now) {
+                _ if c.generated.as_ref().is_some_and(|g| g.stored) => "STORED GENERATED",
+                _ if c.generated.is_some() => "VIRTUAL GENERATED",
                 (true, _, _) => "auto_increment",
                 (_, Some(DefaultValue::CurrentTimestamp), true) => {
                     "DEFAULT_GENERATED on update CURRENT_TIMESTAMP"
@@ -195,6 +197,10 @@ pub fn create_table_sql(t: &TableInfo, db: &str) -> String {
     let mut lines: Vec<String> = Vec::new();
     for c in &t.columns {
         let mut l = format!("  {} {}", quote_ident(&c.name), c.ty.sql());
+        if let Some(g) = &c.generated {
+            let mode = if g.stored { "STORED" } else { "VIRTUAL" };
+            l.push_str(&format!(" GENERATED ALWAYS AS ({}) {mode}", g.expr));
+        }
         if c.not_null {
             l.push_str(" NOT NULL");
         }

@@ -32,6 +32,7 @@ fn def(name: &str, cols: &[(&str, bool)]) -> TableInfo {
             auto_increment: false,
             on_update_now: false,
             comment: String::new(),
+            generated: None,
         })
         .collect();
     TableInfo {

@@ -136,7 +136,11 @@ pub fn execute_insert(
                 if bound.has_subquery() {
                     bound = crate::planner::subquery_values::evaluate(env(), bound);
                 }
-                sets.push((column_index(&t, c)?, bound));
+                let ci = column_index(&t, c)?;
+                if t.columns[ci].generated.is_some() {
+                    return Err(crate::table::generated::not_allowed(&t, ci));
+                }
+                sets.push((ci, bound));
             }
             OnConflict::Update(sets)
         }
@@ -154,6 +158,7 @@ pub fn execute_insert(
     let mut first_auto_id: Option<i64> = None;
     let (mut affected, mut duplicates) = (0u64, 0u64);
     let mut rows: Vec<(Row, usize)> = Vec::with_capacity(tuples.len());
+    let generated = crate::table::generated::has_generated(&t);
     for (i, tuple) in tuples.into_iter().enumerate() {
         let row_no = i + 1;
         // `VALUES ()` (and `() VALUES ()`) is a row of defaults.
@@ -163,10 +168,18 @@ pub fn execute_insert(
         }
         let mut given: Vec<Option<Value>> = vec![None; t.columns.len()];
         for (&col, v) in targets.iter().zip(tuple) {
+            if v.is_some() && t.columns[col].generated.is_some() {
+                return Err(crate::table::generated::not_allowed(&t, col));
+            }
             given[col] = v;
         }
         let mut vals = Vec::with_capacity(t.columns.len());
         for (ci, c) in t.columns.iter().enumerate() {
+            if c.generated.is_some() {
+                // Computed below, from the row's other values.
+                vals.push(Value::Null);
+                continue;
+            }
             let v = match given[ci].take() {
                 Some(v) => v,
                 None if Some(ci) == auto_col => Value::Null,
@@ -189,6 +202,9 @@ pub fn execute_insert(
                 }
             }
             vals.push(v);
+        }
+        if generated {
+            crate::table::generated::fill(ctx, &t, &mut vals, row_no)?;
         }
         let handle = match t.handle_column() {
             Some(h) => match &vals[h] {
@@ -272,7 +288,10 @@ fn insert_one(
                 let lenient = !strict(ctx);
                 input[*ci] = store(v, &t.columns[*ci], row_no, lenient.then_some(&*ctx))?;
             }
-            let new_vals: Vec<Value> = input[..t.columns.len()].to_vec();
+            let mut new_vals: Vec<Value> = input[..t.columns.len()].to_vec();
+            if crate::table::generated::has_generated(t) {
+                crate::table::generated::fill(ctx, t, &mut new_vals, row_no)?;
+            }
             if new_vals == existing.values {
                 return Ok(u64::from(ctx.client_found_rows));
             }

@@ -330,6 +330,9 @@ pub(super) fn update_query<'u>(
                     targets.len() - 1
                 }
             };
+            if sources[source].table.columns[ci].generated.is_some() {
+                return Err(crate::table::generated::not_allowed(&sources[source].table, ci));
+            }
             sets.push((t, ci, &a.value));
         }
         let aliases: Vec<&str> = targets.iter().map(|t| sources[t.source].alias.as_str()).collect();

@@ -856,6 +856,7 @@ pub(super) fn source_columns(
             auto_increment: false,
             on_update_now: false,
             comment: String::new(),
+            generated: None,
         });
     }
     columns

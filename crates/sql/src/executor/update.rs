@@ -58,6 +58,14 @@ pub fn execute_update(
             let (ci, _) = t
                 .column(&col_name)
                 .ok_or_else(|| Error::fmt(ER_BAD_FIELD, &[&col_name, &"field list"]))?;
+            // SET gen = DEFAULT is allowed (it is recomputed anyway); any value is 3105.
+            if t.columns[ci].generated.is_some() {
+                if matches!(&a.value, sqlparser::ast::Expr::Identifier(i) if i.value.eq_ignore_ascii_case("DEFAULT"))
+                {
+                    continue;
+                }
+                return Err(crate::table::generated::not_allowed(&t, ci));
+            }
             let (e, _) = bind_with(&a.value, scope, &env, "field list")?;
             sets.push((ci, evaluate(&env, e)));
         }
@@ -126,6 +134,9 @@ pub(super) fn write_row(
         if c.on_update_now && !set_columns.contains(&ci) {
             vals[ci] = to_column(crate::expr::now(ctx.stmt_time, c.ty.scale as u8), c, row_no)?;
         }
+    }
+    if crate::table::generated::has_generated(t) {
+        crate::table::generated::fill(ctx, t, &mut vals, row_no)?;
     }
     let handle = match t.handle_column().map(|h| &vals[h]) {
         Some(Value::Int(n)) => *n,

@@ -479,6 +479,7 @@ mod tests {
             auto_increment: false,
             on_update_now: false,
             comment: String::new(),
+            generated: None,
         }
     }
 

@@ -4,6 +4,7 @@
 
 pub mod dml;
 pub mod fk;
+pub mod generated;
 
 use catalog::{DefaultValue, IndexInfo, TableInfo};
 use errno::{Error, Result, ER_DUP_ENTRY};
