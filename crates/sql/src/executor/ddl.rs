@@ -126,8 +126,8 @@ pub fn create_table(
     catalog: &Catalog,
     ct: &CreateTable,
 ) -> Result<ExecResult> {
-    if ct.query.is_some() {
-        return Err(unsupported("CREATE TABLE … AS"));
+    if let Some(q) = &ct.query {
+        return create_table_select(ctx, catalog, ct, q);
     }
     let (db, name) = table_name(ctx, &ct.name)?;
     if let Some(like) = &ct.like {
@@ -236,6 +236,80 @@ pub fn create_table(
         ctx.warn(1050, format!("Table '{}' already exists", object_parts(&ct.name).join(".")));
     }
     Ok(ExecResult::ok())
+}
+
+/// `CREATE TABLE t [AS] SELECT …`: a table with the query's result columns (names and types
+/// as the query reports them; nullable ones DEFAULT NULL), filled with its rows by an
+/// `INSERT … SELECT` in a transaction of its own; if that fails the table is dropped again, so
+/// the statement leaves nothing behind (MySQL's atomic CREATE … SELECT). Column definitions
+/// of its own are not supported yet (1235).
+fn create_table_select(
+    ctx: &mut SessionCtx,
+    catalog: &Catalog,
+    ct: &CreateTable,
+    q: &ast::Query,
+) -> Result<ExecResult> {
+    if !ct.columns.is_empty() || !ct.constraints.is_empty() || ct.temporary || ct.like.is_some() {
+        return Err(unsupported("CREATE TABLE … SELECT with column definitions"));
+    }
+    let (db, name) = table_name(ctx, &ct.name)?;
+    let result = {
+        let mut txn = catalog.begin_read()?;
+        let mut st = crate::stmt_txn::StmtTxn::new(txn.as_mut());
+        let cell = std::cell::RefCell::new(&mut st);
+        let env = super::query::QueryEnv::new(ctx, catalog, &cell);
+        super::query::with_scope(&env, q, |q| crate::planner::plan_query(&env, q, "", None))?
+            .columns
+    };
+    let mut columns = super::query::source_columns(&result, &[]);
+    // A computed DECIMAL whose scale the query does not know keeps every digit (MySQL infers
+    // one; reading it as DECIMAL(10,0) would round the rows away).
+    for (c, rc) in columns.iter_mut().zip(&result) {
+        let decimal =
+            matches!(rc.field_type, types::FieldType::NewDecimal | types::FieldType::Decimal);
+        if decimal && rc.decimals >= 30 {
+            c.ty.length = 65;
+            c.ty.scale = 30;
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    for c in &mut columns {
+        if !seen.insert(c.name.to_lowercase()) {
+            return Err(Error::fmt(errno::ER_DUP_FIELDNAME, &[&c.name]));
+        }
+        if !c.not_null {
+            c.default = Some(DefaultValue::Null);
+        }
+    }
+    let mut table = TableInfo::with_columns(name.clone(), columns);
+    table.comment = table_comment(ct);
+    if !catalog.create_table(&db, table, ct.if_not_exists)? {
+        ctx.warn(1050, format!("Table '{}' already exists", object_parts(&ct.name).join(".")));
+        return Ok(ExecResult::ok());
+    }
+    let insert =
+        format!("INSERT INTO `{}`.`{}` {q}", db.replace('`', "``"), name.replace('`', "``"));
+    let filled = (|| -> Result<ExecResult> {
+        let ast::Statement::Insert(ins) = crate::parse_statement(&insert)? else {
+            return Err(Error::msg(errno::ER_INTERNAL, "CREATE … SELECT lost its INSERT"));
+        };
+        let mut txn = catalog.begin_write()?;
+        let r = {
+            let mut st = crate::stmt_txn::StmtTxn::new(txn.as_mut());
+            let r = super::insert::execute_insert(ctx, catalog, &mut st, &ins, None)?;
+            st.flush()?;
+            r
+        };
+        txn.commit()?;
+        Ok(r)
+    })();
+    match filled {
+        Ok(r) => Ok(r),
+        Err(e) => {
+            let _ = catalog.drop_table(&db, &name, true);
+            Err(e)
+        }
+    }
 }
 
 /// `CREATE TEMPORARY TABLE`: `table` becomes the session's, shadowing a stored table of the
