@@ -294,6 +294,15 @@ impl Session {
             }
             return result;
         }
+        // `DO expr, …` (which sqlparser has no tree for): the expressions evaluated as a
+        // SELECT's, the rows dropped (`DO GET_LOCK(…)`, `DO SLEEP(n)`).
+        if sql::frontend::text::first_word(text).eq_ignore_ascii_case("DO") {
+            let rest = text.trim_start()[2..].trim_start();
+            if !rest.is_empty() {
+                let result = self.execute_one(&format!("SELECT {rest}"), None);
+                return result.map(|_| sql::ExecResult::ok());
+            }
+        }
         if let Some(special) = sql::frontend::special::recognize(text) {
             self.ctx.warnings.clear();
             self.ctx.start_statement();
