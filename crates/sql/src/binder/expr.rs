@@ -870,9 +870,11 @@ impl Binder<'_> {
         let value_at = |i: usize| match func {
             Func::JsonObject => i % 2 == 1,
             Func::JsonArray => true,
-            Func::JsonSet | Func::JsonInsert | Func::JsonReplace | Func::JsonArrayAppend => {
-                i >= 2 && i.is_multiple_of(2)
-            }
+            Func::JsonSet
+            | Func::JsonInsert
+            | Func::JsonReplace
+            | Func::JsonArrayAppend
+            | Func::JsonArrayInsert => i >= 2 && i.is_multiple_of(2),
             _ => false,
         };
         for (i, e) in bound.iter_mut().enumerate() {

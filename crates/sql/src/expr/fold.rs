@@ -32,6 +32,8 @@ impl Func {
                 | CurTime
                 | UnixTimestamp
                 | Uuid
+                | UuidV4
+                | UuidV7
                 | UuidShort
                 | RandomBytes
                 | RowCount

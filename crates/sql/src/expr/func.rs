@@ -385,6 +385,28 @@ pub enum Func {
     JsonValue,
     /// `json = value` for a non-JSON value, by JSON's rules (1, 0 or NULL).
     JsonEq,
+    /// `JSON_SEARCH(doc, 'one'|'all', pattern[, escape[, path…]])`.
+    JsonSearch,
+    /// `JSON_ARRAY_INSERT(doc, path, v, …)`.
+    JsonArrayInsert,
+    /// `JSON_OVERLAPS(a, b)`.
+    JsonOverlaps,
+    /// `CHARSET(x)`.
+    Charset,
+    /// `COLLATION(x)`.
+    Collation,
+    /// `COERCIBILITY(x)`.
+    Coercibility,
+    /// `NAME_CONST(name, value)`.
+    NameConst,
+    /// `PASSWORD(s)`: mysql_native_password's hash.
+    Password,
+    /// `UUID_V4()`.
+    UuidV4,
+    /// `UUID_V7()`.
+    UuidV7,
+    /// `UUID_VERSION(uuid)`.
+    UuidVersion,
 }
 
 /// The one-argument trigonometric functions, in [`Func::Trig`]'s order.
@@ -577,6 +599,17 @@ impl Func {
             "JSON_MERGE_PATCH" => (JsonMergePatch, 2, usize::MAX),
             "JSON_MERGE_PRESERVE" | "JSON_MERGE" => (JsonMergePreserve, 2, usize::MAX),
             "JSON_PRETTY" => (JsonPretty, 1, 1),
+            "JSON_SEARCH" => (JsonSearch, 3, usize::MAX),
+            "JSON_ARRAY_INSERT" => (JsonArrayInsert, 3, usize::MAX),
+            "JSON_OVERLAPS" => (JsonOverlaps, 2, 2),
+            "CHARSET" => (Charset, 1, 1),
+            "COLLATION" => (Collation, 1, 1),
+            "COERCIBILITY" => (Coercibility, 1, 1),
+            "NAME_CONST" => (NameConst, 2, 2),
+            "PASSWORD" => (Password, 1, 1),
+            "UUID_V4" => (UuidV4, 0, 0),
+            "UUID_V7" => (UuidV7, 0, 0),
+            "UUID_VERSION" => (UuidVersion, 1, 1),
             "UTC_DATE" => (CurDate, 0, 0),
             "UTC_TIME" => (CurTime, 0, 1),
             "UTC_TIMESTAMP" => (Now, 0, 1),
@@ -651,10 +684,13 @@ impl Func {
             JsonExtract | JsonObject | JsonArray | JsonKeys | JsonSet | JsonInsert
             | JsonReplace | JsonRemove | JsonArrayAppend | JsonMergePatch | JsonMergePreserve
             | ToJson => FieldType::Json,
-            JsonValid | JsonLength | JsonDepth | JsonContains | JsonContainsPath => {
+            JsonSearch | JsonArrayInsert => FieldType::Json,
+            JsonValid | JsonLength | JsonDepth | JsonContains | JsonContainsPath | JsonOverlaps => {
                 FieldType::LongLong
             }
             JsonExtractText | JsonUnquote | JsonPretty => FieldType::Blob,
+            Coercibility | UuidVersion => FieldType::LongLong,
+            NameConst => args.get(1).copied().unwrap_or(FieldType::VarString),
             _ => FieldType::VarString,
         }
     }
@@ -682,6 +718,9 @@ impl Func {
         }
         if let Some(v) = super::func_json::call(self, args, any_null) {
             return v;
+        }
+        if let Some(v) = super::func_info::call(self, args) {
+            return Ok(v);
         }
         let week_format = || s.vars.int("default_week_format");
         if matches!(self, Week) && args.len() < 2 {

@@ -284,6 +284,57 @@ fn contains(target: &J, candidate: &J) -> bool {
     }
 }
 
+/// The paths of the string values in `v` matching LIKE `pattern`, in document order.
+fn search(v: &J, at: String, pattern: &str, escape: char, out: &mut Vec<String>) {
+    match v {
+        J::String(s) if super::like_match(s, pattern, escape, true) => out.push(at),
+        J::Array(a) => {
+            for (i, x) in a.iter().enumerate() {
+                search(x, format!("{at}[{i}]"), pattern, escape, out);
+            }
+        }
+        J::Object(o) => {
+            for (k, x) in o {
+                let key = if k.chars().all(|c| c.is_alphanumeric() || c == '_') && !k.is_empty() {
+                    k.clone()
+                } else {
+                    J::String(k.clone()).to_string()
+                };
+                search(x, format!("{at}.{key}"), pattern, escape, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A path without wildcards as text (`$.a[1]`), for prefix tests.
+fn path_text(steps: &[Step]) -> Option<String> {
+    let mut s = "$".to_string();
+    for st in steps {
+        match st {
+            Step::Key(k) => s.push_str(&format!(".{k}")),
+            Step::Index { from_end: false, n } => s.push_str(&format!("[{n}]")),
+            _ => return None,
+        }
+    }
+    Some(s)
+}
+
+/// JSON_OVERLAPS: a common element of two arrays, a common key-value pair of two objects,
+/// else equality (an array overlaps a scalar it holds).
+fn overlaps(a: &J, b: &J) -> bool {
+    match (a, b) {
+        (J::Array(x), J::Array(y)) => {
+            x.iter().any(|e| y.iter().any(|f| contains(e, f) && contains(f, e)))
+        }
+        (J::Array(x), s) | (s, J::Array(x)) => x.iter().any(|e| contains(e, s) && contains(s, e)),
+        (J::Object(x), J::Object(y)) => {
+            x.iter().any(|(k, v)| y.get(k).is_some_and(|w| contains(v, w) && contains(w, v)))
+        }
+        (x, y) => contains(x, y) && contains(y, x),
+    }
+}
+
 /// How JSON_SET, JSON_INSERT and JSON_REPLACE treat a path.
 #[derive(Clone, Copy, PartialEq)]
 enum Write {
@@ -490,7 +541,8 @@ pub fn call(func: Func, args: &[Value], any_null: bool) -> Option<Result<Value>>
         JsonExtract | JsonUnquote | JsonObject | JsonArray | JsonQuote | JsonType | JsonValid
         | JsonLength | JsonDepth | JsonKeys | JsonContains | JsonContainsPath | JsonSet
         | JsonInsert | JsonReplace | JsonRemove | JsonArrayAppend | JsonMergePatch
-        | JsonMergePreserve | JsonPretty | ToJson | JsonExtractText | JsonValue | JsonEq => {}
+        | JsonMergePreserve | JsonPretty | ToJson | JsonExtractText | JsonValue | JsonEq
+        | JsonSearch | JsonArrayInsert | JsonOverlaps => {}
         _ => return None,
     }
     Some(json(func, args, any_null))
@@ -685,6 +737,67 @@ fn json(func: Func, args: &[Value], any_null: bool) -> Result<Value> {
             pretty(&doc, 0, &mut s);
             Value::String(s)
         }
+        JsonSearch => {
+            let all = match to_string(&arg(1)).to_ascii_lowercase().as_str() {
+                "all" => true,
+                "one" => false,
+                _ => return Err(Error::msg(
+                    errno::ER_JSON_BAD_ONE_OR_ALL_ARG,
+                    "The oneOrAll argument to json_search may take these values: 'one' or 'all'.",
+                )),
+            };
+            let pattern = to_string(&arg(2));
+            let escape = match args.get(3).map(to_string) {
+                Some(e) if !e.is_empty() => e.chars().next().unwrap_or('\\'),
+                _ => '\\',
+            };
+            let mut found = Vec::new();
+            search(&doc, "$".to_string(), &pattern, escape, &mut found);
+            let within: Vec<Vec<Step>> = paths(4, 1)?;
+            if !within.is_empty() {
+                found.retain(|p| {
+                    within.iter().any(|w| path_text(w).is_some_and(|w| p.starts_with(&w)))
+                });
+            }
+            match (found.len(), all) {
+                (0, _) => Value::Null,
+                (_, false) | (1, true) => out(&J::String(found.swap_remove(0))),
+                _ => out(&J::Array(found.into_iter().map(J::String).collect())),
+            }
+        }
+        JsonArrayInsert => {
+            if args.len().is_multiple_of(2) {
+                return Err(Error::fmt(errno::ER_WRONG_PARAMCOUNT_TO_NATIVE_FCT, &[&name]));
+            }
+            let mut doc = doc;
+            for pair in args[1..].chunks(2) {
+                let steps = parse_path(&to_string(&pair[0]))?;
+                let Some((Step::Index { from_end: false, n }, parents)) = steps.split_last() else {
+                    return Err(bad_path(&to_string(&pair[0])));
+                };
+                let value = document(&pair[1], 3, name)?;
+                let mut pointer = String::new();
+                for s in parents {
+                    match s {
+                        Step::Key(k) => {
+                            pointer.push('/');
+                            pointer.push_str(&k.replace('~', "~0").replace('/', "~1"));
+                        }
+                        Step::Index { from_end: false, n } => pointer.push_str(&format!("/{n}")),
+                        _ => return Err(bad_path(&to_string(&pair[0]))),
+                    }
+                }
+                if let Some(J::Array(a)) = doc.pointer_mut(&pointer) {
+                    let i = (*n).min(a.len());
+                    a.insert(i, value);
+                }
+            }
+            out(&doc)
+        }
+        JsonOverlaps => {
+            let other = document(&arg(1), 2, name)?;
+            Value::Int(i64::from(overlaps(&doc, &other)))
+        }
         _ => Value::Null,
     })
 }
@@ -711,6 +824,9 @@ fn func_name(f: Func) -> &'static str {
         JsonArrayAppend => "json_array_append",
         JsonMergePatch => "json_merge_patch",
         JsonMergePreserve => "json_merge_preserve",
+        JsonSearch => "json_search",
+        JsonArrayInsert => "json_array_insert",
+        JsonOverlaps => "json_overlaps",
         JsonPretty => "json_pretty",
         _ => "json",
     }

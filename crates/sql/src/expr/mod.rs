@@ -13,6 +13,7 @@ mod func;
 mod func_binary;
 pub(crate) mod func_calendar;
 mod func_duration;
+mod func_info;
 mod func_json;
 mod func_misc;
 mod func_regex;

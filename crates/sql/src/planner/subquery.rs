@@ -106,9 +106,11 @@ pub(super) fn plan_alone(
 
 /// Functions whose result varies from call to call (or that act): a subquery calling one runs
 /// for every row.
-const VARYING: [&str; 12] = [
+const VARYING: [&str; 14] = [
     "RAND",
     "UUID",
+    "UUID_V4",
+    "UUID_V7",
     "UUID_SHORT",
     "SLEEP",
     "NEXTVAL",
