@@ -124,7 +124,7 @@ fn select<'v>(v: &'v J, steps: &[Step], out: &mut Vec<&'v J>) {
         }
         Step::Index { from_end, n } => match v {
             J::Array(a) => {
-                let i = if *from_end { a.len().checked_sub(1 + n) } else { Some(*n) };
+                let i = position(*from_end, *n, a.len());
                 if let Some(x) = i.and_then(|i| a.get(i)) {
                     select(x, rest, out);
                 }
@@ -354,21 +354,7 @@ fn write(doc: &mut J, steps: &[Step], value: J, how: Write) {
         }
         return;
     };
-    let mut at = doc;
-    for s in parents {
-        let next = match (s, at) {
-            (Step::Key(k), J::Object(o)) => o.get_mut(k),
-            (Step::Index { from_end, n }, J::Array(a)) => {
-                let i = if *from_end { a.len().checked_sub(1 + n) } else { Some(*n) };
-                i.and_then(move |i| a.get_mut(i))
-            }
-            _ => None,
-        };
-        match next {
-            Some(x) => at = x,
-            None => return,
-        }
-    }
+    let Some(at) = reach_mut(doc, parents) else { return };
     match (last, at) {
         (Step::Key(k), J::Object(o)) => {
             let exists = o.contains_key(k);
@@ -391,7 +377,7 @@ fn write(doc: &mut J, steps: &[Step], value: J, how: Write) {
             }
         }
         (Step::Index { from_end, n }, J::Array(a)) => {
-            let i = if *from_end { a.len().checked_sub(1 + n) } else { Some(*n) };
+            let i = position(*from_end, *n, a.len());
             match (i.filter(|&i| i < a.len()), how) {
                 (Some(i), Write::Set | Write::Replace) => a[i] = value,
                 (Some(i), Write::Append) => append(&mut a[i], value),
@@ -414,6 +400,31 @@ fn write(doc: &mut J, steps: &[Step], value: J, how: Write) {
     }
 }
 
+/// The position `[n]` (or `[last - n]`) names in an array of `len` elements.
+fn position(from_end: bool, n: usize, len: usize) -> Option<usize> {
+    if from_end {
+        len.checked_sub(1 + n)
+    } else {
+        Some(n)
+    }
+}
+
+/// The value `steps` (keys and indexes, no wildcards) lead to in `doc`, if it is there.
+fn reach_mut<'v>(doc: &'v mut J, steps: &[Step]) -> Option<&'v mut J> {
+    let mut at = doc;
+    for s in steps {
+        at = match (s, at) {
+            (Step::Key(k), J::Object(o)) => o.get_mut(k)?,
+            (Step::Index { from_end, n }, J::Array(a)) => {
+                let i = position(*from_end, *n, a.len())?;
+                a.get_mut(i)?
+            }
+            _ => return None,
+        };
+    }
+    Some(at)
+}
+
 fn append(x: &mut J, value: J) {
     match x {
         J::Array(a) => a.push(value),
@@ -426,27 +437,13 @@ fn append(x: &mut J, value: J) {
 
 fn remove(doc: &mut J, steps: &[Step]) {
     let Some((last, parents)) = steps.split_last() else { return };
-    let mut at = doc;
-    for s in parents {
-        let next = match (s, at) {
-            (Step::Key(k), J::Object(o)) => o.get_mut(k),
-            (Step::Index { from_end, n }, J::Array(a)) => {
-                let i = if *from_end { a.len().checked_sub(1 + n) } else { Some(*n) };
-                i.and_then(move |i| a.get_mut(i))
-            }
-            _ => None,
-        };
-        match next {
-            Some(x) => at = x,
-            None => return,
-        }
-    }
+    let Some(at) = reach_mut(doc, parents) else { return };
     match (last, at) {
         (Step::Key(k), J::Object(o)) => {
             o.remove(k);
         }
         (Step::Index { from_end, n }, J::Array(a)) => {
-            let i = if *from_end { a.len().checked_sub(1 + n) } else { Some(*n) };
+            let i = position(*from_end, *n, a.len());
             if let Some(i) = i.filter(|&i| i < a.len()) {
                 a.remove(i);
             }
@@ -776,18 +773,10 @@ fn json(func: Func, args: &[Value], any_null: bool) -> Result<Value> {
                     return Err(bad_path(&to_string(&pair[0])));
                 };
                 let value = document(&pair[1], 3, name)?;
-                let mut pointer = String::new();
-                for s in parents {
-                    match s {
-                        Step::Key(k) => {
-                            pointer.push('/');
-                            pointer.push_str(&k.replace('~', "~0").replace('/', "~1"));
-                        }
-                        Step::Index { from_end: false, n } => pointer.push_str(&format!("/{n}")),
-                        _ => return Err(bad_path(&to_string(&pair[0]))),
-                    }
+                if wild(parents) {
+                    return Err(bad_path(&to_string(&pair[0])));
                 }
-                if let Some(J::Array(a)) = doc.pointer_mut(&pointer) {
+                if let Some(J::Array(a)) = reach_mut(&mut doc, parents) {
                     let i = (*n).min(a.len());
                     a.insert(i, value);
                 }
