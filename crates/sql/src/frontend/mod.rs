@@ -3,6 +3,7 @@
 //! the statements the parser has no tree for (`special`), parameterizing its literals for the
 //! plan cache (`parameterize`) and parsing it (`parser`, over `sqlparser`).
 
+pub mod account;
 pub mod parameterize;
 pub mod parser;
 pub mod special;
