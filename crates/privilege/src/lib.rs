@@ -16,7 +16,9 @@ mod privs;
 mod tables;
 
 pub use grants::show_grants;
-pub use privs::{Level, Priv, Privs, ALL_PRIVS, COLUMN_PRIVS, DB_PRIVS, DYNAMIC_PRIVS, TABLE_PRIVS};
+pub use privs::{
+    Level, Priv, Privs, ALL_PRIVS, COLUMN_PRIVS, DB_PRIVS, DYNAMIC_PRIVS, TABLE_PRIVS,
+};
 pub use tables::{
     db_matches, ColumnRow, DbRow, DefaultRole, DynamicGrant, GrantTables, Identity, RoleEdge,
     TableRow, UserRow,

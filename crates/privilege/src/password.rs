@@ -213,9 +213,10 @@ impl FastAuthCache {
 
     /// Remembers the digest of `password` for `user@host` with stored form `stored`.
     pub fn put(&self, user: &str, host: &str, stored: &str, password: &str) {
-        self.entries
-            .lock()
-            .insert((user.to_string(), host.to_string()), (sha2_fast_digest(password), stored.into()));
+        self.entries.lock().insert(
+            (user.to_string(), host.to_string()),
+            (sha2_fast_digest(password), stored.into()),
+        );
     }
 }
 

@@ -191,8 +191,11 @@ impl GrantTables {
     /// anonymous one.
     pub fn sort(&mut self) {
         self.users.sort_by(|a, b| {
-            (host::specificity(&a.id.host), a.id.user.is_empty(), &a.id.user)
-                .cmp(&(host::specificity(&b.id.host), b.id.user.is_empty(), &b.id.user))
+            (host::specificity(&a.id.host), a.id.user.is_empty(), &a.id.user).cmp(&(
+                host::specificity(&b.id.host),
+                b.id.user.is_empty(),
+                &b.id.user,
+            ))
         });
     }
 
@@ -367,7 +370,11 @@ mod tests {
         let r = Identity::new("r", "%");
         let t = GrantTables {
             users: vec![user("u", "%", Privs::NONE), user("r", "%", Privs::NONE)],
-            dbs: vec![DbRow { id: u.clone(), db: "app\\_%".into(), privs: Privs::one(Priv::Select) }],
+            dbs: vec![DbRow {
+                id: u.clone(),
+                db: "app\\_%".into(),
+                privs: Privs::one(Priv::Select),
+            }],
             tables: vec![TableRow {
                 id: r.clone(),
                 db: "app_1".into(),

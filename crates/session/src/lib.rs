@@ -4,6 +4,8 @@
 //! parses each, carries out transaction control itself, runs everything else through the SQL
 //! layer, keeps `SHOW WARNINGS` diagnostics, and reports the status flags every OK/EOF carries.
 
+mod account;
+mod grant_tables;
 mod prepared;
 mod process;
 mod status;
@@ -37,20 +39,133 @@ use types::Value;
 /// How often auto-analyze looks for tables to analyze (TiDB's stats lease).
 pub const AUTO_ANALYZE_EVERY: std::time::Duration = std::time::Duration::from_secs(3);
 
-/// What every session of one server shares: global variables, the store and its catalog.
+/// What every session of one server shares: global variables, the store and its catalog,
+/// the privilege snapshot.
 #[derive(Clone)]
 pub struct SessionManager {
     globals: GlobalVars,
     storage: Arc<dyn Storage>,
     catalog: Arc<Catalog>,
     processes: Arc<ProcessList>,
+    privileges: Arc<privilege::Privileges>,
+    account_lock: Arc<parking_lot::Mutex<()>>,
+}
+
+/// An account the configuration file names (`[[users]]`): created on first start.
+#[derive(Debug, Clone)]
+pub struct SeedAccount {
+    /// User name (host `%`).
+    pub name: String,
+    /// Clear password.
+    pub password: String,
+    /// Authentication plugin.
+    pub plugin: String,
 }
 
 impl SessionManager {
-    /// Sessions over `storage` with `globals`; loads (or bootstraps) the catalog.
+    /// Sessions over `storage` with `globals`; loads (or bootstraps) the catalog and the grant
+    /// tables (a fresh store gets `root@%` with an empty password).
     pub fn new(globals: GlobalVars, storage: Arc<dyn Storage>) -> Result<Self> {
+        Self::with_accounts(globals, storage, &[])
+    }
+
+    /// As [`SessionManager::new`], creating `seeds` (with every privilege) when the grant
+    /// tables are created, i.e. on first start, and `root@%` with an empty password unless
+    /// `seeds` names root. Seeds whose configured password still matches also warm
+    /// caching_sha2's fast-path cache, so they log in without full authentication.
+    pub fn with_accounts(
+        globals: GlobalVars,
+        storage: Arc<dyn Storage>,
+        seeds: &[SeedAccount],
+    ) -> Result<Self> {
         let catalog = Arc::new(Catalog::open(storage.clone())?);
-        Ok(SessionManager { globals, storage, catalog, processes: Arc::default() })
+        let manager = SessionManager {
+            globals,
+            storage,
+            catalog,
+            processes: Arc::default(),
+            privileges: Arc::default(),
+            account_lock: Arc::default(),
+        };
+        manager.bootstrap_accounts(seeds)?;
+        Ok(manager)
+    }
+
+    fn bootstrap_accounts(&self, seeds: &[SeedAccount]) -> Result<()> {
+        let first = self.catalog.schema().table("mysql", "user").is_err();
+        let mut s = self.internal_session();
+        for ddl in grant_tables::ddl() {
+            grant_tables::exec(&mut s, &ddl)?;
+        }
+        let mut seeds = seeds.to_vec();
+        if !seeds.iter().any(|a| a.name == "root") {
+            seeds.insert(
+                0,
+                SeedAccount {
+                    name: "root".into(),
+                    password: String::new(),
+                    plugin: "mysql_native_password".into(),
+                },
+            );
+        }
+        if first {
+            for a in &seeds {
+                let user = grant_tables::lit(&a.name);
+                grant_tables::exec(
+                    &mut s,
+                    &format!(
+                        "CREATE USER IF NOT EXISTS {user}@'%' IDENTIFIED WITH {} BY {}",
+                        a.plugin,
+                        grant_tables::lit(&a.password)
+                    ),
+                )?;
+                grant_tables::exec(
+                    &mut s,
+                    &format!("GRANT ALL PRIVILEGES ON *.* TO {user}@'%' WITH GRANT OPTION"),
+                )?;
+            }
+        }
+        let tables = grant_tables::load(&mut s)?;
+        for a in &seeds {
+            let id = privilege::Identity::new(&a.name, "%");
+            if let Some(row) = tables.user(&id) {
+                if privilege::password::check_clear(&row.auth_string, &a.password) {
+                    self.privileges.fast_auth.put(&a.name, "%", &row.auth_string, &a.password);
+                }
+            }
+        }
+        self.privileges.replace(tables);
+        Ok(())
+    }
+
+    /// The server's accounts and privileges.
+    pub fn privileges(&self) -> &Arc<privilege::Privileges> {
+        &self.privileges
+    }
+
+    /// Held while an account statement runs: they run one at a time.
+    fn account_lock(&self) -> parking_lot::MutexGuard<'_, ()> {
+        self.account_lock.lock()
+    }
+
+    /// A session that runs the server's own statements: no privilege checks, not in the
+    /// process list.
+    fn internal_session(&self) -> Session {
+        let ctx = SessionCtx::new(SessionVars::new(self.globals.clone()), "root", "localhost", 0);
+        self.session_with(ctx)
+    }
+
+    fn session_with(&self, ctx: SessionCtx) -> Session {
+        Session {
+            ctx,
+            txn: TxnState::new(self.storage.clone(), self.catalog.clone()),
+            catalog: self.catalog.clone(),
+            processes: self.processes.clone(),
+            prepared: PreparedStore::new(self.globals.prepared_stmts().clone()),
+            text_plans: std::collections::HashMap::new(),
+            plan_from_cache: (false, false),
+            manager: self.clone(),
+        }
     }
 
     /// The catalog the sessions share.
@@ -76,20 +191,33 @@ impl SessionManager {
         })
     }
 
-    /// A new session for an authenticated `user@host`.
+    /// A new session for `user` connecting from `host`, as the account that login matches
+    /// (`user@%` when none does: tests and tools that skip authentication).
     pub fn new_session(&self, user: &str, host: &str, connection_id: u64) -> Session {
-        let ctx =
+        let account = self
+            .privileges
+            .snapshot()
+            .match_login(user, host)
+            .map(|u| u.id.clone())
+            .unwrap_or_else(|| privilege::Identity::new(user, "%"));
+        self.new_session_as(account, user, host, connection_id)
+    }
+
+    /// A new session for `user` from `host`, authenticated as `account`; its default roles
+    /// are active.
+    pub fn new_session_as(
+        &self,
+        account: privilege::Identity,
+        user: &str,
+        host: &str,
+        connection_id: u64,
+    ) -> Session {
+        let mut ctx =
             SessionCtx::new(SessionVars::new(self.globals.clone()), user, host, connection_id);
+        let roles = self.privileges.snapshot().default_roles(&account);
+        ctx.auth = Some(sql::Auth { account, roles, privileges: self.privileges.clone() });
         self.processes.register(connection_id, user, ctx.kill.clone());
-        Session {
-            ctx,
-            txn: TxnState::new(self.storage.clone(), self.catalog.clone()),
-            catalog: self.catalog.clone(),
-            processes: self.processes.clone(),
-            prepared: PreparedStore::new(self.globals.prepared_stmts().clone()),
-            text_plans: std::collections::HashMap::new(),
-            plan_from_cache: (false, false),
-        }
+        self.session_with(ctx)
     }
 
     /// The global variables.
@@ -111,6 +239,8 @@ pub struct Session {
     /// Whether the running statement reuses a kept plan, and whether the last one did
     /// (`@@last_plan_from_cache`).
     plan_from_cache: (bool, bool),
+    /// The manager that made the session (for account statements' internal sessions).
+    manager: SessionManager,
 }
 
 /// Where the server sends a COM_QUERY's outcomes: rows as they are produced ([`RowSink`]),
@@ -141,7 +271,9 @@ impl ResultSink for Collect {
 
 impl Drop for Session {
     fn drop(&mut self) {
-        self.processes.unregister(self.ctx.connection_id);
+        if self.ctx.auth.is_some() {
+            self.processes.unregister(self.ctx.connection_id);
+        }
         // Named locks go with their session (MySQL: at disconnect).
         self.ctx.vars.globals().user_locks().release_all(self.ctx.connection_id);
         // So do temporary tables, once the open transaction (which may hold their rows'
@@ -302,6 +434,15 @@ impl Session {
                 let result = self.execute_one(&format!("SELECT {rest}"), None);
                 return result.map(|_| sql::ExecResult::ok());
             }
+        }
+        if let Some(account) = sql::frontend::account::recognize(text) {
+            return match account {
+                Ok(a) => self.account_statement(&a),
+                Err(e) => {
+                    self.record_error(&e);
+                    Err(e)
+                }
+            };
         }
         if let Some(special) = sql::frontend::special::recognize(text) {
             self.ctx.warnings.clear();

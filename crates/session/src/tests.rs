@@ -214,3 +214,72 @@ fn transaction_options_follow_session_variables() {
     assert_eq!(o.lock_wait_timeout, std::time::Duration::from_secs(3));
     assert!(o.read_only);
 }
+
+fn texts(r: &Result<ExecResult>) -> Vec<String> {
+    rows(r)
+        .into_iter()
+        .map(|row| row.iter().map(|v| v.to_string()).collect::<Vec<_>>().join("|"))
+        .collect()
+}
+
+#[test]
+fn accounts_and_grants_live_in_the_grant_tables() {
+    let mut s = session();
+    assert_eq!(
+        texts(&one(&mut s, "SHOW GRANTS")),
+        vec!["GRANT ALL PRIVILEGES ON *.* TO 'root'@'%' WITH GRANT OPTION"]
+    );
+    one(&mut s, "CREATE USER 'app'@'%' IDENTIFIED BY 'pw'").expect("create");
+    let dup = one(&mut s, "CREATE USER 'app'@'%'").expect_err("exists");
+    assert_eq!(
+        (dup.code, dup.message.as_str()),
+        (1396, "Operation CREATE USER failed for 'app'@'%'")
+    );
+    one(&mut s, "CREATE USER IF NOT EXISTS app").expect("if not exists");
+    assert_eq!(s.warning_count(), 1);
+    one(&mut s, "CREATE TABLE t (a INT, b INT)").expect("table");
+    one(&mut s, "GRANT SELECT, INSERT ON test.* TO app").expect("grant db");
+    one(&mut s, "GRANT UPDATE (b) ON test.t TO app").expect("grant column");
+    one(&mut s, "GRANT SYSTEM_VARIABLES_ADMIN ON *.* TO app").expect("grant dynamic");
+    assert_eq!(
+        texts(&one(&mut s, "SHOW GRANTS FOR app")),
+        vec![
+            "GRANT USAGE ON *.* TO 'app'@'%'",
+            "GRANT SELECT,INSERT ON `test`.* TO 'app'@'%'",
+            "GRANT UPDATE(b) ON `test`.`t` TO 'app'@'%'",
+            "GRANT SYSTEM_VARIABLES_ADMIN ON *.* TO 'app'@'%'",
+        ]
+    );
+    assert_eq!(
+        texts(&one(
+            &mut s,
+            "SELECT User, Host, plugin, authentication_string FROM mysql.user WHERE User = 'app'"
+        )),
+        vec!["app|%|mysql_native_password|*D821809F681A40A6E379B50D0463EFAE20BDD122"]
+    );
+    one(&mut s, "REVOKE INSERT ON test.* FROM app").expect("revoke");
+    assert_eq!(
+        texts(&one(&mut s, "SHOW GRANTS FOR app"))[1],
+        "GRANT SELECT ON `test`.* TO 'app'@'%'"
+    );
+    let e = one(&mut s, "REVOKE SELECT ON other.* FROM app").expect_err("no grant");
+    assert_eq!(e.code, 1141);
+    let e = one(&mut s, "GRANT SUPER ON test.* TO app").expect_err("global only");
+    assert_eq!(e.code, 1144);
+    let e = one(&mut s, "GRANT SELECT ON test.* TO nobody").expect_err("no user");
+    assert_eq!(e.code, 1410);
+    one(&mut s, "CREATE ROLE r").expect("role");
+    one(&mut s, "GRANT DELETE ON test.* TO r").expect("grant role privs");
+    one(&mut s, "GRANT r TO app").expect("grant role");
+    assert_eq!(
+        texts(&one(&mut s, "SHOW GRANTS FOR app")).last().map(String::as_str),
+        Some("GRANT 'r'@'%' TO 'app'@'%'")
+    );
+    assert!(texts(&one(&mut s, "SHOW GRANTS FOR app USING r"))[1].contains("DELETE"));
+    one(&mut s, "RENAME USER app TO app2").expect("rename");
+    assert_eq!(texts(&one(&mut s, "SHOW GRANTS FOR app2")).len(), 5);
+    one(&mut s, "DROP USER app2, r").expect("drop");
+    assert_eq!(texts(&one(&mut s, "SELECT COUNT(*) FROM mysql.db")), vec!["0"]);
+    let e = one(&mut s, "DROP USER app2").expect_err("gone");
+    assert_eq!(e.code, 1396);
+}

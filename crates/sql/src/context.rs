@@ -171,6 +171,30 @@ pub struct SessionCtx {
     /// The session's temporary tables (`CREATE TEMPORARY TABLE`), with their databases: they
     /// shadow stored tables of the same name and go when the session ends.
     pub temp_tables: Vec<(String, std::sync::Arc<catalog::TableInfo>)>,
+    /// Who runs the session's statements, for privilege checks; `None` for an internal
+    /// session (bootstrap, account statements' own reads and writes), which may do anything.
+    pub auth: Option<Auth>,
+}
+
+/// The account a session authenticated as, its active roles and the server's privileges.
+#[derive(Debug, Clone)]
+pub struct Auth {
+    /// The account (`CURRENT_USER()`): the `mysql.user` row the login matched.
+    pub account: privilege::Identity,
+    /// Active roles (`SET ROLE`, default roles at login).
+    pub roles: Vec<privilege::Identity>,
+    /// The server's grant tables.
+    pub privileges: Arc<privilege::Privileges>,
+}
+
+impl Auth {
+    /// The current grant tables and the identities whose privileges the session holds (its
+    /// account and its active roles, with the roles they hold).
+    pub fn grants(&self) -> (Arc<privilege::GrantTables>, Vec<privilege::Identity>) {
+        let t = self.privileges.snapshot();
+        let ids = t.effective(&self.account, &self.roles);
+        (t, ids)
+    }
 }
 
 /// An execution of a prepared SELECT that keeps its plan: `?i` binds as
@@ -219,6 +243,7 @@ impl SessionCtx {
             kill: Arc::new(KillFlag::default()),
             prepared: None,
             temp_tables: Vec::new(),
+            auth: None,
         }
     }
 

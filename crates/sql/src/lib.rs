@@ -23,7 +23,7 @@ pub mod table;
 pub mod txn;
 pub mod user_locks;
 
-pub use context::{KillFlag, Level, PreparedRun, SessionCtx, Warning};
+pub use context::{Auth, KillFlag, Level, PreparedRun, SessionCtx, Warning};
 pub use executor::{
     auto_analyze, change_database, classify, describe, execute, execute_point_get, field_list,
     point_get_handle, reads_diagnostics, Env, StmtClass,

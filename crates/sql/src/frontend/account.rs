@@ -245,10 +245,8 @@ impl Parser {
     }
 
     fn fail<T>(&self) -> PResult<T> {
-        let rest: Vec<String> = self.tokens[self.pos.min(self.tokens.len())..]
-            .iter()
-            .map(|t| t.to_string())
-            .collect();
+        let rest: Vec<String> =
+            self.tokens[self.pos.min(self.tokens.len())..].iter().map(|t| t.to_string()).collect();
         Err(rest.join(" "))
     }
 
@@ -441,10 +439,17 @@ impl Parser {
             } else if self.eat_kw("REQUIRE") {
                 // REQUIRE NONE | SSL | X509 …: TLS requirements are not enforced per account.
                 while self.peek().is_some_and(|t| matches!(t, Token::Word(_))) {
-                    let stop = ["ACCOUNT", "PASSWORD", "WITH", "FAILED_LOGIN_ATTEMPTS",
-                        "PASSWORD_LOCK_TIME", "COMMENT", "ATTRIBUTE"]
-                        .iter()
-                        .any(|k| self.peek_kw(k));
+                    let stop = [
+                        "ACCOUNT",
+                        "PASSWORD",
+                        "WITH",
+                        "FAILED_LOGIN_ATTEMPTS",
+                        "PASSWORD_LOCK_TIME",
+                        "COMMENT",
+                        "ATTRIBUTE",
+                    ]
+                    .iter()
+                    .any(|k| self.peek_kw(k));
                     if stop {
                         break;
                     }
@@ -770,15 +775,27 @@ mod tests {
         ) else {
             unreachable!()
         };
-        assert_eq!(privs[0], PrivSpec { name: PrivName::Static(Priv::Select), columns: vec!["a".into(), "b".into()] });
+        assert_eq!(
+            privs[0],
+            PrivSpec {
+                name: PrivName::Static(Priv::Select),
+                columns: vec!["a".into(), "b".into()]
+            }
+        );
         assert_eq!(privs[2].name, PrivName::Static(Priv::CreateView));
         assert_eq!(privs[3].name, PrivName::Static(Priv::CreateTmpTable));
         assert_eq!(privs[4].name, PrivName::Dynamic("SYSTEM_VARIABLES_ADMIN".into()));
         assert_eq!(object, GrantObject::Table(Some("db".into()), "t".into()));
         assert_eq!(users[0].id, Identity::new("u", "%"));
         assert!(with_grant);
-        assert!(matches!(parse("GRANT ALL PRIVILEGES ON *.* TO root"), AccountStmt::Grant { object: GrantObject::Global, .. }));
-        assert!(matches!(parse("REVOKE ALL ON db.* FROM 'u'@'%'"), AccountStmt::Revoke { object: GrantObject::Db(Some(_)), .. }));
+        assert!(matches!(
+            parse("GRANT ALL PRIVILEGES ON *.* TO root"),
+            AccountStmt::Grant { object: GrantObject::Global, .. }
+        ));
+        assert!(matches!(
+            parse("REVOKE ALL ON db.* FROM 'u'@'%'"),
+            AccountStmt::Revoke { object: GrantObject::Db(Some(_)), .. }
+        ));
         assert!(matches!(parse("GRANT r1, 'r2'@'%' TO u"), AccountStmt::GrantRole { .. }));
         assert!(matches!(parse("REVOKE r1 FROM u"), AccountStmt::RevokeRole { .. }));
         assert!(matches!(parse("GRANT GRANT OPTION ON *.* TO u"), AccountStmt::Grant { .. }));
@@ -787,15 +804,33 @@ mod tests {
     #[test]
     fn other_statements() {
         assert!(matches!(parse("SHOW GRANTS"), AccountStmt::ShowGrants { user: None, .. }));
-        assert!(matches!(parse("SHOW GRANTS FOR CURRENT_USER()"), AccountStmt::ShowGrants { user: None, .. }));
-        assert!(matches!(parse("show grants for u using r"), AccountStmt::ShowGrants { user: Some(_), .. }));
-        assert!(matches!(parse("SET PASSWORD FOR 'u'@'%' = 'x'"), AccountStmt::SetPassword { user: Some(_), .. }));
+        assert!(matches!(
+            parse("SHOW GRANTS FOR CURRENT_USER()"),
+            AccountStmt::ShowGrants { user: None, .. }
+        ));
+        assert!(matches!(
+            parse("show grants for u using r"),
+            AccountStmt::ShowGrants { user: Some(_), .. }
+        ));
+        assert!(matches!(
+            parse("SET PASSWORD FOR 'u'@'%' = 'x'"),
+            AccountStmt::SetPassword { user: Some(_), .. }
+        ));
         assert!(matches!(parse("SET PASSWORD = 'x'"), AccountStmt::SetPassword { user: None, .. }));
-        assert!(matches!(parse("ALTER USER u ACCOUNT LOCK PASSWORD EXPIRE"), AccountStmt::Alter { options: AccountOptions { lock: Some(true), expire: Some(true), .. }, .. }));
+        assert!(matches!(
+            parse("ALTER USER u ACCOUNT LOCK PASSWORD EXPIRE"),
+            AccountStmt::Alter {
+                options: AccountOptions { lock: Some(true), expire: Some(true), .. },
+                ..
+            }
+        ));
         assert!(matches!(parse("SET ROLE ALL EXCEPT r"), AccountStmt::SetRole(RoleSet::All(_))));
         assert!(matches!(parse("SET DEFAULT ROLE ALL TO u"), AccountStmt::SetDefaultRole { .. }));
         assert!(matches!(parse("RENAME USER a TO b"), AccountStmt::Rename(_)));
-        assert!(matches!(parse("DROP ROLE IF EXISTS r"), AccountStmt::Drop { role: true, if_exists: true, .. }));
+        assert!(matches!(
+            parse("DROP ROLE IF EXISTS r"),
+            AccountStmt::Drop { role: true, if_exists: true, .. }
+        ));
         assert!(matches!(parse("FLUSH PRIVILEGES"), AccountStmt::FlushPrivileges));
         assert!(recognize("SET NAMES utf8").is_none());
         assert!(recognize("CREATE TABLE t (a int)").is_none());
