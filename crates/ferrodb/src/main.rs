@@ -7,7 +7,7 @@ use std::{fs, path::Path, process::ExitCode, sync::Arc, time::Duration};
 use clap::Parser;
 use config::{Cli, FileConfig, Settings};
 use server::{
-    tls, Account, AuthPlugin, GlobalVars, Server, ServerConfig, SessionManager, UserStore,
+    tls, AuthPlugin, GlobalVars, RsaKeys, SeedAccount, Server, ServerConfig, SessionManager,
 };
 use store_local::{LocalOptions, LocalStorage};
 use tracing::{error, info};
@@ -124,12 +124,18 @@ async fn run(settings: Settings) -> Result<(), String> {
     if let Some(ca) = &tls.ca_path {
         info!(ca = %ca.display(), "TLS enabled; clients verify the server with this CA");
     }
-    let mut accounts = Vec::new();
+    let mut seeds = Vec::new();
     for u in &settings.users {
-        let plugin = AuthPlugin::from_name(&u.plugin)
+        AuthPlugin::from_name(&u.plugin)
             .ok_or_else(|| format!("user {}: unknown auth plugin {}", u.name, u.plugin))?;
-        accounts.push(Account::new(&u.name, &u.password, plugin));
+        seeds.push(SeedAccount {
+            name: u.name.clone(),
+            password: u.password.clone(),
+            plugin: u.plugin.clone(),
+        });
     }
+    let rsa = RsaKeys::load_or_create(&settings.data_dir)
+        .map_err(|e| format!("cannot load or create the RSA key pair: {e}"))?;
     let addr = format!("{}:{}", settings.host, settings.port);
     let listener = tokio::net::TcpListener::bind(&addr)
         .await
@@ -148,11 +154,12 @@ async fn run(settings: Settings) -> Result<(), String> {
             if settings.require_secure_transport { "ON" } else { "OFF" }.into(),
         ),
     ]);
-    let sessions = SessionManager::new(globals, storage.clone())
+    let sessions = SessionManager::with_accounts(globals, storage.clone(), &seeds)
         .map_err(|e| format!("cannot load the catalog: {e}"))?;
+    warn_if_exposed(&settings.host, &sessions);
     sessions.start_auto_analyze().map_err(|e| format!("cannot start auto-analyze: {e}"))?;
     let server = Server::new(ServerConfig {
-        users: UserStore::new(accounts),
+        rsa: Some(Arc::new(rsa)),
         tls: Some(tls),
         require_secure_transport: settings.require_secure_transport,
         sessions,
@@ -166,6 +173,26 @@ async fn run(settings: Settings) -> Result<(), String> {
     storage.close();
     info!("FerroDB stopped");
     Ok(())
+}
+
+/// Logs a loud warning when the server listens beyond loopback while `root@%` still has an
+/// empty password (TiDB's playground default, fine on 127.0.0.1 only).
+fn warn_if_exposed(host: &str, sessions: &SessionManager) {
+    let loopback =
+        host == "localhost" || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback());
+    if loopback {
+        return;
+    }
+    let tables = sessions.privileges().snapshot();
+    let open_root =
+        tables.users.iter().any(|u| u.id.user == "root" && u.auth_string.is_empty() && !u.locked);
+    if open_root {
+        tracing::warn!(
+            host,
+            "root has an EMPTY PASSWORD and the server listens beyond loopback: anyone who can \
+             reach this port can log in as root; set one with ALTER USER root IDENTIFIED BY '…'"
+        );
+    }
 }
 
 fn hostname() -> String {

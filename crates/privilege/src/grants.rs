@@ -14,6 +14,9 @@ fn privilege_list(privs: Privs, level: Level) -> String {
     names.join(",")
 }
 
+/// A table's privileges, and its column privileges as keyword → columns.
+type TableGrants = (Privs, BTreeMap<&'static str, Vec<String>>);
+
 fn quote_ident(name: &str) -> String {
     format!("`{}`", name.replace('`', "``"))
 }
@@ -57,8 +60,7 @@ pub fn show_grants(t: &GrantTables, who: &Identity, roles: &[Identity]) -> Vec<S
         out.push(line);
     }
 
-    let mut tables: BTreeMap<(String, String), (Privs, BTreeMap<&'static str, Vec<String>>)> =
-        BTreeMap::new();
+    let mut tables: BTreeMap<(String, String), TableGrants> = BTreeMap::new();
     for r in &t.tables {
         if ids.iter().any(|id| id.user == r.id.user && id.host == r.id.host) {
             let e = tables.entry((r.db.clone(), r.table.clone())).or_default();

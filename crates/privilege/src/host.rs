@@ -85,7 +85,7 @@ mod tests {
 
     #[test]
     fn order_most_specific_first() {
-        let mut hosts = vec!["%", "10.%", "10.1.%", "localhost", "10.1.2.3"];
+        let mut hosts = ["%", "10.%", "10.1.%", "localhost", "10.1.2.3"];
         hosts.sort_by_key(|h| specificity(h));
         assert_eq!(hosts[4], "%");
         assert_eq!(&hosts[2..4], &["10.1.%", "10.%"]);

@@ -194,11 +194,14 @@ fn sha256_crypt(key: &[u8], salt: &[u8], rounds: usize) -> String {
     out
 }
 
+/// A cached fast-path digest and the stored form it was learnt for.
+type CachedDigest = ([u8; 32], String);
+
 /// caching_sha2's in-memory cache: for each account (`user@host`), `SHA256(SHA256(pw))` learnt
 /// from its last successful full authentication. Dropped for an account whose password changes.
 #[derive(Debug, Default)]
 pub struct FastAuthCache {
-    entries: Mutex<HashMap<(String, String), ([u8; 32], String)>>,
+    entries: Mutex<HashMap<(String, String), CachedDigest>>,
 }
 
 impl FastAuthCache {

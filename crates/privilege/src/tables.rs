@@ -385,12 +385,12 @@ mod tests {
             role_edges: vec![RoleEdge { from: r.clone(), to: u.clone(), admin: false }],
             ..Default::default()
         };
-        assert!(t.table_privs(&[u.clone()], "app_1", "t").contains(Priv::Select));
-        assert!(!t.table_privs(&[u.clone()], "app_1", "t").contains(Priv::Insert));
-        let with_role = t.effective(&u, &[r.clone()]);
+        assert!(t.table_privs(std::slice::from_ref(&u), "app_1", "t").contains(Priv::Select));
+        assert!(!t.table_privs(std::slice::from_ref(&u), "app_1", "t").contains(Priv::Insert));
+        let with_role = t.effective(&u, std::slice::from_ref(&r));
         assert!(t.table_privs(&with_role, "app_1", "t").contains(Priv::Insert));
         assert!(!t.table_privs(&with_role, "appx1", "t").contains(Priv::Select));
-        assert!(t.any_in_db(&[u.clone()], "APP_2"));
+        assert!(t.any_in_db(std::slice::from_ref(&u), "APP_2"));
         assert!(!t.any_in_db(&[u], "other"));
         assert!(!Privs::all_at(Level::Db).contains(Priv::Super));
     }

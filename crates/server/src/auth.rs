@@ -1,18 +1,18 @@
-//! Accounts and the two authentication plugins.
+//! The authentication plugins' wire side and the server's RSA key pair.
 //!
-//! * `mysql_native_password`: the client proves knowledge of `SHA1(pw)` against the stored
-//!   `SHA1(SHA1(pw))`: `response = SHA1(pw) XOR SHA1(scramble ‖ SHA1(SHA1(pw)))`.
-//! * `caching_sha2_password`: the same shape with SHA-256 against the stored
-//!   `SHA256(SHA256(pw))`. FerroDB keeps that digest for every account, so the "fast path" always
-//!   applies and full authentication (password in clear) is never requested.
-//!
-//! Neither stored digest lets anyone log in; both only let the server check a scramble.
+//! Accounts, their stored password forms and the checks against them live in the `privilege`
+//! crate; this module holds what the protocol needs besides: the plugin names, the per-
+//! connection scramble, and for `caching_sha2_password`'s full authentication over plain TCP
+//! the RSA key pair (`private_key.pem` / `public_key.pem` in the data directory, made on first
+//! start as MySQL does) with which the client encrypts its password.
 
-use std::collections::HashMap;
+use std::path::Path;
 
 use rand::RngCore;
-use sha1::{Digest, Sha1};
-use sha2::Sha256;
+use rsa::{
+    pkcs8::{DecodePrivateKey, EncodePrivateKey, EncodePublicKey, LineEnding},
+    Oaep, RsaPrivateKey,
+};
 
 /// Length of the per-connection random challenge.
 pub const SCRAMBLE_LEN: usize = 20;
@@ -45,87 +45,6 @@ impl AuthPlugin {
     }
 }
 
-/// One account: its plugin and the digests its plugin checks against.
-#[derive(Debug, Clone)]
-pub struct Account {
-    /// User name.
-    pub name: String,
-    /// The plugin the account authenticates with.
-    pub plugin: AuthPlugin,
-    empty_password: bool,
-    native_digest: [u8; 20],
-    sha2_digest: [u8; 32],
-}
-
-impl Account {
-    /// An account with a clear-text password (only its digests are kept).
-    pub fn new(name: &str, password: &str, plugin: AuthPlugin) -> Self {
-        let sha1_once: [u8; 20] = Sha1::digest(password.as_bytes()).into();
-        let sha2_once: [u8; 32] = Sha256::digest(password.as_bytes()).into();
-        Account {
-            name: name.to_string(),
-            plugin,
-            empty_password: password.is_empty(),
-            native_digest: Sha1::digest(sha1_once).into(),
-            sha2_digest: Sha256::digest(sha2_once).into(),
-        }
-    }
-
-    /// Checks a scramble response produced with `plugin` for `scramble`.
-    pub fn verify(&self, plugin: AuthPlugin, scramble: &[u8], response: &[u8]) -> bool {
-        if self.empty_password {
-            return response.is_empty();
-        }
-        match plugin {
-            AuthPlugin::Native => verify_native(&self.native_digest, scramble, response),
-            // After an AuthSwitchRequest the scramble travels with a trailing NUL that some
-            // clients (PyMySQL) hash along with it while others (libmariadb) drop it.
-            AuthPlugin::CachingSha2 => {
-                verify_sha2(&self.sha2_digest, scramble, response) || {
-                    let mut with_nul = scramble.to_vec();
-                    with_nul.push(0);
-                    verify_sha2(&self.sha2_digest, &with_nul, response)
-                }
-            }
-        }
-    }
-
-    /// Whether the account has a password (for "using password: YES/NO" in 1045 messages).
-    pub fn has_password(&self) -> bool {
-        !self.empty_password
-    }
-}
-
-fn verify_native(stored: &[u8; 20], scramble: &[u8], response: &[u8]) -> bool {
-    if response.len() != 20 {
-        return false;
-    }
-    let mut h = Sha1::new();
-    h.update(scramble);
-    h.update(stored);
-    let mask: [u8; 20] = h.finalize().into();
-    let candidate: Vec<u8> = response.iter().zip(mask).map(|(a, b)| a ^ b).collect();
-    let digest: [u8; 20] = Sha1::digest(&candidate).into();
-    constant_eq(&digest, stored)
-}
-
-fn verify_sha2(stored: &[u8; 32], scramble: &[u8], response: &[u8]) -> bool {
-    if response.len() != 32 {
-        return false;
-    }
-    let mut h = Sha256::new();
-    h.update(stored);
-    h.update(scramble);
-    let mask: [u8; 32] = h.finalize().into();
-    let candidate: Vec<u8> = response.iter().zip(mask).map(|(a, b)| a ^ b).collect();
-    let digest: [u8; 32] = Sha256::digest(&candidate).into();
-    constant_eq(&digest, stored)
-}
-
-fn constant_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
 /// A fresh random challenge: 20 bytes with no NUL (clients read it as a C string).
 pub fn new_scramble() -> [u8; SCRAMBLE_LEN] {
     let mut s = [0u8; SCRAMBLE_LEN];
@@ -136,82 +55,102 @@ pub fn new_scramble() -> [u8; SCRAMBLE_LEN] {
     s
 }
 
-/// The server's accounts, by user name (host patterns are not modelled: every account is `'%'`).
-#[derive(Debug, Clone, Default)]
-pub struct UserStore {
-    users: HashMap<String, Account>,
+/// The server's RSA key pair for caching_sha2's password exchange over unencrypted connections.
+pub struct RsaKeys {
+    private: RsaPrivateKey,
+    public_pem: String,
 }
 
-impl UserStore {
-    /// Builds the store from accounts; a later account with the same name replaces an earlier one.
-    pub fn new(accounts: impl IntoIterator<Item = Account>) -> Self {
-        UserStore { users: accounts.into_iter().map(|a| (a.name.clone(), a)).collect() }
+impl std::fmt::Debug for RsaKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RsaKeys").finish_non_exhaustive()
+    }
+}
+
+impl RsaKeys {
+    /// Loads `private_key.pem` from `dir`, or makes a 2048-bit pair and writes both files
+    /// (the private key readable by the owner only).
+    pub fn load_or_create(dir: &Path) -> Result<Self, String> {
+        let private_path = dir.join("private_key.pem");
+        let private = if private_path.exists() {
+            let pem = std::fs::read_to_string(&private_path).map_err(|e| e.to_string())?;
+            RsaPrivateKey::from_pkcs8_pem(&pem).map_err(|e| e.to_string())?
+        } else {
+            let key =
+                RsaPrivateKey::new(&mut rand::thread_rng(), 2048).map_err(|e| e.to_string())?;
+            let pem = key.to_pkcs8_pem(LineEnding::LF).map_err(|e| e.to_string())?;
+            write_private(&private_path, pem.as_bytes()).map_err(|e| e.to_string())?;
+            key
+        };
+        let public_pem =
+            private.to_public_key().to_public_key_pem(LineEnding::LF).map_err(|e| e.to_string())?;
+        std::fs::write(dir.join("public_key.pem"), &public_pem).map_err(|e| e.to_string())?;
+        Ok(RsaKeys { private, public_pem })
     }
 
-    /// The account named `user`.
-    pub fn get(&self, user: &str) -> Option<&Account> {
-        self.users.get(user)
+    /// The public key in PEM, as sent to a client that asks for it.
+    pub fn public_pem(&self) -> &str {
+        &self.public_pem
     }
+
+    /// Decrypts a client's RSA-OAEP (SHA-1) answer.
+    pub fn decrypt(&self, cipher: &[u8]) -> Option<Vec<u8>> {
+        self.private.decrypt(Oaep::new::<sha1::Sha1>(), cipher).ok()
+    }
+}
+
+/// The clear password in a decrypted answer: the password and its NUL, XORed with the
+/// scramble repeated.
+pub fn unmask_password(plain: &[u8], scramble: &[u8]) -> Option<String> {
+    if scramble.is_empty() {
+        return None;
+    }
+    let mut bytes: Vec<u8> =
+        plain.iter().zip(scramble.iter().cycle()).map(|(p, s)| p ^ s).collect();
+    if bytes.last() == Some(&0) {
+        bytes.pop();
+    }
+    String::from_utf8(bytes).ok()
+}
+
+#[cfg(unix)]
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::{io::Write, os::unix::fs::OpenOptionsExt};
+    let mut f = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?;
+    f.write_all(bytes)
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    std::fs::write(path, bytes)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn xor(a: &[u8], b: &[u8]) -> Vec<u8> {
-        a.iter().zip(b).map(|(x, y)| x ^ y).collect()
-    }
-
-    /// The client side of mysql_native_password, as drivers compute it.
-    fn native_client(pw: &str, scramble: &[u8]) -> Vec<u8> {
-        let p1 = Sha1::digest(pw.as_bytes());
-        let p2 = Sha1::digest(p1);
-        let mut h = Sha1::new();
-        h.update(scramble);
-        h.update(p2);
-        xor(&p1, &h.finalize())
-    }
-
-    /// The client side of caching_sha2_password's scramble, as PyMySQL computes it.
-    fn sha2_client(pw: &str, scramble: &[u8]) -> Vec<u8> {
-        let p1 = Sha256::digest(pw.as_bytes());
-        let p2 = Sha256::digest(p1);
-        let mut h = Sha256::new();
-        h.update(p2);
-        h.update(scramble);
-        xor(&p1, &h.finalize())
-    }
-
-    #[test]
-    fn native_password_round_trip() {
-        let acct = Account::new("u", "secret", AuthPlugin::Native);
-        let s = new_scramble();
-        assert!(acct.verify(AuthPlugin::Native, &s, &native_client("secret", &s)));
-        assert!(!acct.verify(AuthPlugin::Native, &s, &native_client("wrong", &s)));
-        assert!(!acct.verify(AuthPlugin::Native, &s, b""));
-    }
-
-    #[test]
-    fn caching_sha2_fast_path_round_trip() {
-        let acct = Account::new("u", "pässword", AuthPlugin::CachingSha2);
-        let s = new_scramble();
-        assert!(acct.verify(AuthPlugin::CachingSha2, &s, &sha2_client("pässword", &s)));
-        assert!(!acct.verify(AuthPlugin::CachingSha2, &s, &sha2_client("password", &s)));
-        let mut with_nul = s.to_vec();
-        with_nul.push(0);
-        assert!(acct.verify(AuthPlugin::CachingSha2, &s, &sha2_client("pässword", &with_nul)));
-    }
-
-    #[test]
-    fn empty_password_requires_empty_response() {
-        let acct = Account::new("root", "", AuthPlugin::Native);
-        let s = new_scramble();
-        assert!(acct.verify(AuthPlugin::Native, &s, b""));
-        assert!(!acct.verify(AuthPlugin::Native, &s, &native_client("x", &s)));
-    }
+    use rsa::{pkcs8::DecodePublicKey, RsaPublicKey};
 
     #[test]
     fn scramble_has_no_nul() {
         assert!(new_scramble().iter().all(|&b| b != 0));
+    }
+
+    #[test]
+    fn rsa_password_exchange_round_trip() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let keys = RsaKeys::load_or_create(dir.path()).expect("keys");
+        let again = RsaKeys::load_or_create(dir.path()).expect("reload");
+        assert_eq!(keys.public_pem(), again.public_pem());
+        // The client side, as PyMySQL's `sha2_rsa_encrypt` does it.
+        let scramble = new_scramble();
+        let mut msg = b"s3cret".to_vec();
+        msg.push(0);
+        let xored: Vec<u8> = msg.iter().zip(scramble.iter().cycle()).map(|(a, b)| a ^ b).collect();
+        let public = RsaPublicKey::from_public_key_pem(keys.public_pem()).expect("pem");
+        let cipher = public
+            .encrypt(&mut rand::thread_rng(), Oaep::new::<sha1::Sha1>(), &xored)
+            .expect("encrypt");
+        let plain = again.decrypt(&cipher).expect("decrypt");
+        assert_eq!(unmask_password(&plain, &scramble).as_deref(), Some("s3cret"));
     }
 }

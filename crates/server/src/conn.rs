@@ -10,15 +10,17 @@ mod stmt;
 use std::{collections::HashMap, net::TcpStream, sync::Arc, time::Duration};
 
 use errno::{
-    Error, ER_ACCESS_DENIED, ER_CLIENT_INTERACTION_TIMEOUT, ER_HANDSHAKE_ERROR,
-    ER_MALFORMED_PACKET, ER_NET_PACKETS_OUT_OF_ORDER, ER_NET_PACKET_TOO_LARGE,
-    ER_SECURE_TRANSPORT_REQUIRED, ER_SERVER_SHUTDOWN, ER_UNKNOWN_COM,
+    Error, ER_ACCESS_DENIED, ER_ACCOUNT_HAS_BEEN_LOCKED, ER_CLIENT_INTERACTION_TIMEOUT,
+    ER_HANDSHAKE_ERROR, ER_MALFORMED_PACKET, ER_MUST_CHANGE_PASSWORD_LOGIN,
+    ER_NET_PACKETS_OUT_OF_ORDER, ER_NET_PACKET_TOO_LARGE, ER_SECURE_TRANSPORT_REQUIRED,
+    ER_SERVER_SHUTDOWN, ER_UNKNOWN_COM,
 };
+use privilege::{password, Identity};
 use session::{ServerStatus, Session};
-use tracing::{debug, info};
+use tracing::{debug, info, warn};
 
 use crate::{
-    auth::{new_scramble, AuthPlugin},
+    auth::{new_scramble, unmask_password, AuthPlugin},
     codec::Reader,
     error::ProtocolError,
     handshake::{greeting, is_ssl_request, parse_response, HandshakeResponse},
@@ -185,11 +187,15 @@ impl Conn {
             self.send_code(ER_SECURE_TRANSPORT_REQUIRED)?;
             return Ok(None);
         }
-        if !self.authenticate(&resp, &scramble)? {
+        let Some(account) = self.authenticate(&resp, &scramble)? else {
             return Ok(None);
-        }
-        let mut session =
-            shared.sessions.new_session(&resp.user, &self.peer, u64::from(self.conn_id));
+        };
+        let mut session = shared.sessions.new_session_as(
+            account,
+            &resp.user,
+            &self.peer,
+            u64::from(self.conn_id),
+        );
         if let Some(db) = &resp.database {
             if let Err(e) = session.use_database(db) {
                 self.send_error(&e)?;
@@ -208,47 +214,133 @@ impl Conn {
         Ok(Some(session))
     }
 
-    /// Checks the client's credentials, switching plugin when the account uses another one.
+    /// Checks the client's credentials against the account its login matches (most specific
+    /// host first), switching plugin when the account uses another one; answers the account.
     fn authenticate(
         &mut self,
         resp: &HandshakeResponse,
         scramble: &[u8],
-    ) -> Result<bool, ProtocolError> {
-        let account = self.shared.users.get(&resp.user).cloned();
+    ) -> Result<Option<Identity>, ProtocolError> {
+        let privileges = self.shared.sessions.privileges().clone();
+        let tables = privileges.snapshot();
         let client_plugin =
             resp.plugin.as_deref().and_then(AuthPlugin::from_name).unwrap_or(AuthPlugin::Native);
-        let Some(account) = account else {
-            let using = if resp.auth_response.is_empty() { "NO" } else { "YES" };
-            let err = Error::fmt(ER_ACCESS_DENIED, &[&resp.user, &self.peer, &using]);
-            self.send_error(&err)?;
-            return Ok(false);
+        let Some(row) = tables.match_login(&resp.user, &self.peer).cloned() else {
+            warn!(user = %resp.user, host = %self.peer, "login refused: no such account");
+            self.deny(&resp.user, !resp.auth_response.is_empty())?;
+            return Ok(None);
         };
-        let (plugin, scramble, response) = if account.plugin == client_plugin {
+        let account_plugin = AuthPlugin::from_name(&row.plugin).unwrap_or(AuthPlugin::Native);
+        let (plugin, scramble, response) = if account_plugin == client_plugin {
             (client_plugin, scramble.to_vec(), resp.auth_response.clone())
         } else {
             // AuthSwitchRequest with a fresh scramble for the account's plugin.
             let fresh = new_scramble();
             let mut p = vec![0xfe];
-            p.extend_from_slice(account.plugin.name().as_bytes());
+            p.extend_from_slice(account_plugin.name().as_bytes());
             p.push(0);
             p.extend_from_slice(&fresh);
             p.push(0);
             self.io.write_packet(&p);
             self.io.flush()?;
             let answer = self.io.read_packet()?;
-            (account.plugin, fresh.to_vec(), answer)
+            (account_plugin, fresh.to_vec(), answer)
         };
-        if !account.verify(plugin, &scramble, &response) {
-            let using = if response.is_empty() { "NO" } else { "YES" };
-            let err = Error::fmt(ER_ACCESS_DENIED, &[&resp.user, &self.peer, &using]);
-            self.send_error(&err)?;
+        let verified = match plugin {
+            AuthPlugin::Native => {
+                password::check_native_scramble(&row.auth_string, &scramble, &response)
+            }
+            AuthPlugin::CachingSha2 => {
+                self.caching_sha2(&row, &scramble, &response, &privileges)?
+            }
+        };
+        if !verified {
+            warn!(user = %resp.user, host = %self.peer, account = %row.id, "login refused: wrong password");
+            self.deny(&resp.user, !response.is_empty())?;
+            return Ok(None);
+        }
+        if row.locked {
+            warn!(user = %resp.user, host = %self.peer, "login refused: account locked");
+            self.send_error(&Error::fmt(
+                ER_ACCOUNT_HAS_BEEN_LOCKED,
+                &[&row.id.user, &row.id.host],
+            ))?;
+            return Ok(None);
+        }
+        if row.password_expired && self.caps & cap::CAN_HANDLE_EXPIRED_PASSWORDS == 0 {
+            self.send_code(ER_MUST_CHANGE_PASSWORD_LOGIN)?;
+            return Ok(None);
+        }
+        Ok(Some(row.id))
+    }
+
+    fn deny(&mut self, user: &str, using_password: bool) -> Result<(), ProtocolError> {
+        let using = if using_password { "YES" } else { "NO" };
+        let err = Error::fmt(ER_ACCESS_DENIED, &[&user, &self.peer, &using]);
+        self.send_error(&err)
+    }
+
+    /// caching_sha2_password: the fast path checks the scramble against the digest cached by
+    /// an earlier full authentication; without one, full authentication asks for the password
+    /// itself — in clear over TLS, RSA-encrypted over plain TCP (the client may first ask for
+    /// the server's public key) — checks it against the stored hash and caches the digest.
+    fn caching_sha2(
+        &mut self,
+        row: &privilege::UserRow,
+        scramble: &[u8],
+        response: &[u8],
+        privileges: &privilege::Privileges,
+    ) -> Result<bool, ProtocolError> {
+        if row.auth_string.is_empty() {
+            return Ok(response.is_empty() || response == [0]);
+        }
+        let (user, host) = (&row.id.user, &row.id.host);
+        if let Some(digest) = privileges.fast_auth.get(user, host, &row.auth_string) {
+            // After an AuthSwitchRequest the scramble travels with a trailing NUL that some
+            // clients (PyMySQL) hash along with it while others (libmariadb) drop it.
+            let mut with_nul = scramble.to_vec();
+            with_nul.push(0);
+            let ok = password::check_sha2_scramble(&digest, scramble, response)
+                || password::check_sha2_scramble(&digest, &with_nul, response);
+            if ok {
+                // AuthMoreData: fast authentication succeeded; the OK follows.
+                self.io.write_packet(&[0x01, 0x03]);
+            }
+            return Ok(ok);
+        }
+        if response.is_empty() {
             return Ok(false);
         }
-        if plugin == AuthPlugin::CachingSha2 {
-            // AuthMoreData: fast authentication succeeded; the OK follows.
-            self.io.write_packet(&[0x01, 0x03]);
+        // AuthMoreData: perform full authentication.
+        self.io.write_packet(&[0x01, 0x04]);
+        self.io.flush()?;
+        let mut answer = self.io.read_packet()?;
+        let candidates: Vec<String> = if self.io.is_tls() {
+            if answer.last() == Some(&0) {
+                answer.pop();
+            }
+            String::from_utf8(answer).into_iter().collect()
+        } else {
+            let Some(keys) = self.shared.rsa.clone() else { return Ok(false) };
+            if answer == [0x02] {
+                let mut p = vec![0x01];
+                p.extend_from_slice(keys.public_pem().as_bytes());
+                self.io.write_packet(&p);
+                self.io.flush()?;
+                answer = self.io.read_packet()?;
+            }
+            let Some(plain) = keys.decrypt(&answer) else { return Ok(false) };
+            let mut with_nul = scramble.to_vec();
+            with_nul.push(0);
+            [scramble, &with_nul[..]].iter().filter_map(|s| unmask_password(&plain, s)).collect()
+        };
+        for pw in candidates {
+            if password::check_clear(&row.auth_string, &pw) {
+                privileges.fast_auth.put(user, host, &row.auth_string, &pw);
+                return Ok(true);
+            }
         }
-        Ok(true)
+        Ok(false)
     }
 
     /// Makes socket reads fail after `timeout` without data.

@@ -21,9 +21,9 @@ mod sink;
 mod stream;
 pub mod tls;
 
-pub use auth::{Account, AuthPlugin, UserStore};
+pub use auth::{AuthPlugin, RsaKeys};
 pub use error::ProtocolError;
-pub use session::{server_version, GlobalVars, SessionManager};
+pub use session::{server_version, GlobalVars, SeedAccount, SessionManager};
 
 use std::{
     collections::HashMap,
@@ -45,8 +45,9 @@ const CONNECTION_STACK: usize = 4 << 20;
 
 /// How the server is set up.
 pub struct ServerConfig {
-    /// Accounts that may log in.
-    pub users: UserStore,
+    /// RSA key pair for caching_sha2 full authentication over plain TCP (`None`: such logins
+    /// need TLS).
+    pub rsa: Option<Arc<RsaKeys>>,
     /// TLS acceptor, if TLS is enabled.
     pub tls: Option<tls::Tls>,
     /// Refuse connections that did not upgrade to TLS (error 3159).
@@ -61,7 +62,7 @@ pub struct ServerConfig {
 pub struct Shared {
     version: String,
     sessions: SessionManager,
-    users: UserStore,
+    rsa: Option<Arc<RsaKeys>>,
     tls: Option<tls::Tls>,
     require_secure_transport: bool,
     /// Set once the server stops: connections close after their statement.
@@ -117,7 +118,7 @@ impl Server {
             shared: Arc::new(Shared {
                 version: server_version().to_string(),
                 sessions: config.sessions,
-                users: config.users,
+                rsa: config.rsa,
                 tls: config.tls,
                 require_secure_transport: config.require_secure_transport,
                 shutting_down: AtomicBool::new(false),

@@ -539,6 +539,7 @@ impl Session {
         let roles = choose_roles(&t, &auth.account, set)?;
         if let Some(a) = self.ctx.auth.as_mut() {
             a.roles = roles;
+            a.unrestricted = Default::default();
         }
         Ok(ExecResult::ok())
     }

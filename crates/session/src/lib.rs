@@ -12,6 +12,7 @@ mod status;
 mod txn;
 
 pub use prepared::PrepareInfo;
+pub use privilege;
 pub use process::{ProcessList, Waker};
 
 pub use status::ServerStatus;
@@ -215,7 +216,7 @@ impl SessionManager {
         let mut ctx =
             SessionCtx::new(SessionVars::new(self.globals.clone()), user, host, connection_id);
         let roles = self.privileges.snapshot().default_roles(&account);
-        ctx.auth = Some(sql::Auth { account, roles, privileges: self.privileges.clone() });
+        ctx.auth = Some(sql::Auth::new(account, roles, self.privileges.clone()));
         self.processes.register(connection_id, user, ctx.kill.clone());
         self.session_with(ctx)
     }
@@ -758,9 +759,20 @@ impl Session {
         self.ctx.warnings.clear();
         self.ctx.start_statement();
         let catalog = self.catalog.clone();
-        let result = self.run_in_txn(&catalog, |ctx, txn| {
-            let sink = sink.map(|s| s as &mut dyn RowSink);
-            sql::execute_point_get(ctx, txn, plan, columns, handle, sink)
+        let db = catalog.schema().database_by_id(plan.table.db_id).map(|d| d.name.clone());
+        let readable = db.map_or(Ok(()), |db| {
+            let cols = plan
+                .outputs
+                .iter()
+                .filter_map(|&i| plan.table.columns.get(i).map(|c| c.name.clone()))
+                .collect();
+            sql::privileges::check_read(&self.ctx, &catalog, &db, &plan.table.name, cols)
+        });
+        let result = readable.and_then(|()| {
+            self.run_in_txn(&catalog, |ctx, txn| {
+                let sink = sink.map(|s| s as &mut dyn RowSink);
+                sql::execute_point_get(ctx, txn, plan, columns, handle, sink)
+            })
         });
         if let Err(e) = &result {
             self.record_error(e);

@@ -185,9 +185,32 @@ pub struct Auth {
     pub roles: Vec<privilege::Identity>,
     /// The server's grant tables.
     pub privileges: Arc<privilege::Privileges>,
+    /// The privilege version at which the account and roles were seen to hold every global
+    /// privilege, plus one (0: not known to).
+    pub unrestricted: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl Auth {
+    /// A session's authorization: `account` with active `roles`.
+    pub fn new(
+        account: privilege::Identity,
+        roles: Vec<privilege::Identity>,
+        privileges: Arc<privilege::Privileges>,
+    ) -> Self {
+        Auth { account, roles, privileges, unrestricted: Arc::default() }
+    }
+
+    /// The privilege version at which the session was last seen to hold every global
+    /// privilege.
+    pub fn unrestricted_at(&self) -> Option<u64> {
+        self.unrestricted.load(std::sync::atomic::Ordering::Relaxed).checked_sub(1)
+    }
+
+    /// Records that the session holds every global privilege at `version`.
+    pub fn set_unrestricted_at(&self, version: u64) {
+        self.unrestricted.store(version + 1, std::sync::atomic::Ordering::Relaxed);
+    }
+
     /// The current grant tables and the identities whose privileges the session holds (its
     /// account and its active roles, with the roles they hold).
     pub fn grants(&self) -> (Arc<privilege::GrantTables>, Vec<privilege::Identity>) {

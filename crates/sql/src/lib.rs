@@ -16,6 +16,7 @@ pub mod load_data;
 pub mod memory;
 pub mod planner;
 pub mod prepare;
+pub mod privileges;
 pub mod result;
 pub mod stmt_txn;
 pub mod sysvar;

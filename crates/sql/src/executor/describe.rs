@@ -148,6 +148,7 @@ pub fn show_tables(
             .schema()
             .tables(&db)
             .iter()
+            .filter(|t| crate::privileges::may_see_table(ctx, &db, &t.name))
             .map(|t| (t.name.clone(), if t.view.is_some() { "VIEW" } else { "BASE TABLE" }))
             .collect()
     };

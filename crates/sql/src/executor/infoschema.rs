@@ -59,20 +59,27 @@ fn data_type(c: &ColumnInfo) -> String {
 }
 
 /// The definition and rows of `information_schema.<name>`, or `None` if there is no such view.
-pub fn view(catalog: &Catalog, name: &str) -> Option<(TableInfo, Vec<Vec<Value>>)> {
+/// Only what `ctx`'s account may see is listed (databases and tables it holds some privilege
+/// on, as MySQL does).
+pub fn view(
+    ctx: &crate::SessionCtx,
+    catalog: &Catalog,
+    name: &str,
+) -> Option<(TableInfo, Vec<Vec<Value>>)> {
     let schema = catalog.schema();
     let upper = name.to_ascii_uppercase();
     let mut rows: Vec<Vec<Value>> = Vec::new();
     let tables: Vec<(String, std::sync::Arc<TableInfo>)> = schema
         .databases()
         .flat_map(|d| schema.tables(&d.name).into_iter().map(move |t| (d.name.clone(), t)))
+        .filter(|(db, t)| crate::privileges::may_see_table(ctx, db, &t.name))
         .collect();
     let t = match upper.as_str() {
         "SCHEMATA" => {
             for d in catalog::VIRTUAL_DATABASES {
                 rows.push(vec![s("def"), s(*d), s("utf8mb4"), s("utf8mb4_bin"), Value::Null]);
             }
-            for d in schema.databases() {
+            for d in schema.databases().filter(|d| crate::privileges::may_see_db(ctx, &d.name)) {
                 rows.push(vec![
                     s("def"),
                     s(d.name.clone()),

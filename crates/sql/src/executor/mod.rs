@@ -140,6 +140,7 @@ pub fn describe(env: Env<'_>, stmt: &Statement, text: &str) -> Result<Vec<types:
 /// name result columns as MySQL does (by the expression's text).
 pub fn execute(env: Env<'_>, stmt: &Statement, text: &str) -> Result<ExecResult> {
     let Env { session: ctx, catalog, txn, sink } = env;
+    crate::privileges::check_statement(ctx, catalog, stmt)?;
     let mut written = Written::default();
     let result = match stmt {
         Statement::Query(q) if into_targets(q).is_some() => {
@@ -417,6 +418,7 @@ pub fn table_name(ctx: &SessionCtx, name: &ObjectName) -> Result<(String, String
 
 /// Switches the current database (`USE db`, COM_INIT_DB, CONNECT_WITH_DB).
 pub fn change_database(ctx: &mut SessionCtx, catalog: &Catalog, name: &str) -> Result<()> {
+    crate::privileges::check_use(ctx, name)?;
     if !catalog.database_exists(name) {
         return Err(Error::fmt(ER_BAD_DB, &[&name]));
     }

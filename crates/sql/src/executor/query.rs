@@ -937,7 +937,7 @@ fn resolve_source(
     }
     let (db, tname) = table_name(ctx, name)?;
     if db.eq_ignore_ascii_case("information_schema") {
-        let (t, rows) = super::infoschema::view(catalog, &tname)
+        let (t, rows) = super::infoschema::view(ctx, catalog, &tname)
             .ok_or_else(|| Error::fmt(errno::ER_NO_SUCH_TABLE, &[&db, &tname]))?;
         let alias = alias.as_ref().map_or(tname.clone(), |a| a.name.value.clone());
         let rows = rows.into_iter().map(|values| Row { handle: 0, values }).collect();

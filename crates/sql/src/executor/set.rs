@@ -115,6 +115,9 @@ fn assign(
         Some(ContextModifier::Session | ContextModifier::Local) => var_scope = VarScope::Session,
         None => {}
     }
+    if var_scope == VarScope::Global {
+        crate::privileges::require_dynamic(ctx, "SYSTEM_VARIABLES_ADMIN")?;
+    }
     // `SET x = DEFAULT` and `SET x = ON/OFF` use bare words that are not column names.
     if let AstExpr::Identifier(id) = value {
         if id.quote_style.is_none() {

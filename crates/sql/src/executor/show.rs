@@ -114,7 +114,13 @@ pub fn show_databases(
 ) -> Result<ExecResult> {
     let columns = vec![ResultColumn::varchar("Database", 64).not_null()];
     let mut names: Vec<String> = catalog::VIRTUAL_DATABASES.iter().map(|d| d.to_string()).collect();
-    names.extend(catalog.schema().databases().map(|d| d.name.clone()));
+    names.extend(
+        catalog
+            .schema()
+            .databases()
+            .filter(|d| crate::privileges::may_see_db(ctx, &d.name))
+            .map(|d| d.name.clone()),
+    );
     names.sort();
     let rows = names.into_iter().map(|d| vec![Value::String(d)]).collect();
     let rows = filter_rows(ctx, &columns, rows, filter)?;

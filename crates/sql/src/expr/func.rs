@@ -734,7 +734,16 @@ impl Func {
             RowCount => return Ok(Value::Int(s.row_count)),
             Sleep => return super::func_misc::sleep(&arg(0), &s.kill),
             Rand => return super::func_misc::rand(args.first()),
-            CurrentRole => return Ok(Value::String("NONE".into())),
+            CurrentRole => {
+                let roles = s.auth.as_ref().map(|a| a.roles.clone()).unwrap_or_default();
+                if roles.is_empty() {
+                    return Ok(Value::String("NONE".into()));
+                }
+                let mut names: Vec<String> =
+                    roles.iter().map(|r| format!("`{}`@`{}`", r.user, r.host)).collect();
+                names.sort();
+                return Ok(Value::String(names.join(",")));
+            }
             TidbParseTso if any_null => return Ok(Value::Null),
             TidbParseTso => {
                 // The physical part (milliseconds) of a TiDB timestamp, as a DATETIME(6).
@@ -768,7 +777,10 @@ impl Func {
             )),
             Database => s.current_db.clone().map_or(Value::Null, Value::String),
             User => Value::String(format!("{}@{}", s.user, s.host)),
-            CurrentUser => Value::String(format!("{}@%", s.user)),
+            CurrentUser => Value::String(match &s.auth {
+                Some(a) => format!("{}@{}", a.account.user, a.account.host),
+                None => format!("{}@%", s.user),
+            }),
             ConnectionId => Value::UInt(s.connection_id),
             LastInsertId => Value::UInt(s.last_insert_id),
             FoundRows => Value::UInt(s.found_rows),

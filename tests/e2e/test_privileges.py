@@ -1,0 +1,320 @@
+"""Accounts and privileges end to end: two accounts, each privilege level allowing and refusing
+what it should, roles, GRANT OPTION, login errors, caching_sha2 full authentication, and the
+grant tables surviving a restart and a kill -9."""
+
+import signal
+import uuid
+
+import MySQLdb
+import mysql.connector
+import pymysql
+import pytest
+
+
+def code(exc_info) -> int:
+    return exc_info.value.args[0]
+
+
+def fresh(prefix: str) -> str:
+    return f"{prefix}_{uuid.uuid4().hex[:8]}"
+
+
+@pytest.fixture
+def admin(server):
+    c = server.connect(autocommit=True)
+    yield c
+    c.close()
+
+
+def run(conn, sql, *args):
+    with conn.cursor() as cur:
+        cur.execute(sql, args or None)
+        return cur.fetchall()
+
+
+def login(server, user, password="pw", **kw):
+    kw.setdefault("database", None)
+    return server.connect(user=user, password=password, autocommit=True, **kw)
+
+
+@pytest.fixture
+def world(server, admin):
+    """A database with two tables and an account with no privileges."""
+    db, user = fresh("pdb"), fresh("u")
+    run(admin, f"CREATE DATABASE {db}")
+    run(admin, f"CREATE TABLE {db}.t1 (id INT PRIMARY KEY, a INT, b INT)")
+    run(admin, f"CREATE TABLE {db}.t2 (id INT PRIMARY KEY, c INT)")
+    run(admin, f"INSERT INTO {db}.t1 VALUES (1, 10, 100), (2, 20, 200)")
+    run(admin, f"INSERT INTO {db}.t2 VALUES (1, 5)")
+    run(admin, f"CREATE USER '{user}'@'%' IDENTIFIED BY 'pw'")
+    yield db, user
+    run(admin, f"DROP USER IF EXISTS '{user}'@'%'")
+    run(admin, f"DROP DATABASE {db}")
+
+
+def test_root_keeps_every_privilege(admin):
+    assert run(admin, "SELECT CURRENT_USER()") == (("root@%",),)
+    assert run(admin, "SHOW GRANTS") == (("GRANT ALL PRIVILEGES ON *.* TO 'root'@'%' WITH GRANT OPTION",),)
+    names = [r[0] for r in run(admin, "SELECT User FROM mysql.user ORDER BY User")]
+    assert "root" in names
+
+
+def test_no_privileges_sees_nothing(server, admin, world):
+    db, user = world
+    with login(server, user) as c:
+        assert run(c, "SELECT CURRENT_USER()") == ((f"{user}@%",),)
+        assert run(c, "SHOW GRANTS") == ((f"GRANT USAGE ON *.* TO '{user}'@'%'",),)
+        dbs = [r[0] for r in run(c, "SHOW DATABASES")]
+        assert db not in dbs and "test" not in dbs and "INFORMATION_SCHEMA" in dbs
+        with pytest.raises(pymysql.err.OperationalError) as e:
+            run(c, f"USE {db}")
+        assert code(e) == 1044
+        with pytest.raises(pymysql.err.OperationalError) as e:
+            run(c, f"SELECT * FROM {db}.t1")
+        assert code(e) == 1142
+        assert e.value.args[1] == f"SELECT command denied to user '{user}'@'%' for table 't1'"
+        with pytest.raises(pymysql.err.OperationalError) as e:
+            run(c, "SELECT * FROM mysql.user")
+        assert code(e) == 1142
+        assert run(c, f"SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = '{db}'") == ((0,),)
+        # The connection stays usable after each refusal.
+        assert run(c, "SELECT 1") == ((1,),)
+
+
+def test_global_level(server, admin, world):
+    db, user = world
+    run(admin, f"GRANT SELECT ON *.* TO '{user}'@'%'")
+    with login(server, user) as c:
+        assert run(c, f"SELECT a FROM {db}.t1 WHERE id = 1") == ((10,),)
+        with pytest.raises(pymysql.err.OperationalError) as e:
+            run(c, f"INSERT INTO {db}.t1 VALUES (3, 3, 3)")
+        assert code(e) == 1142
+        with pytest.raises(pymysql.err.OperationalError) as e:
+            run(c, "SET GLOBAL max_execution_time = 100")
+        assert code(e) == 1227
+
+
+def test_database_level(server, admin, world):
+    db, user = world
+    run(admin, f"GRANT SELECT, INSERT ON {db}.* TO '{user}'@'%'")
+    with login(server, user, database=db) as c:
+        run(c, "INSERT INTO t1 VALUES (3, 30, 300)")
+        assert run(c, "SELECT COUNT(*) FROM t1") == ((3,),)
+        with pytest.raises(pymysql.err.OperationalError) as e:
+            run(c, "DELETE FROM t1 WHERE id = 3")
+        assert code(e) == 1142 and "DELETE command denied" in e.value.args[1]
+        with pytest.raises(pymysql.err.OperationalError) as e:
+            run(c, "SELECT * FROM test.t_anything")
+        assert code(e) == 1142
+        with pytest.raises(pymysql.err.OperationalError) as e:
+            run(c, "CREATE TABLE t3 (x INT)")
+        assert code(e) == 1142 and "CREATE command denied" in e.value.args[1]
+        with pytest.raises(pymysql.err.OperationalError) as e:
+            run(c, f"DROP DATABASE {db}")
+        assert code(e) == 1044
+        tables = {r[0] for r in run(c, f"SELECT table_name FROM information_schema.tables WHERE table_schema = '{db}'")}
+        assert tables == {"t1", "t2"}
+    run(admin, f"REVOKE INSERT ON {db}.* FROM '{user}'@'%'")
+    with login(server, user, database=db) as c:
+        with pytest.raises(pymysql.err.OperationalError) as e:
+            run(c, "INSERT INTO t1 VALUES (4, 4, 4)")
+        assert code(e) == 1142
+
+
+def test_table_level(server, admin, world):
+    db, user = world
+    run(admin, f"GRANT SELECT, UPDATE ON {db}.t1 TO '{user}'@'%'")
+    with login(server, user, database=db) as c:
+        assert [r[0] for r in run(c, "SHOW TABLES")] == ["t1"]
+        run(c, "UPDATE t1 SET a = a + 1 WHERE id = 1")
+        assert run(c, "SELECT a FROM t1 WHERE id = 1") == ((11,),)
+        with pytest.raises(pymysql.err.OperationalError) as e:
+            run(c, "SELECT * FROM t2")
+        assert code(e) == 1142
+        with pytest.raises(pymysql.err.OperationalError) as e:
+            run(c, "SELECT * FROM t1 JOIN t2 USING (id)")
+        assert code(e) == 1142 and "'t2'" in e.value.args[1]
+        with pytest.raises(pymysql.err.OperationalError) as e:
+            run(c, "DESCRIBE t2")
+        assert code(e) == 1142
+
+
+def test_column_level(server, admin, world):
+    db, user = world
+    run(admin, f"GRANT SELECT (id, a), UPDATE (b) ON {db}.t1 TO '{user}'@'%'")
+    grants = [r[0] for r in run(admin, f"SHOW GRANTS FOR '{user}'@'%'")]
+    assert f"GRANT SELECT(id,a), UPDATE(b) ON `{db}`.`t1` TO '{user}'@'%'" in grants
+    with login(server, user, database=db) as c:
+        assert run(c, "SELECT id, a FROM t1 ORDER BY id") == ((1, 10), (2, 20))
+        with pytest.raises(pymysql.err.OperationalError) as e:
+            run(c, "SELECT b FROM t1")
+        assert code(e) == 1143
+        assert e.value.args[1] == f"SELECT command denied to user '{user}'@'%' for column 'b' in table 't1'"
+        with pytest.raises(pymysql.err.OperationalError) as e:
+            run(c, "SELECT * FROM t1")
+        assert code(e) == 1143
+        run(c, "UPDATE t1 SET b = 7 WHERE id = 2")
+        with pytest.raises(pymysql.err.OperationalError) as e:
+            run(c, "UPDATE t1 SET a = 7 WHERE id = 2")
+        assert code(e) == 1143
+    assert run(admin, f"SELECT b FROM {db}.t1 WHERE id = 2") == ((7,),)
+
+
+def test_roles(server, admin, world):
+    db, user = world
+    role = fresh("r")
+    run(admin, f"CREATE ROLE '{role}'")
+    try:
+        run(admin, f"GRANT SELECT ON {db}.* TO '{role}'")
+        run(admin, f"GRANT '{role}' TO '{user}'@'%'")
+        with login(server, user) as c:
+            assert run(c, "SELECT CURRENT_ROLE()") == (("NONE",),)
+            with pytest.raises(pymysql.err.OperationalError) as e:
+                run(c, f"SELECT * FROM {db}.t2")
+            assert code(e) == 1142
+            run(c, f"SET ROLE '{role}'")
+            assert run(c, "SELECT CURRENT_ROLE()") == ((f"`{role}`@`%`",),)
+            assert run(c, f"SELECT c FROM {db}.t2") == ((5,),)
+            with pytest.raises(pymysql.err.OperationalError) as e:
+                run(c, "SET ROLE nosuchrole")
+            assert code(e) == 3530
+        run(admin, f"SET DEFAULT ROLE ALL TO '{user}'@'%'")
+        with login(server, user) as c:
+            assert run(c, f"SELECT c FROM {db}.t2") == ((5,),)
+            assert any("SELECT" in r[0] for r in run(c, "SHOW GRANTS"))
+        # A role cannot log in: it is created locked.
+        with pytest.raises(pymysql.err.OperationalError):
+            login(server, role, password="")
+    finally:
+        run(admin, f"DROP ROLE IF EXISTS '{role}'")
+
+
+def test_grant_option(server, admin, world):
+    db, user = world
+    other = fresh("v")
+    run(admin, f"CREATE USER '{other}'@'%' IDENTIFIED BY 'pw'")
+    try:
+        run(admin, f"GRANT SELECT ON {db}.* TO '{user}'@'%'")
+        with login(server, user) as c:
+            with pytest.raises(pymysql.err.OperationalError) as e:
+                run(c, f"GRANT SELECT ON {db}.* TO '{other}'@'%'")
+            assert code(e) == 1044
+        run(admin, f"GRANT SELECT ON {db}.* TO '{user}'@'%' WITH GRANT OPTION")
+        with login(server, user) as c:
+            run(c, f"GRANT SELECT ON {db}.* TO '{other}'@'%'")
+            # It cannot hand on what it does not hold.
+            with pytest.raises(pymysql.err.OperationalError) as e:
+                run(c, f"GRANT INSERT ON {db}.* TO '{other}'@'%'")
+            assert code(e) == 1044
+            with pytest.raises(pymysql.err.OperationalError) as e:
+                run(c, "CREATE USER someone")
+            assert code(e) == 1227
+        with login(server, other) as c:
+            assert run(c, f"SELECT COUNT(*) FROM {db}.t1") == ((2,),)
+    finally:
+        run(admin, f"DROP USER '{other}'@'%'")
+
+
+def test_dynamic_privilege(server, admin, world):
+    _, user = world
+    run(admin, f"GRANT SYSTEM_VARIABLES_ADMIN ON *.* TO '{user}'@'%'")
+    with login(server, user) as c:
+        run(c, "SET GLOBAL max_execution_time = 0")
+
+
+def test_login_errors(server, admin, world):
+    _, user = world
+    with pytest.raises(pymysql.err.OperationalError) as e:
+        login(server, user, password="wrong")
+    assert code(e) == 1045
+    assert e.value.args[1] == f"Access denied for user '{user}'@'127.0.0.1' (using password: YES)"
+    with pytest.raises(pymysql.err.OperationalError) as e:
+        login(server, "nobody_here", password="")
+    assert code(e) == 1045
+    run(admin, f"ALTER USER '{user}'@'%' ACCOUNT LOCK")
+    with pytest.raises(pymysql.err.OperationalError) as e:
+        login(server, user)
+    assert code(e) == 3118
+    run(admin, f"ALTER USER '{user}'@'%' ACCOUNT UNLOCK PASSWORD EXPIRE")
+    with pytest.raises(pymysql.err.OperationalError) as e:
+        login(server, user)
+    assert code(e) == 1862
+    run(admin, f"ALTER USER '{user}'@'%' IDENTIFIED BY 'new-pw'")
+    with login(server, user, password="new-pw") as c:
+        run(c, "SET PASSWORD = 'pw'")
+    with login(server, user) as c:
+        assert run(c, "SELECT 1") == ((1,),)
+
+
+def test_host_patterns(server, admin):
+    name = fresh("h")
+    run(admin, f"CREATE USER '{name}'@'10.%' IDENTIFIED BY 'x'")
+    try:
+        with pytest.raises(pymysql.err.OperationalError) as e:
+            login(server, name, password="x")
+        assert code(e) == 1045
+        run(admin, f"CREATE USER '{name}'@'localhost' IDENTIFIED BY 'y'")
+        with login(server, name, password="y") as c:
+            assert run(c, "SELECT CURRENT_USER()") == ((f"{name}@localhost",),)
+        run(admin, f"CREATE USER '{name}'@'127.0.0.1' IDENTIFIED BY 'z'")
+        # The exact host wins over localhost's pattern? Both are exact: MySQL takes the first in
+        # its sort order; with the IP account present the login must use one of the two.
+        with pytest.raises(pymysql.err.OperationalError):
+            login(server, name, password="x")
+    finally:
+        run(admin, f"DROP USER IF EXISTS '{name}'@'10.%', '{name}'@'localhost', '{name}'@'127.0.0.1'")
+
+
+def test_caching_sha2_full_authentication(tmp_server):
+    s = tmp_server()
+    with s.connect(autocommit=True) as root:
+        run(root, "CREATE USER sha2full IDENTIFIED WITH caching_sha2_password BY 'secret-pw'")
+        stored = run(root, "SELECT plugin, authentication_string FROM mysql.user WHERE User = 'sha2full'")
+        assert stored[0][0] == "caching_sha2_password" and stored[0][1].startswith("$A$005$")
+    # Cold cache over plain TCP: the RSA exchange (PyMySQL fetches the server's public key).
+    with login(s, "sha2full", password="secret-pw") as c:
+        assert run(c, "SELECT CURRENT_USER()") == (("sha2full@%",),)
+    # Now the fast path.
+    with login(s, "sha2full", password="secret-pw") as c:
+        assert run(c, "SELECT 1") == ((1,),)
+    with pytest.raises(pymysql.err.OperationalError) as e:
+        login(s, "sha2full", password="bad")
+    assert code(e) == 1045
+    s.stop()
+    s2 = tmp_server(data_dir=s.data_dir)
+    # Cold cache again after the restart: the clear password over TLS, with mysql-connector.
+    c = mysql.connector.connect(host="127.0.0.1", port=s2.port, user="sha2full", password="secret-pw",
+                                ssl_ca=s2.ca_path, ssl_verify_identity=True)
+    cur = c.cursor()
+    cur.execute("SELECT CURRENT_USER()")
+    assert cur.fetchall() == [("sha2full@%",)]
+    c.close()
+    # And mysqlclient (libmariadb) over plain TCP after another restart: RSA again.
+    s2.stop()
+    s3 = tmp_server(data_dir=s.data_dir)
+    c = MySQLdb.connect(host="127.0.0.1", port=s3.port, user="sha2full", password="secret-pw",
+                        ssl_mode="DISABLED")
+    cur = c.cursor()
+    cur.execute("SELECT CURRENT_USER()")
+    assert cur.fetchall() == (("sha2full@%",),)
+    c.close()
+
+
+def test_grant_tables_survive_restart_and_kill9(tmp_server):
+    s = tmp_server()
+    with s.connect(autocommit=True) as root:
+        run(root, "CREATE DATABASE keep")
+        run(root, "CREATE TABLE keep.t (a INT)")
+        run(root, "CREATE USER durable IDENTIFIED BY 'pw'")
+        run(root, "GRANT SELECT ON keep.* TO durable")
+    s.stop(sig=signal.SIGKILL)
+    s2 = tmp_server(data_dir=s.data_dir)
+    with login(s2, "durable") as c:
+        assert run(c, "SELECT COUNT(*) FROM keep.t") == ((0,),)
+        with pytest.raises(pymysql.err.OperationalError):
+            run(c, "INSERT INTO keep.t VALUES (1)")
+    s2.stop()
+    s3 = tmp_server(data_dir=s.data_dir)
+    with s3.connect(autocommit=True) as root:
+        grants = [r[0] for r in run(root, "SHOW GRANTS FOR durable")]
+        assert grants == ["GRANT USAGE ON *.* TO 'durable'@'%'", "GRANT SELECT ON `keep`.* TO 'durable'@'%'"]
