@@ -318,3 +318,79 @@ def test_grant_tables_survive_restart_and_kill9(tmp_server):
     with s3.connect(autocommit=True) as root:
         grants = [r[0] for r in run(root, "SHOW GRANTS FOR durable")]
         assert grants == ["GRANT USAGE ON *.* TO 'durable'@'%'", "GRANT SELECT ON `keep`.* TO 'durable'@'%'"]
+
+
+def test_failed_login_attempts_lock_the_account(server, admin):
+    name = fresh("f")
+    run(admin, f"CREATE USER '{name}' IDENTIFIED BY 'pw' FAILED_LOGIN_ATTEMPTS 2 PASSWORD_LOCK_TIME 1")
+    try:
+        with pytest.raises(pymysql.err.OperationalError) as e:
+            login(server, name, password="bad")
+        assert code(e) == 1045
+        with pytest.raises(pymysql.err.OperationalError) as e:
+            login(server, name, password="bad")
+        assert code(e) == 3955
+        assert "Account is blocked for 1 day(s) (1 day(s) remaining) due to 2 consecutive failed logins" in e.value.args[1]
+        # Even the right password is refused while it is blocked.
+        with pytest.raises(pymysql.err.OperationalError) as e:
+            login(server, name)
+        assert code(e) == 3955
+        run(admin, f"ALTER USER '{name}' ACCOUNT UNLOCK")
+        with login(server, name) as c:
+            assert run(c, "SELECT 1") == ((1,),)
+    finally:
+        run(admin, f"DROP USER '{name}'")
+
+
+def test_expired_password_sandbox(server, admin, world):
+    _, user = world
+    run(admin, f"ALTER USER '{user}'@'%' PASSWORD EXPIRE")
+    handles_expired = 1 << 22
+    with login(server, user, client_flag=handles_expired) as c:
+        with pytest.raises(pymysql.err.OperationalError) as e:
+            run(c, "SELECT 1")
+        assert code(e) == 1820
+        run(c, "SET PASSWORD = 'renewed'")
+        assert run(c, "SELECT 1") == ((1,),)
+    with login(server, user, password="renewed") as c:
+        assert run(c, "SELECT 1") == ((1,),)
+
+
+def test_kill_needs_connection_admin_for_other_users(server, admin, world):
+    _, user = world
+    root_id = run(admin, "SELECT CONNECTION_ID()")[0][0]
+    with login(server, user) as c:
+        with pytest.raises(pymysql.err.OperationalError) as e:
+            run(c, f"KILL QUERY {root_id}")
+        assert code(e) == 1095
+        run(admin, f"GRANT CONNECTION_ADMIN ON *.* TO '{user}'@'%'")
+        run(c, f"KILL QUERY {root_id}")
+
+
+def test_information_schema_privilege_tables(server, admin, world):
+    db, user = world
+    run(admin, f"GRANT SELECT ON {db}.* TO '{user}'@'%'")
+    run(admin, f"GRANT INSERT ON {db}.t1 TO '{user}'@'%' WITH GRANT OPTION")
+    run(admin, f"GRANT UPDATE (a) ON {db}.t2 TO '{user}'@'%'")
+    with login(server, user) as c:
+        assert run(c, "SELECT * FROM information_schema.USER_PRIVILEGES") == ((f"'{user}'@'%'", "def", "USAGE", "NO"),)
+        assert run(c, "SELECT TABLE_SCHEMA, PRIVILEGE_TYPE FROM information_schema.SCHEMA_PRIVILEGES") == ((db, "SELECT"),)
+        assert run(c, "SELECT TABLE_NAME, PRIVILEGE_TYPE, IS_GRANTABLE FROM information_schema.TABLE_PRIVILEGES") == (("t1", "INSERT", "YES"),)
+        assert run(c, "SELECT TABLE_NAME, COLUMN_NAME, PRIVILEGE_TYPE FROM information_schema.COLUMN_PRIVILEGES") == (("t2", "a", "UPDATE"),)
+    # root sees every account's rows.
+    rows = run(admin, "SELECT GRANTEE FROM information_schema.USER_PRIVILEGES WHERE PRIVILEGE_TYPE = 'SUPER'")
+    assert ("'root'@'%'",) in rows
+
+
+def test_initialize_secure_refuses_an_exposed_root_without_password(tmp_path):
+    import subprocess
+
+    from conftest import ferrodb_bin, free_port
+
+    r = subprocess.run(
+        [ferrodb_bin(), "--host", "0.0.0.0", "--port", str(free_port()), "--data-dir", str(tmp_path / "d"),
+         "--initialize-secure"],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert r.returncode != 0
+    assert "root has an empty password" in (r.stdout + r.stderr)

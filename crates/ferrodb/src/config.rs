@@ -36,6 +36,10 @@ pub struct Cli {
     /// Refuse connections that do not use TLS (error 3159).
     #[arg(long)]
     pub require_secure_transport: bool,
+    /// Refuse to start while listening beyond loopback with an enabled `root` account that has
+    /// an empty password (without it, the server only warns).
+    #[arg(long)]
+    pub initialize_secure: bool,
     /// Storage block cache in MiB: decoded data blocks kept in memory (filled only as data is
     /// read) [default: 256].
     #[arg(long)]
@@ -88,13 +92,16 @@ pub struct FileConfig {
     pub ssl_ca: Option<PathBuf>,
     /// See [`Cli::require_secure_transport`].
     pub require_secure_transport: Option<bool>,
+    /// See [`Cli::initialize_secure`].
+    pub initialize_secure: Option<bool>,
     /// See [`Cli::block_cache_mb`].
     pub block_cache_mb: Option<u64>,
     /// See [`Cli::row_cache_mb`].
     pub row_cache_mb: Option<u64>,
     /// See [`Cli::txn_total_size_limit`].
     pub txn_total_size_limit: Option<u64>,
-    /// Accounts. Without any, `root` with an empty password exists (TiDB's playground default).
+    /// Accounts created on first start, with every privilege (`root@%` with an empty password
+    /// exists unless one of them is root: TiDB's playground default).
     #[serde(default)]
     pub users: Vec<UserConfig>,
 }
@@ -118,6 +125,8 @@ pub struct Settings {
     pub ssl_ca: Option<PathBuf>,
     /// Whether plain connections are refused.
     pub require_secure_transport: bool,
+    /// Whether an exposed root without a password stops the server.
+    pub initialize_secure: bool,
     /// Storage block cache, MiB.
     pub block_cache_mb: u64,
     /// Row cache, MiB.
@@ -150,6 +159,7 @@ impl Settings {
             ssl_ca: cli.ssl_ca.or(file.ssl_ca),
             require_secure_transport: cli.require_secure_transport
                 || file.require_secure_transport.unwrap_or(false),
+            initialize_secure: cli.initialize_secure || file.initialize_secure.unwrap_or(false),
             block_cache_mb: cli.block_cache_mb.or(file.block_cache_mb).unwrap_or(256),
             row_cache_mb: cli.row_cache_mb.or(file.row_cache_mb).unwrap_or(128),
             txn_total_size_limit: cli

@@ -156,7 +156,21 @@ async fn run(settings: Settings) -> Result<(), String> {
     ]);
     let sessions = SessionManager::with_accounts(globals, storage.clone(), &seeds)
         .map_err(|e| format!("cannot load the catalog: {e}"))?;
-    warn_if_exposed(&settings.host, &sessions);
+    if exposed_open_root(&settings.host, &sessions) {
+        if settings.initialize_secure {
+            return Err(format!(
+                "refusing to start: listening on {} while root has an empty password \
+                 (--initialize-secure); set one first, or listen on 127.0.0.1",
+                settings.host
+            ));
+        }
+        tracing::warn!(
+            host = %settings.host,
+            "root has an EMPTY PASSWORD and the server listens beyond loopback: anyone who can \
+             reach this port can log in as root; set one with ALTER USER root IDENTIFIED BY '…' \
+             (--initialize-secure refuses to start like this)"
+        );
+    }
     sessions.start_auto_analyze().map_err(|e| format!("cannot start auto-analyze: {e}"))?;
     let server = Server::new(ServerConfig {
         rsa: Some(Arc::new(rsa)),
@@ -175,24 +189,18 @@ async fn run(settings: Settings) -> Result<(), String> {
     Ok(())
 }
 
-/// Logs a loud warning when the server listens beyond loopback while `root@%` still has an
-/// empty password (TiDB's playground default, fine on 127.0.0.1 only).
-fn warn_if_exposed(host: &str, sessions: &SessionManager) {
+/// Whether the server listens beyond loopback while an enabled root account has an empty
+/// password (TiDB's playground default: fine on 127.0.0.1 only).
+fn exposed_open_root(host: &str, sessions: &SessionManager) -> bool {
     let loopback =
         host == "localhost" || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback());
-    if loopback {
-        return;
-    }
-    let tables = sessions.privileges().snapshot();
-    let open_root =
-        tables.users.iter().any(|u| u.id.user == "root" && u.auth_string.is_empty() && !u.locked);
-    if open_root {
-        tracing::warn!(
-            host,
-            "root has an EMPTY PASSWORD and the server listens beyond loopback: anyone who can \
-             reach this port can log in as root; set one with ALTER USER root IDENTIFIED BY '…'"
-        );
-    }
+    !loopback
+        && sessions
+            .privileges()
+            .snapshot()
+            .users
+            .iter()
+            .any(|u| u.id.user == "root" && u.auth_string.is_empty() && !u.locked)
 }
 
 fn hostname() -> String {

@@ -11,11 +11,13 @@
 
 mod grants;
 pub mod host;
+mod lockout;
 pub mod password;
 mod privs;
 mod tables;
 
 pub use grants::show_grants;
+pub use lockout::{Blocked, LoginFailures};
 pub use privs::{
     Level, Priv, Privs, ALL_PRIVS, COLUMN_PRIVS, DB_PRIVS, DYNAMIC_PRIVS, TABLE_PRIVS,
 };
@@ -38,6 +40,8 @@ pub struct Privileges {
     version: AtomicU64,
     /// caching_sha2's fast-path digests.
     pub fast_auth: password::FastAuthCache,
+    /// Consecutive failed logins (FAILED_LOGIN_ATTEMPTS).
+    pub failures: LoginFailures,
 }
 
 impl Privileges {

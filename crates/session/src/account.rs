@@ -57,7 +57,7 @@ impl Session {
         // Start from what the tables hold now (a direct DML on mysql.* counts once flushed,
         // as in MySQL; reloading here makes every account statement see it too).
         let tables = load(&mut internal)?;
-        let mut w = Writes { sql: Vec::new(), tables, new_users: Vec::new() };
+        let mut w = Writes { sql: Vec::new(), tables, new_users: Vec::new(), unlocked: Vec::new() };
         let outcome = self.plan_account_writes(stmt, &mut w);
         let outcome = outcome.and_then(|r| {
             if w.sql.is_empty() {
@@ -74,7 +74,17 @@ impl Session {
             Ok(r)
         });
         let reloaded = load(&mut internal)?;
+        if outcome.is_ok() {
+            for id in &w.unlocked {
+                manager.privileges().failures.clear(id);
+            }
+        }
+        let me = self.current_account();
+        let expired = reloaded.user(&me).is_some_and(|u| u.password_expired);
         manager.privileges().replace(reloaded);
+        if let Some(a) = self.ctx.auth.as_mut() {
+            a.must_change_password = expired;
+        }
         outcome
     }
 
@@ -154,15 +164,21 @@ impl Session {
                     let (plugin, auth) = auth_string(u.auth.as_ref(), &default_plugin)?;
                     let locked = if *role { true } else { options.lock.unwrap_or(false) };
                     let expired = if *role { true } else { options.expire.unwrap_or(false) };
+                    let attributes = locking_json(
+                        options.failed_login_attempts.unwrap_or(0),
+                        options.password_lock_time.unwrap_or(0),
+                    );
                     w.sql.push(format!(
                         "INSERT INTO mysql.user (Host, User, authentication_string, plugin, \
-                         Account_locked, Password_expired) VALUES ({}, {}, {}, {}, {}, {})",
+                         Account_locked, Password_expired, User_attributes) \
+                         VALUES ({}, {}, {}, {}, {}, {}, {})",
                         lit(&id.host),
                         lit(&id.user),
                         lit(&auth),
                         lit(&plugin),
                         yn(locked),
-                        yn(expired)
+                        yn(expired),
+                        lit(&attributes)
                     ));
                     w.new_users.push(id);
                 }
@@ -205,6 +221,22 @@ impl Session {
                     }
                     if let Some(lock) = options.lock {
                         sets.push(format!("Account_locked = {}", yn(lock)));
+                        if !lock {
+                            w.unlocked.push(id.clone());
+                        }
+                    }
+                    if options.failed_login_attempts.is_some()
+                        || options.password_lock_time.is_some()
+                    {
+                        let attributes = locking_json(
+                            options.failed_login_attempts.unwrap_or(row.failed_login_attempts),
+                            options.password_lock_time.unwrap_or(row.password_lock_time),
+                        );
+                        sets.push(format!(
+                            "User_attributes = JSON_MERGE_PATCH(COALESCE(User_attributes, '{{}}'), {})",
+                            lit(&attributes)
+                        ));
+                        w.unlocked.push(id.clone());
                     }
                     if let Some(expire) = options.expire {
                         sets.push(format!("Password_expired = {}", yn(expire)));
@@ -626,6 +658,15 @@ struct Writes {
     sql: Vec<String>,
     tables: GrantTables,
     new_users: Vec<Identity>,
+    /// Accounts whose failed-login count starts over (unlocked, or options changed).
+    unlocked: Vec<Identity>,
+}
+
+/// `User_attributes` holding the failed-login options, as TiDB stores them.
+fn locking_json(attempts: u32, days: i64) -> String {
+    format!(
+        "{{\"Password_locking\": {{\"failed_login_attempts\": {attempts}, \"password_lock_time_days\": {days}}}}}"
+    )
 }
 
 impl Writes {

@@ -86,6 +86,10 @@ fn text(v: &Value) -> String {
     }
 }
 
+fn int(v: &Value) -> i64 {
+    text(v).trim().parse().unwrap_or(0)
+}
+
 fn yes(v: &Value) -> bool {
     text(v).eq_ignore_ascii_case("Y")
 }
@@ -115,7 +119,9 @@ pub(crate) fn load(s: &mut Session) -> Result<GrantTables> {
     let rows = query(
         s,
         &format!(
-            "SELECT Host, User, authentication_string, plugin, Account_locked, Password_expired, {} \
+            "SELECT Host, User, authentication_string, plugin, Account_locked, Password_expired, \
+             JSON_EXTRACT(User_attributes, '$.Password_locking.failed_login_attempts'), \
+             JSON_EXTRACT(User_attributes, '$.Password_locking.password_lock_time_days'), {} \
              FROM mysql.user",
             cols.join(", ")
         ),
@@ -123,7 +129,7 @@ pub(crate) fn load(s: &mut Session) -> Result<GrantTables> {
     for r in rows {
         let mut privs = Privs::NONE;
         for (i, (p, _, _)) in ALL_PRIVS.iter().enumerate() {
-            if r.get(6 + i).is_some_and(yes) {
+            if r.get(8 + i).is_some_and(yes) {
                 privs.insert(*p);
             }
         }
@@ -134,8 +140,8 @@ pub(crate) fn load(s: &mut Session) -> Result<GrantTables> {
             privs,
             locked: yes(&r[4]),
             password_expired: yes(&r[5]),
-            failed_login_attempts: 0,
-            password_lock_time: 0,
+            failed_login_attempts: u32::try_from(int(&r[6])).unwrap_or(0),
+            password_lock_time: int(&r[7]),
         });
     }
     let cols: Vec<&str> = DB_PRIVS.iter().map(|p| p.column()).collect();

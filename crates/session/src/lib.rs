@@ -215,8 +215,12 @@ impl SessionManager {
     ) -> Session {
         let mut ctx =
             SessionCtx::new(SessionVars::new(self.globals.clone()), user, host, connection_id);
-        let roles = self.privileges.snapshot().default_roles(&account);
-        ctx.auth = Some(sql::Auth::new(account, roles, self.privileges.clone()));
+        let tables = self.privileges.snapshot();
+        let roles = tables.default_roles(&account);
+        let expired = tables.user(&account).is_some_and(|u| u.password_expired);
+        let mut auth = sql::Auth::new(account, roles, self.privileges.clone());
+        auth.must_change_password = expired;
+        ctx.auth = Some(auth);
         self.processes.register(connection_id, user, ctx.kill.clone());
         self.session_with(ctx)
     }
@@ -436,7 +440,20 @@ impl Session {
                 return result.map(|_| sql::ExecResult::ok());
             }
         }
-        if let Some(account) = sql::frontend::account::recognize(text) {
+        let account = sql::frontend::account::recognize(text);
+        if self.ctx.auth.as_ref().is_some_and(|a| a.must_change_password) {
+            let allowed = matches!(
+                &account,
+                Some(Ok(sql::frontend::account::AccountStmt::Alter { .. }
+                    | sql::frontend::account::AccountStmt::SetPassword { .. }))
+            ) || sql::frontend::text::first_word(text).eq_ignore_ascii_case("SET");
+            if !allowed {
+                let e = Error::fmt(errno::ER_MUST_CHANGE_PASSWORD, &[]);
+                self.record_error(&e);
+                return Err(e);
+            }
+        }
+        if let Some(account) = account {
             return match account {
                 Ok(a) => self.account_statement(&a),
                 Err(e) => {
@@ -834,7 +851,11 @@ impl Session {
     /// describes its result's columns (from the plan of a SELECT that reads tables).
     pub fn prepare(&mut self, text: &str) -> Result<PrepareInfo> {
         self.ctx.warnings.clear();
-        let result = self.prepare_inner(text);
+        let result = if self.ctx.auth.as_ref().is_some_and(|a| a.must_change_password) {
+            Err(Error::fmt(errno::ER_MUST_CHANGE_PASSWORD, &[]))
+        } else {
+            self.prepare_inner(text)
+        };
         if let Err(e) = &result {
             self.record_error(e);
         }
@@ -1009,7 +1030,8 @@ impl Session {
     /// `KILL [CONNECTION | QUERY] id`. Killing one's own statement answers 1317 (and closes
     /// the connection for KILL CONNECTION), as MySQL does.
     fn kill(&mut self, id: u64, query_only: bool) -> Result<ExecResult> {
-        self.processes.kill(&self.ctx.user, id, query_only)?;
+        let any = sql::privileges::require_dynamic(&self.ctx, "CONNECTION_ADMIN").is_ok();
+        self.processes.kill(&self.ctx.user, id, query_only, any)?;
         if id == self.ctx.connection_id {
             self.ctx.kill.statement_started();
             return Err(Error::fmt(errno::ER_QUERY_INTERRUPTED, &[]));

@@ -47,12 +47,12 @@ impl ProcessList {
     }
 
     /// `KILL [QUERY] id` issued by `user`: 1094 for an unknown id, 1095 for another user's
-    /// connection unless `user` is root.
-    pub fn kill(&self, user: &str, id: u64, query_only: bool) -> Result<()> {
+    /// connection unless `any` (the issuer holds SUPER or CONNECTION_ADMIN).
+    pub fn kill(&self, user: &str, id: u64, query_only: bool, any: bool) -> Result<()> {
         let waker = {
             let map = self.lock();
             let e = map.get(&id).ok_or_else(|| Error::fmt(errno::ER_NO_SUCH_THREAD, &[&id]))?;
-            if user != "root" && e.user != user {
+            if !any && e.user != user {
                 return Err(Error::fmt(errno::ER_KILL_DENIED, &[&id]));
             }
             if query_only {

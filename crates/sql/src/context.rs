@@ -188,6 +188,9 @@ pub struct Auth {
     /// The privilege version at which the account and roles were seen to hold every global
     /// privilege, plus one (0: not known to).
     pub unrestricted: Arc<std::sync::atomic::AtomicU64>,
+    /// The account's password has expired: only `ALTER USER`, `SET PASSWORD` and `SET` run
+    /// (MySQL's sandbox mode) until it is changed; everything else fails with 1820.
+    pub must_change_password: bool,
 }
 
 impl Auth {
@@ -197,7 +200,13 @@ impl Auth {
         roles: Vec<privilege::Identity>,
         privileges: Arc<privilege::Privileges>,
     ) -> Self {
-        Auth { account, roles, privileges, unrestricted: Arc::default() }
+        Auth {
+            account,
+            roles,
+            privileges,
+            unrestricted: Arc::default(),
+            must_change_password: false,
+        }
     }
 
     /// The privilege version at which the session was last seen to hold every global

@@ -97,6 +97,25 @@ pub fn check_statement(ctx: &SessionCtx, catalog: &Catalog, stmt: &Statement) ->
     Ok(())
 }
 
+/// Checks that the session holds `privs` on table `db.table` (statements without a syntax
+/// tree: `ALTER TABLE … COMMENT`, `ANALYZE TABLE a, b`).
+pub fn check_table(
+    ctx: &SessionCtx,
+    catalog: &Catalog,
+    db: &str,
+    table: &str,
+    privs: &[Priv],
+) -> Result<()> {
+    let Some((t, ids)) = restricted(ctx) else { return Ok(()) };
+    let need = Need {
+        privs: privs.iter().copied().collect(),
+        db: db.into(),
+        table: table.into(),
+        columns: None,
+    };
+    check_need(ctx, catalog, &t, &ids, &need)
+}
+
 /// 1227 unless the session holds dynamic privilege `name` (or SUPER).
 pub fn require_dynamic(ctx: &SessionCtx, name: &str) -> Result<()> {
     let Some((t, ids)) = restricted(ctx) else { return Ok(()) };

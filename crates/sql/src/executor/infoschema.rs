@@ -6,16 +6,20 @@ use types::{ColumnType, TypeKind, Value};
 /// Tables of `information_schema`, in `SHOW TABLES` order.
 pub const TABLES: &[&str] = &[
     "COLUMNS",
+    "COLUMN_PRIVILEGES",
     "KEY_COLUMN_USAGE",
     "REFERENTIAL_CONSTRAINTS",
     "SCHEMATA",
+    "SCHEMA_PRIVILEGES",
     "STATISTICS",
     "TABLES",
     "TABLE_CONSTRAINTS",
+    "TABLE_PRIVILEGES",
+    "USER_PRIVILEGES",
     "VIEWS",
 ];
 
-fn def(name: &str, cols: &[(&str, bool)]) -> TableInfo {
+pub(super) fn def(name: &str, cols: &[(&str, bool)]) -> TableInfo {
     let columns = cols
         .iter()
         .enumerate()
@@ -50,7 +54,7 @@ fn def(name: &str, cols: &[(&str, bool)]) -> TableInfo {
     }
 }
 
-fn s(v: impl Into<String>) -> Value {
+pub(super) fn s(v: impl Into<String>) -> Value {
     Value::String(v.into())
 }
 
@@ -66,8 +70,11 @@ pub fn view(
     catalog: &Catalog,
     name: &str,
 ) -> Option<(TableInfo, Vec<Vec<Value>>)> {
-    let schema = catalog.schema();
     let upper = name.to_ascii_uppercase();
+    if let Some(v) = super::infoschema_privileges::view(ctx, &upper) {
+        return Some(v);
+    }
+    let schema = catalog.schema();
     let mut rows: Vec<Vec<Value>> = Vec::new();
     let tables: Vec<(String, std::sync::Arc<TableInfo>)> = schema
         .databases()

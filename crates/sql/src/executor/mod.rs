@@ -23,6 +23,7 @@ mod in_set;
 pub(crate) use in_set::contains_linear;
 mod index;
 mod infoschema;
+mod infoschema_privileges;
 mod insert;
 mod join;
 mod join_spill;

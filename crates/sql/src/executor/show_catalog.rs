@@ -285,7 +285,7 @@ pub fn table_status(
         .schema()
         .tables(&db)
         .iter()
-        .filter(|t| shown(&t.name))
+        .filter(|t| shown(&t.name) && crate::privileges::may_see_table(ctx, &db, &t.name))
         .map(|t| {
             let mut r = vec![s(t.name.clone()), s("InnoDB"), Value::Int(10), s("Compact")];
             r.extend(std::iter::repeat_n(Value::Null, 10));

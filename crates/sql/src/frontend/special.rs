@@ -225,6 +225,7 @@ pub fn execute(ctx: &SessionCtx, catalog: &Catalog, stmt: &Special) -> Result<Ex
     match stmt {
         Special::AlterTableComment { table, comment } => {
             let (db, name) = db_and_table(ctx, table)?;
+            crate::privileges::check_table(ctx, catalog, &db, &name, &[privilege::Priv::Alter])?;
             catalog.alter_table(&db, &name, |_, t| {
                 if t.view.is_some() {
                     return Err(Error::fmt(errno::ER_WRONG_OBJECT, &[&db, &name, &"BASE TABLE"]));
@@ -235,6 +236,11 @@ pub fn execute(ctx: &SessionCtx, catalog: &Catalog, stmt: &Special) -> Result<Ex
             Ok(ExecResult::ok())
         }
         Special::AnalyzeTables { tables } => {
+            for table in tables {
+                let (db, name) = db_and_table(ctx, table)?;
+                let privs = [privilege::Priv::Select, privilege::Priv::Insert];
+                crate::privileges::check_table(ctx, catalog, &db, &name, &privs)?;
+            }
             for table in tables {
                 let (db, name) = db_and_table(ctx, table)?;
                 crate::executor::analyze_table(ctx, catalog, &db, &name)?;
@@ -248,6 +254,7 @@ pub fn execute(ctx: &SessionCtx, catalog: &Catalog, stmt: &Special) -> Result<Ex
             crate::executor::table_status(ctx, catalog, db.as_deref(), Some(pattern))
         }
         Special::ShowCreateDatabase { name, if_not_exists } => {
+            crate::privileges::check_use(ctx, name)?;
             let virtual_db = ["information_schema", "mysql"]
                 .iter()
                 .find(|v| v.eq_ignore_ascii_case(name))
