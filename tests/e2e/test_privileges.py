@@ -324,6 +324,9 @@ def test_failed_login_attempts_lock_the_account(server, admin):
     name = fresh("f")
     run(admin, f"CREATE USER '{name}' IDENTIFIED BY 'pw' FAILED_LOGIN_ATTEMPTS 2 PASSWORD_LOCK_TIME 1")
     try:
+        create = run(admin, f"SHOW CREATE USER '{name}'")[0][0]
+        assert create.startswith(f"CREATE USER '{name}'@'%' IDENTIFIED WITH 'mysql_native_password' AS '*")
+        assert "FAILED_LOGIN_ATTEMPTS 2 PASSWORD_LOCK_TIME 1" in create
         with pytest.raises(pymysql.err.OperationalError) as e:
             login(server, name, password="bad")
         assert code(e) == 1045
@@ -394,3 +397,34 @@ def test_initialize_secure_refuses_an_exposed_root_without_password(tmp_path):
     )
     assert r.returncode != 0
     assert "root has an empty password" in (r.stdout + r.stderr)
+
+
+def test_views_run_with_definer_or_invoker_rights(server, admin, world):
+    db, user = world
+    run(admin, f"CREATE VIEW {db}.v_def AS SELECT a FROM {db}.t1")
+    run(admin, f"CREATE SQL SECURITY INVOKER VIEW {db}.v_inv AS SELECT a FROM {db}.t1")
+    run(admin, f"CREATE DEFINER = '{user}'@'%' VIEW {db}.v_user AS SELECT a FROM {db}.t1")
+    create = run(admin, f"SHOW CREATE VIEW {db}.v_inv")[0][1]
+    assert "DEFINER=`root`@`%` SQL SECURITY INVOKER" in create
+    assert run(admin, f"SELECT DEFINER, SECURITY_TYPE FROM information_schema.VIEWS WHERE TABLE_NAME = 'v_user'") == ((f"{user}@%", "DEFINER"),)
+    for v in ("v_def", "v_inv", "v_user"):
+        run(admin, f"GRANT SELECT ON {db}.{v} TO '{user}'@'%'")
+    with login(server, user, database=db) as c:
+        assert run(c, "SELECT a FROM v_def ORDER BY a") == ((10,), (20,))
+        for v in ("v_inv", "v_user"):
+            with pytest.raises(pymysql.err.OperationalError) as e:
+                run(c, f"SELECT * FROM {v}")
+            assert code(e) == 1356, v
+        with pytest.raises(pymysql.err.OperationalError) as e:
+            run(c, "SELECT * FROM t1")
+        assert code(e) == 1142
+        # Naming another account as definer needs SUPER.
+        run(admin, f"GRANT CREATE VIEW ON {db}.* TO '{user}'@'%'")
+    with login(server, user, database=db) as c:
+        with pytest.raises(pymysql.err.OperationalError) as e:
+            run(c, "CREATE DEFINER = 'root'@'%' VIEW v_root AS SELECT 1")
+        assert code(e) == 1227
+    run(admin, f"GRANT SELECT ON {db}.t1 TO '{user}'@'%'")
+    with login(server, user, database=db) as c:
+        assert run(c, "SELECT COUNT(*) FROM v_inv") == ((2,),)
+        assert run(c, "SELECT COUNT(*) FROM v_user") == ((2,),)

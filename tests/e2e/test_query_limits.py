@@ -85,7 +85,9 @@ def test_kill_query_and_connection(server):
         vc.execute("SELECT 2")
         assert vc.fetchone()[0] == 2
         assert error_code(killer, "KILL 987654") == 1094
-        with server.connect(user="native_user", password="native-pw") as other:
+        # An account without SUPER or CONNECTION_ADMIN may not stop another user's statement.
+        kc.execute("CREATE USER IF NOT EXISTS plain_killer IDENTIFIED BY 'pw'")
+        with server.connect(user="plain_killer", password="pw", database=None) as other:
             assert error_code(other, f"KILL QUERY {vid}") == 1095
         kc.execute(f"KILL CONNECTION {vid}")
         with pytest.raises(pymysql.err.OperationalError):

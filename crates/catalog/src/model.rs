@@ -183,6 +183,24 @@ pub struct TableInfo {
 pub struct ViewInfo {
     /// The defining `SELECT`, as SQL text.
     pub select: String,
+    /// `DEFINER`, as `user@host` (views made before accounts existed: `root@%`).
+    #[serde(default = "root_definer")]
+    pub definer: String,
+    /// `SQL SECURITY INVOKER`: the view's tables are checked against whoever reads it
+    /// (otherwise against its definer).
+    #[serde(default)]
+    pub invoker: bool,
+}
+
+fn root_definer() -> String {
+    "root@%".to_string()
+}
+
+impl ViewInfo {
+    /// The definer as `(user, host)`.
+    pub fn definer_parts(&self) -> (&str, &str) {
+        self.definer.rsplit_once('@').unwrap_or((self.definer.as_str(), "%"))
+    }
 }
 
 impl TableInfo {

@@ -26,6 +26,7 @@ errors! {
     ER_ILLEGAL_GRANT_FOR_TABLE = 1144, "42000", "ErrIllegalGrantForTable", "Illegal GRANT/REVOKE command; please consult the manual to see which privileges can be used";
     ER_NONEXISTING_TABLE_GRANT = 1147, "42000", "ErrNonexistingTableGrant", "There is no such grant defined for user '%s' on host '%s' on table %s";
     ER_SPECIFIC_ACCESS_DENIED = 1227, "42000", "ErrSpecificAccessDenied", "Access denied; you need (at least one of) the %s privilege(s) for this operation";
+    ER_VIEW_INVALID = 1356, "HY000", "ErrViewInvalid", "View '%s.%s' references invalid table(s) or column(s) or function(s) or definer/invoker of view lack rights to use them";
     ER_CANNOT_USER = 1396, "HY000", "ErrCannotUser", "Operation %s failed for %s";
     ER_CANT_CREATE_USER_WITH_GRANT = 1410, "42000", "ErrCantCreateUserWithGrant", "You are not allowed to create a user with GRANT";
     ER_PLUGIN_IS_NOT_LOADED = 1524, "HY000", "ErrPluginIsNotLoaded", "Plugin '%s' is not loaded";

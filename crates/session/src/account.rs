@@ -48,6 +48,7 @@ impl Session {
                 return self.show_grants(user.as_ref(), using)
             }
             AccountStmt::SetRole(set) => return self.set_role(set),
+            AccountStmt::ShowCreateUser(user) => return self.show_create_user(user),
             _ => {}
         }
         self.txn.commit()?;
@@ -443,7 +444,9 @@ impl Session {
                 self.require_global(Priv::Reload, None)?;
                 Ok(ExecResult::ok())
             }
-            AccountStmt::ShowGrants { .. } | AccountStmt::SetRole(_) => Ok(ExecResult::ok()),
+            AccountStmt::ShowGrants { .. }
+            | AccountStmt::ShowCreateUser(_)
+            | AccountStmt::SetRole(_) => Ok(ExecResult::ok()),
         }
     }
 
@@ -563,6 +566,51 @@ impl Session {
             .map(|g| vec![Value::String(g)])
             .collect();
         Ok(ExecResult::Rows(ResultSet { columns: vec![ResultColumn::varchar(header, 1024)], rows }))
+    }
+
+    /// `SHOW CREATE USER`: the statement that recreates the account, in TiDB's form.
+    fn show_create_user(&mut self, user: &Identity) -> Result<ExecResult> {
+        let user = self.resolve(user);
+        let current = self.current_account();
+        if user != current {
+            if let Some((g, ids)) = self.auth_grants() {
+                if !g.db_privs(&ids, "mysql").contains(Priv::Select) {
+                    return Err(Error::fmt(
+                        errno::ER_DBACCESS_DENIED,
+                        &[&current.user, &current.host, &"mysql"],
+                    ));
+                }
+            }
+        }
+        let t = self.manager.privileges().snapshot();
+        let Some(row) = t.user(&user) else {
+            return Err(Error::fmt(ER_CANNOT_USER, &[&"SHOW CREATE USER", &user.quoted()]));
+        };
+        let expire = if row.password_expired { "EXPIRE" } else { "EXPIRE DEFAULT" };
+        let lock = if row.locked { "LOCK" } else { "UNLOCK" };
+        let mut sql = format!(
+            "CREATE USER {} IDENTIFIED WITH '{}' AS '{}' REQUIRE NONE PASSWORD {expire} ACCOUNT {lock}",
+            user.quoted(),
+            row.plugin,
+            row.auth_string.replace('\\', "\\\\").replace('\'', "''"),
+        );
+        if row.failed_login_attempts > 0 {
+            sql.push_str(&format!(" FAILED_LOGIN_ATTEMPTS {}", row.failed_login_attempts));
+        }
+        if row.password_lock_time != 0 {
+            let days = if row.password_lock_time < 0 {
+                "UNBOUNDED".to_string()
+            } else {
+                row.password_lock_time.to_string()
+            };
+            sql.push_str(&format!(" PASSWORD_LOCK_TIME {days}"));
+        }
+        sql.push_str(" PASSWORD HISTORY DEFAULT PASSWORD REUSE INTERVAL DEFAULT");
+        let header = format!("CREATE USER for {}@{}", user.user, user.host);
+        Ok(ExecResult::Rows(ResultSet {
+            columns: vec![ResultColumn::varchar(header, 1024)],
+            rows: vec![vec![Value::String(sql)]],
+        }))
     }
 
     fn set_role(&mut self, set: &RoleSet) -> Result<ExecResult> {

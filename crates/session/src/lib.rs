@@ -70,7 +70,8 @@ impl SessionManager {
         Self::with_accounts(globals, storage, &[])
     }
 
-    /// As [`SessionManager::new`], creating `seeds` (with every privilege) when the grant
+    /// As [`SessionManager::new`], creating `seeds` (with every privilege; root also WITH
+    /// GRANT OPTION) when the grant
     /// tables are created, i.e. on first start, and `root@%` with an empty password unless
     /// `seeds` names root. Seeds whose configured password still matches also warm
     /// caching_sha2's fast-path cache, so they log in without full authentication.
@@ -120,9 +121,11 @@ impl SessionManager {
                         grant_tables::lit(&a.password)
                     ),
                 )?;
+                // Root may hand privileges on; the other configured accounts hold them all.
+                let option = if a.name == "root" { " WITH GRANT OPTION" } else { "" };
                 grant_tables::exec(
                     &mut s,
-                    &format!("GRANT ALL PRIVILEGES ON *.* TO {user}@'%' WITH GRANT OPTION"),
+                    &format!("GRANT ALL PRIVILEGES ON *.* TO {user}@'%'{option}"),
                 )?;
             }
         }

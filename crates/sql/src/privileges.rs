@@ -86,13 +86,52 @@ pub fn check_statement(ctx: &SessionCtx, catalog: &Catalog, stmt: &Statement) ->
         _ => None,
     };
     if let Some((name, what)) = shown {
-        if let Some((db, table)) = resolve(ctx, name) {
+        if let Some((db, table)) = resolve(ctx.current_db.as_deref(), name) {
             check_visible(ctx, &db, &table, what)?;
         }
         return Ok(());
     }
-    for need in needs(ctx, stmt) {
+    for need in needs(ctx, ctx.current_db.as_deref(), stmt) {
         check_need(ctx, catalog, &t, &ids, &need)?;
+        if need.privs.contains(Priv::Select) {
+            check_view(ctx, catalog, &t, &ids, &need.db, &need.table, 0)?;
+        }
+    }
+    Ok(())
+}
+
+/// Views nest at most this deep for privilege checks (deeper ones are refused when read).
+const MAX_VIEW_DEPTH: usize = 32;
+
+/// If `db.table` is a view, checks its query's needs against its definer (SQL SECURITY
+/// DEFINER) or against the reader (`ids`, INVOKER); a refusal is 1356, as in MySQL.
+fn check_view(
+    ctx: &SessionCtx,
+    catalog: &Catalog,
+    t: &GrantTables,
+    ids: &[Identity],
+    db: &str,
+    table: &str,
+    depth: usize,
+) -> Result<()> {
+    let Ok(info) = catalog.schema().table(db, table).cloned() else { return Ok(()) };
+    let Some(view) = &info.view else { return Ok(()) };
+    let invalid = || Error::fmt(errno::ER_VIEW_INVALID, &[&db, &table]);
+    if depth >= MAX_VIEW_DEPTH {
+        return Err(invalid());
+    }
+    let Ok(stmt) = crate::parse_statement(&view.select) else { return Ok(()) };
+    let ids = if view.invoker {
+        ids.to_vec()
+    } else {
+        let (user, host) = view.definer_parts();
+        t.effective(&Identity::new(user, host), &[])
+    };
+    for need in needs(ctx, Some(db), &stmt) {
+        check_need(ctx, catalog, t, &ids, &need).map_err(|_| invalid())?;
+        if need.privs.contains(Priv::Select) {
+            check_view(ctx, catalog, t, &ids, &need.db, &need.table, depth + 1)?;
+        }
     }
     Ok(())
 }
@@ -230,10 +269,10 @@ fn check_need(
 
 /// `(db, table)` of a name as the session resolves it; `None` without a current database
 /// (the statement fails with 1046 when it runs) or for names of more than two parts.
-fn resolve(ctx: &SessionCtx, name: &ObjectName) -> Option<(String, String)> {
+fn resolve(current_db: Option<&str>, name: &ObjectName) -> Option<(String, String)> {
     match object_parts(name).as_slice() {
         [db, t] => Some((db.clone(), t.clone())),
-        [t] => ctx.current_db.clone().map(|db| (db, t.clone())),
+        [t] => current_db.map(|db| (db.to_string(), t.clone())),
         _ => None,
     }
 }
@@ -309,7 +348,8 @@ fn same_name(a: &ObjectName, b: &ObjectName) -> bool {
     a.len() == b.len() && a.iter().zip(&b).all(|(x, y)| x.eq_ignore_ascii_case(y))
 }
 
-fn needs(ctx: &SessionCtx, stmt: &Statement) -> Vec<Need> {
+/// What `stmt` needs, unqualified names resolving in `current_db`.
+fn needs(ctx: &SessionCtx, current_db: Option<&str>, stmt: &Statement) -> Vec<Need> {
     let names = names_of(stmt);
     let mut reads = names.relations.clone();
     // Write targets: (name, privileges, columns).
@@ -411,7 +451,7 @@ fn needs(ctx: &SessionCtx, stmt: &Statement) -> Vec<Need> {
                 p(Priv::Create)
             };
             if ct.temporary {
-                if let Some((db, _)) = resolve(ctx, &ct.name) {
+                if let Some((db, _)) = resolve(current_db, &ct.name) {
                     db_needs.push((db, privs));
                 }
                 reads.retain(|r| !same_name(r, &ct.name));
@@ -486,7 +526,7 @@ fn needs(ctx: &SessionCtx, stmt: &Statement) -> Vec<Need> {
                 targets.push((name.clone(), ps(&[Priv::Select, Priv::Insert]), None));
             }
         }
-        Statement::Explain { statement, .. } => return needs(ctx, statement),
+        Statement::Explain { statement, .. } => return needs(ctx, current_db, statement),
         Statement::LockTables { .. } => {}
         _ => {}
     }
@@ -495,7 +535,7 @@ fn needs(ctx: &SessionCtx, stmt: &Statement) -> Vec<Need> {
         if let Some(i) = reads.iter().position(|r| same_name(r, &name)) {
             reads.remove(i);
         }
-        if let Some((db, table)) = resolve(ctx, &name) {
+        if let Some((db, table)) = resolve(current_db, &name) {
             out.push(Need { privs, db, table, columns });
         }
     }
@@ -508,7 +548,7 @@ fn needs(ctx: &SessionCtx, stmt: &Statement) -> Vec<Need> {
         if parts.len() == 1 && names.ctes.contains(&parts[0].to_lowercase()) {
             continue;
         }
-        let Some((db, table)) = resolve(ctx, &r) else { continue };
+        let Some((db, table)) = resolve(current_db, &r) else { continue };
         if db.eq_ignore_ascii_case("information_schema")
             || db.eq_ignore_ascii_case("performance_schema")
             || db.eq_ignore_ascii_case("metrics_schema")
@@ -550,7 +590,8 @@ mod tests {
     }
 
     fn show(sql: &str) -> Vec<String> {
-        needs(&ctx(), &stmt(sql))
+        let c = ctx();
+        needs(&c, c.current_db.as_deref(), &stmt(sql))
             .into_iter()
             .map(|n| {
                 let privs: Vec<&str> = n.privs.iter().map(Priv::keyword).collect();

@@ -116,8 +116,8 @@ pub fn view(
                         s(v.select.clone()),
                         s("NONE"),
                         s("NO"),
-                        s("root@%"),
-                        s("DEFINER"),
+                        s(v.definer.clone()),
+                        s(if v.invoker { "INVOKER" } else { "DEFINER" }),
                         s("utf8mb4"),
                         s("utf8mb4_bin"),
                     ]);

@@ -71,7 +71,31 @@ pub fn create_view(
     }
     let mut query = (*cv.query).clone();
     qualify_tables(&mut query, ctx.current_db.as_deref());
-    let view = ViewInfo { select: query.to_string() };
+    let current = ctx
+        .auth
+        .as_ref()
+        .map_or_else(|| "root@%".to_string(), |a| format!("{}@{}", a.account.user, a.account.host));
+    let params = cv.params.as_ref();
+    let definer = match params.and_then(|p| p.definer.as_ref()) {
+        Some(sqlparser::ast::GranteeName::UserHost { user, host }) => {
+            format!("{}@{}", user.value, host.value)
+        }
+        Some(sqlparser::ast::GranteeName::ObjectName(n))
+            if !n.to_string().eq_ignore_ascii_case("CURRENT_USER") =>
+        {
+            format!("{}@%", n.to_string().trim_matches(['`', '\'', '"']))
+        }
+        _ => current.clone(),
+    };
+    if definer != current {
+        // Naming another account as definer needs SUPER (MySQL: SET_USER_ID).
+        crate::privileges::require_global(ctx, privilege::Priv::Super)?;
+    }
+    let invoker = matches!(
+        params.and_then(|p| p.security.as_ref()),
+        Some(sqlparser::ast::CreateViewSecurity::Invoker)
+    );
+    let view = ViewInfo { select: query.to_string(), definer, invoker };
 
     let schema = catalog.schema();
     if let Ok(existing) = schema.table(&db, &name) {
@@ -219,8 +243,10 @@ pub fn show_create_view(ctx: &SessionCtx, db: &str, t: &TableInfo) -> Result<Exe
         return Err(Error::fmt(errno::ER_WRONG_OBJECT, &[&db, &t.name, &"VIEW"]));
     };
     let cols: Vec<String> = t.columns.iter().map(|c| format!("`{}`", c.name)).collect();
+    let (user, host) = view.definer_parts();
+    let security = if view.invoker { "INVOKER" } else { "DEFINER" };
     let sql = format!(
-        "CREATE ALGORITHM=UNDEFINED DEFINER=`root`@`%` SQL SECURITY DEFINER VIEW `{}` ({}) AS {}",
+        "CREATE ALGORITHM=UNDEFINED DEFINER=`{user}`@`{host}` SQL SECURITY {security} VIEW `{}` ({}) AS {}",
         t.name,
         cols.join(", "),
         view.select

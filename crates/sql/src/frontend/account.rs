@@ -184,6 +184,8 @@ pub enum AccountStmt {
     },
     /// `FLUSH PRIVILEGES`.
     FlushPrivileges,
+    /// `SHOW CREATE USER account`.
+    ShowCreateUser(Identity),
 }
 
 /// Recognises an account statement; `None` when `text` is not one, `Some(Err)` (1064) when it
@@ -212,6 +214,7 @@ pub fn recognize(text: &str) -> Option<Result<AccountStmt>> {
         ("SET", "DEFAULT") => third == "ROLE",
         ("GRANT" | "REVOKE", _) => true,
         ("SHOW", "GRANTS") => true,
+        ("SHOW", "CREATE") => third == "USER",
         ("FLUSH", "PRIVILEGES") => true,
         _ => false,
     };
@@ -716,6 +719,10 @@ impl Parser {
                 self.expect_kw("FROM")?;
                 AccountStmt::Revoke { privs, object, users: self.accounts()? }
             }
+            "SHOW" if self.eat_kw("CREATE") => {
+                self.expect_kw("USER")?;
+                AccountStmt::ShowCreateUser(self.account()?)
+            }
             "SHOW" => {
                 self.expect_kw("GRANTS")?;
                 let mut user = None;
@@ -832,6 +839,8 @@ mod tests {
             AccountStmt::Drop { role: true, if_exists: true, .. }
         ));
         assert!(matches!(parse("FLUSH PRIVILEGES"), AccountStmt::FlushPrivileges));
+        assert!(matches!(parse("SHOW CREATE USER 'u'@'%'"), AccountStmt::ShowCreateUser(_)));
+        assert!(recognize("SHOW CREATE TABLE t").is_none());
         assert!(recognize("SET NAMES utf8").is_none());
         assert!(recognize("CREATE TABLE t (a int)").is_none());
         assert!(matches!(recognize("GRANT SELECT ON TO u"), Some(Err(_))));
