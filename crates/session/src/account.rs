@@ -120,6 +120,26 @@ impl Session {
         }
     }
 
+    /// An account the statement cannot apply to: with IF [NOT] EXISTS (`lenient`) a note
+    /// (`code`), otherwise it joins the accounts 1396 names.
+    fn skip_account(
+        &self,
+        lenient: bool,
+        code: errno::ErrCode,
+        id: &Identity,
+        failed: &mut Vec<String>,
+    ) {
+        if lenient {
+            self.ctx.warnings.push(sql::Warning {
+                level: sql::Level::Note,
+                code: code.code,
+                message: Error::fmt(code, &[&id.quoted()]).message,
+            });
+        } else {
+            failed.push(id.quoted());
+        }
+    }
+
     fn resolve(&self, id: &Identity) -> Identity {
         if id.user.is_empty() && id.host.is_empty() {
             self.current_account()
@@ -148,18 +168,7 @@ impl Session {
                 for u in users {
                     let id = self.resolve(&u.id);
                     if w.tables.user(&id).is_some() || w.created(&id) {
-                        if *if_not_exists {
-                            self.ctx.warnings.push(sql::Warning {
-                                level: sql::Level::Note,
-                                code: ER_USER_ALREADY_EXISTS.code,
-                                message: format!(
-                                    "Authorization ID {} already exists.",
-                                    id.quoted()
-                                ),
-                            });
-                        } else {
-                            failed.push(id.quoted());
-                        }
+                        self.skip_account(*if_not_exists, ER_USER_ALREADY_EXISTS, &id, &mut failed);
                         continue;
                     }
                     let (plugin, auth) = auth_string(u.auth.as_ref(), &default_plugin)?;
@@ -198,18 +207,7 @@ impl Session {
                         self.require_global(Priv::CreateUser, None)?;
                     }
                     let Some(row) = w.tables.user(&id).cloned() else {
-                        if *if_exists {
-                            self.ctx.warnings.push(sql::Warning {
-                                level: sql::Level::Note,
-                                code: ER_USER_DOES_NOT_EXIST.code,
-                                message: format!(
-                                    "Authorization ID {} does not exist.",
-                                    id.quoted()
-                                ),
-                            });
-                        } else {
-                            failed.push(id.quoted());
-                        }
+                        self.skip_account(*if_exists, ER_USER_DOES_NOT_EXIST, &id, &mut failed);
                         continue;
                     };
                     let mut sets = Vec::new();
@@ -266,18 +264,7 @@ impl Session {
                 for id in users {
                     let id = self.resolve(id);
                     if w.tables.user(&id).is_none() {
-                        if *if_exists {
-                            self.ctx.warnings.push(sql::Warning {
-                                level: sql::Level::Note,
-                                code: ER_USER_DOES_NOT_EXIST.code,
-                                message: format!(
-                                    "Authorization ID {} does not exist.",
-                                    id.quoted()
-                                ),
-                            });
-                        } else {
-                            failed.push(id.quoted());
-                        }
+                        self.skip_account(*if_exists, ER_USER_DOES_NOT_EXIST, &id, &mut failed);
                         continue;
                     }
                     drop_account(&mut w.sql, &id);

@@ -322,12 +322,7 @@ impl Parser {
                 self.pos += 1;
                 Ok(v)
             }
-            Some(Token::SingleQuotedString(s) | Token::DoubleQuotedString(s)) => {
-                let s = s.clone();
-                self.pos += 1;
-                Ok(s)
-            }
-            _ => self.fail(),
+            _ => self.string(),
         }
     }
 
