@@ -269,6 +269,7 @@ def test_caching_sha2_full_authentication(tmp_server):
     s = tmp_server()
     with s.connect(autocommit=True) as root:
         run(root, "CREATE USER sha2full IDENTIFIED WITH caching_sha2_password BY 'secret-pw'")
+        run(root, "CREATE USER sha2tls IDENTIFIED WITH caching_sha2_password BY 'tls-pw'")
         stored = run(root, "SELECT plugin, authentication_string FROM mysql.user WHERE User = 'sha2full'")
         assert stored[0][0] == "caching_sha2_password" and stored[0][1].startswith("$A$005$")
     # Cold cache over plain TCP: the RSA exchange (PyMySQL fetches the server's public key).
@@ -282,7 +283,11 @@ def test_caching_sha2_full_authentication(tmp_server):
     assert code(e) == 1045
     s.stop()
     s2 = tmp_server(data_dir=s.data_dir)
-    # Cold cache again after the restart: the clear password over TLS, with mysql-connector.
+    # Cold caches after the restart: the clear password over TLS, with PyMySQL and with
+    # mysql-connector (which has no RSA path: over plain TCP it can only use a warm cache).
+    with login(s2, "sha2tls", password="tls-pw", ssl_ca=s2.ca_path, ssl_verify_cert=True,
+               ssl_verify_identity=True) as c:
+        assert run(c, "SELECT CURRENT_USER()") == (("sha2tls@%",),)
     c = mysql.connector.connect(host="127.0.0.1", port=s2.port, user="sha2full", password="secret-pw",
                                 ssl_ca=s2.ca_path, ssl_verify_identity=True)
     cur = c.cursor()

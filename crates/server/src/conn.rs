@@ -203,6 +203,9 @@ impl Conn {
             }
         }
         session.set_found_rows(self.caps & cap::FOUND_ROWS != 0);
+        if let Some(addr) = self.io.stream().tcp().and_then(|t| t.peer_addr().ok()) {
+            session.set_client_address(&addr.to_string());
+        }
         if let Some((version, cipher)) = self.io.tls_info() {
             session.set_tls_info(&version, &cipher);
         }

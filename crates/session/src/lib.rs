@@ -13,7 +13,7 @@ mod txn;
 
 pub use prepared::PrepareInfo;
 pub use privilege;
-pub use process::{ProcessList, Waker};
+pub use process::{Activity, ActivityHandle, ProcessList, Waker};
 
 pub use status::ServerStatus;
 
@@ -169,6 +169,7 @@ impl SessionManager {
             text_plans: std::collections::HashMap::new(),
             plan_from_cache: (false, false),
             manager: self.clone(),
+            activity: None,
         }
     }
 
@@ -224,8 +225,11 @@ impl SessionManager {
         let mut auth = sql::Auth::new(account, roles, self.privileges.clone());
         auth.must_change_password = expired;
         ctx.auth = Some(auth);
-        self.processes.register(connection_id, user, ctx.kill.clone());
-        self.session_with(ctx)
+        let activity = self.processes.register(connection_id, user, host, ctx.kill.clone());
+        ctx.processes = Some(self.processes.clone());
+        let mut session = self.session_with(ctx);
+        session.activity = Some(activity);
+        session
     }
 
     /// The global variables.
@@ -249,6 +253,8 @@ pub struct Session {
     plan_from_cache: (bool, bool),
     /// The manager that made the session (for account statements' internal sessions).
     manager: SessionManager,
+    /// This connection's process-list entry (`None` for internal sessions).
+    activity: Option<process::ActivityHandle>,
 }
 
 /// Where the server sends a COM_QUERY's outcomes: rows as they are produced ([`RowSink`]),
@@ -324,7 +330,36 @@ impl Session {
         self.run_text(text, multi, sink, true);
     }
 
+    /// Marks the connection busy with `command` running `text` (SHOW PROCESSLIST).
+    fn begin_command(&self, command: &'static str, text: &str) {
+        if let Some(a) = &self.activity {
+            let mut a = a.lock();
+            a.command = command;
+            a.since = std::time::Instant::now();
+            a.info = Some(text.to_string());
+            a.in_txn = self.txn.is_active();
+        }
+    }
+
+    /// Marks the connection idle again.
+    fn end_command(&self) {
+        if let Some(a) = &self.activity {
+            let mut a = a.lock();
+            a.command = "Sleep";
+            a.since = std::time::Instant::now();
+            a.info = None;
+            a.db = self.ctx.current_db.clone();
+            a.in_txn = self.txn.is_active();
+        }
+    }
+
     fn run_text(&mut self, text: &str, multi: bool, sink: &mut dyn ResultSink, stream: bool) {
+        self.begin_command("Query", text);
+        self.run_text_inner(text, multi, sink, stream);
+        self.end_command();
+    }
+
+    fn run_text_inner(&mut self, text: &str, multi: bool, sink: &mut dyn ResultSink, stream: bool) {
         let stmts = sql::split_statements(text);
         let refused = if stmts.is_empty() {
             Some(Error::fmt(errno::ER_EMPTY_QUERY, &[]))
@@ -920,8 +955,11 @@ impl Session {
     ) {
         let r = match self.prepared.get(id) {
             Some(p) => {
+                self.begin_command("Execute", p.text());
                 let rows: Option<&mut dyn RowSink> = if stream { Some(&mut *sink) } else { None };
-                self.execute_bound(&p, params, rows)
+                let r = self.execute_bound(&p, params, rows);
+                self.end_command();
+                r
             }
             None => {
                 let e = Error::fmt(errno::ER_UNKNOWN_STMT_HANDLER, &[&id, &"stmt_execute"]);
@@ -1068,7 +1106,16 @@ impl Session {
 
     /// COM_INIT_DB / CONNECT_WITH_DB: switches the current database.
     pub fn use_database(&mut self, name: &str) -> Result<()> {
-        sql::change_database(&mut self.ctx, &self.catalog, name)
+        sql::change_database(&mut self.ctx, &self.catalog, name)?;
+        self.end_command();
+        Ok(())
+    }
+
+    /// The client's `ip:port`, as SHOW PROCESSLIST shows it.
+    pub fn set_client_address(&self, addr: &str) {
+        if let Some(a) = &self.activity {
+            a.lock().host = addr.to_string();
+        }
     }
 
     /// Whether the client asked for CLIENT_FOUND_ROWS (UPDATE reports matched rows).

@@ -174,6 +174,8 @@ pub struct SessionCtx {
     /// Who runs the session's statements, for privilege checks; `None` for an internal
     /// session (bootstrap, account statements' own reads and writes), which may do anything.
     pub auth: Option<Auth>,
+    /// The server's connections (PROCESSLIST); `None` for internal sessions.
+    pub processes: Option<crate::processes::SharedProcesses>,
 }
 
 /// The account a session authenticated as, its active roles and the server's privileges.
@@ -276,6 +278,7 @@ impl SessionCtx {
             prepared: None,
             temp_tables: Vec::new(),
             auth: None,
+            processes: None,
         }
     }
 

@@ -17,6 +17,7 @@ pub mod memory;
 pub mod planner;
 pub mod prepare;
 pub mod privileges;
+pub mod processes;
 pub mod result;
 pub mod stmt_txn;
 pub mod sysvar;

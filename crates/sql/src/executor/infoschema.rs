@@ -8,6 +8,7 @@ pub const TABLES: &[&str] = &[
     "COLUMNS",
     "COLUMN_PRIVILEGES",
     "KEY_COLUMN_USAGE",
+    "PROCESSLIST",
     "REFERENTIAL_CONSTRAINTS",
     "SCHEMATA",
     "SCHEMA_PRIVILEGES",
@@ -82,6 +83,35 @@ pub fn view(
         .filter(|(db, t)| crate::privileges::may_see_table(ctx, db, &t.name))
         .collect();
     let t = match upper.as_str() {
+        "PROCESSLIST" => {
+            for p in crate::processes::visible(ctx) {
+                rows.push(vec![
+                    Value::Int(i64::try_from(p.id).unwrap_or(i64::MAX)),
+                    s(p.user),
+                    s(p.host),
+                    p.db.map_or(Value::Null, s),
+                    s(p.command),
+                    Value::Int(i64::try_from(p.time).unwrap_or(i64::MAX)),
+                    s(p.state),
+                    p.info.map_or(Value::Null, s),
+                    s(p.digest),
+                ]);
+            }
+            def(
+                "PROCESSLIST",
+                &[
+                    ("ID", true),
+                    ("USER", false),
+                    ("HOST", false),
+                    ("DB", false),
+                    ("COMMAND", false),
+                    ("TIME", true),
+                    ("STATE", false),
+                    ("INFO", false),
+                    ("DIGEST", false),
+                ],
+            )
+        }
         "SCHEMATA" => {
             for d in catalog::VIRTUAL_DATABASES {
                 rows.push(vec![s("def"), s(*d), s("utf8mb4"), s("utf8mb4_bin"), Value::Null]);

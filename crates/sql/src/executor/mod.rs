@@ -264,6 +264,7 @@ pub fn execute(env: Env<'_>, stmt: &Statement, text: &str) -> Result<ExecResult>
             );
             Ok(ExecResult::ok())
         }
+        Statement::ShowProcessList { full } => crate::processes::show_processlist(ctx, *full),
         Statement::ShowVariables { filter, global, .. } => {
             show::show_variables(ctx, filter.as_ref(), *global)
         }

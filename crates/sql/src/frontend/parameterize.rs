@@ -165,3 +165,12 @@ mod tests {
         }
     }
 }
+
+/// A statement's digest: SHA-256 (hex) of its text with literals replaced by `?` (TiDB's
+/// DIGEST, grouping statements that differ only in their values); `None` for texts the
+/// parameterizer leaves alone (too long, or unbalanced quotes).
+pub fn digest(text: &str) -> Option<String> {
+    use sha2::Digest;
+    let (shape, _) = parameterize(text)?;
+    Some(hex::encode(sha2::Sha256::digest(shape.trim().as_bytes())))
+}
