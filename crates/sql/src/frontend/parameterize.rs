@@ -114,6 +114,15 @@ fn counts_rows(out: &str) -> bool {
     digits.len() < rest.len() && after_word(digits, "LIMIT")
 }
 
+/// A statement's digest: SHA-256 (hex) of its text with literals replaced by `?` (TiDB's
+/// DIGEST, grouping statements that differ only in their values); `None` for texts the
+/// parameterizer leaves alone (too long, or unbalanced quotes).
+pub fn digest(text: &str) -> Option<String> {
+    use sha2::Digest;
+    let (shape, _) = parameterize(text)?;
+    Some(hex::encode(sha2::Sha256::digest(shape.trim().as_bytes())))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -164,13 +173,4 @@ mod tests {
             assert!(parameterize(text).is_none(), "{text}");
         }
     }
-}
-
-/// A statement's digest: SHA-256 (hex) of its text with literals replaced by `?` (TiDB's
-/// DIGEST, grouping statements that differ only in their values); `None` for texts the
-/// parameterizer leaves alone (too long, or unbalanced quotes).
-pub fn digest(text: &str) -> Option<String> {
-    use sha2::Digest;
-    let (shape, _) = parameterize(text)?;
-    Some(hex::encode(sha2::Sha256::digest(shape.trim().as_bytes())))
 }
