@@ -814,7 +814,11 @@ impl Session {
         self.ctx.warnings.clear();
         self.ctx.start_statement();
         let catalog = self.catalog.clone();
-        let db = catalog.schema().database_by_id(plan.table.db_id).map(|d| d.name.clone());
+        let db = if sql::privileges::unrestricted(&self.ctx) {
+            None
+        } else {
+            catalog.schema().database_by_id(plan.table.db_id).map(|d| d.name.clone())
+        };
         let readable = db.map_or(Ok(()), |db| {
             let cols = plan
                 .outputs
