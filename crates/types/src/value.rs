@@ -51,7 +51,8 @@ impl Value {
         match self {
             Value::Int(i) => *i,
             Value::UInt(u) => *u as i64,
-            Value::Double(d) => d.round() as i64,
+            // Half to even, as MySQL (rint) and TiDB (RoundFloat) convert doubles.
+            Value::Double(d) => d.round_ties_even() as i64,
             Value::Decimal(d) => {
                 d.round_to_i128().clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64
             }

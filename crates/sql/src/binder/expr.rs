@@ -1017,7 +1017,10 @@ fn merge_types(a: Option<ExprType>, b: ExprType) -> ExprType {
             ExprType { nullable: a.nullable || b.nullable, ..a }
         }
         Some(a) if a.field_type == FieldType::Null => ExprType { nullable: true, ..b },
-        Some(a) => ExprType::of(FieldType::VarString, a.nullable || b.nullable),
+        Some(a) => ExprType::of(
+            crate::expr::aggregate_field_type(a.field_type, b.field_type),
+            a.nullable || b.nullable,
+        ),
     }
 }
 

@@ -665,9 +665,9 @@ impl Func {
             UnixTimestamp | Year | Month | Day | Hour | Minute | Second | DayOfWeek | DayOfYear => {
                 FieldType::LongLong
             }
-            Truncate | Greatest | Least => args.first().copied().unwrap_or(FieldType::Null),
-            IfNull | Coalesce | NullIf => args.first().copied().unwrap_or(FieldType::Null),
-            If => args.get(1).copied().unwrap_or(FieldType::Null),
+            Truncate | NullIf => args.first().copied().unwrap_or(FieldType::Null),
+            Greatest | Least | IfNull | Coalesce => super::aggregate_field_types(args),
+            If => super::aggregate_field_types(args.get(1..).unwrap_or_default()),
             Floor | Ceil => match args.first() {
                 Some(FieldType::Double | FieldType::Float | FieldType::VarString) => {
                     FieldType::Double
@@ -1034,10 +1034,12 @@ pub(super) fn round(v: &Value, places: i64) -> Value {
         other => {
             let d = to_f64(other);
             let p = 10f64.powi(places.clamp(-30, 30) as i32);
-            let r = (d * p).round() / p;
             match other {
-                Value::Int(_) | Value::UInt(_) => Value::Int(r as i64),
-                _ => Value::Double(r),
+                // Integers round as exact numbers: half away from zero.
+                Value::Int(_) | Value::UInt(_) => Value::Int(((d * p).round() / p) as i64),
+                // Approximate values round half to even (C's rint, TiDB's RoundFloat):
+                // ROUND(2.5e0) = 2, ROUND(-0.5e0) = -0.
+                _ => Value::Double((d * p).round_ties_even() / p),
             }
         }
     }

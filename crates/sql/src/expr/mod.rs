@@ -179,6 +179,49 @@ pub struct ExprType {
     pub length: u32,
 }
 
+/// The type of a result that may come from expressions of types `a` and `b` (CASE, IF,
+/// COALESCE, GREATEST, …), as MySQL aggregates them: integers stay integers, a DECIMAL makes
+/// it DECIMAL, a FLOAT/DOUBLE makes it DOUBLE; DATE with DATETIME/TIMESTAMP is DATETIME; any
+/// other mix is a string. Always wide enough that every value of either type can be sent as
+/// the result type (the wire and the binary protocol encode by the announced type).
+pub fn aggregate_field_type(a: FieldType, b: FieldType) -> FieldType {
+    use FieldType::*;
+    if a == b || b == Null {
+        return a;
+    }
+    if a == Null {
+        return b;
+    }
+    let int = |t: FieldType| matches!(t, Tiny | Short | Int24 | Long | LongLong | Year | Bit);
+    let decimal = |t: FieldType| matches!(t, NewDecimal | Decimal);
+    let float = |t: FieldType| matches!(t, Float | Double);
+    let numeric = |t: FieldType| int(t) || decimal(t) || float(t);
+    if numeric(a) && numeric(b) {
+        return if float(a) || float(b) {
+            Double
+        } else if decimal(a) || decimal(b) {
+            NewDecimal
+        } else {
+            LongLong
+        };
+    }
+    let temporal = |t: FieldType| matches!(t, Date | DateTime | Timestamp);
+    if temporal(a) && temporal(b) {
+        return DateTime;
+    }
+    if matches!(a, Blob | TinyBlob | MediumBlob | LongBlob)
+        || matches!(b, Blob | TinyBlob | MediumBlob | LongBlob)
+    {
+        return Blob;
+    }
+    VarString
+}
+
+/// [`aggregate_field_type`] over every type of `types`.
+pub fn aggregate_field_types(types: &[FieldType]) -> FieldType {
+    types.iter().copied().fold(FieldType::Null, aggregate_field_type)
+}
+
 impl ExprType {
     /// A type with MySQL's default length for it.
     pub fn of(field_type: FieldType, nullable: bool) -> Self {
