@@ -322,7 +322,8 @@ class Runner:
     def one_query(self):
         r = self.rng
         state = r.getstate()
-        oracles = ["tlp", "tlp", "tlp_distinct", "tlp_agg", "norec", "index"]
+        oracles = ["tlp", "tlp", "tlp_distinct", "tlp_agg", "norec", "index", "tlp_union",
+                   "tlp_group", "tlp_having", "topn"]
         if self.ref:
             oracles += ["diff", "diff", "diff"]
         oracle = r.choice(oracles)
@@ -332,7 +333,9 @@ class Runner:
         p = gen.pred()
         col = r.choice(columns)
         check = {"tlp": self.tlp, "tlp_distinct": self.tlp_distinct, "tlp_agg": self.tlp_agg,
-                 "norec": self.norec, "index": self.index, "diff": self.diff}[oracle]
+                 "norec": self.norec, "index": self.index, "diff": self.diff,
+                 "tlp_union": self.tlp_union, "tlp_group": self.tlp_group,
+                 "tlp_having": self.tlp_having, "topn": self.topn}[oracle]
         args = (shape, on, p, col)
         problem = check(*args)
         if problem is None:
@@ -399,6 +402,70 @@ class Runner:
             combined = (min if fn == "MIN" else max)(present)
         if whole[0][0] != combined and not (whole[0][0] is not None and combined is not None and str(whole[0][0]) == str(combined)):
             return f"{base} = {whole[0][0]!r}, from the parts {vals!r} → {combined!r}"
+        return None
+
+    def tlp_union(self, shape, on, p, col):
+        """The three parts as one statement: UNION ALL must give the base query's rows."""
+        frm = self.text(shape, on)
+        base = f"SELECT {col[0]} FROM {frm}"
+        whole = self.try_rows(base)
+        union = self.try_rows(" UNION ALL ".join(
+            f"{base} WHERE {q}" for q in (p.render(), f"NOT ({p.render()})", f"({p.render()}) IS NULL")))
+        if whole is None or union is None:
+            self.skipped += 1
+            return None
+        self.checked["tlp_union"] += 1
+        if Counter(whole) != Counter(union):
+            return f"{base}: {len(whole)} rows, the UNION ALL of its parts {len(union)}"
+        return None
+
+    def tlp_group(self, shape, on, p, col):
+        """GROUP BY c under WHERE p / NOT p / p IS NULL: the groups together are all groups."""
+        frm = self.text(shape, on)
+        base = f"SELECT {col[0]} FROM {frm}"
+        whole = self.try_rows(f"{base} GROUP BY {col[0]}")
+        parts = [self.try_rows(f"{base} WHERE {q} GROUP BY {col[0]}")
+                 for q in (p.render(), f"NOT ({p.render()})", f"({p.render()}) IS NULL")]
+        if whole is None or any(x is None for x in parts):
+            self.skipped += 1
+            return None
+        self.checked["tlp_group"] += 1
+        if len(whole) != len(set(whole)) or set(whole) != set(parts[0] + parts[1] + parts[2]):
+            return f"{base} GROUP BY: {sorted(map(repr, whole))[:8]} vs parts {[sorted(map(repr, x))[:8] for x in parts]}"
+        return None
+
+    def tlp_having(self, shape, on, p, col):
+        """HAVING q over groups: the groups under q, NOT q and q IS NULL are all groups."""
+        frm = self.text(shape, on)
+        c = col[0]
+        group_cols = [(c, col[1]), ("COUNT(*)", "int"), (f"MIN({c})", col[1]), (f"MAX({c})", col[1])]
+        q = Gen(self.rng, group_cols, (), False).pred(1)
+        base = f"SELECT {c}, COUNT(*) FROM {frm} GROUP BY {c}"
+        whole = self.try_rows(base)
+        parts = [self.try_rows(f"{base} HAVING {h}")
+                 for h in (q.render(), f"NOT ({q.render()})", f"({q.render()}) IS NULL")]
+        if whole is None or any(x is None for x in parts):
+            self.skipped += 1
+            return None
+        self.checked["tlp_having"] += 1
+        if Counter(whole) != Counter(parts[0] + parts[1] + parts[2]):
+            return f"{base} HAVING {q.render()}: {len(whole)} groups, parts {[len(x) for x in parts]}"
+        return None
+
+    def topn(self, shape, on, p, col):
+        """ORDER BY … LIMIT k (a TopN) returns the first k rows of the full ORDER BY."""
+        frm = self.text(shape, on)
+        c = col[0]
+        k = self.rng.randint(0, 6)
+        desc = self.rng.choice(["", " DESC"])
+        full = self.try_rows(f"SELECT {c} FROM {frm} WHERE {p.render()} ORDER BY {c}{desc}")
+        top = self.try_rows(f"SELECT {c} FROM {frm} WHERE {p.render()} ORDER BY {c}{desc} LIMIT {k}")
+        if full is None or top is None:
+            self.skipped += 1
+            return None
+        self.checked["topn"] += 1
+        if list(top) != list(full[:k]):
+            return f"ORDER BY {c}{desc} LIMIT {k}: {list(top)} but the full order starts {list(full[:k])}"
         return None
 
     def norec(self, shape, on, p, col):
