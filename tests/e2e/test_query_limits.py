@@ -49,7 +49,7 @@ def test_long_and_deep_expressions(server):
         cur.execute("UPDATE chain SET s = 'y' WHERE " + " OR ".join(f"id = {i}" for i in range(0, 20_000, 2)))
         assert cur.rowcount == 25
         assert error_code(c, "SELECT " + "+".join(["1"] * 400_000)) == 1436
-        assert error_code(c, "SELECT " + "(" * 500 + "1" + ")" * 500) == 1064
+        assert error_code(c, "SELECT " + "(" * 10_001 + "1" + ")" * 10_001) == 1064
         cur.execute("SELECT " + "(" * 30 + "1" + ")" * 30)
         assert cur.fetchone()[0] == 1
     with server.connect() as c2, c2.cursor() as cur:

@@ -21,7 +21,7 @@ pub use stats::{Bucket, ColumnStats, TableStats};
 
 pub use model::{
     ColumnInfo, DbInfo, DefaultValue, FkAction, ForeignKeyInfo, GeneratedColumn, IndexInfo,
-    IndexState, TableInfo, ViewInfo,
+    IndexState, TableInfo, ViewInfo, MAX_COLUMNS, MAX_INDEXES, MAX_KEY_PARTS,
 };
 
 use std::{
@@ -331,6 +331,7 @@ impl Catalog {
         mut table: TableInfo,
         if_not_exists: bool,
     ) -> Result<bool> {
+        table.check_limits()?;
         let schema = self.schema();
         let d = schema.database(db).cloned().ok_or_else(|| Error::fmt(ER_BAD_DB, &[&db]))?;
         if schema.table(db, &table.name).is_ok() {
@@ -355,6 +356,7 @@ impl Catalog {
     /// temporary; the session keeps its definition (no other session sees it). Changes the
     /// schema version, so plans kept for a table it shadows are made again.
     pub fn create_temporary(&self, db: &str, mut table: TableInfo) -> Result<TableInfo> {
+        table.check_limits()?;
         let d = self.schema().database(db).cloned().ok_or_else(|| Error::fmt(ER_BAD_DB, &[&db]))?;
         self.ddl(|txn, _| {
             table.id = Self::next_id(txn)?;
@@ -418,6 +420,7 @@ impl Catalog {
         self.ddl(|txn, _| {
             let mut new = (*t).clone();
             f(txn, &mut new)?;
+            new.check_limits()?;
             txn.put(table_key(new.db_id, new.id), serde_json::to_vec(&new).map_err(internal)?)?;
             Ok(())
         })

@@ -203,7 +203,29 @@ impl ViewInfo {
     }
 }
 
+/// The most columns a table may have (TiDB's `table-column-count-limit` default; MySQL's is 4096).
+pub const MAX_COLUMNS: usize = 1017;
+/// The most indexes a table may have, its primary key included (TiDB's `index-limit` default).
+pub const MAX_INDEXES: usize = 64;
+/// The most columns one index may have (MySQL's and TiDB's `MAX_KEY_PARTS`).
+pub const MAX_KEY_PARTS: usize = 16;
+
 impl TableInfo {
+    /// Errors 1117, 1069 and 1070 when the definition has more columns, indexes or index
+    /// columns than [`MAX_COLUMNS`], [`MAX_INDEXES`] and [`MAX_KEY_PARTS`] allow.
+    pub fn check_limits(&self) -> errno::Result<()> {
+        if self.columns.len() > MAX_COLUMNS {
+            return Err(errno::Error::fmt(errno::ER_TOO_MANY_FIELDS, &[]));
+        }
+        if self.indexes.len() > MAX_INDEXES {
+            return Err(errno::Error::fmt(errno::ER_TOO_MANY_KEYS, &[&MAX_INDEXES]));
+        }
+        if self.indexes.iter().any(|i| i.columns.len() > MAX_KEY_PARTS) {
+            return Err(errno::Error::fmt(errno::ER_TOO_MANY_KEY_PARTS, &[&MAX_KEY_PARTS]));
+        }
+        Ok(())
+    }
+
     /// A definition with just a name and columns: no indexes, keys or storage identity yet
     /// (the rows of a derived table, or a view before the catalog assigns ids).
     pub fn with_columns(name: impl Into<String>, columns: Vec<ColumnInfo>) -> Self {

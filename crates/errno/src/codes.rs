@@ -116,6 +116,7 @@ errors! {
     ER_DB_DROP_EXISTS = 1008, "HY000", "ErrDBDropExists", "Can't drop database '%s'; database doesn't exist";
     ER_NO_REFERENCED_ROW_2 = 1452, "23000", "ErrNoReferencedRow2", "Cannot add or update a child row: a foreign key constraint fails (%s)";
     ER_ROW_IS_REFERENCED_2 = 1451, "23000", "ErrRowIsReferenced2", "Cannot delete or update a parent row: a foreign key constraint fails (%s)";
+    ER_WARN_ALLOWED_PACKET_OVERFLOWED = 1301, "HY000", "ErrWarnAllowedPacketOverflowed", "Result of %s() was larger than max_allowed_packet (%d) - truncated";
     ER_INVALID_CHARACTER_STRING = 1300, "HY000", "ErrInvalidCharacterString", "Invalid %s character string: '%s'";
     ER_UNKNOWN_CHARACTER_SET = 1115, "42000", "ErrUnknownCharacterSet", "Unknown character set: '%s'";
     ER_UNKNOWN_COLLATION = 1273, "HY000", "ErrUnknownCollation", "Unknown collation: '%s'";
@@ -142,6 +143,8 @@ errors! {
     ER_WRONG_COLUMN_NAME = 1166, "42000", "ErrWrongColumnName", "Incorrect column name '%s'";
     ER_TOO_BIG_PRECISION = 1426, "42000", "ErrTooBigPrecision", "Too-big precision %d specified for '%s'. Maximum is %d.";
     ER_TOO_BIG_SCALE = 1425, "42000", "ErrTooBigScale", "Too big scale %d specified for column '%s'. Maximum is %d.";
+    ER_TOO_MANY_KEYS = 1069, "42000", "ErrTooManyKeys", "Too many keys specified; max %d keys allowed";
+    ER_TOO_MANY_FIELDS = 1117, "HY000", "ErrTooManyFields", "Too many columns";
     ER_TOO_MANY_KEY_PARTS = 1070, "42000", "ErrTooManyKeyParts", "Too many key parts specified; max %d parts allowed";
     ER_CUT_VALUE_GROUP_CONCAT = 1260, "HY000", "ErrCutValueGroupConcat", "Row %d was cut by GROUP_CONCAT()";
     ER_WRONG_PARAMCOUNT_TO_NATIVE_FCT = 1582, "42000", "ErrWrongParamcountToNativeFct", "Incorrect parameter count in the call to native function '%s'";
@@ -186,6 +189,7 @@ errors! {
     ER_QUERY_TIMEOUT = 3024, "HY000", "ErrQueryTimeout", "Query execution was interrupted, maximum statement execution time exceeded";
     ER_NO_SUCH_THREAD = 1094, "HY000", "ErrNoSuchThread", "Unknown thread id: %d";
     ER_KILL_DENIED = 1095, "HY000", "ErrKillDenied", "You are not owner of thread %d";
+    ER_TOO_HIGH_LEVEL_OF_NESTING_FOR_SELECT = 1473, "HY000", "ErrTooHighLevelOfNestingForSelect", "Too high level of nesting for select";
     ER_STACK_OVERRUN_NEED_MORE = 1436, "HY000", "ErrStackOverrunNeedMore", "Thread stack overrun:  %d bytes used of a %d byte stack, and %d bytes needed.  Use 'mysqld --thread_stack=#' to specify a bigger stack.";
     ER_MEM_EXCEED_THRESHOLD = 8175, "HY000", "ErrMemExceedThreshold", "Your query has been cancelled due to exceeding the allowed memory limit for a single SQL query. Please try narrowing your query scope or increase the tidb_mem_quota_query limit and try again.[conn=%d]";
     ER_MEM_EXCEED_INSTANCE = 8176, "HY000", "ErrMemExceedForInstance", "Your query has been cancelled due to exceeding the allowed memory limit for the tidb-server instance and this query is currently using the most memory. Please try narrowing your query scope or increase the tidb_server_memory_limit and try again.[conn=%d]";

@@ -45,6 +45,13 @@ pub fn serve_connection(shared: Arc<Shared>, tcp: TcpStream, conn_id: u32) {
     let mut conn =
         Conn { shared, io, caps: 0, conn_id, peer, stmts: HashMap::new(), read_timeout: None };
     conn.set_read_timeout(CONNECT_TIMEOUT);
+    let max = conn.shared.sessions.globals().max_connections();
+    if max > 0 && conn.shared.connected.load(std::sync::atomic::Ordering::Relaxed) > max {
+        // Over max_connections: error 1040 in place of the greeting, as MySQL and TiDB answer.
+        debug!(conn_id, max, "too many connections");
+        let _ = conn.send_code(errno::ER_CON_COUNT_ERROR);
+        return;
+    }
     let result = match conn.handshake() {
         Ok(Some(mut session)) => {
             // KILL CONNECTION from another thread wakes this one out of its read.

@@ -434,13 +434,19 @@ impl Session {
         f: impl FnOnce(&mut Self) -> Result<ExecResult>,
     ) -> Result<ExecResult> {
         match sql::frontend::stack::stack_needed(text) {
-            Ok(None) => f(self),
-            Ok(Some(bytes)) => stacker::grow(bytes, || f(self)),
+            Ok(bytes) => on_stack(bytes, || f(self)),
             Err(e) => {
                 self.record_error(&e);
                 Err(e)
             }
         }
+    }
+
+    /// [`Self::on_stack_for`] for work other than running the statement (its error is the
+    /// caller's to record).
+    fn stack_for<R>(&mut self, text: &str, f: impl FnOnce(&mut Self) -> Result<R>) -> Result<R> {
+        let bytes = sql::frontend::stack::stack_needed(text)?;
+        on_stack(bytes, || f(self))
     }
 
     fn execute_one<'s>(
@@ -618,8 +624,18 @@ impl Session {
         Ok(ExecResult::Ok(ok))
     }
 
-    /// Runs prepared statement `p` with `params` (from COM_STMT_EXECUTE or SQL `EXECUTE`).
+    /// Runs prepared statement `p` with `params` (from COM_STMT_EXECUTE or SQL `EXECUTE`), on a
+    /// stack sized for its text (binding copies the syntax tree).
     fn execute_bound<'s>(
+        &mut self,
+        p: &Prepared,
+        params: &[Value],
+        sink: Option<&mut (dyn RowSink + 's)>,
+    ) -> Result<ExecResult> {
+        self.on_stack_for(p.text(), |s| s.execute_bound_here(p, params, sink))
+    }
+
+    fn execute_bound_here<'s>(
         &mut self,
         p: &Prepared,
         params: &[Value],
@@ -657,12 +673,12 @@ impl Session {
         let Some(stmt) = bound else {
             return self.execute_one(p.text(), sink);
         };
-        self.on_stack_for(p.text(), |s| s.execute_parsed(&stmt, p.text(), sink))
+        self.execute_parsed(&stmt, p.text(), sink)
     }
 
     /// Runs a prepared SELECT with its placeholders unbound: `?i` is parameter `i`, and the
     /// plan is the one the statement keeps in `plan` (made by the first execution; see
-    /// `sql::prepare::PlanSlot`).
+    /// `sql::prepare::PlanSlot`). The caller has sized the stack for `text`.
     fn execute_unbound<'s>(
         &mut self,
         stmt: &sql::Statement,
@@ -673,7 +689,7 @@ impl Session {
     ) -> Result<ExecResult> {
         let run = sql::PreparedRun { params: params.to_vec(), plan, hit: Default::default() };
         self.ctx.prepared = Some(run);
-        let result = self.on_stack_for(text, |s| s.execute_parsed(stmt, text, sink));
+        let result = self.execute_parsed(stmt, text, sink);
         let hit = |run: sql::PreparedRun| run.hit.load(std::sync::atomic::Ordering::Relaxed);
         self.plan_from_cache.0 = self.ctx.prepared.take().is_some_and(hit);
         result
@@ -914,6 +930,13 @@ impl Session {
 
     /// Parses a statement to prepare and describes its result (checking the names it uses).
     fn parse_and_describe(&mut self, text: &str) -> Result<(Prepared, Vec<types::ResultColumn>)> {
+        self.stack_for(text, |s| s.parse_and_describe_here(text))
+    }
+
+    fn parse_and_describe_here(
+        &mut self,
+        text: &str,
+    ) -> Result<(Prepared, Vec<types::ResultColumn>)> {
         let prepared = Prepared::new(text)?;
         let columns = match prepared.statement() {
             Some(stmt) if sql::classify(stmt) == StmtClass::Data => self.describe(stmt, text)?,
@@ -1193,6 +1216,14 @@ impl Session {
     /// Called when the connection ends: rolls back whatever is still open.
     pub fn close(&mut self) {
         self.txn.rollback();
+    }
+}
+
+/// Runs `f` on a new stack of `bytes` (`None`: on this thread's stack).
+fn on_stack<R>(bytes: Option<usize>, f: impl FnOnce() -> R) -> R {
+    match bytes {
+        None => f(),
+        Some(bytes) => stacker::grow(bytes, f),
     }
 }
 

@@ -248,6 +248,11 @@ impl GlobalVars {
         lookup("autocommit").is_some_and(|v| self.get(v) == "ON")
     }
 
+    /// `max_connections`: how many client connections may be open at once (0: no limit).
+    pub fn max_connections(&self) -> usize {
+        lookup("max_connections").and_then(|v| self.get(v).parse().ok()).unwrap_or(0)
+    }
+
     /// Seconds since these globals were created (server start), for `SHOW STATUS LIKE 'Uptime'`.
     pub fn uptime_secs(&self) -> u64 {
         self.started.elapsed().as_secs()

@@ -186,7 +186,13 @@ fn bool_type(nullable: bool) -> ExprType {
 }
 
 impl Binder<'_> {
+    /// Binds `e`, growing the stack first when little is left: binding recurses over the tree,
+    /// and one level of it takes tens of KiB in a debug build.
     fn bind(&self, e: &ast::Expr) -> Result<(Expr, ExprType)> {
+        crate::frontend::stack::ensure_stack(|| self.bind_node(e))
+    }
+
+    fn bind_node(&self, e: &ast::Expr) -> Result<(Expr, ExprType)> {
         use ast::Expr as A;
         if let A::Function(f) = e {
             if f.over.is_some() {

@@ -115,8 +115,18 @@ impl Expr {
         }
     }
 
-    /// Evaluates the expression against `row`.
+    /// Evaluates the expression against `row`. Inner nodes recurse through
+    /// [`ensure_stack`](crate::frontend::stack::ensure_stack), so a deep tree (thousands of
+    /// nested calls or `NOT`s) cannot overflow the thread's stack.
     pub fn eval(&self, row: &[Value], ctx: &EvalCtx<'_>) -> Result<Value> {
+        match self {
+            Expr::Literal(v) => Ok(v.clone()),
+            Expr::Column(i) => Ok(row.get(*i).cloned().unwrap_or(Value::Null)),
+            _ => crate::frontend::stack::ensure_stack(|| self.eval_node(row, ctx)),
+        }
+    }
+
+    fn eval_node(&self, row: &[Value], ctx: &EvalCtx<'_>) -> Result<Value> {
         match self {
             Expr::Literal(v) => Ok(v.clone()),
             Expr::Column(i) => Ok(row.get(*i).cloned().unwrap_or(Value::Null)),

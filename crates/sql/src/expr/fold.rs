@@ -90,6 +90,10 @@ fn lit(e: &Expr) -> bool {
 }
 
 fn fold(e: Expr, cx: &EvalCtx<'_>) -> Expr {
+    crate::frontend::stack::ensure_stack(|| fold_node(e, cx))
+}
+
+fn fold_node(e: Expr, cx: &EvalCtx<'_>) -> Expr {
     match e {
         Expr::Binary { .. } => {
             // Down a left-deep chain in a loop (chains may be 100 000 terms long), then back up.

@@ -702,6 +702,13 @@ impl Func {
         let arg = |i: usize| args.get(i).cloned().unwrap_or(Value::Null);
         let any_null = args.iter().any(Value::is_null);
         if let Some(v) = self.call_more(args, any_null) {
+            if v.is_null() && !any_null && self.past_packet(args) {
+                let e = Error::fmt(
+                    errno::ER_WARN_ALLOWED_PACKET_OVERFLOWED,
+                    &[&self.packet_name(), &super::func_string_math::MAX_RESULT],
+                );
+                s.warn(e.code, e.message);
+            }
             return Ok(v);
         }
         if let Some(v) = super::func_misc::call(self, args, any_null) {
@@ -869,6 +876,27 @@ impl Func {
 }
 
 impl Func {
+    /// Whether this string builder answered NULL because its result would pass
+    /// max_allowed_packet (MySQL warns 1301 then); its arguments are not NULL.
+    fn past_packet(self, args: &[Value]) -> bool {
+        let limit = super::func_string_math::MAX_RESULT as i64;
+        match self {
+            Func::Repeat | Func::Space => true,
+            Func::LPad | Func::RPad => args.get(1).map(to_i64).is_some_and(|n| n > limit),
+            _ => false,
+        }
+    }
+
+    /// The name warning 1301 gives this function.
+    fn packet_name(self) -> &'static str {
+        match self {
+            Func::Repeat => "repeat",
+            Func::Space => "space",
+            Func::LPad => "lpad",
+            _ => "rpad",
+        }
+    }
+
     /// The functions of `func_string_math`; `None` for the others.
     fn call_more(self, args: &[Value], any_null: bool) -> Option<Value> {
         use super::func_string_math as m;

@@ -17,8 +17,10 @@ pub fn parse_statement(text: &str) -> Result<Statement> {
         .or_else(|| rewrite_update_comma(text));
     let text = rewritten.as_deref().unwrap_or(text);
     let dialect = MySqlDialect {};
-    let mut parser =
-        Parser::new(&dialect).try_with_sql(text).map_err(|e| syntax_error(text, &e))?;
+    let mut parser = Parser::new(&dialect)
+        .with_recursion_limit(super::stack::PARSER_DEPTH)
+        .try_with_sql(text)
+        .map_err(|e| syntax_error(text, &e))?;
     let stmt = match parser.parse_statement() {
         Ok(stmt) => stmt,
         Err(e) => return without_table_lock(text).ok_or_else(|| syntax_error(text, &e)),
@@ -235,6 +237,12 @@ pub fn offset_of(text: &str, loc: Location) -> Option<usize> {
     }
     let col = loc.column.saturating_sub(1) as usize;
     let line = &text[line_start..];
+    // ASCII up to the column (the usual case) maps characters to bytes one to one; the check
+    // is a vectorised scan, where counting characters is not (wide select lists call this
+    // once per item).
+    if line.as_bytes().get(..col).is_some_and(|b| b.is_ascii()) {
+        return Some(line_start + col);
+    }
     Some(line_start + line.char_indices().nth(col).map_or(line.len(), |(i, _)| i))
 }
 
