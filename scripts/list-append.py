@@ -26,7 +26,7 @@ plain reads: G-single and G2 are allowed, G0/G1 and lost writes are not). With `
 transactions whose COMMIT got no answer are indeterminate and may or may not appear.
 
     usage: scripts/list-append.py --port P [--mode optimistic|pessimistic|rc] [--seconds S]
-           [--threads N] [--keys K] [--ferrodb BIN --data-dir D --kill-every S]
+           [--threads N] [--keys K] [--max-appends M] [--ferrodb BIN --data-dir D --kill-every S]
 """
 
 import argparse
@@ -80,6 +80,11 @@ class Workload:
         self.txn_ids = itertools.count(1)
         self.stop = threading.Event()
         self.down = threading.Event()
+        # Key rotation (as Elle's max-writes-per-key): a key takes at most --max-appends
+        # appends, then a fresh key replaces it, so lists (and the history) stay short.
+        self.active = list(range(args.keys))
+        self.next_key = args.keys
+        self.appends = defaultdict(int)
 
     def connect(self):
         c = pymysql.connect(host=self.args.host, port=self.args.port, user="root", password="",
@@ -119,12 +124,17 @@ class Workload:
                     continue
             plan = []
             for _ in range(rng.randint(1, 4)):
-                k = rng.randrange(self.args.keys)
-                if rng.random() < 0.5:
-                    plan.append(("r", k))
-                else:
-                    with self.lock:
-                        plan.append(("a", k, next(self.values)))
+                with self.lock:
+                    slot = rng.randrange(self.args.keys)
+                    k = self.active[slot]
+                    if rng.random() < 0.5:
+                        plan.append(("r", k))
+                        continue
+                    plan.append(("a", k, next(self.values)))
+                    self.appends[k] += 1
+                    if self.appends[k] >= self.args.max_appends:
+                        self.active[slot] = self.next_key
+                        self.next_key += 1
             ops = []
             committing = False
             try:
@@ -181,12 +191,10 @@ class Workload:
             t.join()
         # A final read of every key, for the version orders.
         c = self.connect()
-        final = []
         with c.cursor() as cur:
-            for k in range(self.args.keys):
-                cur.execute("SELECT v FROM la WHERE k = %s", (k,))
-                row = cur.fetchone()
-                final.append(("r", k, [int(x) for x in row[0].split(",")] if row and row[0] else []))
+            cur.execute("SELECT k, v FROM la")
+            stored = {k: [int(x) for x in v.split(",")] if v else [] for k, v in cur.fetchall()}
+        final = [("r", k, stored.get(k, [])) for k in range(self.next_key)]
         self.record(final, "ok")
         c.close()
         return kills
@@ -338,24 +346,34 @@ def check(history, mode):
     for comp in cycles_in(g1):
         anomalies["G1c"].append(sorted(comp)[:10])
 
-    def reaches(g, src, dst, limit=200000):
+    def reaches(g, src, dst, inside):
         seen, todo = {src}, [src]
-        while todo and len(seen) < limit:
+        while todo:
             x = todo.pop()
             if x == dst:
                 return True
             for y in g[x]:
-                if y not in seen:
+                if y not in seen and inside(y):
                     seen.add(y)
                     todo.append(y)
         return False
 
+    # A cycle lies within one strongly connected component of the full graph: only an rw edge
+    # inside one can close a G-single cycle, and the search back stays inside it.
+    full = graph({"ww", "wr", "rw"})
+    components = cycles_in(full)
+    component = {t: i for i, comp in enumerate(components) for t in comp}
     rw_edges = [(a, b) for (a, b), ks in edges.items() if "rw" in ks]
-    single = [(a, b) for a, b in rw_edges if reaches(g1, b, a)]
+    single = [
+        (a, b)
+        for a, b in rw_edges
+        if a in component
+        and component.get(b) == component[a]
+        and reaches(g1, b, a, lambda t: component.get(t) == component[a])
+    ]
     anomalies["G-single"].extend(single[:20])
     if not single:
-        full = graph({"ww", "wr", "rw"})
-        for comp in cycles_in(full):
+        for comp in components:
             anomalies["G2"].append(sorted(comp)[:10])
     allowed = {"optimistic": {"G2"}, "rc": {"G-single", "G2"}}.get(mode, set())
     return anomalies, allowed, len(committed)
@@ -369,7 +387,8 @@ def main():
     ap.add_argument("--mode", choices=["optimistic", "pessimistic", "rc"], default="optimistic")
     ap.add_argument("--seconds", type=float, default=20)
     ap.add_argument("--threads", type=int, default=8)
-    ap.add_argument("--keys", type=int, default=6)
+    ap.add_argument("--keys", type=int, default=6, help="keys in use at a time")
+    ap.add_argument("--max-appends", type=int, default=32, help="appends a key takes before it is replaced")
     ap.add_argument("--ferrodb", help="start this binary (needed for --kill-every)")
     ap.add_argument("--data-dir")
     ap.add_argument("--kill-every", type=float, default=0)
