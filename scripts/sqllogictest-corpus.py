@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Runs SQLite's public sqllogictest files (../shared/sqllogictest by default) against a running
+"""Runs SQLite's public sqllogictest files (tests/sqllogictest by default) against a running
 FerroDB and prints, per file, how many records passed. Progress measure for the SQL engine; the
 files join CI once they pass in full.
 
@@ -22,7 +22,7 @@ def main():
     ap.add_argument("--port", type=int, default=4000)
     ap.add_argument("files", nargs="*")
     args = ap.parse_args()
-    default_dir = Path(__file__).resolve().parents[2] / "shared" / "sqllogictest"
+    default_dir = Path(__file__).resolve().parents[1] / "tests" / "sqllogictest"
     files = [Path(f) for f in args.files] or sorted(default_dir.glob("*.test"))
     total_ok = total = 0
     for f in files:

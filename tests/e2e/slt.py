@@ -8,13 +8,17 @@ Records are separated by blank lines:
     hash-threshold N / halt
 
 Types: `I` integer (printed truncated), `R` real (`%.3f`), `T` text (`(empty)` for '', `@` for
-unprintable characters); NULL prints `NULL`. Expected results are either one value per line (SQLite's
+unprintable characters); NULL prints `NULL`. That coercion is SQLite's corpus convention; FerroDB's
+own files run `exact`: every value is the exact text the server sent (`(empty)`, `NULL` and `@` for
+control characters as above), and each type letter must match its column's type (`I` integer,
+`R` floating point or decimal, `T` anything else), as `crates/session/tests/slt.rs` checks. Expected results are either one value per line (SQLite's
 corpus) or one row per line with values separated by single spaces (FerroDB's own files), or
 `N values hashing to <md5>` — the md5 of every printed value followed by a newline.
 """
 
 import hashlib
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -67,6 +71,25 @@ def format_value(v, t):
     return "".join(c if c.isprintable() or c == "\n" else "@" for c in s)
 
 
+INTEGER_TYPES = {1, 2, 3, 8, 9}  # TINY, SHORT, LONG, LONGLONG, INT24
+REAL_TYPES = {0, 4, 5, 246}  # DECIMAL, FLOAT, DOUBLE, NEWDECIMAL
+
+
+def type_letter(type_code):
+    return "I" if type_code in INTEGER_TYPES else "R" if type_code in REAL_TYPES else "T"
+
+
+def exact_value(v):
+    """A value as the server sent it (a connection without conversions gives str or bytes)."""
+    if v is None:
+        return "NULL"
+    if isinstance(v, (bytes, bytearray)):
+        v = bytes(v).decode(errors="replace")
+    if v == "":
+        return "(empty)"
+    return "".join("@" if unicodedata.category(c) == "Cc" and c != "\n" else c for c in v)
+
+
 def parse(text):
     """Yields (line_number, kind, header_words, sql, expected_lines, conditions)."""
     lines = text.split("\n")
@@ -114,14 +137,17 @@ def applies(conditions):
     return True
 
 
-def run(conn, text):
-    """Runs every record of `text`; returns counts and failures (never raises on a mismatch)."""
+def run(conn, text, exact=False):
+    """Runs every record of `text`; returns counts and failures (never raises on a mismatch).
+    `exact`: compare the server's text and the column types (`conn` must have no conversions)."""
     result = Result()
     threshold = 0
     cur = conn.cursor()
     for line, kind, words, sql, expected, conditions in parse(text):
         if kind == "halt":
-            break
+            if applies(conditions):
+                break
+            continue
         if kind == "hash-threshold":
             threshold = int(words[1])
             continue
@@ -152,10 +178,17 @@ def run(conn, text):
         except pymysql.err.MySQLError as e:
             result.failures.append(Failure(line, sql, f"query failed {e.args}"))
             continue
-        if rows and len(rows[0]) != len(types):
+        if exact:
+            letters = "".join(type_letter(d[1]) for d in cur.description or [])
+            if letters and letters != types:
+                result.failures.append(Failure(line, sql, f"column types are {letters}, the record says {types}"))
+                continue
+            printed = [[exact_value(v) for v in r] for r in rows]
+        elif rows and len(rows[0]) != len(types):
             result.failures.append(Failure(line, sql, f"{len(rows[0])} columns, types say {len(types)}"))
             continue
-        printed = [[format_value(v, types[j]) for j, v in enumerate(r)] for r in rows]
+        else:
+            printed = [[format_value(v, types[j]) for j, v in enumerate(r)] for r in rows]
         if sort == "rowsort":
             printed.sort()
         values = [v for r in printed for v in r]
@@ -180,14 +213,15 @@ def run(conn, text):
     return result
 
 
-def run_in_fresh_database(server, text, db):
+def run_in_fresh_database(server, text, db, exact=False):
     """Runs `text` on one connection to `server` inside a newly created database `db`
-    (dropped afterwards) and returns the Result."""
-    with server.connect(autocommit=True, database=None) as c, c.cursor() as cur:
+    (dropped afterwards) and returns the Result. `exact`: see `run`."""
+    conversions = {"conv": {}} if exact else {}
+    with server.connect(autocommit=True, database=None, **conversions) as c, c.cursor() as cur:
         cur.execute(f"DROP DATABASE IF EXISTS {db}")
         cur.execute(f"CREATE DATABASE {db}")
         cur.execute(f"USE {db}")
-        result = run(c, text)
+        result = run(c, text, exact)
         cur.execute(f"DROP DATABASE {db}")
     return result
 

@@ -7,6 +7,7 @@ import time
 import pymysql
 import pytest
 
+import rawmysql
 from conftest import ferrodb_bin, free_port
 
 
@@ -59,6 +60,22 @@ def test_require_secure_transport(tmp_server):
 
 
 def test_idle_connection_past_wait_timeout_is_closed_with_4031(server):
+    # A raw client reads what the server sends unprompted: error 4031, then the close.
+    raw = rawmysql.Raw(server.port)
+    try:
+        raw.login()
+        raw.query("SET SESSION wait_timeout = 1")
+        started = time.time()
+        seq, payload = raw.recv_packet()
+        err = rawmysql.parse_err(payload)
+        assert (err.code, err.state) == (4031, "HY000"), (seq, payload)
+        assert "inactivity" in err.message
+        assert 0.9 < time.time() - started < 5
+        with pytest.raises(EOFError):
+            raw.recv_packet()
+    finally:
+        raw.close()
+    # PyMySQL sees the same error (or the closed socket, if its write raced the close).
     c = server.connect()
     with c.cursor() as cur:
         cur.execute("SET SESSION wait_timeout = 1")

@@ -5,6 +5,7 @@ leaves no index behind."""
 
 import random
 import threading
+import time
 
 import pymysql
 import pytest
@@ -30,8 +31,7 @@ def big_table(server):
 
 def test_writes_continue_during_backfill_and_the_index_matches(server, big_table):
     stop = threading.Event()
-    building = threading.Event()
-    done_while_building = [0]
+    spans = []  # (start, end) of every write that finished
     errors = []
 
     def writer():
@@ -41,6 +41,7 @@ def test_writes_continue_during_backfill_and_the_index_matches(server, big_table
         while not stop.is_set():
             op = rng.random()
             explicit = op >= 0.8
+            started = time.monotonic()
             try:
                 if op < 0.3:
                     cur.execute("INSERT INTO online_t (k, pad) VALUES (%s, 'new')", (rng.randint(0, 2000),))
@@ -53,8 +54,7 @@ def test_writes_continue_during_backfill_and_the_index_matches(server, big_table
                     cur.execute("UPDATE online_t SET k = -k WHERE id = %s", (rng.randint(1, 20000),))
                     cur.execute("INSERT INTO online_t (k, pad) VALUES (%s, 'txn')", (rng.randint(0, 50),))
                     cur.execute("COMMIT")
-                if building.is_set():
-                    done_while_building[0] += 1
+                spans.append((started, time.monotonic()))
             except pymysql.err.OperationalError as e:
                 # An explicit transaction that wrote under the old definition is refused at
                 # commit; an autocommit statement is retried by the server and never sees 8028.
@@ -67,14 +67,19 @@ def test_writes_continue_during_backfill_and_the_index_matches(server, big_table
     t.start()
     try:
         with server.connect(autocommit=True) as conn, conn.cursor() as cur:
-            building.set()
+            time.sleep(0.2)
+            ddl_start = time.monotonic()
             cur.execute("CREATE INDEX idx_k ON online_t (k)")
-            building.clear()
+            ddl_end = time.monotonic()
     finally:
         stop.set()
         t.join()
     assert not errors, errors
-    assert done_while_building[0] > 0, "no write finished while the index was being built"
+    # Writes that began well after the DDL did (once it surely held whatever it takes) and
+    # finished before it ended: a DDL that blocked writers for its backfill leaves none.
+    settled = ddl_start + (ddl_end - ddl_start) / 4
+    inside = [s for s in spans if s[0] > settled and s[1] < ddl_end]
+    assert len(inside) >= 3, (len(inside), ddl_end - ddl_start, len(spans))
 
     with server.connect(autocommit=True) as conn, conn.cursor() as cur:
         cur.execute("EXPLAIN SELECT id, k FROM online_t WHERE k >= -100000")

@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from sqlalchemy import URL, Column, Integer, String, create_engine
+from sqlalchemy import URL, Column, Integer, String, create_engine, text
 from sqlalchemy.orm import declarative_base, sessionmaker
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "sqlalchemy-quickstart"
@@ -30,12 +30,16 @@ def test_quickstart_output_matches_the_documented_output(server, tmp_path, tls):
     assert r.stdout == (EXAMPLE / "expected-output.txt").read_text()
 
 
-def test_tutorial_snippets_run_as_written(server):
-    # The tutorial's "connect", "define a table", "insert", "query", "update", "delete" snippets.
+@pytest.mark.parametrize("tls", [False, True], ids=["plain", "tls"])
+def test_tutorial_snippets_run_as_written(server, tls):
+    # The tutorial's "connect", "define a table", "insert", "query", "update", "delete" snippets;
+    # `ca_path` is what the tutorial reads from CA_PATH (empty: no TLS).
+    ca_path = server.ca_path if tls else ""
+
     def get_db_engine():
         connect_args = {}
-        if server.ca_path:
-            connect_args = {"ssl_verify_cert": True, "ssl_verify_identity": True, "ssl_ca": server.ca_path}
+        if ca_path:
+            connect_args = {"ssl_verify_cert": True, "ssl_verify_identity": True, "ssl_ca": ca_path}
         return create_engine(
             URL.create(drivername="mysql+pymysql", username="root", password="", host="127.0.0.1",
                        port=server.port, database="test"),
@@ -43,6 +47,9 @@ def test_tutorial_snippets_run_as_written(server):
         )
 
     engine = get_db_engine()
+    with engine.connect() as c:
+        cipher = c.execute(text("SHOW STATUS LIKE 'Ssl_cipher'")).one()[1]
+        assert bool(cipher) == tls, cipher
     Session = sessionmaker(bind=engine)
     Base = declarative_base()
 
@@ -52,7 +59,7 @@ def test_tutorial_snippets_run_as_written(server):
         coins = Column(Integer)
         goods = Column(Integer)
 
-        __tablename__ = "players_snippets"
+        __tablename__ = f"players_snippets_{int(tls)}"
 
     Base.metadata.create_all(engine)
     try:

@@ -18,7 +18,7 @@ def test_golden_file(server, path):
     with server.connect(autocommit=True) as c, c.cursor() as cur:
         cur.execute("SET GLOBAL tidb_enable_auto_analyze = OFF")
     try:
-        result = slt.run_in_fresh_database(server, path.read_text(), f"slt_{path.stem}")
+        result = slt.run_in_fresh_database(server, path.read_text(), f"slt_{path.stem}", exact=True)
     finally:
         with server.connect(autocommit=True) as c, c.cursor() as cur:
             cur.execute("SET GLOBAL tidb_enable_auto_analyze = ON")

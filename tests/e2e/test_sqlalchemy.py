@@ -120,7 +120,14 @@ def test_unique_violation_raises_integrity_error_and_session_recovers(engine, it
 @pytest.mark.parametrize("level", ["READ COMMITTED", "REPEATABLE READ", "AUTOCOMMIT"])
 def test_isolation_levels(engine, level):
     with engine.connect().execution_options(isolation_level=level) as c:
-        assert c.get_isolation_level() == level if level != "AUTOCOMMIT" else True
+        autocommit, isolation = c.execute(sa.text("SELECT @@autocommit, @@transaction_isolation")).one()
+        if level == "AUTOCOMMIT":
+            assert autocommit == 1
+            assert c.connection.dbapi_connection.get_autocommit() is True
+        else:
+            assert autocommit == 0
+            assert c.get_isolation_level() == level
+            assert isolation == level.replace(" ", "-")
         assert c.execute(sa.text("SELECT 1")).scalar() == 1
 
 

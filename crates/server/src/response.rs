@@ -87,16 +87,17 @@ pub fn column_definition(c: &ResultColumn, default: Option<&[u8]>) -> Vec<u8> {
 pub fn text_row(columns: &[ResultColumn], row: &[Value], buf: &mut Vec<u8>) {
     buf.clear();
     for (i, v) in row.iter().enumerate() {
-        let year = columns.get(i).is_some_and(|c| c.field_type == FieldType::Year);
+        let field_type = columns.get(i).map_or(FieldType::VarString, |c| c.field_type);
         match v {
-            Value::Null => buf.push(0xfb),
-            // YEAR prints four digits: the zero year is `0000`.
-            Value::Int(y) if year => put_lenenc_str(buf, format!("{y:04}").as_bytes()),
-            Value::String(s) => put_lenenc_str(buf, s.as_bytes()),
-            Value::Bytes(b) => put_lenenc_str(buf, b),
-            Value::Int(i) => put_lenenc_str(buf, itoa::Buffer::new().format(*i).as_bytes()),
+            // Integers without an allocation (the common case); `Value::wire_text` otherwise.
+            Value::Int(i) if field_type != FieldType::Year => {
+                put_lenenc_str(buf, itoa::Buffer::new().format(*i).as_bytes())
+            }
             Value::UInt(u) => put_lenenc_str(buf, itoa::Buffer::new().format(*u).as_bytes()),
-            other => put_lenenc_str(buf, other.to_string().as_bytes()),
+            v => match v.wire_text(field_type) {
+                None => buf.push(0xfb),
+                Some(text) => put_lenenc_str(buf, &text),
+            },
         }
     }
 }

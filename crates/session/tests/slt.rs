@@ -3,8 +3,9 @@
 //!
 //! Each file is its own test case (`cargo test -p session --test slt -- <name>`), run on one
 //! session in a fresh database, as `tests/e2e/slt.py` runs it over the wire. Values are printed
-//! the way that runner prints what PyMySQL returns ([`pymysql`]), so one expected output serves
-//! both.
+//! as the exact text the server sends ([`types::Value::wire_text`]), so one expected output
+//! serves both; each column's type letter is checked against the column's type (`I` integer,
+//! `R` floating point or decimal, `T` anything else).
 
 use std::path::{Path, PathBuf};
 
@@ -13,7 +14,6 @@ use session::Session;
 use sql::ExecResult;
 
 mod common;
-mod pymysql;
 
 /// One record of a `.slt` file.
 struct Record {
@@ -97,15 +97,40 @@ fn parse(text: &str) -> Result<Vec<Record>, String> {
     Ok(out)
 }
 
-/// A record that failed: why, and for a query that ran, the result it printed.
+/// A record that failed: why, and for a query that ran, the result it printed and its
+/// columns' type letters.
 struct Failure {
     message: String,
-    got: Option<Vec<String>>,
+    got: Option<(Vec<String>, String)>,
 }
 
 impl From<String> for Failure {
     fn from(message: String) -> Self {
         Failure { message, got: None }
+    }
+}
+
+/// A value as the golden files print it: the text protocol's bytes, `NULL`, `(empty)` for the
+/// empty string; bytes that are not UTF-8 print as U+FFFD and control characters other than
+/// a newline as `@`, so files stay printable.
+fn print_value(v: &types::Value, c: &types::ResultColumn) -> String {
+    let Some(text) = v.wire_text(c.field_type) else { return "NULL".into() };
+    if text.is_empty() {
+        return "(empty)".into();
+    }
+    String::from_utf8_lossy(&text)
+        .chars()
+        .map(|ch| if ch.is_control() && ch != '\n' { '@' } else { ch })
+        .collect()
+}
+
+/// The type letter of a column: `I` integer, `R` floating point or decimal, `T` the rest.
+fn type_letter(c: &types::ResultColumn) -> char {
+    use types::FieldType as F;
+    match c.field_type {
+        F::Tiny | F::Short | F::Long | F::LongLong | F::Int24 => 'I',
+        F::Float | F::Double | F::Decimal | F::NewDecimal => 'R',
+        _ => 'T',
     }
 }
 
@@ -168,21 +193,11 @@ fn check(s: &mut Session, r: &Record) -> Option<Failure> {
                 }
                 None => return Some(String::from("no result").into()),
             };
-            if rs.rows.first().is_some_and(|row| row.len() != types.len()) {
-                return Some(
-                    format!("{} columns, types say {}", rs.columns.len(), types.len()).into(),
-                );
-            }
+            let letters: String = rs.columns.iter().map(type_letter).collect();
             let mut printed: Vec<Vec<String>> = rs
                 .rows
                 .iter()
-                .map(|row| {
-                    row.iter()
-                        .zip(&rs.columns)
-                        .zip(types)
-                        .map(|((v, c), t)| pymysql::format(v, c, *t))
-                        .collect()
-                })
+                .map(|row| row.iter().zip(&rs.columns).map(|(v, c)| print_value(v, c)).collect())
                 .collect();
             if *sort == Sort::Row {
                 printed.sort();
@@ -197,12 +212,17 @@ fn check(s: &mut Session, r: &Record) -> Option<Failure> {
                 printed.iter().map(|r| r.join(" ")).collect()
             };
             let want = r.expected.join("\n");
-            if want == values.join("\n") || want == by_row.join("\n") {
+            let declared: String = types.iter().collect();
+            let letters_ok = rs.columns.is_empty() || declared == letters;
+            if (want == values.join("\n") || want == by_row.join("\n")) && letters_ok {
                 None
             } else {
                 Some(Failure {
-                    message: format!("expected:\n{want}\ngot:\n{}", by_row.join("\n")),
-                    got: Some(by_row),
+                    message: format!(
+                        "expected ({declared}):\n{want}\ngot ({letters}):\n{}",
+                        by_row.join("\n")
+                    ),
+                    got: Some((by_row, letters)),
                 })
             }
         }
@@ -246,14 +266,26 @@ fn run_file(path: &Path) -> Result<(), Failed> {
     }
 }
 
-/// `SLT_REWRITE=1`: replaces the expected results of queries that printed something else with
-/// what they printed (review the diff before committing it).
+/// `SLT_REWRITE=1`: replaces the expected results (and type letters) of queries that printed
+/// something else with what they printed (review the diff before committing it).
 fn rewrite(path: &Path, text: &str, failed: &[(&Record, Failure)]) -> Result<(), Failed> {
     let mut lines: Vec<String> = text.split('\n').map(str::to_string).collect();
     for (r, f) in failed.iter().rev() {
-        if let (Some(got), (start, end)) = (&f.got, r.expected_lines) {
+        if let (Some((got, letters)), (start, end)) = (&f.got, r.expected_lines) {
             if start > 0 && lines.get(start - 1).is_some_and(|l| l.trim() == "----") {
                 lines.splice(start..end, got.iter().cloned());
+            }
+            if let Some(header) = lines.get_mut(r.line - 1) {
+                let mut words: Vec<String> =
+                    header.split_whitespace().map(str::to_string).collect();
+                if words.first().is_some_and(|w| w == "query") && !letters.is_empty() {
+                    if words.len() > 1 {
+                        words[1] = letters.clone();
+                    } else {
+                        words.push(letters.clone());
+                    }
+                    *header = words.join(" ");
+                }
             }
         }
     }

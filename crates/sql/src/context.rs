@@ -273,7 +273,8 @@ impl SessionCtx {
             row_count: -1,
             client_found_rows: false,
             stmt_time: 0,
-            conn_status: Vec::new(),
+            // A plain connection shows the TLS variables empty, as MySQL does.
+            conn_status: vec![("Ssl_cipher", String::new()), ("Ssl_version", String::new())],
             kill: Arc::new(KillFlag::default()),
             prepared: None,
             temp_tables: Vec::new(),

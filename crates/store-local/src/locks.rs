@@ -183,6 +183,7 @@ mod tests {
         let t2 = t.clone();
         let h = std::thread::spawn(move || t2.acquire(2, b"k", soon(5000)));
         std::thread::sleep(Duration::from_millis(50));
+        assert!(!h.is_finished(), "the second owner waits while the lock is held");
         t.release(1, [&b"k".to_vec()]);
         assert_eq!(h.join().expect("join"), Ok(()));
     }

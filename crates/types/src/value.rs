@@ -73,6 +73,23 @@ impl Value {
             other => Some(other.to_string().into_bytes()),
         }
     }
+
+    /// The bytes the text protocol sends for this value in a column of type `field_type`
+    /// (`None`: NULL). YEAR prints four digits (the zero year is `0000`); everything else prints
+    /// as [`Display`](fmt::Display). The server writes rows with it, and the golden-file runner
+    /// prints results with it.
+    pub fn wire_text(&self, field_type: crate::FieldType) -> Option<std::borrow::Cow<'_, [u8]>> {
+        use std::borrow::Cow;
+        match self {
+            Value::Null => None,
+            Value::Int(y) if field_type == crate::FieldType::Year => {
+                Some(Cow::Owned(format!("{y:04}").into_bytes()))
+            }
+            Value::String(s) => Some(Cow::Borrowed(s.as_bytes())),
+            Value::Bytes(b) => Some(Cow::Borrowed(b)),
+            other => Some(Cow::Owned(other.to_string().into_bytes())),
+        }
+    }
 }
 
 impl fmt::Display for Value {
