@@ -10,6 +10,10 @@ arithmetic, CASE, casts and functions), and checks them with:
   COUNT, MIN/MAX and SUM.
 * NoREC: `SELECT COUNT(*) … WHERE p` (which the optimizer may turn into index ranges) equals
   `SUM((p) IS TRUE)` over every row (which it cannot).
+* PQS (pivoted query synthesis): a random row of the FROM is the pivot; the predicate is
+  evaluated on the pivot's values alone (typed constants in one-row derived tables under the
+  same aliases), rectified to hold (`p`, `NOT p` or `p IS NULL`), and the query over the real
+  tables must return the pivot.
 * Index vs no index: every table exists twice with the same rows, once with indexes (`t…`)
   and once without (`n…`); the same query over both must agree.
 * Differential (with `--mariadb-port`): the same schema, rows and query on MariaDB; results
@@ -45,6 +49,15 @@ DECS = ["0.00", "1.50", "-1.50", "0.01", "-0.01", "99.99", "12345678.90", "2.00"
 FLOATS = ["0", "0.5", "-0.5", "1e3", "-2.25", "3.75", "1e-3", "100"]
 STRS = ["", "a", "A", "b", "ab", "abc", "a b", "%", "_", "0", "1", "10", "-1", "1.5", "x", "aa", "Ab"]
 DATES = ["2020-01-01", "1999-12-31", "2020-02-29", "2000-01-01", "2024-06-15"]
+
+
+def typed(v, sqltype):
+    """A constant of column type `sqltype` with value `v` (as PyMySQL returned it)."""
+    if sqltype.startswith("VARCHAR"):
+        return "NULL" if v is None else sql_str(v)
+    target = {"INT": "SIGNED", "BIGINT": "SIGNED", "DOUBLE": "DOUBLE"}.get(sqltype, sqltype)
+    text = "NULL" if v is None else repr(v) if isinstance(v, float) else sql_str(str(v))
+    return f"CAST({text} AS {target})"
 
 
 def sql_str(s):
@@ -323,9 +336,11 @@ class Runner:
         r = self.rng
         state = r.getstate()
         oracles = ["tlp", "tlp", "tlp_distinct", "tlp_agg", "norec", "index", "tlp_union",
-                   "tlp_group", "tlp_having", "topn"]
+                   "tlp_group", "tlp_having", "topn", "pqs", "pqs"]
         if self.ref:
             oracles += ["diff", "diff", "diff"]
+        if self.args.oracles:
+            oracles = [o for o in oracles if o in self.args.oracles.split(",")] or oracles
         oracle = r.choice(oracles)
         # Against MariaDB, comparisons keep to one type: its conversions between types are
         # not MySQL's everywhere, and such differences say little about FerroDB.
@@ -335,7 +350,7 @@ class Runner:
         check = {"tlp": self.tlp, "tlp_distinct": self.tlp_distinct, "tlp_agg": self.tlp_agg,
                  "norec": self.norec, "index": self.index, "diff": self.diff,
                  "tlp_union": self.tlp_union, "tlp_group": self.tlp_group,
-                 "tlp_having": self.tlp_having, "topn": self.topn}[oracle]
+                 "tlp_having": self.tlp_having, "topn": self.topn, "pqs": self.pqs}[oracle]
         args = (shape, on, p, col)
         problem = check(*args)
         if problem is None:
@@ -468,6 +483,41 @@ class Runner:
             return f"ORDER BY {c}{desc} LIMIT {k}: {list(top)} but the full order starts {list(full[:k])}"
         return None
 
+    def pqs(self, shape, on, p, col):
+        """The pivot row, for which the rectified predicate holds, is in the query's result."""
+        import re
+        frm = self.text(shape, on)
+        aliases = [(a, int(ti)) for ti, a in re.findall(r"\bt(\d+) AS (a\d+)", frm)]
+        schema = dict(self.tables)
+        names = [(a, n, sqltype) for a, ti in aliases for n, sqltype, _ in schema[ti]]
+        select = ", ".join(f"{a}.{n}" for a, n, _ in names)
+        rows = self.try_rows(f"SELECT {select} FROM {frm}")
+        if not rows:
+            self.skipped += 1
+            return None
+        pivot = self.rng.choice(rows)
+        derived = []
+        for a, _ in aliases:
+            cols = [(n, t, v) for (al, n, t), v in zip(names, pivot) if al == a]
+            derived.append("(SELECT " + ", ".join(f"{typed(v, t)} AS {n}" for n, t, v in cols) + f") AS {a}")
+        cond = p.render()
+        truth = self.try_rows(f"SELECT ({cond}) IS TRUE, ({cond}) IS FALSE FROM {', '.join(derived)}")
+        if truth is None:
+            self.skipped += 1
+            return None
+        is_true, is_false = truth[0]
+        rectified = cond if is_true else f"NOT {cond}" if is_false else f"({cond}) IS NULL"
+        got = self.try_rows(f"SELECT {select} FROM {frm} WHERE {rectified}")
+        if got is None:
+            # Another row may make the predicate fail (an overflow): MySQL's error, not a finding.
+            self.skipped += 1
+            return None
+        self.checked["pqs"] += 1
+        if canonical(pivot) not in set(map(canonical, got)):
+            return (f"pivot {pivot} (p is {'TRUE' if is_true else 'FALSE' if is_false else 'NULL'} on it) "
+                    f"missing from SELECT {select} FROM {frm} WHERE {rectified}: {len(got)} rows")
+        return None
+
     def norec(self, shape, on, p, col):
         frm = self.text(shape, on)
         a = self.try_rows(f"SELECT COUNT(*) FROM {frm} WHERE {p.render()}")
@@ -570,6 +620,7 @@ def main():
     ap.add_argument("--queries-per-schema", type=int, default=200)
     ap.add_argument("--keep-going", action="store_true", help="report findings and continue")
     ap.add_argument("--mariadb-port", type=int, default=0, help="also compare with MariaDB here")
+    ap.add_argument("--oracles", default="", help="only these oracles (comma-separated names)")
     args = ap.parse_args()
     deadline = time.time() + args.seconds
     seed = args.seed
