@@ -31,6 +31,8 @@ mod tso;
 mod txn;
 mod wal;
 
+pub use wal::{FsLogDir, LogDir, LogSegment, SEGMENT as LOG_SEGMENT_BYTES};
+
 pub use gc::GcStats;
 
 use std::{ops::Bound, path::Path, sync::Arc, thread, time::Duration};
@@ -288,7 +290,7 @@ fn migrate_engine_dir(dir: &Path) -> kv::Result<()> {
 
 /// Replays the commit log in `dir` into `engine` from the engine's checkpoint, then
 /// checkpoints, so the engine holds every acknowledged commit durably again.
-fn recover_log(engine: &dyn Engine, dir: &Path) -> kv::Result<Wal> {
+fn recover_log(engine: &dyn Engine, dir: Arc<dyn LogDir>) -> kv::Result<Wal> {
     let engine_err = |e: engine::EngineError| kv::Error::Engine(e.to_string());
     let from = engine
         .snapshot()
@@ -334,9 +336,23 @@ impl LocalStorage {
         log_dir: Option<&Path>,
         opts: LocalOptions,
     ) -> kv::Result<Self> {
+        let log: Option<Arc<dyn LogDir>> = match log_dir {
+            Some(dir) => Some(Arc::new(FsLogDir::new(dir)?)),
+            None => None,
+        };
+        Self::with_engine_and_log_dir(engine, log, opts)
+    }
+
+    /// [`Self::with_engine_and_log`] with the log's segments kept by `log` (tests simulate a
+    /// disk that loses unsynced writes).
+    pub fn with_engine_and_log_dir(
+        engine: Arc<dyn Engine>,
+        log: Option<Arc<dyn LogDir>>,
+        opts: LocalOptions,
+    ) -> kv::Result<Self> {
         let readers = Arc::new(readers::Readers::default());
         let engine: Arc<dyn Engine> = Arc::new(recent::RecentEngine::new(engine, readers.clone()));
-        let wal = log_dir.map(|dir| recover_log(engine.as_ref(), dir)).transpose()?;
+        let wal = log.map(|dir| recover_log(engine.as_ref(), dir)).transpose()?;
         let tso = Tso::open(engine.as_ref())?;
         let inner = Arc::new(Inner {
             committer: Committer::start(engine.clone(), wal),

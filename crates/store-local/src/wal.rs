@@ -20,11 +20,15 @@
 //! one that does not fit starts the next segment. Reading stops at the first record whose
 //! stored LSN or checksum does not match (a torn tail, zeros, or a stale record from the
 //! ring's previous lap).
+//!
+//! The segments live behind [`LogDir`]: a directory ([`FsLogDir`]), or in tests a simulated disk
+//! that keeps only synced bytes, to check what survives a power loss.
 
 use std::{
     fs::{File, OpenOptions},
     os::unix::fs::FileExt,
     path::{Path, PathBuf},
+    sync::Arc,
 };
 
 use xxhash_rust::xxh3::Xxh3;
@@ -47,11 +51,76 @@ fn io_err(what: &str, e: std::io::Error) -> kv::Error {
     kv::Error::Engine(format!("commit log {what}: {e}"))
 }
 
+/// Where the commit log's segment files are kept.
+pub trait LogDir: Send + Sync {
+    /// Opens segment `slot`. With `create`, a missing or short segment is first made full-size
+    /// ([`SEGMENT`] bytes) and zero-filled, durably (so later syncs write data blocks only);
+    /// without, a missing segment is `None`.
+    fn open(&self, slot: usize, create: bool) -> std::io::Result<Option<Box<dyn LogSegment>>>;
+}
+
+/// One open segment file.
+pub trait LogSegment: Send + Sync {
+    /// Writes all of `buf` at byte `at` (not durable until [`LogSegment::sync_data`]).
+    fn write_all_at(&self, buf: &[u8], at: u64) -> std::io::Result<()>;
+    /// Reads exactly `buf.len()` bytes at `at`.
+    fn read_exact_at(&self, buf: &mut [u8], at: u64) -> std::io::Result<()>;
+    /// Makes every write so far durable (`fdatasync`).
+    fn sync_data(&self) -> std::io::Result<()>;
+}
+
+/// Segments as files `segment-{slot}.log` in a directory.
+pub struct FsLogDir(PathBuf);
+
+impl FsLogDir {
+    /// The log in directory `dir` (created if missing).
+    pub fn new(dir: &Path) -> kv::Result<Self> {
+        std::fs::create_dir_all(dir).map_err(|e| io_err("create", e))?;
+        Ok(FsLogDir(dir.to_path_buf()))
+    }
+}
+
+impl LogDir for FsLogDir {
+    fn open(&self, slot: usize, create: bool) -> std::io::Result<Option<Box<dyn LogSegment>>> {
+        let path = self.0.join(format!("segment-{slot}.log"));
+        if !create && !path.exists() {
+            return Ok(None);
+        }
+        let file =
+            OpenOptions::new().read(true).write(true).create(create).truncate(false).open(&path)?;
+        let len = file.metadata()?.len();
+        if create && len < SEGMENT {
+            let zeros = vec![0u8; 1 << 20];
+            let mut at = len;
+            while at < SEGMENT {
+                let n = (SEGMENT - at).min(zeros.len() as u64) as usize;
+                FileExt::write_all_at(&file, &zeros[..n], at)?;
+                at += n as u64;
+            }
+            file.sync_all()?;
+            File::open(&self.0).and_then(|d| d.sync_all())?;
+        }
+        Ok(Some(Box::new(file)))
+    }
+}
+
+impl LogSegment for File {
+    fn write_all_at(&self, buf: &[u8], at: u64) -> std::io::Result<()> {
+        FileExt::write_all_at(self, buf, at)
+    }
+    fn read_exact_at(&self, buf: &mut [u8], at: u64) -> std::io::Result<()> {
+        FileExt::read_exact_at(self, buf, at)
+    }
+    fn sync_data(&self) -> std::io::Result<()> {
+        File::sync_data(self)
+    }
+}
+
 /// The commit log's writer (one, owned by the committer thread).
 pub struct Wal {
-    dir: PathBuf,
-    /// Open segment files by slot, opened (and created zero-filled) on first use.
-    files: Vec<Option<File>>,
+    dir: Arc<dyn LogDir>,
+    /// Open segments by slot, opened (and created zero-filled) on first use.
+    files: Vec<Option<Box<dyn LogSegment>>>,
     /// Where the next record goes.
     end: u64,
     /// Everything below this is in the engine durably.
@@ -62,18 +131,12 @@ impl Wal {
     /// Opens the log in `dir` (created if missing): calls `apply` with every record from
     /// `checkpoint` on, in order (see [`Wal::replay`]), and positions the writer after them.
     pub fn recover(
-        dir: &Path,
+        dir: Arc<dyn LogDir>,
         checkpoint: u64,
         apply: impl FnMut(&[u8]) -> kv::Result<()>,
     ) -> kv::Result<Self> {
-        std::fs::create_dir_all(dir).map_err(|e| io_err("create", e))?;
-        let end = Self::replay(dir, checkpoint, apply)?;
-        Ok(Wal {
-            dir: dir.to_path_buf(),
-            files: (0..SLOTS).map(|_| None).collect(),
-            end,
-            checkpoint,
-        })
+        let end = Self::replay(dir.as_ref(), checkpoint, apply)?;
+        Ok(Wal { dir, files: (0..SLOTS).map(|_| None).collect(), end, checkpoint })
     }
 
     /// The largest payload one record can hold.
@@ -114,12 +177,12 @@ impl Wal {
         }
     }
 
-    fn file(&mut self, lsn: u64) -> kv::Result<&File> {
+    fn file(&mut self, lsn: u64) -> kv::Result<&dyn LogSegment> {
         let slot = ((lsn / SEGMENT) % SLOTS) as usize;
         if self.files[slot].is_none() {
-            self.files[slot] = Some(open_segment(&self.dir, slot, true)?);
+            self.files[slot] = self.dir.open(slot, true).map_err(|e| io_err("open", e))?;
         }
-        self.files[slot].as_ref().ok_or_else(|| kv::Error::Engine("commit log segment".into()))
+        self.files[slot].as_deref().ok_or_else(|| kv::Error::Engine("commit log segment".into()))
     }
 
     /// Appends one record and syncs it; returns its LSN.
@@ -141,11 +204,11 @@ impl Wal {
     /// Calls `apply` with each record's payload from `from` on, in order; returns the LSN after
     /// the last one (where writing resumes).
     pub fn replay(
-        dir: &Path,
+        dir: &dyn LogDir,
         from: u64,
         mut apply: impl FnMut(&[u8]) -> kv::Result<()>,
     ) -> kv::Result<u64> {
-        let mut files: Vec<Option<File>> = (0..SLOTS).map(|_| None).collect();
+        let mut files: Vec<Option<Box<dyn LogSegment>>> = (0..SLOTS).map(|_| None).collect();
         let mut lsn = from;
         loop {
             match read_record(dir, &mut files, lsn)? {
@@ -179,46 +242,17 @@ fn checksum(lsn: u64, payload: &[u8]) -> u64 {
     h.digest()
 }
 
-fn segment_path(dir: &Path, slot: usize) -> PathBuf {
-    dir.join(format!("segment-{slot}.log"))
-}
-
-/// Opens segment `slot`; when `create`, makes it full-size and zero-filled first (synced, with
-/// its directory entry), so later syncs write data blocks only.
-fn open_segment(dir: &Path, slot: usize, create: bool) -> kv::Result<File> {
-    let path = segment_path(dir, slot);
-    let file = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(create)
-        .truncate(false)
-        .open(&path)
-        .map_err(|e| io_err("open", e))?;
-    let len = file.metadata().map_err(|e| io_err("stat", e))?.len();
-    if create && len < SEGMENT {
-        let zeros = vec![0u8; 1 << 20];
-        let mut at = len;
-        while at < SEGMENT {
-            let n = (SEGMENT - at).min(zeros.len() as u64) as usize;
-            file.write_all_at(&zeros[..n], at).map_err(|e| io_err("preallocate", e))?;
-            at += n as u64;
-        }
-        file.sync_all().map_err(|e| io_err("sync", e))?;
-        File::open(dir).and_then(|d| d.sync_all()).map_err(|e| io_err("sync dir", e))?;
-    }
-    Ok(file)
-}
-
 /// The payload of the record at `lsn`, if a whole, current one is there.
-fn read_record(dir: &Path, files: &mut [Option<File>], lsn: u64) -> kv::Result<Option<Vec<u8>>> {
+fn read_record(
+    dir: &dyn LogDir,
+    files: &mut [Option<Box<dyn LogSegment>>],
+    lsn: u64,
+) -> kv::Result<Option<Vec<u8>>> {
     let slot = ((lsn / SEGMENT) % SLOTS) as usize;
     if files[slot].is_none() {
-        if !segment_path(dir, slot).exists() {
-            return Ok(None);
-        }
-        files[slot] = Some(open_segment(dir, slot, false)?);
+        files[slot] = dir.open(slot, false).map_err(|e| io_err("open", e))?;
     }
-    let Some(file) = files[slot].as_ref() else { return Ok(None) };
+    let Some(file) = files[slot].as_deref() else { return Ok(None) };
     let offset = lsn % SEGMENT;
     if offset + HEADER > SEGMENT {
         return Ok(None);
@@ -317,7 +351,7 @@ mod tests {
 
     fn replayed(dir: &Path, from: u64) -> (Vec<Vec<u8>>, u64) {
         let mut got = Vec::new();
-        let end = Wal::replay(dir, from, |p| {
+        let end = Wal::replay(&FsLogDir(dir.to_path_buf()), from, |p| {
             got.push(p.to_vec());
             Ok(())
         })
@@ -328,7 +362,9 @@ mod tests {
     #[test]
     fn records_replay_in_order_across_segments_and_stop_at_a_torn_tail() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let mut wal = Wal::recover(dir.path(), 0, |_| Ok(())).expect("open");
+        let mut wal =
+            Wal::recover(Arc::new(FsLogDir::new(dir.path()).expect("dir")), 0, |_| Ok(()))
+                .expect("open");
         // Big records so that some do not fit a segment's rest and start the next one.
         let third = (SEGMENT / 3) as usize;
         let sizes = [10, third, third, third, 5, 0, third + 100, 77];
@@ -346,7 +382,9 @@ mod tests {
         assert_eq!(replayed(dir.path(), second).0, written[1..].to_vec());
         // A torn last record (one flipped byte) ends the log before it.
         let last_lsn = wal.end() - HEADER - 77;
-        let f = open_segment(dir.path(), ((last_lsn / SEGMENT) % SLOTS) as usize, false)
+        let f = FsLogDir(dir.path().to_path_buf())
+            .open(((last_lsn / SEGMENT) % SLOTS) as usize, false)
+            .expect("open")
             .expect("segment");
         f.write_all_at(&[0xAB], last_lsn % SEGMENT + HEADER + 3).expect("corrupt");
         let (got, end) = replayed(dir.path(), 0);
@@ -357,7 +395,9 @@ mod tests {
     #[test]
     fn a_reused_ring_does_not_replay_the_previous_lap() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let mut wal = Wal::recover(dir.path(), 0, |_| Ok(())).expect("open");
+        let mut wal =
+            Wal::recover(Arc::new(FsLogDir::new(dir.path()).expect("dir")), 0, |_| Ok(()))
+                .expect("open");
         let big = payload(1, (SEGMENT / 2) as usize);
         // Two laps around the ring, checkpointing as the committer would.
         let mut n = 0;
