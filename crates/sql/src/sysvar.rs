@@ -159,6 +159,7 @@ vars! {
     "sql_auto_is_null", Both, Bool, "OFF";
     "sql_mode", Both, SqlMode, DEFAULT_SQL_MODE;
     "sql_notes", Both, Bool, "ON";
+    "sql_quote_show_create", Both, Bool, "ON";
     "sql_safe_updates", Both, Bool, "OFF";
     "sql_select_limit", Both, Int { min: 0, max: MAX_I64 }, "18446744073709551615";
     "sql_warnings", Both, Bool, "OFF";

@@ -361,8 +361,17 @@ fn add_foreign_key(
     let (ref_db, ref_table) = table_name(ctx, &fk.foreign_table)?;
     let self_ref = ref_db.eq_ignore_ascii_case(db) && ref_table.eq_ignore_ascii_case(&table.name);
     let schema = catalog.schema();
-    let parent: TableInfo =
-        if self_ref { table.clone() } else { (**schema.table(&ref_db, &ref_table)?).clone() };
+    let parent: TableInfo = match schema.table(&ref_db, &ref_table) {
+        _ if self_ref => table.clone(),
+        Ok(t) => (**t).clone(),
+        // With foreign_key_checks off the parent may come later (a dump restores tables in
+        // name order), as in MySQL and TiDB: the key is kept as written.
+        Err(_) if !ctx.vars.bool("foreign_key_checks") && !fk.referred_columns.is_empty() => {
+            let ref_columns = fk.referred_columns.iter().map(|c| c.value.clone()).collect();
+            return push_foreign_key(table, fk, name, columns, (ref_db, ref_table, ref_columns));
+        }
+        Err(e) => return Err(e),
+    };
     let ref_columns: Vec<String> = if fk.referred_columns.is_empty() {
         parent
             .primary_key()
@@ -379,6 +388,18 @@ fn add_foreign_key(
     if ref_columns.len() != columns.len() || !indexed {
         return Err(Error::fmt(errno::ER_FK_NO_INDEX_PARENT, &[&name, &ref_table]));
     }
+    push_foreign_key(table, fk, name, columns, (ref_db, ref_table, ref_columns))
+}
+
+/// Adds foreign key `fk` (its child columns resolved to `columns`, referencing `(database,
+/// table, columns)`) to `table`, with the index it needs on the child side.
+fn push_foreign_key(
+    table: &mut TableInfo,
+    fk: &ast::ForeignKeyConstraint,
+    name: String,
+    columns: Vec<usize>,
+    (ref_db, ref_table, ref_columns): (String, String, Vec<String>),
+) -> Result<()> {
     let action = |a: &Option<ast::ReferentialAction>| -> Result<FkAction> {
         Ok(match a {
             None | Some(ast::ReferentialAction::NoAction) => FkAction::NoAction,

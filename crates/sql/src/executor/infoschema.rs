@@ -7,7 +7,9 @@ use types::{ColumnType, TypeKind, Value};
 pub const TABLES: &[&str] = &[
     "COLUMNS",
     "COLUMN_PRIVILEGES",
+    "FILES",
     "KEY_COLUMN_USAGE",
+    "PARTITIONS",
     "PROCESSLIST",
     "REFERENTIAL_CONSTRAINTS",
     "SCHEMATA",
@@ -16,8 +18,38 @@ pub const TABLES: &[&str] = &[
     "TABLES",
     "TABLE_CONSTRAINTS",
     "TABLE_PRIVILEGES",
+    "TRIGGERS",
     "USER_PRIVILEGES",
     "VIEWS",
+];
+
+/// `information_schema.PARTITIONS`'s columns (MySQL's), `true` for integers.
+const PARTITION_COLUMNS: &[(&str, bool)] = &[
+    ("TABLE_CATALOG", false),
+    ("TABLE_SCHEMA", false),
+    ("TABLE_NAME", false),
+    ("PARTITION_NAME", false),
+    ("SUBPARTITION_NAME", false),
+    ("PARTITION_ORDINAL_POSITION", true),
+    ("SUBPARTITION_ORDINAL_POSITION", true),
+    ("PARTITION_METHOD", false),
+    ("SUBPARTITION_METHOD", false),
+    ("PARTITION_EXPRESSION", false),
+    ("SUBPARTITION_EXPRESSION", false),
+    ("PARTITION_DESCRIPTION", false),
+    ("TABLE_ROWS", true),
+    ("AVG_ROW_LENGTH", true),
+    ("DATA_LENGTH", true),
+    ("MAX_DATA_LENGTH", true),
+    ("INDEX_LENGTH", true),
+    ("DATA_FREE", true),
+    ("CREATE_TIME", false),
+    ("UPDATE_TIME", false),
+    ("CHECK_TIME", false),
+    ("CHECKSUM", true),
+    ("PARTITION_COMMENT", false),
+    ("NODEGROUP", false),
+    ("TABLESPACE_NAME", false),
 ];
 
 pub(super) fn def(name: &str, cols: &[(&str, bool)]) -> TableInfo {
@@ -518,6 +550,85 @@ pub fn view(
                     ("REFERENCED_TABLE_NAME", false),
                 ],
             )
+        }
+        // Tablespace files: none (TiDB's is empty too); dump tools query it.
+        "FILES" => {
+            const TEXT: [&str; 12] = [
+                "FILE_NAME",
+                "FILE_TYPE",
+                "TABLESPACE_NAME",
+                "TABLE_CATALOG",
+                "TABLE_SCHEMA",
+                "TABLE_NAME",
+                "LOGFILE_GROUP_NAME",
+                "ENGINE",
+                "ROW_FORMAT",
+                "STATUS",
+                "EXTRA",
+                "FULLTEXT_KEYS",
+            ];
+            const INTS: [&str; 16] = [
+                "FILE_ID",
+                "LOGFILE_GROUP_NUMBER",
+                "DELETED_ROWS",
+                "UPDATE_COUNT",
+                "FREE_EXTENTS",
+                "TOTAL_EXTENTS",
+                "EXTENT_SIZE",
+                "INITIAL_SIZE",
+                "MAXIMUM_SIZE",
+                "AUTOEXTEND_SIZE",
+                "TRANSACTION_COUNTER",
+                "VERSION",
+                "TABLE_ROWS",
+                "DATA_LENGTH",
+                "INDEX_LENGTH",
+                "DATA_FREE",
+            ];
+            let cols: Vec<(&str, bool)> =
+                TEXT.iter().map(|c| (*c, false)).chain(INTS.iter().map(|c| (*c, true))).collect();
+            def("FILES", &cols)
+        }
+        // Triggers: none (TiDB has none either); dump tools query it per table.
+        "TRIGGERS" => {
+            let cols: Vec<(&str, bool)> = [
+                "TRIGGER_CATALOG",
+                "TRIGGER_SCHEMA",
+                "TRIGGER_NAME",
+                "EVENT_MANIPULATION",
+                "EVENT_OBJECT_CATALOG",
+                "EVENT_OBJECT_SCHEMA",
+                "EVENT_OBJECT_TABLE",
+                "ACTION_ORDER",
+                "ACTION_CONDITION",
+                "ACTION_STATEMENT",
+                "ACTION_ORIENTATION",
+                "ACTION_TIMING",
+                "ACTION_REFERENCE_OLD_TABLE",
+                "ACTION_REFERENCE_NEW_TABLE",
+                "ACTION_REFERENCE_OLD_ROW",
+                "ACTION_REFERENCE_NEW_ROW",
+                "CREATED",
+                "SQL_MODE",
+                "DEFINER",
+                "CHARACTER_SET_CLIENT",
+                "COLLATION_CONNECTION",
+                "DATABASE_COLLATION",
+            ]
+            .iter()
+            .map(|c| (*c, *c == "ACTION_ORDER"))
+            .collect();
+            def("TRIGGERS", &cols)
+        }
+        // One row per table, its partition columns NULL (no table is partitioned), as MySQL
+        // lists an unpartitioned table.
+        "PARTITIONS" => {
+            for (db, t) in tables.iter().filter(|(_, t)| t.view.is_none()) {
+                let mut row = vec![s("def"), s(db.clone()), s(t.name.clone())];
+                row.resize(PARTITION_COLUMNS.len(), Value::Null);
+                rows.push(row);
+            }
+            def("PARTITIONS", PARTITION_COLUMNS)
         }
         _ => return None,
     };

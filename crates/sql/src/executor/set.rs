@@ -120,7 +120,8 @@ fn assign(
     }
     // `SET x = DEFAULT` and `SET x = ON/OFF` use bare words that are not column names.
     if let AstExpr::Identifier(id) = value {
-        if id.quote_style.is_none() {
+        // (`@name` is a user variable, `@@name` a system one: values, not bare words.)
+        if id.quote_style.is_none() && !id.value.starts_with('@') {
             if id.value.eq_ignore_ascii_case("DEFAULT") {
                 return ctx.vars.set_default(&var_name, var_scope);
             }

@@ -1,6 +1,7 @@
 //! Statements `sqlparser` has no syntax tree for, recognised from their tokens before parsing.
 //!
-//! Today that is `SHOW CREATE {DATABASE | SCHEMA} [IF NOT EXISTS] name`, `SHOW TABLE STATUS
+//! Today that is `ALTER TABLE t COMMENT …` and `… {ENABLE | DISABLE} KEYS`,
+//! `SHOW CREATE {DATABASE | SCHEMA} [IF NOT EXISTS] name`, `SHOW TABLE STATUS
 //! … LIKE 'pattern'` and `SHOW STATS_META | STATS_HISTOGRAMS LIKE 'pattern'` (sqlparser drops
 //! the pattern), and `ANALYZE TABLE t1, t2, …` (sqlparser takes one table). Each is answered here from the catalog;
 //! everything else goes to [`crate::parse_statement`].
@@ -35,6 +36,12 @@ pub enum Special {
         /// The new comment.
         comment: String,
     },
+    /// `ALTER TABLE t {ENABLE | DISABLE} KEYS` (what dumps wrap their INSERTs in): a no-op
+    /// for this engine, as in InnoDB and TiDB, once the table is checked.
+    AlterTableKeys {
+        /// The table name, possibly qualified.
+        table: Vec<String>,
+    },
     /// `SHOW STATS_META | STATS_HISTOGRAMS LIKE 'pattern'`.
     ShowStatsLike {
         /// STATS_HISTOGRAMS rather than STATS_META.
@@ -60,11 +67,12 @@ impl Special {
     /// Whether the statement changes the schema (runs as DDL: after committing the open
     /// transaction, one DDL at a time).
     pub fn is_ddl(&self) -> bool {
-        matches!(self, Special::AlterTableComment { .. })
+        matches!(self, Special::AlterTableComment { .. } | Special::AlterTableKeys { .. })
     }
 }
 
-/// `ALTER TABLE name COMMENT [=] 'text'` (sqlparser has no tree for a bare table option).
+/// `ALTER TABLE name COMMENT [=] 'text'` (sqlparser has no tree for a bare table option), and
+/// `ALTER TABLE name {ENABLE | DISABLE} KEYS`.
 fn alter_table_comment(tokens: &[Token]) -> Option<Special> {
     let mut words = tokens
         .iter()
@@ -86,7 +94,12 @@ fn alter_table_comment(tokens: &[Token]) -> Option<Special> {
             break;
         }
     }
-    if !is(words.next(), "COMMENT") {
+    let next = words.next();
+    if is(next, "ENABLE") || is(next, "DISABLE") {
+        return (is(words.next(), "KEYS") && words.next().is_none())
+            .then_some(Special::AlterTableKeys { table });
+    }
+    if !is(next, "COMMENT") {
         return None;
     }
     if words.peek() == Some(&&Token::Eq) {
@@ -233,6 +246,12 @@ pub fn execute(ctx: &SessionCtx, catalog: &Catalog, stmt: &Special) -> Result<Ex
                 t.comment = comment.clone();
                 Ok(())
             })?;
+            Ok(ExecResult::ok())
+        }
+        Special::AlterTableKeys { table } => {
+            let (db, name) = db_and_table(ctx, table)?;
+            crate::privileges::check_table(ctx, catalog, &db, &name, &[privilege::Priv::Alter])?;
+            catalog.schema().table(&db, &name)?;
             Ok(ExecResult::ok())
         }
         Special::AnalyzeTables { tables } => {
