@@ -23,10 +23,13 @@ allowed, the rest is not), `pessimistic` (reads `FOR UPDATE`: every key a transa
 touches is locked, so nothing, not even G2, is allowed) and `rc` (pessimistic, READ-COMMITTED,
 plain reads: G-single and G2 are allowed, G0/G1 and lost writes are not). With `--kill-every S` the server
 (started by this script with `--ferrodb BIN`) is SIGKILLed and restarted every S seconds;
-transactions whose COMMIT got no answer are indeterminate and may or may not appear.
+transactions whose COMMIT got no answer are indeterminate and may or may not appear. With
+`--cut-rate P` a share P of transactions lose their connection (the client closes its socket)
+before COMMIT (they must not appear) or right after sending it (indeterminate).
 
     usage: scripts/list-append.py --port P [--mode optimistic|pessimistic|rc] [--seconds S]
-           [--threads N] [--keys K] [--max-appends M] [--ferrodb BIN --data-dir D --kill-every S]
+           [--threads N] [--keys K] [--max-appends M] [--cut-rate P]
+           [--ferrodb BIN --data-dir D --kill-every S]
 """
 
 import argparse
@@ -137,6 +140,7 @@ class Workload:
                         self.next_key += 1
             ops = []
             committing = False
+            cut = rng.random() < self.args.cut_rate
             try:
                 with conn.cursor() as cur:
                     cur.execute("BEGIN")
@@ -152,6 +156,17 @@ class Workload:
                                 "ON DUPLICATE KEY UPDATE v = CONCAT(v, ',', %s)",
                                 (op[1], str(op[2]), str(op[2])))
                             ops.append(op)
+                    if cut:
+                        # The client vanishes: before COMMIT (the server must roll back) or
+                        # right after sending it (the outcome is unknown to the client).
+                        committing = rng.random() < 0.5
+                        if committing:
+                            conn._execute_command(pymysql.constants.COMMAND.COM_QUERY, b"COMMIT")
+                        conn._sock.shutdown(socket.SHUT_RDWR)
+                        conn._sock.close()
+                        self.record(ops, "info" if committing else "fail")
+                        conn = None
+                        continue
                     committing = True
                     cur.execute("COMMIT")
                 self.record(ops, "ok")
@@ -392,6 +407,8 @@ def main():
     ap.add_argument("--ferrodb", help="start this binary (needed for --kill-every)")
     ap.add_argument("--data-dir")
     ap.add_argument("--kill-every", type=float, default=0)
+    ap.add_argument("--cut-rate", type=float, default=0,
+                    help="share of transactions whose connection is cut before or during COMMIT")
     args = ap.parse_args()
     args.server = None
     if args.ferrodb:

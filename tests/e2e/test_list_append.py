@@ -43,6 +43,15 @@ def test_no_anomalies(server, mode):
         assert aborted > 0
 
 
+@pytest.mark.parametrize("mode", ["optimistic", "pessimistic"])
+def test_no_anomalies_when_clients_vanish_mid_transaction(server, mode):
+    # A tenth of the transactions lose their connection before or while committing: those cut
+    # before COMMIT must leave nothing behind, and (pessimistic) their locks must be freed.
+    ok, _, indeterminate, _ = run("--port", str(server.port), "--mode", mode, "--seconds", "8",
+                                  "--cut-rate", "0.1", "--db", f"la_cut_{mode}")
+    assert ok > 200 and indeterminate > 10, (ok, indeterminate)
+
+
 def test_no_anomalies_and_no_lost_writes_across_kills(tmp_path):
     ok, _, _, kills = run("--ferrodb", ferrodb_bin(), "--data-dir", str(tmp_path / "data"),
                           "--port", str(free_port()), "--mode", "pessimistic", "--seconds", "12",
