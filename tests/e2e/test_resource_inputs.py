@@ -2,6 +2,7 @@
 gets an answer or a MySQL error (1064, 1436, 1473, 1117, 1069, 1070, 3636 …); the server never
 dies and other connections keep being served while one of them runs."""
 
+import shutil
 import threading
 
 import pymysql
@@ -230,11 +231,31 @@ def test_max_connections_refuses_with_1040(server):
         assert cur.fetchone() == (0,)
 
 
+def open_files_limit(pid):
+    for line in open(f"/proc/{pid}/limits"):
+        if line.startswith("Max open files"):
+            return int(line.split()[3])
+    raise AssertionError("no open-files limit")
+
+
+def connection_cap(nofile):
+    """As `server::fd_budget::connection_cap`."""
+    return (nofile - max(nofile // 4, 64)) // 3
+
+
 def test_connection_flood(server):
-    """A thousand connections at once: each is served, and the server stays up."""
-    opened = [server.connect(autocommit=True) for _ in range(1000)]
+    """A thousand connections at once: each is served (up to what the open-files limit allows,
+    then 1040), and the server stays up."""
+    expected = min(1000, connection_cap(open_files_limit(server.proc.pid)))
+    opened = []
+    for _ in range(1000):
+        try:
+            opened.append(server.connect(autocommit=True))
+        except pymysql.err.OperationalError as e:
+            assert e.args[0] == 1040
+    assert len(opened) == expected
     try:
-        for i in (0, 499, 999):
+        for i in (0, len(opened) // 2, len(opened) - 1):
             with opened[i].cursor() as cur:
                 cur.execute("SELECT CONNECTION_ID() > 0")
                 assert cur.fetchone() == (1,)
@@ -244,3 +265,32 @@ def test_connection_flood(server):
     with server.connect() as c, c.cursor() as cur:
         cur.execute("SELECT 1")
         assert cur.fetchone() == (1,)
+
+
+@pytest.mark.skipif(shutil.which("prlimit") is None, reason="prlimit not installed")
+def test_open_files_limit_refuses_connections_with_1040_and_storage_keeps_working(tmp_server):
+    """With 256 descriptors the server keeps a reserve for the store and takes 64 connections;
+    the next ones get 1040, and writes (which need the store's files) go on."""
+    s = tmp_server(wrapper=("prlimit", "--nofile=256", "--"))
+    opened, refused = [], []
+    try:
+        for _ in range(90):
+            try:
+                opened.append(s.connect(autocommit=True, connect_timeout=5))
+            except pymysql.err.OperationalError as e:
+                refused.append(e.args[0])
+        assert len(opened) == 64 and set(refused) == {1040}, (len(opened), set(refused))
+        with opened[0].cursor() as cur:
+            cur.execute("CREATE TABLE fd_t (id INT PRIMARY KEY, v VARCHAR(100))")
+            for i in range(0, 2000, 200):
+                values = ",".join(f"({j}, REPEAT('v', 90))" for j in range(i, i + 200))
+                cur.execute(f"INSERT INTO fd_t VALUES {values}")
+            cur.execute("SELECT COUNT(*) FROM fd_t")
+            assert cur.fetchone() == (2000,)
+    finally:
+        for c in opened:
+            c.close()
+    with s.connect() as c, c.cursor() as cur:
+        cur.execute("SELECT COUNT(*) FROM fd_t")
+        assert cur.fetchone() == (2000,)
+    assert "connection_cap=64" in s.log()

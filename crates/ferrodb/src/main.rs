@@ -98,6 +98,8 @@ async fn run(settings: Settings) -> Result<(), String> {
     // loads (the port may already accept connections) must stop the server gracefully, not
     // kill it.
     let shutdown = shutdown_signal()?;
+    // Before storage opens files: the soft open-files limit raised to the hard one.
+    let nofile = server::fd_budget::raise_nofile_limit().unwrap_or(1024);
     let _lock = lock_data_dir(&settings.data_dir)?;
     let kv_dir = settings.data_dir.join("kv");
     let storage = Arc::new(
@@ -172,12 +174,15 @@ async fn run(settings: Settings) -> Result<(), String> {
         );
     }
     sessions.start_auto_analyze().map_err(|e| format!("cannot start auto-analyze: {e}"))?;
+    let connection_cap = server::fd_budget::connection_cap(nofile);
+    info!(open_files_limit = nofile, connection_cap, "file descriptors");
     let server = Server::new(ServerConfig {
         rsa: Some(Arc::new(rsa)),
         tls: Some(tls),
         require_secure_transport: settings.require_secure_transport,
         sessions,
         shutdown_grace: Duration::from_secs(30),
+        connection_cap,
     });
     info!(%bound, data_dir = %data_dir.display(), version = server::server_version(), "FerroDB is ready");
     server.serve(listener, shutdown).await;

@@ -13,6 +13,7 @@ mod binary;
 mod codec;
 mod conn;
 mod error;
+pub mod fd_budget;
 mod handshake;
 mod packet;
 pub mod protocol;
@@ -56,6 +57,9 @@ pub struct ServerConfig {
     pub sessions: SessionManager,
     /// How long shutdown waits for connections to finish their statement.
     pub shutdown_grace: Duration,
+    /// The most connections the file descriptors allow ([`fd_budget::connection_cap`]); more
+    /// are refused with 1040.
+    pub connection_cap: usize,
 }
 
 /// State shared by every connection.
@@ -109,6 +113,7 @@ pub struct Server {
     shared: Arc<Shared>,
     next_conn_id: AtomicU32,
     grace: Duration,
+    connection_cap: usize,
 }
 
 impl Server {
@@ -129,6 +134,7 @@ impl Server {
             }),
             next_conn_id: AtomicU32::new(1),
             grace: config.shutdown_grace,
+            connection_cap: config.connection_cap,
         }
     }
 
@@ -190,6 +196,10 @@ impl Server {
             Ok(t) => t,
             Err(e) => return warn!(error = %e, "cannot take over an accepted socket"),
         };
+        if self.shared.connected.load(Ordering::Relaxed) >= self.connection_cap {
+            warn!(cap = self.connection_cap, "too many connections for the open-files limit");
+            return refuse(tcp, &errno::Error::fmt(errno::ER_CON_COUNT_ERROR, &[]));
+        }
         let shared = self.shared.clone();
         if let Ok(clone) = tcp.try_clone() {
             shared.sockets().insert(id, clone);
@@ -214,4 +224,15 @@ impl Server {
             shared.connected.fetch_sub(1, Ordering::Relaxed);
         }
     }
+}
+
+/// Answers an accepted connection with error `e` in place of the greeting, and closes it.
+fn refuse(mut tcp: TcpStream, e: &errno::Error) {
+    use std::io::Write;
+    let payload = response::err_packet(e);
+    let mut packet = (payload.len() as u32).to_le_bytes()[..3].to_vec();
+    packet.push(0);
+    packet.extend_from_slice(&payload);
+    let _ = tcp.set_write_timeout(Some(Duration::from_secs(1)));
+    let _ = tcp.write_all(&packet);
 }
