@@ -46,6 +46,10 @@ pub enum Error {
     /// The store refused writes after an I/O failure; reads still work.
     #[error("store is read-only after an I/O error: {0}")]
     StoreReadOnly(String),
+    /// The disk is full: the commit log could not grow. Nothing was written and the store
+    /// stays writable; the same write succeeds once space is freed.
+    #[error("disk full: {0}; nothing was written, retry once space is freed")]
+    DiskFull(String),
     /// The underlying engine failed.
     #[error("storage engine: {0}")]
     Engine(String),

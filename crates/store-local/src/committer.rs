@@ -119,7 +119,12 @@ fn run(
         let prior_failure = failed.lock().clone();
         let result = match prior_failure {
             Some(e) => Err(kv::Error::StoreReadOnly(e)),
-            None => write_group(engine, wal.as_mut(), ops).map_err(|e| fail(&failed, &e)),
+            None => match write_group(engine, wal.as_mut(), ops) {
+                Ok(()) => Ok(()),
+                // Nothing was written: the store stays writable.
+                Err(GroupError::NotWritten(e)) => Err(e),
+                Err(GroupError::Failed(e)) => Err(fail(&failed, &e)),
+            },
         };
         for j in jobs {
             let _ = j.done.send(result.clone());
@@ -142,20 +147,38 @@ fn fail(failed: &Mutex<Option<String>>, e: &str) -> kv::Error {
     kv::Error::StoreReadOnly(e.to_string())
 }
 
+/// Why a group was not made durable.
+enum GroupError {
+    /// Nothing of it was written (the commit log could not grow): the store stays writable.
+    NotWritten(kv::Error),
+    /// A write or sync failed part-way: the store turns read-only.
+    Failed(String),
+}
+
+impl From<String> for GroupError {
+    fn from(e: String) -> Self {
+        GroupError::Failed(e)
+    }
+}
+
 /// Makes one group durable: through the log when there is one.
-fn write_group(engine: &dyn Engine, wal: Option<&mut Wal>, ops: Vec<Op>) -> Result<(), String> {
+fn write_group(engine: &dyn Engine, wal: Option<&mut Wal>, ops: Vec<Op>) -> Result<(), GroupError> {
     let Some(wal) = wal else {
-        return engine.write(ops, true).map_err(|e| e.to_string());
+        return Ok(engine.write(ops, true).map_err(|e| e.to_string())?);
     };
     let payload = encode_ops(&ops);
     if payload.len() > Wal::max_payload() {
         // Too big for a log record: a synced engine write, which covers the log before it.
         engine.write(ops, true).map_err(|e| e.to_string())?;
-        return checkpoint(engine, wal);
+        return Ok(checkpoint(engine, wal)?);
     }
     if wal.needs_checkpoint_for(payload.len()) {
         checkpoint(engine, wal)?;
     }
+    wal.reserve(payload.len()).map_err(|e| match e {
+        kv::Error::DiskFull(_) => GroupError::NotWritten(e),
+        other => GroupError::Failed(other.to_string()),
+    })?;
     wal.append_sync(&payload).map_err(|e| e.to_string())?;
     engine.write(ops, false).map_err(|e| e.to_string())?;
     if wal.since_checkpoint() >= CHECKPOINT_BYTES {

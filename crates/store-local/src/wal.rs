@@ -94,7 +94,12 @@ impl LogDir for FsLogDir {
             let mut at = len;
             while at < SEGMENT {
                 let n = (SEGMENT - at).min(zeros.len() as u64) as usize;
-                FileExt::write_all_at(&file, &zeros[..n], at)?;
+                if let Err(e) = FileExt::write_all_at(&file, &zeros[..n], at) {
+                    // Out of space part-way: give back what was taken, so the rest of the
+                    // store is not starved while it waits for space.
+                    let _ = file.set_len(len);
+                    return Err(e);
+                }
                 at += n as u64;
             }
             file.sync_all()?;
@@ -183,6 +188,26 @@ impl Wal {
             self.files[slot] = self.dir.open(slot, true).map_err(|e| io_err("open", e))?;
         }
         self.files[slot].as_deref().ok_or_else(|| kv::Error::Engine("commit log segment".into()))
+    }
+
+    /// Opens (creating and preallocating if needed) the segment a record of `len` payload
+    /// bytes goes to. A full disk here is [`kv::Error::DiskFull`]: nothing of the record was
+    /// written, and a later call can succeed.
+    pub fn reserve(&mut self, len: usize) -> kv::Result<()> {
+        let lsn = self.place(len as u64);
+        let slot = ((lsn / SEGMENT) % SLOTS) as usize;
+        if self.files[slot].is_none() {
+            self.files[slot] = self.dir.open(slot, true).map_err(|e| {
+                let full =
+                    e.kind() == std::io::ErrorKind::StorageFull || e.raw_os_error() == Some(28);
+                if full {
+                    kv::Error::DiskFull(format!("commit log segment {slot}: {e}"))
+                } else {
+                    io_err("open", e)
+                }
+            })?;
+        }
+        Ok(())
     }
 
     /// Appends one record and syncs it; returns its LSN.

@@ -76,3 +76,55 @@ fn failed_write_makes_the_store_read_only_and_keeps_committed_data() {
         engine.snapshot().range(Cf::Write, Bound::Unbounded, Bound::Unbounded, false).collect();
     assert_eq!(versions.len(), 1, "only the committed version is on disk");
 }
+
+/// A log directory whose new segments cannot be created while `full` is set (a full disk).
+struct FullDisk {
+    inner: store_local::FsLogDir,
+    full: Arc<AtomicBool>,
+}
+
+impl store_local::LogDir for FullDisk {
+    fn open(
+        &self,
+        slot: usize,
+        create: bool,
+    ) -> std::io::Result<Option<Box<dyn store_local::LogSegment>>> {
+        if create && self.full.load(Ordering::SeqCst) {
+            if let Some(existing) = self.inner.open(slot, false)? {
+                return Ok(Some(existing));
+            }
+            return Err(std::io::Error::from_raw_os_error(28));
+        }
+        self.inner.open(slot, create)
+    }
+}
+
+#[test]
+fn a_commit_log_that_cannot_grow_refuses_the_write_and_the_store_stays_writable() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let full = Arc::new(AtomicBool::new(true));
+    let log = FullDisk {
+        inner: store_local::FsLogDir::new(&dir.path().join("wal")).expect("log dir"),
+        full: full.clone(),
+    };
+    let engine = FjallEngine::open(&dir.path().join("engine")).expect("open");
+    let opts = LocalOptions { gc_interval: None, ..Default::default() };
+    let store = LocalStorage::with_engine_and_log_dir(Arc::new(engine), Some(Arc::new(log)), opts)
+        .expect("store");
+    let mut t = store.begin(TxnOptions::default()).expect("begin");
+    t.put(b"first".to_vec(), b"1".to_vec()).expect("put");
+    let err = t.commit().expect_err("no segment can be created");
+    assert!(matches!(err, kv::Error::DiskFull(_)), "{err}");
+    assert!(store.read_only_reason().is_none(), "the store stays writable");
+
+    // Space returns: the same write succeeds, and nothing of the refused one is there.
+    full.store(false, Ordering::SeqCst);
+    let snap = store.snapshot(None).expect("snapshot");
+    assert_eq!(snap.get(b"first").expect("get"), None);
+    drop(snap);
+    let mut t = store.begin(TxnOptions::default()).expect("begin");
+    t.put(b"first".to_vec(), b"1".to_vec()).expect("put");
+    t.commit().expect("commit once space returned");
+    let snap = store.snapshot(None).expect("snapshot");
+    assert_eq!(snap.get(b"first").expect("get"), Some(b"1".to_vec()));
+}
