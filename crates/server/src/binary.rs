@@ -149,6 +149,8 @@ fn read_time(r: &mut Reader<'_>) -> Option<Value> {
         0 => 0,
         8 | 12 => {
             let days = i64::from(u32::from_le_bytes([b[1], b[2], b[3], b[4]]));
+            // Days up to 2^32: seconds fit an i64, microseconds need not (found by fuzzing:
+            // the multiplication overflowed); past the range is a bad parameter.
             let secs =
                 ((days * 24 + i64::from(b[5])) * 60 + i64::from(b[6])) * 60 + i64::from(b[7]);
             let us = if len == 12 {
@@ -156,7 +158,7 @@ fn read_time(r: &mut Reader<'_>) -> Option<Value> {
             } else {
                 0
             };
-            let m = secs * 1_000_000 + us;
+            let m = secs.checked_mul(1_000_000)?.checked_add(us)?;
             if b[0] == 1 {
                 -m
             } else {

@@ -14,6 +14,7 @@ mod codec;
 mod conn;
 mod error;
 pub mod fd_budget;
+pub mod fuzzing;
 mod handshake;
 mod packet;
 pub mod protocol;

@@ -42,8 +42,9 @@ pub fn encode(out: &mut Vec<u8>, v: &Value) {
         }
         Value::Double(d) => {
             out.push(FLOAT);
-            let bits = d.to_bits();
-            let ordered = if *d >= 0.0 { bits | (1 << 63) } else { !bits };
+            // By the sign bit (so every bit pattern, NaN too, decodes back), with -0 as 0.
+            let bits = if *d == 0.0 { 0 } else { d.to_bits() };
+            let ordered = if bits >> 63 == 0 { bits | (1 << 63) } else { !bits };
             out.extend_from_slice(&ordered.to_be_bytes());
         }
         // Values of one column share its scale, so the sign-flipped mantissa orders them.

@@ -18,7 +18,9 @@ pub struct Duration {
 impl Duration {
     /// `micros` microseconds shown with `fsp` fractional digits; `None` beyond ±838:59:59.
     pub fn from_micros(micros: i64, fsp: u8) -> Option<Self> {
-        (micros.abs() <= MAX_TIME_MICROS).then_some(Duration { micros, fsp: fsp.min(6) })
+        // (`unsigned_abs`: i64::MIN has no `abs`; found by fuzzing the codec.)
+        (micros.unsigned_abs() <= MAX_TIME_MICROS.unsigned_abs())
+            .then_some(Duration { micros, fsp: fsp.min(6) })
     }
 
     /// Signed microseconds.
