@@ -99,10 +99,10 @@ fn calc_week(t: &Temporal, behaviour: u32) -> (i64, i64) {
     (days / 7 + 1, year)
 }
 
-/// A period `YYMM` or `YYYYMM` as months since year 0.
-fn period_months(p: i64) -> i64 {
+/// A period `YYMM` or `YYYYMM` as months since year 0 (`None` past i64: found by fuzzing).
+fn period_months(p: i64) -> Option<i64> {
     if p == 0 {
-        return 0;
+        return Some(0);
     }
     let (mut y, m) = (p / 100, p % 100);
     if y < 70 {
@@ -110,7 +110,7 @@ fn period_months(p: i64) -> i64 {
     } else if y < 100 {
         y += 1900;
     }
-    y * 12 + m - 1
+    y.checked_mul(12)?.checked_add(m - 1)
 }
 
 /// Calls one of this file's functions; `None` for any other. `week_format` is
@@ -204,11 +204,14 @@ pub fn call(func: Func, args: &[Value], any_null: bool, week_format: i64) -> Opt
             Value::Int(daynr(t) * 86_400 + secs)
         }),
         FromDays => from_daynr(to_i64(&arg(0))),
-        PeriodAdd => {
-            let months = period_months(to_i64(&arg(0))) + to_i64(&arg(1));
-            Value::Int(months / 12 * 100 + months % 12 + 1)
-        }
-        PeriodDiff => Value::Int(period_months(to_i64(&arg(0))) - period_months(to_i64(&arg(1)))),
+        PeriodAdd => period_months(to_i64(&arg(0)))
+            .and_then(|m| m.checked_add(to_i64(&arg(1))))
+            .and_then(|m| (m / 12).checked_mul(100)?.checked_add(m % 12 + 1))
+            .map_or(Value::Null, Value::Int),
+        PeriodDiff => period_months(to_i64(&arg(0)))
+            .zip(period_months(to_i64(&arg(1))))
+            .and_then(|(a, b)| a.checked_sub(b))
+            .map_or(Value::Null, Value::Int),
         StrToDate => str_to_date(&to_string(&arg(0)), &to_string(&arg(1))),
         ConvertTz => convert_tz(&arg(0), &to_string(&arg(1)), &to_string(&arg(2))),
         DateDiff => match (calendar_date(&arg(0)), calendar_date(&arg(1))) {

@@ -273,7 +273,11 @@ fn insert(s: &str, pos: i64, len: i64, new: &str) -> Value {
         return Value::String(s.to_string());
     }
     let start = (pos - 1) as usize;
-    let end = if len < 0 || start as i64 + len > n { n as usize } else { start + len as usize };
+    let end = if len < 0 || (start as i64).saturating_add(len) > n {
+        n as usize
+    } else {
+        start + len as usize
+    };
     let mut out: String = chars[..start].iter().collect();
     out.push_str(new);
     out.extend(&chars[end..]);

@@ -125,14 +125,17 @@ pub fn date_add(t: &Value, amount: &Value, unit: &str, negate: bool) -> Value {
     };
     let n = to_f64(amount);
     let n = if negate { -n } else { n };
+    // (Huge amounts overflowed the arithmetic below: found by fuzzing. Past the range: NULL.)
     let months = match unit {
-        "MONTH" => Some(n.round() as i64),
-        "QUARTER" => Some(n.round() as i64 * 3),
-        "YEAR" => Some(n.round() as i64 * 12),
+        "MONTH" => Some((n.round() as i64).checked_mul(1)),
+        "QUARTER" => Some((n.round() as i64).checked_mul(3)),
+        "YEAR" => Some((n.round() as i64).checked_mul(12)),
         _ => None,
     };
     let result = if let Some(months) = months {
-        let total = i64::from(base.year) * 12 + i64::from(base.month) - 1 + months;
+        let total = months
+            .and_then(|m| (i64::from(base.year) * 12 + i64::from(base.month) - 1).checked_add(m));
+        let Some(total) = total else { return Value::Null };
         let (year, month) = (total.div_euclid(12), (total.rem_euclid(12) + 1) as u8);
         u16::try_from(year).ok().and_then(|year| {
             let day = base.day.min(types::days_in_month(year, month));
@@ -165,7 +168,8 @@ pub fn date_add(t: &Value, amount: &Value, unit: &str, negate: bool) -> Value {
             (k, _) => k,
         };
         let fsp = if delta % 1_000_000 != 0 { 6 } else { base.fsp };
-        Temporal::from_micros(kind, base.to_micros() + delta).map(|t| t.with_fsp(fsp))
+        let Some(micros) = base.to_micros().checked_add(delta) else { return Value::Null };
+        Temporal::from_micros(kind, micros).map(|t| t.with_fsp(fsp))
     };
     match result {
         Some(r) if (1..=9999).contains(&r.year) => Value::Temporal(r),
