@@ -95,9 +95,22 @@ impl Warnings {
     }
 }
 
-/// What `KILL` asked of a session, read by its running statement between batches of rows.
+/// What `KILL` asked of a session, read by its running statement between batches of rows;
+/// also the running SELECT's `max_execution_time` deadline, for what runs inside an expression
+/// (`BENCHMARK`, `SLEEP`).
 #[derive(Debug, Default)]
-pub struct KillFlag(AtomicU8);
+pub struct KillFlag(AtomicU8, std::sync::atomic::AtomicU64);
+
+/// The instant deadlines are counted from (microseconds after it, plus one; 0: none).
+fn deadline_epoch() -> std::time::Instant {
+    static EPOCH: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+    *EPOCH.get_or_init(std::time::Instant::now)
+}
+
+fn micros_after_epoch(t: std::time::Instant) -> u64 {
+    u64::try_from(t.saturating_duration_since(deadline_epoch()).as_micros()).unwrap_or(u64::MAX - 1)
+        + 1
+}
 
 impl KillFlag {
     const QUERY: u8 = 1;
@@ -123,9 +136,22 @@ impl KillFlag {
         self.0.load(Ordering::Acquire) == Self::CONNECTION
     }
 
-    /// A new statement starts: a `KILL QUERY` that arrived while idle is forgotten.
+    /// A new statement starts: a `KILL QUERY` that arrived while idle is forgotten, and so is
+    /// the last statement's deadline.
     pub fn statement_started(&self) {
         let _ = self.0.compare_exchange(Self::QUERY, 0, Ordering::AcqRel, Ordering::Acquire);
+        self.1.store(0, Ordering::Release);
+    }
+
+    /// The running SELECT must stop at `at` (`max_execution_time`).
+    pub fn set_deadline(&self, at: Option<std::time::Instant>) {
+        self.1.store(at.map_or(0, micros_after_epoch), Ordering::Release);
+    }
+
+    /// Whether the running SELECT's deadline has passed.
+    pub fn past_deadline(&self) -> bool {
+        let at = self.1.load(Ordering::Acquire);
+        at != 0 && micros_after_epoch(std::time::Instant::now()) >= at
     }
 }
 

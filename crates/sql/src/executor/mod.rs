@@ -161,7 +161,10 @@ pub fn execute(env: Env<'_>, stmt: &Statement, text: &str) -> Result<ExecResult>
                     )
                     .map(ExecResult::Rows)?
                 }
-                _ => select::execute_query(ctx, &plain, text)?,
+                _ => {
+                    query::select_deadline(ctx, text);
+                    select::execute_query(ctx, &plain, text)?
+                }
             };
             select_into(ctx, &targets, r)
         }
@@ -177,7 +180,10 @@ pub fn execute(env: Env<'_>, stmt: &Statement, text: &str) -> Result<ExecResult>
                     };
                     (r, env.calc_found_rows.get())
                 }
-                _ => (select::execute_query(ctx, q, text), None),
+                _ => {
+                    query::select_deadline(ctx, text);
+                    (select::execute_query(ctx, q, text), None)
+                }
             };
             match &r {
                 Ok(ExecResult::Rows(rs)) => ctx.found_rows = calc.unwrap_or(rs.rows.len() as u64),

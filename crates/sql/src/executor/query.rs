@@ -295,12 +295,7 @@ impl<'a, 'b, 'c> QueryEnv<'a, 'b, 'c> {
     /// The environment of a SELECT whose text is `text`: it stops after `max_execution_time`
     /// milliseconds, or those of a `/*+ MAX_EXECUTION_TIME(n) */` hint (0: no limit).
     pub fn for_select(mut self, text: &str) -> Self {
-        let ms = hint_max_execution_time(text)
-            .unwrap_or_else(|| u64::try_from(self.ctx.vars.int("max_execution_time")).unwrap_or(0));
-        if ms > 0 {
-            self.deadline =
-                std::time::Instant::now().checked_add(std::time::Duration::from_millis(ms));
-        }
+        self.deadline = select_deadline(self.ctx, text);
         self
     }
 
@@ -1063,4 +1058,17 @@ fn recursive_parts(cte: &ast::Cte) -> Result<(&SetExpr, &SetExpr, bool)> {
         return Err(Error::fmt(errno::ER_CTE_RECURSIVE_REQUIRES_UNION, &[&cte.alias.name.value]));
     };
     Ok((left, right, !matches!(set_quantifier, ast::SetQuantifier::All)))
+}
+
+/// When a SELECT whose text is `text` must stop (`max_execution_time` or its
+/// `MAX_EXECUTION_TIME(n)` hint; `None`: no limit), also told to the session's kill flag for
+/// what runs inside expressions (`BENCHMARK`, `SLEEP`).
+pub fn select_deadline(ctx: &crate::SessionCtx, text: &str) -> Option<std::time::Instant> {
+    let ms = hint_max_execution_time(text)
+        .unwrap_or_else(|| u64::try_from(ctx.vars.int("max_execution_time")).unwrap_or(0));
+    let deadline = (ms > 0)
+        .then(|| std::time::Instant::now().checked_add(std::time::Duration::from_millis(ms)))
+        .flatten();
+    ctx.kill.set_deadline(deadline);
+    deadline
 }

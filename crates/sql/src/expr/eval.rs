@@ -385,6 +385,10 @@ fn benchmark(args: &[Expr], row: &[Value], ctx: &EvalCtx<'_>) -> Result<Value> {
         if i % 1024 == 0 && ctx.session.kill.is_set() {
             return Err(Error::fmt(errno::ER_QUERY_INTERRUPTED, &[]));
         }
+        // (Found by fuzzing: BENCHMARK ran past max_execution_time.)
+        if i % 1024 == 0 && ctx.session.kill.past_deadline() {
+            return Err(Error::fmt(errno::ER_QUERY_TIMEOUT, &[]));
+        }
         expr.eval(row, ctx)?;
     }
     Ok(Value::Int(0))

@@ -127,6 +127,10 @@ pub fn sleep(v: &Value, kill: &crate::context::KillFlag) -> errno::Result<Value>
         if kill.is_set() {
             return Err(errno::Error::fmt(errno::ER_QUERY_INTERRUPTED, &[]));
         }
+        // Cut short by max_execution_time: 1, as MySQL's interrupted SLEEP answers.
+        if kill.past_deadline() {
+            return Ok(Value::Int(1));
+        }
         let now = std::time::Instant::now();
         if now >= until {
             return Ok(Value::Int(0));
