@@ -215,6 +215,15 @@ class Workload:
         return kills
 
 
+def committed_reads(history):
+    """(txn id, key, list read) of every read of a committed transaction."""
+    for tid, ops, st in history:
+        if st == "ok":
+            for op in ops:
+                if op[0] == "r":
+                    yield tid, op[1], op[2]
+
+
 def check(history, mode):
     """Anomalies of `history` by kind."""
     anomalies = defaultdict(list)
@@ -229,22 +238,16 @@ def check(history, mode):
                 appends_by_txn[tid].append((op[1], op[2]))
     # Version order per key: the longest read; every read must be a prefix of it.
     order = {}
-    for tid, ops, st in history:
-        if st != "ok":
-            continue
-        for op in ops:
-            if op[0] != "r":
-                continue
-            k, seen = op[1], op[2]
-            if len(seen) != len(set(seen)):
-                anomalies["duplicate-elements"].append((tid, k, seen))
-            longest = order.get(k, [])
-            if len(seen) > len(longest):
-                if longest != seen[: len(longest)]:
-                    anomalies["incompatible-order"].append((k, longest, seen))
-                order[k] = seen
-            elif seen != longest[: len(seen)]:
+    for tid, k, seen in committed_reads(history):
+        if len(seen) != len(set(seen)):
+            anomalies["duplicate-elements"].append((tid, k, seen))
+        longest = order.get(k, [])
+        if len(seen) > len(longest):
+            if longest != seen[: len(longest)]:
                 anomalies["incompatible-order"].append((k, longest, seen))
+            order[k] = seen
+        elif seen != longest[: len(seen)]:
+            anomalies["incompatible-order"].append((k, longest, seen))
     committed = {t for t, s in status.items() if s == "ok"}
     # Every acknowledged append is in the final read of its key (the history's last entry),
     # across crashes: durability.
@@ -290,22 +293,16 @@ def check(history, mode):
             ta, tb = writer.get(a, (None,))[0], writer.get(b, (None,))[0]
             if ta and tb and ta != tb:
                 edges[(ta, tb)].add("ww")
-    for tid, ops, st in history:
-        if st != "ok":
-            continue
-        for op in ops:
-            if op[0] != "r":
-                continue
-            k, seen = op[1], op[2]
-            if seen:
-                w = writer.get(seen[-1], (None,))[0]
-                if w and w != tid:
-                    edges[(w, tid)].add("wr")
-            seq = order.get(k, [])
-            if len(seq) > len(seen):
-                w = writer.get(seq[len(seen)], (None,))[0]
-                if w and w != tid and w in committed:
-                    edges[(tid, w)].add("rw")
+    for tid, k, seen in committed_reads(history):
+        if seen:
+            w = writer.get(seen[-1], (None,))[0]
+            if w and w != tid:
+                edges[(w, tid)].add("wr")
+        seq = order.get(k, [])
+        if len(seq) > len(seen):
+            w = writer.get(seq[len(seen)], (None,))[0]
+            if w and w != tid and w in committed:
+                edges[(tid, w)].add("rw")
 
     def graph(kinds):
         g = defaultdict(set)

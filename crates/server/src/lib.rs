@@ -228,12 +228,9 @@ impl Server {
 }
 
 /// Answers an accepted connection with error `e` in place of the greeting, and closes it.
-fn refuse(mut tcp: TcpStream, e: &errno::Error) {
-    use std::io::Write;
-    let payload = response::err_packet(e);
-    let mut packet = (payload.len() as u32).to_le_bytes()[..3].to_vec();
-    packet.push(0);
-    packet.extend_from_slice(&payload);
+fn refuse(tcp: TcpStream, e: &errno::Error) {
     let _ = tcp.set_write_timeout(Some(Duration::from_secs(1)));
-    let _ = tcp.write_all(&packet);
+    let mut io = packet::PacketIo::new(stream::Stream::Plain(tcp), 1 << 20);
+    io.write_packet(&response::err_packet(e));
+    let _ = io.flush();
 }

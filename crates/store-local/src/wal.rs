@@ -185,7 +185,13 @@ impl Wal {
     fn file(&mut self, lsn: u64) -> kv::Result<&dyn LogSegment> {
         let slot = ((lsn / SEGMENT) % SLOTS) as usize;
         if self.files[slot].is_none() {
-            self.files[slot] = self.dir.open(slot, true).map_err(|e| io_err("open", e))?;
+            self.files[slot] = self.dir.open(slot, true).map_err(|e| {
+                if e.kind() == std::io::ErrorKind::StorageFull {
+                    kv::Error::DiskFull(format!("commit log segment {slot}: {e}"))
+                } else {
+                    io_err("open", e)
+                }
+            })?;
         }
         self.files[slot].as_deref().ok_or_else(|| kv::Error::Engine("commit log segment".into()))
     }
@@ -194,20 +200,7 @@ impl Wal {
     /// bytes goes to. A full disk here is [`kv::Error::DiskFull`]: nothing of the record was
     /// written, and a later call can succeed.
     pub fn reserve(&mut self, len: usize) -> kv::Result<()> {
-        let lsn = self.place(len as u64);
-        let slot = ((lsn / SEGMENT) % SLOTS) as usize;
-        if self.files[slot].is_none() {
-            self.files[slot] = self.dir.open(slot, true).map_err(|e| {
-                let full =
-                    e.kind() == std::io::ErrorKind::StorageFull || e.raw_os_error() == Some(28);
-                if full {
-                    kv::Error::DiskFull(format!("commit log segment {slot}: {e}"))
-                } else {
-                    io_err("open", e)
-                }
-            })?;
-        }
-        Ok(())
+        self.file(self.place(len as u64)).map(|_| ())
     }
 
     /// Appends one record and syncs it; returns its LSN.
