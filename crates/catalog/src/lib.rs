@@ -33,7 +33,7 @@ use errno::{
     Error, Result, ER_BAD_DB, ER_BAD_TABLE, ER_CANT_CREATE_DB_EXISTS, ER_DB_DROP_EXISTS,
     ER_NO_SUCH_TABLE, ER_TABLE_EXISTS,
 };
-use kv::{KeyRange, Storage, Transaction, TxnOptions};
+use kv::{KeyRange, Snapshot, Storage, Transaction, TxnOptions};
 use parking_lot::{Mutex, RwLock};
 
 /// Databases that exist only as views over the catalog (never stored).
@@ -97,6 +97,22 @@ pub struct InfoSchema {
 }
 
 impl InfoSchema {
+    /// The schema as stored at `snap`'s timestamp (a backup reads the catalog at the same
+    /// snapshot as the data).
+    pub fn read(snap: &dyn Snapshot) -> Result<InfoSchema> {
+        let version = read_i64(snap.get(SCHEMA_VER)?);
+        let mut is = InfoSchema { version, ..Default::default() };
+        for (_, v) in snap.scan(&KeyRange::prefix(b"mDB"), usize::MAX, false)? {
+            let db: DbInfo = serde_json::from_slice(&v).map_err(internal)?;
+            is.dbs.insert(db.name.to_lowercase(), Arc::new(db));
+        }
+        for (_, v) in snap.scan(&KeyRange::prefix(b"mTbl"), usize::MAX, false)? {
+            let t: TableInfo = serde_json::from_slice(&v).map_err(internal)?;
+            is.tables.entry(t.db_id).or_default().insert(t.name.to_lowercase(), Arc::new(t));
+        }
+        Ok(is)
+    }
+
     /// The database named `name` (case-insensitive).
     pub fn database(&self, name: &str) -> Option<&Arc<DbInfo>> {
         self.dbs.get(&name.to_lowercase())
@@ -242,16 +258,7 @@ impl Catalog {
 
     fn reload(&self) -> Result<()> {
         let snap = self.storage.snapshot(None)?;
-        let version = read_i64(snap.get(SCHEMA_VER)?);
-        let mut is = InfoSchema { version, ..Default::default() };
-        for (_, v) in snap.scan(&KeyRange::prefix(b"mDB"), usize::MAX, false)? {
-            let db: DbInfo = serde_json::from_slice(&v).map_err(internal)?;
-            is.dbs.insert(db.name.to_lowercase(), Arc::new(db));
-        }
-        for (_, v) in snap.scan(&KeyRange::prefix(b"mTbl"), usize::MAX, false)? {
-            let t: TableInfo = serde_json::from_slice(&v).map_err(internal)?;
-            is.tables.entry(t.db_id).or_default().insert(t.name.to_lowercase(), Arc::new(t));
-        }
+        let is = InfoSchema::read(snap.as_ref())?;
         *self.schema.write() = Arc::new(is);
         Ok(())
     }
@@ -376,8 +383,11 @@ impl Catalog {
         Ok(())
     }
 
-    /// Drops temporary table `id`: its rows, index entries and registration.
+    /// Drops temporary table `id`: its rows, index entries and registration. No one else
+    /// sees the table, so its data goes in batches of their own transactions first (a large
+    /// one would not fit in one), then the registration.
     pub fn drop_temporary(&self, id: i64) -> Result<()> {
+        self.purge_invisible(id)?;
         self.ddl(|txn, _| {
             delete_table_data(txn, id)?;
             txn.delete(auto_id_key(id))?;
@@ -436,6 +446,71 @@ impl Catalog {
             Ok(())
         })?;
         self.auto_ids.lock().remove(&t.id);
+        Ok(())
+    }
+
+    /// The highest AUTO_INCREMENT value reserved for `table_id` as of `snap` (0: none yet).
+    pub fn auto_id_at(snap: &dyn Snapshot, table_id: i64) -> Result<i64> {
+        Ok(read_i64(snap.get(&auto_id_key(table_id))?))
+    }
+
+    /// Table `table_id`'s statistics record as stored at `snap` (JSON), if it was analyzed.
+    pub fn stats_record_at(snap: &dyn Snapshot, table_id: i64) -> Result<Option<Vec<u8>>> {
+        Ok(snap.get(&stats_key(table_id))?)
+    }
+
+    /// Hands out a table id for a table RESTORE is about to load: its data is written under
+    /// this id before the table exists, and [`Catalog::publish_restored`] makes it appear
+    /// whole. Until then the id is registered like a temporary table's, so the data of a
+    /// restore a crash interrupted is removed at the next start.
+    pub fn reserve_restore_id(&self) -> Result<i64> {
+        self.ddl(|txn, _| {
+            let id = Self::next_id(txn)?;
+            txn.put(temporary_key(id), Vec::new())?;
+            Ok(id)
+        })
+    }
+
+    /// Gives up a reservation of [`Catalog::reserve_restore_id`]: removes what was loaded.
+    pub fn abandon_restore(&self, id: i64) -> Result<()> {
+        self.drop_temporary(id)
+    }
+
+    /// Makes a restored table appear, in one DDL transaction: database `db` (created with
+    /// its stored character set and collation if missing), the table under the reserved id
+    /// `table.id` (whose rows are already written), its AUTO_INCREMENT reservation and its
+    /// statistics record. Fails with 1050 if a table of that name exists by now.
+    pub fn publish_restored(
+        &self,
+        db: &DbInfo,
+        mut table: TableInfo,
+        auto_id: i64,
+        stats: Option<Vec<u8>>,
+    ) -> Result<()> {
+        self.ddl(|txn, schema| {
+            let db_id = match schema.database(&db.name) {
+                Some(d) => d.id,
+                None => {
+                    let d = DbInfo { id: Self::next_id(txn)?, ..db.clone() };
+                    txn.put(db_key(d.id), serde_json::to_vec(&d).map_err(internal)?)?;
+                    d.id
+                }
+            };
+            if schema.table(&db.name, &table.name).is_ok() {
+                return Err(Error::fmt(ER_TABLE_EXISTS, &[&table.name]));
+            }
+            table.db_id = db_id;
+            txn.put(table_key(db_id, table.id), serde_json::to_vec(&table).map_err(internal)?)?;
+            if auto_id > 0 {
+                txn.put(auto_id_key(table.id), auto_id.to_be_bytes().to_vec())?;
+            }
+            if let Some(stats) = stats {
+                txn.put(stats_key(table.id), stats)?;
+            }
+            txn.delete(temporary_key(table.id))?;
+            Ok(())
+        })?;
+        self.stats.lock().remove(&table.id);
         Ok(())
     }
 
@@ -528,6 +603,30 @@ impl Catalog {
             *next = first; // give the reserved value back: nothing used it
         }
         Ok(())
+    }
+}
+
+/// Keys deleted per transaction when a table no one can see is emptied.
+const PURGE_BATCH: usize = 10_000;
+
+impl Catalog {
+    /// Deletes the rows and index entries of table `id`, which no statement can reach (a
+    /// temporary table being dropped, a restore being abandoned), in transactions of
+    /// [`PURGE_BATCH`] keys.
+    fn purge_invisible(&self, id: i64) -> Result<()> {
+        let range = KeyRange::prefix(&tablecodec::table_prefix(id));
+        loop {
+            let mut txn = self.storage.begin(TxnOptions::default())?;
+            let keys = txn.scan(&range, PURGE_BATCH, false)?;
+            let done = keys.len() < PURGE_BATCH;
+            for (k, _) in keys {
+                txn.delete(k)?;
+            }
+            txn.commit()?;
+            if done {
+                return Ok(());
+            }
+        }
     }
 }
 

@@ -193,5 +193,7 @@ errors! {
     ER_STACK_OVERRUN_NEED_MORE = 1436, "HY000", "ErrStackOverrunNeedMore", "Thread stack overrun:  %d bytes used of a %d byte stack, and %d bytes needed.  Use 'mysqld --thread_stack=#' to specify a bigger stack.";
     ER_MEM_EXCEED_THRESHOLD = 8175, "HY000", "ErrMemExceedThreshold", "Your query has been cancelled due to exceeding the allowed memory limit for a single SQL query. Please try narrowing your query scope or increase the tidb_mem_quota_query limit and try again.[conn=%d]";
     ER_MEM_EXCEED_INSTANCE = 8176, "HY000", "ErrMemExceedForInstance", "Your query has been cancelled due to exceeding the allowed memory limit for the tidb-server instance and this query is currently using the most memory. Please try narrowing your query scope or increase the tidb_server_memory_limit and try again.[conn=%d]";
+    ER_BRIE_BACKUP_FAILED = 8124, "HY000", "ErrBRIEBackupFailed", "Backup failed: %s";
+    ER_BRIE_RESTORE_FAILED = 8125, "HY000", "ErrBRIERestoreFailed", "Restore failed: %s";
     ER_ENTRY_TOO_LARGE = 8025, "HY000", "ErrEntryTooLarge", "entry too large, the max entry size is %d, the size of data is %d";
 }
