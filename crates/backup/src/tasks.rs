@@ -139,12 +139,12 @@ impl Tasks {
 
     /// Runs `work` for `task` once no other task runs (waiting in the `Wait` step meanwhile,
     /// asking `interrupted` every 50 ms whether to give up), and records how it ended.
-    pub fn run<T, E: ToString>(
+    pub fn run<T>(
         &self,
         task: &Task,
-        interrupted: &dyn Fn() -> Result<(), E>,
-        work: impl FnOnce() -> Result<T, E>,
-    ) -> Result<T, E> {
+        interrupted: &dyn Fn() -> errno::Result<()>,
+        work: impl FnOnce() -> errno::Result<T>,
+    ) -> errno::Result<T> {
         let result = (|| {
             let _turn = loop {
                 if let Some(turn) = self.runner.try_lock_for(Duration::from_millis(50)) {
@@ -157,7 +157,7 @@ impl Tasks {
         })();
         let mut times = task.times.lock();
         times.1 = Some(now_micros());
-        times.2 = result.as_ref().err().map(ToString::to_string);
+        times.2 = result.as_ref().err().map(|e| e.message.clone());
         result
     }
 
@@ -209,12 +209,12 @@ mod tests {
         let t2 = tasks.clone();
         let a2 = a.clone();
         let runner = std::thread::spawn(move || {
-            t2.run(&a2, &|| Ok::<(), String>(()), || {
+            t2.run(&a2, &|| Ok(()), || {
                 a2.progress.start("Backup", 4);
                 a2.progress.advance(1);
                 let _ = started_tx.send(());
                 let _ = release_rx.recv();
-                Ok::<u32, String>(7)
+                Ok(7u32)
             })
         });
         started_rx.recv().expect("a started");
@@ -224,14 +224,15 @@ mod tests {
         assert_eq!(rows[1].state, "Wait");
         assert!(rows[1].execution_time.is_none());
         // b waits for a; told to give up, it does.
-        let r = tasks.run(&b, &|| Err::<(), String>("killed".into()), || Ok(0));
-        assert_eq!(r, Err("killed".to_string()));
+        let killed = || Err(errno::Error::fmt(errno::ER_QUERY_INTERRUPTED, &[]));
+        let r = tasks.run(&b, &killed, || Ok(0));
+        assert_eq!(r.map_err(|e| e.code), Err(1317));
         release_tx.send(()).expect("release");
-        assert_eq!(runner.join().expect("join"), Ok(7));
+        assert_eq!(runner.join().expect("join").map_err(|e| e.code), Ok(7));
         let rows = tasks.list(Kind::Backup);
         assert_eq!((rows[0].state.as_str(), rows[0].progress), ("Finished", 100.0));
         assert_eq!(rows[1].state, "Failed");
-        assert_eq!(rows[1].message.as_deref(), Some("killed"));
+        assert_eq!(rows[1].message.as_deref(), Some("Query execution was interrupted"));
         assert!(tasks.list(Kind::Restore).is_empty());
     }
 }

@@ -5,6 +5,7 @@
 //! layer, keeps `SHOW WARNINGS` diagnostics, and reports the status flags every OK/EOF carries.
 
 mod account;
+mod brie;
 mod grant_tables;
 mod prepared;
 mod process;
@@ -50,6 +51,8 @@ pub struct SessionManager {
     processes: Arc<ProcessList>,
     privileges: Arc<privilege::Privileges>,
     account_lock: Arc<parking_lot::Mutex<()>>,
+    /// BACKUP and RESTORE tasks (one runs at a time; SHOW BACKUPS lists them).
+    brie_tasks: Arc<backup::tasks::Tasks>,
 }
 
 /// An account the configuration file names (`[[users]]`): created on first start.
@@ -88,6 +91,7 @@ impl SessionManager {
             processes: Arc::default(),
             privileges: Arc::default(),
             account_lock: Arc::default(),
+            brie_tasks: Arc::default(),
         };
         manager.bootstrap_accounts(seeds)?;
         Ok(manager)
@@ -500,6 +504,15 @@ impl Session {
         if let Some(account) = account {
             return match account {
                 Ok(a) => self.account_statement(&a),
+                Err(e) => {
+                    self.record_error(&e);
+                    Err(e)
+                }
+            };
+        }
+        if let Some(brie) = sql::frontend::brie::recognize(text) {
+            return match brie {
+                Ok(b) => self.brie_statement(&b),
                 Err(e) => {
                     self.record_error(&e);
                     Err(e)

@@ -47,6 +47,7 @@ mod show;
 mod show_catalog;
 mod subquery;
 pub use point_get::{execute_point_get, point_get_handle};
+pub use show::filter_rows;
 pub use show_catalog::{show_stats, table_status};
 pub(crate) use subquery::uncorrelated_rows;
 mod targets;
