@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Idempotently installs what the tests need and prints the Python venv's path:
-#   - Debian packages: mariadb-client (the CLI), libmariadb-dev and pkg-config (to build mysqlclient);
+#   - Debian packages: mariadb-client (the CLI), mariadb-server (the reference server a dump is
+#     loaded into), libmariadb-dev and pkg-config (to build mysqlclient);
 #   - a venv with the pinned packages of tests/e2e/requirements.txt, cached under
 #     ~/.cache/ferrodb/ and keyed by the requirements' hash, so reruns cost nothing.
 set -euo pipefail
@@ -8,9 +9,10 @@ cd "$(dirname "$0")/.."
 
 log() { echo "$@" >&2; }
 
-# Debian packages: the mariadb CLI, and what building mysqlclient from PyPI needs.
+# Debian packages: the mariadb CLI and server, and what building mysqlclient from PyPI needs.
 missing=()
 command -v mariadb >/dev/null 2>&1 || missing+=(mariadb-client)
+command -v mariadbd >/dev/null 2>&1 || missing+=(mariadb-server)
 command -v mariadb_config >/dev/null 2>&1 || command -v mysql_config >/dev/null 2>&1 || missing+=(libmariadb-dev)
 command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
 if [ ${#missing[@]} -gt 0 ]; then

@@ -127,3 +127,47 @@ def tmp_server(tmp_path):
     yield start
     for s in started:
         s.stop(timeout=10)
+
+
+@dataclass
+class MariaDB:
+    """A MariaDB server (the reference the dump round trip is compared with)."""
+
+    port: int
+    proc: subprocess.Popen
+
+    def connect(self, **kw) -> pymysql.connections.Connection:
+        args = dict(host="127.0.0.1", port=self.port, user="root", password="")
+        args.update(kw)
+        return pymysql.connect(**args)
+
+
+@pytest.fixture(scope="session")
+def mariadb():
+    """A MariaDB server on a temporary data dir (scripts/setup-test-env.sh installs it)."""
+    with tempfile.TemporaryDirectory(prefix="ferrodb-e2e-mariadb-") as tmp:
+        tmp = Path(tmp)
+        subprocess.run(
+            ["mariadb-install-db", "--no-defaults", f"--datadir={tmp}/db", "--user=root",
+             "--auth-root-authentication-method=normal"],
+            check=True, capture_output=True, timeout=120,
+        )
+        port = free_port()
+        proc = subprocess.Popen(
+            ["mariadbd", "--no-defaults", f"--datadir={tmp}/db", f"--port={port}", "--bind-address=127.0.0.1",
+             f"--socket={tmp}/sock", "--user=root", "--skip-grant-tables", f"--log-error={tmp}/err.log"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        deadline = time.time() + 60
+        while True:
+            try:
+                pymysql.connect(host="127.0.0.1", port=port, user="root").close()
+                break
+            except pymysql.MySQLError:
+                if proc.poll() is not None or time.time() > deadline:
+                    proc.kill()
+                    raise RuntimeError("mariadbd did not start: " + (tmp / "err.log").read_text(errors="replace"))
+                time.sleep(0.1)
+        yield MariaDB(port=port, proc=proc)
+        proc.terminate()
+        proc.wait(timeout=60)

@@ -795,7 +795,7 @@ impl Func {
             Concat => concat(args.iter(), ""),
             ConcatWs => match args.split_first() {
                 Some((sep, _)) if sep.is_null() => Value::Null,
-                Some((sep, rest)) => concat(rest.iter().filter(|v| !v.is_null()), &to_string(sep)),
+                Some((sep, rest)) => concat_with(rest.iter().filter(|v| !v.is_null()), sep),
                 None => Value::Null,
             },
             _ if any_null
@@ -1041,9 +1041,28 @@ impl Func {
     }
 }
 
-fn concat<'a>(vals: impl Iterator<Item = &'a Value>, sep: &str) -> Value {
+fn concat<'a>(vals: impl Iterator<Item = &'a Value> + Clone, sep: &str) -> Value {
+    concat_with(vals, &Value::String(sep.to_string()))
+}
+
+/// CONCAT / CONCAT_WS: a binary string, bytes kept as they are, when any part (or the
+/// separator) is binary, as MySQL; otherwise text.
+fn concat_with<'a>(vals: impl Iterator<Item = &'a Value> + Clone, sep: &Value) -> Value {
+    let binary =
+        matches!(sep, Value::Bytes(_)) || vals.clone().any(|v| matches!(v, Value::Bytes(_)));
+    if binary {
+        let sep = sep.to_text().unwrap_or_default();
+        let mut out = Vec::new();
+        for (i, v) in vals.enumerate() {
+            if i > 0 {
+                out.extend_from_slice(&sep);
+            }
+            out.extend_from_slice(&v.to_text().unwrap_or_default());
+        }
+        return Value::Bytes(out);
+    }
     let parts: Vec<String> = vals.map(to_string).collect();
-    Value::String(parts.join(sep))
+    Value::String(parts.join(&to_string(sep)))
 }
 
 fn map_str(v: Value, f: impl Fn(&str) -> String) -> Value {
