@@ -205,3 +205,33 @@ def test_kill_stops_a_backup_and_the_connection_stays_usable(tmp_server, tmp_pat
     # Nothing half-written is left to be mistaken for a backup.
     assert not (tmp_path / "slow" / "backupmeta.json").exists()
     assert list((tmp_path / "slow").iterdir()) == []
+
+
+def test_admin_checksum_matches_the_backup_and_follows_the_rows(tmp_server, tmp_path):
+    import json
+
+    s = tmp_server()
+    with s.connect(autocommit=True) as c, c.cursor() as cur:
+        cur.execute("CREATE TABLE ck (id INT PRIMARY KEY, v VARCHAR(20), KEY (v))")
+        cur.execute("INSERT INTO ck VALUES " + ",".join(f"({i}, 'v{i}')" for i in range(500)))
+        cur.execute("ADMIN CHECKSUM TABLE ck")
+        names = [d[0] for d in cur.description]
+        first = cur.fetchone()
+        assert names == ["Db_name", "Table_name", "Checksum_crc64_xor", "Total_kvs", "Total_bytes"]
+        assert first[:2] == ("test", "ck") and first[3] == 1000, "rows and index entries"
+        cur.execute(f"BACKUP TABLE ck TO '{tmp_path}/ck'")
+        meta = json.loads((tmp_path / "ck" / "backupmeta.json").read_text())
+        assert meta["tables"][0]["checksum"] == {
+            "crc64_xor": first[2],
+            "total_kvs": first[3],
+            "total_bytes": first[4],
+        }
+        cur.execute("UPDATE ck SET v = 'changed' WHERE id = 7")
+        cur.execute("ADMIN CHECKSUM TABLE ck")
+        changed = cur.fetchone()
+        assert changed[2] != first[2] and changed[3] == first[3]
+        cur.execute("UPDATE ck SET v = 'v7' WHERE id = 7")
+        cur.execute("ADMIN CHECKSUM TABLE test.ck")
+        assert cur.fetchone() == first
+        cur.execute("CHECKSUM TABLE ck")
+        assert cur.fetchone()[0] == "test.ck"

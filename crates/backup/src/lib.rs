@@ -22,7 +22,7 @@ pub mod tasks;
 
 pub use archive::{BackupMeta, Location, TableMeta};
 pub use checksum::Checksum;
-pub use restore::{run_restore, RestoreOptions, RestoreSummary};
+pub use restore::{run_restore, table_checksum, RestoreOptions, RestoreSummary};
 pub use snapshot::{run_backup, BackupOptions, BackupSummary};
 
 use std::time::{Duration, Instant};

@@ -2,7 +2,7 @@
 
 use catalog::Catalog;
 use errno::{Error, Result, ER_BRIE_RESTORE_FAILED};
-use kv::{KeyRange, Storage, TxnOptions};
+use kv::{KeyRange, Snapshot, Storage, TxnOptions};
 
 use crate::{
     archive::{BackupMeta, Location, TableMeta},
@@ -213,24 +213,7 @@ fn load(
 /// the archive recorded.
 fn check_loaded(storage: &dyn Storage, t: &TableMeta, id: i64) -> Result<()> {
     let snap = storage.snapshot(None)?;
-    let new_prefix = tablecodec::table_prefix(id);
-    let old_prefix = tablecodec::table_prefix(t.info.id);
-    let mut sum = Checksum::default();
-    let mut range = KeyRange::prefix(&new_prefix);
-    loop {
-        let mut last = None;
-        let n = snap.scan_each(&range, 4096, &mut |k, v| {
-            sum.add(&old_prefix, &k[new_prefix.len().min(k.len())..], v);
-            last = Some(k.to_vec());
-        })?;
-        match last {
-            Some(mut k) if n == 4096 => {
-                k.push(0);
-                range.start = std::ops::Bound::Included(k);
-            }
-            _ => break,
-        }
-    }
+    let sum = table_checksum(snap.as_ref(), id, t.info.id)?;
     if sum != t.checksum {
         return Err(failed(format!(
             "checksum mismatch for `{}`.`{}` after loading: expected crc64xor {} kvs {}, got crc64xor {} kvs {}",
@@ -239,3 +222,30 @@ fn check_loaded(storage: &dyn Storage, t: &TableMeta, id: i64) -> Result<()> {
     }
     Ok(())
 }
+
+/// The checksum of table `id`'s rows and index entries at `snap` (TiDB's `ADMIN CHECKSUM
+/// TABLE`), with each key counted as if it were under table id `keys_as_of` (the id it had in
+/// a backup; `id` itself otherwise).
+pub fn table_checksum(snap: &dyn Snapshot, id: i64, keys_as_of: i64) -> Result<Checksum> {
+    let prefix = tablecodec::table_prefix(id);
+    let counted = tablecodec::table_prefix(keys_as_of);
+    let mut sum = Checksum::default();
+    let mut range = KeyRange::prefix(&prefix);
+    loop {
+        let mut last = None;
+        let n = snap.scan_each(&range, SCAN_BATCH, &mut |k, v| {
+            sum.add(&counted, &k[prefix.len().min(k.len())..], v);
+            last = Some(k.to_vec());
+        })?;
+        match last {
+            Some(mut k) if n == SCAN_BATCH => {
+                k.push(0);
+                range.start = std::ops::Bound::Included(k);
+            }
+            _ => return Ok(sum),
+        }
+    }
+}
+
+/// Pairs read per scan.
+const SCAN_BATCH: usize = 4096;

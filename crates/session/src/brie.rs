@@ -7,9 +7,7 @@ use backup::{
     tasks::{Kind, TaskRow},
     BackupOptions, Location, RestoreOptions, Targets,
 };
-use errno::{
-    Error, Result, ER_BRIE_BACKUP_FAILED, ER_BRIE_RESTORE_FAILED, ER_NO_DB, ER_QUERY_INTERRUPTED,
-};
+use errno::{Error, Result, ER_BRIE_BACKUP_FAILED, ER_BRIE_RESTORE_FAILED, ER_QUERY_INTERRUPTED};
 use sql::frontend::brie::{Brie, BrieKind, BrieStmt, BrieTables, BrieValue};
 use types::{FieldType, ResultColumn, Temporal, TemporalKind, Value};
 
@@ -41,17 +39,7 @@ impl Session {
             BrieTables::AllDatabases => Targets::All,
             BrieTables::Databases(dbs) => Targets::Databases(dbs.clone()),
             BrieTables::Tables(names) => {
-                let mut tables = Vec::with_capacity(names.len());
-                for n in names {
-                    tables.push(match n.as_slice() {
-                        [db, t] => (db.clone(), t.clone()),
-                        [t] => match &self.ctx.current_db {
-                            Some(db) => (db.clone(), t.clone()),
-                            None => return Err(Error::fmt(ER_NO_DB, &[])),
-                        },
-                        _ => return Err(failed("invalid table name".into())),
-                    });
-                }
+                let tables = names.iter().map(|n| self.qualify_table(n)).collect::<Result<_>>()?;
                 Targets::Tables(tables)
             }
         };
@@ -213,7 +201,8 @@ mod sqlparser_filter {
     pub use sql::frontend::brie::ShowFilter as ShowStatementFilter;
 }
 
-fn unsigned(name: &str) -> ResultColumn {
+/// A NOT NULL BIGINT UNSIGNED result column.
+pub(crate) fn unsigned(name: &str) -> ResultColumn {
     let mut c = ResultColumn::bigint(name).not_null();
     c.flags.0 |= types::ColumnFlags::UNSIGNED;
     c

@@ -6,6 +6,7 @@
 
 mod account;
 mod brie;
+mod checksum;
 mod grant_tables;
 mod prepared;
 mod process;
@@ -504,6 +505,15 @@ impl Session {
         if let Some(account) = account {
             return match account {
                 Ok(a) => self.account_statement(&a),
+                Err(e) => {
+                    self.record_error(&e);
+                    Err(e)
+                }
+            };
+        }
+        if let Some(stmt) = sql::frontend::checksum::recognize(text) {
+            return match stmt {
+                Ok(s) => self.checksum_statement(&s),
                 Err(e) => {
                     self.record_error(&e);
                     Err(e)
