@@ -188,6 +188,14 @@ vars! {
     "tx_isolation", Both, Kind::Enum(ISOLATION_LEVELS), "REPEATABLE-READ";
     "tx_read_only", Both, Bool, "OFF";
     "unique_checks", Both, Bool, "ON";
+    "validate_password.check_user_name", Global, Bool, "ON";
+    "validate_password.dictionary", Global, Str, "";
+    "validate_password.enable", Global, Bool, "OFF";
+    "validate_password.length", Global, Int { min: 0, max: 2147483647 }, "8";
+    "validate_password.mixed_case_count", Global, Int { min: 0, max: 2147483647 }, "1";
+    "validate_password.number_count", Global, Int { min: 0, max: 2147483647 }, "1";
+    "validate_password.policy", Global, Kind::Enum(&["LOW", "MEDIUM", "STRONG"]), "MEDIUM";
+    "validate_password.special_char_count", Global, Int { min: 0, max: 2147483647 }, "1";
     "version", ReadOnly, Str, SERVER_VERSION;
     "version_comment", ReadOnly, Str, "FerroDB Server (Apache License 2.0), TiDB and MySQL 8.0 compatible";
     "version_compile_machine", ReadOnly, Str, "x86_64";
@@ -403,6 +411,11 @@ impl SessionVars {
     /// Convenience: an integer variable's session value (0 when unknown).
     pub fn int(&self, name: &str) -> i64 {
         self.with_value(name, |t| t.parse().ok()).unwrap_or(0)
+    }
+
+    /// Convenience: a variable's session value as text (empty when unknown).
+    pub fn text(&self, name: &str) -> String {
+        self.with_value(name, str::to_string)
     }
 
     /// Applies `f` to a variable's `@@x` value without copying it (`f("")` when unknown).

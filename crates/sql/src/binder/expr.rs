@@ -242,13 +242,20 @@ impl Binder<'_> {
         match e {
             A::Identifier(id) => self.bind_name(None, &id.value, id.quote_style.is_some()),
             A::CompoundIdentifier(parts) => match parts.as_slice() {
-                [scope, name] if scope.value.starts_with("@@") => {
-                    let sc = match scope.value[2..].to_ascii_lowercase().as_str() {
-                        "global" => VarScope::Global,
-                        "session" | "local" => VarScope::Session,
-                        _ => return Err(unsupported(format!("{e}"))),
+                // `@@global.x`, `@@session.x`, and dotted (component) names such as
+                // `@@validate_password.length` or `@@global.validate_password.length`.
+                [first, rest @ ..] if first.value.starts_with("@@") => {
+                    let join = |ps: &[ast::Ident]| {
+                        ps.iter().map(|p| p.value.as_str()).collect::<Vec<_>>().join(".")
                     };
-                    self.sysvar(&name.value, sc)
+                    match first.value[2..].to_ascii_lowercase().as_str() {
+                        "global" => self.sysvar(&join(rest), VarScope::Global),
+                        "session" | "local" => self.sysvar(&join(rest), VarScope::Session),
+                        _ => self.sysvar(
+                            &format!("{}.{}", &first.value[2..], join(rest)),
+                            VarScope::Default,
+                        ),
+                    }
                 }
                 [table, col] => self.bind_name(Some(&table.value), &col.value, true),
                 [_db, table, col] => self.bind_name(Some(&table.value), &col.value, true),
@@ -795,6 +802,15 @@ impl Binder<'_> {
         }
         if let Some(r) = self.timestamp_call(&name, &args) {
             return r;
+        }
+        // `GET_FORMAT({DATE | TIME | DATETIME | TIMESTAMP}, locale)`: the kind is a keyword.
+        if name.eq_ignore_ascii_case("GET_FORMAT") {
+            if let [ast::Expr::Identifier(kind), locale] = args.as_slice() {
+                if kind.quote_style.is_none() {
+                    let kind = ast::Expr::value(ast::Value::SingleQuotedString(kind.value.clone()));
+                    return self.call(Func::GetFormat, &[&kind, locale]);
+                }
+            }
         }
         let func = Func::resolve(&name, args.len())?;
         self.call(func, &args)

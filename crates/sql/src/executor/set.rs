@@ -92,15 +92,16 @@ fn assign(
         .iter()
         .map(|p| p.as_ident().map_or_else(|| p.to_string(), |i| i.value.clone()))
         .collect();
+    // `@@global.x` / `@@session.x`, `@@x`, `@x`, `x`; a dotted rest names a component
+    // variable (`validate_password.enable`).
     let (mut var_scope, var_name) = match parts.as_slice() {
-        [scope, name] if scope.starts_with("@@") => {
-            let s = match scope[2..].to_ascii_lowercase().as_str() {
-                "global" => VarScope::Global,
-                _ => VarScope::Session,
-            };
-            (s, name.clone())
+        [first, rest @ ..] if first.starts_with("@@") => {
+            match (first[2..].to_ascii_lowercase().as_str(), rest.is_empty()) {
+                ("global", false) => (VarScope::Global, rest.join(".")),
+                ("session" | "local", false) => (VarScope::Session, rest.join(".")),
+                _ => (VarScope::Default, parts.join(".")[2..].to_string()),
+            }
         }
-        [name] if name.starts_with("@@") => (VarScope::Default, name[2..].to_string()),
         [name] if name.starts_with('@') => {
             let key = name[1..].trim_matches(|c| c == '`' || c == '\'' || c == '"').to_lowercase();
             let v = eval_constant(ctx, value)?;
@@ -108,7 +109,7 @@ fn assign(
             return Ok(());
         }
         [name] => (VarScope::Default, name.clone()),
-        _ => return Err(Error::fmt(ER_NOT_SUPPORTED_YET, &[&parts.join(".")])),
+        _ => (VarScope::Default, parts.join(".")),
     };
     match scope {
         Some(ContextModifier::Global) => var_scope = VarScope::Global,

@@ -1,4 +1,5 @@
-//! TIME built-ins: CURTIME, TIME, TIME_TO_SEC, SEC_TO_TIME, TIMEDIFF, ADDTIME/SUBTIME, and the
+//! TIME built-ins: CURTIME, TIME, TIME_TO_SEC, SEC_TO_TIME, TIMEDIFF, ADDTIME/SUBTIME,
+//! TIME_FORMAT, and the
 //! HOUR/MINUTE/SECOND of times beyond one day (`HOUR('100:00:00')` is 100).
 
 use types::{Duration, Temporal, TemporalKind, Value, MAX_TIME_MICROS};
@@ -116,6 +117,49 @@ pub fn addtime(t: &Value, d: &Value, subtract: bool) -> Value {
         Some(x) => clamped(x.micros() + delta, fsp),
         None => Value::Null,
     }
+}
+
+/// `TIME_FORMAT(t, format)` as TiDB: hours may pass 23 (`%H` of `100:00:00` is `100`); the
+/// sign is not shown; specifiers other than the time ones print their letter.
+pub fn time_format(v: &Value, format: &str) -> Value {
+    let Some(d) = as_time(v) else { return Value::Null };
+    let abs = d.micros().unsigned_abs();
+    let (h, m, s, f) =
+        (abs / 3_600_000_000, abs / 60_000_000 % 60, abs / 1_000_000 % 60, abs % 1_000_000);
+    let h12 = if h % 12 == 0 { 12 } else { h % 12 };
+    let ampm = if h / 12 % 2 == 0 { "AM" } else { "PM" };
+    let mut out = String::new();
+    let mut chars = format.chars();
+    while let Some(c) = chars.next() {
+        if c != '%' {
+            out.push(c);
+            continue;
+        }
+        let Some(spec) = chars.next() else { break };
+        match spec {
+            'H' => out.push_str(&format!("{h:02}")),
+            'k' => out.push_str(&h.to_string()),
+            'h' | 'I' => out.push_str(&format!("{h12:02}")),
+            'l' => out.push_str(&h12.to_string()),
+            'i' => out.push_str(&format!("{m:02}")),
+            'S' | 's' => out.push_str(&format!("{s:02}")),
+            'f' => out.push_str(&format!("{f:06}")),
+            'p' => out.push_str(ampm),
+            'r' => {
+                let h24 = h % 24;
+                let (hh, half) = match h24 {
+                    0 => (12, "AM"),
+                    12 => (12, "PM"),
+                    x if x < 12 => (x, "AM"),
+                    x => (x - 12, "PM"),
+                };
+                out.push_str(&format!("{hh:02}:{m:02}:{s:02} {half}"));
+            }
+            'T' => out.push_str(&format!("{h:02}:{m:02}:{s:02}")),
+            other => out.push(other),
+        }
+    }
+    Value::String(out)
 }
 
 #[cfg(test)]

@@ -539,7 +539,7 @@ pub fn call(func: Func, args: &[Value], any_null: bool) -> Option<Result<Value>>
         | JsonLength | JsonDepth | JsonKeys | JsonContains | JsonContainsPath | JsonSet
         | JsonInsert | JsonReplace | JsonRemove | JsonArrayAppend | JsonMergePatch
         | JsonMergePreserve | JsonPretty | ToJson | JsonExtractText | JsonValue | JsonEq
-        | JsonSearch | JsonArrayInsert | JsonOverlaps => {}
+        | JsonSearch | JsonArrayInsert | JsonOverlaps | JsonStorageFree => {}
         _ => return None,
     }
     Some(json(func, args, any_null))
@@ -580,6 +580,13 @@ fn json(func: Func, args: &[Value], any_null: bool) -> Result<Value> {
                 Value::Null => Value::Null,
                 v => Value::Int(i64::from(document(v, 1, name).is_ok())),
             })
+        }
+        // A document is never updated in place with space left over (TiDB: always 0).
+        JsonStorageFree => {
+            return match &arg(0) {
+                Value::Null => Ok(Value::Null),
+                v => document(v, 1, name).map(|_| Value::Int(0)),
+            }
         }
         _ => {}
     }
@@ -817,6 +824,7 @@ fn func_name(f: Func) -> &'static str {
         JsonArrayInsert => "json_array_insert",
         JsonOverlaps => "json_overlaps",
         JsonPretty => "json_pretty",
+        JsonStorageFree => "json_storage_free",
         _ => "json",
     }
 }

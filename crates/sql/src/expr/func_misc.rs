@@ -260,6 +260,52 @@ fn uuid_v1() -> String {
     )
 }
 
+/// `SM3(s)`: the Chinese national standard hash (GB/T 32905), as 64 hex digits (TiDB).
+pub fn sm3(v: &Value) -> Value {
+    Value::String(hex_lower(&sm3::Sm3::digest(bytes(v))))
+}
+
+/// `VALIDATE_PASSWORD_STRENGTH(s)` as TiDB: 0 for fewer than 4 characters, or while
+/// `validate_password.enable` is OFF, or when the password is the user's name (or it
+/// reversed, with `check_user_name`); 25 when shorter than `validate_password.length`; 50
+/// when short of the mixed-case, digit or special-character counts; 75 when it contains a word
+/// of `validate_password.dictionary`; else 100.
+pub fn password_strength(v: &Value, user: &str, vars: &crate::sysvar::SessionVars) -> Value {
+    if v.is_null() {
+        return Value::Null;
+    }
+    let pw = to_string(v);
+    let chars: Vec<char> = pw.chars().collect();
+    if chars.len() < 4 || !vars.bool("validate_password.enable") {
+        return Value::Int(0);
+    }
+    let reversed: String = chars.iter().rev().collect();
+    if vars.bool("validate_password.check_user_name")
+        && !user.is_empty()
+        && (pw == user || reversed == user)
+    {
+        return Value::Int(0);
+    }
+    let count = |f: fn(&char) -> bool| chars.iter().filter(|c| f(c)).count() as i64;
+    if (chars.len() as i64) < vars.int("validate_password.length") {
+        return Value::Int(25);
+    }
+    let mixed = vars.int("validate_password.mixed_case_count");
+    if count(|c| c.is_lowercase()) < mixed
+        || count(|c| c.is_uppercase()) < mixed
+        || count(char::is_ascii_digit) < vars.int("validate_password.number_count")
+        || count(|c| !c.is_alphanumeric()) < vars.int("validate_password.special_char_count")
+    {
+        return Value::Int(50);
+    }
+    let dictionary = vars.text("validate_password.dictionary").to_lowercase();
+    let lower = pw.to_lowercase();
+    if dictionary.split(';').map(str::trim).any(|w| w.chars().count() >= 4 && lower.contains(w)) {
+        return Value::Int(75);
+    }
+    Value::Int(100)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -287,6 +287,17 @@ fn insert(s: &str, pos: i64, len: i64, new: &str) -> Value {
     Value::String(out)
 }
 
+/// `WEIGHT_STRING(s)`: the bytes its collation sorts by — for utf8mb4_bin (PAD SPACE) the text
+/// without trailing spaces, for a binary string its bytes; NULL for a number (as TiDB).
+pub fn weight_string(v: &Value) -> Value {
+    match v {
+        Value::String(s) => Value::Bytes(s.trim_end_matches(' ').as_bytes().to_vec()),
+        Value::Bytes(b) => Value::Bytes(b.clone()),
+        Value::Temporal(_) | Value::Time(_) => Value::Bytes(super::cast::to_string(v).into_bytes()),
+        _ => Value::Null,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

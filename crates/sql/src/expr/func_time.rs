@@ -224,6 +224,26 @@ fn as_temporal_keeping_date(v: &Value) -> Option<Temporal> {
     as_temporal(v)
 }
 
+/// `GET_FORMAT(kind, locale)`: the DATE_FORMAT string of a standard (`USA`, `JIS`, `ISO`, `EUR`,
+/// `INTERNAL`) for `DATE`, `TIME` or `DATETIME`/`TIMESTAMP`; NULL for anything else.
+pub fn get_format(kind: &str, locale: &str) -> Value {
+    let f = match (kind.to_ascii_uppercase().as_str(), locale.to_ascii_uppercase().as_str()) {
+        ("DATE", "USA") => "%m.%d.%Y",
+        ("DATE", "JIS" | "ISO") => "%Y-%m-%d",
+        ("DATE", "EUR") => "%d.%m.%Y",
+        ("DATE", "INTERNAL") => "%Y%m%d",
+        ("DATETIME" | "TIMESTAMP", "USA" | "EUR") => "%Y-%m-%d %H.%i.%s",
+        ("DATETIME" | "TIMESTAMP", "JIS" | "ISO") => "%Y-%m-%d %H:%i:%s",
+        ("DATETIME" | "TIMESTAMP", "INTERNAL") => "%Y%m%d%H%i%s",
+        ("TIME", "USA") => "%h:%i:%s %p",
+        ("TIME", "JIS" | "ISO") => "%H:%i:%s",
+        ("TIME", "EUR") => "%H.%i.%s",
+        ("TIME", "INTERNAL") => "%H%i%s",
+        _ => return Value::Null,
+    };
+    Value::String(f.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
