@@ -146,6 +146,8 @@ pub fn is_aggregate(name: &str) -> bool {
     matches!(
         name.to_ascii_uppercase().as_str(),
         "COUNT"
+            | "JSON_ARRAYAGG"
+            | "JSON_OBJECTAGG"
             | "SUM"
             | "AVG"
             | "MIN"

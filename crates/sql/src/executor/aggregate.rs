@@ -44,6 +44,12 @@ pub enum AggKind {
     VarSamp,
     /// `ANY_VALUE(x)`: the value of some row of the group (the first).
     AnyValue,
+    /// `JSON_ARRAYAGG(x)`: the group's values (NULL as `null`) as a JSON array; its argument
+    /// is bound as a JSON value (`'x'` is `"x"`).
+    JsonArrayAgg,
+    /// `JSON_OBJECTAGG(k, v)`: the group's pairs as a JSON object (a later duplicate key
+    /// wins); its argument is bound as `JSON_OBJECT(k, v)`, so a NULL key fails with 3158.
+    JsonObjectAgg,
 }
 
 /// What `GROUP_CONCAT` takes besides its first argument.
@@ -122,6 +128,9 @@ pub(crate) fn bind_call_with(
     if name == "GROUP_CONCAT" {
         return bind_group_concat(list, distinct, env, bind);
     }
+    if name == "JSON_ARRAYAGG" || name == "JSON_OBJECTAGG" {
+        return bind_json_agg(&name, list, distinct, bind);
+    }
     let arg = match list.args.as_slice() {
         [FunctionArg::Unnamed(FunctionArgExpr::Wildcard)] if name == "COUNT" && !distinct => None,
         [FunctionArg::Unnamed(FunctionArgExpr::Expr(e))] => Some(bind(e)?),
@@ -168,6 +177,48 @@ pub(crate) fn bind_call_with(
         _ => return Err(Error::fmt(ER_NOT_SUPPORTED_YET, &[&format!("aggregate {name}")])),
     };
     Ok((AggCall { kind, arg: arg.map(|(e, _)| e), distinct, concat: None }, ty))
+}
+
+/// `JSON_ARRAYAGG(x)` and `JSON_OBJECTAGG(k, v)`: the argument bound as a JSON value (a
+/// non-JSON one made a JSON scalar), the pair as a one-member `JSON_OBJECT(k, v)`.
+fn bind_json_agg(
+    name: &str,
+    list: &ast::FunctionArgumentList,
+    distinct: bool,
+    bind: &dyn Fn(&ast::Expr) -> Result<(Expr, ExprType)>,
+) -> Result<(AggCall, ExprType)> {
+    if distinct {
+        return Err(Error::fmt(errno::ER_PARSE, &[&format!("DISTINCT in {name}"), &1]));
+    }
+    let mut args = Vec::with_capacity(2);
+    for a in &list.args {
+        match a {
+            FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => args.push(bind(e)?),
+            _ => return Err(Error::fmt(errno::ER_WRONG_PARAMCOUNT_TO_NATIVE_FCT, &[&name])),
+        }
+    }
+    let as_json = |(e, t): (Expr, ExprType)| {
+        if t.field_type == FieldType::Json {
+            e
+        } else {
+            Expr::Func { func: crate::expr::Func::ToJson, args: vec![e] }
+        }
+    };
+    let (kind, arg) = match (name, args.len()) {
+        ("JSON_ARRAYAGG", 1) => (AggKind::JsonArrayAgg, args.pop().map(as_json)),
+        ("JSON_OBJECTAGG", 2) => {
+            let value = args.pop().map(as_json);
+            let key = args.pop().map(|(e, _)| e);
+            let pair = Expr::Func {
+                func: crate::expr::Func::JsonObject,
+                args: key.into_iter().chain(value).collect(),
+            };
+            (AggKind::JsonObjectAgg, Some(pair))
+        }
+        _ => return Err(Error::fmt(errno::ER_WRONG_PARAMCOUNT_TO_NATIVE_FCT, &[&name])),
+    };
+    let call = AggCall { kind, arg, distinct: false, concat: None };
+    Ok((call, ExprType::of(FieldType::Json, true)))
 }
 
 /// An aggregate's argument bound over the input row; 1111 when it holds an aggregate itself.
@@ -330,6 +381,8 @@ struct Acc {
     m2: f64,
     /// ANY_VALUE has its value (`best`).
     taken: bool,
+    /// JSON_ARRAYAGG's elements; JSON_OBJECTAGG's members (in one object).
+    json: Vec<serde_json::Value>,
 }
 
 /// A value as BIT_AND/OR/XOR take it: a 64-bit pattern (negative integers two's complement).
@@ -368,6 +421,21 @@ impl Acc {
     fn add(&mut self, call: &AggCall, v: &Value) {
         if call.kind == AggKind::CountStar {
             self.count += 1;
+            return;
+        }
+        if matches!(call.kind, AggKind::JsonArrayAgg | AggKind::JsonObjectAgg) {
+            self.count += 1;
+            let doc = crate::expr::parse_document(v);
+            match (call.kind, doc, self.json.last_mut()) {
+                (
+                    AggKind::JsonObjectAgg,
+                    serde_json::Value::Object(m),
+                    Some(serde_json::Value::Object(all)),
+                ) => {
+                    all.extend(m);
+                }
+                (_, doc, _) => self.json.push(doc),
+            }
             return;
         }
         if call.kind == AggKind::AnyValue {
@@ -431,7 +499,12 @@ impl Acc {
                 self.mean += delta / self.count as f64;
                 self.m2 += delta * (x - self.mean);
             }
-            AggKind::Count | AggKind::CountStar | AggKind::GroupConcat | AggKind::AnyValue => {}
+            AggKind::Count
+            | AggKind::CountStar
+            | AggKind::GroupConcat
+            | AggKind::AnyValue
+            | AggKind::JsonArrayAgg
+            | AggKind::JsonObjectAgg => {}
         }
     }
 
@@ -516,6 +589,12 @@ impl Acc {
             AggKind::BitAnd | AggKind::BitOr | AggKind::BitXor => Value::UInt(self.bits),
             AggKind::AnyValue => self.best.clone().unwrap_or(Value::Null),
             _ if self.count == 0 => Value::Null,
+            AggKind::JsonArrayAgg => {
+                crate::expr::json_value(&serde_json::Value::Array(self.json.clone()))
+            }
+            AggKind::JsonObjectAgg => crate::expr::json_value(
+                self.json.first().unwrap_or(&serde_json::Value::Object(Default::default())),
+            ),
             AggKind::VarSamp | AggKind::StddevSamp if self.count == 1 => Value::Null,
             AggKind::VarPop => Value::Double(self.m2 / self.count as f64),
             AggKind::VarSamp => Value::Double(self.m2 / (self.count - 1) as f64),

@@ -384,6 +384,8 @@ fn agg_text(call: &AggCall, names: &[String]) -> String {
         AggKind::VarPop => "var_pop",
         AggKind::VarSamp => "var_samp",
         AggKind::AnyValue => "any_value",
+        AggKind::JsonArrayAgg => "json_arrayagg",
+        AggKind::JsonObjectAgg => "json_objectagg",
     };
     let mut arg = call.arg.as_ref().map_or(String::new(), |a| explain_expr(a, names));
     if let Some(gc) = &call.concat {

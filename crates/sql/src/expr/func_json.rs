@@ -241,6 +241,21 @@ fn out(v: &J) -> Value {
     Value::String(json_text(v))
 }
 
+/// A JSON document as the SQL value a JSON result is (its normalized text).
+pub fn json_value(v: &J) -> Value {
+    out(v)
+}
+
+/// A value known to hold JSON text (a JSON-typed expression's result) as a document; `null`
+/// for NULL or text that is not JSON.
+pub fn parse_document(v: &Value) -> J {
+    match v {
+        Value::Null => J::Null,
+        Value::Bytes(b) => serde_json::from_slice(b).unwrap_or(J::Null),
+        other => serde_json::from_str(&to_string(other)).unwrap_or(J::Null),
+    }
+}
+
 /// The unquoted text of a JSON value (JSON_UNQUOTE, `->>`): a string's contents, else its
 /// JSON text.
 fn unquoted(v: &J) -> String {

@@ -29,6 +29,7 @@ pub use eval::{EvalCtx, SubqueryRunner, Truth};
 pub use explain::explain_expr;
 pub use func::Func;
 pub use func_duration::as_time;
+pub use func_json::{json_value, parse_document};
 pub use func_time::now;
 
 use std::sync::Arc;
