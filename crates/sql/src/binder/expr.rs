@@ -148,6 +148,7 @@ pub fn is_aggregate(name: &str) -> bool {
         "COUNT"
             | "JSON_ARRAYAGG"
             | "JSON_OBJECTAGG"
+            | "APPROX_PERCENTILE"
             | "SUM"
             | "AVG"
             | "MIN"

@@ -50,6 +50,9 @@ pub enum AggKind {
     /// `JSON_OBJECTAGG(k, v)`: the group's pairs as a JSON object (a later duplicate key
     /// wins); its argument is bound as `JSON_OBJECT(k, v)`, so a NULL key fails with 3158.
     JsonObjectAgg,
+    /// `APPROX_PERCENTILE(x, p)` (TiDB): the value of ordinal rank ⌈p/100 · n⌉ among the
+    /// group's non-NULL values, computed exactly.
+    ApproxPercentile(u8),
 }
 
 /// What `GROUP_CONCAT` takes besides its first argument.
@@ -130,6 +133,9 @@ pub(crate) fn bind_call_with(
     }
     if name == "JSON_ARRAYAGG" || name == "JSON_OBJECTAGG" {
         return bind_json_agg(&name, list, distinct, bind);
+    }
+    if name == "APPROX_PERCENTILE" {
+        return bind_percentile(list, bind);
     }
     let arg = match list.args.as_slice() {
         [FunctionArg::Unnamed(FunctionArgExpr::Wildcard)] if name == "COUNT" && !distinct => None,
@@ -219,6 +225,52 @@ fn bind_json_agg(
     };
     let call = AggCall { kind, arg, distinct: false, concat: None };
     Ok((call, ExprType::of(FieldType::Json, true)))
+}
+
+/// `APPROX_PERCENTILE(x, p)`: `p` a constant integer in [1, 100]; the result typed as TiDB
+/// types it (integers as BIGINT, the rest as the argument). Refusals are TiDB's 1105 texts.
+fn bind_percentile(
+    list: &ast::FunctionArgumentList,
+    bind: &dyn Fn(&ast::Expr) -> Result<(Expr, ExprType)>,
+) -> Result<(AggCall, ExprType)> {
+    let refuse = |m: String| Error::msg(errno::ER_INTERNAL, m);
+    let [FunctionArg::Unnamed(FunctionArgExpr::Expr(x)), FunctionArg::Unnamed(FunctionArgExpr::Expr(p))] =
+        list.args.as_slice()
+    else {
+        return Err(refuse("APPROX_PERCENTILE should take 2 arguments".into()));
+    };
+    let (arg, t) = bind(x)?;
+    let percent = match bind(p)?.0 {
+        Expr::Literal(Value::Null) => {
+            return Err(refuse("APPROX_PERCENTILE: Percentage value cannot be NULL".into()))
+        }
+        Expr::Literal(v) => crate::expr::to_i64(&v),
+        _ => {
+            return Err(refuse(
+                "APPROX_PERCENTILE should take a constant expression as percentage argument".into(),
+            ))
+        }
+    };
+    let percent = u8::try_from(percent)
+        .ok()
+        .filter(|p| (1..=100).contains(p))
+        .ok_or_else(|| refuse(format!("Percentage value {percent} is out of range [1, 100]")))?;
+    let ft = match t.field_type {
+        FieldType::Tiny
+        | FieldType::Short
+        | FieldType::Int24
+        | FieldType::Long
+        | FieldType::LongLong => FieldType::LongLong,
+        FieldType::Float => FieldType::Double,
+        other => other,
+    };
+    let call = AggCall {
+        kind: AggKind::ApproxPercentile(percent),
+        arg: Some(arg),
+        distinct: false,
+        concat: None,
+    };
+    Ok((call, ExprType { field_type: ft, nullable: true, ..t }))
 }
 
 /// An aggregate's argument bound over the input row; 1111 when it holds an aggregate itself.
@@ -383,6 +435,8 @@ struct Acc {
     taken: bool,
     /// JSON_ARRAYAGG's elements; JSON_OBJECTAGG's members (in one object).
     json: Vec<serde_json::Value>,
+    /// APPROX_PERCENTILE's values.
+    values: Vec<Value>,
 }
 
 /// A value as BIT_AND/OR/XOR take it: a 64-bit pattern (negative integers two's complement).
@@ -418,10 +472,12 @@ impl Acc {
         }
     }
 
-    fn add(&mut self, call: &AggCall, v: &Value) {
+    /// Adds value `v`; returns the bytes kept for it (the aggregates that keep their values:
+    /// JSON_ARRAYAGG, JSON_OBJECTAGG, APPROX_PERCENTILE), for memory accounting.
+    fn add(&mut self, call: &AggCall, v: &Value) -> usize {
         if call.kind == AggKind::CountStar {
             self.count += 1;
-            return;
+            return 0;
         }
         if matches!(call.kind, AggKind::JsonArrayAgg | AggKind::JsonObjectAgg) {
             self.count += 1;
@@ -436,19 +492,23 @@ impl Acc {
                 }
                 (_, doc, _) => self.json.push(doc),
             }
-            return;
+            return crate::memory::row_bytes(std::slice::from_ref(v));
         }
         if call.kind == AggKind::AnyValue {
             if !self.taken {
                 self.taken = true;
                 self.best = Some(v.clone());
             }
-            return;
+            return 0;
         }
         if v.is_null() || (call.distinct && !self.seen.insert(key(v))) {
-            return;
+            return 0;
         }
         self.count += 1;
+        if let AggKind::ApproxPercentile(_) = call.kind {
+            self.values.push(v.clone());
+            return crate::memory::row_bytes(std::slice::from_ref(v));
+        }
         match call.kind {
             AggKind::Sum | AggKind::Avg => match v {
                 // Exact values sum exactly (into `float_sum` only past DECIMAL's range).
@@ -504,8 +564,10 @@ impl Acc {
             | AggKind::GroupConcat
             | AggKind::AnyValue
             | AggKind::JsonArrayAgg
-            | AggKind::JsonObjectAgg => {}
+            | AggKind::JsonObjectAgg
+            | AggKind::ApproxPercentile(_) => {}
         }
+        0
     }
 
     /// Adds row `r` to a GROUP_CONCAT (a row with a NULL argument adds nothing); returns the
@@ -595,6 +657,13 @@ impl Acc {
             AggKind::JsonObjectAgg => crate::expr::json_value(
                 self.json.first().unwrap_or(&serde_json::Value::Object(Default::default())),
             ),
+            AggKind::ApproxPercentile(p) => {
+                let mut sorted = self.values.clone();
+                sorted.sort_by(|a, b| compare(a, b).unwrap_or(std::cmp::Ordering::Equal));
+                // Ordinal rank k = ⌈p/100 · n⌉ (1-based), as TiDB's percentile.
+                let k = (sorted.len() * usize::from(p)).div_ceil(100).clamp(1, sorted.len());
+                sorted.get(k - 1).cloned().unwrap_or(Value::Null)
+            }
             AggKind::VarSamp | AggKind::StddevSamp if self.count == 1 => Value::Null,
             AggKind::VarPop => Value::Double(self.m2 / self.count as f64),
             AggKind::VarSamp => Value::Double(self.m2 / (self.count - 1) as f64),
@@ -635,8 +704,12 @@ impl FrameAcc {
             (Some(gc), _) => {
                 self.0.add_piece(call, gc, r, eval)?;
             }
-            (None, Some(a)) => self.0.add(call, &*a.operand(r, eval)?),
-            (None, None) => self.0.add(call, &Value::Null),
+            (None, Some(a)) => {
+                self.0.add(call, &*a.operand(r, eval)?);
+            }
+            (None, None) => {
+                self.0.add(call, &Value::Null);
+            }
         }
         Ok(())
     }
@@ -704,8 +777,8 @@ impl<'p> Aggregator<'p> {
         for (acc, call) in accs.iter_mut().zip(self.aggs) {
             match (&call.concat, &call.arg) {
                 (Some(gc), _) => grew += acc.add_piece(call, gc, r, eval)?,
-                (None, Some(a)) => acc.add(call, &*a.operand(r, eval)?),
-                (None, None) => acc.add(call, &Value::Null),
+                (None, Some(a)) => grew += acc.add(call, &*a.operand(r, eval)?),
+                (None, None) => grew += acc.add(call, &Value::Null),
             }
         }
         Ok(grew)

@@ -386,6 +386,7 @@ fn agg_text(call: &AggCall, names: &[String]) -> String {
         AggKind::AnyValue => "any_value",
         AggKind::JsonArrayAgg => "json_arrayagg",
         AggKind::JsonObjectAgg => "json_objectagg",
+        AggKind::ApproxPercentile(_) => "approx_percentile",
     };
     let mut arg = call.arg.as_ref().map_or(String::new(), |a| explain_expr(a, names));
     if let Some(gc) = &call.concat {
