@@ -427,6 +427,22 @@ pub enum Func {
     CurrentResourceGroup,
     /// `JSON_STORAGE_FREE(j)`
     JsonStorageFree,
+    /// `VEC_FROM_TEXT(s)`
+    VecFromText,
+    /// `VEC_AS_TEXT(v)`
+    VecAsText,
+    /// `VEC_DIMS(v)`
+    VecDims,
+    /// `VEC_L2_NORM(v)`
+    VecL2Norm,
+    /// `VEC_L1_DISTANCE(a, b)`
+    VecL1Distance,
+    /// `VEC_L2_DISTANCE(a, b)`
+    VecL2Distance,
+    /// `VEC_COSINE_DISTANCE(a, b)`
+    VecCosineDistance,
+    /// `VEC_NEGATIVE_INNER_PRODUCT(a, b)`
+    VecNegativeInnerProduct,
 }
 
 /// The one-argument trigonometric functions, in [`Func::Trig`]'s order.
@@ -640,6 +656,14 @@ impl Func {
             "TIDB_IS_DDL_OWNER" => (TidbIsDdlOwner, 0, 0),
             "CURRENT_RESOURCE_GROUP" => (CurrentResourceGroup, 0, 0),
             "JSON_STORAGE_FREE" => (JsonStorageFree, 1, 1),
+            "VEC_FROM_TEXT" => (VecFromText, 1, 1),
+            "VEC_AS_TEXT" => (VecAsText, 1, 1),
+            "VEC_DIMS" => (VecDims, 1, 1),
+            "VEC_L2_NORM" => (VecL2Norm, 1, 1),
+            "VEC_L1_DISTANCE" => (VecL1Distance, 2, 2),
+            "VEC_L2_DISTANCE" => (VecL2Distance, 2, 2),
+            "VEC_COSINE_DISTANCE" => (VecCosineDistance, 2, 2),
+            "VEC_NEGATIVE_INNER_PRODUCT" => (VecNegativeInnerProduct, 2, 2),
             "UTC_DATE" => (CurDate, 0, 0),
             "UTC_TIME" => (CurTime, 0, 1),
             "UTC_TIMESTAMP" => (Now, 0, 1),
@@ -724,6 +748,12 @@ impl Func {
                 FieldType::LongLong
             }
             WeightString | LoadFile => FieldType::Blob,
+            VecDims => FieldType::LongLong,
+            VecL2Norm
+            | VecL1Distance
+            | VecL2Distance
+            | VecCosineDistance
+            | VecNegativeInnerProduct => FieldType::Double,
             NameConst => args.get(1).copied().unwrap_or(FieldType::VarString),
             _ => FieldType::VarString,
         }
@@ -770,6 +800,9 @@ impl Func {
         }
         if let Some(v) = super::func_calendar::call(self, args, any_null, 0) {
             return Ok(v);
+        }
+        if let Some(v) = super::func_vector::call(self, args, any_null) {
+            return v;
         }
         if self == ValidatePasswordStrength {
             return Ok(super::func_misc::password_strength(&arg(0), &s.user, &s.vars));

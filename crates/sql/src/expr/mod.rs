@@ -20,6 +20,7 @@ mod func_regex;
 mod func_string_math;
 mod func_text;
 pub(crate) mod func_time;
+mod func_vector;
 pub(crate) mod hash_key;
 pub(crate) mod member_set;
 
