@@ -427,6 +427,8 @@ pub enum Func {
     CurrentResourceGroup,
     /// `JSON_STORAGE_FREE(j)`
     JsonStorageFree,
+    /// `UUID_TIMESTAMP(uuid)`
+    UuidTimestamp,
     /// `VEC_FROM_TEXT(s)`
     VecFromText,
     /// `VEC_AS_TEXT(v)`
@@ -656,6 +658,7 @@ impl Func {
             "TIDB_IS_DDL_OWNER" => (TidbIsDdlOwner, 0, 0),
             "CURRENT_RESOURCE_GROUP" => (CurrentResourceGroup, 0, 0),
             "JSON_STORAGE_FREE" => (JsonStorageFree, 1, 1),
+            "UUID_TIMESTAMP" => (UuidTimestamp, 1, 1),
             "VEC_FROM_TEXT" => (VecFromText, 1, 1),
             "VEC_AS_TEXT" => (VecAsText, 1, 1),
             "VEC_DIMS" => (VecDims, 1, 1),
@@ -749,6 +752,7 @@ impl Func {
             }
             WeightString | LoadFile => FieldType::Blob,
             VecDims => FieldType::LongLong,
+            UuidTimestamp => FieldType::NewDecimal,
             VecL2Norm
             | VecL1Distance
             | VecL2Distance
@@ -832,6 +836,8 @@ impl Func {
             // One server: it is always the DDL owner, and every session is in the default
             // resource group.
             TidbIsDdlOwner => return Ok(Value::Int(1)),
+            UuidTimestamp if any_null => return Ok(Value::Null),
+            UuidTimestamp => return super::func_info::uuid_timestamp(&to_string(&arg(0))),
             CurrentResourceGroup => return Ok(Value::String("default".into())),
             _ => {}
         }

@@ -64,6 +64,13 @@ fn uuid_text(b: [u8; 16]) -> String {
 }
 
 fn parse_uuid(s: &str) -> Option<[u8; 16]> {
+    // The forms Go's uuid.Parse takes: 36 characters, `urn:uuid:` or braces around them,
+    // or 32 bare hex digits.
+    let s = s.strip_prefix("urn:uuid:").unwrap_or(s);
+    let s = s.strip_prefix('{').and_then(|r| r.strip_suffix('}')).unwrap_or(s);
+    if s.len() != 36 && s.len() != 32 {
+        return None;
+    }
     let hex: String = s.chars().filter(|c| *c != '-').collect();
     if hex.len() != 32 {
         return None;
@@ -73,6 +80,29 @@ fn parse_uuid(s: &str) -> Option<[u8; 16]> {
         *o = u8::from_str_radix(hex.get(2 * i..2 * i + 2)?, 16).ok()?;
     }
     Some(out)
+}
+
+/// `UUID_TIMESTAMP(uuid)` (TiDB): the time a version 1, 6 or 7 UUID carries, as seconds since
+/// the Unix epoch with six decimals; NULL for other versions; 1411 for text that is no UUID.
+pub fn uuid_timestamp(text: &str) -> errno::Result<Value> {
+    let Some(b) = parse_uuid(text) else {
+        return Err(errno::Error::fmt(
+            errno::ER_WRONG_VALUE_FOR_TYPE,
+            &[&"string", &text, &"uuid_timestamp"],
+        ));
+    };
+    // 100-ns intervals between 1582-10-15 (the Gregorian epoch UUIDs count from) and 1970.
+    const GREGORIAN_TO_UNIX: i128 = 122_192_928_000_000_000;
+    let word =
+        |r: std::ops::Range<usize>| b[r].iter().fold(0i128, |acc, x| (acc << 8) | i128::from(*x));
+    let ticks = match b[6] >> 4 {
+        1 => (word(6..8) & 0x0fff) << 48 | word(4..6) << 32 | word(0..4),
+        6 => word(0..4) << 28 | word(4..6) << 12 | (word(6..8) & 0x0fff),
+        7 => word(0..6) * 10_000 + GREGORIAN_TO_UNIX,
+        _ => return Ok(Value::Null),
+    };
+    let micros = (ticks - GREGORIAN_TO_UNIX) / 10;
+    Ok(types::Decimal::new(micros, 6).map_or(Value::Null, Value::Decimal))
 }
 
 /// A random (version 4, RFC 9562) UUID.
