@@ -769,6 +769,20 @@ impl Func {
         let s = ctx.session;
         let arg = |i: usize| args.get(i).cloned().unwrap_or(Value::Null);
         let any_null = args.iter().any(Value::is_null);
+        // MySQL 8 and TiDB refuse a period that is negative or has no month 1-12 (1210), and
+        // so does FerroDB for a result past BIGINT (TiDB wraps it).
+        if matches!(self, PeriodAdd | PeriodDiff) && !any_null {
+            let valid = |p: i64| !(p < 0 || p % 100 == 0 || p % 100 > 12);
+            let name = if self == PeriodAdd { "period_add" } else { "period_diff" };
+            let refuse = || Error::fmt(errno::ER_WRONG_ARGUMENTS, &[&name]);
+            let (p, n) = (to_i64(&arg(0)), to_i64(&arg(1)));
+            if !valid(p) || (self == PeriodDiff && !valid(n)) {
+                return Err(refuse());
+            }
+            return super::func_calendar::call(self, args, false, 0)
+                .filter(|v| !v.is_null())
+                .ok_or_else(refuse);
+        }
         if let Some(v) = self.call_more(args, any_null) {
             if v.is_null() && !any_null && self.past_packet(args) {
                 let e = Error::fmt(
