@@ -373,6 +373,7 @@ impl Binder<'_> {
                 }
                 let mut whens = Vec::with_capacity(conditions.len());
                 let mut result_ty: Option<ExprType> = None;
+                let mut mixed = false;
                 for cw in conditions {
                     let (mut w, _) = self.bind(&cw.condition)?;
                     if let Some(o) = &json_operand {
@@ -380,22 +381,27 @@ impl Binder<'_> {
                     }
                     let (t, tt) = self.bind(&cw.result)?;
                     result_ty = Some(merge_types(result_ty, tt));
+                    mixed |= !matches!(tt.field_type, FieldType::Double | FieldType::Null);
                     whens.push((w, t));
                 }
                 let else_ = else_result.as_ref().map(|e| self.bind(e)).transpose()?;
+                if let Some((_, et)) = &else_ {
+                    mixed |= !matches!(et.field_type, FieldType::Double | FieldType::Null);
+                }
                 let mut ty = result_ty.unwrap_or(ExprType::of(FieldType::Null, true));
                 match &else_ {
                     Some((_, et)) => ty = merge_types(Some(ty), *et),
                     None => ty.nullable = true,
                 }
-                Ok((
-                    Expr::Case {
-                        operand: operand.map(|(o, _)| Box::new(o)),
-                        whens,
-                        else_: else_.map(|(e, _)| Box::new(e)),
-                    },
-                    ty,
-                ))
+                let case = Expr::Case {
+                    operand: operand.map(|(o, _)| Box::new(o)),
+                    whens,
+                    else_: else_.map(|(e, _)| Box::new(e)),
+                };
+                if ty.field_type == FieldType::Double && !mixed {
+                    return Ok((case, ty));
+                }
+                Ok((with_result_scale(case, ty), ty))
             }
             A::Cast { kind: CastKind::Cast | CastKind::DoubleColon, expr, data_type, .. } => {
                 self.cast(expr, data_type)
@@ -690,7 +696,18 @@ impl Binder<'_> {
                 _ if dec(&at) || dec(&bt) => FieldType::NewDecimal,
                 _ => FieldType::LongLong,
             };
-            ExprType::of(ft, nullable)
+            let mut ty = ExprType::of(ft, nullable);
+            if ft == FieldType::NewDecimal {
+                // MySQL's result scales: the larger for + - %, the sum for *, the dividend's
+                // plus div_precision_increment (4) for /.
+                ty.scale = match (op, at.scale, bt.scale) {
+                    (Plus | Minus | Modulo, Some(x), Some(y)) => Some(x.max(y)),
+                    (Multiply, Some(x), Some(y)) => Some((x + y).min(30)),
+                    (Divide, Some(x), _) => Some((x + 4).min(30)),
+                    _ => None,
+                };
+            }
+            ty
         };
         Ok((Expr::Binary { op, left: a.into(), right: b.into() }, ty))
     }
@@ -884,12 +901,14 @@ impl Binder<'_> {
     fn call(&self, func: Func, args: &[&ast::Expr]) -> Result<(Expr, ExprType)> {
         let mut bound = Vec::with_capacity(args.len());
         let mut types = Vec::with_capacity(args.len());
+        let mut full = Vec::with_capacity(args.len());
         let mut nullable = false;
         for a in args {
             let (e, t) = self.bind(a)?;
             nullable |= t.nullable;
             bound.push(e);
             types.push(t.field_type);
+            full.push(t);
         }
         // The values JSON functions take: a non-JSON one is a JSON scalar (`'x'` is "x").
         let value_at = |i: usize| match func {
@@ -928,7 +947,27 @@ impl Binder<'_> {
                     | Func::MakeTime
                     | Func::LastDay
             );
-        Ok((Expr::Func { func, args: bound }, ExprType::of(ft, nullable)))
+        let mut ty = ExprType::of(ft, nullable);
+        let branches = match func {
+            Func::If => full.get(1..).unwrap_or_default(),
+            Func::IfNull | Func::Coalesce | Func::Greatest | Func::Least => &full[..],
+            Func::NullIf => full.get(..1).unwrap_or_default(),
+            _ => &[],
+        };
+        let mixed =
+            branches.iter().any(|t| !matches!(t.field_type, FieldType::Double | FieldType::Null));
+        if ft == FieldType::Double && mixed && func != Func::NullIf {
+            return Ok((with_result_scale(Expr::Func { func, args: bound }, ty), ty));
+        }
+        if ft == FieldType::NewDecimal && !branches.is_empty() {
+            ty.scale = branches
+                .iter()
+                .filter(|t| t.field_type != FieldType::Null)
+                .map(|t| t.scale)
+                .try_fold(0u8, |m, s| Some(m.max(s?)));
+            return Ok((with_result_scale(Expr::Func { func, args: bound }, ty), ty));
+        }
+        Ok((Expr::Func { func, args: bound }, ty))
     }
 }
 
@@ -1039,13 +1078,38 @@ fn merge_types(a: Option<ExprType>, b: ExprType) -> ExprType {
     match a {
         None => b,
         Some(a) if a.field_type == b.field_type || b.field_type == FieldType::Null => {
-            ExprType { nullable: a.nullable || b.nullable, ..a }
+            let scale = if b.field_type == FieldType::Null { a.scale } else { max_scale(a, b) };
+            ExprType { nullable: a.nullable || b.nullable, scale, ..a }
         }
         Some(a) if a.field_type == FieldType::Null => ExprType { nullable: true, ..b },
-        Some(a) => ExprType::of(
-            crate::expr::aggregate_field_type(a.field_type, b.field_type),
-            a.nullable || b.nullable,
-        ),
+        Some(a) => {
+            let mut t = ExprType::of(
+                crate::expr::aggregate_field_type(a.field_type, b.field_type),
+                a.nullable || b.nullable,
+            );
+            if t.field_type == FieldType::NewDecimal {
+                t.scale = max_scale(a, b);
+            }
+            t
+        }
+    }
+}
+
+/// The larger scale of two exact types (unknown if either is).
+fn max_scale(a: ExprType, b: ExprType) -> Option<u8> {
+    Some(a.scale?.max(b.scale?))
+}
+
+/// A CASE/IF/IFNULL/COALESCE/GREATEST/LEAST result as its aggregated type makes it, as
+/// MySQL: typed DECIMAL with a known scale, shown with that many digits (an integer branch's
+/// `0` as `0.00`); typed DOUBLE, a double (a DECIMAL branch's `12345678.90` as `12345678.9`).
+fn with_result_scale(e: Expr, ty: ExprType) -> Expr {
+    match (ty.field_type, ty.scale) {
+        (FieldType::NewDecimal, Some(s)) => {
+            Expr::Cast { arg: e.into(), target: CastType::Decimal(65, u32::from(s)) }
+        }
+        (FieldType::Double, _) => Expr::Cast { arg: e.into(), target: CastType::Double },
+        _ => e,
     }
 }
 
@@ -1123,6 +1187,9 @@ fn literal(v: &ast::Value) -> (Expr, ExprType) {
         other => Value::String(other.to_string()),
     };
     let mut ty = ExprType::of(value_type(&value), value.is_null());
+    if let Value::Decimal(d) = &value {
+        ty.scale = u8::try_from(d.scale()).ok();
+    }
     if let Value::String(s) = &value {
         ty.length = s.chars().count() as u32;
     }

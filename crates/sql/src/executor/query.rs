@@ -110,11 +110,7 @@ pub fn table_scope(t: &TableInfo, alias: &str) -> Scope {
                 table: Some(alias.to_string()),
                 hidden: false,
                 name: c.name.clone(),
-                ty: ExprType {
-                    field_type: c.ty.field_type(),
-                    nullable: !c.not_null,
-                    length: c.ty.length,
-                },
+                ty: ExprType::of_column(&c.ty, !c.not_null),
             })
             .collect(),
     }

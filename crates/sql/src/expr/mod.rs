@@ -179,6 +179,10 @@ pub struct ExprType {
     pub nullable: bool,
     /// Display length in characters (0 when unknown).
     pub length: u32,
+    /// Digits after the point of an exact result (integers 0, DECIMAL(p, s) s), when known:
+    /// CASE, IF, IFNULL, COALESCE, GREATEST and LEAST show a DECIMAL result with the most
+    /// digits of their branches, as MySQL (`IF(c, 1.50, 0)` is `0.00`).
+    pub scale: Option<u8>,
 }
 
 /// The type of a result that may come from expressions of types `a` and `b` (CASE, IF,
@@ -227,7 +231,25 @@ pub fn aggregate_field_types(types: &[FieldType]) -> FieldType {
 impl ExprType {
     /// A type with MySQL's default length for it.
     pub fn of(field_type: FieldType, nullable: bool) -> Self {
-        ExprType { field_type, nullable, length: 0 }
+        let scale = match field_type {
+            FieldType::Tiny
+            | FieldType::Short
+            | FieldType::Int24
+            | FieldType::Long
+            | FieldType::LongLong => Some(0),
+            _ => None,
+        };
+        ExprType { field_type, nullable, length: 0, scale }
+    }
+
+    /// The type of a table column of type `ty`.
+    pub fn of_column(ty: &types::ColumnType, nullable: bool) -> Self {
+        let mut t = ExprType::of(ty.field_type(), nullable);
+        t.length = ty.length;
+        if t.field_type == FieldType::NewDecimal {
+            t.scale = u8::try_from(ty.scale).ok();
+        }
+        t
     }
 }
 

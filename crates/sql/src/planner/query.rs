@@ -134,7 +134,7 @@ fn order_and_limit(
             .map(|c| ScopeColumn {
                 table: None,
                 name: c.name.clone(),
-                ty: ExprType { field_type: c.field_type, nullable: true, length: 0 },
+                ty: ExprType::of(c.field_type, true),
                 hidden: false,
             })
             .collect(),
