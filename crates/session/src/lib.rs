@@ -503,31 +503,13 @@ impl Session {
             }
         }
         if let Some(account) = account {
-            return match account {
-                Ok(a) => self.account_statement(&a),
-                Err(e) => {
-                    self.record_error(&e);
-                    Err(e)
-                }
-            };
+            return self.recognized(account, Self::account_statement);
         }
         if let Some(stmt) = sql::frontend::checksum::recognize(text) {
-            return match stmt {
-                Ok(s) => self.checksum_statement(&s),
-                Err(e) => {
-                    self.record_error(&e);
-                    Err(e)
-                }
-            };
+            return self.recognized(stmt, Self::checksum_statement);
         }
         if let Some(brie) = sql::frontend::brie::recognize(text) {
-            return match brie {
-                Ok(b) => self.brie_statement(&b),
-                Err(e) => {
-                    self.record_error(&e);
-                    Err(e)
-                }
-            };
+            return self.recognized(brie, Self::brie_statement);
         }
         if let Some(special) = sql::frontend::special::recognize(text) {
             self.ctx.warnings.clear();
@@ -554,6 +536,21 @@ impl Session {
             }
         };
         self.execute_parsed(&stmt, text, sink)
+    }
+
+    /// Runs a statement recognised from its tokens with `run`, or records its syntax error.
+    fn recognized<S>(
+        &mut self,
+        stmt: Result<S>,
+        run: impl FnOnce(&mut Self, &S) -> Result<ExecResult>,
+    ) -> Result<ExecResult> {
+        match stmt {
+            Ok(s) => run(self, &s),
+            Err(e) => {
+                self.record_error(&e);
+                Err(e)
+            }
+        }
     }
 
     /// Runs a parsed statement whose source is `text`.

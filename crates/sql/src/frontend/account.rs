@@ -5,10 +5,7 @@
 
 use errno::{Error, Result, ER_PARSE};
 use privilege::{Identity, Priv};
-use sqlparser::{
-    dialect::MySqlDialect,
-    tokenizer::{Token, Tokenizer},
-};
+use sqlparser::tokenizer::Token;
 
 /// How an account authenticates, as a statement sets it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -198,12 +195,7 @@ pub fn recognize(text: &str) -> Option<Result<AccountStmt>> {
     ) {
         return None;
     }
-    let tokens: Vec<Token> = Tokenizer::new(&MySqlDialect {}, text)
-        .tokenize()
-        .ok()?
-        .into_iter()
-        .filter(|t| !matches!(t, Token::Whitespace(_) | Token::EOF))
-        .collect();
+    let tokens = crate::frontend::text::significant_tokens(text)?;
     let mut p = Parser { tokens, pos: 0 };
     let second = p.word_at(1).unwrap_or_default();
     let third = p.word_at(2).unwrap_or_default();

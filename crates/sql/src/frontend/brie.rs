@@ -12,11 +12,7 @@
 use errno::{Error, Result, ER_PARSE};
 /// A SHOW statement's `LIKE` / `WHERE` filter.
 pub use sqlparser::ast::ShowStatementFilter as ShowFilter;
-use sqlparser::{
-    ast::ShowStatementFilter,
-    dialect::MySqlDialect,
-    tokenizer::{Token, Tokenizer},
-};
+use sqlparser::{ast::ShowStatementFilter, tokenizer::Token};
 
 /// BACKUP or RESTORE.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -122,12 +118,7 @@ pub fn recognize(text: &str) -> Option<Result<Brie>> {
     if !crate::frontend::text::may_start_with(text, &["BACKUP", "RESTORE", "SHOW"]) {
         return None;
     }
-    let tokens: Vec<Token> = Tokenizer::new(&MySqlDialect {}, text)
-        .tokenize()
-        .ok()?
-        .into_iter()
-        .filter(|t| !matches!(t, Token::Whitespace(_) | Token::EOF))
-        .collect();
+    let tokens = crate::frontend::text::significant_tokens(text)?;
     let mut p = P { tokens, pos: 0, text };
     if p.keyword("SHOW") {
         let restores = if p.keyword("BACKUPS") {

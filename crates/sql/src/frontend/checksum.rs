@@ -6,10 +6,7 @@
 //! ```
 
 use errno::{Error, Result, ER_PARSE};
-use sqlparser::{
-    dialect::MySqlDialect,
-    tokenizer::{Token, Tokenizer},
-};
+use sqlparser::tokenizer::Token;
 
 /// Which statement.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,12 +23,8 @@ pub fn recognize(text: &str) -> Option<Result<ChecksumStmt>> {
     if !crate::frontend::text::may_start_with(text, &["ADMIN", "CHECKSUM"]) {
         return None;
     }
-    let tokens: Vec<Token> = Tokenizer::new(&MySqlDialect {}, text)
-        .tokenize()
-        .ok()?
-        .into_iter()
-        .filter(|t| !matches!(t, Token::Whitespace(_) | Token::EOF | Token::SemiColon))
-        .collect();
+    let mut tokens = crate::frontend::text::significant_tokens(text)?;
+    tokens.retain(|t| *t != Token::SemiColon);
     let word = |i: usize| match tokens.get(i) {
         Some(Token::Word(w)) if w.quote_style.is_none() => w.value.to_ascii_uppercase(),
         _ => String::new(),

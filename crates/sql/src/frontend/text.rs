@@ -108,6 +108,14 @@ pub fn literal_bytes(s: &str) -> Option<Vec<u8>> {
     Some(out)
 }
 
+/// The tokens of `text` without whitespace and the end marker (what the token-level
+/// recognisers read); `None` when it does not tokenize.
+pub fn significant_tokens(text: &str) -> Option<Vec<sqlparser::tokenizer::Token>> {
+    use sqlparser::tokenizer::{Token, Tokenizer};
+    let tokens = Tokenizer::new(&sqlparser::dialect::MySqlDialect {}, text).tokenize().ok()?;
+    Some(tokens.into_iter().filter(|t| !matches!(t, Token::Whitespace(_) | Token::EOF)).collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
