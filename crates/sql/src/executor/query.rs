@@ -110,7 +110,13 @@ pub fn table_scope(t: &TableInfo, alias: &str) -> Scope {
                 table: Some(alias.to_string()),
                 hidden: false,
                 name: c.name.clone(),
-                ty: ExprType::of_column(&c.ty, !c.not_null),
+                // A stored table's DECIMAL columns have a known scale; a derived table's
+                // (id 0) carry the digits its rows have.
+                ty: if t.id > 0 {
+                    ExprType::of_column(&c.ty, !c.not_null)
+                } else {
+                    ExprType { length: c.ty.length, ..ExprType::of(c.ty.field_type(), !c.not_null) }
+                },
             })
             .collect(),
     }

@@ -247,7 +247,9 @@ impl ExprType {
         let mut t = ExprType::of(ty.field_type(), nullable);
         t.length = ty.length;
         if t.field_type == FieldType::NewDecimal {
-            t.scale = u8::try_from(ty.scale).ok();
+            // A derived table's column whose digits were not known has no precision either
+            // (0): its scale is unknown, not 0.
+            t.scale = if ty.length > 0 { u8::try_from(ty.scale).ok() } else { None };
         }
         t
     }
