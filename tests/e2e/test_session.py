@@ -54,6 +54,11 @@ def test_result_columns_are_named_by_their_source_text(server):
             "concat('(', 'x')",
         ]
         assert cur.fetchone()[:4] == ("3", "x", "b", "ell")
+        # Prefix operators and IS tests are part of the name (sqlparser's spans leave them out).
+        cur.execute("SELECT -5, NOT 1, -0.01 IS TRUE, NOT (1), ~3, 1 IS NOT TRUE, 5 IS NULL, - 5 + 2")
+        assert [d[0] for d in cur.description] == [
+            "-5", "NOT 1", "-0.01 IS TRUE", "NOT (1)", "~3", "1 IS NOT TRUE", "5 IS NULL", "- 5 + 2",
+        ]
 
 
 def test_set_variables_and_errors(server):

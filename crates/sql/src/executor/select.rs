@@ -131,11 +131,79 @@ pub fn source_text(text: &str, e: &ast::Expr) -> String {
             let end = widen_for_over(text, e, end);
             let (a, end) = widen_for_interval(text, e, a, end);
             let (a, end) = widen_for_keyword_call(text, e, a, end);
+            let (a, end) = widen_for_operators(text, e, a, end);
             let (a, end) = balance_parens(text, a, end);
             text[a..end].to_string()
         }
         _ => e.to_string(),
     }
+}
+
+/// sqlparser's spans leave out prefix operators (`-x`, `NOT x`, `~x`) and the `IS [NOT]
+/// TRUE|FALSE|NULL|UNKNOWN` suffix: take them in, so `SELECT -5, 1 IS TRUE` names its columns
+/// `-5` and `1 IS TRUE` as MySQL does.
+fn widen_for_operators(text: &str, e: &ast::Expr, a: usize, end: usize) -> (usize, usize) {
+    use ast::Expr as A;
+    // The prefix operators on the expression's leftmost path, outermost first, and its
+    // postfix tests, outermost first.
+    let (mut prefixes, mut suffixes) = (Vec::new(), 0usize);
+    let mut cur = e;
+    loop {
+        cur = match cur {
+            A::UnaryOp { op, expr } => {
+                prefixes.push(op.to_string());
+                expr
+            }
+            A::IsTrue(x)
+            | A::IsFalse(x)
+            | A::IsNotTrue(x)
+            | A::IsNotFalse(x)
+            | A::IsNull(x)
+            | A::IsNotNull(x)
+            | A::IsUnknown(x)
+            | A::IsNotUnknown(x) => {
+                if prefixes.is_empty() {
+                    suffixes += 1;
+                }
+                x
+            }
+            A::BinaryOp { left, .. } => left,
+            A::Nested(x) if !prefixes.is_empty() => {
+                prefixes.push("(".to_string());
+                x
+            }
+            _ => break,
+        };
+    }
+    let mut start = a;
+    for op in prefixes.iter().rev() {
+        let before = text[..start].trim_end();
+        match before.len().checked_sub(op.len()) {
+            Some(k) if before.is_char_boundary(k) && before[k..].eq_ignore_ascii_case(op) => {
+                start = k;
+            }
+            _ => break,
+        }
+    }
+    // The word after `at` (past whitespace): its end, if it is one of `words`.
+    let word_after = |at: usize, words: &[&str]| -> Option<usize> {
+        let r = text.get(at..)?;
+        let lead = r.len() - r.trim_start().len();
+        let len = r[lead..].find(|c: char| !c.is_ascii_alphabetic()).unwrap_or(r.len() - lead);
+        let w = &r[lead..lead + len];
+        words.iter().any(|x| x.eq_ignore_ascii_case(w)).then_some(at + lead + len)
+    };
+    let tests = ["TRUE", "FALSE", "NULL", "UNKNOWN"];
+    let mut stop = end;
+    for _ in 0..suffixes {
+        let Some(after_is) = word_after(stop, &["IS"]) else { break };
+        let after_not = word_after(after_is, &["NOT"]).unwrap_or(after_is);
+        match word_after(after_not, &tests) {
+            Some(e) => stop = e,
+            None => break,
+        }
+    }
+    (start, stop)
 }
 
 /// A window function's name takes in its `OVER w` / `OVER (…)`, which its span leaves out.
