@@ -1105,9 +1105,10 @@ fn max_scale(a: ExprType, b: ExprType) -> Option<u8> {
 /// `0` as `0.00`); typed DOUBLE, a double (a DECIMAL branch's `12345678.90` as `12345678.9`).
 fn with_result_scale(e: Expr, ty: ExprType) -> Expr {
     match (ty.field_type, ty.scale) {
-        (FieldType::NewDecimal, Some(s)) => {
-            Expr::Cast { arg: e.into(), target: CastType::Decimal(65, u32::from(s)) }
-        }
+        (FieldType::NewDecimal, Some(s)) => Expr::Func {
+            func: Func::PadScale,
+            args: vec![e, Expr::Literal(Value::Int(i64::from(s)))],
+        },
         (FieldType::Double, _) => Expr::Cast { arg: e.into(), target: CastType::Double },
         _ => e,
     }

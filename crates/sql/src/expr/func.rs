@@ -429,6 +429,9 @@ pub enum Func {
     JsonStorageFree,
     /// `UUID_TIMESTAMP(uuid)`
     UuidTimestamp,
+    /// Internal (no SQL name): a CASE/IF/… DECIMAL result shown with at least `args[1]`
+    /// digits after the point — integers and shorter decimals padded, nothing rounded.
+    PadScale,
     /// `VEC_FROM_TEXT(s)`
     VecFromText,
     /// `VEC_AS_TEXT(v)`
@@ -752,7 +755,7 @@ impl Func {
             }
             WeightString | LoadFile => FieldType::Blob,
             VecDims => FieldType::LongLong,
-            UuidTimestamp => FieldType::NewDecimal,
+            UuidTimestamp | PadScale => FieldType::NewDecimal,
             VecL2Norm
             | VecL1Distance
             | VecL2Distance
@@ -818,6 +821,18 @@ impl Func {
         }
         if let Some(v) = super::func_calendar::call(self, args, any_null, 0) {
             return Ok(v);
+        }
+        if self == PadScale {
+            let s = u32::try_from(to_i64(&arg(1)).clamp(0, 30)).unwrap_or(0);
+            return Ok(match arg(0) {
+                Value::Decimal(d) if d.scale() < s => {
+                    d.rescale(s).map_or(Value::Decimal(d), Value::Decimal)
+                }
+                v @ (Value::Int(_) | Value::UInt(_)) => {
+                    super::to_decimal(&v).and_then(|d| d.rescale(s)).map_or(v, Value::Decimal)
+                }
+                other => other,
+            });
         }
         if let Some(v) = super::func_vector::call(self, args, any_null) {
             return v;
