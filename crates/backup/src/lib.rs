@@ -67,6 +67,34 @@ impl Targets {
     }
 }
 
+/// Pairs read from the store per scan.
+const SCAN_BATCH: usize = 4096;
+
+/// Hands every pair of `range` at `snap` to `f` in key order, reading [`SCAN_BATCH`] pairs per
+/// scan (a table of any size streams through); `between` runs after each scan and may stop it.
+pub fn scan_range(
+    snap: &dyn kv::Snapshot,
+    mut range: kv::KeyRange,
+    f: &mut dyn FnMut(&[u8], &[u8]),
+    between: &mut dyn FnMut() -> errno::Result<()>,
+) -> errno::Result<()> {
+    loop {
+        let mut last: Option<Vec<u8>> = None;
+        let n = snap.scan_each(&range, SCAN_BATCH, &mut |k, v| {
+            f(k, v);
+            last = Some(k.to_vec());
+        })?;
+        between()?;
+        match last {
+            Some(mut k) if n == SCAN_BATCH => {
+                k.push(0);
+                range.start = std::ops::Bound::Included(k);
+            }
+            _ => return Ok(()),
+        }
+    }
+}
+
 /// Asked between batches: `Err` stops the task (KILL, shutdown).
 pub type Interrupt<'a> = &'a dyn Fn() -> errno::Result<()>;
 

@@ -230,22 +230,11 @@ pub fn table_checksum(snap: &dyn Snapshot, id: i64, keys_as_of: i64) -> Result<C
     let prefix = tablecodec::table_prefix(id);
     let counted = tablecodec::table_prefix(keys_as_of);
     let mut sum = Checksum::default();
-    let mut range = KeyRange::prefix(&prefix);
-    loop {
-        let mut last = None;
-        let n = snap.scan_each(&range, SCAN_BATCH, &mut |k, v| {
-            sum.add(&counted, &k[prefix.len().min(k.len())..], v);
-            last = Some(k.to_vec());
-        })?;
-        match last {
-            Some(mut k) if n == SCAN_BATCH => {
-                k.push(0);
-                range.start = std::ops::Bound::Included(k);
-            }
-            _ => return Ok(sum),
-        }
-    }
+    crate::scan_range(
+        snap,
+        KeyRange::prefix(&prefix),
+        &mut |k, v| sum.add(&counted, &k[prefix.len().min(k.len())..], v),
+        &mut || Ok(()),
+    )?;
+    Ok(sum)
 }
-
-/// Pairs read per scan.
-const SCAN_BATCH: usize = 4096;

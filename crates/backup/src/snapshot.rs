@@ -14,9 +14,6 @@ use crate::{
     Interrupt, RateLimit, Targets,
 };
 
-/// Pairs read from the store per scan.
-const SCAN_BATCH: usize = 4096;
-
 /// BACKUP's options.
 #[derive(Debug, Clone)]
 pub struct BackupOptions {
@@ -209,37 +206,37 @@ fn back_up_table(
     let io = |e: std::io::Error| failed(format!("cannot write {}: {e}", path.display()));
     let mut w = DataWriter::create(&path, opts.compress).map_err(io)?;
     let prefix = tablecodec::table_prefix(table.id);
-    let mut range = KeyRange::prefix(&prefix);
     let mut checksum = Checksum::default();
     let base = *moved;
-    loop {
-        let mut last: Option<Vec<u8>> = None;
-        let mut write_err = None;
-        let n = snap.scan_each(&range, SCAN_BATCH, &mut |k, v| {
-            last = Some(k.to_vec());
-            if write_err.is_some() || building.iter().any(|p| k.starts_with(p)) {
+    // Shared by the per-pair writer and the between-scans pacing.
+    let written_bytes = std::cell::Cell::new(0u64);
+    let write_err = std::cell::Cell::new(None::<std::io::Error>);
+    crate::scan_range(
+        snap,
+        KeyRange::prefix(&prefix),
+        &mut |k, v| {
+            let failed = write_err.take();
+            let skip = failed.is_some() || building.iter().any(|p| k.starts_with(p));
+            write_err.set(failed);
+            if skip {
                 return;
             }
             let rest = &k[prefix.len().min(k.len())..];
             checksum.add(&prefix, rest, v);
             match w.add(rest, v) {
-                Ok(bytes) => *moved = base + bytes,
-                Err(e) => write_err = Some(e),
+                Ok(bytes) => written_bytes.set(bytes),
+                Err(e) => write_err.set(Some(e)),
             }
-        })?;
-        if let Some(e) = write_err {
-            return Err(io(e));
-        }
-        limit.pace(*moved);
-        interrupted()?;
-        match last {
-            Some(mut k) if n == SCAN_BATCH => {
-                k.push(0);
-                range.start = std::ops::Bound::Included(k);
+        },
+        &mut || {
+            if let Some(e) = write_err.take() {
+                return Err(io(e));
             }
-            _ => break,
-        }
-    }
+            limit.pace(base + written_bytes.get());
+            interrupted()
+        },
+    )?;
+    *moved = base + written_bytes.get();
     let (size, sha256) = w.finish().map_err(io)?;
     sync_dir(&loc.dir).map_err(io)?;
     meta.file = Some(name);
